@@ -1,0 +1,102 @@
+/**
+ * Reads the real-time store's tables (migrations/0002_signal_store.sql) directly, without a cache, so a value the
+ * store has committed is what the next request sees.
+ */
+import type { Pool } from '@telltale/core/db';
+import { TelltaleError } from '@telltale/core';
+import type { StoredValue } from '../domain/signal-values.js';
+
+export interface LatestValue extends StoredValue {
+  readonly modelId: string;
+  readonly catalogVersion: string;
+}
+
+export interface HistoryQuery {
+  readonly vin: string;
+  readonly signalId: number;
+  /** Inclusive. */
+  readonly fromMs: number;
+  /** Exclusive; undefined: no upper bound. */
+  readonly toMs: number | undefined;
+  readonly limit: number;
+  readonly order: 'asc' | 'desc';
+}
+
+export interface HistoryPoint extends StoredValue {
+  readonly catalogVersion: string;
+}
+
+function unavailable(cause: unknown): TelltaleError {
+  return new TelltaleError('DATABASE_UNAVAILABLE', `Signal store query failed: ${(cause as Error).message}`, { retryable: true, cause });
+}
+
+type LatestRow = { signal_id: number; value: number; event_time_ms: string; receive_time_ms: string; model_id: string; catalog_version: string };
+type HistoryRow = { signal_id: number; value: number; event_time_ms: string; receive_time_ms: string; catalog_version: string };
+
+export class PgSignalReader {
+  constructor(private readonly pool: Pool) {}
+
+  /** Latest values of the vehicle, all of them or those of `signalIds`, in signal id order. */
+  async latest(vin: string, signalIds?: readonly number[]): Promise<LatestValue[]> {
+    const { rows } = await this.pool
+      .query<LatestRow>(
+        `SELECT signal_id, value, event_time_ms, receive_time_ms, model_id, catalog_version FROM signal_latest
+         WHERE vin = $1 AND ($2::integer[] IS NULL OR signal_id = ANY ($2::integer[])) ORDER BY signal_id`,
+        [vin, signalIds ?? null],
+      )
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
+    return rows.map((r) => ({
+      signalId: r.signal_id,
+      value: r.value,
+      eventTimeMs: Number(r.event_time_ms),
+      receiveTimeMs: Number(r.receive_time_ms),
+      modelId: r.model_id,
+      catalogVersion: r.catalog_version,
+    }));
+  }
+
+  /** The newest event and receive times of any of the vehicle's signals (undefined before its first value). */
+  async lastSeen(vin: string): Promise<{ eventTimeMs: number; receiveTimeMs: number } | undefined> {
+    const { rows } = await this.pool
+      .query<{ event_time_ms: string | null; receive_time_ms: string | null }>(
+        'SELECT max(event_time_ms) AS event_time_ms, max(receive_time_ms) AS receive_time_ms FROM signal_latest WHERE vin = $1',
+        [vin],
+      )
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
+    const r = rows[0];
+    return r?.event_time_ms == null || r.receive_time_ms == null ? undefined : { eventTimeMs: Number(r.event_time_ms), receiveTimeMs: Number(r.receive_time_ms) };
+  }
+
+  /** Samples of one signal in [fromMs, toMs) by event time, at most `limit`, oldest or newest first. */
+  async history(query: HistoryQuery): Promise<HistoryPoint[]> {
+    const { rows } = await this.pool
+      .query<HistoryRow>(
+        `SELECT signal_id, value, event_time_ms, receive_time_ms, catalog_version FROM signal_history
+         WHERE vin = $1 AND signal_id = $2 AND event_time_ms >= $3 AND ($4::bigint IS NULL OR event_time_ms < $4)
+         ORDER BY event_time_ms ${query.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $5`,
+        [query.vin, query.signalId, query.fromMs, query.toMs ?? null, query.limit],
+      )
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
+    return rows.map((r) => ({
+      signalId: r.signal_id,
+      value: r.value,
+      eventTimeMs: Number(r.event_time_ms),
+      receiveTimeMs: Number(r.receive_time_ms),
+      catalogVersion: r.catalog_version,
+    }));
+  }
+
+  /** Whether PostgreSQL answers (health checks). */
+  async ping(): Promise<boolean> {
+    await this.pool.query('SELECT 1').catch((cause: unknown) => {
+      throw unavailable(cause);
+    });
+    return true;
+  }
+}

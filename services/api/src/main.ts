@@ -1,0 +1,76 @@
+/** Wiring only: config → logger → PostgreSQL (migrations), catalogs → HTTP server and ops endpoint → start. */
+import { readFileSync } from 'node:fs';
+import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
+import { createPgPool, migrate } from '@telltale/core/db';
+import { CatalogLibrary } from '@telltale/core/catalog';
+import { PgRegistry } from '@telltale/core/registry';
+import { ApiConfig } from './config.js';
+import { apiMetrics } from './metrics.js';
+import { PgApiKeyStore } from './adapters/pg-api-keys.js';
+import { PgSignalReader } from './adapters/pg-signals.js';
+import { PgVehicleReader } from './adapters/pg-vehicles.js';
+import { buildApiServer } from './http/server.js';
+import type { Health } from './http/context.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface RunningApi {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly opsUrl: string;
+  readonly lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise<RunningApi> {
+  const config = loadConfig(ApiConfig, source);
+  const log = createLogger({ service: 'api', level: config.logLevel });
+  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { registry: metrics, events } = apiMetrics(log);
+
+  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: config.databasePoolSize, applicationName: 'telltale-api' });
+  lifecycle.onShutdown('postgres', () => pool.end());
+  await migrate(pool, { schema: config.databaseSchema, log });
+  const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
+  await catalogs.scan();
+
+  const signals = new PgSignalReader(pool);
+  const health = async (): Promise<Health> => {
+    const postgres = await signals.ping().catch(() => false);
+    return { healthy: postgres, checks: { postgres, catalogs: catalogs.known.length > 0 } };
+  };
+  const app = await buildApiServer(
+    {
+      keys: new PgApiKeyStore(pool, config.apiKeyTouchIntervalMs),
+      vehicles: new PgVehicleReader(pool),
+      signals,
+      registry: new PgRegistry(pool),
+      catalogs,
+      events,
+      health,
+      now: Date.now,
+    },
+    { logger: log, version: VERSION },
+  );
+  lifecycle.onShutdown('http server', () => app.close());
+  await app.listen({ port: config.apiPort, host: config.apiHost });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.apiPort;
+  const url = `http://${config.apiHost.includes(':') ? `[${config.apiHost}]` : config.apiHost}:${port}`;
+
+  const ops = await startOpsServer({
+    registry: metrics,
+    host: config.opsHost,
+    port: config.opsPort,
+    checks: [{ name: 'postgres', check: () => signals.ping() }],
+  });
+  lifecycle.onShutdown('ops server', () => ops.close());
+  log.info({ url, docs: `${url}/docs`, ops: ops.url, catalogs: catalogs.known }, 'API started.');
+  return { url, opsUrl: ops.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
+}
+
+/** Entry point of `telltale api`: runs until SIGTERM/SIGINT. */
+export async function runApi(): Promise<void> {
+  const api = await startApi();
+  api.lifecycle.installSignalHandlers();
+}

@@ -1,0 +1,51 @@
+import { CliUsageError, type Command } from '../command.js';
+
+/** Long-running services: each runs until SIGTERM/SIGINT, configured by environment variables (see its README). */
+export const serviceCommands: readonly Command[] = [
+  {
+    path: ['gateway'],
+    summary: 'Run the MQTT → Kafka gateway (device checks, dedupe, PUBACK after the Kafka write)',
+    usage: `Usage: telltale gateway
+
+Subscribes to the uplink topic with a shared subscription, checks each TelemetryBatch (topic VIN = payload VIN =
+the registered device's VIN), drops (vin, seq) duplicates, writes to Kafka tbox.frames.v1 and only then acknowledges.
+Rejects go to tbox.frames.dlq.v1 with their reason. Configuration: services/gateway/README.md.`,
+    run: async (args) => {
+      if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      const { runGateway } = await import('@telltale/gateway');
+      await runGateway();
+      return new Promise<number>(() => undefined); // runs until a signal ends the process
+    },
+  },
+  {
+    path: ['decoder'],
+    summary: 'Run the decoder: tbox.frames.v1 → vehicle.signals.v1 with compiled per-model decoders, exactly once',
+    usage: `Usage: telltale decoder
+
+Consumes tbox.frames.v1, looks up each vehicle's model and catalog version in the registry, decodes every frame
+with the model's compiled catalog (CATALOG_DIR) and writes SignalBatch records to vehicle.signals.v1 in Kafka
+transactions together with the consumed offsets. Undecodable frames and batches go to vehicle.signals.dlq.v1.
+Configuration: services/decoder/README.md.`,
+    run: async (args) => {
+      if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      const { runDecoder } = await import('@telltale/decoder');
+      await runDecoder();
+      return new Promise<number>(() => undefined);
+    },
+  },
+  {
+    path: ['store'],
+    summary: 'Run the real-time store: latest value per (vin, signal) by event time and day-partitioned history',
+    usage: `Usage: telltale store
+
+Consumes vehicle.signals.v1, coalesces each poll to the newest event time per (vin, signal), and writes
+PostgreSQL (signal_latest UPSERT where newer, signal_history append) in one transaction before committing offsets.
+Event times beyond MAX_FUTURE_MS are quarantined to vehicle.signals.dlq.v1. Configuration: services/store/README.md.`,
+    run: async (args) => {
+      if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      const { runStore } = await import('@telltale/store');
+      await runStore();
+      return new Promise<number>(() => undefined);
+    },
+  },
+];

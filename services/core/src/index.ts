@@ -1,0 +1,15 @@
+export { TelltaleError, isTelltaleError, toTelltaleError, type TelltaleErrorOptions } from './errors.js';
+export {
+  loadConfig,
+  describeConfig,
+  env,
+  commonConfig,
+  kafkaConfig,
+  type EnvVar,
+  type ConfigSpec,
+  type ConfigOf,
+} from './config.js';
+export { createLogger, type Logger, type LoggerOptions } from './logging.js';
+export { createMetricsRegistry, counter, gauge, histogram, Counter, Gauge, Histogram, Registry } from './metrics.js';
+export { startOpsServer, type OpsServer, type HealthCheck } from './ops/ops-server.js';
+export { Lifecycle } from './lifecycle.js';

@@ -1,0 +1,97 @@
+import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+}
+
+export interface BatchContext {
+  /** Call during long processing so the group coordinator does not evict the member. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was revoked: finish quickly. */
+  isRunning(): boolean;
+  /** The offset after the batch's last message: what a commit of this batch records. */
+  readonly nextOffset: string;
+  /** Messages after this batch in the partition when it was fetched. */
+  readonly lag: number;
+}
+
+export interface CommittingConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  log: Logger;
+  /** Where a group with no committed offset starts: the earliest record (true) or only new ones. */
+  fromBeginning?: boolean;
+  /**
+   * Processes one partition's batch. Resolve only when its output is durable: the batch's offsets are committed
+   * after this resolves, so a crash before that redelivers the batch. A rejection commits nothing; the consumer
+   * restarts and the batch comes again.
+   */
+  handleBatch: (batch: PartitionBatch, context: BatchContext) => Promise<void>;
+  /**
+   * 'after-handler' (default): the consumer commits the batch's offsets once the handler resolved.
+   * 'in-handler': the handler commits them itself, e.g. inside a Kafka transaction with its output
+   * (`context.nextOffset` is the offset to commit).
+   */
+  offsetCommit?: 'after-handler' | 'in-handler';
+  consumerConfig?: Partial<ConsumerConfig>;
+}
+
+export interface CommittingConsumer {
+  readonly raw: Consumer;
+  /** Stops fetching, waits for the batch in flight to finish and commit, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A consumer with the acknowledgement contract of the platform: offsets are committed per partition batch, only
+ * after the handler has made the batch's output durable (at-least-once; handlers make their writes idempotent).
+ */
+export async function startCommittingConsumer(options: CommittingConsumerOptions): Promise<CommittingConsumer> {
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: 30000,
+    heartbeatInterval: 3000,
+    allowAutoTopicCreation: false,
+    // Only committed transactional output is read (the decoder writes in transactions).
+    readUncommitted: false,
+    ...options.consumerConfig,
+  });
+  const log = options.log.child({ component: 'consumer', groupId: options.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      if (batch.messages.length === 0 || payload.isStale()) return;
+      const last = batch.lastOffset();
+      const nextOffset = (BigInt(last) + 1n).toString();
+      await options.handleBatch(
+        { topic: batch.topic, partition: batch.partition, messages: batch.messages },
+        {
+          heartbeat: () => payload.heartbeat(),
+          isRunning: () => payload.isRunning() && !payload.isStale(),
+          nextOffset,
+          lag: Number(batch.offsetLag()),
+        },
+      );
+      payload.resolveOffset(last);
+      if (options.offsetCommit !== 'in-handler') {
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+      }
+    },
+  });
+  log.info({ topics: options.topics }, 'Consumer started.');
+  return {
+    raw: consumer,
+    stop: async () => {
+      await consumer.disconnect();
+      log.info({}, 'Consumer stopped.');
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { createKafkaClient, type KafkaClientOptions } from './client.js';
+export { createReliableProducer, type ReliableProducer } from './producer.js';
+export {
+  startCommittingConsumer,
+  type CommittingConsumer,
+  type CommittingConsumerOptions,
+  type PartitionBatch,
+  type BatchContext,
+} from './consumer.js';
+export { TOPICS, topicName, ensureTopics, platformTopicSpecs, type TopicName, type TopicSpec } from './topics.js';

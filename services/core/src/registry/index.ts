@@ -1,0 +1,9 @@
+export { isValidVin, vinFromTopic } from './vin.js';
+export { generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret, DEFAULT_ITERATIONS } from './credentials.js';
+export { renderPasswordFile, renderAclFile, type BrokerDevice, type BrokerService } from './broker-auth.js';
+export { parseVehicleCsv, type VehicleImportRow } from './vehicle-csv.js';
+export {
+  PgRegistry, type VehicleRecord, type ImportResult, type FleetRecord, type DeviceRecord, type NewVehicle, type VehicleChanges,
+} from './pg-registry.js';
+export { RegistryCache } from './registry-cache.js';
+export { syncBroker, brokerDir, brokerSyncConfig, type BrokerSyncOptions, type BrokerSyncResult } from './broker-sync.js';

@@ -1,0 +1,190 @@
+/**
+ * Turns one partition batch of tbox.frames.v1 records into vehicle.signals.v1 records and dead-letter records.
+ * Lenient per frame: a frame that cannot be decoded is counted and dead-lettered (raw), the rest of its batch is
+ * still decoded. A batch that cannot be decoded at all (unknown VIN, no catalog, malformed) is dead-lettered whole.
+ */
+import type { KafkaMessage, Message } from 'kafkajs';
+import { TelemetryBatch, encodeSignalBatch, strictBytes } from '@telltale/core/proto';
+import { SignalSink } from '@telltale/core/dbc';
+import type { CompiledCatalog } from '@telltale/core/catalog';
+import { REASON_NAMES, decodeFrames, messageLabel, toSignalColumns } from './domain/decode-uplink.js';
+import type { CatalogLookup } from '@telltale/core/catalog';
+
+export const HEADER = {
+  receivedMs: 'telltale-received-ms',
+  reason: 'telltale-reason',
+  detail: 'telltale-detail',
+  frameReasons: 'telltale-frame-reasons',
+  sourceOffset: 'telltale-source-offset',
+} as const;
+
+export interface VehicleModelLookup {
+  get(vin: string): { readonly modelId: string; readonly catalogVersion: string } | undefined;
+}
+
+export interface CatalogSource {
+  get(modelId: string, version: string): Promise<CatalogLookup>;
+}
+
+export interface DecodeEvents {
+  batch(modelId: string, frames: number, signals: number, seconds: number): void;
+  frameErrors(modelId: string, message: string, reason: string, count: number): void;
+  batchRejected(reason: string): void;
+}
+
+export interface DecodedRecords {
+  readonly signals: Message[];
+  readonly deadLetters: Message[];
+}
+
+export class RecordDecoder {
+  private readonly sink = new SignalSink(16384, 256);
+
+  constructor(
+    private readonly vehicles: VehicleModelLookup,
+    private readonly catalogs: CatalogSource,
+    private readonly events: DecodeEvents,
+    /** Larger outputs are split into parts (each record ~12 bytes per signal). */
+    private readonly maxSignalsPerRecord = 65536,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async decode(records: readonly KafkaMessage[]): Promise<DecodedRecords> {
+    const signals: Message[] = [];
+    const deadLetters: Message[] = [];
+    for (const record of records) {
+      const value = record.value;
+      const vin = record.key?.toString() ?? '';
+      const rejectWhole = (reason: string, detail: string): void => {
+        this.events.batchRejected(reason);
+        deadLetters.push({
+          key: vin || null,
+          value: value ?? null,
+          headers: { [HEADER.reason]: reason, [HEADER.detail]: detail, [HEADER.sourceOffset]: record.offset, ...passThrough(record) },
+        });
+      };
+      if (!value) {
+        rejectWhole('EMPTY_RECORD', 'record has no value');
+        continue;
+      }
+      let batch: TelemetryBatch;
+      try {
+        batch = TelemetryBatch.decode(strictBytes(value));
+      } catch (error) {
+        rejectWhole('MALFORMED_PROTOBUF', (error as Error).message);
+        continue;
+      }
+      const vehicle = this.vehicles.get(batch.vin);
+      if (!vehicle) {
+        rejectWhole('UNKNOWN_VIN', `VIN ${batch.vin} is not in the registry`);
+        continue;
+      }
+      const lookup = await this.catalogs.get(vehicle.modelId, vehicle.catalogVersion);
+      if (!lookup.ok) {
+        rejectWhole(lookup.reason, lookup.detail);
+        continue;
+      }
+      const started = process.hrtime.bigint();
+      const out = this.decodeBatch(batch, vehicle.modelId, lookup.catalog, record);
+      signals.push(...out.signals);
+      if (out.deadLetter) deadLetters.push(out.deadLetter);
+      this.events.batch(vehicle.modelId, out.frames, out.signalCount, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    return { signals, deadLetters };
+  }
+
+  private decodeBatch(batch: TelemetryBatch, modelId: string, catalog: CompiledCatalog, record: KafkaMessage): { signals: Message[]; deadLetter: Message | undefined; frames: number; signalCount: number } {
+    const f = batch.frames;
+    const frames = {
+      count: f?.canId?.length ?? 0,
+      timeOffsetUs: f?.timeOffsetUs ?? [],
+      bus: f?.bus ?? [],
+      canId: f?.canId ?? [],
+      flags: f?.flags ?? [],
+      length: f?.length ?? [],
+      data: f?.data ?? new Uint8Array(0),
+    };
+    const count = decodeFrames(frames, catalog, this.sink);
+    const columns = toSignalColumns(this.sink, frames.timeOffsetUs);
+    // The gateway sets the record timestamp to its receive time (older records carried it in a header).
+    const received = Number(record.headers?.[HEADER.receivedMs]?.toString() ?? record.timestamp);
+    const decodedAt = this.now();
+    const parts = Math.max(1, Math.ceil(count / this.maxSignalsPerRecord));
+    const signals: Message[] = [];
+    for (let part = 0; part < parts; part++) {
+      const from = part * this.maxSignalsPerRecord;
+      const to = Math.min(count, from + this.maxSignalsPerRecord);
+      const output = encodeSignalBatch(
+        {
+          vin: batch.vin,
+          modelId,
+          catalogVersion: catalog.catalog.catalogVersion,
+          source: { deviceSeq: batch.seq, gatewayReceiveTimeMsEpoch: received, decodeTimeMsEpoch: decodedAt, deviceId: batch.deviceId },
+          baseTimeMsEpoch: batch.baseTimeMsEpoch,
+          backfill: batch.backfill,
+          batchId: `${batch.vin}:${batch.seq}`,
+          part,
+          partCount: parts,
+        },
+        { signalId: columns.signalId.subarray(from, to), value: columns.value.subarray(from, to), timeOffsetMs: columns.timeOffsetMs.subarray(from, to) },
+      );
+      signals.push({ key: batch.vin, value: Buffer.from(output.buffer, output.byteOffset, output.byteLength) });
+    }
+    return {
+      signals,
+      deadLetter: this.sink.errorCount > 0 ? this.badFrames(batch, frames, modelId, catalog, record) : undefined,
+      frames: frames.count,
+      signalCount: count,
+    };
+  }
+
+  /** The frames that failed, as a TelemetryBatch of their own (same tools read it), with one reason per frame. */
+  private badFrames(batch: TelemetryBatch, frames: { canId: ArrayLike<number>; flags: ArrayLike<number>; bus: ArrayLike<number>; length: ArrayLike<number>; timeOffsetUs: ArrayLike<number>; data: Uint8Array }, modelId: string, catalog: CompiledCatalog, record: KafkaMessage): Message {
+    const starts: number[] = [];
+    let offset = 0;
+    for (let i = 0; i < frames.length.length; i++) {
+      starts.push(offset);
+      offset += frames.length[i]!;
+    }
+    const picked = { timeOffsetUs: [] as number[], bus: [] as number[], canId: [] as number[], flags: [] as number[], length: [] as number[], chunks: [] as Uint8Array[] };
+    const reasons: string[] = [];
+    const counts = new Map<string, number>();
+    for (let e = 0; e < this.sink.errorCount; e++) {
+      const i = this.sink.errorFrame[e]!;
+      const reason = REASON_NAMES[this.sink.errorReason[e]!] ?? 'UNKNOWN';
+      reasons.push(reason);
+      const label = `${messageLabel(catalog, frames.bus[i]!, frames.canId[i]!, frames.flags[i]!)}\u0000${reason}`;
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+      picked.timeOffsetUs.push(frames.timeOffsetUs[i]!);
+      picked.bus.push(frames.bus[i]!);
+      picked.canId.push(frames.canId[i]!);
+      picked.flags.push(frames.flags[i]!);
+      const start = starts[i]!;
+      const length = Math.max(0, Math.min(frames.length[i]!, frames.data.length - start));
+      picked.length.push(length);
+      picked.chunks.push(frames.data.subarray(start, start + length));
+    }
+    for (const [label, count] of counts) {
+      const [message = '', reason = ''] = label.split('\u0000');
+      this.events.frameErrors(modelId, message, reason, count);
+    }
+    const value = TelemetryBatch.encode({
+      vin: batch.vin,
+      seq: batch.seq,
+      catalogVersion: batch.catalogVersion,
+      baseTimeMsEpoch: batch.baseTimeMsEpoch,
+      backfill: batch.backfill,
+      deviceId: batch.deviceId,
+      frames: { timeOffsetUs: picked.timeOffsetUs, bus: picked.bus, canId: picked.canId, flags: picked.flags, length: picked.length, data: Buffer.concat(picked.chunks) },
+    }).finish();
+    return {
+      key: batch.vin,
+      value: Buffer.from(value),
+      headers: { [HEADER.reason]: 'UNDECODABLE_FRAMES', [HEADER.frameReasons]: reasons.join(','), [HEADER.sourceOffset]: record.offset, ...passThrough(record) },
+    };
+  }
+}
+
+function passThrough(record: KafkaMessage): Record<string, string> {
+  return { [HEADER.receivedMs]: record.headers?.[HEADER.receivedMs]?.toString() ?? record.timestamp };
+}

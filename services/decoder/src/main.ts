@@ -1,0 +1,90 @@
+/** Wiring only: config → logger → registry view, catalogs, Kafka → consume/decode/produce in transactions. */
+import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
+import { createPgPool, migrate } from '@telltale/core/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
+import { PgRegistry, RegistryCache } from '@telltale/core/registry';
+import { DecoderConfig } from './config.js';
+import { RecordDecoder } from './decode-records.js';
+import { decoderMetrics } from './metrics.js';
+import { CatalogLibrary } from '@telltale/core/catalog';
+import { TransactionalWriter } from './adapters/transactional-writer.js';
+
+export interface RunningDecoder {
+  readonly opsUrl: string;
+  readonly lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Promise<RunningDecoder> {
+  const config = loadConfig(DecoderConfig, source);
+  const log = createLogger({ service: 'decoder', level: config.logLevel });
+  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const metrics = decoderMetrics(log);
+
+  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'telltale-decoder' });
+  lifecycle.onShutdown('postgres', () => pool.end());
+  await migrate(pool, { schema: config.databaseSchema, log });
+  const vehicles = new RegistryCache(new PgRegistry(pool), log, config.registryRefreshMs);
+  await vehicles.start();
+  lifecycle.onShutdown('registry view', () => vehicles.stop());
+  const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
+  await catalogs.scan();
+
+  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-decoder`, log });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, platformTopicSpecs(config, ['frames', 'signals', 'signalsDlq']));
+  await admin.disconnect();
+  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const producer = createReliableProducer(kafka, { transactionalId: `${groupId}-${config.instanceId}` });
+  await producer.connect();
+  lifecycle.onShutdown('kafka producer', () => producer.disconnect());
+  const writer = new TransactionalWriter(producer, groupId, {
+    signals: topicName('signals', config.kafkaTopicPrefix),
+    deadLetters: topicName('signalsDlq', config.kafkaTopicPrefix),
+  });
+  const decoder = new RecordDecoder(vehicles, catalogs, metrics.events, config.maxSignalsPerRecord);
+
+  const consumer = await startCommittingConsumer({
+    kafka,
+    groupId,
+    topics: [topicName('frames', config.kafkaTopicPrefix)],
+    fromBeginning: true,
+    log,
+    offsetCommit: 'in-handler',
+    // Larger fetches put more uplink batches in one transaction (a transaction costs several round trips).
+    consumerConfig: {
+      sessionTimeout: config.kafkaSessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+    },
+    handleBatch: async (batch, context) => {
+      metrics.lag(batch.topic, batch.partition, context.lag);
+      const { signals, deadLetters } = await decoder.decode(batch.messages);
+      try {
+        await writer.commit({ topic: batch.topic, partition: batch.partition, nextOffset: context.nextOffset }, signals, deadLetters);
+      } catch (error) {
+        metrics.transactionFailed(error as Error);
+        throw error;
+      }
+    },
+  });
+  lifecycle.onShutdown('kafka consumer', () => consumer.stop());
+
+  const ops = await startOpsServer({
+    registry: metrics.registry,
+    host: config.opsHost,
+    port: config.opsPort,
+    checks: [{ name: 'catalogs', check: () => catalogs.known.length > 0 }],
+  });
+  lifecycle.onShutdown('ops server', () => ops.close());
+  log.info({ ops: ops.url, group: groupId, catalogs: catalogs.known }, 'Decoder started.');
+  return { opsUrl: ops.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
+}
+
+/** Entry point of `telltale decoder`: runs until SIGTERM/SIGINT. */
+export async function runDecoder(): Promise<void> {
+  const decoder = await startDecoder();
+  decoder.lifecycle.installSignalHandlers();
+}

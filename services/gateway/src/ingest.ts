@@ -1,0 +1,185 @@
+/**
+ * The gateway's acknowledgement pipeline. MQTT subscriber connections hand over messages, whose PUBACK waits for
+ * `ack`. Messages from all connections are flushed together:
+ * inspect → dedupe check → one Kafka request (accepted to tbox.frames.v1, rejected to the dead-letter topic) →
+ * mark as seen → ack. A failed Kafka write is retried with backoff and nothing is acknowledged meanwhile, so an
+ * acknowledged batch is always in Kafka; unacknowledged ones are redelivered by the broker.
+ *
+ * One flush runs at a time, which keeps per-VIN order and makes the in-process dedupe exact; duplicates across
+ * gateway instances in the short window between check and mark are dropped downstream by batch id.
+ */
+import type { Logger } from 'pino';
+import { inspectUplink, type InspectLimits, type RejectReason, type VehicleLookup } from './domain/inspect-uplink.js';
+
+export interface PendingMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly receivedMs: number;
+  readonly ack: (error?: Error) => void;
+}
+
+export interface AcceptedRecord {
+  readonly vin: string;
+  readonly seq: number;
+  readonly payload: Buffer;
+  readonly receivedMs: number;
+  readonly frameCount: number;
+}
+
+export interface RejectedRecord {
+  readonly vin: string | undefined;
+  readonly topic: string;
+  readonly reason: RejectReason;
+  readonly detail: string;
+  readonly payload: Buffer;
+  readonly receivedMs: number;
+}
+
+/** Ports the pipeline needs; adapters implement them over Redis and Kafka. */
+export interface DedupeStore {
+  /** For each (vin, seq): was it already written to Kafka? */
+  seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]>;
+  markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void>;
+}
+
+export interface UplinkSink {
+  /** Resolves once every record is acknowledged by Kafka. */
+  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<void>;
+}
+
+export interface IngestEvents {
+  accepted(count: number, frames: number): void;
+  duplicate(count: number): void;
+  rejected(reason: RejectReason): void;
+  flushed(messages: number, seconds: number): void;
+  sinkFailed(error: Error, attempt: number): void;
+  dedupeFailed(error: Error): void;
+}
+
+export interface IngestOptions {
+  readonly vehicles: VehicleLookup;
+  readonly dedupe: DedupeStore;
+  readonly sink: UplinkSink;
+  readonly limits: InspectLimits;
+  readonly events: IngestEvents;
+  readonly log: Logger;
+  /** Flush as soon as this many messages wait; a flush writes at most this many. */
+  readonly flushAtMessages: number;
+  /** …or this long after the first one arrived. */
+  readonly lingerMs: number;
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+export class UplinkIngest {
+  private pending: PendingMessage[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: IngestOptions) {}
+
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  submit(message: PendingMessage): void {
+    this.pending.push(message);
+    if (this.pending.length >= this.options.flushAtMessages) this.scheduleFlush(0);
+    else this.scheduleFlush(this.options.lingerMs);
+  }
+
+  /** Flushes everything waiting (retrying the sink until it succeeds or `stop` gives up), then resolves. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.flushing) {
+      if (!this.flushing) this.startFlush();
+      await this.flushing;
+    }
+  }
+
+  /** Stops retrying: messages not yet written are left unacknowledged for the broker to redeliver. */
+  stop(): void {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushing) return; // the running flush picks up what waits when it ends
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.startFlush();
+    }, delayMs);
+  }
+
+  private startFlush(): void {
+    if (this.flushing || this.pending.length === 0) return;
+    const batch = this.pending.length <= this.options.flushAtMessages ? this.pending : this.pending.slice(0, this.options.flushAtMessages);
+    this.pending = batch === this.pending ? [] : this.pending.slice(batch.length);
+    this.flushing = this.flush(batch)
+      .catch((err: unknown) => this.options.log.error({ err }, 'Flush failed unexpectedly; messages stay unacknowledged.'))
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.pending.length > 0 && !this.stopping) {
+          this.scheduleFlush(this.pending.length >= this.options.flushAtMessages ? 0 : this.options.lingerMs);
+        }
+      });
+  }
+
+  private async flush(batch: PendingMessage[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const { vehicles, limits, events } = this.options;
+    const accepted: AcceptedRecord[] = [];
+    const rejected: RejectedRecord[] = [];
+    const inBatch = new Set<string>();
+    let duplicates = 0;
+    for (const m of batch) {
+      const verdict = inspectUplink(m.topic, m.payload, vehicles, limits);
+      if (!verdict.ok) {
+        rejected.push({ vin: verdict.vin, topic: m.topic, reason: verdict.reason, detail: verdict.detail, payload: m.payload, receivedMs: m.receivedMs });
+        events.rejected(verdict.reason);
+        continue;
+      }
+      const key = `${verdict.vin}:${verdict.seq}`;
+      if (inBatch.has(key)) {
+        duplicates += 1;
+        continue;
+      }
+      inBatch.add(key);
+      accepted.push({ vin: verdict.vin, seq: verdict.seq, payload: m.payload, receivedMs: m.receivedMs, frameCount: verdict.frameCount });
+    }
+
+    let fresh = accepted;
+    if (accepted.length > 0) {
+      try {
+        const seen = await this.options.dedupe.seen(accepted);
+        fresh = accepted.filter((_, i) => !seen[i]);
+        duplicates += accepted.length - fresh.length;
+      } catch (error) {
+        // Dedupe is an optimisation here (consumers drop replays by batch id); availability wins.
+        events.dedupeFailed(error as Error);
+      }
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (fresh.length > 0 || rejected.length > 0) await this.options.sink.write(fresh, rejected);
+        break;
+      } catch (error) {
+        events.sinkFailed(error as Error, attempt);
+        if (this.stopping) return; // unacknowledged: the broker redelivers after we disconnect
+        const delay = Math.min(this.options.retryMaxMs ?? 5000, (this.options.retryInitialMs ?? 100) * 2 ** Math.min(attempt - 1, 10));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+
+    if (fresh.length > 0) {
+      await this.options.dedupe.markSeen(fresh).catch((error: unknown) => events.dedupeFailed(error as Error));
+    }
+    if (fresh.length > 0) events.accepted(fresh.length, fresh.reduce((sum, r) => sum + r.frameCount, 0));
+    if (duplicates > 0) events.duplicate(duplicates);
+    for (const m of batch) m.ack();
+    events.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}

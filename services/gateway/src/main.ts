@@ -1,0 +1,113 @@
+/** Wiring only: config → logger → adapters → pipeline → start; graceful shutdown in reverse. */
+import { Redis } from 'ioredis';
+import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
+import { createPgPool, migrate } from '@telltale/core/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, topicName } from '@telltale/core/kafka';
+import { PgRegistry, RegistryCache } from '@telltale/core/registry';
+import { GatewayConfig } from './config.js';
+import { UplinkIngest } from './ingest.js';
+import { gatewayMetrics } from './metrics.js';
+import { KafkaUplinkSink } from './adapters/kafka-sink.js';
+import { MqttIntake } from './adapters/mqtt-intake.js';
+import { RedisDedupe } from './adapters/redis-dedupe.js';
+
+export interface RunningGateway {
+  readonly opsUrl: string;
+  readonly lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(source: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
+  const config = loadConfig(GatewayConfig, source);
+  const log = createLogger({ service: 'gateway', level: config.logLevel });
+  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  // Late-bound so metrics exist before the parts they observe.
+  const observed: { intake?: MqttIntake; ingest?: UplinkIngest } = {};
+  const { registry: metrics, events } = gatewayMetrics(log, { connections: () => observed.intake?.connected ?? 0, waiting: () => observed.ingest?.waiting ?? 0 });
+
+  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'telltale-gateway' });
+  lifecycle.onShutdown('postgres', () => pool.end());
+  await migrate(pool, { schema: config.databaseSchema, log });
+  const vehicles = new RegistryCache(new PgRegistry(pool), log, config.registryRefreshMs);
+  await vehicles.start();
+  lifecycle.onShutdown('registry view', () => vehicles.stop());
+
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  redis.on('error', (err) => log.debug({ err }, 'Redis connection error.'));
+  await redis.connect();
+  lifecycle.onShutdown('redis', () => void redis.disconnect());
+
+  // Short client-side retries: the ingest loop retries a failed write forever (holding acknowledgements) and
+  // counts each attempt, so an outage is visible within a second instead of after kafkajs' long backoff.
+  const kafka = createKafkaClient({
+    brokers: config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-gateway`,
+    log,
+    overrides: { retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, platformTopicSpecs(config, ['frames', 'framesDlq']));
+  await admin.disconnect();
+  const producer = createReliableProducer(kafka);
+  await producer.connect();
+  lifecycle.onShutdown('kafka producer', () => producer.disconnect());
+
+  const ingest = new UplinkIngest({
+    vehicles,
+    dedupe: new RedisDedupe(redis, config.redisKeyPrefix, config.dedupeWindowS),
+    sink: new KafkaUplinkSink(producer, { frames: topicName('frames', config.kafkaTopicPrefix), dlq: topicName('framesDlq', config.kafkaTopicPrefix) }),
+    limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: 64 },
+    events,
+    log,
+    flushAtMessages: config.flushMaxMessages,
+    lingerMs: config.lingerMs,
+  });
+  const intake = new MqttIntake({
+    url: config.mqttUrl,
+    username: config.mqttUsername === '-' ? undefined : config.mqttUsername,
+    password: config.mqttPassword === '-' ? undefined : config.mqttPassword,
+    topic: config.mqttUplinkTopic,
+    shareGroup: config.mqttShareGroup,
+    connections: config.mqttConnections,
+    clientIdPrefix: config.mqttClientIdPrefix,
+    log,
+    onMessage: (m) => ingest.submit(m),
+  });
+  // Shutdown order (reverse of registration): drain what was received, then close MQTT, then the clients above.
+  lifecycle.onShutdown('mqtt intake', () => intake.close());
+  lifecycle.onShutdown('drain pipeline', async () => {
+    const drained = ingest.drain();
+    const timer = setTimeout(() => ingest.stop(), Math.max(0, config.shutdownTimeoutMs - 2000));
+    await drained;
+    clearTimeout(timer);
+  });
+  await intake.start();
+
+  const ops = await startOpsServer({
+    registry: metrics,
+    host: config.opsHost,
+    port: config.opsPort,
+    checks: [
+      { name: 'mqtt', check: () => intake.connected > 0 },
+      { name: 'redis', check: () => redis.status === 'ready' },
+      { name: 'registry', check: () => vehicles.size >= 0 },
+    ],
+  });
+  lifecycle.onShutdown('ops server', () => ops.close());
+  observed.intake = intake;
+  observed.ingest = ingest;
+  log.info({ ops: ops.url, topic: topicName('frames', config.kafkaTopicPrefix) }, 'Gateway started.');
+
+  return {
+    opsUrl: ops.url,
+    lifecycle,
+    stop: () => lifecycle.shutdown('stop'),
+  };
+}
+
+/** Entry point of `telltale gateway`: runs until SIGTERM/SIGINT. */
+export async function runGateway(): Promise<void> {
+  const gateway = await startGateway();
+  gateway.lifecycle.installSignalHandlers();
+}

@@ -1,0 +1,244 @@
+/**
+ * One poll's worth of decoded signal batches → the rows to write. Pure.
+ *
+ * - latest: one row per (vin, signal id) carrying the sample with the newest event time in the input (ties keep the
+ *   first seen, so a replayed duplicate changes nothing), sorted by (vin, signal id) so concurrent writers lock rows
+ *   in the same order.
+ * - history: samples bucketed per (vin, signal, event time / resolution), the last sample of each bucket kept
+ *   (resolution 0 keeps every sample); exact duplicates collapse.
+ * - quarantined: samples whose event time is further in the future than `maxFutureMs` (a device clock gone wrong):
+ *   neither latest nor history.
+ * - expired: samples older than the history retention: they may still update latest, never history.
+ */
+export interface DecodedBatch {
+  readonly vin: string;
+  readonly modelId: string;
+  readonly catalogVersion: string;
+  readonly baseTimeMsEpoch: number;
+  readonly receiveTimeMs: number;
+  readonly signalId: ArrayLike<number>;
+  readonly value: ArrayLike<number>;
+  readonly timeOffsetMs: ArrayLike<number>;
+}
+
+export interface LatestRows {
+  readonly vin: string[];
+  readonly signalId: number[];
+  readonly value: number[];
+  readonly eventTimeMs: number[];
+  readonly receiveTimeMs: number[];
+  readonly modelId: string[];
+  readonly catalogVersion: string[];
+}
+
+export interface HistoryRows {
+  readonly vin: string[];
+  readonly signalId: number[];
+  readonly eventTimeMs: number[];
+  readonly value: number[];
+  readonly receiveTimeMs: number[];
+  readonly catalogVersion: string[];
+}
+
+export interface QuarantinedSample {
+  readonly batch: DecodedBatch;
+  readonly index: number;
+}
+
+export interface Coalesced {
+  readonly latest: LatestRows;
+  readonly history: HistoryRows;
+  readonly quarantined: readonly QuarantinedSample[];
+  readonly expired: number;
+  readonly samples: number;
+}
+
+export interface CoalesceOptions {
+  readonly nowMs: number;
+  readonly maxFutureMs: number;
+  /** History keeps the last sample per signal in each bucket of this many ms; 0 keeps every sample. */
+  readonly historyResolutionMs: number;
+  /** Samples with event time before this are not written to history (outside retention). */
+  readonly historyFromMs: number;
+}
+
+/** Bucket offsets within one poll must fit below this for the numeric history key (else string keys are used). */
+const BUCKET_SPAN = 2 ** 22;
+
+/**
+ * Per vehicle: dense typed arrays indexed by signal id for the newest sample (no object per sample), and history
+ * buckets keyed by a number (signal id × 2^22 + bucket offset) mapping to slots in flat arrays.
+ */
+class VehicleState {
+  readonly touched: number[] = [];
+  readonly time: Float64Array;
+  readonly value: Float64Array;
+  readonly receive: Float64Array;
+  readonly source: Int32Array;
+  /** Fast path: the bucket a signal's last sample fell in and its slot (samples mostly arrive in time order). */
+  readonly lastBucket: Float64Array;
+  readonly lastSlot: Int32Array;
+  readonly bucketSlot = new Map<number | string, number>();
+  historyId: number[] = [];
+  historyTime: number[] = [];
+  historyValue: number[] = [];
+  historyReceive: number[] = [];
+  historySource: number[] = [];
+
+  constructor(
+    readonly vin: string,
+    size: number,
+  ) {
+    this.time = new Float64Array(size).fill(-Infinity);
+    this.value = new Float64Array(size);
+    this.receive = new Float64Array(size);
+    this.source = new Int32Array(size);
+    this.lastBucket = new Float64Array(size).fill(NaN);
+    this.lastSlot = new Int32Array(size);
+  }
+}
+
+export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOptions): Coalesced {
+  // Size each vehicle's arrays and find the poll's bucket range first.
+  const sizes = new Map<string, number>();
+  const resolution = options.historyResolutionMs;
+  let minBucket = Infinity;
+  let maxBucket = -Infinity;
+  for (const batch of batches) {
+    let max = sizes.get(batch.vin) ?? 0;
+    const ids = batch.signalId;
+    for (let i = 0; i < ids.length; i++) if (ids[i]! >= max) max = ids[i]! + 1;
+    sizes.set(batch.vin, max);
+    const offsets = batch.timeOffsetMs;
+    if (offsets.length > 0) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < offsets.length; i++) {
+        if (offsets[i]! < lo) lo = offsets[i]!;
+        if (offsets[i]! > hi) hi = offsets[i]!;
+      }
+      const from = bucketOf(batch.baseTimeMsEpoch + lo, resolution);
+      const to = bucketOf(batch.baseTimeMsEpoch + hi, resolution);
+      if (from < minBucket) minBucket = from;
+      if (to > maxBucket) maxBucket = to;
+    }
+  }
+  const numericKeys = maxBucket - minBucket < BUCKET_SPAN;
+  const vehicles = new Map<string, VehicleState>();
+  const quarantined: QuarantinedSample[] = [];
+  const limit = options.nowMs + options.maxFutureMs;
+  let expired = 0;
+  let samples = 0;
+  for (let b = 0; b < batches.length; b++) {
+    const batch = batches[b]!;
+    let state = vehicles.get(batch.vin);
+    if (!state) {
+      state = new VehicleState(batch.vin, sizes.get(batch.vin) ?? 0);
+      vehicles.set(batch.vin, state);
+    }
+    const { signalId, value, timeOffsetMs, baseTimeMsEpoch, receiveTimeMs } = batch;
+    const n = signalId.length;
+    samples += n;
+    for (let i = 0; i < n; i++) {
+      const time = baseTimeMsEpoch + timeOffsetMs[i]!;
+      if (time > limit) {
+        quarantined.push({ batch, index: i });
+        continue;
+      }
+      const id = signalId[i]!;
+      const v = value[i]!;
+      const newest = state.time[id]!;
+      if (time > newest) {
+        if (newest === -Infinity) state.touched.push(id);
+        state.time[id] = time;
+        state.value[id] = v;
+        state.receive[id] = receiveTimeMs;
+        state.source[id] = b;
+      }
+      if (time < options.historyFromMs) {
+        expired += 1;
+        continue;
+      }
+      const bucket = bucketOf(time, resolution);
+      let slot: number | undefined;
+      if (state.lastBucket[id] === bucket) slot = state.lastSlot[id]!;
+      else {
+        const key = numericKeys ? id * BUCKET_SPAN + (bucket - minBucket) : `${id}:${bucket}`;
+        slot = state.bucketSlot.get(key);
+        if (slot === undefined) {
+          slot = state.historyId.length;
+          state.bucketSlot.set(key, slot);
+        }
+        state.lastBucket[id] = bucket;
+        state.lastSlot[id] = slot;
+      }
+      if (slot === state.historyId.length) {
+        state.historyId.push(id);
+        state.historyTime.push(time);
+        state.historyValue.push(v);
+        state.historyReceive.push(receiveTimeMs);
+        state.historySource.push(b);
+      } else if (time > state.historyTime[slot]!) {
+        state.historyTime[slot] = time;
+        state.historyValue[slot] = v;
+        state.historyReceive[slot] = receiveTimeMs;
+        state.historySource[slot] = b;
+      }
+    }
+  }
+
+  const latest: LatestRows = { vin: [], signalId: [], value: [], eventTimeMs: [], receiveTimeMs: [], modelId: [], catalogVersion: [] };
+  const history: HistoryRows = { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
+  for (const vin of [...vehicles.keys()].sort()) {
+    const state = vehicles.get(vin)!;
+    const ids = state.touched.sort((a, b) => a - b);
+    for (const id of ids) {
+      const source = batches[state.source[id]!]!;
+      latest.vin.push(vin);
+      latest.signalId.push(id);
+      latest.value.push(state.value[id]!);
+      latest.eventTimeMs.push(state.time[id]!);
+      latest.receiveTimeMs.push(state.receive[id]!);
+      latest.modelId.push(source.modelId);
+      latest.catalogVersion.push(source.catalogVersion);
+    }
+    const order = state.historyId.map((_, i) => i);
+    order.sort((a, b) => state.historyId[a]! - state.historyId[b]! || state.historyTime[a]! - state.historyTime[b]!);
+    for (const i of order) {
+      history.vin.push(vin);
+      history.signalId.push(state.historyId[i]!);
+      history.eventTimeMs.push(state.historyTime[i]!);
+      history.value.push(state.historyValue[i]!);
+      history.receiveTimeMs.push(state.historyReceive[i]!);
+      history.catalogVersion.push(batches[state.historySource[i]!]!.catalogVersion);
+    }
+  }
+  return { latest, history, quarantined, expired, samples };
+}
+
+function bucketOf(time: number, resolution: number): number {
+  return resolution > 0 ? Math.floor(time / resolution) : time;
+}
+
+const DAY_MS = 86_400_000;
+
+/** UTC day numbers (ms since epoch / day) covered by the history rows: the partitions they need. */
+export function historyDays(history: HistoryRows): number[] {
+  const days = new Set<number>();
+  for (const t of history.eventTimeMs) days.add(Math.floor(t / DAY_MS));
+  return [...days].sort((a, b) => a - b);
+}
+
+export function dayPartitionName(day: number): string {
+  const d = new Date(day * DAY_MS);
+  return `signal_history_${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** The day a partition name stands for, or undefined for names that are not day partitions. */
+export function partitionDay(name: string): number | undefined {
+  const m = /^signal_history_(\d{4})(\d{2})(\d{2})$/.exec(name);
+  if (!m) return undefined;
+  return Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
+}
+
+export { DAY_MS };

@@ -1,0 +1,77 @@
+/** Wiring only: config → logger → PostgreSQL, Kafka → consume, write, commit; retention timer. */
+import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
+import { createPgPool, migrate } from '@telltale/core/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
+import { StoreConfig } from './config.js';
+import { storeMetrics } from './metrics.js';
+import { SignalWriter } from './write-signals.js';
+import { PgSignalStore } from './adapters/pg-signal-store.js';
+
+export interface RunningStore {
+  readonly opsUrl: string;
+  readonly lifecycle: Lifecycle;
+  readonly store: PgSignalStore;
+  stop(): Promise<void>;
+}
+
+export async function startStore(source: NodeJS.ProcessEnv = process.env): Promise<RunningStore> {
+  const config = loadConfig(StoreConfig, source);
+  const log = createLogger({ service: 'store', level: config.logLevel });
+  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const metrics = storeMetrics(log);
+
+  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: config.databasePoolSize, applicationName: 'telltale-store' });
+  lifecycle.onShutdown('postgres', () => pool.end());
+  await migrate(pool, { schema: config.databaseSchema, log });
+  const store = new PgSignalStore(pool);
+
+  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-store`, log });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, platformTopicSpecs(config, ['signals', 'signalsDlq']));
+  await admin.disconnect();
+  const producer = createReliableProducer(kafka);
+  await producer.connect();
+  lifecycle.onShutdown('kafka producer', () => producer.disconnect());
+  const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
+  const writer = new SignalWriter(store, async (messages) => void (await producer.send(dlqTopic, messages)), metrics.events, config);
+
+  const retention = async (): Promise<void> => {
+    const dropped = await store.dropExpiredPartitions(config.historyRetentionDays, Date.now());
+    if (dropped.length > 0) log.info({ dropped }, 'Dropped history partitions past retention.');
+  };
+  await retention();
+  const timer = setInterval(() => void retention().catch((err: unknown) => log.warn({ err }, 'History retention failed; will retry.')), config.retentionIntervalMs);
+  timer.unref();
+  lifecycle.onShutdown('retention timer', () => clearInterval(timer));
+
+  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const consumer = await startCommittingConsumer({
+    kafka,
+    groupId,
+    topics: [topicName('signals', config.kafkaTopicPrefix)],
+    fromBeginning: true,
+    log,
+    // Large polls: a decoded vehicle-second is ~1 MB, and the more batches per poll, the more coalescing.
+    consumerConfig: {
+      sessionTimeout: config.kafkaSessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),
+      maxBytesPerPartition: 32 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+    },
+    handleBatch: (batch) => writer.handle(batch.messages),
+  });
+  lifecycle.onShutdown('kafka consumer', () => consumer.stop());
+
+  const ops = await startOpsServer({ registry: metrics.registry, host: config.opsHost, port: config.opsPort, checks: [{ name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 }] });
+  lifecycle.onShutdown('ops server', () => ops.close());
+  log.info({ ops: ops.url, group: groupId }, 'Store started.');
+  return { opsUrl: ops.url, lifecycle, store, stop: () => lifecycle.shutdown('stop') };
+}
+
+/** Entry point of `telltale store`: runs until SIGTERM/SIGINT. */
+export async function runStore(): Promise<void> {
+  const store = await startStore();
+  store.lifecycle.installSignalHandlers();
+}

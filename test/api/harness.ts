@@ -1,0 +1,113 @@
+/** A real API server on a free port over its own PostgreSQL schema, with vehicles A (fleet-a) and B (fleet-b). */
+import { join } from 'node:path';
+import { startApi, PgApiKeyStore, type RunningApi, type Role } from '@telltale/api';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog, type CatalogSignal } from '@telltale/core/catalog';
+import type { Pool } from '@telltale/core/db';
+import type { PgRegistry } from '@telltale/core/registry';
+import { LOCAL, uniqueName } from '@telltale/core/testing';
+import { dropSchema, registryWithTwoVehicles } from '../helpers.js';
+
+export { VIN_A, VIN_B } from '../helpers.js';
+
+export interface ErrorJson {
+  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean; readonly requestId: string; readonly details?: Record<string, unknown> };
+}
+
+export interface Reply<T> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+export interface ApiHarness {
+  readonly schema: string;
+  readonly pool: Pool;
+  readonly registry: PgRegistry;
+  readonly api: RunningApi;
+  /** A fresh key straight from the store (as `telltale keys create` makes them). */
+  key(role: Role, fleets: readonly string[], name?: string): Promise<{ token: string; keyId: string }>;
+  call<T = ErrorJson>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+export async function startApiHarness(): Promise<ApiHarness> {
+  const schema = uniqueName('api');
+  const { pool, registry } = await registryWithTwoVehicles(schema);
+  const api = await startApi({
+    ...process.env,
+    DATABASE_URL: LOCAL.postgresUrl,
+    DATABASE_SCHEMA: schema,
+    API_PORT: '0',
+    API_HOST: '127.0.0.1',
+    OPS_PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    CATALOG_DIR: BUNDLED_CATALOG_DIR,
+  });
+  const keys = new PgApiKeyStore(pool);
+  return {
+    schema,
+    pool,
+    registry,
+    api,
+    key: async (role, fleets, name = `${role}-key`) => {
+      const { key, token } = await keys.create({ name, role, fleets, createdBy: 'cli' });
+      return { token, keyId: key.keyId };
+    },
+    call: async <T>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> => {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+      if (options.body !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(`${api.url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+      const text = await response.text();
+      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
+    },
+    close: async () => {
+      await api.stop();
+      await dropSchema(pool, schema);
+    },
+  };
+}
+
+let aurora: Promise<Catalog> | undefined;
+
+/** The aurora-ev-2026 catalog (ids to seed the store with), loaded once per test file. */
+export function auroraCatalog(): Promise<Catalog> {
+  aurora ??= loadCatalog(join(BUNDLED_CATALOG_DIR, 'aurora-ev-2026'));
+  return aurora;
+}
+
+export async function auroraSignal(qualifiedName: string): Promise<CatalogSignal> {
+  const signal = (await auroraCatalog()).byQualifiedName.get(qualifiedName);
+  if (!signal) throw new Error(`aurora-ev-2026 has no ${qualifiedName}`);
+  return signal;
+}
+
+export interface SeedValue {
+  readonly signalId: number;
+  readonly value: number;
+  readonly eventTimeMs: number;
+  readonly receiveTimeMs?: number;
+}
+
+/** Writes rows as the real-time store does (its tables, its columns), bypassing it. */
+export async function seedLatest(pool: Pool, vin: string, values: readonly SeedValue[], catalogVersion = '1.0.0'): Promise<void> {
+  for (const v of values) {
+    await pool.query(
+      `INSERT INTO signal_latest (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id, catalog_version)
+       VALUES ($1, $2, $3, $4, $5, $5, 'aurora-ev-2026', $6)
+       ON CONFLICT (vin, signal_id) DO UPDATE SET value = excluded.value, event_time_ms = excluded.event_time_ms,
+         receive_time_ms = excluded.receive_time_ms, catalog_version = excluded.catalog_version`,
+      [vin, v.signalId, v.value, v.eventTimeMs, v.receiveTimeMs ?? v.eventTimeMs + 150, catalogVersion],
+    );
+  }
+}
+
+export async function seedHistory(pool: Pool, vin: string, values: readonly SeedValue[]): Promise<void> {
+  // The store creates day partitions as data arrives; one catch-all partition stands in for them here.
+  await pool.query('CREATE TABLE IF NOT EXISTS signal_history_test PARTITION OF signal_history DEFAULT');
+  await pool.query(
+    `INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version)
+     SELECT $1, * , '1.0.0' FROM unnest($2::integer[], $3::bigint[], $4::float8[], $5::bigint[])`,
+    [vin, values.map((v) => v.signalId), values.map((v) => v.eventTimeMs), values.map((v) => v.value), values.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150)],
+  );
+}

@@ -1,0 +1,14 @@
+/**
+ * Vitest global setup for the integration project: brings up the real infrastructure (PostgreSQL, Redis,
+ * Mosquitto as system services; Kafka from Maven Central in KRaft mode) through deploy/local, which is idempotent
+ * and returns at once when everything already answers.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  if (process.env.TELLTALE_SKIP_INFRA === '1') return;
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  execFileSync('bash', [join(root, 'deploy/local/up.sh')], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+}

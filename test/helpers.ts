@@ -1,0 +1,122 @@
+/** Shared set-up for integration tests: registry fixtures, topic collectors, uplink payloads. */
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { startCommittingConsumer, type CommittingConsumer } from '@telltale/core/kafka';
+import { createPgPool, migrate, type Pool } from '@telltale/core/db';
+import { PgRegistry, type VehicleImportRow } from '@telltale/core/registry';
+import { TelemetryBatch } from '@telltale/core/proto';
+import { LOCAL, testLogger } from '@telltale/core/testing';
+
+export const VIN_A = 'LRW3E7FS1RC000001';
+export const VIN_B = 'LRW3E7FS1RC000002';
+export const SECRET_A = 'device-a-secret-0001';
+export const SECRET_B = 'device-b-secret-0002';
+
+/** Vehicles A (fleet-a, device tbox-a) and B (fleet-b, device tbox-b) of one model in a fresh schema. */
+export async function registryWithTwoVehicles(
+  schema: string,
+  model: { modelId: string; catalogVersion: string } = { modelId: 'aurora-ev-2026', catalogVersion: '1.0.0' },
+): Promise<{ pool: Pool; registry: PgRegistry }> {
+  const pool = createPgPool({ url: LOCAL.postgresUrl, schema, max: 2 });
+  await migrate(pool, { schema });
+  const registry = new PgRegistry(pool);
+  const row = (line: number, vin: string, fleetId: string, deviceId: string, secret: string): VehicleImportRow => ({
+    line,
+    vin,
+    fleetId,
+    fleetName: undefined,
+    ...model,
+    deviceId,
+    deviceSecret: secret,
+  });
+  await registry.importVehicles([row(2, VIN_A, 'fleet-a', 'tbox-a', SECRET_A), row(3, VIN_B, 'fleet-b', 'tbox-b', SECRET_B)]);
+  return { pool, registry };
+}
+
+/** `count` vehicles of one model in a fresh schema, VINs LRW3E7FS1RC1xxxxx, fleet "fleet-a", devices dev-<n>. */
+export async function registryWithVehicles(
+  schema: string,
+  count: number,
+  model: { modelId: string; catalogVersion: string } = { modelId: 'aurora-ev-2026', catalogVersion: '1.0.0' },
+): Promise<{ pool: Pool; registry: PgRegistry; vins: string[] }> {
+  const pool = createPgPool({ url: LOCAL.postgresUrl, schema, max: 2 });
+  await migrate(pool, { schema });
+  const registry = new PgRegistry(pool);
+  const vins = Array.from({ length: count }, (_, i) => `LRW3E7FS1RC1${String(i).padStart(5, '0')}`);
+  await registry.importVehicles(
+    vins.map((vin, i) => ({ line: i + 2, vin, fleetId: 'fleet-a', fleetName: undefined, ...model, deviceId: `dev-${i}`, deviceSecret: `secret-for-device-${i}` })),
+  );
+  return { pool, registry, vins };
+}
+
+export async function dropSchema(pool: Pool, schema: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await pool.end();
+}
+
+export interface Collected {
+  readonly messages: KafkaMessage[];
+  stop(): Promise<void>;
+}
+
+/** Reads a topic from the beginning into memory (own consumer group). */
+export async function collectTopic(kafka: Kafka, topic: string, groupId: string): Promise<Collected> {
+  const messages: KafkaMessage[] = [];
+  const consumer: CommittingConsumer = await startCommittingConsumer({
+    kafka,
+    groupId,
+    topics: [topic],
+    fromBeginning: true,
+    log: testLogger(),
+    consumerConfig: { maxWaitTimeInMs: 100 },
+    handleBatch: (batch) => {
+      messages.push(...batch.messages);
+      return Promise.resolve();
+    },
+  });
+  return { messages, stop: () => consumer.stop() };
+}
+
+export function uplink(vin: string, seq: number, overrides: Partial<Parameters<typeof TelemetryBatch.create>[0]> = {}): Buffer {
+  return Buffer.from(
+    TelemetryBatch.encode({
+      vin,
+      seq,
+      deviceId: vin === VIN_A ? 'tbox-a' : 'tbox-b',
+      catalogVersion: '1.0.0',
+      baseTimeMsEpoch: 1_763_700_000_000 + seq * 1000,
+      frames: { timeOffsetUs: [0, 10_000], bus: [0, 0], canId: [0x101, 0x102], flags: [0, 0], length: [8, 8], data: Buffer.alloc(16, seq & 0xff) },
+      ...overrides,
+    }).finish(),
+  );
+}
+
+export function header(message: KafkaMessage, name: string): string | undefined {
+  return message.headers?.[name]?.toString();
+}
+
+/** Environment for a gateway of one test run: its own schema, topic prefix, MQTT topic prefix, share group, keys. */
+export function gatewayTestEnv(run: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_SCHEMA: run,
+    KAFKA_TOPIC_PREFIX: `${run}.`,
+    KAFKA_PARTITIONS: '1',
+    MQTT_URL: LOCAL.mqttUrl,
+    MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
+    MQTT_SHARE_GROUP: run,
+    MQTT_CONNECTIONS: '2',
+    MQTT_CLIENT_ID_PREFIX: run,
+    REDIS_KEY_PREFIX: `${run}:`,
+    LOG_LEVEL: 'silent',
+    OPS_PORT: '0',
+    ...extra,
+  };
+}
+
+/** Deletes a test run's topics (missing ones are fine). */
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+}

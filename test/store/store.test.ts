@@ -1,0 +1,113 @@
+// The real-time store on real Kafka and PostgreSQL: out-of-order and duplicate batches leave the newest event time
+// in signal_latest, history keeps every sample once, a device clock far in the future is quarantined, and retention
+// drops whole day partitions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStore, STORE_HEADERS, type RunningStore } from '@telltale/store';
+import { createKafkaClient, createReliableProducer } from '@telltale/core/kafka';
+import { SignalBatch } from '@telltale/core/proto';
+import { createPgPool, type Pool } from '@telltale/core/db';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import { collectTopic, header, type Collected } from '../helpers.js';
+
+const run = uniqueName('store');
+const prefix = `${run}.`;
+const VIN = 'LRW3E7FS1RC000009';
+const NOW = Date.now();
+
+function signalBatch(seq: number, base: number, samples: [id: number, value: number, offset: number][]): Buffer {
+  return Buffer.from(
+    SignalBatch.encode({
+      vin: VIN,
+      modelId: 'aurora-ev-2026',
+      catalogVersion: '1.0.0',
+      baseTimeMsEpoch: base,
+      source: { deviceSeq: seq, gatewayReceiveTimeMsEpoch: Date.now() },
+      signalId: samples.map((s) => s[0]),
+      value: samples.map((s) => s[1]),
+      timeOffsetMs: samples.map((s) => s[2]),
+      batchId: `${VIN}:${seq}`,
+    }).finish(),
+  );
+}
+
+describe('store: latest by event time, history, quarantine', () => {
+  const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });
+  const producer = createReliableProducer(kafka);
+  let store: RunningStore;
+  let pool: Pool;
+  let dlq: Collected;
+
+  beforeAll(async () => {
+    store = await startStore({ ...process.env, DATABASE_SCHEMA: run, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '2', LOG_LEVEL: 'silent', HISTORY_RESOLUTION_MS: '0', MAX_FUTURE_MS: '300000' });
+    pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
+    await producer.connect();
+    dlq = await collectTopic(kafka, `${prefix}vehicle.signals.dlq.v1`, `${run}-dlq`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await dlq?.stop();
+    await store?.stop();
+    await producer.disconnect();
+    await pool.query(`DROP SCHEMA IF EXISTS ${run} CASCADE`);
+    await pool.end();
+  });
+
+  const latest = async () => {
+    const { rows } = await pool.query<{ signal_id: number; value: number; event_time_ms: string }>('SELECT signal_id, value, event_time_ms FROM signal_latest WHERE vin = $1 ORDER BY signal_id', [VIN]);
+    return rows.map((r) => [r.signal_id, r.value, Number(r.event_time_ms)]);
+  };
+  const send = (value: Buffer) => producer.send(`${prefix}vehicle.signals.v1`, [{ key: VIN, value }]);
+  const sentinel = async (id: number) => {
+    await send(signalBatch(1000 + id, NOW, [[id, 1, 0]]));
+    await waitFor(`sentinel ${id}`, async () => ((await latest()).some((r) => r[0] === id) ? true : undefined), 30_000);
+  };
+
+  it('keeps the newest event time when batches arrive out of order or twice', async () => {
+    const a = signalBatch(1, NOW - 10_000, [[1, 10, 0], [2, 20, 0]]);
+    await send(a);
+    await send(signalBatch(2, NOW - 20_000, [[1, 5, 0]])); // older, arrives later
+    await send(a); // replay
+    await sentinel(900);
+    expect((await latest()).slice(0, 2)).toEqual([
+      [1, 10, NOW - 10_000],
+      [2, 20, NOW - 10_000],
+    ]);
+    await send(signalBatch(3, NOW - 5_000, [[1, 11, 0]]));
+    await sentinel(901);
+    expect((await latest())[0]).toEqual([1, 11, NOW - 5_000]);
+
+    const { rows } = await pool.query<{ value: number }>('SELECT value FROM signal_history WHERE vin = $1 AND signal_id = 1 ORDER BY event_time_ms', [VIN]);
+    expect(rows.map((r) => r.value)).toEqual([5, 10, 11]);
+  });
+
+  it('quarantines samples from a clock far in the future and stores the rest of the batch', async () => {
+    await send(signalBatch(4, NOW, [[3, 33, 0], [4, 99, 3_600_000]]));
+    const record = await waitFor('the quarantine record', () => dlq.messages.find((m) => header(m, STORE_HEADERS.reason) === 'FUTURE_EVENT_TIME'), 30_000);
+    const quarantined = SignalBatch.decode(record.value!);
+    expect(quarantined.signalId).toEqual([4]);
+    expect(quarantined.value).toEqual([99]);
+    await waitFor('signal 3', async () => ((await latest()).some((r) => r[0] === 3) ? true : undefined), 30_000);
+    expect((await latest()).some((r) => r[0] === 4)).toBe(false);
+    const text = await (await fetch(`${store.opsUrl}/metrics`)).text();
+    expect(text).toMatch(/telltale_store_quarantined_total\{service="store"\} 1/);
+  });
+
+  it('drops history partitions past retention and keeps recent ones', async () => {
+    const day = 86_400_000;
+    const old = Math.floor(NOW / day) * day - 40 * day;
+    await store.store.write(
+      { vin: [], signalId: [], value: [], eventTimeMs: [], receiveTimeMs: [], modelId: [], catalogVersion: [] },
+      { vin: [VIN], signalId: [7], eventTimeMs: [old], value: [1], receiveTimeMs: [old], catalogVersion: ['1.0.0'] },
+      Date.now(),
+    );
+    const partitions = async () =>
+      (await pool.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history' AND n.nspname = $1 ORDER BY 1", [run])).rows.map((r) => r.name);
+    const before = await partitions();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    const dropped = await store.store.dropExpiredPartitions(30, NOW);
+    expect(dropped).toHaveLength(1);
+    expect(await partitions()).toEqual(before.filter((p) => !dropped.includes(p)));
+    const { rows } = await pool.query('SELECT 1 FROM signal_history WHERE signal_id = 7');
+    expect(rows).toHaveLength(0);
+  });
+});
