@@ -15,7 +15,7 @@ import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
 import {
   compileRules, formatRuleProblem, PgRuleStore, RuleEngine, RuleReloader,
   type JsonObject, type LoadedRules, type RuleReloaderOptions, type RuleSnapshot,
-} from '@telltale/diagnostics';
+} from '@telltale/core/rules';
 import { dropSchema } from '../helpers.js';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../services/diagnostics/rules/examples');

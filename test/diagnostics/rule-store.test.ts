@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTelltaleError } from '@telltale/core';
 import { createPgPool, migrate, type Pool } from '@telltale/core/db';
 import { LOCAL, uniqueName } from '@telltale/core/testing';
-import { PgRuleStore } from '@telltale/diagnostics';
+import { PgRuleStore } from '@telltale/core/rules';
 import { dropSchema } from '../helpers.js';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../services/diagnostics/rules/examples');

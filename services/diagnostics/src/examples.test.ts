@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileRules, formatRuleProblem, RuleEngine, type AlertTransition, type RuleSnapshot } from './index.js';
+import { compileRules, formatRuleProblem, RuleEngine, type AlertTransition, type RuleSnapshot } from '@telltale/core/rules';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../rules/examples');
 const MODELS = ['aurora-ev-2026', 'cargo-van-e-2025'] as const;

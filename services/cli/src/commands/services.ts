@@ -48,4 +48,38 @@ Event times beyond MAX_FUTURE_MS are quarantined to vehicle.signals.dlq.v1. Conf
       return new Promise<number>(() => undefined);
     },
   },
+  {
+    path: ['diagnostics'],
+    summary: 'Run diagnostics: fault rules over vehicle.signals.v1 in event time, with timers → alerts',
+    usage: `Usage: telltale diagnostics
+
+Consumes vehicle.signals.v1 and evaluates the enabled fault rules (PostgreSQL, hot-reloaded on every edit) per
+vehicle in event time; "for", "no update for" and clear delays fire on timers even when a vehicle goes silent.
+Alert transitions (raised, escalated, de-escalated, cleared) are recorded in PostgreSQL and published to
+vehicle.alerts.v1; vehicle state is checkpointed so a restart neither forgets nor repeats an alert.
+Configuration: services/diagnostics/README.md.`,
+    run: async (args) => {
+      if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      const { runDiagnostics } = await import('@telltale/diagnostics');
+      await runDiagnostics();
+      return new Promise<number>(() => undefined);
+    },
+  },
+  {
+    path: ['notifier'],
+    summary: 'Run the notifier: vehicle.alerts.v1 → signed webhooks (retried, dead-lettered) and Redis live streams',
+    usage: `Usage: telltale notifier
+
+Consumes vehicle.alerts.v1, matches each alert against the subscriptions in PostgreSQL (managed with
+/v1/subscriptions), queues one webhook delivery per match in PostgreSQL before committing offsets, and sends them
+signed (Telltale-Signature: t=<unix ms>,v1=<HMAC-SHA256 hex>) with exponential backoff and full jitter until
+NOTIFIER_WEBHOOK_MAX_ATTEMPTS, then dead-letters them. Appends every alert to its fleet's Redis stream, which the
+API serves as GET /v1/alerts/stream (SSE and WebSocket). Configuration: services/notifier/README.md.`,
+    run: async (args) => {
+      if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      const { runNotifier } = await import('@telltale/notifier');
+      await runNotifier();
+      return new Promise<number>(() => undefined);
+    },
+  },
 ];

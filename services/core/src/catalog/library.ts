@@ -70,6 +70,25 @@ export class CatalogLibrary {
     if (added.length > 0) this.log.info({ added, root: this.root }, 'Vehicle model catalogs found.');
   }
 
+  /**
+   * The newest version of every model's catalog (digit runs compare as numbers: `2026.10` > `2026.9`), for
+   * work that is per model rather than per version (rules: signal ids are stable across a model's versions).
+   * Rescans the directory; a catalog that fails to load is skipped (the log says why).
+   */
+  async latestPerModel(): Promise<CompiledCatalog[]> {
+    await this.scan();
+    const newest = new Map<string, string>();
+    for (const k of this.dirs.keys()) {
+      const at = k.lastIndexOf('@');
+      const model = k.slice(0, at);
+      const version = k.slice(at + 1);
+      const current = newest.get(model);
+      if (current === undefined || compareVersions(version, current) > 0) newest.set(model, version);
+    }
+    const found = await Promise.all([...newest].map(([model, version]) => this.get(model, version)));
+    return found.flatMap((lookup) => (lookup.ok ? [lookup.catalog] : []));
+  }
+
   /** The compiled catalog of (model, version); loads and compiles it on first use. */
   async get(modelId: string, version: string): Promise<CatalogLookup> {
     const k = key(modelId, version);
@@ -96,4 +115,9 @@ export class CatalogLibrary {
       return { ok: false, reason: 'CATALOG_INVALID', detail: (err as Error).message };
     }
   }
+}
+
+/** Orders catalog versions; runs of digits compare as numbers (`2026.10` after `2026.9`). */
+function compareVersions(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
 }

@@ -37,6 +37,11 @@ export interface CommittingConsumerOptions {
    * (`context.nextOffset` is the offset to commit).
    */
   offsetCommit?: 'after-handler' | 'in-handler';
+  /**
+   * Called after every group join with this member's partitions ({ topic: [partition, ...] }), before their
+   * batches are handled; a rebalance calls it again with the new assignment.
+   */
+  onAssignment?: (assignment: Readonly<Record<string, readonly number[]>>) => void;
   consumerConfig?: Partial<ConsumerConfig>;
 }
 
@@ -61,6 +66,8 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
     ...options.consumerConfig,
   });
   const log = options.log.child({ component: 'consumer', groupId: options.groupId });
+  const { onAssignment } = options;
+  if (onAssignment) consumer.on(consumer.events.GROUP_JOIN, (event) => onAssignment(event.payload.memberAssignment));
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
   await consumer.run({

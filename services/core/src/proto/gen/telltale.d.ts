@@ -40,6 +40,12 @@ export namespace telltale {
                 emitTimeMsEpoch?: (number|null);
                 transitionSeq?: (number|null);
                 origin?: (string|null);
+                previousSeverity?: (telltale.alerts.v1.Severity|null);
+                episodeStartMsEpoch?: (number|null);
+                backfill?: (boolean|null);
+                timer?: (boolean|null);
+                reason?: (string|null);
+                ruleName?: (string|null);
             }
 
             class Alert implements IAlert {
@@ -59,6 +65,12 @@ export namespace telltale {
                 public emitTimeMsEpoch: number;
                 public transitionSeq: number;
                 public origin: string;
+                public previousSeverity: telltale.alerts.v1.Severity;
+                public episodeStartMsEpoch: number;
+                public backfill: boolean;
+                public timer: boolean;
+                public reason: string;
+                public ruleName: string;
                 public static create(properties?: telltale.alerts.v1.IAlert): telltale.alerts.v1.Alert;
                 public static encode(m: telltale.alerts.v1.IAlert, w?: $protobuf.Writer): $protobuf.Writer;
                 public static encodeDelimited(message: telltale.alerts.v1.IAlert, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -76,14 +88,16 @@ export namespace telltale {
                 value?: (number|null);
                 eventTimeMsEpoch?: (number|null);
                 unit?: (string|null);
+                qualifiedName?: (string|null);
             }
 
             class Evidence implements IEvidence {
                 constructor(p?: telltale.alerts.v1.IEvidence);
                 public signal: string;
-                public value: number;
+                public value?: (number|null);
                 public eventTimeMsEpoch: number;
                 public unit: string;
+                public qualifiedName: string;
                 public static create(properties?: telltale.alerts.v1.IEvidence): telltale.alerts.v1.Evidence;
                 public static encode(m: telltale.alerts.v1.IEvidence, w?: $protobuf.Writer): $protobuf.Writer;
                 public static encodeDelimited(message: telltale.alerts.v1.IEvidence, writer?: $protobuf.Writer): $protobuf.Writer;

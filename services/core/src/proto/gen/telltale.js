@@ -98,6 +98,12 @@ export const telltale = $root.telltale = (() => {
                  * @property {number|null} [emitTimeMsEpoch] Alert emitTimeMsEpoch
                  * @property {number|null} [transitionSeq] Alert transitionSeq
                  * @property {string|null} [origin] Alert origin
+                 * @property {telltale.alerts.v1.Severity|null} [previousSeverity] Alert previousSeverity
+                 * @property {number|null} [episodeStartMsEpoch] Alert episodeStartMsEpoch
+                 * @property {boolean|null} [backfill] Alert backfill
+                 * @property {boolean|null} [timer] Alert timer
+                 * @property {string|null} [reason] Alert reason
+                 * @property {string|null} [ruleName] Alert ruleName
                  */
 
                 /**
@@ -237,6 +243,54 @@ export const telltale = $root.telltale = (() => {
                 Alert.prototype.origin = "";
 
                 /**
+                 * Alert previousSeverity.
+                 * @member {telltale.alerts.v1.Severity} previousSeverity
+                 * @memberof telltale.alerts.v1.Alert
+                 * @instance
+                 */
+                Alert.prototype.previousSeverity = 0;
+
+                /**
+                 * Alert episodeStartMsEpoch.
+                 * @member {number} episodeStartMsEpoch
+                 * @memberof telltale.alerts.v1.Alert
+                 * @instance
+                 */
+                Alert.prototype.episodeStartMsEpoch = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+                /**
+                 * Alert backfill.
+                 * @member {boolean} backfill
+                 * @memberof telltale.alerts.v1.Alert
+                 * @instance
+                 */
+                Alert.prototype.backfill = false;
+
+                /**
+                 * Alert timer.
+                 * @member {boolean} timer
+                 * @memberof telltale.alerts.v1.Alert
+                 * @instance
+                 */
+                Alert.prototype.timer = false;
+
+                /**
+                 * Alert reason.
+                 * @member {string} reason
+                 * @memberof telltale.alerts.v1.Alert
+                 * @instance
+                 */
+                Alert.prototype.reason = "";
+
+                /**
+                 * Alert ruleName.
+                 * @member {string} ruleName
+                 * @memberof telltale.alerts.v1.Alert
+                 * @instance
+                 */
+                Alert.prototype.ruleName = "";
+
+                /**
                  * Creates a new Alert instance using the specified properties.
                  * @function create
                  * @memberof telltale.alerts.v1.Alert
@@ -296,6 +350,18 @@ export const telltale = $root.telltale = (() => {
                         w.uint32(112).uint32(m.transitionSeq);
                     if (m.origin != null && Object.hasOwnProperty.call(m, "origin"))
                         w.uint32(122).string(m.origin);
+                    if (m.previousSeverity != null && Object.hasOwnProperty.call(m, "previousSeverity"))
+                        w.uint32(128).int32(m.previousSeverity);
+                    if (m.episodeStartMsEpoch != null && Object.hasOwnProperty.call(m, "episodeStartMsEpoch"))
+                        w.uint32(136).int64(m.episodeStartMsEpoch);
+                    if (m.backfill != null && Object.hasOwnProperty.call(m, "backfill"))
+                        w.uint32(144).bool(m.backfill);
+                    if (m.timer != null && Object.hasOwnProperty.call(m, "timer"))
+                        w.uint32(152).bool(m.timer);
+                    if (m.reason != null && Object.hasOwnProperty.call(m, "reason"))
+                        w.uint32(162).string(m.reason);
+                    if (m.ruleName != null && Object.hasOwnProperty.call(m, "ruleName"))
+                        w.uint32(170).string(m.ruleName);
                     return w;
                 };
 
@@ -406,6 +472,30 @@ export const telltale = $root.telltale = (() => {
                             }
                         case 15: {
                                 m.origin = r.string();
+                                break;
+                            }
+                        case 16: {
+                                m.previousSeverity = r.int32();
+                                break;
+                            }
+                        case 17: {
+                                m.episodeStartMsEpoch = r.int64();
+                                break;
+                            }
+                        case 18: {
+                                m.backfill = r.bool();
+                                break;
+                            }
+                        case 19: {
+                                m.timer = r.bool();
+                                break;
+                            }
+                        case 20: {
+                                m.reason = r.string();
+                                break;
+                            }
+                        case 21: {
+                                m.ruleName = r.string();
                                 break;
                             }
                         default:
@@ -535,6 +625,38 @@ export const telltale = $root.telltale = (() => {
                     if (m.origin != null && Object.hasOwnProperty.call(m, "origin")) {
                         if (!$util.isString(m.origin))
                             return "origin: string expected";
+                    }
+                    if (m.previousSeverity != null && Object.hasOwnProperty.call(m, "previousSeverity")) {
+                        switch (m.previousSeverity) {
+                        default:
+                            return "previousSeverity: enum value expected";
+                        case 0:
+                        case 1:
+                        case 2:
+                        case 3:
+                        case 4:
+                            break;
+                        }
+                    }
+                    if (m.episodeStartMsEpoch != null && Object.hasOwnProperty.call(m, "episodeStartMsEpoch")) {
+                        if (!$util.isInteger(m.episodeStartMsEpoch) && !(m.episodeStartMsEpoch && $util.isInteger(m.episodeStartMsEpoch.low) && $util.isInteger(m.episodeStartMsEpoch.high)))
+                            return "episodeStartMsEpoch: integer|Long expected";
+                    }
+                    if (m.backfill != null && Object.hasOwnProperty.call(m, "backfill")) {
+                        if (typeof m.backfill !== "boolean")
+                            return "backfill: boolean expected";
+                    }
+                    if (m.timer != null && Object.hasOwnProperty.call(m, "timer")) {
+                        if (typeof m.timer !== "boolean")
+                            return "timer: boolean expected";
+                    }
+                    if (m.reason != null && Object.hasOwnProperty.call(m, "reason")) {
+                        if (!$util.isString(m.reason))
+                            return "reason: string expected";
+                    }
+                    if (m.ruleName != null && Object.hasOwnProperty.call(m, "ruleName")) {
+                        if (!$util.isString(m.ruleName))
+                            return "ruleName: string expected";
                     }
                     return null;
                 };
@@ -677,6 +799,56 @@ export const telltale = $root.telltale = (() => {
                     if (d.origin != null) {
                         m.origin = String(d.origin);
                     }
+                    switch (d.previousSeverity) {
+                    default:
+                        if (typeof d.previousSeverity === "number") {
+                            m.previousSeverity = d.previousSeverity;
+                            break;
+                        }
+                        break;
+                    case "SEVERITY_UNSPECIFIED":
+                    case 0:
+                        m.previousSeverity = 0;
+                        break;
+                    case "SEVERITY_INFO":
+                    case 1:
+                        m.previousSeverity = 1;
+                        break;
+                    case "SEVERITY_WARNING":
+                    case 2:
+                        m.previousSeverity = 2;
+                        break;
+                    case "SEVERITY_MAJOR":
+                    case 3:
+                        m.previousSeverity = 3;
+                        break;
+                    case "SEVERITY_CRITICAL":
+                    case 4:
+                        m.previousSeverity = 4;
+                        break;
+                    }
+                    if (d.episodeStartMsEpoch != null) {
+                        if ($util.Long)
+                            m.episodeStartMsEpoch = $util.Long.fromValue(d.episodeStartMsEpoch, false);
+                        else if (typeof d.episodeStartMsEpoch === "string")
+                            m.episodeStartMsEpoch = parseInt(d.episodeStartMsEpoch, 10);
+                        else if (typeof d.episodeStartMsEpoch === "number")
+                            m.episodeStartMsEpoch = d.episodeStartMsEpoch;
+                        else if (typeof d.episodeStartMsEpoch === "object")
+                            m.episodeStartMsEpoch = new $util.LongBits(d.episodeStartMsEpoch.low >>> 0, d.episodeStartMsEpoch.high >>> 0).toNumber();
+                    }
+                    if (d.backfill != null) {
+                        m.backfill = Boolean(d.backfill);
+                    }
+                    if (d.timer != null) {
+                        m.timer = Boolean(d.timer);
+                    }
+                    if (d.reason != null) {
+                        m.reason = String(d.reason);
+                    }
+                    if (d.ruleName != null) {
+                        m.ruleName = String(d.ruleName);
+                    }
                     return m;
                 };
 
@@ -723,6 +895,16 @@ export const telltale = $root.telltale = (() => {
                             d.emitTimeMsEpoch = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
                         d.transitionSeq = 0;
                         d.origin = "";
+                        d.previousSeverity = o.enums === String ? "SEVERITY_UNSPECIFIED" : 0;
+                        if ($util.Long) {
+                            var n = new $util.Long(0, 0, false);
+                            d.episodeStartMsEpoch = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                        } else
+                            d.episodeStartMsEpoch = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                        d.backfill = false;
+                        d.timer = false;
+                        d.reason = "";
+                        d.ruleName = "";
                     }
                     if (m.alertId != null && Object.hasOwnProperty.call(m, "alertId")) {
                         d.alertId = m.alertId;
@@ -782,6 +964,29 @@ export const telltale = $root.telltale = (() => {
                     if (m.origin != null && Object.hasOwnProperty.call(m, "origin")) {
                         d.origin = m.origin;
                     }
+                    if (m.previousSeverity != null && Object.hasOwnProperty.call(m, "previousSeverity")) {
+                        d.previousSeverity = o.enums === String ? $root.telltale.alerts.v1.Severity[m.previousSeverity] === undefined ? m.previousSeverity : $root.telltale.alerts.v1.Severity[m.previousSeverity] : m.previousSeverity;
+                    }
+                    if (m.episodeStartMsEpoch != null && Object.hasOwnProperty.call(m, "episodeStartMsEpoch")) {
+                        if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                            d.episodeStartMsEpoch = typeof m.episodeStartMsEpoch === "number" ? BigInt(m.episodeStartMsEpoch) : $util.Long.fromBits(m.episodeStartMsEpoch.low >>> 0, m.episodeStartMsEpoch.high >>> 0, false).toBigInt();
+                        else if (typeof m.episodeStartMsEpoch === "number")
+                            d.episodeStartMsEpoch = o.longs === String ? String(m.episodeStartMsEpoch) : m.episodeStartMsEpoch;
+                        else
+                            d.episodeStartMsEpoch = o.longs === String ? $util.Long.prototype.toString.call(m.episodeStartMsEpoch) : o.longs === Number ? new $util.LongBits(m.episodeStartMsEpoch.low >>> 0, m.episodeStartMsEpoch.high >>> 0).toNumber() : m.episodeStartMsEpoch;
+                    }
+                    if (m.backfill != null && Object.hasOwnProperty.call(m, "backfill")) {
+                        d.backfill = m.backfill;
+                    }
+                    if (m.timer != null && Object.hasOwnProperty.call(m, "timer")) {
+                        d.timer = m.timer;
+                    }
+                    if (m.reason != null && Object.hasOwnProperty.call(m, "reason")) {
+                        d.reason = m.reason;
+                    }
+                    if (m.ruleName != null && Object.hasOwnProperty.call(m, "ruleName")) {
+                        d.ruleName = m.ruleName;
+                    }
                     return d;
                 };
 
@@ -824,6 +1029,7 @@ export const telltale = $root.telltale = (() => {
                  * @property {number|null} [value] Evidence value
                  * @property {number|null} [eventTimeMsEpoch] Evidence eventTimeMsEpoch
                  * @property {string|null} [unit] Evidence unit
+                 * @property {string|null} [qualifiedName] Evidence qualifiedName
                  */
 
                 /**
@@ -851,11 +1057,11 @@ export const telltale = $root.telltale = (() => {
 
                 /**
                  * Evidence value.
-                 * @member {number} value
+                 * @member {number|null|undefined} value
                  * @memberof telltale.alerts.v1.Evidence
                  * @instance
                  */
-                Evidence.prototype.value = 0;
+                Evidence.prototype.value = null;
 
                 /**
                  * Evidence eventTimeMsEpoch.
@@ -872,6 +1078,23 @@ export const telltale = $root.telltale = (() => {
                  * @instance
                  */
                 Evidence.prototype.unit = "";
+
+                /**
+                 * Evidence qualifiedName.
+                 * @member {string} qualifiedName
+                 * @memberof telltale.alerts.v1.Evidence
+                 * @instance
+                 */
+                Evidence.prototype.qualifiedName = "";
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                Object.defineProperty(Evidence.prototype, "_value", {
+                    get: $util.oneOfGetter($oneOfFields = ["value"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
 
                 /**
                  * Creates a new Evidence instance using the specified properties.
@@ -909,6 +1132,8 @@ export const telltale = $root.telltale = (() => {
                         w.uint32(24).int64(m.eventTimeMsEpoch);
                     if (m.unit != null && Object.hasOwnProperty.call(m, "unit"))
                         w.uint32(34).string(m.unit);
+                    if (m.qualifiedName != null && Object.hasOwnProperty.call(m, "qualifiedName"))
+                        w.uint32(42).string(m.qualifiedName);
                     return w;
                 };
 
@@ -975,6 +1200,10 @@ export const telltale = $root.telltale = (() => {
                                 m.unit = r.string();
                                 break;
                             }
+                        case 5: {
+                                m.qualifiedName = r.string();
+                                break;
+                            }
                         default:
                             r.skipType(t & 7, n);
                             break;
@@ -1019,11 +1248,13 @@ export const telltale = $root.telltale = (() => {
                         n = 0;
                     if (n > $util.recursionLimit)
                         return "maximum nesting depth exceeded";
+                    var p = {};
                     if (m.signal != null && Object.hasOwnProperty.call(m, "signal")) {
                         if (!$util.isString(m.signal))
                             return "signal: string expected";
                     }
                     if (m.value != null && Object.hasOwnProperty.call(m, "value")) {
+                        p._value = 1;
                         if (typeof m.value !== "number")
                             return "value: number expected";
                     }
@@ -1034,6 +1265,10 @@ export const telltale = $root.telltale = (() => {
                     if (m.unit != null && Object.hasOwnProperty.call(m, "unit")) {
                         if (!$util.isString(m.unit))
                             return "unit: string expected";
+                    }
+                    if (m.qualifiedName != null && Object.hasOwnProperty.call(m, "qualifiedName")) {
+                        if (!$util.isString(m.qualifiedName))
+                            return "qualifiedName: string expected";
                     }
                     return null;
                 };
@@ -1075,6 +1310,9 @@ export const telltale = $root.telltale = (() => {
                     if (d.unit != null) {
                         m.unit = String(d.unit);
                     }
+                    if (d.qualifiedName != null) {
+                        m.qualifiedName = String(d.qualifiedName);
+                    }
                     return m;
                 };
 
@@ -1097,19 +1335,21 @@ export const telltale = $root.telltale = (() => {
                     var d = {};
                     if (o.defaults) {
                         d.signal = "";
-                        d.value = 0;
                         if ($util.Long) {
                             var n = new $util.Long(0, 0, false);
                             d.eventTimeMsEpoch = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
                         } else
                             d.eventTimeMsEpoch = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
                         d.unit = "";
+                        d.qualifiedName = "";
                     }
                     if (m.signal != null && Object.hasOwnProperty.call(m, "signal")) {
                         d.signal = m.signal;
                     }
                     if (m.value != null && Object.hasOwnProperty.call(m, "value")) {
                         d.value = o.json && !isFinite(m.value) ? String(m.value) : m.value;
+                        if (o.oneofs)
+                            d._value = "value";
                     }
                     if (m.eventTimeMsEpoch != null && Object.hasOwnProperty.call(m, "eventTimeMsEpoch")) {
                         if (typeof BigInt !== "undefined" && o.longs === BigInt)
@@ -1121,6 +1361,9 @@ export const telltale = $root.telltale = (() => {
                     }
                     if (m.unit != null && Object.hasOwnProperty.call(m, "unit")) {
                         d.unit = m.unit;
+                    }
+                    if (m.qualifiedName != null && Object.hasOwnProperty.call(m, "qualifiedName")) {
+                        d.qualifiedName = m.qualifiedName;
                     }
                     return d;
                 };

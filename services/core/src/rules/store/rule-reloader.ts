@@ -7,8 +7,8 @@
  * reloads once it listens again).
  */
 import pg from 'pg';
-import { createPgPool, type Pool } from '@telltale/core/db';
-import type { Logger } from '@telltale/core';
+import { createPgPool, type Pool } from '../../db/index.js';
+import type { Logger } from '../../logging.js';
 import { PgRuleStore } from './pg-rule-store.js';
 import type { JsonObject } from './rule-diff.js';
 

@@ -3,7 +3,7 @@
  * (`/condition`, `/ladder/1/when`), the line and column inside that field's expression, and the vehicle model whose
  * catalog the problem is about (unknown signals and labels differ per model).
  */
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '../errors.js';
 
 export type RuleProblemCode =
   | 'RULE_SYNTAX'

@@ -4,8 +4,8 @@
  * `telltale_rules` in the same transaction (see RuleReloader). Validating a definition (parseRuleDefinition,
  * compileRules) is the caller's job; the store only checks that the definition is an object naming the rule.
  */
-import type { Pool, PoolClient } from '@telltale/core/db';
-import { TelltaleError } from '@telltale/core';
+import type { Pool, PoolClient } from '../../db/index.js';
+import { TelltaleError } from '../../errors.js';
 import { summarizeDefinition, diffDefinitions, type JsonObject } from './rule-diff.js';
 
 export type RuleAuditAction = 'create' | 'update' | 'enable' | 'disable';

@@ -3,17 +3,17 @@
  * batch per vehicle per second shaped like the decoder's output (rule signals at their cycle rates among many signals
  * no rule reads), then the silence timers. Prints its figures and the command that reproduces them.
  *
- *   npx tsx services/diagnostics/scripts/bench-engine.ts [vehicles=2000] [seconds=30]
+ *   npx tsx bench/rule-engine.ts [vehicles=2000] [seconds=30]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_CATALOG_DIR, loadCatalog } from '@telltale/core/catalog';
-import { compileRules, RuleEngine } from '../src/index.js';
+import { compileRules, RuleEngine } from '@telltale/core/rules';
 
 const vehicles = Number(process.argv[2] ?? 2000);
 const seconds = Number(process.argv[3] ?? 30);
-const examplesDir = join(dirname(fileURLToPath(import.meta.url)), '../rules/examples');
+const examplesDir = join(dirname(fileURLToPath(import.meta.url)), '../services/diagnostics/rules/examples');
 const catalog = await loadCatalog(join(BUNDLED_CATALOG_DIR, 'aurora-ev-2026'));
 const definitions: unknown[] = readdirSync(examplesDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(examplesDir, f), 'utf8')) as unknown);
 definitions.push(
@@ -80,4 +80,4 @@ const elapsedS = (performance.now() - started) / 1000;
 console.log(`rule engine: ${vehicles} vehicles × ${seconds} s, ${snapshot.models.get(catalog.modelId)!.rules.length} rules, ${perBatch} samples per batch (${perBatch - 2000} read by rules)`);
 console.log(`  ${(samples / elapsedS / 1e6).toFixed(2)} M samples/s, ${((vehicles * seconds) / elapsedS / 1000).toFixed(1)} k batches/s, ${(((elapsedS * 1000) / (vehicles * seconds)) * 1000).toFixed(1)} µs per batch`);
 console.log(`  advance(): ${(advanceMs / seconds).toFixed(2)} ms per call over ${vehicles} vehicles; ${transitions} transitions`);
-console.log(`  reproduce: npx tsx services/diagnostics/scripts/bench-engine.ts ${vehicles} ${seconds}`);
+console.log(`  reproduce: npx tsx bench/rule-engine.ts ${vehicles} ${seconds}`);

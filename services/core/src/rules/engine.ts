@@ -16,7 +16,7 @@
  *
  * Pure: no I/O, no clock; every time comes in as an argument. State per vehicle is JSON (snapshotState/restoreState).
  */
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '../errors.js';
 import type { AlertTransition, Evidence } from './alert.js';
 import { EMPTY_SNAPSHOT, type CompiledRule, type ModelRuleSet, type RuleSnapshot } from './compile-rules.js';
 import { adoptRuleVersion, evaluateRule, newRuleState, nextDeadline, type EvaluationScope, type RulePhase, type RuleState } from './rule-state.js';

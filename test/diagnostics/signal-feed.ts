@@ -1,0 +1,59 @@
+/** Test input for diagnostics: SignalBatch records of aurora-ev-2026 signals by alias, produced to a signals topic. */
+import type { Message } from 'kafkajs';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
+import { Alert, encodeSignalBatch } from '@telltale/core/proto';
+import type { KafkaMessage } from 'kafkajs';
+import { join } from 'node:path';
+
+export const MODEL = { modelId: 'aurora-ev-2026', catalogVersion: '1.0.0' } as const;
+
+export async function auroraCatalog(): Promise<Catalog> {
+  return loadCatalog(join(BUNDLED_CATALOG_DIR, MODEL.modelId));
+}
+
+export interface Sample {
+  readonly alias: string;
+  readonly value: number;
+  /** Offset from the batch's base time, ms. */
+  readonly offsetMs?: number;
+}
+
+export interface FeedBatch {
+  readonly vin: string;
+  readonly seq: number;
+  readonly baseTimeMs: number;
+  readonly samples: readonly Sample[];
+  readonly arrivalTimeMs: number;
+  readonly backfill?: boolean;
+}
+
+/** One SignalBatch record, keyed by VIN like the decoder's output. */
+export function signalRecord(catalog: Catalog, batch: FeedBatch): Message {
+  const ids = batch.samples.map((s) => {
+    const signal = catalog.aliases.get(s.alias);
+    if (!signal) throw new Error(`no alias ${s.alias} in ${catalog.modelId}`);
+    return signal.id;
+  });
+  const value = encodeSignalBatch(
+    {
+      vin: batch.vin,
+      modelId: MODEL.modelId,
+      catalogVersion: MODEL.catalogVersion,
+      baseTimeMsEpoch: batch.baseTimeMs,
+      backfill: batch.backfill ?? false,
+      batchId: `${batch.vin}:${batch.seq}`,
+      partCount: 1,
+      source: { deviceSeq: batch.seq, gatewayReceiveTimeMsEpoch: batch.arrivalTimeMs, decodeTimeMsEpoch: batch.arrivalTimeMs },
+    },
+    {
+      signalId: Uint32Array.from(ids),
+      value: Float64Array.from(batch.samples.map((s) => s.value)),
+      timeOffsetMs: Uint32Array.from(batch.samples.map((s) => s.offsetMs ?? 0)),
+    },
+  );
+  return { key: batch.vin, value: Buffer.from(value) };
+}
+
+export function decodeAlerts(messages: readonly KafkaMessage[]): Alert[] {
+  return messages.map((m) => Alert.decode(new Uint8Array(m.value!)));
+}
