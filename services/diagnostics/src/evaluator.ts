@@ -100,8 +100,7 @@ export class DiagnosticsEvaluator {
     const next = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     void this.serial(async () => {
       this.dropAll();
-      for (const ref of next) this.claim(ref);
-      await Promise.all([...this.claims.values()]);
+      await Promise.all(next.map((ref) => this.claim(ref)));
     }).catch((err: unknown) => this.deps.log.error({ err }, 'Claiming partitions failed; their batches retry the claim.'));
   }
 
@@ -250,7 +249,7 @@ export class DiagnosticsEvaluator {
 
   private async runCheckpoint(commitOffsets: boolean): Promise<void> {
     const started = process.hrtime.bigint();
-    const work = await this.serial(async () => {
+    const work = await this.serial(() => {
       const states = new Map<string, VehicleStateRow[]>();
       for (const vin of this.engine.drainChanged()) {
         const key = this.vinPartition.get(vin);
@@ -260,9 +259,10 @@ export class DiagnosticsEvaluator {
         list.push({ vin, state: JSON.stringify(state) });
         states.set(key, list);
       }
-      return [...this.owned.entries()]
+      const list = [...this.owned.entries()]
         .map(([key, p]) => ({ owned: p, offset: p.processedOffset, states: states.get(key) ?? [] }))
         .filter((w) => w.states.length > 0 || w.offset > w.owned.checkpointOffset);
+      return Promise.resolve(list);
     });
     if (work.length === 0) return;
     const commits: { topic: string; partition: number; offset: string }[] = [];

@@ -152,7 +152,7 @@ class RuleCompiler {
 
   update(definitions: readonly unknown[], version: number): void {
     this.definitions = definitions;
-    this.enqueue(async () => {
+    void this.enqueue(async () => {
       if (this.catalogs.length === 0) await this.loadCatalogs();
       await this.apply(version);
     });

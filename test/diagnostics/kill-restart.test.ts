@@ -1,0 +1,156 @@
+// No duplicate, no lost alert across SIGKILL: `telltale diagnostics` is killed twice while signals flow and raise,
+// escalate and clear alerts. After restarts, PostgreSQL holds exactly the transitions a single uninterrupted engine
+// makes from the same input, and vehicle.alerts.v1 carries every one of them (a copy only ever repeats a
+// transition exactly: same alert id and transition seq, the consumers' dedupe key).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Catalog } from '@telltale/core/catalog';
+import type { Pool } from '@telltale/core/db';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
+import { AlertState } from '@telltale/core/proto';
+import { PgRuleStore, RuleEngine, compileRules, type AlertTransition } from '@telltale/core/rules';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
+import { MODEL, auroraCatalog, decodeAlerts, signalRecord, type FeedBatch } from './signal-feed.js';
+
+const run = uniqueName('diagkill');
+const prefix = `${run}.`;
+const root = join(import.meta.dirname, '../..');
+const SECONDS = 300; // of event time per vehicle, one batch per second
+
+const RULES = [
+  {
+    id: 'k.hot',
+    condition: 'cellTemperatureMax > 55',
+    ladder: [{ level: 'warning' }, { level: 'critical', when: 'cellTemperatureMax > 60', for: '5s' }],
+    clear: { condition: 'cellTemperatureMax < 50', for: '10s' },
+  },
+  { id: 'k.fast', condition: 'vehicleSpeed > 100', for: '3s', severity: 'major', clear: { condition: 'vehicleSpeed < 90' } },
+];
+
+/** Per 60 s: temperature 40, 58 from 20 s, 62 from 30 s, 45 from 45 s; speed 80, 110 from 10 s, 70 from 25 s. */
+function batchAt(vin: string, second: number, baseMs: number): Omit<FeedBatch, 'arrivalTimeMs'> {
+  const samples = Array.from({ length: 10 }, (_, i) => {
+    const t = (second % 60) + i / 10;
+    const temperature = t < 20 ? 40 : t < 30 ? 58 : t < 45 ? 62 : 45;
+    const speed = t < 10 ? 80 : t < 25 ? 110 : 70;
+    return [
+      { alias: 'cellTemperatureMax', value: temperature, offsetMs: i * 100 },
+      { alias: 'vehicleSpeed', value: speed, offsetMs: i * 100 },
+    ];
+  }).flat();
+  return { vin, seq: second + 1, baseTimeMs: baseMs + second * 1000, samples };
+}
+
+const key = (t: { alertId: string; transitionSeq: number }): string => `${t.alertId}/${t.transitionSeq}`;
+
+describe('diagnostics killed mid-stream', () => {
+  const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });
+  const producer = createReliableProducer(kafka);
+  let pool: Pool;
+  let catalog: Catalog;
+  let alerts: Collected | undefined;
+  let child: ChildProcess | undefined;
+
+  const startChild = (): ChildProcess =>
+    spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), 'diagnostics'], {
+      env: {
+        ...process.env,
+        DATABASE_SCHEMA: run,
+        KAFKA_TOPIC_PREFIX: prefix,
+        KAFKA_PARTITIONS: '2',
+        LOG_LEVEL: 'warn',
+        CHECKPOINT_INTERVAL_MS: '300',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+
+  beforeAll(async () => {
+    ({ pool } = await registryWithTwoVehicles(run, MODEL));
+    const rules = new PgRuleStore(pool);
+    for (const rule of RULES) await rules.create(rule, 'test');
+    catalog = await auroraCatalog();
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [
+      { topic: `${prefix}vehicle.signals.v1`, numPartitions: 2, replicationFactor: 1 },
+      { topic: `${prefix}vehicle.alerts.v1`, numPartitions: 2, replicationFactor: 1 },
+    ]);
+    await admin.disconnect();
+    await producer.connect();
+    alerts = await collectTopic(kafka, `${prefix}vehicle.alerts.v1`, `${run}-check`);
+  }, 60_000);
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await alerts?.stop();
+    await producer.disconnect();
+    if (pool) await dropSchema(pool, run);
+  }, 60_000);
+
+  it('records and publishes every transition once across two SIGKILLs', async () => {
+    const baseMs = Date.now() - 3_600_000;
+    const sent: FeedBatch[] = [];
+    child = startChild();
+    const started = Date.now();
+    const kills = [4_000, 9_000];
+    for (let second = 0; second < SECONDS; second++) {
+      const now = Date.now();
+      const pair = [VIN_A, VIN_B].map((vin) => ({ ...batchAt(vin, second, baseMs), arrivalTimeMs: now }));
+      sent.push(...pair);
+      await producer.send(`${prefix}vehicle.signals.v1`, pair.map((b) => signalRecord(catalog, b)));
+      if (kills.length > 0 && now - started > kills[0]!) {
+        kills.shift();
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child!.once('exit', resolve));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        child = startChild();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    expect(kills).toEqual([]); // both kills happened while data flowed
+
+    // What one uninterrupted engine makes of the same input.
+    const engine = new RuleEngine();
+    engine.setRules(compileRules(RULES.map((r) => ({ ...r, version: 1 })), [catalog]).snapshot);
+    const expected: AlertTransition[] = [];
+    for (const b of sent) {
+      const ids = Uint32Array.from(b.samples.map((s) => catalog.aliases.get(s.alias)!.id));
+      expected.push(...engine.ingest({
+        vin: b.vin, modelId: MODEL.modelId, fleetId: b.vin === VIN_A ? 'fleet-a' : 'fleet-b', catalogVersion: MODEL.catalogVersion,
+        signalIds: ids, values: b.samples.map((s) => s.value), timesMs: b.samples.map((s) => s.offsetMs ?? 0), baseTimeMs: b.baseTimeMs,
+        arrivalTimeMs: b.arrivalTimeMs,
+      }).transitions);
+    }
+    expect(expected).toHaveLength(2 * 5 * 5); // per vehicle and minute: raise, escalate, clear + raise, clear
+
+    const wanted = new Set(expected.map(key));
+    await waitFor('every transition on vehicle.alerts.v1', () => {
+      const seen = new Set(decodeAlerts(alerts!.messages).map((a) => key(a)));
+      return [...wanted].every((k) => seen.has(k)) || undefined;
+    }, 60_000);
+
+    const { rows } = await pool.query<{ alert_id: string; transition_seq: number; state: string; severity: string; event_time_ms: string; published_ms: string | null }>(
+      'SELECT alert_id, transition_seq, state, severity, event_time_ms, published_ms FROM alert_transitions');
+    const recorded = rows.map((r) => `${r.alert_id}/${r.transition_seq} ${r.state} ${r.severity} ${r.event_time_ms}`).sort();
+    expect(recorded).toEqual(expected.map((t) => `${key(t)} ${t.state} ${t.severity} ${t.eventTimeMs}`).sort());
+    expect(rows.filter((r) => r.published_ms === null)).toEqual([]);
+
+    const published = decodeAlerts(alerts!.messages);
+    const byKey = new Map<string, string[]>();
+    for (const a of published) {
+      const { emitTimeMsEpoch: _emit, ...content } = a.toJSON();
+      byKey.set(key(a), [...(byKey.get(key(a)) ?? []), JSON.stringify(content)]);
+    }
+    expect([...byKey.keys()].sort()).toEqual([...wanted].sort());
+    for (const copies of byKey.values()) expect(new Set(copies).size).toBe(1);
+    const copies = published.length - byKey.size;
+    console.log(`diagnostics kill/restart: ${expected.length} transitions, ${published.length} records on Kafka (${copies} exact repeats)`);
+
+    const open = await pool.query('SELECT alert_id FROM alerts WHERE state <> $1', ['cleared']);
+    expect(open.rows).toEqual([]);
+    expect(new Set(published.filter((a) => a.state === AlertState.ALERT_STATE_RAISED).map(key)).size).toBe(2 * 5 * 2);
+  }, 120_000);
+});
