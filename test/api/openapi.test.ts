@@ -51,6 +51,26 @@ describe('API documentation and health', () => {
         'GET /v1/keys',
         'POST /v1/keys',
         'DELETE /v1/keys/{keyId}',
+        'GET /v1/subscriptions',
+        'POST /v1/subscriptions',
+        'GET /v1/subscriptions/{subscriptionId}',
+        'PATCH /v1/subscriptions/{subscriptionId}',
+        'DELETE /v1/subscriptions/{subscriptionId}',
+        'GET /v1/subscriptions/{subscriptionId}/deliveries',
+        'POST /v1/subscriptions/{subscriptionId}/ping',
+        'GET /v1/alerts/stream',
+        'GET /v1/rules',
+        'POST /v1/rules',
+        'POST /v1/rules/validate',
+        'GET /v1/rules/{ruleId}',
+        'PUT /v1/rules/{ruleId}',
+        'GET /v1/rules/{ruleId}/history',
+        'POST /v1/rules/{ruleId}/enable',
+        'POST /v1/rules/{ruleId}/disable',
+        'GET /v1/alerts',
+        'GET /v1/alerts/{alertId}',
+        'POST /v1/alerts/{alertId}/acknowledge',
+        'GET /v1/vehicles/{vin}/alerts',
       ].sort(),
     );
   });
@@ -64,6 +84,14 @@ describe('API documentation and health', () => {
     expect(history.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:name', 'path:vin', 'query:from', 'query:limit', 'query:order', 'query:to']);
     expect(Object.keys(history.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));
     expect(doc.paths['/v1/keys']!.post!.description).toContain('**admin** role');
+    expect(doc.paths['/v1/rules']!.post!.description).toContain('**engineer** role');
+    expect(doc.paths['/v1/rules']!.get!.description).toContain('**viewer** role');
+    expect(doc.paths['/v1/alerts/{alertId}/acknowledge']!.post!.description).toContain('**engineer** role');
+    const update = doc.paths['/v1/rules/{ruleId}']!.put!;
+    expect(update.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['header:if-match', 'path:ruleId']);
+    expect(Object.keys(update.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404', '409']));
+    const alerts = doc.paths['/v1/alerts']!.get!;
+    expect(alerts.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['vin', 'fleet', 'severity', 'minSeverity', 'state', 'open', 'acknowledged', 'from', 'to', 'cursor', 'limit']));
   });
 
   it('serves a docs page', async () => {

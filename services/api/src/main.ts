@@ -4,9 +4,14 @@ import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/c
 import { createPgPool, migrate } from '@telltale/core/db';
 import { CatalogLibrary } from '@telltale/core/catalog';
 import { PgRegistry } from '@telltale/core/registry';
+import { PgRuleStore } from '@telltale/core/rules';
 import { ApiConfig } from './config.js';
 import { apiMetrics } from './metrics.js';
+import { PgAlertReader } from './adapters/pg-alerts.js';
 import { PgApiKeyStore } from './adapters/pg-api-keys.js';
+import { PgSubscriptionStore } from './adapters/pg-subscriptions.js';
+import { RedisAlertStreams } from './adapters/redis-alert-streams.js';
+import { PgRuleReader } from './adapters/pg-rules.js';
 import { PgSignalReader } from './adapters/pg-signals.js';
 import { PgVehicleReader } from './adapters/pg-vehicles.js';
 import { buildApiServer } from './http/server.js';
@@ -33,6 +38,8 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
   await migrate(pool, { schema: config.databaseSchema, log });
   const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
   await catalogs.scan();
+  // Rule validation checks against every model's newest catalog: compile them now, not in the first rule edit.
+  void catalogs.latestPerModel().catch((err: unknown) => log.warn({ err }, 'Catalogs failed to compile; rule edits will retry.'));
 
   const signals = new PgSignalReader(pool);
   const health = async (): Promise<Health> => {
@@ -46,11 +53,16 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       signals,
       registry: new PgRegistry(pool),
       catalogs,
+      rules: new PgRuleStore(pool),
+      ruleReader: new PgRuleReader(pool),
+      alerts: new PgAlertReader(pool),
+      subscriptions: new PgSubscriptionStore(pool),
+      alertStreams: new RedisAlertStreams(config.redisUrl, config.redisKeyPrefix, config.alertStreamMaxClients),
       events,
       health,
       now: Date.now,
     },
-    { logger: log, version: VERSION },
+    { logger: log, version: VERSION, streamHeartbeatMs: config.alertStreamHeartbeatMs },
   );
   lifecycle.onShutdown('http server', () => app.close());
   await app.listen({ port: config.apiPort, host: config.apiHost });

@@ -83,3 +83,7 @@ CREATE TABLE diagnostics_vehicle_state (
   updated_ms  bigint NOT NULL
 );
 CREATE INDEX diagnostics_vehicle_state_partition_idx ON diagnostics_vehicle_state (topic, partition);
+
+-- Lists over all fleets (an admin key) and by rule, newest first.
+CREATE INDEX alerts_raised_idx ON alerts (raised_ms DESC, alert_id);
+CREATE INDEX alerts_rule_raised_idx ON alerts (rule_id, raised_ms DESC, alert_id);

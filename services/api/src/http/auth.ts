@@ -18,9 +18,16 @@ function refuse(deps: ApiDeps, reply: FastifyReply, reason: AuthFailure, keyId: 
   return error;
 }
 
+/** `?token=` as a bearer token, on routes that accept it (live streams: browsers cannot set headers there). */
+function queryToken(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config.queryToken !== true) return undefined;
+  const token = (request.query as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' ? `Bearer ${token}` : undefined;
+}
+
 export function authenticate(deps: ApiDeps): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
-    const bearer = bearerToken(request.headers.authorization);
+    const bearer = bearerToken(request.headers.authorization ?? queryToken(request));
     if (!bearer.ok) {
       const message = bearer.reason === 'missing' ? `Missing API key: ${BEARER_HINT}.` : `Malformed Authorization header: ${BEARER_HINT}.`;
       throw refuse(deps, reply, bearer.reason, undefined, new ApiError(401, bearer.reason === 'missing' ? 'UNAUTHENTICATED' : 'API_KEY_INVALID', message));

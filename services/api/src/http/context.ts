@@ -3,8 +3,13 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaul
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Catalog, CatalogLibrary } from '@telltale/core/catalog';
 import type { PgRegistry } from '@telltale/core/registry';
+import type { PgRuleStore } from '@telltale/core/rules';
+import type { PgAlertReader } from '../adapters/pg-alerts.js';
 import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
+import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';
+import type { RedisAlertStreams } from '../adapters/redis-alert-streams.js';
 import type { PgSignalReader } from '../adapters/pg-signals.js';
+import type { PgRuleReader } from '../adapters/pg-rules.js';
 import type { PgVehicleReader, VehicleView } from '../adapters/pg-vehicles.js';
 import { canSeeFleet, fleetScope, type Principal, type Role } from '../domain/access.js';
 import type { ApiEvents } from '../metrics.js';
@@ -34,6 +39,15 @@ export interface ApiDeps {
   readonly signals: PgSignalReader;
   readonly registry: PgRegistry;
   readonly catalogs: CatalogLibrary;
+  /** Rule writes and single-rule reads (versions, audit trail). */
+  readonly rules: PgRuleStore;
+  /** The rule list with current definitions. */
+  readonly ruleReader: PgRuleReader;
+  readonly alerts: PgAlertReader;
+  /** Alert subscriptions and their webhook delivery log (delivered by `telltale notifier`). */
+  readonly subscriptions: PgSubscriptionStore;
+  /** The live alert streams in Redis. */
+  readonly alertStreams: RedisAlertStreams;
   readonly events: ApiEvents;
   readonly health: () => Promise<Health>;
   readonly now: () => number;

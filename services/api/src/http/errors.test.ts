@@ -35,6 +35,9 @@ describe('API errors', () => {
     expect(statusOf(new TelltaleError('VEHICLE_EXISTS', 'x'))).toBe(409);
     expect(statusOf(new TelltaleError('DATABASE_UNAVAILABLE', 'x', { retryable: true }))).toBe(503);
     expect(statusOf(new TelltaleError('SOMETHING_ELSE', 'x'))).toBe(500);
+    expect(
+      ['RULE_NOT_FOUND', 'RULE_EXISTS', 'RULE_VERSION_CONFLICT', 'RULE_INVALID', 'RULE_ID_MISMATCH', 'RULE_STORE_UNAVAILABLE'].map((code) => statusOf(new TelltaleError(code, 'x'))),
+    ).toEqual([404, 409, 409, 400, 400, 503]);
     expect(fastifyClientErrorCode('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(fastifyClientErrorCode(undefined, 400)).toBe('INVALID_REQUEST');
     expect(fastifyClientErrorCode('FST_X', 405)).toBe('HTTP_405');

@@ -39,6 +39,12 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   VEHICLE_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   REGISTRY_VALUE_INVALID: 400,
+  RULE_NOT_FOUND: 404,
+  RULE_EXISTS: 409,
+  RULE_VERSION_CONFLICT: 409,
+  RULE_INVALID: 400,
+  RULE_ID_MISMATCH: 400,
+  RULE_STORE_UNAVAILABLE: 503,
 };
 
 export function statusOf(error: TelltaleError): number {

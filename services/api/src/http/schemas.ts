@@ -2,7 +2,7 @@
 import { Type, type TSchema } from 'typebox';
 import { ROLES } from '../domain/access.js';
 
-const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 // Case-insensitive on input (lowercase is uppercased); ISO 3779 otherwise: no I, O or Q.
 export const VIN = Type.String({ pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$', description: 'Vehicle identification number (17 characters, no I, O, Q)' });
@@ -11,8 +11,8 @@ export const DEVICE_ID = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,1
 export const KEY_ID = Type.String({ pattern: '^[0-9a-f]{12}$', description: 'API key id (the part after tt_)' });
 const MODEL_ID = Type.String({ minLength: 1, maxLength: 100 });
 const CATALOG_VERSION = Type.String({ minLength: 1, maxLength: 50 });
-const TIME = Type.String({ format: 'date-time' });
-const MS = Type.Integer({ description: 'milliseconds since the Unix epoch' });
+export const TIME = Type.String({ format: 'date-time' });
+export const MS = Type.Integer({ description: 'milliseconds since the Unix epoch' });
 
 export const ErrorResponse = Type.Object(
   {

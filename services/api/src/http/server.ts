@@ -6,20 +6,27 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { TelltaleError } from '@telltale/core';
 import { authenticate } from './auth.js';
 import type { ApiDeps, App } from './context.js';
 import { ApiError, fastifyClientErrorCode, invalidRequest, routeNotFound, statusOf, validationProblems, type ErrorBody } from './errors.js';
+import { alertRoutes } from './routes/alerts.js';
 import { keyRoutes } from './routes/keys.js';
+import { alertStreamRoutes } from './routes/alert-stream.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { registryRoutes } from './routes/registry.js';
+import { ruleRoutes } from './routes/rules.js';
 import { vehicleReadRoutes } from './routes/vehicles.js';
 
 export interface ApiServerOptions {
   readonly logger: FastifyBaseLogger;
   /** Package version shown in the OpenAPI document. */
   readonly version?: string;
+  /** Idle time after which live alert streams send a heartbeat (default 15 s). */
+  readonly streamHeartbeatMs?: number;
 }
 
 const API_PREFIX = '/v1';
@@ -88,7 +95,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
         title: 'Telltale API',
         version: options.version ?? '0.1.0',
         description:
-          'Vehicles, their live signal state and history, and registry administration. Every /v1 route needs an API key ' +
+          'Vehicles, their live signal state and history, fault rules, alerts, and registry administration. Every /v1 route needs an API key ' +
           '(`Authorization: Bearer tt_<key id>_<secret>`); its role (viewer < engineer < admin) limits what it may do and its fleets what it ' +
           'sees. Vehicles outside the key\'s fleets answer 404. Errors are `{ "error": { code, message, retryable, requestId, details } }`.',
       },
@@ -102,10 +109,14 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
         { name: 'fleets', description: 'Fleets' },
         { name: 'devices', description: 'T-Box devices and their MQTT credentials' },
         { name: 'keys', description: 'API keys' },
+        { name: 'subscriptions', description: 'Alert subscriptions: signed webhooks and live streams, delivery log' },
+        { name: 'rules', description: 'Fault rules: versions, audit trail, validation against the vehicle models\' catalogs' },
+        { name: 'alerts', description: 'Alerts raised by the rules, and their acknowledgement' },
         { name: 'service', description: 'Health and documentation' },
       ],
     },
   });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false, deepLinking: true } });
 
   app.get(
@@ -135,6 +146,10 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       vehicleReadRoutes(typed, deps);
       registryRoutes(typed, deps);
       keyRoutes(typed, deps);
+      subscriptionRoutes(typed, deps);
+      alertStreamRoutes(typed, deps, { heartbeatMs: options.streamHeartbeatMs ?? 15_000 });
+      ruleRoutes(typed, deps);
+      alertRoutes(typed, deps);
       done();
     },
     { prefix: API_PREFIX },

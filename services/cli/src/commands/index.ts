@@ -9,6 +9,7 @@ import { catalogCommands } from './catalog.js';
 import { simulateCommands } from './simulate.js';
 import { replayCommands } from './replay.js';
 import { apiCommands } from './api.js';
+import { rulesCommands } from './rules.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
-export const commands: readonly Command[] = [...infraCommands, ...topicsCommands, ...registryCommands, ...serviceCommands, ...dbcCommands, ...benchCommands, ...catalogCommands, ...simulateCommands, ...replayCommands, ...apiCommands];
+export const commands: readonly Command[] = [...infraCommands, ...topicsCommands, ...registryCommands, ...serviceCommands, ...dbcCommands, ...benchCommands, ...catalogCommands, ...simulateCommands, ...replayCommands, ...apiCommands, ...rulesCommands];

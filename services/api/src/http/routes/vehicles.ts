@@ -48,7 +48,7 @@ export function signalForName(catalog: Catalog, name: string, where: string): Ca
   );
 }
 
-function timeParam(raw: string | undefined, name: string): number | undefined {
+export function timeParam(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined) return undefined;
   const parsed = parseTimeParam(raw);
   if (!parsed.ok) throw invalidRequest([{ path: `/querystring/${name}`, message: parsed.reason }]);

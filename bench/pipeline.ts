@@ -1,0 +1,128 @@
+/**
+ * Shared by the end-to-end benchmarks: a private pipeline (unique schema, topic prefix, MQTT topic prefix) whose
+ * services run as separate processes as deployed, a probe T-Box that publishes one VCU_VehicleStatus frame at a
+ * time, and the simulator as background load.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { TelemetryBatch } from '@telltale/core/proto';
+import { encodeMessage, loadCatalog, type Catalog } from '@telltale/core/catalog';
+import { createPgPool, migrate, type Pool } from '@telltale/core/db';
+import { PgRegistry } from '@telltale/core/registry';
+import { LOCAL, uniqueName } from '@telltale/core/testing';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'services/cli/bin/telltale.js');
+export const PROBE_VIN = 'LRW3E7FS1RC900001';
+
+export interface Pipeline {
+  readonly run: string;
+  readonly prefix: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly pool: Pool;
+  readonly catalog: Catalog;
+  /** Signal id of powertrain/VCU_VehicleStatus/VCU_VehicleSpeed. */
+  readonly speedId: number;
+  service(name: string, extra?: string[]): ChildProcess;
+  /** Publishes one probe batch with this vehicle speed (QoS 1); resolves with the time just before publishing. */
+  publishSpeed(speed: number): Promise<number>;
+  /** Starts the simulator (provisioned, anonymous) with N aurora-ev-2026 vehicles for S seconds; waits `settleMs`. */
+  simulate(vehicles: number, seconds: number, extra?: string[], settleMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startPipeline(name: string): Promise<Pipeline> {
+  const run = uniqueName(name);
+  const prefix = `${run}.`;
+  const mqttPrefix = `${run}/`;
+  const catalog = await loadCatalog(join(ROOT, 'signal-catalog/aurora-ev-2026'));
+  const status = catalog.buses[0]!.database.messages.find((m) => m.name === 'VCU_VehicleStatus')!;
+  const speedId = catalog.byQualifiedName.get('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')!.id;
+  const pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
+  await migrate(pool, { schema: run });
+  await new PgRegistry(pool).importVehicles([{ line: 2, vin: PROBE_VIN, fleetId: 'probe', fleetName: undefined, modelId: catalog.modelId, catalogVersion: catalog.catalogVersion, deviceId: 'probe-tbox', deviceSecret: undefined }]);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_SCHEMA: run,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '6',
+    LOG_LEVEL: 'warn',
+    MQTT_URL: LOCAL.mqttUrl,
+    MQTT_UPLINK_TOPIC: `${mqttPrefix}tbox/+/telemetry`,
+    MQTT_SHARE_GROUP: run,
+    MQTT_CLIENT_ID_PREFIX: run,
+    REDIS_KEY_PREFIX: `${run}:`,
+    DECODER_INSTANCE_ID: run,
+    REGISTRY_REFRESH_MS: '500',
+  };
+  const children: ChildProcess[] = [];
+  const kill = (): void => {
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.on('exit', kill);
+  const service = (serviceName: string, extra: string[] = []): ChildProcess => {
+    const child = spawn(process.execPath, [CLI, serviceName, ...extra], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+
+  const device = await mqtt.connectAsync(LOCAL.mqttUrl, { clientId: `${run}-probe` });
+  let seq = 0;
+  return {
+    run,
+    prefix,
+    env,
+    pool,
+    catalog,
+    speedId,
+    service,
+    publishSpeed: async (speed) => {
+      seq += 1;
+      const data = encodeMessage(status, { VCU_VehicleSpeed: speed });
+      const payload = TelemetryBatch.encode({
+        vin: PROBE_VIN,
+        seq,
+        deviceId: 'probe-tbox',
+        baseTimeMsEpoch: Date.now(),
+        frames: { timeOffsetUs: [0], bus: [0], canId: [status.frameId], flags: [0], length: [data.length], data },
+      }).finish();
+      const sent = Date.now();
+      await device.publishAsync(`${mqttPrefix}tbox/${PROBE_VIN}/telemetry`, Buffer.from(payload), { qos: 1 });
+      return sent;
+    },
+    simulate: async (vehicles, seconds, extra = [], settleMs = 8000) => {
+      if (vehicles <= 0) return;
+      process.stderr.write(`Starting the simulator with ${vehicles} vehicles ...\n`);
+      service('simulate', ['--vehicles', String(vehicles), '--model', 'aurora-ev-2026', '--provision', '--anonymous', '--topic-prefix', mqttPrefix, '--duration', String(seconds), '--seq-start', 'clock', ...extra]);
+      await new Promise((resolve) => setTimeout(resolve, settleMs)); // vehicles connect and reach steady state
+    },
+    close: async () => {
+      await device.endAsync();
+      kill();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await pool.query(`DROP SCHEMA ${run} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+export function summary(xs: readonly number[]): string {
+  return `p50 ${percentile(xs, 50)} ms, p95 ${percentile(xs, 95)} ms, p99 ${percentile(xs, 99)} ms, max ${Math.max(...xs)} ms (n=${xs.length})`;
+}

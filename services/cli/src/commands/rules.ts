@@ -1,0 +1,112 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger, isTelltaleError, loadConfig } from '@telltale/core';
+import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/core/catalog';
+import { createPgPool, migrate, postgresConfig } from '@telltale/core/db';
+import { PgRuleStore, compileRules, formatRuleProblem, type JsonObject } from '@telltale/core/rules';
+import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { readInputFile } from '../lib/files.js';
+
+/** Rule files named on the command line; a directory stands for its *.json files. */
+function ruleFiles(io: CliIo, paths: readonly string[]): string[] {
+  return paths.flatMap((path) => {
+    const full = resolve(io.cwd, path);
+    if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) {
+      return readdirSync(full).filter((f) => f.endsWith('.json')).sort().map((f) => join(full, f));
+    }
+    return [full];
+  });
+}
+
+/** JSON with object keys sorted (PostgreSQL's jsonb does not keep key order). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Same rule, ignoring the version the store assigns. */
+function sameDefinition(a: JsonObject, b: JsonObject): boolean {
+  const { version: _a, ...restA } = a;
+  const { version: _b, ...restB } = b;
+  return canonical(restA) === canonical(restB);
+}
+
+const usage = `Usage: telltale rules apply <file.json|dir>... [--actor NAME] [--dry-run]
+
+Checks fault rules (JSON, one rule per file; a directory means its *.json files) against the newest catalog of
+every vehicle model (CATALOG_DIR), then saves them to the rule store in DATABASE_SCHEMA: a new id is created, a
+changed rule gets a new version, an unchanged one is left alone. Running diagnostics instances pick the change up
+within a second. Any rule with an error saves nothing (exit code 1); warnings are printed.
+
+  --actor NAME   who the audit trail names (default: cli:$USER)
+  --dry-run      check only
+
+Example: telltale rules apply services/diagnostics/rules/examples`;
+
+export const rulesCommands: readonly Command[] = [
+  {
+    path: ['rules', 'apply'],
+    summary: 'Check fault rules from JSON files against the catalogs and save them to the rule store',
+    usage,
+    run: async (args, io) => {
+      const { values, positionals } = parseArgs({
+        args: [...args],
+        allowPositionals: true,
+        options: { actor: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+      });
+      if (positionals.length === 0) throw new CliUsageError('name at least one rule file or directory');
+      const files = ruleFiles(io, positionals);
+      const definitions = files.map((file) => {
+        try {
+          return JSON.parse(readInputFile(io, file).toString('utf8')) as unknown;
+        } catch (error) {
+          throw new CliUsageError(`${file}: not JSON (${(error as Error).message})`);
+        }
+      });
+      const log = createLogger({ service: 'telltale-cli', level: 'warn', destination: 2 });
+      const library = new CatalogLibrary(io.env.CATALOG_DIR ?? BUNDLED_CATALOG_DIR, log);
+      const catalogs = (await library.latestPerModel()).map((c) => c.catalog);
+      const { problems } = compileRules(definitions.map((d) => (typeof d === 'object' && d !== null ? { version: 1, ...d } : d)), catalogs);
+      for (const problem of problems) io.stderr.write(`${formatRuleProblem(problem)}\n`);
+      if (problems.some((p) => p.severity === 'error')) {
+        io.stderr.write('Nothing saved: fix the errors above.\n');
+        return 1;
+      }
+      if (values['dry-run']) {
+        io.stdout.write(`${definitions.length} rules checked against ${catalogs.length} models: OK.\n`);
+        return 0;
+      }
+      const config = loadConfig(postgresConfig, io.env);
+      const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 1, applicationName: 'telltale-cli' });
+      try {
+        await migrate(pool, { schema: config.databaseSchema });
+        const store = new PgRuleStore(pool);
+        const actor = values.actor ?? `cli:${io.env.USER ?? 'unknown'}`;
+        for (const definition of definitions as JsonObject[]) {
+          const id = definition.id as string; // compileRules checked it
+          const current = await store.get(id).catch((error: unknown) => {
+            if (isTelltaleError(error) && error.code === 'RULE_NOT_FOUND') return undefined;
+            throw error;
+          });
+          if (current === undefined) {
+            const saved = await store.create(definition, actor, 'telltale rules apply');
+            io.stdout.write(`created   ${id} v${saved.version}\n`);
+          } else if (sameDefinition(current.definition, definition)) {
+            io.stdout.write(`unchanged ${id} v${current.version}\n`);
+          } else {
+            const saved = await store.update(id, definition, actor, 'telltale rules apply');
+            io.stdout.write(`updated   ${id} v${saved.version}\n`);
+          }
+        }
+        return 0;
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+];

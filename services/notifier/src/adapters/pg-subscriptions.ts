@@ -1,0 +1,47 @@
+/** Reads subscriptions for matching (the API writes them). */
+import type { Pool } from '@telltale/core/db';
+import { isAlertSeverity, isAlertState, type AlertStateName } from '@telltale/core/alerts';
+import type { Subscription } from '../domain/subscription.js';
+
+interface Row {
+  subscription_id: string;
+  fleet_ids: string[];
+  model_ids: string[];
+  vins: string[];
+  rule_ids: string[];
+  min_severity: string;
+  states: string[];
+  include_backfill: boolean;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+}
+
+export class PgSubscriptionReader {
+  constructor(private readonly pool: Pool) {}
+
+  /** Changes with every insert, update or delete of a subscription (trigger in 0006_notifier.sql). */
+  async version(): Promise<string> {
+    const { rows } = await this.pool.query<{ version: string }>('SELECT version FROM alert_subscriptions_version');
+    return rows[0]?.version ?? '0';
+  }
+
+  async loadEnabled(): Promise<Subscription[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT subscription_id, fleet_ids, model_ids, vins, rule_ids, min_severity, states, include_backfill, webhook_url, webhook_secret
+       FROM alert_subscriptions WHERE enabled`,
+    );
+    return rows.map((r) => ({
+      subscriptionId: r.subscription_id,
+      filter: {
+        fleets: r.fleet_ids,
+        models: r.model_ids,
+        vins: r.vins,
+        rules: r.rule_ids,
+        minSeverity: isAlertSeverity(r.min_severity) ? r.min_severity : 'info',
+        states: r.states.filter((s): s is AlertStateName => isAlertState(s)),
+        includeBackfill: r.include_backfill,
+      },
+      webhook: r.webhook_url !== null && r.webhook_secret !== null ? { url: r.webhook_url, secret: r.webhook_secret } : null,
+    }));
+  }
+}

@@ -1,0 +1,99 @@
+/** Wiring only: config → logger → PostgreSQL, Redis, Kafka → intake (consume, queue, stream) and delivery worker. */
+import { Redis } from 'ioredis';
+import { Lifecycle, TelltaleError, createLogger, loadConfig, startOpsServer } from '@telltale/core';
+import { createPgPool, migrate } from '@telltale/core/db';
+import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
+import { NotifierConfig } from './config.js';
+import { notifierMetrics } from './metrics.js';
+import { targetPolicy } from './domain/target-policy.js';
+import { PgSubscriptionReader } from './adapters/pg-subscriptions.js';
+import { PgDeliveryQueue } from './adapters/pg-delivery-queue.js';
+import { HttpWebhookSender } from './adapters/http-webhook-sender.js';
+import { RedisAlertStreams } from './adapters/redis-alert-streams.js';
+import { AlertIntake } from './alert-intake.js';
+import { DeliveryWorker } from './delivery-worker.js';
+
+export interface RunningNotifier {
+  readonly opsUrl: string;
+  readonly lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Promise<RunningNotifier> {
+  const config = loadConfig(NotifierConfig, source);
+  if (config.leaseMs <= config.webhookTimeoutMs) {
+    throw new TelltaleError('CONFIG_INVALID', `Invalid configuration: NOTIFIER_LEASE_MS (${config.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs}).`);
+  }
+  const log = createLogger({ service: 'notifier', level: config.logLevel });
+  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { registry, events } = notifierMetrics(log);
+
+  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: config.databasePoolSize, applicationName: 'telltale-notifier' });
+  lifecycle.onShutdown('postgres', () => pool.end());
+  await migrate(pool, { schema: config.databaseSchema, log });
+
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  redis.on('error', (err) => log.debug({ err }, 'Redis connection error.'));
+  await redis.connect();
+  lifecycle.onShutdown('redis', () => void redis.disconnect());
+
+  const queue = new PgDeliveryQueue(pool);
+  const sender = new HttpWebhookSender(targetPolicy(config.webhookAllow, config.webhookDeny), {
+    timeoutMs: config.webhookTimeoutMs,
+    connectTimeoutMs: config.webhookConnectTimeoutMs,
+    maxResponseBytes: config.webhookMaxResponseBytes,
+  });
+  lifecycle.onShutdown('webhook connections', () => sender.close());
+  const worker = new DeliveryWorker(queue, sender, events, {
+    concurrency: config.concurrency,
+    perTargetConcurrency: config.perTargetConcurrency,
+    pollMs: config.pollMs,
+    leaseMs: config.leaseMs,
+    retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: config.retryMaxMs },
+  });
+  worker.start();
+  lifecycle.onShutdown('delivery worker', () => worker.stop());
+
+  const intake = new AlertIntake(new PgSubscriptionReader(pool), queue, new RedisAlertStreams(redis, config.redisKeyPrefix, config.streamMaxLen), events, () => worker.nudge());
+  await intake.refreshSubscriptions();
+
+  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-notifier`, log });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, platformTopicSpecs(config, ['alerts']));
+  await admin.disconnect();
+  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const consumer = await startCommittingConsumer({
+    kafka,
+    groupId,
+    topics: [topicName('alerts', config.kafkaTopicPrefix)],
+    fromBeginning: true,
+    log,
+    consumerConfig: {
+      sessionTimeout: config.kafkaSessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),
+      maxWaitTimeInMs: 50,
+    },
+    handleBatch: (batch) => intake.handle(batch.topic, batch.partition, batch.messages),
+  });
+  lifecycle.onShutdown('kafka consumer', () => consumer.stop());
+
+  const ops = await startOpsServer({
+    registry,
+    host: config.opsHost,
+    port: config.opsPort,
+    checks: [
+      { name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
+      { name: 'redis', check: () => redis.status === 'ready' },
+    ],
+  });
+  lifecycle.onShutdown('ops server', () => ops.close());
+  log.info({ ops: ops.url, group: groupId }, 'Notifier started.');
+  return { opsUrl: ops.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
+}
+
+/** Entry point of `telltale notifier`: runs until SIGTERM/SIGINT. */
+export async function runNotifier(): Promise<void> {
+  const notifier = await startNotifier();
+  notifier.lifecycle.installSignalHandlers();
+}
