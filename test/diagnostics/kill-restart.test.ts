@@ -1,11 +1,11 @@
-// No duplicate, no lost alert across SIGKILL: `telltale diagnostics` is killed twice while signals flow and raise,
-// escalate and clear alerts. After restarts, PostgreSQL holds exactly the transitions a single uninterrupted engine
-// makes from the same input, and vehicle.alerts.v1 carries every one of them (a copy only ever repeats a
-// transition exactly: same alert id and transition seq, the consumers' dedupe key).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// No duplicate, no lost alert across SIGKILL and rebalances: while signals flow and raise, escalate and clear alerts,
+// `telltale diagnostics` is killed twice (and restarted), or a second instance joins and the first leaves. After
+// that, PostgreSQL holds exactly the transitions a single uninterrupted engine makes from the same input, and
+// vehicle.alerts.v1 carries every one of them (a copy only ever repeats a transition exactly: same alert id and
+// transition seq, the consumers' dedupe key).
+import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Catalog } from '@telltale/core/catalog';
 import type { Pool } from '@telltale/core/db';
 import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
 import { AlertState } from '@telltale/core/proto';
@@ -14,8 +14,6 @@ import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
 import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
 import { MODEL, auroraCatalog, decodeAlerts, signalRecord, type FeedBatch } from './signal-feed.js';
 
-const run = uniqueName('diagkill');
-const prefix = `${run}.`;
 const root = join(import.meta.dirname, '../..');
 const SECONDS = 300; // of event time per vehicle, one batch per second
 
@@ -45,33 +43,48 @@ function batchAt(vin: string, second: number, baseMs: number): Omit<FeedBatch, '
 
 const key = (t: { alertId: string; transitionSeq: number }): string => `${t.alertId}/${t.transitionSeq}`;
 
-describe('diagnostics killed mid-stream', () => {
+interface Scenario {
+  readonly run: string;
+  readonly pool: Pool;
+  start(): ChildProcess;
+}
+
+/**
+ * Feeds SECONDS of both vehicles' data in real time (one pair of batches every 40 ms) while `at(elapsedMs)` acts on
+ * the instances, then checks PostgreSQL and Kafka against an uninterrupted engine.
+ */
+async function scenario(name: string, act: (s: Scenario, elapsedMs: number) => Promise<void>, finish: (s: Scenario) => void): Promise<void> {
+  const run = uniqueName(name);
+  const prefix = `${run}.`;
   const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });
   const producer = createReliableProducer(kafka);
-  let pool: Pool;
-  let catalog: Catalog;
+  const { pool } = await registryWithTwoVehicles(run, MODEL);
+  const children: ChildProcess[] = [];
   let alerts: Collected | undefined;
-  let child: ChildProcess | undefined;
-
-  const startChild = (): ChildProcess =>
-    spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), 'diagnostics'], {
-      env: {
-        ...process.env,
-        DATABASE_SCHEMA: run,
-        KAFKA_TOPIC_PREFIX: prefix,
-        KAFKA_PARTITIONS: '2',
-        LOG_LEVEL: 'warn',
-        CHECKPOINT_INTERVAL_MS: '300',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-
-  beforeAll(async () => {
-    ({ pool } = await registryWithTwoVehicles(run, MODEL));
+  const s: Scenario = {
+    run,
+    pool,
+    start: () => {
+      const child = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), 'diagnostics'], {
+        env: {
+          ...process.env,
+          DATABASE_SCHEMA: run,
+          KAFKA_TOPIC_PREFIX: prefix,
+          KAFKA_PARTITIONS: '2',
+          LOG_LEVEL: 'warn',
+          CHECKPOINT_INTERVAL_MS: '300',
+          KAFKA_SESSION_TIMEOUT_MS: '6000',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
+  };
+  try {
     const rules = new PgRuleStore(pool);
     for (const rule of RULES) await rules.create(rule, 'test');
-    catalog = await auroraCatalog();
+    const catalog = await auroraCatalog();
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [
@@ -81,46 +94,30 @@ describe('diagnostics killed mid-stream', () => {
     await admin.disconnect();
     await producer.connect();
     alerts = await collectTopic(kafka, `${prefix}vehicle.alerts.v1`, `${run}-check`);
-  }, 60_000);
 
-  afterAll(async () => {
-    child?.kill('SIGKILL');
-    await alerts?.stop();
-    await producer.disconnect();
-    if (pool) await dropSchema(pool, run);
-  }, 60_000);
-
-  it('records and publishes every transition once across two SIGKILLs', async () => {
     const baseMs = Date.now() - 3_600_000;
     const sent: FeedBatch[] = [];
-    child = startChild();
     const started = Date.now();
-    const kills = [4_000, 9_000];
+    await act(s, 0);
     for (let second = 0; second < SECONDS; second++) {
       const now = Date.now();
       const pair = [VIN_A, VIN_B].map((vin) => ({ ...batchAt(vin, second, baseMs), arrivalTimeMs: now }));
       sent.push(...pair);
       await producer.send(`${prefix}vehicle.signals.v1`, pair.map((b) => signalRecord(catalog, b)));
-      if (kills.length > 0 && now - started > kills[0]!) {
-        kills.shift();
-        child.kill('SIGKILL');
-        await new Promise((resolve) => child!.once('exit', resolve));
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        child = startChild();
-      }
+      await act(s, now - started);
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
-    expect(kills).toEqual([]); // both kills happened while data flowed
+    finish(s);
 
     // What one uninterrupted engine makes of the same input.
     const engine = new RuleEngine();
     engine.setRules(compileRules(RULES.map((r) => ({ ...r, version: 1 })), [catalog]).snapshot);
     const expected: AlertTransition[] = [];
     for (const b of sent) {
-      const ids = Uint32Array.from(b.samples.map((s) => catalog.aliases.get(s.alias)!.id));
+      const ids = Uint32Array.from(b.samples.map((x) => catalog.aliases.get(x.alias)!.id));
       expected.push(...engine.ingest({
         vin: b.vin, modelId: MODEL.modelId, fleetId: b.vin === VIN_A ? 'fleet-a' : 'fleet-b', catalogVersion: MODEL.catalogVersion,
-        signalIds: ids, values: b.samples.map((s) => s.value), timesMs: b.samples.map((s) => s.offsetMs ?? 0), baseTimeMs: b.baseTimeMs,
+        signalIds: ids, values: b.samples.map((x) => x.value), timesMs: b.samples.map((x) => x.offsetMs ?? 0), baseTimeMs: b.baseTimeMs,
         arrivalTimeMs: b.arrivalTimeMs,
       }).transitions);
     }
@@ -138,7 +135,7 @@ describe('diagnostics killed mid-stream', () => {
     expect(recorded).toEqual(expected.map((t) => `${key(t)} ${t.state} ${t.severity} ${t.eventTimeMs}`).sort());
     expect(rows.filter((r) => r.published_ms === null)).toEqual([]);
 
-    const published = decodeAlerts(alerts!.messages);
+    const published = decodeAlerts(alerts.messages);
     const byKey = new Map<string, string[]>();
     for (const a of published) {
       const { emitTimeMsEpoch: _emit, ...content } = a.toJSON();
@@ -146,11 +143,55 @@ describe('diagnostics killed mid-stream', () => {
     }
     expect([...byKey.keys()].sort()).toEqual([...wanted].sort());
     for (const copies of byKey.values()) expect(new Set(copies).size).toBe(1);
-    const copies = published.length - byKey.size;
-    console.log(`diagnostics kill/restart: ${expected.length} transitions, ${published.length} records on Kafka (${copies} exact repeats)`);
+    console.log(`diagnostics ${name}: ${expected.length} transitions, ${published.length} records on Kafka (${published.length - byKey.size} exact repeats)`);
 
     const open = await pool.query('SELECT alert_id FROM alerts WHERE state <> $1', ['cleared']);
     expect(open.rows).toEqual([]);
     expect(new Set(published.filter((a) => a.state === AlertState.ALERT_STATE_RAISED).map(key)).size).toBe(2 * 5 * 2);
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await alerts?.stop();
+    await producer.disconnect();
+    await dropSchema(pool, run);
+  }
+}
+
+const exited = (child: ChildProcess): Promise<unknown> => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)));
+
+describe('diagnostics across crashes and rebalances', () => {
+  it('records and publishes every transition once across two SIGKILLs', async () => {
+    let child: ChildProcess | undefined;
+    const kills = [4_000, 9_000];
+    await scenario('diagkill', async (s, elapsed) => {
+      if (elapsed === 0) child = s.start();
+      else if (kills.length > 0 && elapsed > kills[0]!) {
+        kills.shift();
+        child!.kill('SIGKILL');
+        await exited(child!);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        child = s.start();
+      }
+    }, () => {
+      expect(kills).toEqual([]); // both kills happened while data flowed
+    });
+  }, 120_000);
+
+  it('hands partitions over without loss or repeat when a second instance joins and the first leaves', async () => {
+    let first: ChildProcess | undefined;
+    let second: ChildProcess | undefined;
+    let owners = new Set<string>();
+    await scenario('diagscale', async (s, elapsed) => {
+      if (elapsed === 0) first = s.start();
+      else if (second === undefined && elapsed > 3_000) second = s.start();
+      else if (first?.exitCode === null && elapsed > 8_000) {
+        const { rows } = await s.pool.query<{ owner: string }>('SELECT DISTINCT owner FROM diagnostics_partitions');
+        owners = new Set(rows.map((r) => r.owner));
+        first.kill('SIGTERM'); // graceful: last checkpoint, leave the group
+        await exited(first);
+      }
+    }, () => {
+      expect(first?.exitCode).toBe(0);
+      expect(owners.size).toBe(2); // both instances owned a partition before the first left
+    });
   }, 120_000);
 });

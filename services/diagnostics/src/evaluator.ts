@@ -14,7 +14,7 @@
  * - All engine work (batches, timers, rule swaps) runs one at a time, in arrival order.
  */
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { Logger } from '@telltale/core';
+import { TelltaleError, type Logger } from '@telltale/core';
 import { Alert, decodeSignalBatch } from '@telltale/core/proto';
 import { RuleEngine, type AlertTransition, type RuleEngineOptions, type RuleSnapshot } from '@telltale/core/rules';
 import type { PartitionRef, PgDiagnosticsStore, VehicleStateRow } from './adapters/pg-diagnostics-store.js';
@@ -68,6 +68,8 @@ export class DiagnosticsEvaluator {
   private readonly now: () => number;
   private readonly owned = new Map<string, OwnedPartition>();
   private readonly claims = new Map<string, Promise<OwnedPartition | undefined>>();
+  /** Bumped by every assignment: a claim started under an older one does not install itself. */
+  private assignment = 0;
   private readonly vinPartition = new Map<string, string>();
   private newestArrivalMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -105,6 +107,7 @@ export class DiagnosticsEvaluator {
   }
 
   private dropAll(): void {
+    this.assignment += 1;
     for (const p of this.owned.values()) for (const vin of p.vins) this.engine.forget(vin);
     this.owned.clear();
     this.claims.clear();
@@ -115,18 +118,19 @@ export class DiagnosticsEvaluator {
     const key = keyOf(ref);
     let claim = this.claims.get(key);
     if (claim === undefined) {
-      claim = this.load(ref);
+      claim = this.load(ref, this.assignment);
       this.claims.set(key, claim);
       claim.catch(() => this.claims.delete(key));
     }
     return claim;
   }
 
-  private async load(ref: PartitionRef): Promise<OwnedPartition> {
+  private async load(ref: PartitionRef, assignment: number): Promise<OwnedPartition | undefined> {
     const { store, log } = this.deps;
     const claim = await store.claimPartition(ref, this.deps.owner);
     const states = await store.loadStates(ref);
     const high = await this.deps.highWatermark(ref);
+    if (assignment !== this.assignment) return undefined; // a newer assignment claims again
     const start = claim.nextOffset ?? 0n;
     const owned: OwnedPartition = { ref, epoch: claim.epoch, checkpointOffset: start, processedOffset: start, caughtUp: start >= high, vins: new Set() };
     const removed: AlertTransition[] = [];
@@ -148,11 +152,12 @@ export class DiagnosticsEvaluator {
   /** Evaluates one partition batch of vehicle.signals.v1. */
   async handleBatch(topic: string, partition: number, messages: readonly KafkaMessage[], lag: number): Promise<void> {
     const ref = { topic, partition };
-    // Outside the queue: assign() holds it while claiming.
-    const owned = await this.claim(ref);
-    if (owned === undefined) return;
     await this.serial(async () => {
-      if (this.owned.get(keyOf(ref)) !== owned) return; // reassigned meanwhile
+      // The current claim (a rebalance may have replaced the one that existed when the batch was fetched).
+      const owned = this.owned.get(keyOf(ref)) ?? (await this.claim(ref));
+      if (owned === undefined) {
+        throw new TelltaleError('DIAGNOSTICS_PARTITION_NOT_OWNED', `partition ${topic}/${partition} is being reassigned; the batch will be consumed again`, { retryable: true });
+      }
       const started = process.hrtime.bigint();
       const transitions: AlertTransition[] = [];
       const rejects: Message[] = [];
