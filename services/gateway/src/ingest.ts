@@ -154,7 +154,8 @@ export class UplinkIngest {
     if (accepted.length > 0) {
       try {
         const seen = await this.options.dedupe.seen(accepted);
-        fresh = accepted.filter((_, i) => !seen[i]);
+        // Keep the same array when nothing was seen: the dedupe store reuses its work for markSeen.
+        if (seen.includes(true)) fresh = accepted.filter((_, i) => !seen[i]);
         duplicates += accepted.length - fresh.length;
       } catch (error) {
         // Dedupe is an optimisation here (consumers drop replays by batch id); availability wins.

@@ -8,6 +8,7 @@ import { GatewayConfig } from './config.js';
 import { UplinkIngest } from './ingest.js';
 import { gatewayMetrics } from './metrics.js';
 import { KafkaUplinkSink } from './adapters/kafka-sink.js';
+import { rememberingKeyPartitioner } from './adapters/kafka-partitioner.js';
 import { MqttIntake } from './adapters/mqtt-intake.js';
 import { RedisDedupe } from './adapters/redis-dedupe.js';
 
@@ -49,7 +50,7 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['frames', 'framesDlq']));
   await admin.disconnect();
-  const producer = createReliableProducer(kafka);
+  const producer = createReliableProducer(kafka, { createPartitioner: rememberingKeyPartitioner });
   await producer.connect();
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
 

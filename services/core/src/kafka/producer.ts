@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 
 export interface ReliableProducer {
   /** Resolves once every message is acknowledged by all in-sync replicas (acks=all); rejects otherwise. */
@@ -15,11 +15,14 @@ export interface ReliableProducer {
  * flight per connection so ordering per partition holds across retries. Callers batch records themselves;
  * kafkajs sends one request per call.
  */
-export function createReliableProducer(kafka: Kafka, options: { transactionalId?: string; compression?: CompressionTypes } = {}): ReliableProducer {
+export function createReliableProducer(
+  kafka: Kafka,
+  options: { transactionalId?: string; compression?: CompressionTypes; /** Must place keys as DefaultPartitioner does. */ createPartitioner?: ICustomPartitioner } = {},
+): ReliableProducer {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: options.createPartitioner ?? Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
     ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
   });

@@ -20,13 +20,25 @@ export class KafkaUplinkSink implements UplinkSink {
     private readonly topics: { frames: string; dlq: string },
   ) {}
 
+  private lastMs = -1;
+  private lastTimestamp = '';
+
+  /** kafkajs wants a string per record; the records of a flush share a handful of milliseconds, so share strings. */
+  private timestamp(ms: number): string {
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTimestamp = String(ms);
+    }
+    return this.lastTimestamp;
+  }
+
   async write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<void> {
     const batch: { topic: string; messages: Message[] }[] = [];
     if (accepted.length > 0) {
       batch.push({
         topic: this.topics.frames,
         // The record timestamp (CreateTime) carries the gateway receive time: no per-record header to encode.
-        messages: accepted.map((r) => ({ key: r.vin, value: r.payload, timestamp: String(r.receivedMs) })),
+        messages: accepted.map((r) => ({ key: r.vin, value: r.payload, timestamp: this.timestamp(r.receivedMs) })),
       });
     }
     if (rejected.length > 0) {

@@ -63,17 +63,22 @@ export function scanUplink(payload: Uint8Array): UplinkHeader {
         const fwire = ftag & 7;
         if (column >= 1 && column <= 5 && (fwire === 0 || fwire === 2)) {
           if (column === 5) {
-            // Frame lengths: their sum must match the data size, each at most 64.
-            const addLength = (length: number): void => {
+            // Frame lengths: their sum must match the data size, each at most 64. (Inline, not a closure: this runs
+            // for every uplink.)
+            if (fwire === 0) {
+              const length = f.varint();
               lengthSum += length;
               if (length > maxLength) maxLength = length;
               counts[4] += 1;
-            };
-            if (fwire === 0) addLength(f.varint());
-            else {
+            } else {
               const packed = f.lengthDelimited();
               const p = new WireReader(buf, packed.start, packed.end);
-              while (p.pos < p.end) addLength(p.varint());
+              while (p.pos < p.end) {
+                const length = p.varint();
+                lengthSum += length;
+                if (length > maxLength) maxLength = length;
+                counts[4] += 1;
+              }
             }
           } else if (fwire === 0) {
             f.varint();
