@@ -15,6 +15,7 @@
  */
 import type { KafkaMessage, Message } from 'kafkajs';
 import { TelltaleError, type Logger } from '@telltale/core';
+import { partitionOfKey } from '@telltale/core/kafka';
 import { Alert, decodeSignalBatch } from '@telltale/core/proto';
 import { RuleEngine, type AlertTransition, type RuleEngineOptions, type RuleSnapshot } from '@telltale/core/rules';
 import type { PartitionRef, PgDiagnosticsStore, VehicleStateRow } from './adapters/pg-diagnostics-store.js';
@@ -42,6 +43,8 @@ export interface EvaluatorDeps {
   readonly commitOffsets: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>;
   /** The partition's end offset now, to know whether a claimed partition has a backlog. */
   readonly highWatermark: (ref: PartitionRef) => Promise<bigint>;
+  /** The topic's partition count now (which partition a VIN's records go to depends on it). */
+  readonly partitionCount: (topic: string) => Promise<number>;
   readonly fleetOf: (vin: string) => string | undefined;
   readonly events: DiagnosticsEvents;
   readonly log: Logger;
@@ -128,7 +131,8 @@ export class DiagnosticsEvaluator {
   private async load(ref: PartitionRef, assignment: number): Promise<OwnedPartition | undefined> {
     const { store, log } = this.deps;
     const claim = await store.claimPartition(ref, this.deps.owner);
-    const states = await store.loadStates(ref);
+    const count = await this.deps.partitionCount(ref.topic);
+    const states = await store.loadStates(ref.topic, (vin) => partitionOfKey(ref.topic, vin, count) === ref.partition);
     const high = await this.deps.highWatermark(ref);
     if (assignment !== this.assignment) return undefined; // a newer assignment claims again
     const start = claim.nextOffset ?? 0n;

@@ -56,6 +56,7 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
       const offsets = await admin.fetchTopicOffsets(topic);
       return BigInt(offsets.find((o) => o.partition === partition)?.high ?? '0');
     },
+    partitionCount: async (topic) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0,
     fleetOf: (vin) => vehicles.get(vin)?.fleetId,
     events: metrics.events,
     log,

@@ -7,4 +7,5 @@ export {
   type PartitionBatch,
   type BatchContext,
 } from './consumer.js';
+export { partitionOfKey } from './partition.js';
 export { TOPICS, topicName, ensureTopics, platformTopicSpecs, type TopicName, type TopicSpec } from './topics.js';

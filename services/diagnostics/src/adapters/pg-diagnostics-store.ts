@@ -45,10 +45,18 @@ export class PgDiagnosticsStore {
     return { epoch: Number(row.epoch), nextOffset: row.next_offset === null ? null : BigInt(row.next_offset) };
   }
 
-  async loadStates(ref: PartitionRef): Promise<{ vin: string; state: unknown }[]> {
+  /**
+   * The persisted state of the vehicles `owns(vin)` picks among those of the topic. Ownership is decided by the
+   * caller from the VIN (the producers' partitioner and today's partition count), not by the partition the state was
+   * written under: after the topic's partitions grew, a vehicle's state follows it to its new partition.
+   */
+  async loadStates(topic: string, owns: (vin: string) => boolean): Promise<{ vin: string; state: unknown }[]> {
+    const { rows: all } = await this.query<{ vin: string }>('SELECT vin FROM diagnostics_vehicle_state WHERE topic = $1', [topic]);
+    const vins = all.map((r) => r.vin).filter(owns);
+    if (vins.length === 0) return [];
     const { rows } = await this.query<{ vin: string; state: unknown }>(
-      'SELECT vin, state FROM diagnostics_vehicle_state WHERE topic = $1 AND partition = $2',
-      [ref.topic, ref.partition],
+      'SELECT vin, state FROM diagnostics_vehicle_state WHERE vin = ANY($1::text[])',
+      [vins],
     );
     return rows;
   }
