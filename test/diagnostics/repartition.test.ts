@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '@telltale/core/catalog';
 import type { Pool } from '@telltale/core/db';
 import { createKafkaClient, createReliableProducer, ensureTopics, partitionOfKey, type ReliableProducer } from '@telltale/core/kafka';
-import { AlertState } from '@telltale/core/proto';
+import { AlertState, type Alert } from '@telltale/core/proto';
 import { PgRuleStore } from '@telltale/core/rules';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
 import { startDiagnostics, type RunningDiagnostics } from '@telltale/diagnostics';
@@ -33,7 +33,7 @@ describe('diagnostics after the signals topic grew', () => {
     const now = Date.now();
     await producer.send(signalsTopic, [VIN_A, VIN_B].map((vin) => signalRecord(catalog, { vin, seq: ++seq, baseTimeMs: now, arrivalTimeMs: now, samples: [{ alias: 'cellTemperatureMax', value }] })));
   };
-  const ofState = (state: AlertState) => decodeAlerts(alerts.messages).filter((a) => a.state === state);
+  const ofState = (state: Alert['state']) => decodeAlerts(alerts.messages).filter((a) => a.state === state);
 
   beforeAll(async () => {
     ({ pool } = await registryWithTwoVehicles(run));

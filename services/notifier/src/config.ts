@@ -30,8 +30,8 @@ export const NotifierConfig = {
   webhookMaxResponseBytes: env.integer('NOTIFIER_WEBHOOK_MAX_RESPONSE_BYTES', { description: 'larger response bodies fail the attempt', default: '65536', min: 0 }),
   webhookAllow: patternList('NOTIFIER_WEBHOOK_ALLOW', 'targets allowed even if private or denied: hosts, *.suffixes, IPs, CIDRs ("-": none)'),
   webhookDeny: patternList('NOTIFIER_WEBHOOK_DENY', 'targets refused besides private, loopback and link-local ones ("-": none)'),
-  concurrency: env.integer('NOTIFIER_CONCURRENCY', { description: 'webhook requests in flight per instance', default: '64', min: 1, max: 10000 }),
-  perTargetConcurrency: env.integer('NOTIFIER_PER_TARGET_CONCURRENCY', { description: 'webhook requests in flight per target host and instance', default: '16', min: 1, max: 1000 }),
+  concurrency: env.integer('NOTIFIER_CONCURRENCY', { description: 'webhook requests in flight per instance', default: '256', min: 1, max: 10000 }),
+  perTargetConcurrency: env.integer('NOTIFIER_PER_TARGET_CONCURRENCY', { description: 'webhook requests in flight per target host and instance', default: '64', min: 1, max: 1000 }),
   pollMs: env.integer('NOTIFIER_POLL_MS', { description: 'how often the delivery worker looks for due retries when idle', default: '250', min: 10 }),
   leaseMs: env.integer('NOTIFIER_LEASE_MS', { description: 'a claimed delivery is sent again by any instance if not finished within this (crash recovery)', default: '60000', min: 1000 }),
 } as const;

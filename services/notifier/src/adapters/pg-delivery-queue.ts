@@ -47,6 +47,18 @@ export interface AttemptRecord {
   readonly error: string | null;
 }
 
+interface PendingResult {
+  readonly deliveryId: string;
+  readonly attempt: number;
+  readonly record: AttemptRecord;
+  readonly next: { status: 'pending' | 'delivered' | 'dead'; nextAttemptMs: number; deliveredMs: number | null };
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Results written by one statement at most (a round's worth at the default concurrency, and then some). */
+const MAX_RESULTS_PER_WRITE = 500;
+
 export class PgDeliveryQueue {
   constructor(private readonly pool: Pool) {}
 
@@ -116,22 +128,59 @@ export class PgDeliveryQueue {
     }));
   }
 
-  /** Records an attempt and the delivery's next state in one statement. */
-  async finish(
+  /**
+   * Records an attempt and the delivery's next state. Results arriving together (a busy receiver answers many
+   * requests per millisecond) are written by one statement; each call resolves once its row is committed.
+   */
+  finish(
     deliveryId: string,
     attempt: number,
     record: AttemptRecord,
     next: { status: 'pending' | 'delivered' | 'dead'; nextAttemptMs: number; deliveredMs: number | null },
   ): Promise<void> {
-    await this.pool.query(
-      `WITH logged AS (
-         INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_ms, duration_ms, outcome, status_code, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, attempt) DO NOTHING
-       )
-       UPDATE webhook_deliveries SET status = $8, next_attempt_ms = $9, lease_until_ms = 0, delivered_ms = $10,
-         last_status_code = $6, last_error = $7
-       WHERE delivery_id = $1`,
-      [deliveryId, attempt, record.startedMs, Math.round(record.durationMs), record.outcome, record.statusCode, record.error, next.status, next.nextAttemptMs, next.deliveredMs],
-    );
+    return new Promise<void>((resolve, reject) => {
+      this.results.push({ deliveryId, attempt, record, next, resolve, reject });
+      if (this.results.length >= MAX_RESULTS_PER_WRITE) this.writeResults();
+      else if (!this.resultsScheduled) {
+        this.resultsScheduled = true;
+        setImmediate(() => this.writeResults());
+      }
+    });
+  }
+
+  private readonly results: PendingResult[] = [];
+  private resultsScheduled = false;
+
+  private writeResults(): void {
+    this.resultsScheduled = false;
+    const batch = this.results.splice(0, this.results.length);
+    if (batch.length === 0) return;
+    const col = <T>(f: (r: PendingResult) => T): T[] => batch.map(f);
+    this.pool
+      .query(
+        `WITH r AS (
+           SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
+             AS r(id, attempt, started, duration, outcome, code, error, status, next_ms, delivered)
+         ), logged AS (
+           INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_ms, duration_ms, outcome, status_code, error)
+           SELECT id, attempt, started, duration, outcome, code, error FROM r ON CONFLICT (delivery_id, attempt) DO NOTHING
+         )
+         UPDATE webhook_deliveries w SET status = r.status, next_attempt_ms = r.next_ms, lease_until_ms = 0,
+           delivered_ms = r.delivered, last_status_code = r.code, last_error = r.error
+         FROM r WHERE w.delivery_id = r.id`,
+        [
+          col((r) => r.deliveryId), col((r) => r.attempt), col((r) => r.record.startedMs), col((r) => Math.round(r.record.durationMs)),
+          col((r) => r.record.outcome), col((r) => r.record.statusCode), col((r) => r.record.error), col((r) => r.next.status),
+          col((r) => r.next.nextAttemptMs), col((r) => r.next.deliveredMs),
+        ],
+      )
+      .then(
+        () => {
+          for (const r of batch) r.resolve();
+        },
+        (error: unknown) => {
+          for (const r of batch) r.reject(error);
+        },
+      );
   }
 }
