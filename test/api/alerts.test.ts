@@ -145,6 +145,10 @@ describe('alerts', () => {
     expect((await list('?acknowledged=false')).alerts.map((a) => a.alertId)).not.toContain(id.temp);
     const detail = await h.call<AlertDetail>('GET', `/v1/alerts/${id.temp}`, { token: viewerA });
     expect(detail.body.acknowledgement).toEqual(first.body.acknowledgement);
+    // The acknowledgement is also an alert event, once, in the outbox diagnostics publishes to vehicle.alerts.v1.
+    const { rows: events } = await h.pool.query<{ transition_seq: number; state: string; origin: string; message: string; published_ms: string | null }>(
+      'SELECT transition_seq, state, origin, message, published_ms FROM alert_transitions WHERE alert_id = $1 AND state = $2', [id.temp, 'acknowledged']);
+    expect(events).toEqual([{ transition_seq: 0, state: 'acknowledged', origin: 'operator', message: `Acknowledged by key:${engineerAId} (night-shift): driver informed`, published_ms: null }]);
   });
 
   it('lists one vehicle\'s alerts under /v1/vehicles/{vin}/alerts, 404 outside the key\'s fleets', async () => {

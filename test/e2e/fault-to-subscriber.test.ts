@@ -1,6 +1,6 @@
 // End to end, every service a separate process as deployed: the simulator injects a BMS DTC into one of its vehicles;
 // gateway → decoder → diagnostics (example rules) raise an alert; the notifier delivers it to a fleet operator's
-// signed webhook and to SSE and WebSocket clients of the API.
+// signed webhook and to SSE and WebSocket clients of the API; the operator's acknowledgement reaches them too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -94,11 +94,11 @@ describe('injected fault → alert → subscribers', () => {
     const ws = await openWebSocket(`${api!.url.replace('http', 'ws')}/v1/alerts/stream`, headers);
     clients.push(sse, ws);
 
-    const dtcAlert = (events: readonly { event: string; data: string }[]): AlertJson | undefined =>
+    const dtcAlert = (events: readonly { event: string; data: string }[], state = 'raised'): AlertJson | undefined =>
       events.filter((e) => e.event === 'alert')
         .map((e) => JSON.parse(e.data) as AlertJson | { alert: AlertJson })
         .map((a) => ('alert' in a ? a.alert : a))
-        .find((a) => a.ruleId === 'bms.dtc-confirmed' && a.state === 'raised');
+        .find((a) => a.ruleId === 'bms.dtc-confirmed' && a.state === state);
     const fromSse = await waitFor('the DTC alert on SSE', () => dtcAlert(sse.events), 60_000, 200);
     const fromWs = await waitFor('the DTC alert on the WebSocket', () => dtcAlert(ws.events), 10_000, 200);
     const hook = await waitFor('the DTC alert at the webhook', () => receiver.at('/hook').find((r) => r.body.includes('bms.dtc-confirmed')), 10_000, 200);
@@ -110,5 +110,18 @@ describe('injected fault → alert → subscribers', () => {
     expect(verifyAsReceiver(webhookSecret, hook.headers['telltale-signature'] as string | undefined, hook.body)).toBe(true);
     const { rows } = await pool.query<{ rule_id: string; state: string }>('SELECT rule_id, state FROM alerts WHERE alert_id = $1', [fromSse.alertId]);
     expect(rows[0]?.rule_id).toBe('bms.dtc-confirmed');
+
+    // The operator acknowledges; the acknowledgement is an alert event on every channel.
+    const ack = await fetch(`${api!.url}/v1/alerts/${fromSse.alertId}/acknowledge`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'workshop booked' }),
+    });
+    expect(ack.status).toBe(200);
+    const ackSse = await waitFor('the acknowledgement on SSE', () => dtcAlert(sse.events, 'acknowledged'), 15_000, 100);
+    expect(ackSse).toMatchObject({ alertId: fromSse.alertId, fleetId: FLEET });
+    expect(ackSse.message).toMatch(/^Acknowledged by .+: workshop booked$/);
+    await waitFor('the acknowledgement on the WebSocket', () => dtcAlert(ws.events, 'acknowledged'), 10_000, 100);
+    await waitFor('the acknowledgement at the webhook', () => receiver.at('/hook').find((r) => r.body.includes('"acknowledged"') && r.body.includes(fromSse.alertId)), 10_000, 100);
   }, 120_000);
 });

@@ -15,5 +15,6 @@ export const DiagnosticsConfig = {
   maxFutureMs: env.integer('MAX_FUTURE_MS', { description: 'samples whose event time is further ahead of their arrival are dropped and counted', default: '300000', min: 0 }),
   checkpointIntervalMs: env.integer('CHECKPOINT_INTERVAL_MS', { description: 'how often changed vehicle state and consumed offsets are persisted (a restart replays at most this much)', default: '1000', min: 50 }),
   ruleCheckIntervalMs: env.integer('RULE_CHECK_INTERVAL_MS', { description: 'how often the rule store version is compared, repairing a missed change notification', default: '5000', min: 100 }),
+  relayIntervalMs: env.integer('RELAY_INTERVAL_MS', { description: 'how often alert transitions recorded but not on Kafka are published (acknowledgements from the API; transitions a crash stranded)', default: '1000', min: 50 }),
   registryRefreshMs: env.integer('REGISTRY_REFRESH_MS', { description: 'how often the registry view (vehicle → fleet) checks for changes', default: '2000', min: 100 }),
 } as const;

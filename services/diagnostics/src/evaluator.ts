@@ -19,7 +19,7 @@ import { partitionOfKey } from '@telltale/core/kafka';
 import { Alert, decodeSignalBatch } from '@telltale/core/proto';
 import { RuleEngine, type AlertTransition, type RuleEngineOptions, type RuleSnapshot } from '@telltale/core/rules';
 import type { PartitionRef, PgDiagnosticsStore, VehicleStateRow } from './adapters/pg-diagnostics-store.js';
-import { toAlertMessage } from './domain/alert-message.js';
+import { alertMessageOf, type AlertEvent } from '@telltale/core/alerts';
 
 export const DLQ_HEADER = { reason: 'telltale-reason', detail: 'telltale-detail', sourceOffset: 'telltale-source-offset' } as const;
 
@@ -336,28 +336,35 @@ export class DiagnosticsEvaluator {
       }
       fresh.push(...inserted);
     }
-    await this.publish(fresh.map((transition) => ({ transition, emitTimeMs })));
+    await this.publish(fresh.map((transition) => ({ ...transition, origin: 'rule', emitTimeMs })));
     return fresh;
   }
 
-  private async publish(list: readonly { transition: AlertTransition; emitTimeMs: number }[]): Promise<void> {
-    if (list.length === 0) return;
-    await this.deps.publish(list.map(({ transition, emitTimeMs }) => ({
-      key: transition.vin,
-      value: Buffer.from(Alert.encode(toAlertMessage(transition, emitTimeMs)).finish()),
-      headers: { 'telltale-alert-id': transition.alertId, 'telltale-transition-seq': String(transition.transitionSeq) },
-    })));
-    await this.deps.store.markPublished(list.map((l) => l.transition), this.now());
+  private async publish(events: readonly AlertEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.send(events);
+    await this.deps.store.markPublished(events, this.now());
   }
 
-  /** Publishes transitions recorded but never published (a crash between the two), older than `olderThanMs`. */
+  private async send(events: readonly AlertEvent[]): Promise<void> {
+    await this.deps.publish(events.map((event) => ({
+      key: event.vin,
+      value: Buffer.from(Alert.encode(alertMessageOf(event)).finish()),
+      headers: { 'telltale-alert-id': event.alertId, 'telltale-transition-seq': String(event.transitionSeq) },
+    })));
+  }
+
+  /**
+   * Publishes what is recorded but not on Kafka: engine transitions older than `olderThanMs` (a crash between the
+   * two steps) and acknowledgements the API recorded (at once). Returns how many.
+   */
   async republish(olderThanMs: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const batch = await this.deps.store.unpublished(this.now() - olderThanMs, 500);
-      if (batch.length === 0) return total;
-      await this.publish(batch.map((b) => ({ transition: b.transition, emitTimeMs: b.emitTimeMs })));
-      total += batch.length;
+      const now = this.now();
+      const sent = await this.deps.store.relay(now - olderThanMs, now + 1, 500, (events) => this.send(events), this.now);
+      total += sent;
+      if (sent < 500) return total;
     }
   }
 

@@ -5,4 +5,3 @@
  */
 export { runDiagnostics, startDiagnostics, type RunningDiagnostics } from './main.js';
 export { DiagnosticsConfig } from './config.js';
-export { toAlertMessage } from './domain/alert-message.js';

@@ -114,7 +114,8 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
   };
   every('timers', config.advanceIntervalMs, () => evaluator.tick());
   every('checkpoint', config.checkpointIntervalMs, () => evaluator.checkpoint());
-  every('outbox relay', 10_000, () => evaluator.republish(10_000));
+  // Acknowledgements (recorded by the API) go out within a second; engine transitions only if a crash stranded them.
+  every('outbox relay', config.relayIntervalMs, () => evaluator.republish(10_000));
   // Shutdown runs in reverse: a checkpoint with its offset commit while still a group member, leave the group
   // (waits for the batch in flight), then a last checkpoint of what that batch changed.
   lifecycle.onShutdown('last checkpoint', () => evaluator.drain({ commitOffsets: false }));

@@ -187,7 +187,7 @@ export class PgAlertReader {
       .query<TransitionRow>(
         `SELECT transition_seq, state, severity, previous_severity, rule_id, rule_version, rule_name, catalog_version, event_time_ms, emit_time_ms,
                 evidence, message, backfill, timer, reason
-         FROM alert_transitions WHERE alert_id = $1 ORDER BY transition_seq`,
+         FROM alert_transitions WHERE alert_id = $1 AND transition_seq > 0 ORDER BY transition_seq`,
         [alertId],
       )
       .catch((cause: unknown) => {
@@ -201,16 +201,42 @@ export class PgAlertReader {
    * undefined when the alert does not exist or is outside the scope.
    */
   async acknowledge(scope: FleetScope, alertId: string, actor: string, note: string | undefined, nowMs: number): Promise<{ alert: AlertView; first: boolean } | undefined> {
-    const { rows } = await this.pool
-      .query<AlertRow>(
+    const client = await this.pool.connect().catch((cause: unknown) => {
+      throw unavailable(cause);
+    });
+    let acknowledged: AlertRow | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<AlertRow>(
         `UPDATE alerts SET acknowledged_ms = $4, acknowledged_by = $5, acknowledge_note = $6
          WHERE alert_id = $3 AND acknowledged_ms IS NULL AND ${SCOPED} RETURNING ${COLUMNS}`,
         [...scopeParams(scope), alertId, nowMs, actor, note ?? null],
-      )
-      .catch((cause: unknown) => {
-        throw unavailable(cause);
-      });
-    if (rows[0] !== undefined) return { alert: alertOf(rows[0]), first: true };
+      );
+      acknowledged = rows[0];
+      if (acknowledged !== undefined) {
+        // The acknowledgement as an alert event (seq 0, state acknowledged) in the outbox: diagnostics publishes it
+        // to vehicle.alerts.v1, so webhooks and live streams see it.
+        await client.query(
+          `INSERT INTO alert_transitions (alert_id, transition_seq, vin, fleet_id, model_id, catalog_version, rule_id,
+             rule_version, rule_name, state, severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms,
+             evidence, message, backfill, timer, reason, origin)
+           SELECT a.alert_id, 0, a.vin, a.fleet_id, a.model_id,
+             coalesce((SELECT t.catalog_version FROM alert_transitions t WHERE t.alert_id = a.alert_id ORDER BY t.transition_seq DESC LIMIT 1), ''),
+             a.rule_id, a.rule_version, a.rule_name, 'acknowledged', a.severity, NULL, $2, a.episode_start_ms, $2,
+             '[]', $3, a.backfill, false, 'operator', 'operator'
+           FROM alerts a WHERE a.alert_id = $1
+           ON CONFLICT (alert_id, transition_seq) DO NOTHING`,
+          [alertId, nowMs, `Acknowledged by ${actor}${note === undefined || note === '' ? '' : `: ${note}`}`.slice(0, 2000)],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (cause) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw unavailable(cause);
+    } finally {
+      client.release();
+    }
+    if (acknowledged !== undefined) return { alert: alertOf(acknowledged), first: true };
     const existing = await this.find(scope, alertId);
     return existing === undefined ? undefined : { alert: existing, first: false };
   }

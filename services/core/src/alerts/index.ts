@@ -3,6 +3,7 @@
  * the API's SSE/WebSocket events. Also the filter language of subscriptions and streams, and the Redis stream keys
  * (the contract between the notifier, which writes them, and the API, which reads them).
  */
+import type { IAlert } from '../proto/index.js';
 import type { AlertTransition } from '../rules/alert.js';
 import { SEVERITIES, isSeverity, severityRank, type Severity } from '../rules/severity.js';
 
@@ -70,3 +71,45 @@ export function alertStreamKey(redisKeyPrefix: string, fleet: string): string {
 
 /** The field of a stream entry that holds the AlertEvent JSON. */
 export const ALERT_STREAM_FIELD = 'alert';
+
+const SEVERITY_CODE: Readonly<Record<AlertSeverity, number>> = { info: 1, warning: 2, major: 3, critical: 4 };
+const STATE_CODE: Readonly<Record<AlertStateName, number>> = { raised: 1, escalated: 2, deescalated: 3, cleared: 4, acknowledged: 5 };
+
+/**
+ * An alert transition as the vehicle.alerts.v1 Alert message (plain object for `Alert.encode`). Used by diagnostics
+ * (engine transitions) and the API (acknowledgements, transition seq 0).
+ */
+export function alertMessageOf(event: AlertEvent): IAlert {
+  return {
+    alertId: event.alertId,
+    vin: event.vin,
+    ruleId: event.ruleId,
+    ruleVersion: event.ruleVersion,
+    ruleName: event.ruleName,
+    severity: SEVERITY_CODE[event.severity],
+    previousSeverity: event.previousSeverity === null ? 0 : SEVERITY_CODE[event.previousSeverity],
+    state: STATE_CODE[event.state],
+    eventTimeMsEpoch: event.eventTimeMs,
+    episodeStartMsEpoch: event.episodeStartMs,
+    emitTimeMsEpoch: event.emitTimeMs,
+    transitionSeq: event.transitionSeq,
+    evidence: event.evidence.map((e) => ({
+      signal: e.signal,
+      qualifiedName: e.qualifiedName,
+      ...(e.value === null ? {} : { value: e.value }),
+      eventTimeMsEpoch: e.eventTimeMs ?? 0,
+      unit: e.unit,
+    })),
+    message: event.message,
+    fleetId: event.fleetId,
+    modelId: event.modelId,
+    catalogVersion: event.catalogVersion,
+    origin: event.origin,
+    backfill: event.backfill,
+    timer: event.timer,
+    reason: event.reason,
+  };
+}
+
+/** Transition seq of an acknowledgement: outside the engine's 1, 2, … so (alert id, seq) stays a unique key. */
+export const ACKNOWLEDGEMENT_SEQ = 0;

@@ -5,6 +5,7 @@
  */
 import { TelltaleError } from '@telltale/core';
 import type { Pool, PoolClient } from '@telltale/core/db';
+import type { AlertEvent } from '@telltale/core/alerts';
 import { severityRank, type AlertTransition, type Evidence, type Severity } from '@telltale/core/rules';
 
 export interface PartitionRef {
@@ -24,11 +25,6 @@ export interface VehicleStateRow {
   readonly state: string;
 }
 
-/** An unpublished transition as stored, with the emit time it was recorded with. */
-export interface StoredTransition {
-  readonly transition: AlertTransition;
-  readonly emitTimeMs: number;
-}
 
 export class PgDiagnosticsStore {
   constructor(private readonly pool: Pool) {}
@@ -96,7 +92,7 @@ export class PgDiagnosticsStore {
     return ok ? inserted : undefined;
   }
 
-  async markPublished(transitions: readonly AlertTransition[], nowMs: number): Promise<void> {
+  async markPublished(transitions: readonly { alertId: string; transitionSeq: number }[], nowMs: number): Promise<void> {
     if (transitions.length === 0) return;
     await this.query(
       `UPDATE alert_transitions t SET published_ms = $3
@@ -106,14 +102,38 @@ export class PgDiagnosticsStore {
     );
   }
 
-  /** Transitions recorded but not yet on Kafka (a crash between the two), oldest first, emitted before `beforeMs`. */
-  async unpublished(beforeMs: number, limit: number): Promise<StoredTransition[]> {
-    const { rows } = await this.query<TransitionRow>(
-      `SELECT * FROM alert_transitions WHERE published_ms IS NULL AND emit_time_ms < $1
-       ORDER BY emit_time_ms, alert_id, transition_seq LIMIT $2`,
-      [beforeMs, limit],
-    );
-    return rows.map((r) => ({ transition: fromRow(r), emitTimeMs: Number(r.emit_time_ms) }));
+  /**
+   * Publishes recorded transitions that are not on Kafka yet — engine transitions emitted before `beforeMs` (a crash
+   * between recording and publishing) and acknowledgements (seq 0, written by the API) emitted before `ackBeforeMs`
+   * — and marks them, oldest first. Rows are locked while published (SKIP LOCKED), so instances relaying at once
+   * never send the same row twice. Returns how many were published.
+   */
+  async relay(beforeMs: number, ackBeforeMs: number, limit: number, publish: (events: AlertEvent[]) => Promise<void>, nowMs: () => number): Promise<number> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<TransitionRow>(
+        `SELECT * FROM alert_transitions
+         WHERE published_ms IS NULL AND emit_time_ms < CASE WHEN transition_seq = 0 THEN $2::bigint ELSE $1::bigint END
+         ORDER BY emit_time_ms, alert_id, transition_seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
+        [beforeMs, ackBeforeMs, limit],
+      );
+      if (rows.length > 0) {
+        await publish(rows.map(fromRow));
+        await client.query(
+          `UPDATE alert_transitions t SET published_ms = $3 FROM unnest($1::uuid[], $2::int[]) AS k (alert_id, transition_seq)
+           WHERE t.alert_id = k.alert_id AND t.transition_seq = k.transition_seq`,
+          [rows.map((r) => r.alert_id), rows.map((r) => r.transition_seq), nowMs()],
+        );
+      }
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (cause) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw unavailable(cause);
+    } finally {
+      client.release();
+    }
   }
 
   private async fenced(fences: readonly (PartitionRef & { epoch: number })[], work: (client: PoolClient) => Promise<void>): Promise<boolean> {
@@ -240,7 +260,7 @@ interface TransitionRow {
   rule_id: string;
   rule_version: number;
   rule_name: string;
-  state: AlertTransition['state'];
+  state: AlertEvent['state'];
   severity: Severity;
   previous_severity: Severity | null;
   event_time_ms: string;
@@ -250,11 +270,14 @@ interface TransitionRow {
   message: string;
   backfill: boolean;
   timer: boolean;
-  reason: AlertTransition['reason'];
+  reason: string;
+  origin: string;
 }
 
-function fromRow(r: TransitionRow): AlertTransition {
+function fromRow(r: TransitionRow): AlertEvent {
   return {
+    origin: r.origin,
+    emitTimeMs: Number(r.emit_time_ms),
     alertId: r.alert_id,
     vin: r.vin,
     fleetId: r.fleet_id,

@@ -38,7 +38,8 @@ export function alertEventOf(record: AlertRecord): AlertConversion {
     record.vin === '' && 'vin',
     record.fleetId === '' && 'fleet_id',
     record.ruleId === '' && 'rule_id',
-    record.transitionSeq < 1 && 'transition_seq',
+    // 1, 2, … for the engine's transitions; 0 for the acknowledgement (one per alert).
+    (state === 'acknowledged' ? record.transitionSeq !== 0 : record.transitionSeq < 1) && 'transition_seq',
     severity === undefined && 'severity',
     state === undefined && 'state',
   ].filter((m): m is string => m !== false);
