@@ -74,6 +74,8 @@ export class DiagnosticsEvaluator {
   /** Bumped by every assignment: a claim started under an older one does not install itself. */
   private assignment = 0;
   private readonly vinPartition = new Map<string, string>();
+  /** Vehicles whose changed state is not persisted yet (drained from the engine, checkpoint pending or failed). */
+  private readonly unsaved = new Set<string>();
   private newestArrivalMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private checkpointing: Promise<void> | undefined;
@@ -115,15 +117,19 @@ export class DiagnosticsEvaluator {
     this.owned.clear();
     this.claims.clear();
     this.vinPartition.clear();
+    this.unsaved.clear();
   }
 
   private claim(ref: PartitionRef): Promise<OwnedPartition | undefined> {
     const key = keyOf(ref);
     let claim = this.claims.get(key);
     if (claim === undefined) {
-      claim = this.load(ref, this.assignment);
-      this.claims.set(key, claim);
-      claim.catch(() => this.claims.delete(key));
+      const loading = this.load(ref, this.assignment);
+      this.claims.set(key, loading);
+      loading.catch(() => {
+        if (this.claims.get(key) === loading) this.claims.delete(key); // the next batch claims again
+      });
+      claim = loading;
     }
     return claim;
   }
@@ -259,11 +265,16 @@ export class DiagnosticsEvaluator {
   private async runCheckpoint(commitOffsets: boolean): Promise<void> {
     const started = process.hrtime.bigint();
     const work = await this.serial(() => {
+      // Vehicles changed since the last checkpoint, plus those a failed checkpoint did not persist.
+      for (const vin of this.engine.drainChanged()) this.unsaved.add(vin);
       const states = new Map<string, VehicleStateRow[]>();
-      for (const vin of this.engine.drainChanged()) {
+      for (const vin of this.unsaved) {
         const key = this.vinPartition.get(vin);
         const state = this.engine.snapshotState(vin);
-        if (key === undefined || state === undefined) continue;
+        if (key === undefined || state === undefined) {
+          this.unsaved.delete(vin); // no longer this instance's
+          continue;
+        }
         const list = states.get(key) ?? [];
         list.push({ vin, state: JSON.stringify(state) });
         states.set(key, list);
@@ -276,8 +287,16 @@ export class DiagnosticsEvaluator {
     if (work.length === 0) return;
     const commits: { topic: string; partition: number; offset: string }[] = [];
     let vehicles = 0;
+    let failure: Error | undefined;
     for (const w of work) {
-      const ok = await this.deps.store.checkpoint(w.owned.ref, w.owned.epoch, w.offset, w.states, this.now());
+      let ok: boolean;
+      try {
+        ok = await this.deps.store.checkpoint(w.owned.ref, w.owned.epoch, w.offset, w.states, this.now());
+      } catch (error) {
+        failure ??= error as Error; // its vehicles stay unsaved and go into the next checkpoint
+        continue;
+      }
+      for (const { vin } of w.states) this.unsaved.delete(vin);
       if (!ok) {
         await this.lost(w.owned);
         continue;
@@ -290,6 +309,7 @@ export class DiagnosticsEvaluator {
     if (commitOffsets && commits.length > 0) {
       await this.deps.commitOffsets(commits).catch((err: unknown) => this.deps.log.warn({ err }, 'Offset commit failed (a rebalance?); the checkpoint in PostgreSQL stands.'));
     }
+    if (failure !== undefined) throw failure;
   }
 
   /** Another instance claimed the partition: forget its vehicles. */
