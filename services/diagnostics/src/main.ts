@@ -186,6 +186,11 @@ class RuleCompiler {
   }
 
   private async apply(version: number | undefined): Promise<void> {
+    if (this.catalogs.length === 0) {
+      // Without catalogs every rule would fail to compile and swapping in nothing would clear every active alert.
+      this.log.error({ storeVersion: version }, 'No vehicle model catalog could be loaded (CATALOG_DIR); rules not applied, the previous ones stay active.');
+      return;
+    }
     const { snapshot, problems } = compileRules(this.definitions, this.catalogs);
     for (const problem of problems) {
       const line = formatRuleProblem(problem);
