@@ -123,4 +123,3 @@ console.log(`command: npx tsx bench/alert-latency.ts --vehicles ${VEHICLES} --se
 
 await consumer.stop();
 await pipeline.close();
-process.exit(0);

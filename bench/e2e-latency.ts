@@ -91,4 +91,3 @@ console.log(`publish → seen through the API:   ${summary(seenLatency)}`);
 console.log(`command: npx tsx bench/e2e-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}`);
 
 await pipeline.close();
-process.exit(0);

@@ -1,7 +1,7 @@
 /** Wiring only: config → logger → PostgreSQL (migrations), catalogs → HTTP server and ops endpoint → start. */
 import { readFileSync } from 'node:fs';
-import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
-import { createPgPool, migrate } from '@telltale/core/db';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
+import { openServiceDatabase } from '@telltale/core/db';
 import { CatalogLibrary } from '@telltale/core/catalog';
 import { PgRegistry } from '@telltale/core/registry';
 import { PgRuleStore } from '@telltale/core/rules';
@@ -19,23 +19,16 @@ import type { Health } from './http/context.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export interface RunningApi {
+export interface RunningApi extends RunningService {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080. */
   readonly url: string;
-  readonly opsUrl: string;
-  readonly lifecycle: Lifecycle;
-  stop(): Promise<void>;
 }
 
 export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise<RunningApi> {
-  const config = loadConfig(ApiConfig, source);
-  const log = createLogger({ service: 'api', level: config.logLevel });
-  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { config, log, lifecycle } = bootService('api', ApiConfig, source);
   const { registry: metrics, events } = apiMetrics(log);
 
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: config.databasePoolSize, applicationName: 'telltale-api' });
-  lifecycle.onShutdown('postgres', () => pool.end());
-  await migrate(pool, { schema: config.databaseSchema, log });
+  const pool = await openServiceDatabase(config, { service: 'api', max: config.databasePoolSize, lifecycle, log });
   const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
   await catalogs.scan();
   // Rule validation checks against every model's newest catalog: compile them now, not in the first rule edit.
@@ -82,7 +75,6 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
 }
 
 /** Entry point of `telltale api`: runs until SIGTERM/SIGINT. */
-export async function runApi(): Promise<void> {
-  const api = await startApi();
-  api.lifecycle.installSignalHandlers();
+export function runApi(): Promise<void> {
+  return runUntilSignalled(() => startApi());
 }

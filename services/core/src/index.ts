@@ -13,3 +13,4 @@ export { createLogger, type Logger, type LoggerOptions } from './logging.js';
 export { createMetricsRegistry, counter, gauge, histogram, Counter, Gauge, Histogram, Registry } from './metrics.js';
 export { startOpsServer, type OpsServer, type HealthCheck } from './ops/ops-server.js';
 export { Lifecycle } from './lifecycle.js';
+export { bootService, runUntilSignalled, type RunningService, type ServiceBoot } from './service.js';

@@ -1,6 +1,6 @@
 /** Wiring only: config → logger → registry view, catalogs, Kafka → consume/decode/produce in transactions. */
-import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
-import { createPgPool, migrate } from '@telltale/core/db';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
+import { openServiceDatabase } from '@telltale/core/db';
 import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/core/registry';
 import { DecoderConfig } from './config.js';
@@ -9,21 +9,13 @@ import { decoderMetrics } from './metrics.js';
 import { CatalogLibrary } from '@telltale/core/catalog';
 import { TransactionalWriter } from './adapters/transactional-writer.js';
 
-export interface RunningDecoder {
-  readonly opsUrl: string;
-  readonly lifecycle: Lifecycle;
-  stop(): Promise<void>;
-}
+export type RunningDecoder = RunningService;
 
 export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Promise<RunningDecoder> {
-  const config = loadConfig(DecoderConfig, source);
-  const log = createLogger({ service: 'decoder', level: config.logLevel });
-  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { config, log, lifecycle } = bootService('decoder', DecoderConfig, source);
   const metrics = decoderMetrics(log);
 
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'telltale-decoder' });
-  lifecycle.onShutdown('postgres', () => pool.end());
-  await migrate(pool, { schema: config.databaseSchema, log });
+  const pool = await openServiceDatabase(config, { service: 'decoder', max: 2, lifecycle, log });
   const vehicles = new RegistryCache(new PgRegistry(pool), log, config.registryRefreshMs);
   await vehicles.start();
   lifecycle.onShutdown('registry view', () => vehicles.stop());
@@ -84,7 +76,6 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
 }
 
 /** Entry point of `telltale decoder`: runs until SIGTERM/SIGINT. */
-export async function runDecoder(): Promise<void> {
-  const decoder = await startDecoder();
-  decoder.lifecycle.installSignalHandlers();
+export function runDecoder(): Promise<void> {
+  return runUntilSignalled(() => startDecoder());
 }

@@ -2,9 +2,9 @@
  * Wiring only: config → logger → PostgreSQL (migrations), registry view, catalogs, rules (hot reload) → Kafka
  * consumer of vehicle.signals.v1 → evaluator; timers, checkpoints and the outbox relay on intervals.
  */
-import { Lifecycle, createLogger, loadConfig, startOpsServer, type Logger } from '@telltale/core';
+import { startOpsServer, type Logger, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
 import { CatalogLibrary } from '@telltale/core/catalog';
-import { createPgPool, migrate } from '@telltale/core/db';
+import { openServiceDatabase } from '@telltale/core/db';
 import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/core/registry';
 import { RuleReloader, compileRules, formatRuleProblem, type RuleCatalog } from '@telltale/core/rules';
@@ -13,22 +13,15 @@ import { DiagnosticsConfig } from './config.js';
 import { DiagnosticsEvaluator } from './evaluator.js';
 import { diagnosticsMetrics } from './metrics.js';
 
-export interface RunningDiagnostics {
-  readonly opsUrl: string;
-  readonly lifecycle: Lifecycle;
+export interface RunningDiagnostics extends RunningService {
   readonly evaluator: DiagnosticsEvaluator;
-  stop(): Promise<void>;
 }
 
 export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env): Promise<RunningDiagnostics> {
-  const config = loadConfig(DiagnosticsConfig, source);
-  const log = createLogger({ service: 'diagnostics', level: config.logLevel });
-  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { config, log, lifecycle } = bootService('diagnostics', DiagnosticsConfig, source);
   const metrics = diagnosticsMetrics(log);
 
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 4, applicationName: 'telltale-diagnostics' });
-  lifecycle.onShutdown('postgres', () => pool.end());
-  await migrate(pool, { schema: config.databaseSchema, log });
+  const pool = await openServiceDatabase(config, { service: 'diagnostics', max: 4, lifecycle, log });
   const vehicles = new RegistryCache(new PgRegistry(pool), log, config.registryRefreshMs);
   await vehicles.start();
   lifecycle.onShutdown('registry view', () => vehicles.stop());
@@ -203,7 +196,6 @@ class RuleCompiler {
 }
 
 /** Entry point of `telltale diagnostics`: runs until SIGTERM/SIGINT. */
-export async function runDiagnostics(): Promise<void> {
-  const running = await startDiagnostics();
-  running.lifecycle.installSignalHandlers();
+export function runDiagnostics(): Promise<void> {
+  return runUntilSignalled(() => startDiagnostics());
 }

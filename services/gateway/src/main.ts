@@ -1,7 +1,7 @@
 /** Wiring only: config → logger → adapters → pipeline → start; graceful shutdown in reverse. */
 import { Redis } from 'ioredis';
-import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
-import { createPgPool, migrate } from '@telltale/core/db';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
+import { openServiceDatabase } from '@telltale/core/db';
 import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, topicName } from '@telltale/core/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/core/registry';
 import { GatewayConfig } from './config.js';
@@ -12,23 +12,15 @@ import { rememberingKeyPartitioner } from './adapters/kafka-partitioner.js';
 import { MqttIntake } from './adapters/mqtt-intake.js';
 import { RedisDedupe } from './adapters/redis-dedupe.js';
 
-export interface RunningGateway {
-  readonly opsUrl: string;
-  readonly lifecycle: Lifecycle;
-  stop(): Promise<void>;
-}
+export type RunningGateway = RunningService;
 
 export async function startGateway(source: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
-  const config = loadConfig(GatewayConfig, source);
-  const log = createLogger({ service: 'gateway', level: config.logLevel });
-  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { config, log, lifecycle } = bootService('gateway', GatewayConfig, source);
   // Late-bound so metrics exist before the parts they observe.
   const observed: { intake?: MqttIntake; ingest?: UplinkIngest } = {};
   const { registry: metrics, events } = gatewayMetrics(log, { connections: () => observed.intake?.connected ?? 0, waiting: () => observed.ingest?.waiting ?? 0 });
 
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'telltale-gateway' });
-  lifecycle.onShutdown('postgres', () => pool.end());
-  await migrate(pool, { schema: config.databaseSchema, log });
+  const pool = await openServiceDatabase(config, { service: 'gateway', max: 2, lifecycle, log });
   const vehicles = new RegistryCache(new PgRegistry(pool), log, config.registryRefreshMs);
   await vehicles.start();
   lifecycle.onShutdown('registry view', () => vehicles.stop());
@@ -108,7 +100,6 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
 }
 
 /** Entry point of `telltale gateway`: runs until SIGTERM/SIGINT. */
-export async function runGateway(): Promise<void> {
-  const gateway = await startGateway();
-  gateway.lifecycle.installSignalHandlers();
+export function runGateway(): Promise<void> {
+  return runUntilSignalled(() => startGateway());
 }

@@ -1,7 +1,7 @@
 /** Wiring only: config → logger → PostgreSQL, Redis, Kafka → intake (consume, queue, stream) and delivery worker. */
 import { Redis } from 'ioredis';
-import { Lifecycle, TelltaleError, createLogger, loadConfig, startOpsServer } from '@telltale/core';
-import { createPgPool, migrate } from '@telltale/core/db';
+import { TelltaleError, startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
+import { openServiceDatabase } from '@telltale/core/db';
 import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
 import { NotifierConfig } from './config.js';
 import { notifierMetrics } from './metrics.js';
@@ -13,24 +13,17 @@ import { RedisAlertStreams } from './adapters/redis-alert-streams.js';
 import { AlertIntake } from './alert-intake.js';
 import { DeliveryWorker } from './delivery-worker.js';
 
-export interface RunningNotifier {
-  readonly opsUrl: string;
-  readonly lifecycle: Lifecycle;
-  stop(): Promise<void>;
-}
+export type RunningNotifier = RunningService;
 
 export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Promise<RunningNotifier> {
-  const config = loadConfig(NotifierConfig, source);
-  if (config.leaseMs <= config.webhookTimeoutMs) {
-    throw new TelltaleError('CONFIG_INVALID', `Invalid configuration: NOTIFIER_LEASE_MS (${config.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs}).`);
-  }
-  const log = createLogger({ service: 'notifier', level: config.logLevel });
-  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { config, log, lifecycle } = bootService('notifier', NotifierConfig, source, (c) => {
+    if (c.leaseMs <= c.webhookTimeoutMs) {
+      throw new TelltaleError('CONFIG_INVALID', `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`);
+    }
+  });
   const { registry, events } = notifierMetrics(log);
 
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: config.databasePoolSize, applicationName: 'telltale-notifier' });
-  lifecycle.onShutdown('postgres', () => pool.end());
-  await migrate(pool, { schema: config.databaseSchema, log });
+  const pool = await openServiceDatabase(config, { service: 'notifier', max: config.databasePoolSize, lifecycle, log });
 
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', (err) => log.debug({ err }, 'Redis connection error.'));
@@ -93,7 +86,6 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
 }
 
 /** Entry point of `telltale notifier`: runs until SIGTERM/SIGINT. */
-export async function runNotifier(): Promise<void> {
-  const notifier = await startNotifier();
-  notifier.lifecycle.installSignalHandlers();
+export function runNotifier(): Promise<void> {
+  return runUntilSignalled(() => startNotifier());
 }

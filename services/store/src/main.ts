@@ -1,28 +1,21 @@
 /** Wiring only: config → logger → PostgreSQL, Kafka → consume, write, commit; retention timer. */
-import { Lifecycle, createLogger, loadConfig, startOpsServer } from '@telltale/core';
-import { createPgPool, migrate } from '@telltale/core/db';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
+import { openServiceDatabase } from '@telltale/core/db';
 import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
 import { StoreConfig } from './config.js';
 import { storeMetrics } from './metrics.js';
 import { SignalWriter } from './write-signals.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 
-export interface RunningStore {
-  readonly opsUrl: string;
-  readonly lifecycle: Lifecycle;
+export interface RunningStore extends RunningService {
   readonly store: PgSignalStore;
-  stop(): Promise<void>;
 }
 
 export async function startStore(source: NodeJS.ProcessEnv = process.env): Promise<RunningStore> {
-  const config = loadConfig(StoreConfig, source);
-  const log = createLogger({ service: 'store', level: config.logLevel });
-  const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+  const { config, log, lifecycle } = bootService('store', StoreConfig, source);
   const metrics = storeMetrics(log);
 
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: config.databasePoolSize, applicationName: 'telltale-store' });
-  lifecycle.onShutdown('postgres', () => pool.end());
-  await migrate(pool, { schema: config.databaseSchema, log });
+  const pool = await openServiceDatabase(config, { service: 'store', max: config.databasePoolSize, lifecycle, log });
   const store = new PgSignalStore(pool);
 
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-store`, log });
@@ -71,7 +64,6 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
 }
 
 /** Entry point of `telltale store`: runs until SIGTERM/SIGINT. */
-export async function runStore(): Promise<void> {
-  const store = await startStore();
-  store.lifecycle.installSignalHandlers();
+export function runStore(): Promise<void> {
+  return runUntilSignalled(() => startStore());
 }
