@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/*/src/**/*.test.ts'],
+          include: ['services/*/src/**/*.test.ts', 'services/core/*/src/**/*.test.ts'],
           environment: 'node',
           pool: 'threads',
           testTimeout: 60_000,

@@ -12,10 +12,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer } from '@telltale/core/kafka';
-import { Alert } from '@telltale/core/proto';
-import { PgRuleStore } from '@telltale/core/rules';
-import { LOCAL, testLogger } from '@telltale/core/testing';
+import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer } from '@telltale/platform/kafka';
+import { Alert } from '@telltale/platform/proto';
+import { PgRuleStore } from '@telltale/rules/pg';
+import { LOCAL, testLogger } from '@telltale/platform/testing';
 import { PROBE_VIN, ROOT, startPipeline, summary } from './pipeline.js';
 
 const { values } = parseArgs({

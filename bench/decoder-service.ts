@@ -10,12 +10,12 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDecoder } from '@telltale/decoder';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { TelemetryBatch, decodeSignalBatch } from '@telltale/core/proto';
-import { encodeMessage, loadCatalog } from '@telltale/core/catalog';
-import { LOCAL, testLogger, uniqueName } from '@telltale/core/testing';
-import { createPgPool, migrate } from '@telltale/core/db';
-import { PgRegistry } from '@telltale/core/registry';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { TelemetryBatch, decodeSignalBatch } from '@telltale/platform/proto';
+import { encodeMessage, loadCatalog } from '@telltale/catalog';
+import { LOCAL, testLogger, uniqueName } from '@telltale/platform/testing';
+import { createPgPool, migrate } from '@telltale/platform/db';
+import { PgRegistry } from '@telltale/registry';
 
 const { values } = parseArgs({ options: { batches: { type: 'string', default: '600' }, model: { type: 'string', default: 'aurora-ev-2026' } } });
 const BATCHES = Number(values.batches);

@@ -32,10 +32,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createLogger } from '@telltale/core';
-import { createPgPool } from '@telltale/core/db';
-import { createKafkaClient } from '@telltale/core/kafka';
-import { uniqueName } from '@telltale/core/testing';
+import { createLogger } from '@telltale/platform';
+import { createPgPool } from '@telltale/platform/db';
+import { createKafkaClient } from '@telltale/platform/kafka';
+import { uniqueName } from '@telltale/platform/testing';
 import { floodSeqStart, loadSimModel, provisionFleet, runFlood, simulatedIdentities } from '@telltale/simulator';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -14,11 +14,11 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startNotifier } from '@telltale/notifier';
-import { alertStreamKey } from '@telltale/core/alerts';
-import { createPgPool, migrate } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { Alert } from '@telltale/core/proto';
-import { LOCAL, testLogger, uniqueName } from '@telltale/core/testing';
+import { alertStreamKey } from '@telltale/rules/alerts';
+import { createPgPool, migrate } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { Alert } from '@telltale/platform/proto';
+import { LOCAL, testLogger, uniqueName } from '@telltale/platform/testing';
 
 const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' }, subscriptions: { type: 'string', default: '4' } } });
 const RATE = Number(values.rate);

@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { TelemetryBatch } from '@telltale/core/proto';
-import { encodeMessage, loadCatalog, type Catalog } from '@telltale/core/catalog';
-import { createPgPool, migrate, type Pool } from '@telltale/core/db';
-import { PgRegistry } from '@telltale/core/registry';
-import { LOCAL, uniqueName } from '@telltale/core/testing';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { encodeMessage, loadCatalog, type Catalog } from '@telltale/catalog';
+import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { PgRegistry } from '@telltale/registry';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'services/cli/bin/telltale.js');

@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED_CATALOG_DIR, loadCatalog } from '@telltale/core/catalog';
-import { compileRules, RuleEngine } from '@telltale/core/rules';
+import { BUNDLED_CATALOG_DIR, loadCatalog } from '@telltale/catalog';
+import { compileRules, RuleEngine } from '@telltale/rules';
 
 const vehicles = Number(process.argv[2] ?? 2000);
 const seconds = Number(process.argv[3] ?? 30);

@@ -10,8 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import { PgSignalStore } from '@telltale/store';
-import { createPgPool, migrate } from '@telltale/core/db';
-import { LOCAL, uniqueName } from '@telltale/core/testing';
+import { createPgPool, migrate } from '@telltale/platform/db';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
 const { values } = parseArgs({ options: { vehicles: { type: 'string', default: '50' }, signals: { type: 'string', default: '8400' }, rounds: { type: 'string', default: '10' } } });
 const VEHICLES = Number(values.vehicles);

@@ -1,10 +1,10 @@
 /** Shared set-up for integration tests: registry fixtures, topic collectors, uplink payloads. */
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { startCommittingConsumer, type CommittingConsumer } from '@telltale/core/kafka';
-import { createPgPool, migrate, type Pool } from '@telltale/core/db';
-import { PgRegistry, type VehicleImportRow } from '@telltale/core/registry';
-import { TelemetryBatch } from '@telltale/core/proto';
-import { LOCAL, testLogger } from '@telltale/core/testing';
+import { startCommittingConsumer, type CommittingConsumer } from '@telltale/platform/kafka';
+import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { PgRegistry, type VehicleImportRow } from '@telltale/registry';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { LOCAL, testLogger } from '@telltale/platform/testing';
 
 export const VIN_A = 'LRW3E7FS1RC000001';
 export const VIN_B = 'LRW3E7FS1RC000002';

@@ -4,7 +4,7 @@
  * DTC and version frames have their own bands as in AUTOSAR-style matrices. Ids are allocated in definition order,
  * so a new message goes at the end of its bus to keep every existing frame id.
  */
-import type { Database, Message, Node } from '../../services/core/src/dbc/model.js';
+import type { Database, Message, Node } from '@telltale/dbc';
 import { layoutMessage, type MessageSpec } from './layout.js';
 
 export type IdBand = 'fast' | 'medium' | 'slow' | 'nm' | 'dtc' | 'version' | 'security';

@@ -3,7 +3,7 @@
  * and diff line by line. Extended multiplexing (a nested switch, or a page selected by ranges) is written as
  * SG_MUL_VAL_ for every multiplexed signal of that message, because the `mN` shorthand cannot name the parent.
  */
-import type { Database, Message, Signal } from '../../services/core/src/dbc/model.js';
+import type { Database, Message, Signal } from '@telltale/dbc';
 import { tidy } from './layout.js';
 
 /** Vector's VFrameFormat enum: index 14 and 15 mark CAN FD frames. */

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSignalIds } from '../../services/core/src/catalog/signal-ids.js';
+import { parseSignalIds } from '@telltale/catalog';
 import { renderModel } from './model.js';
 import { MODELS } from './models.js';
 

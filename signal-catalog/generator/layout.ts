@@ -3,8 +3,8 @@
  * fit, byte-aligned when a signal is whole bytes, as production matrices do) so no definition can overlap two
  * signals or overrun a frame, and derives DBC min/max from the raw range when a definition gives none.
  */
-import { byteMasks, lastByteIndex } from '../../services/core/src/dbc/layout.js';
-import type { ByteOrder, Message, Multiplexing, Signal } from '../../services/core/src/dbc/model.js';
+import { byteMasks, lastByteIndex } from '@telltale/dbc';
+import type { ByteOrder, Message, Multiplexing, Signal } from '@telltale/dbc';
 
 /** VAL_ table: raw value → label. */
 export type ValueTable = readonly (readonly [number, string])[];

@@ -2,9 +2,9 @@
  * A model definition → the files of its directory, as text. Pure: generate.ts does the reading and writing, tests
  * call renderModel to check that the committed files are exactly what the generator produces.
  */
-import { catalogKeys } from '../../services/core/src/catalog/build.js';
-import type { CatalogManifest } from '../../services/core/src/catalog/manifest.js';
-import { assignSignalIds, formatSignalIds, type SignalIds } from '../../services/core/src/catalog/signal-ids.js';
+import { catalogKeys } from '@telltale/catalog';
+import type { CatalogManifest } from '@telltale/catalog';
+import { assignSignalIds, formatSignalIds, type SignalIds } from '@telltale/catalog';
 import type { BusDefinition } from './bus.js';
 import { writeDbc } from './dbc-writer.js';
 

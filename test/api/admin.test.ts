@@ -1,6 +1,6 @@
 // Registry administration and API keys through the API (admin role), against a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyDeviceSecret } from '@telltale/core/registry';
+import { verifyDeviceSecret } from '@telltale/registry';
 import { startApiHarness, VIN_A, type ApiHarness } from './harness.js';
 
 interface Fleet { fleetId: string; name: string; vehicleCount: number; createdAt: string }

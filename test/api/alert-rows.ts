@@ -1,6 +1,6 @@
 /** Alert rows as `telltale diagnostics` writes them (0005_alerts.sql), inserted directly: the API only reads them. */
 import { createHash } from 'node:crypto';
-import type { Pool } from '@telltale/core/db';
+import type { Pool } from '@telltale/platform/db';
 
 export interface AlertRow {
   readonly vin: string;

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCAL } from '@telltale/core/testing';
+import { LOCAL } from '@telltale/platform/testing';
 import { startApiHarness, VIN_A, type ApiHarness } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,10 +1,10 @@
 /** A real API server on a free port over its own PostgreSQL schema, with vehicles A (fleet-a) and B (fleet-b). */
 import { join } from 'node:path';
 import { startApi, PgApiKeyStore, type RunningApi, type Role } from '@telltale/api';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog, type CatalogSignal } from '@telltale/core/catalog';
-import type { Pool } from '@telltale/core/db';
-import type { PgRegistry } from '@telltale/core/registry';
-import { LOCAL, uniqueName } from '@telltale/core/testing';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog, type CatalogSignal } from '@telltale/catalog';
+import type { Pool } from '@telltale/platform/db';
+import type { PgRegistry } from '@telltale/registry';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
 import { dropSchema, registryWithTwoVehicles } from '../helpers.js';
 
 export { VIN_A, VIN_B } from '../helpers.js';

@@ -1,6 +1,6 @@
 // Latest values and history read from the real-time store's tables, joined with the aurora-ev-2026 catalog.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogSignal } from '@telltale/core/catalog';
+import type { CatalogSignal } from '@telltale/catalog';
 import { auroraSignal, seedHistory, seedLatest, startApiHarness, VIN_A, VIN_B, type ApiHarness } from './harness.js';
 
 interface SignalValue {

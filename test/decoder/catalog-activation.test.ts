@@ -5,11 +5,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDecoder, DECODER_HEADERS, type RunningDecoder } from '@telltale/decoder';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { SignalBatch, TelemetryBatch } from '@telltale/core/proto';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
-import type { PgRegistry } from '@telltale/core/registry';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
+import type { PgRegistry } from '@telltale/registry';
 import { VIN_A, collectTopic, dropSchema, header, registryWithTwoVehicles, type Collected } from '../helpers.js';
 
 const run = uniqueName('activate');

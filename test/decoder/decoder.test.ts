@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startGateway, type RunningGateway } from '@telltale/gateway';
 import { startDecoder, DECODER_HEADERS, type RunningDecoder } from '@telltale/decoder';
-import { createKafkaClient } from '@telltale/core/kafka';
-import { SignalBatch, TelemetryBatch } from '@telltale/core/proto';
-import { encodeMessage, loadCatalog, type Catalog } from '@telltale/core/catalog';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
+import { createKafkaClient } from '@telltale/platform/kafka';
+import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
+import { encodeMessage, loadCatalog, type Catalog } from '@telltale/catalog';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
 import { VIN_A, collectTopic, dropSchema, header, registryWithTwoVehicles, type Collected } from '../helpers.js';
 
 const run = uniqueName('dec');

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { SignalBatch, TelemetryBatch } from '@telltale/core/proto';
-import { encodeMessage, loadCatalog } from '@telltale/core/catalog';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
+import { encodeMessage, loadCatalog } from '@telltale/catalog';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
 import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
 
 const run = uniqueName('kill');

@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startDecoder, type RunningDecoder } from '@telltale/decoder';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { SignalBatch, TelemetryBatch } from '@telltale/core/proto';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
 import { collectTopic, dropSchema, registryWithVehicles, type Collected } from '../helpers.js';
 
 const run = uniqueName('scale');

@@ -6,11 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Pool } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { AlertState } from '@telltale/core/proto';
-import { PgRuleStore, RuleEngine, compileRules, type AlertTransition } from '@telltale/core/rules';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import type { Pool } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { AlertState } from '@telltale/platform/proto';
+import { RuleEngine, compileRules, type AlertTransition } from '@telltale/rules';
+import { PgRuleStore } from '@telltale/rules/pg';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
 import { MODEL, auroraCatalog, decodeAlerts, signalRecord, type FeedBatch } from './signal-feed.js';
 

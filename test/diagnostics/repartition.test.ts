@@ -2,12 +2,12 @@
 // new partition — here owned by another instance — so an alert that was active stays active (no second raise) and
 // clears as the same alert.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Catalog } from '@telltale/core/catalog';
-import type { Pool } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, partitionOfKey, type ReliableProducer } from '@telltale/core/kafka';
-import { AlertState, type Alert } from '@telltale/core/proto';
-import { PgRuleStore } from '@telltale/core/rules';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import type { Catalog } from '@telltale/catalog';
+import type { Pool } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, partitionOfKey, type ReliableProducer } from '@telltale/platform/kafka';
+import { AlertState, type Alert } from '@telltale/platform/proto';
+import { PgRuleStore } from '@telltale/rules/pg';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { startDiagnostics, type RunningDiagnostics } from '@telltale/diagnostics';
 import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
 import { auroraCatalog, decodeAlerts, signalRecord } from './signal-feed.js';

@@ -9,13 +9,11 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
-import { createPgPool, migrate, type Pool } from '@telltale/core/db';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import {
-  compileRules, formatRuleProblem, PgRuleStore, RuleEngine, RuleReloader,
-  type JsonObject, type LoadedRules, type RuleReloaderOptions, type RuleSnapshot,
-} from '@telltale/core/rules';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/catalog';
+import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import { compileRules, formatRuleProblem, RuleEngine, type JsonObject, type RuleSnapshot } from '@telltale/rules';
+import { PgRuleStore, RuleReloader, type LoadedRules, type RuleReloaderOptions } from '@telltale/rules/pg';
 import { dropSchema } from '../helpers.js';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../services/diagnostics/rules/examples');

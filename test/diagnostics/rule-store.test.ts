@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTelltaleError } from '@telltale/core';
-import { createPgPool, migrate, type Pool } from '@telltale/core/db';
-import { LOCAL, uniqueName } from '@telltale/core/testing';
-import { PgRuleStore } from '@telltale/core/rules';
+import { isTelltaleError } from '@telltale/platform';
+import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
+import { PgRuleStore } from '@telltale/rules/pg';
 import { dropSchema } from '../helpers.js';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../services/diagnostics/rules/examples');

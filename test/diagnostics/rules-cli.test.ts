@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPgPool, type Pool } from '@telltale/core/db';
-import { PgRuleStore } from '@telltale/core/rules';
-import { LOCAL, uniqueName } from '@telltale/core/testing';
+import { createPgPool, type Pool } from '@telltale/platform/db';
+import { PgRuleStore } from '@telltale/rules/pg';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
 import { dropSchema } from '../helpers.js';
 
 const root = join(import.meta.dirname, '../..');

@@ -1,12 +1,12 @@
 // telltale diagnostics against real Kafka and PostgreSQL: signals in, alert transitions recorded and published;
 // timers fire for a vehicle that went silent; backfill raises nothing; a rule edit is active while signals flow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Catalog } from '@telltale/core/catalog';
-import type { Pool } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { AlertState, Severity, type Alert } from '@telltale/core/proto';
-import { PgRuleStore } from '@telltale/core/rules';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import type { Catalog } from '@telltale/catalog';
+import type { Pool } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { AlertState, Severity, type Alert } from '@telltale/platform/proto';
+import { PgRuleStore } from '@telltale/rules/pg';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { PgApiKeyStore, startApi, type RunningApi } from '@telltale/api';
 import { startDiagnostics, type RunningDiagnostics } from '@telltale/diagnostics';
 import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';

@@ -1,7 +1,7 @@
 /** Test input for diagnostics: SignalBatch records of aurora-ev-2026 signals by alias, produced to a signals topic. */
 import type { Message } from 'kafkajs';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
-import { Alert, encodeSignalBatch } from '@telltale/core/proto';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/catalog';
+import { Alert, encodeSignalBatch } from '@telltale/platform/proto';
 import type { KafkaMessage } from 'kafkajs';
 import { join } from 'node:path';
 

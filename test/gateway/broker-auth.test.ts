@@ -7,10 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startGateway, type RunningGateway } from '@telltale/gateway';
-import { createKafkaClient } from '@telltale/core/kafka';
-import { TelemetryBatch } from '@telltale/core/proto';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
+import { createKafkaClient } from '@telltale/platform/kafka';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
 import { SECRET_A, SECRET_B, VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, uplink, type Collected } from '../helpers.js';
 import { privateMosquitto, type PrivateMosquitto } from '../local-mosquitto.js';
 

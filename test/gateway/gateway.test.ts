@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startGateway, UPLINK_HEADERS, type RunningGateway } from '@telltale/gateway';
-import { createKafkaClient } from '@telltale/core/kafka';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
+import { createKafkaClient } from '@telltale/platform/kafka';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
 import { VIN_A, VIN_B, collectTopic, deleteTopics, dropSchema, gatewayTestEnv, header, registryWithTwoVehicles, uplink, type Collected } from '../helpers.js';
 
 const run = uniqueName('gw');

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startGateway, type RunningGateway } from '@telltale/gateway';
-import { createKafkaClient } from '@telltale/core/kafka';
-import { TelemetryBatch } from '@telltale/core/proto';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import type { Pool } from '@telltale/core/db';
+import { createKafkaClient } from '@telltale/platform/kafka';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import type { Pool } from '@telltale/platform/db';
 import { VIN_A, collectTopic, dropSchema, registryWithTwoVehicles, uplink, type Collected } from '../helpers.js';
 import { privateKafka, type PrivateKafka } from '../local-kafka.js';
 

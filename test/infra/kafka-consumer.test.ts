@@ -1,8 +1,8 @@
 // The acknowledgement contract of the core Kafka helpers, on the real broker: a batch whose handler fails is not
 // committed and comes again; a processed batch is committed and not seen again by the group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaClient, createReliableProducer, ensureTopics, startCommittingConsumer } from '@telltale/core/kafka';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import { createKafkaClient, createReliableProducer, ensureTopics, startCommittingConsumer } from '@telltale/platform/kafka';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 
 const log = testLogger();
 const run = uniqueName('commit');

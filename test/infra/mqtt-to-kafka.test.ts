@@ -2,9 +2,9 @@
 // Kafka by a small bridge that acknowledges only after the Kafka write, read back byte-identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { createKafkaClient, createReliableProducer, ensureTopics, startCommittingConsumer, type CommittingConsumer } from '@telltale/core/kafka';
-import { TelemetryBatch, FrameFlag } from '@telltale/core/proto';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import { createKafkaClient, createReliableProducer, ensureTopics, startCommittingConsumer, type CommittingConsumer } from '@telltale/platform/kafka';
+import { TelemetryBatch, FrameFlag } from '@telltale/platform/proto';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 
 const log = testLogger();
 const run = uniqueName('mqttbridge');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { LOCAL, uniqueName } from '@telltale/core/testing';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
 describe('PostgreSQL round-trip (real server, schema per run)', () => {
   const schema = uniqueName('t');

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { LOCAL, uniqueName, waitFor } from '@telltale/core/testing';
+import { LOCAL, uniqueName, waitFor } from '@telltale/platform/testing';
 
 describe('Redis round-trip (real server, key prefix per run)', () => {
   const prefix = uniqueName('t');

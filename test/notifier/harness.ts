@@ -8,11 +8,11 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startApi, PgApiKeyStore, type RunningApi, type Role } from '@telltale/api';
-import { BUNDLED_CATALOG_DIR } from '@telltale/core/catalog';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/core/kafka';
-import { Alert, type IAlert } from '@telltale/core/proto';
-import type { Pool } from '@telltale/core/db';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
+import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { Alert, type IAlert } from '@telltale/platform/proto';
+import type { Pool } from '@telltale/platform/db';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { dropSchema, registryWithTwoVehicles, VIN_A, VIN_B } from '../helpers.js';
 
 export { VIN_A, VIN_B };

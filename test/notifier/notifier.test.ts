@@ -4,8 +4,8 @@
 // no delivery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { LOCAL, waitFor } from '@telltale/core/testing';
-import { alertStreamKey, type AlertEvent } from '@telltale/core/alerts';
+import { LOCAL, waitFor } from '@telltale/platform/testing';
+import { alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
 import { alertOf, expectedDeliveryId, startRun, verifyAsReceiver, VIN_A, VIN_B, type Run } from './harness.js';
 import { openSse, openWebSocket, type LiveClient } from './sse.js';
 

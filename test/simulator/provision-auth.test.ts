@@ -7,9 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
-import { TelemetryBatch } from '@telltale/core/proto';
-import { LOCAL, uniqueName, waitFor } from '@telltale/core/testing';
-import { createPgPool } from '@telltale/core/db';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { LOCAL, uniqueName, waitFor } from '@telltale/platform/testing';
+import { createPgPool } from '@telltale/platform/db';
 import { simulatedIdentities, type FleetSummary } from '@telltale/simulator';
 import { privateMosquitto, type PrivateMosquitto } from '../local-mosquitto.js';
 

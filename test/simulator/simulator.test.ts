@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { startGateway, type RunningGateway } from '@telltale/gateway';
-import { createKafkaClient } from '@telltale/core/kafka';
-import { TelemetryBatch } from '@telltale/core/proto';
-import { compileCatalog, type CompiledCatalog } from '@telltale/core/catalog';
-import { decodeFrame } from '@telltale/core/dbc';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
-import { createPgPool, migrate, type Pool } from '@telltale/core/db';
+import { createKafkaClient } from '@telltale/platform/kafka';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { compileCatalog, type CompiledCatalog } from '@telltale/catalog';
+import { decodeFrame } from '@telltale/dbc';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
 import {
   assignFaults,
   loadSimModel,

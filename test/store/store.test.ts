@@ -3,10 +3,10 @@
 // drops whole day partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStore, STORE_HEADERS, type RunningStore } from '@telltale/store';
-import { createKafkaClient, createReliableProducer } from '@telltale/core/kafka';
-import { SignalBatch } from '@telltale/core/proto';
-import { createPgPool, type Pool } from '@telltale/core/db';
-import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/core/testing';
+import { createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
+import { SignalBatch } from '@telltale/platform/proto';
+import { createPgPool, type Pool } from '@telltale/platform/db';
+import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { collectTopic, header, type Collected } from '../helpers.js';
 
 const run = uniqueName('store');

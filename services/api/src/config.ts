@@ -1,6 +1,6 @@
-import { commonConfig, env } from '@telltale/core';
-import { postgresConfig } from '@telltale/core/db';
-import { BUNDLED_CATALOG_DIR } from '@telltale/core/catalog';
+import { commonConfig, env } from '@telltale/platform';
+import { postgresConfig } from '@telltale/platform/db';
+import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
 
 export const ApiConfig = {
   ...commonConfig,

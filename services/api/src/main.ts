@@ -1,10 +1,10 @@
 /** Wiring only: config → logger → PostgreSQL (migrations), catalogs → HTTP server and ops endpoint → start. */
 import { readFileSync } from 'node:fs';
-import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
-import { openServiceDatabase } from '@telltale/core/db';
-import { CatalogLibrary } from '@telltale/core/catalog';
-import { PgRegistry } from '@telltale/core/registry';
-import { PgRuleStore } from '@telltale/core/rules';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { openServiceDatabase } from '@telltale/platform/db';
+import { CatalogLibrary } from '@telltale/catalog';
+import { PgRegistry } from '@telltale/registry';
+import { PgRuleStore } from '@telltale/rules/pg';
 import { ApiConfig } from './config.js';
 import { apiMetrics } from './metrics.js';
 import { PgAlertReader } from './adapters/pg-alerts.js';

@@ -1,5 +1,5 @@
 /** Every API event is counted, and the ones worth a line are logged by the same function. Labels: route templates, never a VIN. */
-import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/core';
+import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown_key' | 'wrong_secret' | 'revoked';

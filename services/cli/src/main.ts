@@ -1,4 +1,4 @@
-import { isTelltaleError } from '@telltale/core';
+import { isTelltaleError } from '@telltale/platform';
 import { CliUsageError, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { readFileSync } from 'node:fs';

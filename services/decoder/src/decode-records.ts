@@ -4,11 +4,11 @@
  * still decoded. A batch that cannot be decoded at all (unknown VIN, no catalog, malformed) is dead-lettered whole.
  */
 import type { KafkaMessage, Message } from 'kafkajs';
-import { TelemetryBatch, encodeSignalBatch, strictBytes } from '@telltale/core/proto';
-import { SignalSink } from '@telltale/core/dbc';
-import type { CompiledCatalog } from '@telltale/core/catalog';
+import { TelemetryBatch, encodeSignalBatch, strictBytes } from '@telltale/platform/proto';
+import { SignalSink } from '@telltale/dbc';
+import type { CompiledCatalog } from '@telltale/catalog';
 import { REASON_NAMES, decodeFrames, messageLabel, toSignalColumns } from './domain/decode-uplink.js';
-import type { CatalogLookup } from '@telltale/core/catalog';
+import type { CatalogLookup } from '@telltale/catalog';
 
 export const HEADER = {
   receivedMs: 'telltale-received-ms',

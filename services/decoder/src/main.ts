@@ -1,12 +1,12 @@
 /** Wiring only: config → logger → registry view, catalogs, Kafka → consume/decode/produce in transactions. */
-import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
-import { openServiceDatabase } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
-import { PgRegistry, RegistryCache } from '@telltale/core/registry';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { openServiceDatabase } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
+import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { DecoderConfig } from './config.js';
 import { RecordDecoder } from './decode-records.js';
 import { decoderMetrics } from './metrics.js';
-import { CatalogLibrary } from '@telltale/core/catalog';
+import { CatalogLibrary } from '@telltale/catalog';
 import { TransactionalWriter } from './adapters/transactional-writer.js';
 
 export type RunningDecoder = RunningService;

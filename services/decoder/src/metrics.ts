@@ -1,4 +1,4 @@
-import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/core';
+import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { DecodeEvents } from './decode-records.js';
 

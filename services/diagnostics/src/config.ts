@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import { commonConfig, env, kafkaConfig } from '@telltale/core';
-import { postgresConfig } from '@telltale/core/db';
-import { BUNDLED_CATALOG_DIR } from '@telltale/core/catalog';
+import { commonConfig, env, kafkaConfig } from '@telltale/platform';
+import { postgresConfig } from '@telltale/platform/db';
+import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
 
 export const DiagnosticsConfig = {
   ...commonConfig,

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import pino from 'pino';
-import { encodeSignalBatch } from '@telltale/core/proto';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
-import { compileRules } from '@telltale/core/rules';
+import { encodeSignalBatch } from '@telltale/platform/proto';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/catalog';
+import { compileRules } from '@telltale/rules';
 import type { PgDiagnosticsStore, VehicleStateRow } from './adapters/pg-diagnostics-store.js';
 import { DiagnosticsEvaluator, type DiagnosticsEvents } from './evaluator.js';
 

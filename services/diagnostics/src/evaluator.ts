@@ -14,12 +14,12 @@
  * - All engine work (batches, timers, rule swaps) runs one at a time, in arrival order.
  */
 import type { KafkaMessage, Message } from 'kafkajs';
-import { TelltaleError, type Logger } from '@telltale/core';
-import { partitionOfKey } from '@telltale/core/kafka';
-import { Alert, decodeSignalBatch } from '@telltale/core/proto';
-import { RuleEngine, type AlertTransition, type RuleEngineOptions, type RuleSnapshot } from '@telltale/core/rules';
+import { TelltaleError, type Logger } from '@telltale/platform';
+import { partitionOfKey } from '@telltale/platform/kafka';
+import { Alert, decodeSignalBatch } from '@telltale/platform/proto';
+import { RuleEngine, type AlertTransition, type RuleEngineOptions, type RuleSnapshot } from '@telltale/rules';
 import type { PartitionRef, PgDiagnosticsStore, VehicleStateRow } from './adapters/pg-diagnostics-store.js';
-import { alertMessageOf, type AlertEvent } from '@telltale/core/alerts';
+import { alertMessageOf, type AlertEvent } from '@telltale/rules/alerts';
 
 export const DLQ_HEADER = { reason: 'telltale-reason', detail: 'telltale-detail', sourceOffset: 'telltale-source-offset' } as const;
 

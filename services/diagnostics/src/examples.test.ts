@@ -6,9 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/catalog';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileRules, formatRuleProblem, RuleEngine, type AlertTransition, type RuleSnapshot } from '@telltale/core/rules';
+import { compileRules, formatRuleProblem, RuleEngine, type AlertTransition, type RuleSnapshot } from '@telltale/rules';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../rules/examples');
 const MODELS = ['aurora-ev-2026', 'cargo-van-e-2025'] as const;

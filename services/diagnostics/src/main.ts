@@ -2,12 +2,13 @@
  * Wiring only: config → logger → PostgreSQL (migrations), registry view, catalogs, rules (hot reload) → Kafka
  * consumer of vehicle.signals.v1 → evaluator; timers, checkpoints and the outbox relay on intervals.
  */
-import { startOpsServer, type Logger, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
-import { CatalogLibrary } from '@telltale/core/catalog';
-import { openServiceDatabase } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
-import { PgRegistry, RegistryCache } from '@telltale/core/registry';
-import { RuleReloader, compileRules, formatRuleProblem, type RuleCatalog } from '@telltale/core/rules';
+import { startOpsServer, type Logger, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { CatalogLibrary } from '@telltale/catalog';
+import { openServiceDatabase } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
+import { PgRegistry, RegistryCache } from '@telltale/registry';
+import { compileRules, formatRuleProblem, type RuleCatalog } from '@telltale/rules';
+import { RuleReloader } from '@telltale/rules/pg';
 import { PgDiagnosticsStore } from './adapters/pg-diagnostics-store.js';
 import { DiagnosticsConfig } from './config.js';
 import { DiagnosticsEvaluator } from './evaluator.js';

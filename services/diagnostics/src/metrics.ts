@@ -1,4 +1,4 @@
-import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/core';
+import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { DiagnosticsEvents } from './evaluator.js';
 

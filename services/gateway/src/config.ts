@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { commonConfig, env, kafkaConfig } from '@telltale/core';
-import { postgresConfig } from '@telltale/core/db';
+import { commonConfig, env, kafkaConfig } from '@telltale/platform';
+import { postgresConfig } from '@telltale/platform/db';
 
 export const GatewayConfig = {
   ...commonConfig,

@@ -1,9 +1,9 @@
 /** Wiring only: config → logger → adapters → pipeline → start; graceful shutdown in reverse. */
 import { Redis } from 'ioredis';
-import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
-import { openServiceDatabase } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, topicName } from '@telltale/core/kafka';
-import { PgRegistry, RegistryCache } from '@telltale/core/registry';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { openServiceDatabase } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, topicName } from '@telltale/platform/kafka';
+import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { GatewayConfig } from './config.js';
 import { UplinkIngest } from './ingest.js';
 import { gatewayMetrics } from './metrics.js';

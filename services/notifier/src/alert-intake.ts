@@ -5,8 +5,8 @@
  * subscription change committed is matched against it.
  */
 import type { KafkaMessage } from 'kafkajs';
-import { Alert, strictBytes } from '@telltale/core/proto';
-import type { AlertEvent } from '@telltale/core/alerts';
+import { Alert, strictBytes } from '@telltale/platform/proto';
+import type { AlertEvent } from '@telltale/rules/alerts';
 import { alertEventOf, type AlertRecord } from './domain/alert-event.js';
 import { webhookDeliveriesFor, type Subscription } from './domain/subscription.js';
 import type { DeadLetter, NewDelivery, PgDeliveryQueue } from './adapters/pg-delivery-queue.js';

@@ -1,5 +1,5 @@
-import { commonConfig, env, kafkaConfig, type EnvVar } from '@telltale/core';
-import { postgresConfig } from '@telltale/core/db';
+import { commonConfig, env, kafkaConfig, type EnvVar } from '@telltale/platform';
+import { postgresConfig } from '@telltale/platform/db';
 import { parsePatterns } from './domain/target-policy.js';
 
 /** Comma-separated hosts, *.suffixes, IPs and CIDRs; "-" for none. */

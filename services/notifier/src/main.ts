@@ -1,8 +1,8 @@
 /** Wiring only: config → logger → PostgreSQL, Redis, Kafka → intake (consume, queue, stream) and delivery worker. */
 import { Redis } from 'ioredis';
-import { TelltaleError, startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
-import { openServiceDatabase } from '@telltale/core/db';
-import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
+import { TelltaleError, startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { openServiceDatabase } from '@telltale/platform/db';
+import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
 import { NotifierConfig } from './config.js';
 import { notifierMetrics } from './metrics.js';
 import { targetPolicy } from './domain/target-policy.js';

@@ -1,5 +1,5 @@
 /** Every notifier event is counted, and the ones worth a line are logged by the same function. No VIN in labels. */
-import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/core';
+import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { AttemptOutcome, NextStep } from './domain/backoff.js';
 

@@ -1,2 +1,2 @@
 /** Registry parts the simulator uses. */
-export { PgRegistry, syncBroker, brokerDir, type ImportResult, type VehicleImportRow, type BrokerSyncResult } from '@telltale/core/registry';
+export { PgRegistry, syncBroker, brokerDir, type ImportResult, type VehicleImportRow, type BrokerSyncResult } from '@telltale/registry';

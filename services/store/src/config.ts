@@ -1,5 +1,5 @@
-import { commonConfig, env, kafkaConfig } from '@telltale/core';
-import { postgresConfig } from '@telltale/core/db';
+import { commonConfig, env, kafkaConfig } from '@telltale/platform';
+import { postgresConfig } from '@telltale/platform/db';
 
 export const StoreConfig = {
   ...commonConfig,

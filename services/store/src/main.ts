@@ -1,7 +1,7 @@
 /** Wiring only: config → logger → PostgreSQL, Kafka → consume, write, commit; retention timer. */
-import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/core';
-import { openServiceDatabase } from '@telltale/core/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/core/kafka';
+import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { openServiceDatabase } from '@telltale/platform/db';
+import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
 import { StoreConfig } from './config.js';
 import { storeMetrics } from './metrics.js';
 import { SignalWriter } from './write-signals.js';

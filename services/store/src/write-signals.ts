@@ -3,7 +3,7 @@
  * transaction, dead-letter quarantined samples; the caller commits the offsets afterwards.
  */
 import type { KafkaMessage, Message } from 'kafkajs';
-import { SignalBatch, decodeSignalBatch } from '@telltale/core/proto';
+import { SignalBatch, decodeSignalBatch } from '@telltale/platform/proto';
 import { coalesce, type DecodedBatch, type QuarantinedSample } from './domain/coalesce.js';
 import type { PgSignalStore } from './adapters/pg-signal-store.js';
 

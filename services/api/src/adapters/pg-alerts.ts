@@ -3,9 +3,9 @@
  * API reads them, filtered by fleet scope, and records acknowledgements. An alert belongs to the fleet it was raised
  * in (`alerts.fleet_id`), even when its vehicle moves to another fleet later.
  */
-import type { Pool } from '@telltale/core/db';
-import { TelltaleError } from '@telltale/core';
-import type { Evidence, Severity } from '@telltale/core/rules';
+import type { Pool } from '@telltale/platform/db';
+import { TelltaleError } from '@telltale/platform';
+import type { Evidence, Severity } from '@telltale/rules';
 import type { FleetScope } from '../domain/access.js';
 import type { AlertCursor } from '../domain/alerts.js';
 

@@ -1,6 +1,6 @@
 /** API keys in PostgreSQL (table api_keys, migrations/0003_api_keys.sql). */
-import type { Pool } from '@telltale/core/db';
-import { TelltaleError } from '@telltale/core';
+import type { Pool } from '@telltale/platform/db';
+import { TelltaleError } from '@telltale/platform';
 import { generateApiKey } from '../domain/api-key.js';
 import { isRole, type Role } from '../domain/access.js';
 

@@ -3,9 +3,10 @@
  * Writes and single-rule reads go through core's PgRuleStore; the list needs the definitions (names, scopes) that
  * PgRuleStore.list() does not return, and one query beats a get() per rule.
  */
-import type { Pool } from '@telltale/core/db';
-import { TelltaleError } from '@telltale/core';
-import type { JsonObject, StoredRule } from '@telltale/core/rules';
+import type { Pool } from '@telltale/platform/db';
+import { TelltaleError } from '@telltale/platform';
+import type { JsonObject } from '@telltale/rules';
+import type { StoredRule } from '@telltale/rules/pg';
 
 export interface CurrentRule extends StoredRule {
   readonly definition: JsonObject;

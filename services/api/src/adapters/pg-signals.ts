@@ -2,8 +2,8 @@
  * Reads the real-time store's tables (migrations/0002_signal_store.sql) directly, without a cache, so a value the
  * store has committed is what the next request sees.
  */
-import type { Pool } from '@telltale/core/db';
-import { TelltaleError } from '@telltale/core';
+import type { Pool } from '@telltale/platform/db';
+import { TelltaleError } from '@telltale/platform';
 import type { StoredValue } from '../domain/signal-values.js';
 
 export interface LatestValue extends StoredValue {

@@ -3,8 +3,8 @@
  * subscriptions; `telltale notifier` reads them (a trigger bumps their version) and writes the deliveries.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Pool } from '@telltale/core/db';
-import type { AlertFilter, AlertSeverity, AlertStateName } from '@telltale/core/alerts';
+import type { Pool } from '@telltale/platform/db';
+import type { AlertFilter, AlertSeverity, AlertStateName } from '@telltale/rules/alerts';
 
 /** The filter (see @telltale/core/alerts) and the channels; the webhook secret travels separately (write-only). */
 export interface SubscriptionFields extends AlertFilter {

@@ -1,6 +1,6 @@
 /** The API's read model of the registry: vehicles with their enabled device, filtered by fleet scope. */
-import type { Pool } from '@telltale/core/db';
-import { TelltaleError } from '@telltale/core';
+import type { Pool } from '@telltale/platform/db';
+import { TelltaleError } from '@telltale/platform';
 import type { FleetScope } from '../domain/access.js';
 
 export interface VehicleView {

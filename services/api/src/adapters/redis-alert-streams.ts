@@ -4,7 +4,7 @@
  * connection per open stream (bounded by ALERT_STREAM_MAX_CLIENTS).
  */
 import { Redis } from 'ioredis';
-import { ALERT_STREAM_FIELD, alertStreamKey, type AlertEvent } from '@telltale/core/alerts';
+import { ALERT_STREAM_FIELD, alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
 
 export interface StreamEntry {
   readonly fleet: string;

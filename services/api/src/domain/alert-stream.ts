@@ -4,7 +4,7 @@
  * commas, e.g. `fleet-a:1763712000000-0,fleet-b:1763712000123-1` (`*:<id>` for keys that see every fleet). Sent
  * back as Last-Event-ID, it resumes each stream after that position.
  */
-import { ANY_FLEET } from '@telltale/core/alerts';
+import { ANY_FLEET } from '@telltale/rules/alerts';
 import { fleetScope, type Principal } from './access.js';
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;

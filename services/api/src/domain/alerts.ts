@@ -2,7 +2,7 @@
  * Alert queries, the pure part: the keyset cursor over (raised time descending, alert id ascending) and the severity
  * filter. A cursor is opaque to clients: base64url of `<raisedMs>.<alertId>`, the last alert of the previous page.
  */
-import { SEVERITIES, severityRank, type Severity } from '@telltale/core/rules';
+import { SEVERITIES, severityRank, type Severity } from '@telltale/rules';
 
 export interface AlertCursor {
   readonly raisedMs: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleProblem } from '@telltale/core/rules';
+import type { RuleProblem } from '@telltale/rules';
 import { fleetScope } from './access.js';
 import { canReadRule, checkRuleWrite, describeRuleErrors, expectedVersion, modelVerdicts, ruleFleets, ruleProblemView, ruleSummary } from './rules.js';
 

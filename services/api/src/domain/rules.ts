@@ -7,7 +7,7 @@
  * covers every fleet. A key sees a rule that covers all fleets or shares a fleet with it. A key changes a rule only
  * when its fleets include every fleet the rule covers, before and after the change: a rule of all fleets needs '*'.
  */
-import { formatRuleProblem, isSeverity, severityRank, type RuleProblem, type Severity } from '@telltale/core/rules';
+import { formatRuleProblem, isSeverity, severityRank, type RuleProblem, type Severity } from '@telltale/rules';
 import { describeFleets, type FleetScope } from './access.js';
 
 /** The fleets a rule definition covers; undefined means every fleet. */

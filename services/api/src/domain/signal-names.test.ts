@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/core/catalog';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '@telltale/catalog';
 import { join } from 'node:path';
 import { resolveSignalName, splitNameList } from './signal-names.js';
 

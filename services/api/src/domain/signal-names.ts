@@ -4,7 +4,7 @@
  * signal name (`VCU_VehicleSpeed`). A plain name shared by several messages is ambiguous and resolves to nothing:
  * the caller gets the qualified candidates to choose from. An unknown name gets close matches as hints.
  */
-import type { Catalog, CatalogSignal } from '@telltale/core/catalog';
+import type { Catalog, CatalogSignal } from '@telltale/catalog';
 
 export type NameResolution =
   | { readonly kind: 'found'; readonly signal: CatalogSignal }

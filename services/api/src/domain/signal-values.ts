@@ -2,7 +2,7 @@
  * A stored signal value joined with its catalog entry: name, unit, the label of an enumerated value, and whether the
  * value is stale (no update for longer than the signal's staleAfterMs, measured from its event time).
  */
-import type { Catalog, CatalogSignal } from '@telltale/core/catalog';
+import type { Catalog, CatalogSignal } from '@telltale/catalog';
 import { isoTime } from './time.js';
 
 export interface StoredValue {

@@ -1,9 +1,9 @@
 /** What route handlers share: the adapters, the caller, and the lookups every vehicle route starts with. */
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Catalog, CatalogLibrary } from '@telltale/core/catalog';
-import type { PgRegistry } from '@telltale/core/registry';
-import type { PgRuleStore } from '@telltale/core/rules';
+import type { Catalog, CatalogLibrary } from '@telltale/catalog';
+import type { PgRegistry } from '@telltale/registry';
+import type { PgRuleStore } from '@telltale/rules/pg';
 import type { PgAlertReader } from '../adapters/pg-alerts.js';
 import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
 import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';

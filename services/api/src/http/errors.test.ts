@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { ApiError, fastifyClientErrorCode, invalidRequest, statusOf, validationProblems } from './errors.js';
 
 describe('API errors', () => {

@@ -3,7 +3,7 @@
  * stable code and the HTTP status that fits it. Validation errors name the bad part of the request as a path
  * (`/querystring/limit must be <= 1000`).
  */
-import { TelltaleError, type TelltaleErrorOptions } from '@telltale/core';
+import { TelltaleError, type TelltaleErrorOptions } from '@telltale/platform';
 import type { FastifySchemaValidationError } from 'fastify';
 
 /** An error raised by a route with the HTTP status to answer. */

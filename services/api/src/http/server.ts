@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { authenticate } from './auth.js';
 import type { ApiDeps, App } from './context.js';
 import { ApiError, fastifyClientErrorCode, invalidRequest, routeNotFound, statusOf, validationProblems, type ErrorBody } from './errors.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { TelltaleError, loadConfig } from '@telltale/core';
-import { createPgPool, migrate, postgresConfig } from '@telltale/core/db';
+import { TelltaleError, loadConfig } from '@telltale/platform';
+import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 // @telltale/api is imported when a command runs: fastify and its plugins stay out of every other command's start-up.
 import type { ApiKeyRecord, PgApiKeyStore } from '@telltale/api';
 import { CliUsageError, type CliIo, type Command } from '../command.js';

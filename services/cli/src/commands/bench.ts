@@ -6,7 +6,7 @@ import {
   parseFrameLine,
   SignalSink,
   type FrameColumns,
-} from '@telltale/core/dbc';
+} from '@telltale/dbc';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { loadDbcForTool, parseCommandArgs, readInputFile } from './dbc.js';
 

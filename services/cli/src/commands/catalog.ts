@@ -12,7 +12,7 @@ import {
   readCatalog,
   SIGNAL_IDS_FILE,
   type CatalogDiagnostic,
-} from '@telltale/core/catalog';
+} from '@telltale/catalog';
 import { CliUsageError, type Command } from '../command.js';
 import { parseCommandArgs, readInputFile } from './dbc.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import {
   checkDbc,
   compileDatabase,
@@ -14,7 +14,7 @@ import {
   parseDbc,
   parseFrameLine,
   type Database,
-} from '@telltale/core/dbc';
+} from '@telltale/dbc';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 
 /** Reads a file named on the command line (relative to the caller's directory); unreadable → a clear error. */

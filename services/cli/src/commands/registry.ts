@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig } from '@telltale/core';
-import { createPgPool, migrate, postgresConfig } from '@telltale/core/db';
-import { PgRegistry, parseVehicleCsv } from '@telltale/core/registry';
-import { syncBroker } from '@telltale/core/registry';
+import { createLogger, loadConfig } from '@telltale/platform';
+import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
+import { PgRegistry, parseVehicleCsv } from '@telltale/registry';
+import { syncBroker } from '@telltale/registry';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { readInputFile } from '../lib/files.js';
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ReplaySummary } from '@telltale/simulator';
-import { createLogger, TelltaleError } from '@telltale/core';
-import { isValidVin } from '@telltale/core/registry';
+import { createLogger, TelltaleError } from '@telltale/platform';
+import { isValidVin } from '@telltale/registry';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 
 const usage = `Usage: telltale replay <candump.log> --vin <VIN> [options]

@@ -1,10 +1,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, isTelltaleError, loadConfig } from '@telltale/core';
-import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/core/catalog';
-import { createPgPool, migrate, postgresConfig } from '@telltale/core/db';
-import { PgRuleStore, compileRules, formatRuleProblem, type JsonObject } from '@telltale/core/rules';
+import { createLogger, isTelltaleError, loadConfig } from '@telltale/platform';
+import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
+import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
+import { compileRules, formatRuleProblem, type JsonObject } from '@telltale/rules';
+import { PgRuleStore } from '@telltale/rules/pg';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { readInputFile } from '../lib/files.js';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type * as SimulatorModule from '@telltale/simulator';
 import type { DeviceIdentity, FleetSummary, FloodSummary, Outage } from '@telltale/simulator';
-import { createLogger, TelltaleError } from '@telltale/core';
+import { createLogger, TelltaleError } from '@telltale/platform';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { readInputFile } from '../lib/files.js';
 

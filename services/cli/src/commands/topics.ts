@@ -1,5 +1,5 @@
-import { createKafkaClient, ensureTopics, platformTopicSpecs } from '@telltale/core/kafka';
-import { createLogger, kafkaConfig, loadConfig } from '@telltale/core';
+import { createKafkaClient, ensureTopics, platformTopicSpecs } from '@telltale/platform/kafka';
+import { createLogger, kafkaConfig, loadConfig } from '@telltale/platform';
 import { CliUsageError, type Command } from '../command.js';
 
 export const topicsCommands: readonly Command[] = [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import type { CliIo } from '../command.js';
 
 /** Reads a file named on the command line (relative to the working directory) with a clear error when it can't. */

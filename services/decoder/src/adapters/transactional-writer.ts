@@ -5,7 +5,7 @@
  * batch twice, and the input is consumed again from the last committed offset.
  */
 import type { Message } from 'kafkajs';
-import type { ReliableProducer } from '@telltale/core/kafka';
+import type { ReliableProducer } from '@telltale/platform/kafka';
 
 /** Produce requests stay below this, so no partition's record batch can exceed the topic's record size limit. */
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;

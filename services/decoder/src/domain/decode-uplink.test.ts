@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SignalSink, parseDbc } from '@telltale/core/dbc';
-import { assignSignalIds, buildCatalog, catalogKeys, compileCatalog, formatSignalIds } from '@telltale/core/catalog';
+import { SignalSink, parseDbc } from '@telltale/dbc';
+import { assignSignalIds, buildCatalog, catalogKeys, compileCatalog, formatSignalIds } from '@telltale/catalog';
 import { UNKNOWN_BUS, decodeFrames, messageLabel, toSignalColumns } from './decode-uplink.js';
 
 // Two buses that both use CAN id 0x100 for different messages: dispatch must go by bus.

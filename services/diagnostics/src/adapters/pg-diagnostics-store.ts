@@ -3,10 +3,10 @@
  * vehicle.alerts.v1) and the current row of every alert; per partition of vehicle.signals.v1 the offset the persisted
  * vehicle state reflects, with an epoch that fences a former owner; the rule engine's state per vehicle.
  */
-import { TelltaleError } from '@telltale/core';
-import type { Pool, PoolClient } from '@telltale/core/db';
-import type { AlertEvent } from '@telltale/core/alerts';
-import { severityRank, type AlertTransition, type Evidence, type Severity } from '@telltale/core/rules';
+import { TelltaleError } from '@telltale/platform';
+import type { Pool, PoolClient } from '@telltale/platform/db';
+import type { AlertEvent } from '@telltale/rules/alerts';
+import { severityRank, type AlertTransition, type Evidence, type Severity } from '@telltale/rules';
 
 export interface PartitionRef {
   readonly topic: string;

@@ -4,7 +4,7 @@
  * their Kafka timestamp; dead letters carry their provenance in headers.
  */
 import type { Message } from 'kafkajs';
-import type { ReliableProducer } from '@telltale/core/kafka';
+import type { ReliableProducer } from '@telltale/platform/kafka';
 import type { AcceptedRecord, RejectedRecord, UplinkSink } from '../ingest.js';
 
 export const HEADER = {

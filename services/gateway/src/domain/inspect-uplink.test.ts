@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TelemetryBatch } from '@telltale/core/proto';
+import { TelemetryBatch } from '@telltale/platform/proto';
 import { inspectUplink, type VehicleLookup } from './inspect-uplink.js';
 
 const VIN = 'LRW3E7FS1RC000001';

@@ -3,7 +3,7 @@
  * dedupe and the Kafka key) or reject it with a stable reason. Pure: the registry view is passed in.
  */
 import { scanUplink, type UplinkHeader } from './scan-uplink.js';
-import { isValidVin, vinFromTopic } from '@telltale/core/registry';
+import { isValidVin, vinFromTopic } from '@telltale/registry';
 
 export const REJECT_REASONS = [
   'OVERSIZED',

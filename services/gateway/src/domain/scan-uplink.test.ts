@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TelemetryBatch } from '@telltale/core/proto';
+import { TelemetryBatch } from '@telltale/platform/proto';
 import { scanUplink } from './scan-uplink.js';
 
 function randomBatch(seed: number) {

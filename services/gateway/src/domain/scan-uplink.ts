@@ -4,7 +4,7 @@
  * frame columns into arrays (what the decoder needs) was a large part of the gateway's CPU per batch.
  * Strict: truncated or malformed wire data throws.
  */
-import { WireReader, strictBytes } from '@telltale/core/proto';
+import { WireReader, strictBytes } from '@telltale/platform/proto';
 
 export interface UplinkHeader {
   readonly vin: string;

@@ -3,7 +3,7 @@
  * claiming leases rows with a conditional UPDATE, so concurrent instances never send the same row at once, and a
  * crashed instance's rows come back when their lease runs out.
  */
-import type { Pool } from '@telltale/core/db';
+import type { Pool } from '@telltale/platform/db';
 
 export interface NewDelivery {
   readonly deliveryId: string;

@@ -1,6 +1,6 @@
 /** Reads subscriptions for matching (the API writes them). */
-import type { Pool } from '@telltale/core/db';
-import { isAlertSeverity, isAlertState, type AlertStateName } from '@telltale/core/alerts';
+import type { Pool } from '@telltale/platform/db';
+import { isAlertSeverity, isAlertState, type AlertStateName } from '@telltale/rules/alerts';
 import type { Subscription } from '../domain/subscription.js';
 
 interface Row {

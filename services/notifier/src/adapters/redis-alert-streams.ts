@@ -1,6 +1,6 @@
 /** Appends alerts to the Redis streams the API's live endpoints read: one per fleet, and one of every fleet. */
 import type { Redis } from 'ioredis';
-import { ALERT_STREAM_FIELD, ANY_FLEET, alertStreamKey, type AlertEvent } from '@telltale/core/alerts';
+import { ALERT_STREAM_FIELD, ANY_FLEET, alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
 
 export class RedisAlertStreams {
   constructor(

@@ -1,5 +1,5 @@
 /** A decoded telltale.alerts.v1.Alert → the AlertEvent every channel carries, or why the record is unusable. */
-import { severityName, stateName, type AlertEvent } from '@telltale/core/alerts';
+import { severityName, stateName, type AlertEvent } from '@telltale/rules/alerts';
 
 /** The fields of the generated Alert the notifier reads (plain numbers: core unsets protobufjs' Long). */
 export interface AlertRecord {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent, AlertFilter } from '@telltale/core/alerts';
+import type { AlertEvent, AlertFilter } from '@telltale/rules/alerts';
 import { deliveryIdOf, webhookDeliveriesFor, type Subscription } from './subscription.js';
 
 const alert = (over: Partial<AlertEvent> = {}): AlertEvent => ({

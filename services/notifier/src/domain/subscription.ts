@@ -1,6 +1,6 @@
 /** Subscriptions as the notifier uses them: a filter and channels, matched against each alert. */
 import { createHash } from 'node:crypto';
-import { alertMatches, type AlertEvent, type AlertFilter } from '@telltale/core/alerts';
+import { alertMatches, type AlertEvent, type AlertFilter } from '@telltale/rules/alerts';
 
 export interface Subscription {
   readonly subscriptionId: string;

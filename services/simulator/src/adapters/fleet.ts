@@ -7,7 +7,7 @@
  * seed, not on timer jitter; a slow event loop delays batches but never changes them.
  */
 import type { Logger } from 'pino';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { BatchSealer } from '../domain/batch.js';
 import { FrameBuffer } from '../domain/frames.js';
 import type { DeviceIdentity } from '../domain/identity.js';

@@ -11,7 +11,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { BatchSealer } from '../domain/batch.js';
 import { FrameBuffer } from '../domain/frames.js';
 import type { DeviceIdentity } from '../domain/identity.js';

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { loadCatalog } from '../core-api.js';
 import { buildSimModel, type SimModel } from '../domain/model.js';
 

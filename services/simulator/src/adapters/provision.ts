@@ -3,8 +3,8 @@
  * PBKDF2 hash) and, when the simulation targets the authenticating Mosquitto, regenerates its password file and ACL
  * and reloads it, so the devices can log in with their own credentials.
  */
-import { loadConfig } from '@telltale/core';
-import { createPgPool, migrate, postgresConfig } from '@telltale/core/db';
+import { loadConfig } from '@telltale/platform';
+import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 import { PgRegistry, syncBroker, type BrokerSyncResult, type ImportResult, type VehicleImportRow } from '../core-registry.js';
 import type { DeviceIdentity } from '../domain/identity.js';
 

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { BatchSealer } from '../domain/batch.js';
 import { busIndexOf, LogWindower, parseCandumpLine, type LogWindow } from '../domain/candump.js';
 import { LatencyHistogram } from '../domain/latency.js';

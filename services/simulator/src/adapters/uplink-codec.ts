@@ -1,5 +1,5 @@
 /** UplinkBatch (domain) ↔ TelemetryBatch protobuf bytes: the only place the simulator touches the wire type. */
-import { TelemetryBatch } from '@telltale/core/proto';
+import { TelemetryBatch } from '@telltale/platform/proto';
 import type { UplinkBatch } from '../domain/batch.js';
 
 export function encodeUplink(batch: UplinkBatch): Uint8Array {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileDatabase, decodeFrame } from '../core-api.js';
-import { parseDbc, parseFrameLine } from '@telltale/core/dbc';
+import { parseDbc, parseFrameLine } from '@telltale/dbc';
 import { MessageEncoder } from './encode.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileDatabase, decodeFrame, type Message } from '../core-api.js';
-import { parseDbc } from '@telltale/core/dbc';
+import { parseDbc } from '@telltale/dbc';
 import { MessageEncoder, multiplexPages, signalSegments } from './encode.js';
 import { Rng } from './rng.js';
 

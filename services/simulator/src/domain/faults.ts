@@ -14,7 +14,7 @@
  * decimal point (`0.1` = 10 % of the fleet, at least one vehicle, chosen from the seed) or 0-based vehicle indexes
  * (`0,3,7`). Targets: a 1-based cell number, a 1-based module number, a message name, an ECU name.
  */
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { Rng } from './rng.js';
 import type { SimModel } from './model.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidVin } from '@telltale/core/registry';
+import { isValidVin } from '@telltale/registry';
 import { parseCredentialsCsv, simulatedIdentities, vinCheckDigit } from './identity.js';
 
 describe('simulated identities', () => {

@@ -6,7 +6,7 @@
  * model year, plant "S" (simulator) and a 6-digit serial offset by the seed.
  */
 import { createHmac } from 'node:crypto';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { hash32 } from './rng.js';
 
 export interface DeviceIdentity {

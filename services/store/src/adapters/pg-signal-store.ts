@@ -5,7 +5,7 @@
  * input changes nothing.
  */
 import type pg from 'pg';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError } from '@telltale/platform';
 import { DAY_MS, dayPartitionName, historyDays, partitionDay, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
 
 const CHUNK = 20_000;

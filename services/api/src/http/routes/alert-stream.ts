@@ -8,7 +8,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Type, type Static } from 'typebox';
-import { ALERT_SEVERITIES, ALERT_STATES, ANY_FLEET, alertMatches, type AlertEvent, type AlertFilter } from '@telltale/core/alerts';
+import { ALERT_SEVERITIES, ALERT_STATES, ANY_FLEET, alertMatches, type AlertEvent, type AlertFilter } from '@telltale/rules/alerts';
 import { formatCursor, parseCursor, streamFleets } from '../../domain/alert-stream.js';
 import type { AlertStreamReader } from '../../adapters/redis-alert-streams.js';
 import { principalOf, type ApiDeps, type App } from '../context.js';

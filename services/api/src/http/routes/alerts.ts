@@ -4,7 +4,7 @@
  * exist, and never appears in a list.
  */
 import { Type } from 'typebox';
-import { SEVERITIES } from '@telltale/core/rules';
+import { SEVERITIES } from '@telltale/rules';
 import { fleetScope } from '../../domain/access.js';
 import { admittedSeverities, decodeAlertCursor, encodeAlertCursor } from '../../domain/alerts.js';
 import { isoTime } from '../../domain/time.js';

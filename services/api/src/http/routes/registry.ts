@@ -5,8 +5,8 @@
  * "not found".
  */
 import { Type } from 'typebox';
-import { isTelltaleError } from '@telltale/core';
-import type { DeviceRecord, FleetRecord } from '@telltale/core/registry';
+import { isTelltaleError } from '@telltale/platform';
+import type { DeviceRecord, FleetRecord } from '@telltale/registry';
 import { canSeeFleet, fleetScope, scopeCovers, type Principal } from '../../domain/access.js';
 import { iso, principalOf, visibleVehicle, vehicleNotFound, type ApiDeps, type App } from '../context.js';
 import { ApiError } from '../errors.js';

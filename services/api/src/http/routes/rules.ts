@@ -5,8 +5,9 @@
  * RULE_INVALID with the problems), warnings are returned. Fleet scope: see domain/rules.ts.
  */
 import { Type } from 'typebox';
-import { compileRules, type JsonObject, type RuleProblem, type StoredRule, type StoredRuleVersion } from '@telltale/core/rules';
-import { TelltaleError } from '@telltale/core';
+import { compileRules, type JsonObject, type RuleProblem } from '@telltale/rules';
+import { type StoredRule, type StoredRuleVersion } from '@telltale/rules/pg';
+import { TelltaleError } from '@telltale/platform';
 import { fleetScope, type Principal } from '../../domain/access.js';
 import {
   canReadRule, checkRuleWrite, describeRuleErrors, expectedVersion, modelVerdicts, ruleEtag, ruleFleets, ruleProblemView, ruleSummary,

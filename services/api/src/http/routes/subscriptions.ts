@@ -5,7 +5,7 @@
  * secret is write-only: it is returned when it is set or rotated, never read back.
  */
 import { Type, type Static } from 'typebox';
-import { ALERT_SEVERITIES, ALERT_STATES } from '@telltale/core/alerts';
+import { ALERT_SEVERITIES, ALERT_STATES } from '@telltale/rules/alerts';
 import { fleetScope, keyFleetProblems, scopeCovers, describeFleets, type Principal } from '../../domain/access.js';
 import { generateWebhookSecret, type SubscriptionFields, type SubscriptionRecord } from '../../adapters/pg-subscriptions.js';
 import { iso, principalOf, type ApiDeps, type App } from '../context.js';

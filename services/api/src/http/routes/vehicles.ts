@@ -4,7 +4,7 @@ import { fleetScope, type Principal } from '../../domain/access.js';
 import { resolveSignalName, splitNameList, type NameResolution } from '../../domain/signal-names.js';
 import { choiceLabel, describeSignal, signalValueView, type SignalValueView } from '../../domain/signal-values.js';
 import { isoTime, parseTimeParam } from '../../domain/time.js';
-import type { Catalog, CatalogSignal } from '@telltale/core/catalog';
+import type { Catalog, CatalogSignal } from '@telltale/catalog';
 import type { VehicleView } from '../../adapters/pg-vehicles.js';
 import { catalogOf, iso, principalOf, visibleVehicle, type ApiDeps, type App } from '../context.js';
 import { ApiError, invalidRequest, routeNotFound } from '../errors.js';

@@ -1,0 +1,561 @@
+/**
+ * The rule engine: per-vehicle signal state and rule state machines, evaluated in event time.
+ *
+ * Time model (see README "Time"):
+ * - A vehicle's event time is the newest event time of its live samples (its watermark). Samples are applied in
+ *   event-time order; rules evaluate at each distinct sample time. Before moving to a later time, every deadline
+ *   before it is evaluated first, at the deadline, so a `for`, a clear delay or a stale() fires at the right event
+ *   time whenever later data arrives.
+ * - Silence: when a vehicle sends nothing, its event time stands still. `advance(nowMs)` moves each vehicle's clock as
+ *   if its data kept flowing: to `eventTime + (now − lastArrival − silenceGrace)`, and fires the deadlines up to it.
+ *   `now` and arrivals are on one clock — the gateway receive time of the records (SignalBatch.source), and the wall
+ *   clock once the consumer is caught up — so replaying a backlog does not fire silence timers early.
+ * - Late live samples (older than the vehicle's event time) update windows, never the newest value; evaluation time
+ *   never goes back. Backfilled batches update the signal state but evaluate only rules with backfill: "evaluate"
+ *   (their transitions say backfill: true); they do not move the vehicle's event time or its arrival clock.
+ *
+ * Pure: no I/O, no clock; every time comes in as an argument. State per vehicle is JSON (snapshotState/restoreState).
+ */
+import { TelltaleError } from '@telltale/platform/errors';
+import type { AlertTransition, Evidence } from './alert.js';
+import { EMPTY_SNAPSHOT, type CompiledRule, type ModelRuleSet, type RuleSnapshot } from './compile-rules.js';
+import { adoptRuleVersion, evaluateRule, newRuleState, nextDeadline, type EvaluationScope, type RulePhase, type RuleState } from './rule-state.js';
+import { isSeverity, type Severity } from './severity.js';
+import { CHANGED, UNCHANGED, VehicleSignals, WindowBuffer, type EvalContext } from './signal-state.js';
+
+export interface RuleEngineOptions {
+  /** Silence shorter than this after the last arrival does not move a vehicle's clock (upload period + latency). Default 2000. */
+  readonly silenceGraceMs?: number;
+  /** Samples whose event time is more than this ahead of their arrival are dropped (device clock wrong). Default 300000. */
+  readonly maxFutureMs?: number;
+  /** At most this many samples per signal in a window buffer; the oldest go first. Default 10000. */
+  readonly maxWindowSamples?: number;
+}
+
+/** One batch of decoded samples of one vehicle, as columns (the shape of telltale.signals.v1.SignalBatch). */
+export interface SampleBatch {
+  readonly vin: string;
+  readonly modelId: string;
+  readonly fleetId?: string;
+  readonly catalogVersion?: string;
+  readonly signalIds: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  /** Event times, ms; absolute, or offsets from baseTimeMs. */
+  readonly timesMs: ArrayLike<number>;
+  readonly baseTimeMs?: number;
+  /** Store-and-forward data: updates state, raises nothing unless a rule says backfill: "evaluate". */
+  readonly backfill?: boolean;
+  /** When the batch arrived (gateway receive time), ms since the epoch: the clock `advance` compares with. */
+  readonly arrivalTimeMs: number;
+}
+
+export interface IngestResult {
+  readonly transitions: AlertTransition[];
+  /** Samples of signals some rule reads. */
+  readonly applied: number;
+  /** Samples of signals no rule reads (not kept). */
+  readonly ignored: number;
+  /** Live samples older than the vehicle's event time (applied to windows, not to the newest value). */
+  readonly late: number;
+  readonly droppedFuture: number;
+  /** Non-finite value or time. */
+  readonly droppedInvalid: number;
+}
+
+export const VEHICLE_STATE_FORMAT = 1;
+
+/** A vehicle's engine state as JSON; `null` stands for "none" / "never" in numeric fields. */
+export interface VehicleStateJson {
+  readonly format: typeof VEHICLE_STATE_FORMAT;
+  readonly vin: string;
+  readonly fleetId: string;
+  readonly modelId: string;
+  readonly catalogVersion: string;
+  readonly eventTimeMs: number | null;
+  readonly lastArrivalMs: number | null;
+  readonly firstEventTimeMs: number | null;
+  /** Signal id → [value (null: tracked, not seen yet), event time]. */
+  readonly latest: Readonly<Record<string, readonly [number | null, number]>>;
+  /** Signal id → [event times, values]. */
+  readonly windows: Readonly<Record<string, readonly [readonly number[], readonly number[]]>>;
+  readonly rules: Readonly<Record<string, RuleStateJson>>;
+}
+
+export interface RuleStateJson {
+  readonly version: number;
+  readonly atMs: number | null;
+  readonly phase: RulePhase;
+  readonly sinceMs: number | null;
+  readonly dueMs: number | null;
+  readonly lastRaisedMs: number | null;
+  readonly alert: { readonly id: string; readonly startMs: number; readonly raisedAtMs: number; readonly severity: Severity; readonly seq: number; readonly message: string } | null;
+  readonly steps: readonly (readonly [boolean, number | null])[];
+  readonly seq: {
+    readonly aTrue: boolean;
+    readonly aRiseMs: number | null;
+    readonly aEvidence: readonly Evidence[];
+    readonly bTrue: boolean;
+    readonly matched: boolean;
+    readonly matchEvidence: readonly Evidence[];
+  } | null;
+}
+
+class Vehicle {
+  readonly signals = new VehicleSignals();
+  eventTimeMs = -Infinity;
+  lastArrivalMs = -Infinity;
+  /** Rule id → state: the source of truth, persisted. */
+  readonly ruleStates = new Map<string, RuleState>();
+  /** The rule set `states` is laid out for. */
+  ruleSet: ModelRuleSet | undefined;
+  /** Parallel to ruleSet.rules; undefined where the rule's scope excludes this vehicle. */
+  states: (RuleState | undefined)[] = [];
+  nextDeadlineMs = Infinity;
+  needsEval = false;
+  /** Evaluation scopes by (backfill, timer), rebuilt when the vehicle's context changes. */
+  scopes: (EvaluationScope | undefined)[] = [];
+
+  constructor(
+    readonly vin: string,
+    public fleetId: string,
+    public modelId: string,
+    public catalogVersion: string,
+  ) {}
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const orNaN = (x: number | null | undefined): number => (typeof x === 'number' ? x : NaN);
+
+function appliesTo(rule: CompiledRule, v: Vehicle): boolean {
+  const { fleets, models, vins } = rule.rule.scope;
+  return (fleets === undefined || fleets.has(v.fleetId)) && (models === undefined || models.has(v.modelId)) && (vins === undefined || vins.has(v.vin));
+}
+
+export class RuleEngine {
+  private snapshot: RuleSnapshot = EMPTY_SNAPSHOT;
+  private readonly vehicles = new Map<string, Vehicle>();
+  private readonly dirty = new Set<string>();
+  private readonly silenceGraceMs: number;
+  private readonly maxFutureMs: number;
+  private readonly maxWindowSamples: number;
+  private readonly ctx: EvalContext = { nowMs: 0, signals: new VehicleSignals() };
+  /** Scratch of ingest, reused across calls: indexes of the samples rules read; rules touched at one time. */
+  private readonly kept: number[] = [];
+  private readonly touched: number[] = [];
+  private touchedFlags = new Uint8Array(0);
+
+  constructor(options: RuleEngineOptions = {}) {
+    this.silenceGraceMs = options.silenceGraceMs ?? 2000;
+    this.maxFutureMs = options.maxFutureMs ?? 300_000;
+    this.maxWindowSamples = options.maxWindowSamples ?? 10_000;
+  }
+
+  get rules(): RuleSnapshot {
+    return this.snapshot;
+  }
+
+  get vehicleCount(): number {
+    return this.vehicles.size;
+  }
+
+  /**
+   * Swaps the rule snapshot whole. Active alerts continue across rule versions (their next transitions name the new
+   * version); an active alert whose rule is gone, disabled or no longer covers the vehicle is cleared with reason
+   * "rule-removed", and those transitions are returned.
+   */
+  setRules(snapshot: RuleSnapshot): AlertTransition[] {
+    this.snapshot = snapshot;
+    this.touchedFlags = new Uint8Array(Math.max(0, ...[...snapshot.models.values()].map((m) => m.rules.length)));
+    const out: AlertTransition[] = [];
+    for (const v of this.vehicles.values()) this.layout(v, out);
+    return out;
+  }
+
+  /** Applies a batch of samples of one vehicle and evaluates the rules they affect, in event-time order. */
+  ingest(batch: SampleBatch): IngestResult {
+    const out: AlertTransition[] = [];
+    const v = this.vehicle(batch.vin, batch.fleetId ?? '', batch.modelId, batch.catalogVersion ?? '', out);
+    const live = batch.backfill !== true;
+    if (live && batch.arrivalTimeMs > v.lastArrivalMs) v.lastArrivalMs = batch.arrivalTimeMs;
+    const base = batch.baseTimeMs ?? 0;
+    const { signalIds, values, timesMs } = batch;
+    const n = Math.min(signalIds.length, values.length, timesMs.length);
+    const set = v.ruleSet;
+    const interest = set?.interest;
+    const futureLimit = batch.arrivalTimeMs + this.maxFutureMs;
+
+    // Pass 1: drop what is invalid, find the batch's time span, keep only the samples some rule reads.
+    let ignored = 0;
+    let late = 0;
+    let droppedFuture = 0;
+    let droppedInvalid = 0;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    let sorted = true;
+    const kept = this.kept;
+    kept.length = 0;
+    for (let i = 0; i < n; i++) {
+      const t = base + timesMs[i]!;
+      if (!Number.isFinite(t) || !Number.isFinite(values[i]!)) {
+        droppedInvalid++;
+        continue;
+      }
+      if (t > futureLimit) {
+        droppedFuture++;
+        continue;
+      }
+      if (t < minTime) minTime = t;
+      if (t > maxTime) maxTime = t;
+      if (live && t < v.eventTimeMs) late++;
+      if (interest === undefined || !interest.has(signalIds[i]!)) {
+        ignored++;
+        continue;
+      }
+      if (kept.length > 0 && timesMs[i]! < timesMs[kept[kept.length - 1]!]!) sorted = false;
+      kept.push(i);
+    }
+    if (!sorted) kept.sort((a, b) => timesMs[a]! - timesMs[b]! || a - b);
+    if (Number.isNaN(v.signals.firstEventTimeMs) && Number.isFinite(minTime)) v.signals.firstEventTimeMs = minTime;
+
+    // Pass 2: apply the kept samples in event-time order, evaluating the rules they touch at each distinct time.
+    const evaluateOnly = live ? undefined : (i: number): boolean => set!.rules[i]!.backfill === 'evaluate';
+    let k = 0;
+    while (k < kept.length) {
+      const t = base + timesMs[kept[k]!]!;
+      let end = k + 1;
+      while (end < kept.length && base + timesMs[kept[end]!]! === t) end++;
+      // Deadlines before t fire first, with the values from before t.
+      if (!live) this.runDeadlines(v, t, false, out, evaluateOnly, true);
+      else if (t > v.eventTimeMs) {
+        this.runDeadlines(v, t, false, out, undefined, false);
+        v.eventTimeMs = t;
+      }
+      for (let j = k; j < end; j++) {
+        const i = kept[j]!;
+        const id = signalIds[i]!;
+        const effect = v.signals.apply(id, values[i]!, t, interest!.get(id)!, this.maxWindowSamples);
+        if (effect !== UNCHANGED) for (const r of (effect === CHANGED ? set!.bySignal : set!.byUpdate).get(id) ?? []) this.touch(r);
+      }
+      if (this.touched.length > 0 || v.needsEval) this.evaluateTouched(v, set!, t, live, out);
+      k = end;
+    }
+    if (live && maxTime > v.eventTimeMs) {
+      this.runDeadlines(v, maxTime, false, out, undefined, false);
+      v.eventTimeMs = maxTime;
+    }
+    if (live && v.needsEval && set !== undefined && Number.isFinite(v.eventTimeMs)) this.evaluateTouched(v, set, v.eventTimeMs, live, out);
+    this.settle(v);
+    return { transitions: out, applied: kept.length, ignored, late, droppedFuture, droppedInvalid };
+  }
+
+  /**
+   * Fires the timers of silent vehicles: each vehicle's clock moves to eventTime + (nowMs − lastArrival −
+   * silenceGrace) and every deadline up to it is evaluated at its own event time.
+   */
+  advance(nowMs: number): AlertTransition[] {
+    const out: AlertTransition[] = [];
+    for (const v of this.vehicles.values()) {
+      if (!Number.isFinite(v.eventTimeMs) || !Number.isFinite(v.lastArrivalMs)) continue;
+      const target = v.eventTimeMs + Math.max(0, nowMs - v.lastArrivalMs - this.silenceGraceMs);
+      this.advanceTo(v, target, out);
+    }
+    return out;
+  }
+
+  /** Fires the deadlines of one vehicle up to an event time (a backtest's clock, a test's). */
+  advanceVehicle(vin: string, eventTimeMs: number): AlertTransition[] {
+    const out: AlertTransition[] = [];
+    const v = this.vehicles.get(vin);
+    if (v !== undefined) this.advanceTo(v, eventTimeMs, out);
+    return out;
+  }
+
+  /** The vehicle's state as JSON, to persist; undefined for a vehicle the engine does not know. */
+  snapshotState(vin: string): VehicleStateJson | undefined {
+    const v = this.vehicles.get(vin);
+    return v === undefined ? undefined : toJson(v);
+  }
+
+  /**
+   * Replaces a vehicle's state with a persisted one (after a restart or a partition rebalance). Active alerts stay
+   * active and are not raised again; a started `for` or clear delay continues from where it was. Returns the
+   * "rule-removed" clears of alerts whose rule is gone from the current snapshot.
+   */
+  restoreState(vin: string, json: unknown): AlertTransition[] {
+    const v = fromJson(vin, json);
+    this.vehicles.set(vin, v);
+    const out: AlertTransition[] = [];
+    this.layout(v, out);
+    this.settle(v);
+    return out;
+  }
+
+  /** Drops a vehicle (its partition moved to another instance). */
+  forget(vin: string): void {
+    this.vehicles.delete(vin);
+    this.dirty.delete(vin);
+  }
+
+  /** Vehicles whose state changed since the last call: what to persist. */
+  drainChanged(): string[] {
+    const list = [...this.dirty];
+    this.dirty.clear();
+    return list;
+  }
+
+  /** For inspection and tests: the phase and alert of a rule for a vehicle. */
+  ruleStatus(vin: string, ruleId: string): { phase: RulePhase; severity: Severity | null; alertId: string | null; nextDeadlineMs: number | null } | undefined {
+    const s = this.vehicles.get(vin)?.ruleStates.get(ruleId);
+    return s === undefined ? undefined : { phase: s.phase, severity: s.alert?.severity ?? null, alertId: s.alert?.id ?? null, nextDeadlineMs: finite(s.nextDeadlineMs) };
+  }
+
+  private vehicle(vin: string, fleetId: string, modelId: string, catalogVersion: string, out: AlertTransition[]): Vehicle {
+    let v = this.vehicles.get(vin);
+    if (v === undefined) {
+      v = new Vehicle(vin, fleetId, modelId, catalogVersion);
+      this.vehicles.set(vin, v);
+      this.layout(v, out);
+    } else if (v.fleetId !== fleetId || v.modelId !== modelId || v.catalogVersion !== catalogVersion) {
+      v.fleetId = fleetId;
+      v.modelId = modelId;
+      v.catalogVersion = catalogVersion;
+      v.scopes = [];
+      this.layout(v, out);
+    }
+    this.dirty.add(vin);
+    return v;
+  }
+
+  /** Lines the vehicle's states up with the current snapshot; clears alerts of rules that no longer apply. */
+  private layout(v: Vehicle, out: AlertTransition[]): void {
+    const set = this.snapshot.models.get(v.modelId);
+    v.ruleSet = set;
+    v.states = [];
+    const keep = new Set<string>();
+    for (const rule of set?.rules ?? []) {
+      if (!appliesTo(rule, v)) {
+        v.states.push(undefined);
+        continue;
+      }
+      keep.add(rule.id);
+      let state = v.ruleStates.get(rule.id);
+      if (state === undefined) {
+        state = newRuleState(rule);
+        v.ruleStates.set(rule.id, state);
+      } else adoptRuleVersion(rule, state);
+      if (state.needsEval) v.needsEval = true;
+      else if (Number.isFinite(state.atMs)) state.nextDeadlineMs = nextDeadline(rule, state, v.signals, state.atMs);
+      v.states.push(state);
+    }
+    for (const [id, state] of v.ruleStates) {
+      if (keep.has(id)) continue;
+      if (state.alert !== null) {
+        const alert = state.alert;
+        out.push({
+          alertId: alert.id,
+          vin: v.vin,
+          fleetId: v.fleetId,
+          modelId: v.modelId,
+          catalogVersion: v.catalogVersion,
+          ruleId: id,
+          ruleVersion: state.version,
+          ruleName: this.snapshot.rules.find((r) => r.id === id)?.name ?? id,
+          state: 'cleared',
+          severity: alert.severity,
+          previousSeverity: null,
+          eventTimeMs: Math.max(v.eventTimeMs, Number.isFinite(state.atMs) ? state.atMs : -Infinity, alert.raisedAtMs),
+          episodeStartMs: alert.startMs,
+          transitionSeq: alert.seq + 1,
+          evidence: [],
+          message: alert.message,
+          backfill: false,
+          timer: false,
+          reason: 'rule-removed',
+        });
+      }
+      v.ruleStates.delete(id);
+    }
+    // Keep exactly the signals the rules read; a newly read signal counts its silence from now.
+    const interest = set?.interest ?? new Map<number, number>();
+    for (const id of [...v.signals.latest.keys()]) if (!interest.has(id)) v.signals.latest.delete(id);
+    for (const id of [...v.signals.windows.keys()]) if (!interest.get(id)) v.signals.windows.delete(id);
+    for (const id of interest.keys()) v.signals.track(id, v.eventTimeMs);
+    this.dirty.add(v.vin);
+    this.settle(v);
+  }
+
+  private scopeOf(v: Vehicle, backfill: boolean, timer: boolean): EvaluationScope {
+    const slot = (backfill ? 2 : 0) + (timer ? 1 : 0);
+    return (v.scopes[slot] ??= { vin: v.vin, fleetId: v.fleetId, modelId: v.modelId, catalogVersion: v.catalogVersion, backfill, timer });
+  }
+
+  private evaluate(v: Vehicle, index: number, t: number, scope: EvaluationScope, out: AlertTransition[]): void {
+    const rule = v.ruleSet!.rules[index]!;
+    const state = v.states[index]!;
+    this.ctx.signals = v.signals;
+    this.ctx.nowMs = Number.isNaN(state.atMs) ? t : Math.max(t, state.atMs);
+    evaluateRule(rule, state, this.ctx, scope, out);
+    state.nextDeadlineMs = nextDeadline(rule, state, v.signals, this.ctx.nowMs);
+    // Keeps v.nextDeadlineMs a lower bound of its rules' deadlines (settle() makes it exact).
+    if (state.nextDeadlineMs < v.nextDeadlineMs) v.nextDeadlineMs = state.nextDeadlineMs;
+  }
+
+  private touch(index: number): void {
+    if (this.touchedFlags[index] === 1) return;
+    this.touchedFlags[index] = 1;
+    this.touched.push(index);
+  }
+
+  /** Evaluates the rules touched by the samples at `t` (and those waiting for a first evaluation); untouches them. */
+  private evaluateTouched(v: Vehicle, set: ModelRuleSet, t: number, live: boolean, out: AlertTransition[]): void {
+    const touched = this.touched;
+    const all = v.needsEval;
+    if (live) v.needsEval = false;
+    if (!all) touched.sort((a, b) => a - b);
+    const count = all ? set.rules.length : touched.length;
+    const scope = this.scopeOf(v, !live, false);
+    for (let k = 0; k < count; k++) {
+      const i = all ? k : touched[k]!;
+      const state = v.states[i];
+      if (state === undefined || !(this.touchedFlags[i] === 1 || state.needsEval)) continue;
+      if (!live && set.rules[i]!.backfill !== 'evaluate') {
+        // Backfill updated what this rule reads: it looks again at the next live evaluation, raising nothing now.
+        state.needsEval = true;
+        v.needsEval = true;
+        continue;
+      }
+      this.evaluate(v, i, t, scope, out);
+    }
+    for (const i of touched) this.touchedFlags[i] = 0;
+    touched.length = 0;
+  }
+
+  /** Evaluates deadlines before `limit` (or up to it, inclusive), earliest first; `only` selects rules by index. */
+  private runDeadlines(v: Vehicle, limit: number, inclusive: boolean, out: AlertTransition[], only: ((index: number) => boolean) | undefined, backfill: boolean): void {
+    if (v.nextDeadlineMs > limit) return;
+    const scope = this.scopeOf(v, backfill, true);
+    for (let guard = 0; guard < 100_000; guard++) {
+      let best = -1;
+      let bestDeadline = Infinity;
+      for (let i = 0; i < v.states.length; i++) {
+        if (only !== undefined && !only(i)) continue;
+        const d = v.states[i]?.nextDeadlineMs ?? Infinity;
+        if (d < bestDeadline) {
+          best = i;
+          bestDeadline = d;
+        }
+      }
+      if (best < 0 || bestDeadline > limit || (!inclusive && bestDeadline === limit)) return;
+      this.evaluate(v, best, bestDeadline, scope, out);
+    }
+  }
+
+  private advanceTo(v: Vehicle, target: number, out: AlertTransition[]): void {
+    if (v.ruleSet === undefined) return;
+    if (v.needsEval && Number.isFinite(v.eventTimeMs)) {
+      v.needsEval = false;
+      const scope = this.scopeOf(v, false, false);
+      v.states.forEach((state, i) => {
+        if (state?.needsEval === true) this.evaluate(v, i, v.eventTimeMs, scope, out);
+      });
+      this.dirty.add(v.vin);
+    }
+    if (v.nextDeadlineMs > target) {
+      this.settle(v);
+      return;
+    }
+    this.runDeadlines(v, target, true, out, undefined, false);
+    this.dirty.add(v.vin);
+    this.settle(v);
+  }
+
+  private settle(v: Vehicle): void {
+    let d = Infinity;
+    for (const s of v.states) if (s !== undefined && s.nextDeadlineMs < d) d = s.nextDeadlineMs;
+    v.nextDeadlineMs = d;
+  }
+}
+
+function toJson(v: Vehicle): VehicleStateJson {
+  const latest: Record<string, readonly [number | null, number]> = {};
+  for (const [id, slot] of v.signals.latest) latest[id] = [slot.seen ? slot.value : null, slot.timeMs];
+  const windows: Record<string, readonly [number[], number[]]> = {};
+  for (const [id, buffer] of v.signals.windows) windows[id] = [buffer.times.slice(buffer.head), buffer.values.slice(buffer.head)];
+  const rules: Record<string, RuleStateJson> = {};
+  for (const [id, s] of v.ruleStates) {
+    rules[id] = {
+      version: s.version,
+      atMs: finite(s.atMs),
+      phase: s.phase,
+      sinceMs: finite(s.sinceMs),
+      dueMs: finite(s.dueMs),
+      lastRaisedMs: finite(s.lastRaisedMs),
+      alert: s.alert === null ? null : { ...s.alert },
+      steps: s.stepTruth.map((truth, i) => [truth, finite(s.stepChangedMs[i]!)] as const),
+      seq: s.seq === null ? null : { ...s.seq, aRiseMs: finite(s.seq.aRiseMs) },
+    };
+  }
+  return {
+    format: VEHICLE_STATE_FORMAT,
+    vin: v.vin,
+    fleetId: v.fleetId,
+    modelId: v.modelId,
+    catalogVersion: v.catalogVersion,
+    eventTimeMs: finite(v.eventTimeMs),
+    lastArrivalMs: finite(v.lastArrivalMs),
+    firstEventTimeMs: finite(v.signals.firstEventTimeMs),
+    latest,
+    windows,
+    rules,
+  };
+}
+
+const invalidState = (vin: string, why: string): TelltaleError =>
+  new TelltaleError('RULE_STATE_INVALID', `Persisted rule-engine state of ${vin} is invalid: ${why}.`, { details: { vin } });
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNumberOrNull = (x: unknown): x is number | null => x === null || typeof x === 'number';
+const PHASES: readonly RulePhase[] = ['idle', 'pending', 'active', 'clearing'];
+
+function fromJson(vin: string, json: unknown): Vehicle {
+  if (!isRecord(json) || json.format !== VEHICLE_STATE_FORMAT) throw invalidState(vin, `expected an object with format ${VEHICLE_STATE_FORMAT}`);
+  if (json.vin !== vin) throw invalidState(vin, `it belongs to ${String(json.vin)}`);
+  const { fleetId, modelId, catalogVersion, latest, windows, rules } = json;
+  if (typeof fleetId !== 'string' || typeof modelId !== 'string' || typeof catalogVersion !== 'string') throw invalidState(vin, 'fleetId, modelId and catalogVersion must be strings');
+  if (!isNumberOrNull(json.eventTimeMs) || !isNumberOrNull(json.lastArrivalMs) || !isNumberOrNull(json.firstEventTimeMs)) throw invalidState(vin, 'times must be numbers or null');
+  if (!isRecord(latest) || !isRecord(windows) || !isRecord(rules)) throw invalidState(vin, 'latest, windows and rules must be objects');
+  const v = new Vehicle(vin, fleetId, modelId, catalogVersion);
+  v.eventTimeMs = json.eventTimeMs ?? -Infinity;
+  v.lastArrivalMs = json.lastArrivalMs ?? -Infinity;
+  v.signals.firstEventTimeMs = orNaN(json.firstEventTimeMs);
+  for (const [id, entry] of Object.entries(latest)) {
+    if (!Array.isArray(entry) || !isNumberOrNull(entry[0]) || typeof entry[1] !== 'number') throw invalidState(vin, `latest/${id} must be [value, time]`);
+    v.signals.latest.set(Number(id), { value: entry[0] ?? NaN, timeMs: entry[1], seen: entry[0] !== null });
+  }
+  for (const [id, entry] of Object.entries(windows)) {
+    if (!Array.isArray(entry) || !Array.isArray(entry[0]) || !Array.isArray(entry[1]) || entry[0].length !== entry[1].length) throw invalidState(vin, `windows/${id} must be [times, values]`);
+    v.signals.windows.set(Number(id), WindowBuffer.of((entry[0] as unknown[]).map(Number), (entry[1] as unknown[]).map(Number)));
+  }
+  for (const [id, raw] of Object.entries(rules)) {
+    if (!isRecord(raw) || typeof raw.version !== 'number' || !PHASES.includes(raw.phase as RulePhase) || !Array.isArray(raw.steps)) throw invalidState(vin, `rules/${id} is malformed`);
+    const r = raw as unknown as RuleStateJson;
+    if (r.alert !== null && (!isRecord(r.alert) || typeof r.alert.id !== 'string' || !isSeverity(r.alert.severity))) throw invalidState(vin, `rules/${id}/alert is malformed`);
+    if ((r.phase === 'active' || r.phase === 'clearing') !== (r.alert !== null)) throw invalidState(vin, `rules/${id}: phase ${r.phase} does not match its alert`);
+    const state: RuleState = {
+      version: r.version,
+      atMs: orNaN(r.atMs),
+      needsEval: r.atMs === null,
+      phase: r.phase,
+      sinceMs: orNaN(r.sinceMs),
+      dueMs: orNaN(r.dueMs),
+      lastRaisedMs: r.lastRaisedMs ?? -Infinity,
+      alert: r.alert === null ? null : { ...r.alert },
+      stepTruth: r.steps.map((s) => s[0] === true),
+      stepChangedMs: r.steps.map((s) => orNaN(s[1])),
+      seq: r.seq === null || r.seq === undefined ? null : { ...r.seq, aRiseMs: orNaN(r.seq.aRiseMs), aEvidence: [...r.seq.aEvidence], matchEvidence: [...r.seq.matchEvidence] },
+      nextDeadlineMs: Infinity,
+    };
+    v.ruleStates.set(id, state);
+  }
+  return v;
+}
