@@ -19,20 +19,27 @@ import { LOCAL, testLogger } from '@telltale/platform/testing';
 import { PROBE_VIN, ROOT, startPipeline, summary } from './pipeline.js';
 
 const { values } = parseArgs({
-  options: { vehicles: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' }, 'no-store': { type: 'boolean', default: false } },
+  options: {
+    vehicles: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '30' },
+    'no-store': { type: 'boolean', default: false },
+  },
 });
 const VEHICLES = Number(values.vehicles);
 const SECONDS = Number(values.seconds);
 
 const pipeline = await startPipeline('alertlat');
 const rules = new PgRuleStore(pipeline.pool);
-await rules.create({
-  id: 'bench.probe-speed',
-  scope: { vins: [PROBE_VIN] },
-  condition: 'vehicleSpeed > 100',
-  clear: { condition: 'vehicleSpeed < 50' },
-  severity: 'info',
-}, 'bench');
+await rules.create(
+  {
+    id: 'bench.probe-speed',
+    scope: { vins: [PROBE_VIN] },
+    condition: 'vehicleSpeed > 100',
+    clear: { condition: 'vehicleSpeed < 50' },
+    severity: 'info',
+  },
+  'bench',
+);
 const examples = join(ROOT, 'services/diagnostics/rules/examples');
 for (const file of readdirSync(examples).filter((f) => f.endsWith('.json'))) {
   await rules.create(JSON.parse(readFileSync(join(examples, file), 'utf8')), 'bench');
@@ -42,7 +49,10 @@ for (const file of readdirSync(examples).filter((f) => f.endsWith('.json'))) {
 const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: `${pipeline.run}-bench`, log: testLogger() });
 const admin = kafka.admin();
 await admin.connect();
-await ensureTopics(admin, platformTopicSpecs({ kafkaTopicPrefix: pipeline.prefix, kafkaPartitions: 6, kafkaReplicationFactor: 1 }));
+await ensureTopics(
+  admin,
+  platformTopicSpecs({ kafkaTopicPrefix: pipeline.prefix, kafkaPartitions: 6, kafkaReplicationFactor: 1 }),
+);
 await admin.disconnect();
 const seen = new Map<number, number>(); // transition seq of the probe's alerts → when the consumer got it
 let probeTransitions = 0;
@@ -116,10 +126,16 @@ while (Date.now() < end) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 
-console.log(`load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic, over-temperature fault on half) + 1 probe; gateway, decoder, diagnostics${values['no-store'] ? '' : ', store'} as processes`);
-console.log(`probe transitions: ${latency.length} measured, ${lost} not seen within 5 s; ${otherTransitions} transitions of the example rules for the simulated fleet`);
+console.log(
+  `load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic, over-temperature fault on half) + 1 probe; gateway, decoder, diagnostics${values['no-store'] ? '' : ', store'} as processes`,
+);
+console.log(
+  `probe transitions: ${latency.length} measured, ${lost} not seen within 5 s; ${otherTransitions} transitions of the example rules for the simulated fleet`,
+);
 console.log(`publish → alert on vehicle.alerts.v1: ${summary(latency)}`);
-console.log(`command: npx tsx bench/alert-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}${values['no-store'] ? ' --no-store' : ''}`);
+console.log(
+  `command: npx tsx bench/alert-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}${values['no-store'] ? ' --no-store' : ''}`,
+);
 
 await consumer.stop();
 await pipeline.close();

@@ -61,7 +61,9 @@ function pack(random: () => number, bytes: number, maxLength: number): Layout[] 
   return layouts;
 }
 
-export function generateSyntheticBus(options: { messages?: number; frames?: number; seed?: number } = {}): SyntheticBus {
+export function generateSyntheticBus(
+  options: { messages?: number; frames?: number; seed?: number } = {},
+): SyntheticBus {
   const random = prng(options.seed ?? 42);
   const messageCount = options.messages ?? 150;
   const frameCount = options.frames ?? 100_000;
@@ -121,7 +123,10 @@ export function generateSyntheticBus(options: { messages?: number; frames?: numb
   for (let i = 0; i < frameCount; i++) {
     const message = messages[Math.floor(random() * messages.length)]!;
     let hex = '';
-    for (let b = 0; b < message.length; b++) hex += Math.floor(random() * 256).toString(16).padStart(2, '0');
+    for (let b = 0; b < message.length; b++)
+      hex += Math.floor(random() * 256)
+        .toString(16)
+        .padStart(2, '0');
     frames.push(`{"id": ${message.id}, "extended": ${message.extended}, "data": "${hex}"}`);
   }
   return { dbc: lines.join('\n'), frames: `${frames.join('\n')}\n`, messageCount, signalCount, frameCount };

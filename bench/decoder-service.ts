@@ -17,7 +17,9 @@ import { LOCAL, testLogger, uniqueName } from '@telltale/platform/testing';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { PgRegistry } from '@telltale/registry';
 
-const { values } = parseArgs({ options: { batches: { type: 'string', default: '600' }, model: { type: 'string', default: 'aurora-ev-2026' } } });
+const { values } = parseArgs({
+  options: { batches: { type: 'string', default: '600' }, model: { type: 'string', default: 'aurora-ev-2026' } },
+});
 const BATCHES = Number(values.batches);
 const root = join(import.meta.dirname, '..');
 const run = uniqueName('benchdec');
@@ -37,7 +39,13 @@ for (const bus of catalog.buses) {
       data = new Uint8Array(message.length);
     }
     for (let r = 0; r < repeats; r++) {
-      frames.push({ bus: bus.index, id: message.frameId, flags: (message.isExtended ? 1 : 0) | (message.isFd ? 2 : 0), data, t: Math.floor((r * 1_000_000) / repeats) });
+      frames.push({
+        bus: bus.index,
+        id: message.frameId,
+        flags: (message.isExtended ? 1 : 0) | (message.isFd ? 2 : 0),
+        data,
+        t: Math.floor((r * 1_000_000) / repeats),
+      });
     }
   }
 }
@@ -47,14 +55,35 @@ console.log(`${values.model}: ${frames.length} frames per vehicle-second; produc
 const pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
 await migrate(pool, { schema: run });
 const vins = Array.from({ length: 20 }, (_, i) => `LRW3E7FS1RC2${String(i).padStart(5, '0')}`);
-await new PgRegistry(pool).importVehicles(vins.map((vin, i) => ({ line: i + 2, vin, fleetId: 'bench', fleetName: undefined, modelId: catalog.modelId, catalogVersion: catalog.catalogVersion, deviceId: undefined, deviceSecret: undefined })));
+await new PgRegistry(pool).importVehicles(
+  vins.map((vin, i) => ({
+    line: i + 2,
+    vin,
+    fleetId: 'bench',
+    fleetName: undefined,
+    modelId: catalog.modelId,
+    catalogVersion: catalog.catalogVersion,
+    deviceId: undefined,
+    deviceSecret: undefined,
+  })),
+);
 
 const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log });
 const admin = kafka.admin();
 await admin.connect();
 await ensureTopics(admin, [
-  { topic: `${prefix}tbox.frames.v1`, numPartitions: 6, replicationFactor: 1, configs: { 'max.message.bytes': String(8 << 20) } },
-  { topic: `${prefix}vehicle.signals.v1`, numPartitions: 6, replicationFactor: 1, configs: { 'max.message.bytes': String(8 << 20) } },
+  {
+    topic: `${prefix}tbox.frames.v1`,
+    numPartitions: 6,
+    replicationFactor: 1,
+    configs: { 'max.message.bytes': String(8 << 20) },
+  },
+  {
+    topic: `${prefix}vehicle.signals.v1`,
+    numPartitions: 6,
+    replicationFactor: 1,
+    configs: { 'max.message.bytes': String(8 << 20) },
+  },
 ]);
 const producer = createReliableProducer(kafka);
 await producer.connect();
@@ -70,7 +99,14 @@ for (let start = 0; start < BATCHES; start += 5) {
           vin,
           seq: i + 1,
           baseTimeMsEpoch: 1_763_700_000_000 + i * 1000,
-          frames: { timeOffsetUs: frames.map((f) => f.t), bus: frames.map((f) => f.bus), canId: frames.map((f) => f.id), flags: frames.map((f) => f.flags), length: frames.map((f) => f.data.length), data },
+          frames: {
+            timeOffsetUs: frames.map((f) => f.t),
+            bus: frames.map((f) => f.bus),
+            canId: frames.map((f) => f.id),
+            flags: frames.map((f) => f.flags),
+            length: frames.map((f) => f.data.length),
+            data,
+          },
         }).finish(),
       ),
     });
@@ -97,22 +133,38 @@ await reader.run({
   },
 });
 const started = Date.now();
-const decoder = await startDecoder({ ...process.env, DATABASE_SCHEMA: run, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '6', LOG_LEVEL: 'warn', CATALOG_DIR: join(root, 'signal-catalog'), DECODER_INSTANCE_ID: run });
+const decoder = await startDecoder({
+  ...process.env,
+  DATABASE_SCHEMA: run,
+  KAFKA_TOPIC_PREFIX: prefix,
+  KAFKA_PARTITIONS: '6',
+  LOG_LEVEL: 'warn',
+  CATALOG_DIR: join(root, 'signal-catalog'),
+  DECODER_INSTANCE_ID: run,
+});
 const progress = setInterval(() => process.stderr.write(`\r${outputs}/${BATCHES} batches decoded`), 1000);
 while (outputs < BATCHES) await new Promise((resolve) => setTimeout(resolve, 50));
 clearInterval(progress);
 const seconds = (lastAt - started) / 1000;
 const steady = (lastAt - firstAt) / 1000;
 const frameCount = frames.length * BATCHES;
-console.log(`\ndecoder service (1 instance, 6 partitions, transactions), ${BATCHES} batches of ${frames.length} frames in ${seconds.toFixed(2)} s from decoder start`);
+console.log(
+  `\ndecoder service (1 instance, 6 partitions, transactions), ${BATCHES} batches of ${frames.length} frames in ${seconds.toFixed(2)} s from decoder start`,
+);
 console.log(`command: npx tsx bench/decoder-service.ts --batches ${BATCHES} --model ${values.model}`);
-console.log(`steady state (first to last output): ${Math.round((frameCount * (BATCHES - 1)) / BATCHES / steady)} frames/s`);
+console.log(
+  `steady state (first to last output): ${Math.round((frameCount * (BATCHES - 1)) / BATCHES / steady)} frames/s`,
+);
 console.log(`${Math.round(frameCount / seconds)} frames/s, ${Math.round(signals / seconds)} signals/s`);
 
 await decoder.stop();
 await reader.disconnect();
 await producer.disconnect();
-await admin.deleteTopics({ topics: [`${prefix}tbox.frames.v1`, `${prefix}vehicle.signals.v1`, `${prefix}vehicle.signals.dlq.v1`] }).catch(() => undefined);
+await admin
+  .deleteTopics({
+    topics: [`${prefix}tbox.frames.v1`, `${prefix}vehicle.signals.v1`, `${prefix}vehicle.signals.dlq.v1`],
+  })
+  .catch(() => undefined);
 await admin.disconnect();
 await pool.query(`DROP SCHEMA ${run} CASCADE`);
 await pool.end();

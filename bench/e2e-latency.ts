@@ -13,7 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { CLI, PROBE_VIN, freePort, startPipeline, summary } from './pipeline.js';
 
-const { values } = parseArgs({ options: { vehicles: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: { vehicles: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' } },
+});
 const VEHICLES = Number(values.vehicles);
 const SECONDS = Number(values.seconds);
 
@@ -25,11 +27,18 @@ pipeline.service('gateway');
 pipeline.service('decoder');
 pipeline.service('store');
 pipeline.service('api');
-const token = execFileSync(process.execPath, [CLI, 'keys', 'create', '--name', 'bench', '--role', 'viewer', '--fleet', 'probe'], { env, encoding: 'utf8' }).trim();
+const token = execFileSync(
+  process.execPath,
+  [CLI, 'keys', 'create', '--name', 'bench', '--role', 'viewer', '--fleet', 'probe'],
+  { env, encoding: 'utf8' },
+).trim();
 const apiUrl = `http://127.0.0.1:${apiPort}/v1/vehicles/${PROBE_VIN}/signals?names=powertrain/VCU_VehicleStatus/VCU_VehicleSpeed`;
 const publishProbe = (speed: number): Promise<number> => pipeline.publishSpeed(speed);
 const latestSpeed = async (): Promise<{ value: number; writeTime: number } | undefined> => {
-  const { rows } = await pool.query<{ value: number; write_time_ms: string }>('SELECT value, write_time_ms FROM signal_latest WHERE vin = $1 AND signal_id = $2', [PROBE_VIN, speedId]);
+  const { rows } = await pool.query<{ value: number; write_time_ms: string }>(
+    'SELECT value, write_time_ms FROM signal_latest WHERE vin = $1 AND signal_id = $2',
+    [PROBE_VIN, speedId],
+  );
   return rows[0] ? { value: rows[0].value, writeTime: Number(rows[0].write_time_ms) } : undefined;
 };
 interface SignalsResponse {
@@ -83,8 +92,12 @@ while (Date.now() < end) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 
-const { rows } = await pool.query<{ rows: string; vehicles: string }>('SELECT count(*) AS rows, count(DISTINCT vin) AS vehicles FROM signal_latest');
-console.log(`load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic) + 1 probe; ${rows[0]?.vehicles} vehicles, ${rows[0]?.rows} latest rows in the store`);
+const { rows } = await pool.query<{ rows: string; vehicles: string }>(
+  'SELECT count(*) AS rows, count(DISTINCT vin) AS vehicles FROM signal_latest',
+);
+console.log(
+  `load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic) + 1 probe; ${rows[0]?.vehicles} vehicles, ${rows[0]?.rows} latest rows in the store`,
+);
 console.log(`probes: ${writeLatency.length} measured, ${lost} not visible within 5 s`);
 console.log(`publish → committed in PostgreSQL: ${summary(writeLatency)}`);
 console.log(`publish → seen through the API:   ${summary(seenLatency)}`);

@@ -138,11 +138,20 @@ const FLUSH_SECONDS_SUM = /^telltale_gateway_flush_seconds_sum\{[^}]*\} (\S+)$/;
 const FLUSH_SECONDS_COUNT = /^telltale_gateway_flush_seconds_count\{[^}]*\} (\S+)$/;
 
 async function main(): Promise<void> {
-  say(`gateway benchmark ${run}: ${connections} publishers × ${inflight} in flight, ${framesPerBatch} frames/batch, gateway MQTT_CONNECTIONS=${gatewayConnections} FLUSH_LINGER_MS=${lingerMs}, ${partitions} partitions`);
+  say(
+    `gateway benchmark ${run}: ${connections} publishers × ${inflight} in flight, ${framesPerBatch} frames/batch, gateway MQTT_CONNECTIONS=${gatewayConnections} FLUSH_LINGER_MS=${lingerMs}, ${partitions} partitions`,
+  );
   const model = await loadSimModel(values.model, root);
   const identities = simulatedIdentities(run, model.catalog.modelId, connections);
   const env = { ...process.env, DATABASE_URL, DATABASE_SCHEMA: run };
-  await provisionFleet({ env, identities, fleetId: 'bench', modelId: model.catalog.modelId, catalogVersion: model.catalog.catalogVersion, brokerSync: false });
+  await provisionFleet({
+    env,
+    identities,
+    fleetId: 'bench',
+    modelId: model.catalog.modelId,
+    catalogVersion: model.catalog.catalogVersion,
+    brokerSync: false,
+  });
 
   const profile = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`];
   const nodeFlags = (process.env.GATEWAY_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
@@ -166,10 +175,19 @@ async function main(): Promise<void> {
       OPS_HOST: '127.0.0.1',
       OPS_PORT: String(opsPort),
     };
-    const child = spawn(process.execPath, [...profile, ...nodeFlags, path.join(root, 'services/cli/bin/telltale.js'), 'gateway'], { env: gatewayEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-    gateways.push({ process: child, opsUrl: `http://127.0.0.1:${opsPort}`, exited: new Promise((resolve) => child.once('exit', resolve)) });
+    const child = spawn(
+      process.execPath,
+      [...profile, ...nodeFlags, path.join(root, 'services/cli/bin/telltale.js'), 'gateway'],
+      { env: gatewayEnv, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    gateways.push({
+      process: child,
+      opsUrl: `http://127.0.0.1:${opsPort}`,
+      exited: new Promise((resolve) => child.once('exit', resolve)),
+    });
   }
-  const sumMetric = async (pattern: RegExp): Promise<number> => (await Promise.all(gateways.map((g) => metric(g.opsUrl, pattern)))).reduce((a, b) => a + b, 0);
+  const sumMetric = async (pattern: RegExp): Promise<number> =>
+    (await Promise.all(gateways.map((g) => metric(g.opsUrl, pattern)))).reduce((a, b) => a + b, 0);
   const gatewayCpuSeconds = (): number => gateways.reduce((sum, g) => sum + cpuSeconds(g.process.pid!), 0);
   const kafka = createKafkaClient({ brokers: KAFKA_BROKERS, clientId: run, log });
   const admin = kafka.admin();
@@ -178,9 +196,13 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (const g of gateways) {
       for (;;) {
-        const ok = await fetch(`${g.opsUrl}/healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`${g.opsUrl}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) break;
-        if (Date.now() > deadline || g.process.exitCode !== null) throw new Error('the gateway did not become healthy within 60 s');
+        if (Date.now() > deadline || g.process.exitCode !== null)
+          throw new Error('the gateway did not become healthy within 60 s');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
@@ -200,9 +222,15 @@ async function main(): Promise<void> {
 
     const startedAt = performance.now();
     const measureFrom = startedAt + warmupS * 1000;
-    let cpuAtWarmup: { gateway: number; self: number; infra: number[]; machine: ReturnType<typeof machineTicks> } | undefined;
+    let cpuAtWarmup:
+      { gateway: number; self: number; infra: number[]; machine: ReturnType<typeof machineTicks> } | undefined;
     const cpuTimer = setTimeout(() => {
-      cpuAtWarmup = { gateway: gatewayCpuSeconds(), self: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, infra: infraCpu(), machine: machineTicks() };
+      cpuAtWarmup = {
+        gateway: gatewayCpuSeconds(),
+        self: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+        infra: infraCpu(),
+        machine: machineTicks(),
+      };
     }, warmupS * 1000);
     const flood = await runFlood({
       model,
@@ -219,15 +247,24 @@ async function main(): Promise<void> {
       log,
       backlog: (acked) => acked - accepted,
       backlogLimit,
-      onProgress: (p) => say(`  ${p.elapsedS.toFixed(0).padStart(3)} s: broker acks ${Math.round(p.ackedPerS).toLocaleString('en-US')}/s, gateway accepted ${accepted.toLocaleString('en-US')}, backlog ${(p.acked - accepted).toLocaleString('en-US')}${p.throttled ? ' (throttled)' : ''}`),
+      onProgress: (p) =>
+        say(
+          `  ${p.elapsedS.toFixed(0).padStart(3)} s: broker acks ${Math.round(p.ackedPerS).toLocaleString('en-US')}/s, gateway accepted ${accepted.toLocaleString('en-US')}, backlog ${(p.acked - accepted).toLocaleString('en-US')}${p.throttled ? ' (throttled)' : ''}`,
+        ),
     });
     const endedAt = performance.now();
     clearTimeout(cpuTimer);
-    const cpuAtEnd = { gateway: gatewayCpuSeconds(), self: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, infra: infraCpu(), machine: machineTicks() };
+    const cpuAtEnd = {
+      gateway: gatewayCpuSeconds(),
+      self: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+      infra: infraCpu(),
+      machine: machineTicks(),
+    };
 
     // Drain: everything the broker acknowledged reaches Kafka.
     const drainDeadline = Date.now() + 120_000;
-    while (accepted < flood.acked && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (accepted < flood.acked && Date.now() < drainDeadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     polling = false;
     await poller;
 
@@ -244,16 +281,22 @@ async function main(): Promise<void> {
 
     const topic = `${run}.tbox.frames.v1`;
     const dlq = `${run}.tbox.frames.dlq.v1`;
-    const count = async (name: string): Promise<number> => (await admin.fetchTopicOffsets(name)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    const count = async (name: string): Promise<number> =>
+      (await admin.fetchTopicOffsets(name)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
     const inKafka = await count(topic);
     const deadLetters = await count(dlq);
     const flushCount = Math.max(1, await sumMetric(FLUSH_COUNT));
     const flushAvg = (await sumMetric(FLUSH_SUM)) / flushCount;
     const flushSeconds = (await sumMetric(FLUSH_SECONDS_SUM)) / Math.max(1, await sumMetric(FLUSH_SECONDS_COUNT));
-    const machine = cpuAtWarmup ? (cpuAtEnd.machine.busy - cpuAtWarmup.machine.busy) / (cpuAtEnd.machine.total - cpuAtWarmup.machine.total) : NaN;
+    const machine = cpuAtWarmup
+      ? (cpuAtEnd.machine.busy - cpuAtWarmup.machine.busy) / (cpuAtEnd.machine.total - cpuAtWarmup.machine.total)
+      : NaN;
     const gatewayCpu = cpuAtWarmup ? (cpuAtEnd.gateway - cpuAtWarmup.gateway) / windowS : NaN;
     const floodCpu = cpuAtWarmup ? (cpuAtEnd.self - cpuAtWarmup.self) / windowS : NaN;
-    const infra = INFRASTRUCTURE.map((name, i) => `${name === 'java' ? 'kafka' : name} ${cpuAtWarmup ? (((cpuAtEnd.infra[i]! - cpuAtWarmup.infra[i]!) / windowS) * 100).toFixed(0) : '?'} %`).join(', ');
+    const infra = INFRASTRUCTURE.map(
+      (name, i) =>
+        `${name === 'java' ? 'kafka' : name} ${cpuAtWarmup ? (((cpuAtEnd.infra[i]! - cpuAtWarmup.infra[i]!) / windowS) * 100).toFixed(0) : '?'} %`,
+    ).join(', ');
 
     const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
     const verdict = inKafka === flood.acked && deadLetters === 0 ? 'OK' : 'MISMATCH';
@@ -274,7 +317,10 @@ async function main(): Promise<void> {
     process.exitCode = verdict === 'OK' ? 0 : 1;
   } finally {
     for (const g of gateways) g.process.kill('SIGTERM');
-    await Promise.race([Promise.all(gateways.map((g) => g.exited)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    await Promise.race([
+      Promise.all(gateways.map((g) => g.exited)),
+      new Promise((resolve) => setTimeout(resolve, 15_000)),
+    ]);
     for (const g of gateways) if (g.process.exitCode === null) g.process.kill('SIGKILL');
     await admin.deleteTopics({ topics: [`${run}.tbox.frames.v1`, `${run}.tbox.frames.dlq.v1`] }).catch(() => undefined);
     await admin.disconnect();

@@ -20,7 +20,13 @@ import { createKafkaClient, createReliableProducer, ensureTopics } from '@tellta
 import { Alert } from '@telltale/platform/proto';
 import { LOCAL, testLogger, uniqueName } from '@telltale/platform/testing';
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' }, subscriptions: { type: 'string', default: '4' } } });
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '10' },
+    subscriptions: { type: 'string', default: '4' },
+  },
+});
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const SUBSCRIPTIONS = Number(values.subscriptions);
@@ -78,10 +84,24 @@ const produceFor = async (ms: number): Promise<void> => {
       const vin = `LRW3E7FS1RC${String(seq % 1000).padStart(6, '0')}`;
       return {
         key: vin,
-        value: Buffer.from(Alert.encode({
-          alertId: randomUUID(), vin, fleetId: 'fleet-a', modelId: 'aurora-ev-2026', catalogVersion: '1.0.0', ruleId: 'bench', ruleVersion: 1,
-          ruleName: 'bench', severity: 3, state: 1, transitionSeq: 1, eventTimeMsEpoch: Date.now(), emitTimeMsEpoch: Date.now(), message: 'bench',
-        }).finish()),
+        value: Buffer.from(
+          Alert.encode({
+            alertId: randomUUID(),
+            vin,
+            fleetId: 'fleet-a',
+            modelId: 'aurora-ev-2026',
+            catalogVersion: '1.0.0',
+            ruleId: 'bench',
+            ruleVersion: 1,
+            ruleName: 'bench',
+            severity: 3,
+            state: 1,
+            transitionSeq: 1,
+            eventTimeMsEpoch: Date.now(),
+            emitTimeMsEpoch: Date.now(),
+            message: 'bench',
+          }).finish(),
+        ),
       };
     });
     await producer.send(topic, records);
@@ -102,9 +122,13 @@ const elapsed = (Date.now() - started) / 1000;
 
 const sorted = [...latencies].sort((a, b) => a - b);
 const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-console.log(`load: ${produced} alerts in ${SECONDS} s (${Math.round(produced / SECONDS)}/s) × ${SUBSCRIPTIONS} webhook subscriptions = ${expected} deliveries`);
+console.log(
+  `load: ${produced} alerts in ${SECONDS} s (${Math.round(produced / SECONDS)}/s) × ${SUBSCRIPTIONS} webhook subscriptions = ${expected} deliveries`,
+);
 console.log(`received: ${latencies.length} (${Math.round(latencies.length / elapsed)}/s)`);
-console.log(`alert emit → webhook received: p50 ${pct(50)} ms, p90 ${pct(90)} ms, p99 ${pct(99)} ms, max ${sorted.at(-1)} ms`);
+console.log(
+  `alert emit → webhook received: p50 ${pct(50)} ms, p90 ${pct(90)} ms, p99 ${pct(99)} ms, max ${sorted.at(-1)} ms`,
+);
 console.log(`command: npx tsx bench/notifier.ts --rate ${RATE} --seconds ${SECONDS} --subscriptions ${SUBSCRIPTIONS}`);
 
 await producer.disconnect();

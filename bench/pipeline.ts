@@ -51,7 +51,18 @@ export async function startPipeline(name: string): Promise<Pipeline> {
   const speedId = catalog.byQualifiedName.get('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')!.id;
   const pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
   await migrate(pool, { schema: run });
-  await new PgRegistry(pool).importVehicles([{ line: 2, vin: PROBE_VIN, fleetId: 'probe', fleetName: undefined, modelId: catalog.modelId, catalogVersion: catalog.catalogVersion, deviceId: 'probe-tbox', deviceSecret: undefined }]);
+  await new PgRegistry(pool).importVehicles([
+    {
+      line: 2,
+      vin: PROBE_VIN,
+      fleetId: 'probe',
+      fleetName: undefined,
+      modelId: catalog.modelId,
+      catalogVersion: catalog.catalogVersion,
+      deviceId: 'probe-tbox',
+      deviceSecret: undefined,
+    },
+  ]);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -73,7 +84,10 @@ export async function startPipeline(name: string): Promise<Pipeline> {
   };
   process.on('exit', kill);
   const service = (serviceName: string, extra: string[] = []): ChildProcess => {
-    const child = spawn(process.execPath, [CLI, serviceName, ...extra], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [CLI, serviceName, ...extra], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(child);
     return child;
   };
@@ -105,7 +119,21 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     simulate: async (vehicles, seconds, extra = [], settleMs = 8000) => {
       if (vehicles <= 0) return;
       process.stderr.write(`Starting the simulator with ${vehicles} vehicles ...\n`);
-      service('simulate', ['--vehicles', String(vehicles), '--model', 'aurora-ev-2026', '--provision', '--anonymous', '--topic-prefix', mqttPrefix, '--duration', String(seconds), '--seq-start', 'clock', ...extra]);
+      service('simulate', [
+        '--vehicles',
+        String(vehicles),
+        '--model',
+        'aurora-ev-2026',
+        '--provision',
+        '--anonymous',
+        '--topic-prefix',
+        mqttPrefix,
+        '--duration',
+        String(seconds),
+        '--seq-start',
+        'clock',
+        ...extra,
+      ]);
       await new Promise((resolve) => setTimeout(resolve, settleMs)); // vehicles connect and reach steady state
     },
     close: async () => {

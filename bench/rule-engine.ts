@@ -15,7 +15,9 @@ const vehicles = Number(process.argv[2] ?? 2000);
 const seconds = Number(process.argv[3] ?? 30);
 const examplesDir = join(dirname(fileURLToPath(import.meta.url)), '../services/diagnostics/rules/examples');
 const catalog = await loadCatalog(join(BUNDLED_CATALOG_DIR, 'aurora-ev-2026'));
-const definitions: unknown[] = readdirSync(examplesDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(examplesDir, f), 'utf8')) as unknown);
+const definitions: unknown[] = readdirSync(examplesDir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(examplesDir, f), 'utf8')) as unknown);
 definitions.push(
   { id: 'bench.discharge-avg', version: 1, condition: 'avg(packCurrent, 30s) > 400', for: '5s' },
   { id: 'bench.speed-rate', version: 1, condition: 'abs(rate(vehicleSpeed, 2s)) > 40', severity: 'info' },
@@ -25,12 +27,20 @@ if (problems.length > 0) throw new Error(JSON.stringify(problems));
 const engine = new RuleEngine();
 engine.setRules(snapshot);
 
-const id = (name: string): number => (catalog.aliases.get(name) ?? [...catalog.byQualifiedName.values()].find((s) => s.name === name))!.id;
+const id = (name: string): number =>
+  (catalog.aliases.get(name) ?? [...catalog.byQualifiedName.values()].find((s) => s.name === name))!.id;
 // [signal, samples per 1 s batch]
 const streams: [number, number][] = [
-  [id('vehicleSpeed'), 100], [id('packCurrent'), 100], [id('cellVoltageMax'), 10], [id('cellVoltageMin'), 10],
-  [id('cellTemperatureMax'), 10], [id('tyrePressureFrontLeft'), 1], [id('BMS_DtcConfirmed'), 1], [id('BMS_DtcWarningLamp'), 1],
-  [id('BMS_DtcCode'), 1], [id('BMS_DtcOccurrences'), 1],
+  [id('vehicleSpeed'), 100],
+  [id('packCurrent'), 100],
+  [id('cellVoltageMax'), 10],
+  [id('cellVoltageMin'), 10],
+  [id('cellTemperatureMax'), 10],
+  [id('tyrePressureFrontLeft'), 1],
+  [id('BMS_DtcConfirmed'), 1],
+  [id('BMS_DtcWarningLamp'), 1],
+  [id('BMS_DtcCode'), 1],
+  [id('BMS_DtcOccurrences'), 1],
 ];
 // Signals no rule reads: ids 0..1999 that are not rule signals, 1 sample each.
 const ruleIds = new Set(streams.map(([s]) => s));
@@ -65,10 +75,33 @@ for (let s = 0; s < seconds; s++) {
     for (const [signal, n] of streams) {
       for (let j = 0; j < n; j++, k++) {
         const t = s + j / n;
-        values[k] = signal === streams[0]![0] ? 60 + 20 * Math.sin(t + v) : signal === streams[1]![0] ? 100 + 50 * Math.sin(t / 3 + v) : signal === streams[2]![0] ? 3.95 : signal === streams[3]![0] ? 3.93 : signal === streams[4]![0] ? 35 : signal === streams[5]![0] ? 240 : 0;
+        values[k] =
+          signal === streams[0]![0]
+            ? 60 + 20 * Math.sin(t + v)
+            : signal === streams[1]![0]
+              ? 100 + 50 * Math.sin(t / 3 + v)
+              : signal === streams[2]![0]
+                ? 3.95
+                : signal === streams[3]![0]
+                  ? 3.93
+                  : signal === streams[4]![0]
+                    ? 35
+                    : signal === streams[5]![0]
+                      ? 240
+                      : 0;
       }
     }
-    const result = engine.ingest({ vin: `BENCH${v}`, modelId: catalog.modelId, fleetId: 'bench', catalogVersion: catalog.catalogVersion, signalIds, values, timesMs, baseTimeMs: base + s * 1000, arrivalTimeMs: base + s * 1000 + 1200 });
+    const result = engine.ingest({
+      vin: `BENCH${v}`,
+      modelId: catalog.modelId,
+      fleetId: 'bench',
+      catalogVersion: catalog.catalogVersion,
+      signalIds,
+      values,
+      timesMs,
+      baseTimeMs: base + s * 1000,
+      arrivalTimeMs: base + s * 1000 + 1200,
+    });
     transitions += result.transitions.length;
     samples += perBatch;
   }
@@ -77,7 +110,13 @@ for (let s = 0; s < seconds; s++) {
   advanceMs += performance.now() - a;
 }
 const elapsedS = (performance.now() - started) / 1000;
-console.log(`rule engine: ${vehicles} vehicles × ${seconds} s, ${snapshot.models.get(catalog.modelId)!.rules.length} rules, ${perBatch} samples per batch (${perBatch - 2000} read by rules)`);
-console.log(`  ${(samples / elapsedS / 1e6).toFixed(2)} M samples/s, ${((vehicles * seconds) / elapsedS / 1000).toFixed(1)} k batches/s, ${(((elapsedS * 1000) / (vehicles * seconds)) * 1000).toFixed(1)} µs per batch`);
-console.log(`  advance(): ${(advanceMs / seconds).toFixed(2)} ms per call over ${vehicles} vehicles; ${transitions} transitions`);
+console.log(
+  `rule engine: ${vehicles} vehicles × ${seconds} s, ${snapshot.models.get(catalog.modelId)!.rules.length} rules, ${perBatch} samples per batch (${perBatch - 2000} read by rules)`,
+);
+console.log(
+  `  ${(samples / elapsedS / 1e6).toFixed(2)} M samples/s, ${((vehicles * seconds) / elapsedS / 1000).toFixed(1)} k batches/s, ${(((elapsedS * 1000) / (vehicles * seconds)) * 1000).toFixed(1)} µs per batch`,
+);
+console.log(
+  `  advance(): ${(advanceMs / seconds).toFixed(2)} ms per call over ${vehicles} vehicles; ${transitions} transitions`,
+);
 console.log(`  reproduce: npx tsx bench/rule-engine.ts ${vehicles} ${seconds}`);

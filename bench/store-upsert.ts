@@ -13,7 +13,13 @@ import { PgSignalStore } from '@telltale/store';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
-const { values } = parseArgs({ options: { vehicles: { type: 'string', default: '50' }, signals: { type: 'string', default: '8400' }, rounds: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    vehicles: { type: 'string', default: '50' },
+    signals: { type: 'string', default: '8400' },
+    rounds: { type: 'string', default: '10' },
+  },
+});
 const VEHICLES = Number(values.vehicles);
 const SIGNALS = Number(values.signals);
 const ROUNDS = Number(values.rounds);
@@ -27,7 +33,15 @@ const base = Date.now() - ROUNDS * 2 * 1000;
 
 function rows(round: number, vehicles: string[], withHistory: boolean) {
   const n = vehicles.length * SIGNALS;
-  const latest = { vin: new Array<string>(n), signalId: new Array<number>(n), value: new Array<number>(n), eventTimeMs: new Array<number>(n), receiveTimeMs: new Array<number>(n), modelId: new Array<string>(n).fill('aurora-ev-2026'), catalogVersion: new Array<string>(n).fill('1.0.0') };
+  const latest = {
+    vin: new Array<string>(n),
+    signalId: new Array<number>(n),
+    value: new Array<number>(n),
+    eventTimeMs: new Array<number>(n),
+    receiveTimeMs: new Array<number>(n),
+    modelId: new Array<string>(n).fill('aurora-ev-2026'),
+    catalogVersion: new Array<string>(n).fill('1.0.0'),
+  };
   let k = 0;
   for (const vin of vehicles) {
     for (let s = 0; s < SIGNALS; s++, k++) {
@@ -39,7 +53,14 @@ function rows(round: number, vehicles: string[], withHistory: boolean) {
     }
   }
   const history = withHistory
-    ? { vin: latest.vin, signalId: latest.signalId, eventTimeMs: latest.eventTimeMs, value: latest.value, receiveTimeMs: latest.receiveTimeMs, catalogVersion: latest.catalogVersion }
+    ? {
+        vin: latest.vin,
+        signalId: latest.signalId,
+        eventTimeMs: latest.eventTimeMs,
+        value: latest.value,
+        receiveTimeMs: latest.receiveTimeMs,
+        catalogVersion: latest.catalogVersion,
+      }
     : { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
   return { latest, history };
 }
@@ -63,7 +84,9 @@ async function measure(label: string, withHistory: boolean, roundOffset: number)
   return rate;
 }
 
-console.log(`store UPSERT: ${VEHICLES} vehicles × ${SIGNALS} signals, ${ROUNDS} rounds, polls of ${PER_POLL} vehicles (${PER_POLL * SIGNALS} rows)`);
+console.log(
+  `store UPSERT: ${VEHICLES} vehicles × ${SIGNALS} signals, ${ROUNDS} rounds, polls of ${PER_POLL} vehicles (${PER_POLL * SIGNALS} rows)`,
+);
 // Warm-up round creates the rows (INSERT path); the measured rounds update them (the steady state).
 await measure('first write (insert)', false, 0);
 const upsert = await measure('latest UPSERT (update, newer event time)', false, 1);

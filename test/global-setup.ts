@@ -10,5 +10,8 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   if (process.env.TELLTALE_SKIP_INFRA === '1') return;
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  execFileSync('bash', [join(root, 'deploy/local/up.sh')], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  execFileSync('bash', [join(root, 'deploy/local/up.sh')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 300_000,
+  });
 }

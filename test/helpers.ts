@@ -28,7 +28,10 @@ export async function registryWithTwoVehicles(
     deviceId,
     deviceSecret: secret,
   });
-  await registry.importVehicles([row(2, VIN_A, 'fleet-a', 'tbox-a', SECRET_A), row(3, VIN_B, 'fleet-b', 'tbox-b', SECRET_B)]);
+  await registry.importVehicles([
+    row(2, VIN_A, 'fleet-a', 'tbox-a', SECRET_A),
+    row(3, VIN_B, 'fleet-b', 'tbox-b', SECRET_B),
+  ]);
   return { pool, registry };
 }
 
@@ -43,7 +46,15 @@ export async function registryWithVehicles(
   const registry = new PgRegistry(pool);
   const vins = Array.from({ length: count }, (_, i) => `LRW3E7FS1RC1${String(i).padStart(5, '0')}`);
   await registry.importVehicles(
-    vins.map((vin, i) => ({ line: i + 2, vin, fleetId: 'fleet-a', fleetName: undefined, ...model, deviceId: `dev-${i}`, deviceSecret: `secret-for-device-${i}` })),
+    vins.map((vin, i) => ({
+      line: i + 2,
+      vin,
+      fleetId: 'fleet-a',
+      fleetName: undefined,
+      ...model,
+      deviceId: `dev-${i}`,
+      deviceSecret: `secret-for-device-${i}`,
+    })),
   );
   return { pool, registry, vins };
 }
@@ -76,7 +87,11 @@ export async function collectTopic(kafka: Kafka, topic: string, groupId: string)
   return { messages, stop: () => consumer.stop() };
 }
 
-export function uplink(vin: string, seq: number, overrides: Partial<Parameters<typeof TelemetryBatch.create>[0]> = {}): Buffer {
+export function uplink(
+  vin: string,
+  seq: number,
+  overrides: Partial<Parameters<typeof TelemetryBatch.create>[0]> = {},
+): Buffer {
   return Buffer.from(
     TelemetryBatch.encode({
       vin,
@@ -84,7 +99,14 @@ export function uplink(vin: string, seq: number, overrides: Partial<Parameters<t
       deviceId: vin === VIN_A ? 'tbox-a' : 'tbox-b',
       catalogVersion: '1.0.0',
       baseTimeMsEpoch: 1_763_700_000_000 + seq * 1000,
-      frames: { timeOffsetUs: [0, 10_000], bus: [0, 0], canId: [0x101, 0x102], flags: [0, 0], length: [8, 8], data: Buffer.alloc(16, seq & 0xff) },
+      frames: {
+        timeOffsetUs: [0, 10_000],
+        bus: [0, 0],
+        canId: [0x101, 0x102],
+        flags: [0, 0],
+        length: [8, 8],
+        data: Buffer.alloc(16, seq & 0xff),
+      },
       ...overrides,
     }).finish(),
   );

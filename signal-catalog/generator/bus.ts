@@ -80,7 +80,8 @@ export class BusBuilder {
     for (const message of this.messages) {
       for (const signal of message.signals) {
         const unknown = signal.receivers.find((r) => !this.nodes.has(r));
-        if (unknown) throw new Error(`${message.name}.${signal.name}: receiver ${unknown} is not on ${this.options.name}`);
+        if (unknown)
+          throw new Error(`${message.name}.${signal.name}: receiver ${unknown} is not on ${this.options.name}`);
       }
     }
     const database: Database = {

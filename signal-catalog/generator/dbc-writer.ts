@@ -16,10 +16,34 @@ const FRAME_FORMATS = [
 ];
 
 const NEW_SYMBOLS = [
-  'NS_DESC_', 'CM_', 'BA_DEF_', 'BA_', 'VAL_', 'CAT_DEF_', 'CAT_', 'FILTER', 'BA_DEF_DEF_', 'EV_DATA_',
-  'ENVVAR_DATA_', 'SGTYPE_', 'SGTYPE_VAL_', 'BA_DEF_SGTYPE_', 'BA_SGTYPE_', 'SIG_TYPE_REF_', 'VAL_TABLE_',
-  'SIG_GROUP_', 'SIG_VALTYPE_', 'SIGTYPE_VALTYPE_', 'BO_TX_BU_', 'BA_DEF_REL_', 'BA_REL_', 'BA_DEF_DEF_REL_',
-  'BU_SG_REL_', 'BU_EV_REL_', 'BU_BO_REL_', 'SG_MUL_VAL_',
+  'NS_DESC_',
+  'CM_',
+  'BA_DEF_',
+  'BA_',
+  'VAL_',
+  'CAT_DEF_',
+  'CAT_',
+  'FILTER',
+  'BA_DEF_DEF_',
+  'EV_DATA_',
+  'ENVVAR_DATA_',
+  'SGTYPE_',
+  'SGTYPE_VAL_',
+  'BA_DEF_SGTYPE_',
+  'BA_SGTYPE_',
+  'SIG_TYPE_REF_',
+  'VAL_TABLE_',
+  'SIG_GROUP_',
+  'SIG_VALTYPE_',
+  'SIGTYPE_VALTYPE_',
+  'BO_TX_BU_',
+  'BA_DEF_REL_',
+  'BA_REL_',
+  'BA_DEF_DEF_REL_',
+  'BU_SG_REL_',
+  'BU_EV_REL_',
+  'BU_BO_REL_',
+  'SG_MUL_VAL_',
 ];
 
 /** Plain decimal notation: DBC readers differ on exponents, and 1e-8 is not how a matrix writes a factor. */
@@ -38,7 +62,10 @@ function usesExtendedMultiplexing(message: Message): boolean {
   const top = message.signals.find((s) => s.multiplexing.isMultiplexer && !s.multiplexing.parent);
   return message.signals.some((s) => {
     const parent = s.multiplexing.parent;
-    return parent !== undefined && (parent.multiplexer !== top?.name || parent.ranges.some(([lo, hi]) => lo !== hi) || parent.ranges.length > 1);
+    return (
+      parent !== undefined &&
+      (parent.multiplexer !== top?.name || parent.ranges.some(([lo, hi]) => lo !== hi) || parent.ranges.length > 1)
+    );
   });
 }
 

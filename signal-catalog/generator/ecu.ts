@@ -24,7 +24,14 @@ const DTC_STATUS_BITS: readonly (readonly [string, string])[] = [
 ];
 
 export const FAULT_FLAGS = [
-  'SupplyUnder', 'SupplyOver', 'Overtemp', 'ComLoss', 'Internal', 'Sensor', 'Actuator', 'Calibration',
+  'SupplyUnder',
+  'SupplyOver',
+  'Overtemp',
+  'ComLoss',
+  'Internal',
+  'Sensor',
+  'Actuator',
+  'Calibration',
 ] as const;
 
 /** Which of the standard frames an ECU sends; older architectures have no NM, version or security frames. */
@@ -36,32 +43,40 @@ export interface EcuFrames {
 }
 
 const IDS_EVENTS = [
-  [0, 'None'], [1, 'UnknownFrameId'], [2, 'RateAnomaly'], [3, 'MacFailure'], [4, 'DiagnosticAttack'],
-  [5, 'SecurityAccessDenied'], [6, 'BusFlooding'], [7, 'FirmwareMismatch'], [15, 'SNA'],
+  [0, 'None'],
+  [1, 'UnknownFrameId'],
+  [2, 'RateAnomaly'],
+  [3, 'MacFailure'],
+  [4, 'DiagnosticAttack'],
+  [5, 'SecurityAccessDenied'],
+  [6, 'BusFlooding'],
+  [7, 'FirmwareMismatch'],
+  [15, 'SNA'],
 ] as const;
 
 export function addEcu(bus: BusBuilder, ecu: Ecu, nodeId: number, frames: EcuFrames = {}): void {
   const e = ecu.name;
   bus.node(e, ecu.comment);
 
-  if (frames.networkManagement !== false) bus.message(
-    {
-      name: `${e}_NM`,
-      length: 8,
-      sender: e,
-      cycleTimeMs: 500,
-      comment: `AUTOSAR network management frame of ${e}; its absence means the node is asleep or off the bus`,
-      signals: [
-        num(`${e}_NmSourceNode`, 8, { min: nodeId, max: nodeId, comment: 'NM node id of the sender' }),
-        flag(`${e}_NmRepeatMsgReq`, 'Control bit vector: repeat message request', NO_YES),
-        flag(`${e}_NmActiveWakeup`, 'Control bit vector: this node woke the network', NO_YES),
-        flag(`${e}_NmPartialNet`, 'Control bit vector: partial network information present', NO_YES),
-        enumeration(`${e}_NmWakeupReason`, 8, WAKEUP_REASON),
-        num(`${e}_NmPncRequest`, 16, { comment: 'Partial network clusters this node keeps awake (bit mask)' }),
-      ],
-    },
-    'nm',
-  );
+  if (frames.networkManagement !== false)
+    bus.message(
+      {
+        name: `${e}_NM`,
+        length: 8,
+        sender: e,
+        cycleTimeMs: 500,
+        comment: `AUTOSAR network management frame of ${e}; its absence means the node is asleep or off the bus`,
+        signals: [
+          num(`${e}_NmSourceNode`, 8, { min: nodeId, max: nodeId, comment: 'NM node id of the sender' }),
+          flag(`${e}_NmRepeatMsgReq`, 'Control bit vector: repeat message request', NO_YES),
+          flag(`${e}_NmActiveWakeup`, 'Control bit vector: this node woke the network', NO_YES),
+          flag(`${e}_NmPartialNet`, 'Control bit vector: partial network information present', NO_YES),
+          enumeration(`${e}_NmWakeupReason`, 8, WAKEUP_REASON),
+          num(`${e}_NmPncRequest`, 16, { comment: 'Partial network clusters this node keeps awake (bit mask)' }),
+        ],
+      },
+      'nm',
+    );
 
   bus.message({
     name: `${e}_Health`,

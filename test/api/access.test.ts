@@ -46,7 +46,9 @@ describe('API access control', () => {
     it('refuses a revoked key at once with 401 API_KEY_REVOKED', async () => {
       const { token, keyId } = await h.key('viewer', ['fleet-a']);
       expect((await h.call('GET', '/v1/vehicles', { token })).status).toBe(200);
-      const revoke = await h.call<{ keyId: string; revokedAt: string | null }>('DELETE', `/v1/keys/${keyId}`, { token: admin });
+      const revoke = await h.call<{ keyId: string; revokedAt: string | null }>('DELETE', `/v1/keys/${keyId}`, {
+        token: admin,
+      });
       expect(revoke.status).toBe(200);
       expect(revoke.body.revokedAt).not.toBeNull();
       const r = await h.call('GET', '/v1/vehicles', { token });
@@ -58,7 +60,11 @@ describe('API access control', () => {
     it('records when a key was last used', async () => {
       const { token, keyId } = await h.key('viewer', ['fleet-a']);
       const lastUsed = async (): Promise<Date | null | undefined> =>
-        (await h.pool.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE key_id = $1', [keyId])).rows[0]?.last_used_at;
+        (
+          await h.pool.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE key_id = $1', [
+            keyId,
+          ])
+        ).rows[0]?.last_used_at;
       expect(await lastUsed()).toBeNull();
       await h.call('GET', '/v1/vehicles', { token });
       // Written after the response, without delaying it.
@@ -74,7 +80,7 @@ describe('API access control', () => {
   });
 
   describe('fleet scope', () => {
-    it('lists only the key\'s fleets\' vehicles', async () => {
+    it("lists only the key's fleets' vehicles", async () => {
       const a = await h.call<VehicleList>('GET', '/v1/vehicles', { token: fleetA });
       expect(a.status).toBe(200);
       expect(a.body.vehicles.map((v) => v.vin)).toEqual([VIN_A]);
@@ -84,13 +90,13 @@ describe('API access control', () => {
       expect(all.body.vehicles.map((v) => v.vin)).toEqual([VIN_A, VIN_B]);
     });
 
-    it('never shows another fleet\'s vehicle, even when filtering for that fleet', async () => {
+    it("never shows another fleet's vehicle, even when filtering for that fleet", async () => {
       const r = await h.call<VehicleList>('GET', '/v1/vehicles?fleet=fleet-b', { token: fleetA });
       expect(r.status).toBe(200);
       expect(r.body.vehicles).toEqual([]);
     });
 
-    it('answers 404 for another fleet\'s vehicle exactly as for a VIN that does not exist', async () => {
+    it("answers 404 for another fleet's vehicle exactly as for a VIN that does not exist", async () => {
       const other = await h.call('GET', `/v1/vehicles/${VIN_B}`, { token: fleetA });
       const missing = await h.call('GET', '/v1/vehicles/LRW3E7FS1RC999999', { token: fleetA });
       expect(other.status).toBe(404);
@@ -115,14 +121,24 @@ describe('API access control', () => {
 
     it('keeps a fleet-scoped admin within its fleets', async () => {
       const { token } = await h.key('admin', ['fleet-a']);
-      expect((await h.call('PATCH', `/v1/vehicles/${VIN_B}`, { token, body: { modelId: 'aurora-ev-2026' } })).status).toBe(404);
-      expect((await h.call('POST', `/v1/vehicles/${VIN_B}/devices`, { token, body: { deviceId: 'sneaky' } })).status).toBe(404);
+      expect(
+        (await h.call('PATCH', `/v1/vehicles/${VIN_B}`, { token, body: { modelId: 'aurora-ev-2026' } })).status,
+      ).toBe(404);
+      expect(
+        (await h.call('POST', `/v1/vehicles/${VIN_B}/devices`, { token, body: { deviceId: 'sneaky' } })).status,
+      ).toBe(404);
       const move = await h.call('PATCH', `/v1/vehicles/${VIN_A}`, { token, body: { fleetId: 'fleet-b' } });
       expect(move.status).toBe(400);
       expect(move.body.error).toMatchObject({ code: 'FLEET_NOT_FOUND', details: { path: '/body/fleetId' } });
-      const grant = await h.call('POST', '/v1/keys', { token, body: { name: 'escalate', role: 'viewer', fleets: ['fleet-b'] } });
+      const grant = await h.call('POST', '/v1/keys', {
+        token,
+        body: { name: 'escalate', role: 'viewer', fleets: ['fleet-b'] },
+      });
       expect(grant.status).toBe(403);
-      const star = await h.call('POST', '/v1/keys', { token, body: { name: 'escalate', role: 'admin', fleets: ['*'] } });
+      const star = await h.call('POST', '/v1/keys', {
+        token,
+        body: { name: 'escalate', role: 'admin', fleets: ['*'] },
+      });
       expect(star.status).toBe(403);
       const fleets = await h.call<{ fleets: { fleetId: string }[] }>('GET', '/v1/fleets', { token });
       expect(fleets.body.fleets.map((f) => f.fleetId)).toEqual(['fleet-a']);
@@ -136,7 +152,11 @@ describe('API access control', () => {
       const attempts: [string, string, unknown][] = [
         ['POST', '/v1/keys', { name: 'x', role: 'viewer', fleets: ['fleet-a'] }],
         ['GET', '/v1/keys', undefined],
-        ['POST', '/v1/vehicles', { vin: 'LRW3E7FS1RC000009', fleetId: 'fleet-a', modelId: 'aurora-ev-2026', catalogVersion: '1.0.0' }],
+        [
+          'POST',
+          '/v1/vehicles',
+          { vin: 'LRW3E7FS1RC000009', fleetId: 'fleet-a', modelId: 'aurora-ev-2026', catalogVersion: '1.0.0' },
+        ],
         ['PATCH', `/v1/vehicles/${VIN_A}`, { fleetId: 'fleet-a' }],
         ['DELETE', `/v1/vehicles/${VIN_A}`, undefined],
         ['POST', '/v1/fleets', { fleetId: 'fleet-x', name: 'X' }],
@@ -164,7 +184,10 @@ describe('API access control', () => {
     });
 
     it('refuses keys with "*" for non-admin roles', async () => {
-      const r = await h.call('POST', '/v1/keys', { token: admin, body: { name: 'x', role: 'engineer', fleets: ['*'] } });
+      const r = await h.call('POST', '/v1/keys', {
+        token: admin,
+        body: { name: 'x', role: 'engineer', fleets: ['*'] },
+      });
       expect(r.status).toBe(400);
       expect(r.body.error.details).toMatchObject({ problems: [{ path: '/body/fleets/0' }] });
     });

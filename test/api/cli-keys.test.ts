@@ -32,7 +32,18 @@ describe('telltale keys', () => {
   });
 
   it('creates a key for several fleets, lists keys without secrets, and revokes one', async () => {
-    const { stdout } = await telltale('keys', 'create', '--name', 'fleet ops', '--role', 'viewer', '--fleet', 'fleet-a', '--fleet', 'fleet-b');
+    const { stdout } = await telltale(
+      'keys',
+      'create',
+      '--name',
+      'fleet ops',
+      '--role',
+      'viewer',
+      '--fleet',
+      'fleet-a',
+      '--fleet',
+      'fleet-b',
+    );
     const token = stdout.trim();
     const keyId = token.split('_')[1]!;
     expect((await h.call('GET', `/v1/vehicles/${VIN_A}`, { token })).status).toBe(200);
@@ -53,10 +64,15 @@ describe('telltale keys', () => {
       code: 2,
       stderr: expect.stringContaining('only allowed for admin keys') as string,
     });
-    await expect(telltale('keys', 'create', '--name', 'x', '--role', 'root', '--fleet', 'fleet-a')).rejects.toMatchObject({
+    await expect(
+      telltale('keys', 'create', '--name', 'x', '--role', 'root', '--fleet', 'fleet-a'),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--role must be one of viewer, engineer, admin') as string,
     });
-    await expect(telltale('keys', 'revoke', '000000000000')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('API_KEY_NOT_FOUND') as string });
+    await expect(telltale('keys', 'revoke', '000000000000')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('API_KEY_NOT_FOUND') as string,
+    });
   });
 });

@@ -10,7 +10,13 @@ import { dropSchema, registryWithTwoVehicles } from '../helpers.js';
 export { VIN_A, VIN_B } from '../helpers.js';
 
 export interface ErrorJson {
-  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean; readonly requestId: string; readonly details?: Record<string, unknown> };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly retryable: boolean;
+    readonly requestId: string;
+    readonly details?: Record<string, unknown>;
+  };
 }
 
 export interface Reply<T> {
@@ -26,7 +32,11 @@ export interface ApiHarness {
   readonly api: RunningApi;
   /** A fresh key straight from the store (as `telltale keys create` makes them). */
   key(role: Role, fleets: readonly string[], name?: string): Promise<{ token: string; keyId: string }>;
-  call<T = ErrorJson>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply<T>>;
+  call<T = ErrorJson>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Reply<T>>;
   close(): Promise<void>;
 }
 
@@ -53,13 +63,25 @@ export async function startApiHarness(): Promise<ApiHarness> {
       const { key, token } = await keys.create({ name, role, fleets, createdBy: 'cli' });
       return { token, keyId: key.keyId };
     },
-    call: async <T>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> => {
+    call: async <T>(
+      method: string,
+      path: string,
+      options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+    ): Promise<Reply<T>> => {
       const headers: Record<string, string> = { ...options.headers };
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(`${api.url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
       const text = await response.text();
-      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
+      return {
+        status: response.status,
+        body: (text === '' ? undefined : JSON.parse(text)) as T,
+        headers: response.headers,
+      };
     },
     close: async () => {
       await api.stop();
@@ -90,7 +112,12 @@ export interface SeedValue {
 }
 
 /** Writes rows as the real-time store does (its tables, its columns), bypassing it. */
-export async function seedLatest(pool: Pool, vin: string, values: readonly SeedValue[], catalogVersion = '1.0.0'): Promise<void> {
+export async function seedLatest(
+  pool: Pool,
+  vin: string,
+  values: readonly SeedValue[],
+  catalogVersion = '1.0.0',
+): Promise<void> {
   for (const v of values) {
     await pool.query(
       `INSERT INTO signal_latest (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id, catalog_version)
@@ -108,6 +135,12 @@ export async function seedHistory(pool: Pool, vin: string, values: readonly Seed
   await pool.query(
     `INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version)
      SELECT $1, * , '1.0.0' FROM unnest($2::integer[], $3::bigint[], $4::float8[], $5::bigint[])`,
-    [vin, values.map((v) => v.signalId), values.map((v) => v.eventTimeMs), values.map((v) => v.value), values.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150)],
+    [
+      vin,
+      values.map((v) => v.signalId),
+      values.map((v) => v.eventTimeMs),
+      values.map((v) => v.value),
+      values.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150),
+    ],
   );
 }

@@ -31,7 +31,9 @@ describe('API documentation and health', () => {
   it('serves an OpenAPI 3 document of every route, without a key', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info.title).toBe('Telltale API');
-    const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(
       [
         'GET /healthz',
@@ -81,7 +83,14 @@ describe('API documentation and health', () => {
     expect(doc.paths['/healthz']!.get!.security).toEqual([]);
     const history = doc.paths['/v1/vehicles/{vin}/signals/{name}/history']!.get!;
     expect(history.description).toContain('**viewer** role');
-    expect(history.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:name', 'path:vin', 'query:from', 'query:limit', 'query:order', 'query:to']);
+    expect(history.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
+      'path:name',
+      'path:vin',
+      'query:from',
+      'query:limit',
+      'query:order',
+      'query:to',
+    ]);
     expect(Object.keys(history.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));
     expect(doc.paths['/v1/keys']!.post!.description).toContain('**admin** role');
     expect(doc.paths['/v1/rules']!.post!.description).toContain('**engineer** role');
@@ -91,7 +100,21 @@ describe('API documentation and health', () => {
     expect(update.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['header:if-match', 'path:ruleId']);
     expect(Object.keys(update.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404', '409']));
     const alerts = doc.paths['/v1/alerts']!.get!;
-    expect(alerts.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['vin', 'fleet', 'severity', 'minSeverity', 'state', 'open', 'acknowledged', 'from', 'to', 'cursor', 'limit']));
+    expect(alerts.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        'vin',
+        'fleet',
+        'severity',
+        'minSeverity',
+        'state',
+        'open',
+        'acknowledged',
+        'from',
+        'to',
+        'cursor',
+        'limit',
+      ]),
+    );
   });
 
   it('serves a docs page', async () => {

@@ -51,7 +51,8 @@ describe('vehicle signals', () => {
   let gear: CatalogSignal;
   let latitude: CatalogSignal;
   let keyCommand: CatalogSignal;
-  const signals = (query = ''): Promise<{ status: number; body: Latest }> => h.call<Latest>('GET', `/v1/vehicles/${VIN_A}/signals${query}`, { token });
+  const signals = (query = ''): Promise<{ status: number; body: Latest }> =>
+    h.call<Latest>('GET', `/v1/vehicles/${VIN_A}/signals${query}`, { token });
   const history = (name: string, query = ''): Promise<{ status: number; body: History }> =>
     h.call<History>('GET', `/v1/vehicles/${VIN_A}/signals/${name}/history${query}`, { token });
 
@@ -75,7 +76,11 @@ describe('vehicle signals', () => {
       VIN_A,
       Array.from({ length: 10 }, (_, i) => ({ signalId: speed.id, value: i * 10, eventTimeMs: T0 + i * 1000 })),
     );
-    await seedHistory(h.pool, VIN_A, [0, 3, 4].map((value, i) => ({ signalId: gear.id, value, eventTimeMs: T0 + i * 1000 })));
+    await seedHistory(
+      h.pool,
+      VIN_A,
+      [0, 3, 4].map((value, i) => ({ signalId: gear.id, value, eventTimeMs: T0 + i * 1000 })),
+    );
     await seedHistory(h.pool, VIN_B, [{ signalId: speed.id, value: 999, eventTimeMs: T0 + 2500 }]);
   });
   afterAll(() => h?.close());
@@ -84,10 +89,25 @@ describe('vehicle signals', () => {
     it('joins every stored value with its name, unit, label, times and staleness', async () => {
       const r = await signals();
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ vin: VIN_A, modelId: 'aurora-ev-2026', catalogVersion: '1.0.0', count: 4, missing: [], unresolvedSignalIds: [] });
+      expect(r.body).toMatchObject({
+        vin: VIN_A,
+        modelId: 'aurora-ev-2026',
+        catalogVersion: '1.0.0',
+        count: 4,
+        missing: [],
+        unresolvedSignalIds: [],
+      });
       const byName = new Map(r.body.signals.map((s) => [s.qualifiedName, s]));
       const s = byName.get(SPEED)!;
-      expect(s).toMatchObject({ id: speed.id, name: 'VCU_VehicleSpeed', unit: 'km/h', value: 87.5, label: null, staleAfterMs: 2000, stale: false });
+      expect(s).toMatchObject({
+        id: speed.id,
+        name: 'VCU_VehicleSpeed',
+        unit: 'km/h',
+        value: 87.5,
+        label: null,
+        staleAfterMs: 2000,
+        stale: false,
+      });
       expect(new Date(s.eventTime).getTime()).toBe(s.eventTimeMs);
       expect(s.receiveTimeMs - s.eventTimeMs).toBe(200);
       expect(s.ageMs).toBe(r.body.nowMs - s.eventTimeMs);
@@ -109,7 +129,9 @@ describe('vehicle signals', () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('SIGNAL_NAME_AMBIGUOUS');
       expect(r.body.error.message).toContain('powertrain/OBC_DcOutput/OBC_State');
-      expect(r.body.error.details).toMatchObject({ candidates: ['powertrain/OBC_DcOutput/OBC_State', 'powertrain/OBC_Health/OBC_State'] });
+      expect(r.body.error.details).toMatchObject({
+        candidates: ['powertrain/OBC_DcOutput/OBC_State', 'powertrain/OBC_Health/OBC_State'],
+      });
     });
 
     it('answers an unknown name with 404 and a hint', async () => {
@@ -124,7 +146,9 @@ describe('vehicle signals', () => {
       expect((await signals('?names=soc')).body.missing).toEqual(['soc']);
       await seedLatest(h.pool, VIN_A, [{ signalId: soc.id, value: 81, eventTimeMs: Date.now() }]);
       const after = await signals('?names=soc');
-      expect(after.body.signals).toMatchObject([{ qualifiedName: 'bms/BMS_Soc/BMS_SocDisplayed', unit: '%', value: 81, stale: false }]);
+      expect(after.body.signals).toMatchObject([
+        { qualifiedName: 'bms/BMS_Soc/BMS_SocDisplayed', unit: '%', value: 81, stale: false },
+      ]);
       await seedLatest(h.pool, VIN_A, [{ signalId: soc.id, value: 80, eventTimeMs: Date.now() }]);
       expect((await signals('?names=soc')).body.signals[0]?.value).toBe(80);
     });
@@ -150,14 +174,21 @@ describe('vehicle signals', () => {
       const ms = await history('vehicleSpeed', `?from=${T0 + 2000}&to=${T0 + 5000}`);
       expect(ms.status).toBe(200);
       expect(ms.body.points.map((p) => p.value)).toEqual([20, 30, 40]);
-      expect(ms.body.points[0]).toMatchObject({ eventTimeMs: T0 + 2000, eventTime: '2025-11-21T08:00:02.000Z', receiveTimeMs: T0 + 2150 });
+      expect(ms.body.points[0]).toMatchObject({
+        eventTimeMs: T0 + 2000,
+        eventTime: '2025-11-21T08:00:02.000Z',
+        receiveTimeMs: T0 + 2150,
+      });
       expect(ms.body).toMatchObject({ fromMs: T0 + 2000, toMs: T0 + 5000, order: 'asc', count: 3, next: null });
       expect(ms.body.signal).toMatchObject({ id: speed.id, qualifiedName: SPEED, unit: 'km/h' });
-      const iso = await history('vehicleSpeed', `?from=2025-11-21T08:00:02Z&to=${encodeURIComponent('2025-11-21T09:00:05+01:00')}`);
+      const iso = await history(
+        'vehicleSpeed',
+        `?from=2025-11-21T08:00:02Z&to=${encodeURIComponent('2025-11-21T09:00:05+01:00')}`,
+      );
       expect(iso.body.points.map((p) => p.value)).toEqual([20, 30, 40]);
     });
 
-    it('never mixes in another vehicle\'s samples', async () => {
+    it("never mixes in another vehicle's samples", async () => {
       const r = await history('vehicleSpeed', `?from=${T0}&to=${T0 + 10_000}`);
       expect(r.body.points.map((p) => p.value)).not.toContain(999);
       expect(r.body.count).toBe(10);
@@ -193,7 +224,13 @@ describe('vehicle signals', () => {
     });
 
     it('resolves the name as an alias, a plain name, message/signal or a qualified name, slashes encoded or not', async () => {
-      const paths = ['vehicleSpeed', 'VCU_VehicleSpeed', encodeURIComponent('VCU_VehicleStatus/VCU_VehicleSpeed'), encodeURIComponent(SPEED), SPEED];
+      const paths = [
+        'vehicleSpeed',
+        'VCU_VehicleSpeed',
+        encodeURIComponent('VCU_VehicleStatus/VCU_VehicleSpeed'),
+        encodeURIComponent(SPEED),
+        SPEED,
+      ];
       for (const name of paths) {
         const r = await history(name, `?from=${T0}&limit=1`);
         expect(r.status, name).toBe(200);
@@ -205,7 +242,9 @@ describe('vehicle signals', () => {
       const ambiguous = await h.call('GET', `/v1/vehicles/${VIN_A}/signals/DCDC_State/history`, { token });
       expect(ambiguous.status).toBe(400);
       expect(ambiguous.body.error.code).toBe('SIGNAL_NAME_AMBIGUOUS');
-      expect(ambiguous.body.error.message).toContain('powertrain/DCDC_Health/DCDC_State, powertrain/DCDC_Status/DCDC_State');
+      expect(ambiguous.body.error.message).toContain(
+        'powertrain/DCDC_Health/DCDC_State, powertrain/DCDC_Status/DCDC_State',
+      );
       const unknown = await h.call('GET', `/v1/vehicles/${VIN_A}/signals/vehicle_speed/history`, { token });
       expect(unknown.status).toBe(404);
       expect(unknown.body.error).toMatchObject({ code: 'SIGNAL_NOT_FOUND', details: { path: '/params/name' } });

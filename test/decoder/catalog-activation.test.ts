@@ -29,11 +29,17 @@ describe('catalog and registry changes in a running decoder', () => {
 
   const send = async (): Promise<number> => {
     seq += 1;
-    const value = TelemetryBatch.encode({ vin: VIN_A, seq, baseTimeMsEpoch: 1_763_700_000_000, frames: { timeOffsetUs: [0], bus: [0], canId: [128], flags: [0], length: [8], data: new Uint8Array(8) } }).finish();
+    const value = TelemetryBatch.encode({
+      vin: VIN_A,
+      seq,
+      baseTimeMsEpoch: 1_763_700_000_000,
+      frames: { timeOffsetUs: [0], bus: [0], canId: [128], flags: [0], length: [8], data: new Uint8Array(8) },
+    }).finish();
     await producer.send(`${prefix}tbox.frames.v1`, [{ key: VIN_A, value: Buffer.from(value) }]);
     return seq;
   };
-  const decodedAs = (s: number) => output!.messages.map((m) => SignalBatch.decode(m.value!)).find((b) => b.batchId === `${VIN_A}:${s}`);
+  const decodedAs = (s: number) =>
+    output!.messages.map((m) => SignalBatch.decode(m.value!)).find((b) => b.batchId === `${VIN_A}:${s}`);
 
   beforeAll(async () => {
     // Start with only the van model on disk; the vehicle is registered as an Aurora 1.0.0.
@@ -70,7 +76,11 @@ describe('catalog and registry changes in a running decoder', () => {
 
   it('dead-letters a batch whose catalog is missing, then decodes once the model is added', async () => {
     const first = await send();
-    const dead = await waitFor('the dead letter', () => dlq!.messages.find((m) => header(m, DECODER_HEADERS.reason) === 'CATALOG_NOT_FOUND'), 30_000);
+    const dead = await waitFor(
+      'the dead letter',
+      () => dlq!.messages.find((m) => header(m, DECODER_HEADERS.reason) === 'CATALOG_NOT_FOUND'),
+      30_000,
+    );
     expect(header(dead, DECODER_HEADERS.detail)).toContain('aurora-ev-2026 version 1.0.0');
     expect(decodedAs(first)).toBeUndefined();
 
@@ -89,7 +99,18 @@ describe('catalog and registry changes in a running decoder', () => {
     writeFileSync(join(v110, 'manifest.json'), JSON.stringify({ ...manifest, catalogVersion: '1.1.0' }, null, 2));
     const ids = JSON.parse(readFileSync(join(v110, 'signal-ids.json'), 'utf8')) as { catalogVersion?: string };
     writeFileSync(join(v110, 'signal-ids.json'), JSON.stringify({ ...ids, catalogVersion: '1.1.0' }, null, 2));
-    await registry.importVehicles([{ line: 2, vin: VIN_A, fleetId: 'fleet-a', fleetName: undefined, modelId: 'aurora-ev-2026', catalogVersion: '1.1.0', deviceId: undefined, deviceSecret: undefined }]);
+    await registry.importVehicles([
+      {
+        line: 2,
+        vin: VIN_A,
+        fleetId: 'fleet-a',
+        fleetName: undefined,
+        modelId: 'aurora-ev-2026',
+        catalogVersion: '1.1.0',
+        deviceId: undefined,
+        deviceSecret: undefined,
+      },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const next = await send();
     const batch = await waitFor('the batch decoded with 1.1.0', () => decodedAs(next), 30_000);

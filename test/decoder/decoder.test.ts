@@ -33,7 +33,10 @@ describe('decoder: MQTT publish → SignalBatch', () => {
 
   beforeAll(async () => {
     catalog = await loadCatalog(join(catalogDir, 'aurora-ev-2026'));
-    ({ pool } = await registryWithTwoVehicles(run, { modelId: 'aurora-ev-2026', catalogVersion: catalog.catalogVersion }));
+    ({ pool } = await registryWithTwoVehicles(run, {
+      modelId: 'aurora-ev-2026',
+      catalogVersion: catalog.catalogVersion,
+    }));
     const env = {
       ...process.env,
       DATABASE_SCHEMA: run,
@@ -42,7 +45,14 @@ describe('decoder: MQTT publish → SignalBatch', () => {
       LOG_LEVEL: 'silent',
       REDIS_KEY_PREFIX: `${run}:`,
     };
-    gateway = await startGateway({ ...env, MQTT_URL: LOCAL.mqttUrl, MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`, MQTT_SHARE_GROUP: run, MQTT_CONNECTIONS: '2', MQTT_CLIENT_ID_PREFIX: run });
+    gateway = await startGateway({
+      ...env,
+      MQTT_URL: LOCAL.mqttUrl,
+      MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
+      MQTT_SHARE_GROUP: run,
+      MQTT_CONNECTIONS: '2',
+      MQTT_CLIENT_ID_PREFIX: run,
+    });
     decoder = await startDecoder({ ...env, CATALOG_DIR: catalogDir, DECODER_INSTANCE_ID: run });
     const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });
     signals = await collectTopic(kafka, `${prefix}vehicle.signals.v1`, `${run}-signals`);
@@ -71,7 +81,13 @@ describe('decoder: MQTT publish → SignalBatch', () => {
       { bus: 0, id: 0x7fe, flags: 0, data: unknownId, t: 6_000 },
       { bus: 9, id: vehicleStatus.frameId, flags: 0, data: onUnknownBus, t: 7_000 },
       { bus: 0, id: vehicleStatus.frameId, flags: 0, data: short, t: 8_000 },
-      { bus: 0, id: vehicleStatus.frameId, flags: 0, data: encodeMessage(vehicleStatus, { VCU_VehicleSpeed: 88, VCU_GearActual: 4 }), t: 1_010_000 },
+      {
+        bus: 0,
+        id: vehicleStatus.frameId,
+        flags: 0,
+        data: encodeMessage(vehicleStatus, { VCU_VehicleSpeed: 88, VCU_GearActual: 4 }),
+        t: 1_010_000,
+      },
     ];
     const payload = TelemetryBatch.encode({
       vin: VIN_A,
@@ -95,15 +111,29 @@ describe('decoder: MQTT publish → SignalBatch', () => {
     const record = await waitFor('the SignalBatch', () => signals.messages[0], 30_000);
     const batch = SignalBatch.decode(record.value!);
     expect(record.key?.toString()).toBe(VIN_A);
-    expect(batch).toMatchObject({ vin: VIN_A, modelId: 'aurora-ev-2026', catalogVersion: catalog.catalogVersion, batchId: `${VIN_A}:1`, baseTimeMsEpoch: 1_763_700_000_000 });
+    expect(batch).toMatchObject({
+      vin: VIN_A,
+      modelId: 'aurora-ev-2026',
+      catalogVersion: catalog.catalogVersion,
+      batchId: `${VIN_A}:1`,
+      baseTimeMsEpoch: 1_763_700_000_000,
+    });
     expect(batch.source?.deviceSeq).toBe(1);
     expect(batch.source?.gatewayReceiveTimeMsEpoch).toBeGreaterThan(1_763_700_000_000);
 
     const idOf = (qualified: string): number => catalog.byQualifiedName.get(qualified)!.id;
     const valuesOf = (qualified: string) =>
-      batch.signalId.flatMap((id, i) => (id === idOf(qualified) ? [{ value: batch.value[i]!, t: batch.timeOffsetMs[i]! }] : []));
-    expect(valuesOf('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).toEqual([{ value: 87.25, t: 0 }, { value: 88, t: 1010 }]);
-    expect(valuesOf('powertrain/VCU_VehicleStatus/VCU_GearActual')).toEqual([{ value: 4, t: 0 }, { value: 4, t: 1010 }]);
+      batch.signalId.flatMap((id, i) =>
+        id === idOf(qualified) ? [{ value: batch.value[i]!, t: batch.timeOffsetMs[i]! }] : [],
+      );
+    expect(valuesOf('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).toEqual([
+      { value: 87.25, t: 0 },
+      { value: 88, t: 1010 },
+    ]);
+    expect(valuesOf('powertrain/VCU_VehicleStatus/VCU_GearActual')).toEqual([
+      { value: 4, t: 0 },
+      { value: 4, t: 1010 },
+    ]);
     // Same CAN id 128 on another bus is another message.
     expect(valuesOf('bms/BMS_PackStatus/BMS_PackVoltage')[0]?.value).toBeCloseTo(398.5, 6);
     expect(valuesOf('bms/BMS_PackStatus/BMS_PackCurrent')[0]?.value).toBeCloseTo(-123.4, 6);
@@ -118,8 +148,12 @@ describe('decoder: MQTT publish → SignalBatch', () => {
     expect(bad.frames?.length).toEqual([8, 8, 2]);
 
     const text = await (await fetch(`${decoder.opsUrl}/metrics`)).text();
-    expect(text).toContain('telltale_decoder_frame_errors_total{model="aurora-ev-2026",message="unknown-id",reason="UNKNOWN_ID",service="decoder"} 1');
-    expect(text).toContain('telltale_decoder_frame_errors_total{model="aurora-ev-2026",message="VCU_VehicleStatus",reason="SHORT_FRAME",service="decoder"} 1');
+    expect(text).toContain(
+      'telltale_decoder_frame_errors_total{model="aurora-ev-2026",message="unknown-id",reason="UNKNOWN_ID",service="decoder"} 1',
+    );
+    expect(text).toContain(
+      'telltale_decoder_frame_errors_total{model="aurora-ev-2026",message="VCU_VehicleStatus",reason="SHORT_FRAME",service="decoder"} 1',
+    );
     expect(text).toMatch(/telltale_decoder_frames_total\{model="aurora-ev-2026",service="decoder"\} 6/);
   });
 });

@@ -65,7 +65,9 @@ describe('decoder killed mid-stream', () => {
     const status = catalog.buses[0]!.database.messages.find((m) => m.name === 'VCU_VehicleStatus')!;
     const record = (seq: number) => {
       const vin = seq % 2 === 0 ? VIN_A : VIN_B;
-      const data = Buffer.concat(Array.from({ length: 20 }, (_, i) => encodeMessage(status, { VCU_VehicleSpeed: (seq + i) % 250 })));
+      const data = Buffer.concat(
+        Array.from({ length: 20 }, (_, i) => encodeMessage(status, { VCU_VehicleSpeed: (seq + i) % 250 })),
+      );
       return {
         key: vin,
         value: Buffer.from(
@@ -73,14 +75,24 @@ describe('decoder killed mid-stream', () => {
             vin,
             seq,
             baseTimeMsEpoch: 1_763_700_000_000 + seq * 1000,
-            frames: { timeOffsetUs: Array.from({ length: 20 }, (_, i) => i * 10_000), bus: Array(20).fill(0), canId: Array(20).fill(status.frameId), flags: Array(20).fill(0), length: Array(20).fill(status.length), data },
+            frames: {
+              timeOffsetUs: Array.from({ length: 20 }, (_, i) => i * 10_000),
+              bus: Array(20).fill(0),
+              canId: Array(20).fill(status.frameId),
+              flags: Array(20).fill(0),
+              length: Array(20).fill(status.length),
+              data,
+            },
           }).finish(),
         ),
       };
     };
     const feeding = (async () => {
       for (let seq = 1; seq <= TOTAL; seq += 10) {
-        await producer.send(`${prefix}tbox.frames.v1`, Array.from({ length: 10 }, (_, i) => record(seq + i)));
+        await producer.send(
+          `${prefix}tbox.frames.v1`,
+          Array.from({ length: 10 }, (_, i) => record(seq + i)),
+        );
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
     })();

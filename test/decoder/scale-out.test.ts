@@ -16,7 +16,9 @@ const BATCHES = 200;
 
 async function batchesDecoded(decoder: RunningDecoder): Promise<number> {
   const text = await (await fetch(`${decoder.opsUrl}/metrics`)).text();
-  return Number(/telltale_decoder_batches_total\{model="aurora-ev-2026",service="decoder"\} (\d+)/.exec(text)?.[1] ?? 0);
+  return Number(
+    /telltale_decoder_batches_total\{model="aurora-ev-2026",service="decoder"\} (\d+)/.exec(text)?.[1] ?? 0,
+  );
 }
 
 describe('two decoder instances', () => {
@@ -34,7 +36,14 @@ describe('two decoder instances', () => {
     await ensureTopics(admin, [{ topic: `${prefix}tbox.frames.v1`, numPartitions: 4, replicationFactor: 1 }]);
     await admin.disconnect();
     await producer.connect();
-    const env = { ...process.env, DATABASE_SCHEMA: run, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '4', LOG_LEVEL: 'silent', CATALOG_DIR: join(root, 'signal-catalog') };
+    const env = {
+      ...process.env,
+      DATABASE_SCHEMA: run,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '4',
+      LOG_LEVEL: 'silent',
+      CATALOG_DIR: join(root, 'signal-catalog'),
+    };
     decoders.push(await startDecoder({ ...env, DECODER_INSTANCE_ID: 'one' }));
     decoders.push(await startDecoder({ ...env, DECODER_INSTANCE_ID: 'two' }));
     output = await collectTopic(kafka, `${prefix}vehicle.signals.v1`, `${run}-check`);
@@ -50,11 +59,16 @@ describe('two decoder instances', () => {
   it('splits the partitions between the instances and decodes every batch once', async () => {
     const admin = kafka.admin();
     await admin.connect();
-    const members = await waitFor('two members with assignments', async () => {
-      const { groups } = await admin.describeGroups([`${prefix}telltale-decoder`]);
-      const group = groups[0];
-      return group?.state === 'Stable' && group.members.length === 2 ? group.members : undefined;
-    }, 60_000, 250);
+    const members = await waitFor(
+      'two members with assignments',
+      async () => {
+        const { groups } = await admin.describeGroups([`${prefix}telltale-decoder`]);
+        const group = groups[0];
+        return group?.state === 'Stable' && group.members.length === 2 ? group.members : undefined;
+      },
+      60_000,
+      250,
+    );
     await admin.disconnect();
     expect(members).toHaveLength(2);
 
@@ -62,7 +76,14 @@ describe('two decoder instances', () => {
       const vin = vins[i % vins.length]!;
       return {
         key: vin,
-        value: Buffer.from(TelemetryBatch.encode({ vin, seq: i + 1, baseTimeMsEpoch: 1_763_700_000_000 + i, frames: { timeOffsetUs: [0], bus: [0], canId: [128], flags: [0], length: [8], data: new Uint8Array(8) } }).finish()),
+        value: Buffer.from(
+          TelemetryBatch.encode({
+            vin,
+            seq: i + 1,
+            baseTimeMsEpoch: 1_763_700_000_000 + i,
+            frames: { timeOffsetUs: [0], bus: [0], canId: [128], flags: [0], length: [8], data: new Uint8Array(8) },
+          }).finish(),
+        ),
       };
     });
     await producer.send(`${prefix}tbox.frames.v1`, messages);

@@ -25,7 +25,13 @@ const RULES = [
     ladder: [{ level: 'warning' }, { level: 'critical', when: 'cellTemperatureMax > 60', for: '5s' }],
     clear: { condition: 'cellTemperatureMax < 50', for: '10s' },
   },
-  { id: 'k.fast', condition: 'vehicleSpeed > 100', for: '3s', severity: 'major', clear: { condition: 'vehicleSpeed < 90' } },
+  {
+    id: 'k.fast',
+    condition: 'vehicleSpeed > 100',
+    for: '3s',
+    severity: 'major',
+    clear: { condition: 'vehicleSpeed < 90' },
+  },
 ];
 
 /** Per 60 s: temperature 40, 58 from 20 s, 62 from 30 s, 45 from 45 s; speed 80, 110 from 10 s, 70 from 25 s. */
@@ -54,7 +60,11 @@ interface Scenario {
  * Feeds SECONDS of both vehicles' data in real time (one pair of batches every 40 ms) while `at(elapsedMs)` acts on
  * the instances, then checks PostgreSQL and Kafka against an uninterrupted engine.
  */
-async function scenario(name: string, act: (s: Scenario, elapsedMs: number) => Promise<void>, finish: (s: Scenario) => void): Promise<void> {
+async function scenario(
+  name: string,
+  act: (s: Scenario, elapsedMs: number) => Promise<void>,
+  finish: (s: Scenario) => void,
+): Promise<void> {
   const run = uniqueName(name);
   const prefix = `${run}.`;
   const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });
@@ -104,7 +114,10 @@ async function scenario(name: string, act: (s: Scenario, elapsedMs: number) => P
       const now = Date.now();
       const pair = [VIN_A, VIN_B].map((vin) => ({ ...batchAt(vin, second, baseMs), arrivalTimeMs: now }));
       sent.push(...pair);
-      await producer.send(`${prefix}vehicle.signals.v1`, pair.map((b) => signalRecord(catalog, b)));
+      await producer.send(
+        `${prefix}vehicle.signals.v1`,
+        pair.map((b) => signalRecord(catalog, b)),
+      );
       await act(s, now - started);
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
@@ -112,27 +125,52 @@ async function scenario(name: string, act: (s: Scenario, elapsedMs: number) => P
 
     // What one uninterrupted engine makes of the same input.
     const engine = new RuleEngine();
-    engine.setRules(compileRules(RULES.map((r) => ({ ...r, version: 1 })), [catalog]).snapshot);
+    engine.setRules(
+      compileRules(
+        RULES.map((r) => ({ ...r, version: 1 })),
+        [catalog],
+      ).snapshot,
+    );
     const expected: AlertTransition[] = [];
     for (const b of sent) {
       const ids = Uint32Array.from(b.samples.map((x) => catalog.aliases.get(x.alias)!.id));
-      expected.push(...engine.ingest({
-        vin: b.vin, modelId: MODEL.modelId, fleetId: b.vin === VIN_A ? 'fleet-a' : 'fleet-b', catalogVersion: MODEL.catalogVersion,
-        signalIds: ids, values: b.samples.map((x) => x.value), timesMs: b.samples.map((x) => x.offsetMs ?? 0), baseTimeMs: b.baseTimeMs,
-        arrivalTimeMs: b.arrivalTimeMs,
-      }).transitions);
+      expected.push(
+        ...engine.ingest({
+          vin: b.vin,
+          modelId: MODEL.modelId,
+          fleetId: b.vin === VIN_A ? 'fleet-a' : 'fleet-b',
+          catalogVersion: MODEL.catalogVersion,
+          signalIds: ids,
+          values: b.samples.map((x) => x.value),
+          timesMs: b.samples.map((x) => x.offsetMs ?? 0),
+          baseTimeMs: b.baseTimeMs,
+          arrivalTimeMs: b.arrivalTimeMs,
+        }).transitions,
+      );
     }
     expect(expected).toHaveLength(2 * 5 * 5); // per vehicle and minute: raise, escalate, clear + raise, clear
 
     const wanted = new Set(expected.map(key));
-    await waitFor('every transition on vehicle.alerts.v1', () => {
-      const seen = new Set(decodeAlerts(alerts!.messages).map((a) => key(a)));
-      return [...wanted].every((k) => seen.has(k)) || undefined;
-    }, 60_000);
+    await waitFor(
+      'every transition on vehicle.alerts.v1',
+      () => {
+        const seen = new Set(decodeAlerts(alerts!.messages).map((a) => key(a)));
+        return [...wanted].every((k) => seen.has(k)) || undefined;
+      },
+      60_000,
+    );
 
-    const { rows } = await pool.query<{ alert_id: string; transition_seq: number; state: string; severity: string; event_time_ms: string; published_ms: string | null }>(
-      'SELECT alert_id, transition_seq, state, severity, event_time_ms, published_ms FROM alert_transitions');
-    const recorded = rows.map((r) => `${r.alert_id}/${r.transition_seq} ${r.state} ${r.severity} ${r.event_time_ms}`).sort();
+    const { rows } = await pool.query<{
+      alert_id: string;
+      transition_seq: number;
+      state: string;
+      severity: string;
+      event_time_ms: string;
+      published_ms: string | null;
+    }>('SELECT alert_id, transition_seq, state, severity, event_time_ms, published_ms FROM alert_transitions');
+    const recorded = rows
+      .map((r) => `${r.alert_id}/${r.transition_seq} ${r.state} ${r.severity} ${r.event_time_ms}`)
+      .sort();
     expect(recorded).toEqual(expected.map((t) => `${key(t)} ${t.state} ${t.severity} ${t.eventTimeMs}`).sort());
     expect(rows.filter((r) => r.published_ms === null)).toEqual([]);
 
@@ -144,7 +182,9 @@ async function scenario(name: string, act: (s: Scenario, elapsedMs: number) => P
     }
     expect([...byKey.keys()].sort()).toEqual([...wanted].sort());
     for (const copies of byKey.values()) expect(new Set(copies).size).toBe(1);
-    console.log(`diagnostics ${name}: ${expected.length} transitions, ${published.length} records on Kafka (${published.length - byKey.size} exact repeats)`);
+    console.log(
+      `diagnostics ${name}: ${expected.length} transitions, ${published.length} records on Kafka (${published.length - byKey.size} exact repeats)`,
+    );
 
     const open = await pool.query('SELECT alert_id FROM alerts WHERE state <> $1', ['cleared']);
     expect(open.rows).toEqual([]);
@@ -157,42 +197,51 @@ async function scenario(name: string, act: (s: Scenario, elapsedMs: number) => P
   }
 }
 
-const exited = (child: ChildProcess): Promise<unknown> => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)));
+const exited = (child: ChildProcess): Promise<unknown> =>
+  child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
 
 describe('diagnostics across crashes and rebalances', () => {
   it('records and publishes every transition once across two SIGKILLs', async () => {
     let child: ChildProcess | undefined;
     const kills = [4_000, 9_000];
-    await scenario('diagkill', async (s, elapsed) => {
-      if (elapsed === 0) child = s.start();
-      else if (kills.length > 0 && elapsed > kills[0]!) {
-        kills.shift();
-        child!.kill('SIGKILL');
-        await exited(child!);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        child = s.start();
-      }
-    }, () => {
-      expect(kills).toEqual([]); // both kills happened while data flowed
-    });
+    await scenario(
+      'diagkill',
+      async (s, elapsed) => {
+        if (elapsed === 0) child = s.start();
+        else if (kills.length > 0 && elapsed > kills[0]!) {
+          kills.shift();
+          child!.kill('SIGKILL');
+          await exited(child!);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          child = s.start();
+        }
+      },
+      () => {
+        expect(kills).toEqual([]); // both kills happened while data flowed
+      },
+    );
   }, 120_000);
 
   it('hands partitions over without loss or repeat when a second instance joins and the first leaves', async () => {
     let first: ChildProcess | undefined;
     let second: ChildProcess | undefined;
     let owners = new Set<string>();
-    await scenario('diagscale', async (s, elapsed) => {
-      if (elapsed === 0) first = s.start();
-      else if (second === undefined && elapsed > 3_000) second = s.start();
-      else if (first?.exitCode === null && elapsed > 8_000) {
-        const { rows } = await s.pool.query<{ owner: string }>('SELECT DISTINCT owner FROM diagnostics_partitions');
-        owners = new Set(rows.map((r) => r.owner));
-        first.kill('SIGTERM'); // graceful: last checkpoint, leave the group
-        await exited(first);
-      }
-    }, () => {
-      expect(first?.exitCode).toBe(0);
-      expect(owners.size).toBe(2); // both instances owned a partition before the first left
-    });
+    await scenario(
+      'diagscale',
+      async (s, elapsed) => {
+        if (elapsed === 0) first = s.start();
+        else if (second === undefined && elapsed > 3_000) second = s.start();
+        else if (first?.exitCode === null && elapsed > 8_000) {
+          const { rows } = await s.pool.query<{ owner: string }>('SELECT DISTINCT owner FROM diagnostics_partitions');
+          owners = new Set(rows.map((r) => r.owner));
+          first.kill('SIGTERM'); // graceful: last checkpoint, leave the group
+          await exited(first);
+        }
+      },
+      () => {
+        expect(first?.exitCode).toBe(0);
+        expect(owners.size).toBe(2); // both instances owned a partition before the first left
+      },
+    );
   }, 120_000);
 });

@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '@telltale/catalog';
 import type { Pool } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, partitionOfKey, type ReliableProducer } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  partitionOfKey,
+  type ReliableProducer,
+} from '@telltale/platform/kafka';
 import { AlertState, type Alert } from '@telltale/platform/proto';
 import { PgRuleStore } from '@telltale/rules/pg';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
@@ -28,16 +34,37 @@ describe('diagnostics after the signals topic grew', () => {
   let seq = 0;
 
   const start = async (): Promise<RunningDiagnostics> =>
-    startDiagnostics({ ...process.env, DATABASE_SCHEMA: run, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+    startDiagnostics({
+      ...process.env,
+      DATABASE_SCHEMA: run,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '1',
+      LOG_LEVEL: 'warn',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+    });
   const sendTemperature = async (value: number): Promise<void> => {
     const now = Date.now();
-    await producer.send(signalsTopic, [VIN_A, VIN_B].map((vin) => signalRecord(catalog, { vin, seq: ++seq, baseTimeMs: now, arrivalTimeMs: now, samples: [{ alias: 'cellTemperatureMax', value }] })));
+    await producer.send(
+      signalsTopic,
+      [VIN_A, VIN_B].map((vin) =>
+        signalRecord(catalog, {
+          vin,
+          seq: ++seq,
+          baseTimeMs: now,
+          arrivalTimeMs: now,
+          samples: [{ alias: 'cellTemperatureMax', value }],
+        }),
+      ),
+    );
   };
   const ofState = (state: Alert['state']) => decodeAlerts(alerts.messages).filter((a) => a.state === state);
 
   beforeAll(async () => {
     ({ pool } = await registryWithTwoVehicles(run));
-    await new PgRuleStore(pool).create({ id: 'r.hot', condition: 'cellTemperatureMax > 55', clear: { condition: 'cellTemperatureMax < 50' } }, 'test');
+    await new PgRuleStore(pool).create(
+      { id: 'r.hot', condition: 'cellTemperatureMax > 55', clear: { condition: 'cellTemperatureMax < 50' } },
+      'test',
+    );
     catalog = await auroraCatalog();
     const admin = kafka.admin();
     await admin.connect();
@@ -65,7 +92,11 @@ describe('diagnostics after the signals topic grew', () => {
 
     service = await start();
     await sendTemperature(60);
-    const raised = await waitFor('both raised', () => (ofState(AlertState.ALERT_STATE_RAISED).length === 2 ? ofState(AlertState.ALERT_STATE_RAISED) : undefined), 20_000);
+    const raised = await waitFor(
+      'both raised',
+      () => (ofState(AlertState.ALERT_STATE_RAISED).length === 2 ? ofState(AlertState.ALERT_STATE_RAISED) : undefined),
+      20_000,
+    );
     await service.stop(); // graceful: checkpoints the vehicles' state
     service = undefined;
 
@@ -80,10 +111,19 @@ describe('diagnostics after the signals topic grew', () => {
     service = await start();
     second = await start();
     // One partition each: B's state was written by the owner of partition 0 and must now be found by the other.
-    await waitFor('one partition per instance', () => (service!.evaluator.status.partitions === 1 && second!.evaluator.status.partitions === 1) || undefined, 30_000);
+    await waitFor(
+      'one partition per instance',
+      () => (service!.evaluator.status.partitions === 1 && second!.evaluator.status.partitions === 1) || undefined,
+      30_000,
+    );
     await sendTemperature(62); // still hot: nothing new
     await sendTemperature(40); // cool: clears
-    const cleared = await waitFor('both cleared', () => (ofState(AlertState.ALERT_STATE_CLEARED).length === 2 ? ofState(AlertState.ALERT_STATE_CLEARED) : undefined), 30_000);
+    const cleared = await waitFor(
+      'both cleared',
+      () =>
+        ofState(AlertState.ALERT_STATE_CLEARED).length === 2 ? ofState(AlertState.ALERT_STATE_CLEARED) : undefined,
+      30_000,
+    );
     expect(cleared.map((a) => a.alertId).sort()).toEqual(raised.map((a) => a.alertId).sort());
     expect(cleared.every((a) => a.transitionSeq === 2)).toBe(true);
     expect(ofState(AlertState.ALERT_STATE_RAISED)).toHaveLength(2);

@@ -17,7 +17,9 @@ import { PgRuleStore, RuleReloader, type LoadedRules, type RuleReloaderOptions }
 import { dropSchema } from '../helpers.js';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../services/diagnostics/rules/examples');
-const examples = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort()
+const examples = readdirSync(EXAMPLES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
   .map((f) => JSON.parse(readFileSync(join(EXAMPLES_DIR, f), 'utf8')) as JsonObject);
 const OVER_TEMP = 'bms.cell-over-temperature';
 const overTemp = examples.find((e) => e.id === OVER_TEMP)!;
@@ -28,10 +30,17 @@ let store: PgRuleStore;
 let aurora: Catalog;
 const running: RuleReloader[] = [];
 
-interface Load { readonly definitions: readonly JsonObject[]; readonly loaded: LoadedRules; readonly atMs: number }
+interface Load {
+  readonly definitions: readonly JsonObject[];
+  readonly loaded: LoadedRules;
+  readonly atMs: number;
+}
 
 /** A reloader recording every load; `definitionOf` finds a rule in the newest one. */
-async function startReloader(options: Partial<RuleReloaderOptions> = {}, onRules?: (definitions: readonly JsonObject[]) => void) {
+async function startReloader(
+  options: Partial<RuleReloaderOptions> = {},
+  onRules?: (definitions: readonly JsonObject[]) => void,
+) {
   const loads: Load[] = [];
   const reloader = new RuleReloader({
     pool,
@@ -44,19 +53,36 @@ async function startReloader(options: Partial<RuleReloaderOptions> = {}, onRules
   } as RuleReloaderOptions);
   running.push(reloader);
   await reloader.start();
-  const versionOf = (ruleId: string): number | undefined => loads.at(-1)?.definitions.find((d) => d.id === ruleId)?.version as number | undefined;
+  const versionOf = (ruleId: string): number | undefined =>
+    loads.at(-1)?.definitions.find((d) => d.id === ruleId)?.version as number | undefined;
   /** Resolves with the first load (from `from` on) that holds `ruleId` at `version`. */
   const loadWith = (ruleId: string, version: number, from = 0, timeoutMs = 15_000): Promise<Load> =>
-    waitFor(`${ruleId} v${version}`, () => loads.slice(from).find((l) => l.definitions.some((d) => d.id === ruleId && d.version === version)), timeoutMs, 2);
+    waitFor(
+      `${ruleId} v${version}`,
+      () => loads.slice(from).find((l) => l.definitions.some((d) => d.id === ruleId && d.version === version)),
+      timeoutMs,
+      2,
+    );
   return { reloader, loads, versionOf, loadWith };
 }
 
 /** Saves the next version of the over-temperature rule with its warning threshold at `threshold`. */
 function editOverTemp(threshold: number, actor = 'alice@example.com') {
-  return store.update(OVER_TEMP, { ...overTemp, ladder: [{ level: 'warning', when: `cellTemperatureMax > ${threshold}` }, { level: 'critical', when: 'cellTemperatureMax > 60', for: '5s' }] }, actor);
+  return store.update(
+    OVER_TEMP,
+    {
+      ...overTemp,
+      ladder: [
+        { level: 'warning', when: `cellTemperatureMax > ${threshold}` },
+        { level: 'critical', when: 'cellTemperatureMax > 60', for: '5s' },
+      ],
+    },
+    actor,
+  );
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 beforeAll(async () => {
   pool = createPgPool({ url: LOCAL.postgresUrl, schema, max: 4 });
@@ -121,8 +147,11 @@ describe('RuleReloader', () => {
     }
     fromStart.sort((a, b) => a - b);
     fromCommit.sort((a, b) => a - b);
-    const fmt = (xs: number[]): string => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${xs.at(-1)!.toFixed(1)} ms`;
-    console.log(`rule edit → active in the reloader, 20 edits: from update() call (incl. the commit) ${fmt(fromStart)}; from commit acknowledged ${fmt(fromCommit)}`);
+    const fmt = (xs: number[]): string =>
+      `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${xs.at(-1)!.toFixed(1)} ms`;
+    console.log(
+      `rule edit → active in the reloader, 20 edits: from update() call (incl. the commit) ${fmt(fromStart)}; from commit acknowledged ${fmt(fromCommit)}`,
+    );
     expect(percentile(fromStart, 99)).toBeLessThan(1000);
     expect(reloader.stats.repairs).toBe(0); // every edit arrived by notification
   });
@@ -134,7 +163,9 @@ describe('RuleReloader', () => {
     let last = 0;
     for (let i = 0; i < 10; i++) last = (await editOverTemp(51 + i)).version;
     await waitFor('newest version loaded', () => (versionOf(OVER_TEMP) === last ? true : undefined));
-    await waitFor('all notifications', () => (reloader.stats.notifications - notificationsBefore >= 10 ? true : undefined));
+    await waitFor('all notifications', () =>
+      reloader.stats.notifications - notificationsBefore >= 10 ? true : undefined,
+    );
     expect(reloader.lastLoadedVersion).toBe(await store.version());
     expect(reloader.stats.reloads - reloadsBefore).toBeLessThanOrEqual(10);
   });
@@ -146,7 +177,9 @@ describe('RuleReloader', () => {
     await pool.query('SELECT pg_terminate_backend($1)', [pid]);
     const saved = await editOverTemp(58);
     await loadWith(OVER_TEMP, saved.version, 0, 10_000);
-    await waitFor('listening again', () => (reloader.listenerPid !== undefined && reloader.listenerPid !== pid ? true : undefined));
+    await waitFor('listening again', () =>
+      reloader.listenerPid !== undefined && reloader.listenerPid !== pid ? true : undefined,
+    );
     expect(reloader.stats.reconnects).toBeGreaterThanOrEqual(1);
 
     // Listening again: the next edit arrives by notification.
@@ -162,9 +195,10 @@ describe('RuleReloader', () => {
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL session_replication_role = replica');
-      await client.query('INSERT INTO rule_versions (rule_id, version, definition, created_by) VALUES ($1, $2, $3, $4)', [
-        OVER_TEMP, current + 1, JSON.stringify({ ...overTemp, version: current + 1 }), 'quiet-writer',
-      ]);
+      await client.query(
+        'INSERT INTO rule_versions (rule_id, version, definition, created_by) VALUES ($1, $2, $3, $4)',
+        [OVER_TEMP, current + 1, JSON.stringify({ ...overTemp, version: current + 1 }), 'quiet-writer'],
+      );
       await client.query('UPDATE rules SET current_version = $2 WHERE rule_id = $1', [OVER_TEMP, current + 1]);
       await client.query('UPDATE rules_version SET version = version + 1');
       await client.query('COMMIT');

@@ -10,7 +10,8 @@ import { PgRuleStore } from '@telltale/rules/pg';
 import { dropSchema } from '../helpers.js';
 
 const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../services/diagnostics/rules/examples');
-const example = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as Record<string, unknown>;
+const example = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as Record<string, unknown>;
 
 const schema = uniqueName('rules');
 let pool: Pool;
@@ -40,12 +41,23 @@ describe('PgRuleStore', () => {
     const overTemp = example('cell-over-temperature.json');
     const before = await store.version();
     const created = await store.create({ ...overTemp, version: 7 }, 'alice@example.com', 'first cut');
-    expect(created).toMatchObject({ ruleId: 'bms.cell-over-temperature', version: 1, createdBy: 'alice@example.com', comment: 'first cut' });
+    expect(created).toMatchObject({
+      ruleId: 'bms.cell-over-temperature',
+      version: 1,
+      createdBy: 'alice@example.com',
+      comment: 'first cut',
+    });
     // The store sets the version, whatever the definition said.
     expect(created.definition.version).toBe(1);
     expect(await store.version()).toBe(before + 1);
 
-    const edited = { ...overTemp, ladder: [{ level: 'warning', when: 'cellTemperatureMax > 57' }, { level: 'critical', when: 'cellTemperatureMax > 62', for: '5s' }] };
+    const edited = {
+      ...overTemp,
+      ladder: [
+        { level: 'warning', when: 'cellTemperatureMax > 57' },
+        { level: 'critical', when: 'cellTemperatureMax > 62', for: '5s' },
+      ],
+    };
     const v2 = await store.update('bms.cell-over-temperature', edited, 'bob@example.com', 'fewer false alarms');
     expect(v2.version).toBe(2);
     expect(v2.definition.version).toBe(2);
@@ -106,12 +118,18 @@ describe('PgRuleStore', () => {
     const imbalance = example('cell-imbalance.json');
     expect(await code(store.create(imbalance, 'alice@example.com'))).toBe('RULE_EXISTS');
     expect(await code(store.update('nope', { ...imbalance, id: 'nope' }, 'alice@example.com'))).toBe('RULE_NOT_FOUND');
-    expect(await code(store.update('bms.cell-imbalance', example('bms-dtc-confirmed.json'), 'alice@example.com'))).toBe('RULE_ID_MISMATCH');
-    expect(await code(store.update('bms.cell-imbalance', imbalance, 'alice@example.com', undefined, { expectedVersion: 5 }))).toBe('RULE_VERSION_CONFLICT');
+    expect(await code(store.update('bms.cell-imbalance', example('bms-dtc-confirmed.json'), 'alice@example.com'))).toBe(
+      'RULE_ID_MISMATCH',
+    );
+    expect(
+      await code(store.update('bms.cell-imbalance', imbalance, 'alice@example.com', undefined, { expectedVersion: 5 })),
+    ).toBe('RULE_VERSION_CONFLICT');
     expect(await code(store.setEnabled('nope', true, 'alice@example.com'))).toBe('RULE_NOT_FOUND');
     expect(await code(store.get('bms.cell-imbalance', 9))).toBe('RULE_NOT_FOUND');
     expect(await code(store.history('nope'))).toBe('RULE_NOT_FOUND');
-    expect(await code(store.create({ ...imbalance, id: 'bad id with spaces' }, 'alice@example.com'))).toBe('RULE_INVALID');
+    expect(await code(store.create({ ...imbalance, id: 'bad id with spaces' }, 'alice@example.com'))).toBe(
+      'RULE_INVALID',
+    );
     expect(await code(store.create([], 'alice@example.com'))).toBe('RULE_INVALID');
     // Nothing of the refused changes was written.
     expect((await store.history('bms.cell-imbalance')).versions).toHaveLength(1);

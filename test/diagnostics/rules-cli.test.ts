@@ -39,7 +39,10 @@ describe('telltale rules apply', () => {
 
     const dir = mkdtempSync(join(tmpdir(), 'rules-'));
     copyFileSync(join(examples, 'cell-imbalance.json'), join(dir, 'a.json'));
-    const changed = JSON.parse(readFileSync(join(examples, 'cell-over-temperature.json'), 'utf8')) as Record<string, unknown>;
+    const changed = JSON.parse(readFileSync(join(examples, 'cell-over-temperature.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ ...changed, reraiseAfter: '20m' }));
     const second = telltale('rules', 'apply', join(dir, 'a.json'), join(dir, 'b.json'), '--actor', 'ci');
     expect(second.status).toBe(0);
@@ -47,12 +50,20 @@ describe('telltale rules apply', () => {
     expect(second.stdout).toMatch(/^updated {3}bms\.cell-over-temperature v2$/m);
 
     const history = await new PgRuleStore(pool).history('bms.cell-over-temperature');
-    expect(history.audit.map((a) => [a.action, a.actor])).toEqual([['create', 'cli:tester'], ['update', 'ci']]);
+    expect(history.audit.map((a) => [a.action, a.actor])).toEqual([
+      ['create', 'cli:tester'],
+      ['update', 'ci'],
+    ]);
   });
 
   it('saves nothing when a rule has an error, and says where', async () => {
     const before = await new PgRuleStore(pool).list();
-    const result = telltale('rules', 'apply', join(examples, 'bms-dtc-confirmed.json'), join(import.meta.dirname, 'fixtures/bad-rule.json'));
+    const result = telltale(
+      'rules',
+      'apply',
+      join(examples, 'bms-dtc-confirmed.json'),
+      join(import.meta.dirname, 'fixtures/bad-rule.json'),
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('RULE_UNKNOWN_SIGNAL');
     expect(result.stderr).toContain('cellTemperatureMax');

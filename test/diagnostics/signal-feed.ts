@@ -43,7 +43,11 @@ export function signalRecord(catalog: Catalog, batch: FeedBatch): Message {
       backfill: batch.backfill ?? false,
       batchId: `${batch.vin}:${batch.seq}`,
       partCount: 1,
-      source: { deviceSeq: batch.seq, gatewayReceiveTimeMsEpoch: batch.arrivalTimeMs, decodeTimeMsEpoch: batch.arrivalTimeMs },
+      source: {
+        deviceSeq: batch.seq,
+        gatewayReceiveTimeMsEpoch: batch.arrivalTimeMs,
+        decodeTimeMsEpoch: batch.arrivalTimeMs,
+      },
     },
     {
       signalId: Uint32Array.from(ids),

@@ -20,7 +20,14 @@ const root = join(import.meta.dirname, '../..');
 const SEED = 7;
 const FLEET = simulatedFleetId(SEED);
 
-interface AlertJson { alertId: string; ruleId: string; state: string; fleetId: string; vin: string; message: string }
+interface AlertJson {
+  alertId: string;
+  ruleId: string;
+  state: string;
+  fleetId: string;
+  vin: string;
+  message: string;
+}
 
 describe('injected fault → alert → subscribers', () => {
   let pool: Pool;
@@ -48,7 +55,10 @@ describe('injected fault → alert → subscribers', () => {
     NOTIFIER_POLL_MS: '50',
   };
   const start = (...args: string[]): ChildProcess => {
-    const child = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(child);
     return child;
   };
@@ -58,9 +68,17 @@ describe('injected fault → alert → subscribers', () => {
     await migrate(pool, { schema: run });
     const rules = new PgRuleStore(pool);
     const examples = join(root, 'services/diagnostics/rules/examples');
-    for (const file of readdirSync(examples)) await rules.create(JSON.parse(readFileSync(join(examples, file), 'utf8')), 'test');
+    for (const file of readdirSync(examples))
+      await rules.create(JSON.parse(readFileSync(join(examples, file), 'utf8')), 'test');
     await receiver.start();
-    api = await startApi({ ...env, API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'silent', CATALOG_DIR: BUNDLED_CATALOG_DIR, ALERT_STREAM_HEARTBEAT_MS: '1000' });
+    api = await startApi({
+      ...env,
+      API_PORT: '0',
+      API_HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      CATALOG_DIR: BUNDLED_CATALOG_DIR,
+      ALERT_STREAM_HEARTBEAT_MS: '1000',
+    });
     for (const service of ['gateway', 'decoder', 'diagnostics', 'notifier']) start(service);
   }, 60_000);
 
@@ -72,16 +90,39 @@ describe('injected fault → alert → subscribers', () => {
     if (pool) await dropSchema(pool, run);
   }, 60_000);
 
-  it('delivers the alert raised by the simulator\'s DTC to a signed webhook, SSE and WebSocket', async () => {
+  it("delivers the alert raised by the simulator's DTC to a signed webhook, SSE and WebSocket", async () => {
     // The simulator registers its vehicles (fleet sim-7) first; the DTC starts 12 s into the run.
-    start('simulate', '--vehicles', '2', '--seed', String(SEED), '--provision', '--anonymous', '--topic-prefix', `${run}/`,
-      '--duration', '40', '--fault', 'dtc:1', '--fault-after', '12');
-    await waitFor('the simulated fleet in the registry', async () => {
-      const { rows } = await pool.query('SELECT 1 FROM fleets WHERE fleet_id = $1', [FLEET]).catch(() => ({ rows: [] }));
-      return rows.length > 0 || undefined;
-    }, 30_000, 200);
+    start(
+      'simulate',
+      '--vehicles',
+      '2',
+      '--seed',
+      String(SEED),
+      '--provision',
+      '--anonymous',
+      '--topic-prefix',
+      `${run}/`,
+      '--duration',
+      '40',
+      '--fault',
+      'dtc:1',
+      '--fault-after',
+      '12',
+    );
+    await waitFor(
+      'the simulated fleet in the registry',
+      async () => {
+        const { rows } = await pool
+          .query('SELECT 1 FROM fleets WHERE fleet_id = $1', [FLEET])
+          .catch(() => ({ rows: [] }));
+        return rows.length > 0 || undefined;
+      },
+      30_000,
+      200,
+    );
     const keys = new PgApiKeyStore(pool);
-    const operator = (await keys.create({ name: 'operator', role: 'engineer', fleets: [FLEET], createdBy: 'cli' })).token;
+    const operator = (await keys.create({ name: 'operator', role: 'engineer', fleets: [FLEET], createdBy: 'cli' }))
+      .token;
     const headers = { authorization: `Bearer ${operator}` };
     const created = await fetch(`${api!.url}/v1/subscriptions`, {
       method: 'POST',
@@ -95,20 +136,31 @@ describe('injected fault → alert → subscribers', () => {
     clients.push(sse, ws);
 
     const dtcAlert = (events: readonly { event: string; data: string }[], state = 'raised'): AlertJson | undefined =>
-      events.filter((e) => e.event === 'alert')
+      events
+        .filter((e) => e.event === 'alert')
         .map((e) => JSON.parse(e.data) as AlertJson | { alert: AlertJson })
         .map((a) => ('alert' in a ? a.alert : a))
         .find((a) => a.ruleId === 'bms.dtc-confirmed' && a.state === state);
     const fromSse = await waitFor('the DTC alert on SSE', () => dtcAlert(sse.events), 60_000, 200);
     const fromWs = await waitFor('the DTC alert on the WebSocket', () => dtcAlert(ws.events), 10_000, 200);
-    const hook = await waitFor('the DTC alert at the webhook', () => receiver.at('/hook').find((r) => r.body.includes('bms.dtc-confirmed')), 10_000, 200);
+    const hook = await waitFor(
+      'the DTC alert at the webhook',
+      () => receiver.at('/hook').find((r) => r.body.includes('bms.dtc-confirmed')),
+      10_000,
+      200,
+    );
 
     expect(fromSse).toMatchObject({ fleetId: FLEET, state: 'raised' });
     expect(fromSse.message).toMatch(/^BMS reports DTC [PCBU][0-9A-F]{4}-[0-9A-F]{2} /);
     expect(fromWs.alertId).toBe(fromSse.alertId);
     expect(hook.body).toContain(fromSse.alertId);
-    expect(verifyAsReceiver(webhookSecret, hook.headers['telltale-signature'] as string | undefined, hook.body)).toBe(true);
-    const { rows } = await pool.query<{ rule_id: string; state: string }>('SELECT rule_id, state FROM alerts WHERE alert_id = $1', [fromSse.alertId]);
+    expect(verifyAsReceiver(webhookSecret, hook.headers['telltale-signature'] as string | undefined, hook.body)).toBe(
+      true,
+    );
+    const { rows } = await pool.query<{ rule_id: string; state: string }>(
+      'SELECT rule_id, state FROM alerts WHERE alert_id = $1',
+      [fromSse.alertId],
+    );
     expect(rows[0]?.rule_id).toBe('bms.dtc-confirmed');
 
     // The operator acknowledges; the acknowledgement is an alert event on every channel.
@@ -122,6 +174,11 @@ describe('injected fault → alert → subscribers', () => {
     expect(ackSse).toMatchObject({ alertId: fromSse.alertId, fleetId: FLEET });
     expect(ackSse.message).toMatch(/^Acknowledged by .+: workshop booked$/);
     await waitFor('the acknowledgement on the WebSocket', () => dtcAlert(ws.events, 'acknowledged'), 10_000, 100);
-    await waitFor('the acknowledgement at the webhook', () => receiver.at('/hook').find((r) => r.body.includes('"acknowledged"') && r.body.includes(fromSse.alertId)), 10_000, 100);
+    await waitFor(
+      'the acknowledgement at the webhook',
+      () => receiver.at('/hook').find((r) => r.body.includes('"acknowledged"') && r.body.includes(fromSse.alertId)),
+      10_000,
+      100,
+    );
   }, 120_000);
 });

@@ -11,7 +11,17 @@ import { createKafkaClient } from '@telltale/platform/kafka';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { Pool } from '@telltale/platform/db';
-import { SECRET_A, SECRET_B, VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, uplink, type Collected } from '../helpers.js';
+import {
+  SECRET_A,
+  SECRET_B,
+  VIN_A,
+  VIN_B,
+  collectTopic,
+  dropSchema,
+  registryWithTwoVehicles,
+  uplink,
+  type Collected,
+} from '../helpers.js';
 import { privateMosquitto, type PrivateMosquitto } from '../local-mosquitto.js';
 
 const run = uniqueName('auth');
@@ -58,21 +68,40 @@ describe('broker authentication from the registry', () => {
   });
 
   it('refuses a wrong secret and an unknown user', async () => {
-    await expect(mqtt.connectAsync(broker.url, { username: VIN_A, password: SECRET_B, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
-    await expect(mqtt.connectAsync(broker.url, { username: 'WVWZZZ1JZXW999999', password: SECRET_A, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
-    await expect(mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
+    await expect(
+      mqtt.connectAsync(broker.url, { username: VIN_A, password: SECRET_B, reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
+    await expect(
+      mqtt.connectAsync(broker.url, { username: 'WVWZZZ1JZXW999999', password: SECRET_A, reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
+    await expect(mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })).rejects.toThrow(
+      /Not authorized|Bad User Name or Password/i,
+    );
   });
 
   it('lets a device publish under its own VIN only', async () => {
-    const deviceA = await mqtt.connectAsync(broker.url, { username: VIN_A, password: SECRET_A, protocolVersion: 5, clientId: `${run}-a` });
+    const deviceA = await mqtt.connectAsync(broker.url, {
+      username: VIN_A,
+      password: SECRET_A,
+      protocolVersion: 5,
+      clientId: `${run}-a`,
+    });
     // MQTT 5 tells the publisher it was refused; the message never reaches a subscriber.
-    await expect(deviceA.publishAsync(`tbox/${VIN_B}/telemetry`, uplink(VIN_B, 1), { qos: 1 })).rejects.toMatchObject({ code: 135 });
+    await expect(deviceA.publishAsync(`tbox/${VIN_B}/telemetry`, uplink(VIN_B, 1), { qos: 1 })).rejects.toMatchObject({
+      code: 135,
+    });
     await deviceA.publishAsync(`tbox/${VIN_A}/telemetry`, uplink(VIN_A, 1), { qos: 1 });
-    await waitFor('the device\'s own batch in Kafka', () => frames!.messages.find((m) => m.key?.toString() === VIN_A), 15_000);
+    await waitFor(
+      "the device's own batch in Kafka",
+      () => frames!.messages.find((m) => m.key?.toString() === VIN_A),
+      15_000,
+    );
     const deviceB = await mqtt.connectAsync(broker.url, { username: VIN_B, password: SECRET_B, clientId: `${run}-b` });
     await deviceB.publishAsync(`tbox/${VIN_B}/telemetry`, uplink(VIN_B, 2), { qos: 1 });
-    await waitFor('B\'s batch', () => frames!.messages.find((m) => m.key?.toString() === VIN_B), 15_000);
-    const fromB = frames!.messages.filter((m) => m.key?.toString() === VIN_B).map((m) => TelemetryBatch.decode(m.value!).seq);
+    await waitFor("B's batch", () => frames!.messages.find((m) => m.key?.toString() === VIN_B), 15_000);
+    const fromB = frames!.messages
+      .filter((m) => m.key?.toString() === VIN_B)
+      .map((m) => TelemetryBatch.decode(m.value!).seq);
     expect(fromB).toEqual([2]);
     await deviceA.endAsync();
     await deviceB.endAsync();

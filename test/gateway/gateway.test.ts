@@ -7,7 +7,18 @@ import { startGateway, UPLINK_HEADERS, type RunningGateway } from '@telltale/gat
 import { createKafkaClient } from '@telltale/platform/kafka';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { Pool } from '@telltale/platform/db';
-import { VIN_A, VIN_B, collectTopic, deleteTopics, dropSchema, gatewayTestEnv, header, registryWithTwoVehicles, uplink, type Collected } from '../helpers.js';
+import {
+  VIN_A,
+  VIN_B,
+  collectTopic,
+  deleteTopics,
+  dropSchema,
+  gatewayTestEnv,
+  header,
+  registryWithTwoVehicles,
+  uplink,
+  type Collected,
+} from '../helpers.js';
 
 const run = uniqueName('gw');
 const prefix = `${run}.`;
@@ -54,7 +65,10 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
   it('writes a duplicated batch once', async () => {
     for (let i = 0; i < 3; i++) await device.publishAsync(topicOf(VIN_A), uplink(VIN_A, 2), { qos: 1 });
     // Two copies in one flush and one in a later flush; then a sentinel proves the gateway got past them.
-    await Promise.all([device.publishAsync(topicOf(VIN_A), uplink(VIN_A, 3), { qos: 1 }), device.publishAsync(topicOf(VIN_A), uplink(VIN_A, 3), { qos: 1 })]);
+    await Promise.all([
+      device.publishAsync(topicOf(VIN_A), uplink(VIN_A, 3), { qos: 1 }),
+      device.publishAsync(topicOf(VIN_A), uplink(VIN_A, 3), { qos: 1 }),
+    ]);
     await device.publishAsync(topicOf(VIN_A), uplink(VIN_A, 4), { qos: 1 });
     await waitFor('the sentinel', () => framesWithSeq(VIN_A, 4)[0], 15_000);
     expect(framesWithSeq(VIN_A, 2)).toHaveLength(1);
@@ -64,7 +78,11 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
   it('dead-letters a batch whose payload claims another VIN than its topic', async () => {
     const spoofed = uplink(VIN_B, 5);
     await device.publishAsync(topicOf(VIN_A), spoofed, { qos: 1 });
-    const record = await waitFor('the dead-letter record', () => dlq.messages.find((m) => header(m, UPLINK_HEADERS.reason) === 'TOPIC_VIN_MISMATCH'), 15_000);
+    const record = await waitFor(
+      'the dead-letter record',
+      () => dlq.messages.find((m) => header(m, UPLINK_HEADERS.reason) === 'TOPIC_VIN_MISMATCH'),
+      15_000,
+    );
     expect(record.key?.toString()).toBe(VIN_A);
     expect(Buffer.compare(record.value!, spoofed)).toBe(0);
     expect(header(record, UPLINK_HEADERS.detail)).toContain(VIN_B);
@@ -78,10 +96,18 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     await device.publishAsync(topicOf(VIN_A), Buffer.alloc(0), { qos: 1 });
     await device.publishAsync(topicOf(VIN_B), uplink(VIN_B, 6), { qos: 1 });
     await waitFor('the batch after the garbage', () => framesWithSeq(VIN_B, 6)[0], 15_000);
-    const malformed = await waitFor('the malformed dead letter', () => dlq.messages.find((m) => header(m, UPLINK_HEADERS.reason) === 'MALFORMED_PROTOBUF'), 15_000);
+    const malformed = await waitFor(
+      'the malformed dead letter',
+      () => dlq.messages.find((m) => header(m, UPLINK_HEADERS.reason) === 'MALFORMED_PROTOBUF'),
+      15_000,
+    );
     expect(Buffer.compare(malformed.value!, garbage)).toBe(0);
     // An empty payload decodes to an empty batch: rejected for its missing VIN, not crashing anything.
-    const empty = await waitFor('the empty-payload dead letter', () => dlq.messages.find((m) => m.value?.length === 0), 15_000);
+    const empty = await waitFor(
+      'the empty-payload dead letter',
+      () => dlq.messages.find((m) => m.value?.length === 0),
+      15_000,
+    );
     expect(header(empty, UPLINK_HEADERS.detail)).toBe('payload has no VIN');
   });
 

@@ -58,15 +58,24 @@ describe('gateway while Kafka is down', () => {
 
   it('writes and acknowledges nothing while Kafka is down, and loses nothing', async () => {
     const device = await mqtt.connectAsync(LOCAL.mqttUrl, { clientId: `${run}-device`, clean: false });
-    const publish = (seq: number) => device.publishAsync(`${run}/tbox/${VIN_A}/telemetry`, uplink(VIN_A, seq), { qos: 1 });
+    const publish = (seq: number) =>
+      device.publishAsync(`${run}/tbox/${VIN_A}/telemetry`, uplink(VIN_A, seq), { qos: 1 });
     const first = gateways[0]!;
 
     for (let seq = 1; seq <= 40; seq++) await publish(seq);
-    await waitFor('40 batches written', async () => ((await metric(first, ACCEPTED)) === 40 ? true : undefined), 30_000);
+    await waitFor(
+      '40 batches written',
+      async () => ((await metric(first, ACCEPTED)) === 40 ? true : undefined),
+      30_000,
+    );
 
     await kafkaServer.stop();
     for (let seq = 41; seq <= TOTAL; seq++) await publish(seq);
-    await waitFor('a failed Kafka write', async () => ((await metric(first, WRITE_FAILURES)) > 0 ? true : undefined), 60_000);
+    await waitFor(
+      'a failed Kafka write',
+      async () => ((await metric(first, WRITE_FAILURES)) > 0 ? true : undefined),
+      60_000,
+    );
     expect(await metric(first, ACCEPTED)).toBe(40);
 
     // Restart the gateway during the outage: what it held unacknowledged stays with the broker.

@@ -28,9 +28,10 @@ describe('telltale command', () => {
   });
 
   it('names the bad variable when the configuration is invalid', async () => {
-    const error = await run(bin, ['topics', 'ensure'], { cwd: root, env: { ...process.env, KAFKA_BROKERS: 'not-a-broker' } }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
+    const error = await run(bin, ['topics', 'ensure'], {
+      cwd: root,
+      env: { ...process.env, KAFKA_BROKERS: 'not-a-broker' },
+    }).catch((e: { code: number; stderr: string }) => e);
     expect(error).toMatchObject({ code: 1 });
     expect((error as { stderr: string }).stderr).toContain('KAFKA_BROKERS item 0 ("not-a-broker") must be host:port');
   });

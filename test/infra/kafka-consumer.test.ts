@@ -1,13 +1,23 @@
 // The acknowledgement contract of the core Kafka helpers, on the real broker: a batch whose handler fails is not
 // committed and comes again; a processed batch is committed and not seen again by the group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaClient, createReliableProducer, ensureTopics, startCommittingConsumer } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  startCommittingConsumer,
+} from '@telltale/platform/kafka';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 
 const log = testLogger();
 const run = uniqueName('commit');
 const topic = `${run}.input`;
-const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log, overrides: { retry: { retries: 2, initialRetryTime: 100 } } });
+const kafka = createKafkaClient({
+  brokers: LOCAL.kafkaBrokers,
+  clientId: run,
+  log,
+  overrides: { retry: { retries: 2, initialRetryTime: 100 } },
+});
 
 describe('committing consumer on real Kafka', () => {
   const admin = kafka.admin();
@@ -25,7 +35,10 @@ describe('committing consumer on real Kafka', () => {
   });
 
   it('redelivers a batch whose handler failed, commits it once handled', async () => {
-    await producer.send(topic, [{ key: 'VIN1', value: 'a' }, { key: 'VIN1', value: 'b' }]);
+    await producer.send(topic, [
+      { key: 'VIN1', value: 'a' },
+      { key: 'VIN1', value: 'b' },
+    ]);
     const groupId = `${run}-group`;
     let attempts = 0;
     const processed: string[] = [];
@@ -42,7 +55,11 @@ describe('committing consumer on real Kafka', () => {
         processed.push(...batch.messages.map((m) => m.value?.toString() ?? ''));
       },
     });
-    await waitFor('the batch to be processed after a failure', () => (processed.length >= 2 ? true : undefined), 60_000);
+    await waitFor(
+      'the batch to be processed after a failure',
+      () => (processed.length >= 2 ? true : undefined),
+      60_000,
+    );
     await first.stop();
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(processed).toEqual(['a', 'b']);

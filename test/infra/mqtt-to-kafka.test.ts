@@ -2,7 +2,13 @@
 // Kafka by a small bridge that acknowledges only after the Kafka write, read back byte-identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { createKafkaClient, createReliableProducer, ensureTopics, startCommittingConsumer, type CommittingConsumer } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  startCommittingConsumer,
+  type CommittingConsumer,
+} from '@telltale/platform/kafka';
 import { TelemetryBatch, FrameFlag } from '@telltale/platform/proto';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 
@@ -51,7 +57,8 @@ describe('MQTT → Kafka uplink on real Mosquitto and Kafka', () => {
       fromBeginning: true,
       log,
       handleBatch: async (batch) => {
-        for (const m of batch.messages) received.push({ key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0) });
+        for (const m of batch.messages)
+          received.push({ key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0) });
         await Promise.resolve();
       },
     });

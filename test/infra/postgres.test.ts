@@ -8,7 +8,9 @@ describe('PostgreSQL round-trip (real server, schema per run)', () => {
 
   beforeAll(async () => {
     await pool.query(`CREATE SCHEMA ${schema}`);
-    await pool.query(`CREATE TABLE ${schema}.latest (vin text, signal_id int, value double precision, event_time_ms bigint, PRIMARY KEY (vin, signal_id))`);
+    await pool.query(
+      `CREATE TABLE ${schema}.latest (vin text, signal_id int, value double precision, event_time_ms bigint, PRIMARY KEY (vin, signal_id))`,
+    );
   });
   afterAll(async () => {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -18,7 +20,12 @@ describe('PostgreSQL round-trip (real server, schema per run)', () => {
   it('writes with unnest arrays and reads the rows back', async () => {
     await pool.query(
       `INSERT INTO ${schema}.latest SELECT * FROM unnest($1::text[], $2::int[], $3::float8[], $4::bigint[])`,
-      [['VIN1', 'VIN1', 'VIN2'], [1, 2, 1], [12.5, -3.25, 1e300], [1763700000123, 1763700000124, 1763700000125]],
+      [
+        ['VIN1', 'VIN1', 'VIN2'],
+        [1, 2, 1],
+        [12.5, -3.25, 1e300],
+        [1763700000123, 1763700000124, 1763700000125],
+      ],
     );
     const { rows } = await pool.query<{ vin: string; signal_id: number; value: number; event_time_ms: string }>(
       `SELECT vin, signal_id, value, event_time_ms FROM ${schema}.latest ORDER BY vin, signal_id`,

@@ -39,7 +39,11 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const received: Received = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const received: Received = {
+          path: req.url ?? '/',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.requests.push(received);
         const id = req.headers['telltale-delivery-id'];
         const count = this.requests.filter((r) => r.headers['telltale-delivery-id'] === id).length;
@@ -72,7 +76,12 @@ export class Receiver {
 }
 
 /** The receiver's side of the contract, written from the README with node:crypto only (not the notifier's code). */
-export function verifyAsReceiver(secret: string, header: string | undefined, body: string, toleranceMs = 300_000): boolean {
+export function verifyAsReceiver(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  toleranceMs = 300_000,
+): boolean {
   const parts = Object.fromEntries((header ?? '').split(',').map((p) => p.split('=') as [string, string]));
   const t = Number(parts.t);
   if (!Number.isFinite(t) || parts.v1 === undefined || Math.abs(Date.now() - t) > toleranceMs) return false;
@@ -122,7 +131,15 @@ export function alertOf(vin: string, over: Partial<IAlert> = {}): IAlert {
     message: `Battery hot on ${vin}`,
     origin: 'rule',
     reason: 'condition',
-    evidence: [{ signal: 'packTemp', value: 61.5, eventTimeMsEpoch: now - 100, unit: 'degC', qualifiedName: 'powertrain/BMS_Status/BMS_PackTemp' }],
+    evidence: [
+      {
+        signal: 'packTemp',
+        value: 61.5,
+        eventTimeMsEpoch: now - 100,
+        unit: 'degC',
+        qualifiedName: 'powertrain/BMS_Status/BMS_PackTemp',
+      },
+    ],
     ...over,
   };
 }
@@ -141,8 +158,21 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
   await producer.connect();
   const receiver = new Receiver();
   await receiver.start();
-  const shared = { DATABASE_URL: LOCAL.postgresUrl, DATABASE_SCHEMA: run, REDIS_URL: LOCAL.redisUrl, REDIS_KEY_PREFIX: `${run}:` };
-  const api = await startApi({ ...process.env, ...shared, API_PORT: '0', OPS_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', CATALOG_DIR: BUNDLED_CATALOG_DIR, ALERT_STREAM_HEARTBEAT_MS: '1000' });
+  const shared = {
+    DATABASE_URL: LOCAL.postgresUrl,
+    DATABASE_SCHEMA: run,
+    REDIS_URL: LOCAL.redisUrl,
+    REDIS_KEY_PREFIX: `${run}:`,
+  };
+  const api = await startApi({
+    ...process.env,
+    ...shared,
+    API_PORT: '0',
+    OPS_PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    CATALOG_DIR: BUNDLED_CATALOG_DIR,
+    ALERT_STREAM_HEARTBEAT_MS: '1000',
+  });
   const keys = new PgApiKeyStore(pool);
   let child: ChildProcess | undefined;
   let opsPort = 0;
@@ -171,11 +201,19 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     child = proc;
-    await waitFor('the notifier\'s /healthz', async () => {
-      if (proc.exitCode !== null) throw new Error(`notifier exited with ${proc.exitCode}`);
-      const ok = await fetch(`http://127.0.0.1:${opsPort}/healthz`).then((r) => r.ok, () => false);
-      return ok ? true : undefined;
-    }, 60_000, 200);
+    await waitFor(
+      "the notifier's /healthz",
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`notifier exited with ${proc.exitCode}`);
+        const ok = await fetch(`http://127.0.0.1:${opsPort}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        return ok ? true : undefined;
+      },
+      60_000,
+      200,
+    );
   };
 
   const killNotifier = async (): Promise<void> => {
@@ -191,18 +229,25 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
     pool,
     api,
     receiver,
-    key: async (role, fleets) => (await keys.create({ name: `${role}-${fleets.join('-')}`, role, fleets, createdBy: 'cli' })).token,
+    key: async (role, fleets) =>
+      (await keys.create({ name: `${role}-${fleets.join('-')}`, role, fleets, createdBy: 'cli' })).token,
     call: async <T>(method: string, path: string, token: string, body?: unknown) => {
       const response = await fetch(`${api.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
       return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
     },
     produce: async (...alerts) => {
-      await producer.send(topic, alerts.map((a) => ({ key: a.vin ?? '', value: Buffer.from(Alert.encode(a).finish()) })));
+      await producer.send(
+        topic,
+        alerts.map((a) => ({ key: a.vin ?? '', value: Buffer.from(Alert.encode(a).finish()) })),
+      );
     },
     produceRaw: async (key, value) => {
       await producer.send(topic, [{ key, value }]);

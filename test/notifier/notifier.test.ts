@@ -9,10 +9,22 @@ import { alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
 import { alertOf, expectedDeliveryId, startRun, verifyAsReceiver, VIN_A, VIN_B, type Run } from './harness.js';
 import { openSse, openWebSocket, type LiveClient } from './sse.js';
 
-interface Created { subscription: { subscriptionId: string; webhook: { url: string } | null }; webhookSecret: string | null }
-interface DeliveryLog { deliveries: { deliveryId: string; status: string; attempts: number; alertId: string | null; log: { attempt: number; outcome: string; statusCode: number | null }[] }[] }
+interface Created {
+  subscription: { subscriptionId: string; webhook: { url: string } | null };
+  webhookSecret: string | null;
+}
+interface DeliveryLog {
+  deliveries: {
+    deliveryId: string;
+    status: string;
+    attempts: number;
+    alertId: string | null;
+    log: { attempt: number; outcome: string; statusCode: number | null }[];
+  }[];
+}
 
-const bodyOf = (body: string) => JSON.parse(body) as { type: string; deliveryId: string; subscriptionId: string; alert: AlertEvent };
+const bodyOf = (body: string) =>
+  JSON.parse(body) as { type: string; deliveryId: string; subscriptionId: string; alert: AlertEvent };
 
 describe('notifier: webhooks and live streams', () => {
   let t: Run;
@@ -41,15 +53,35 @@ describe('notifier: webhooks and live streams', () => {
     await t?.close();
   });
 
-  it('delivers signed webhooks per fleet: A\'s subscriber never receives B\'s alerts, and a replayed alert is sent once', async () => {
-    const a = await subscribe(engineerA, { name: 'fleet A ops', fleets: ['fleet-a'], webhook: { url: t.receiver.url('/a') } });
-    const b = await subscribe(engineerB, { name: 'fleet B ops', fleets: ['fleet-b'], webhook: { url: t.receiver.url('/b') } });
+  it("delivers signed webhooks per fleet: A's subscriber never receives B's alerts, and a replayed alert is sent once", async () => {
+    const a = await subscribe(engineerA, {
+      name: 'fleet A ops',
+      fleets: ['fleet-a'],
+      webhook: { url: t.receiver.url('/a') },
+    });
+    const b = await subscribe(engineerB, {
+      name: 'fleet B ops',
+      fleets: ['fleet-b'],
+      webhook: { url: t.receiver.url('/b') },
+    });
     expect(a.webhookSecret).toMatch(/^whsec_[0-9a-f]{64}$/);
     // The secret is write-only.
-    const read = await t.call<Record<string, unknown>>('GET', `/v1/subscriptions/${a.subscription.subscriptionId}`, engineerA);
+    const read = await t.call<Record<string, unknown>>(
+      'GET',
+      `/v1/subscriptions/${a.subscription.subscriptionId}`,
+      engineerA,
+    );
     expect(JSON.stringify(read.body)).not.toContain(a.webhookSecret);
     // A key subscribes only within its fleets, and sees only its own fleets' subscriptions.
-    expect((await t.call('POST', '/v1/subscriptions', engineerA, { name: 'x', fleets: ['fleet-b'], webhook: { url: t.receiver.url('/x') } })).status).toBe(403);
+    expect(
+      (
+        await t.call('POST', '/v1/subscriptions', engineerA, {
+          name: 'x',
+          fleets: ['fleet-b'],
+          webhook: { url: t.receiver.url('/x') },
+        })
+      ).status,
+    ).toBe(403);
     expect((await t.call('GET', `/v1/subscriptions/${b.subscription.subscriptionId}`, engineerA)).status).toBe(404);
 
     const alertB = alertOf(VIN_B);
@@ -57,8 +89,12 @@ describe('notifier: webhooks and live streams', () => {
     await t.produce(alertB, alertA, alertA);
     const sentinel = alertOf(VIN_A);
     await t.produce(sentinel);
-    await waitFor('B\'s alert at /b', () => (t.receiver.at('/b').length >= 1 ? true : undefined), 30_000);
-    await waitFor('the sentinel at /a', () => (t.receiver.at('/a').some((r) => bodyOf(r.body).alert.alertId === sentinel.alertId) ? true : undefined), 30_000);
+    await waitFor("B's alert at /b", () => (t.receiver.at('/b').length >= 1 ? true : undefined), 30_000);
+    await waitFor(
+      'the sentinel at /a',
+      () => (t.receiver.at('/a').some((r) => bodyOf(r.body).alert.alertId === sentinel.alertId) ? true : undefined),
+      30_000,
+    );
 
     const atA = t.receiver.at('/a').map((r) => ({ ...r, parsed: bodyOf(r.body) }));
     expect(atA.every((r) => r.parsed.alert.fleetId === 'fleet-a')).toBe(true);
@@ -68,46 +104,101 @@ describe('notifier: webhooks and live streams', () => {
     const first = atA.find((r) => r.parsed.alert.alertId === alertA.alertId)!;
     expect(verifyAsReceiver(a.webhookSecret!, first.headers['telltale-signature'] as string, first.body)).toBe(true);
     expect(verifyAsReceiver(b.webhookSecret!, first.headers['telltale-signature'] as string, first.body)).toBe(false);
-    expect(verifyAsReceiver(a.webhookSecret!, first.headers['telltale-signature'] as string, first.body.replace('fleet-a', 'fleet-b'))).toBe(false);
+    expect(
+      verifyAsReceiver(
+        a.webhookSecret!,
+        first.headers['telltale-signature'] as string,
+        first.body.replace('fleet-a', 'fleet-b'),
+      ),
+    ).toBe(false);
     const id = expectedDeliveryId(a.subscription.subscriptionId, alertA.alertId!, 1);
     expect(first.headers['telltale-delivery-id']).toBe(id);
     expect(first.headers['idempotency-key']).toBe(id);
-    expect(first.parsed).toMatchObject({ type: 'alert.transition', deliveryId: id, subscriptionId: a.subscription.subscriptionId });
-    expect(first.parsed.alert).toMatchObject({ vin: VIN_A, severity: 'major', state: 'raised', ruleId: 'battery-hot', transitionSeq: 1, evidence: [{ signal: 'packTemp', value: 61.5 }] });
+    expect(first.parsed).toMatchObject({
+      type: 'alert.transition',
+      deliveryId: id,
+      subscriptionId: a.subscription.subscriptionId,
+    });
+    expect(first.parsed.alert).toMatchObject({
+      vin: VIN_A,
+      severity: 'major',
+      state: 'raised',
+      ruleId: 'battery-hot',
+      transitionSeq: 1,
+      evidence: [{ signal: 'packTemp', value: 61.5 }],
+    });
 
-    const log = await t.call<DeliveryLog>('GET', `/v1/subscriptions/${a.subscription.subscriptionId}/deliveries`, engineerA);
+    const log = await t.call<DeliveryLog>(
+      'GET',
+      `/v1/subscriptions/${a.subscription.subscriptionId}/deliveries`,
+      engineerA,
+    );
     expect(log.status).toBe(200);
-    expect(log.body.deliveries.find((d) => d.deliveryId === id)).toMatchObject({ status: 'delivered', attempts: 1, log: [{ attempt: 1, outcome: 'delivered', statusCode: 200 }] });
+    expect(log.body.deliveries.find((d) => d.deliveryId === id)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      log: [{ attempt: 1, outcome: 'delivered', statusCode: 200 }],
+    });
   });
 
   it('retries after 500 responses with the same delivery id and body, then succeeds', async () => {
     t.receiver.on('/flaky', (_r, count) => (count <= 2 ? 500 : 204));
-    const s = await subscribe(engineerA, { name: 'flaky receiver', fleets: ['fleet-a'], webhook: { url: t.receiver.url('/flaky') } });
+    const s = await subscribe(engineerA, {
+      name: 'flaky receiver',
+      fleets: ['fleet-a'],
+      webhook: { url: t.receiver.url('/flaky') },
+    });
     const alert = alertOf(VIN_A);
     await t.produce(alert);
-    const log = await waitFor('a delivered flaky delivery', async () => {
-      const reply = await t.call<DeliveryLog>('GET', `/v1/subscriptions/${s.subscription.subscriptionId}/deliveries`, engineerA);
-      const d = reply.body.deliveries[0];
-      return d?.status === 'delivered' ? d : undefined;
-    }, 30_000);
-    expect(log.log.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([[1, 'rejected', 500], [2, 'rejected', 500], [3, 'delivered', 204]]);
+    const log = await waitFor(
+      'a delivered flaky delivery',
+      async () => {
+        const reply = await t.call<DeliveryLog>(
+          'GET',
+          `/v1/subscriptions/${s.subscription.subscriptionId}/deliveries`,
+          engineerA,
+        );
+        const d = reply.body.deliveries[0];
+        return d?.status === 'delivered' ? d : undefined;
+      },
+      30_000,
+    );
+    expect(log.log.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
+      [1, 'rejected', 500],
+      [2, 'rejected', 500],
+      [3, 'delivered', 204],
+    ]);
     const requests = t.receiver.at('/flaky');
     expect(requests).toHaveLength(3);
     expect(new Set(requests.map((r) => r.headers['telltale-delivery-id'])).size).toBe(1);
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
     expect(requests.map((r) => r.headers['telltale-attempt'])).toEqual(['1', '2', '3']);
-    expect(requests.every((r) => verifyAsReceiver(s.webhookSecret!, r.headers['telltale-signature'] as string, r.body))).toBe(true);
+    expect(
+      requests.every((r) => verifyAsReceiver(s.webhookSecret!, r.headers['telltale-signature'] as string, r.body)),
+    ).toBe(true);
   });
 
   it('dead-letters a delivery after NOTIFIER_WEBHOOK_MAX_ATTEMPTS (3) failures, without holding up other receivers', async () => {
     t.receiver.on('/down', () => 503);
-    const dead = await subscribe(engineerA, { name: 'down receiver', fleets: ['fleet-a'], webhook: { url: t.receiver.url('/down') } });
+    const dead = await subscribe(engineerA, {
+      name: 'down receiver',
+      fleets: ['fleet-a'],
+      webhook: { url: t.receiver.url('/down') },
+    });
     const alert = alertOf(VIN_A, { severity: 4 });
     await t.produce(alert);
-    const log = await waitFor('a dead delivery', async () => {
-      const reply = await t.call<DeliveryLog>('GET', `/v1/subscriptions/${dead.subscription.subscriptionId}/deliveries?status=dead`, engineerA);
-      return reply.body.deliveries[0];
-    }, 30_000);
+    const log = await waitFor(
+      'a dead delivery',
+      async () => {
+        const reply = await t.call<DeliveryLog>(
+          'GET',
+          `/v1/subscriptions/${dead.subscription.subscriptionId}/deliveries?status=dead`,
+          engineerA,
+        );
+        return reply.body.deliveries[0];
+      },
+      30_000,
+    );
     expect(log).toMatchObject({ status: 'dead', attempts: 3, alertId: alert.alertId });
     expect(log.log.map((a) => a.statusCode)).toEqual([503, 503, 503]);
     expect(t.receiver.at('/down')).toHaveLength(3);
@@ -120,12 +211,16 @@ describe('notifier: webhooks and live streams', () => {
     await t.produce({ ...alertOf(VIN_A), fleetId: '' });
     const after = alertOf(VIN_A);
     await t.produce(after);
-    await waitFor('the alert after the bad records', () => (t.receiver.at('/a').some((r) => bodyOf(r.body).alert.alertId === after.alertId) ? true : undefined), 30_000);
+    await waitFor(
+      'the alert after the bad records',
+      () => (t.receiver.at('/a').some((r) => bodyOf(r.body).alert.alertId === after.alertId) ? true : undefined),
+      30_000,
+    );
     const { rows } = await t.pool.query<{ reason: string }>('SELECT reason FROM notifier_dead_letters ORDER BY id');
     expect(rows.map((r) => r.reason)).toEqual(['ALERT_UNDECODABLE', 'ALERT_INVALID']);
   });
 
-  it('streams fleet A\'s alerts to SSE and WebSocket clients of fleet A only, resumable with Last-Event-ID', async () => {
+  it("streams fleet A's alerts to SSE and WebSocket clients of fleet A only, resumable with Last-Event-ID", async () => {
     const viewerA = await t.key('viewer', ['fleet-a']);
     const admin = await t.key('admin', ['*']);
     const base = t.api.url.replace(/^http/, 'ws');
@@ -135,7 +230,8 @@ describe('notifier: webhooks and live streams', () => {
     const all = await openSse(`${t.api.url}/v1/alerts/stream`, { authorization: `Bearer ${admin}` });
     open.push(sse, sseByToken, ws, all);
     expect(sse.status).toBe(200);
-    for (const client of [sse, sseByToken, ws, all]) await waitFor('ready', () => client.events.find((e) => e.event === 'ready'), 15_000);
+    for (const client of [sse, sseByToken, ws, all])
+      await waitFor('ready', () => client.events.find((e) => e.event === 'ready'), 15_000);
     const ready = sse.events.find((e) => e.event === 'ready')!;
 
     const fromB = alertOf(VIN_B);
@@ -143,25 +239,51 @@ describe('notifier: webhooks and live streams', () => {
     await t.produce(fromB);
     await t.produce(fromA);
     const alertsOf = (client: LiveClient) =>
-      client.events.filter((e) => e.event === 'alert').map((e) => (JSON.parse(e.data) as { alert?: AlertEvent } & AlertEvent));
+      client.events
+        .filter((e) => e.event === 'alert')
+        .map((e) => JSON.parse(e.data) as { alert?: AlertEvent } & AlertEvent);
     const idOf = (e: { alert?: AlertEvent } & AlertEvent) => (e.alert ?? e).alertId;
-    await waitFor('both alerts on the all-fleets stream', () => (alertsOf(all).map(idOf).includes(fromA.alertId!) && alertsOf(all).map(idOf).includes(fromB.alertId!) ? true : undefined), 30_000);
-    await waitFor('fleet A\'s alert on SSE', () => (alertsOf(sse).map(idOf).includes(fromA.alertId!) ? true : undefined), 30_000);
-    await waitFor('fleet A\'s alert on the WebSocket', () => (alertsOf(ws).map(idOf).includes(fromA.alertId!) ? true : undefined), 30_000);
+    await waitFor(
+      'both alerts on the all-fleets stream',
+      () =>
+        alertsOf(all).map(idOf).includes(fromA.alertId!) && alertsOf(all).map(idOf).includes(fromB.alertId!)
+          ? true
+          : undefined,
+      30_000,
+    );
+    await waitFor(
+      "fleet A's alert on SSE",
+      () => (alertsOf(sse).map(idOf).includes(fromA.alertId!) ? true : undefined),
+      30_000,
+    );
+    await waitFor(
+      "fleet A's alert on the WebSocket",
+      () => (alertsOf(ws).map(idOf).includes(fromA.alertId!) ? true : undefined),
+      30_000,
+    );
     expect(alertsOf(sse).map(idOf)).not.toContain(fromB.alertId);
     expect(alertsOf(ws).map(idOf)).not.toContain(fromB.alertId);
     expect(alertsOf(ws).every((e) => e.alert?.fleetId === 'fleet-a')).toBe(true);
     expect(alertsOf(sseByToken)).toEqual([]); // severity major < critical
 
     // Resume after the ready event: the alert comes again.
-    const resumed = await openSse(`${t.api.url}/v1/alerts/stream`, { authorization: `Bearer ${viewerA}`, 'last-event-id': ready.id! });
+    const resumed = await openSse(`${t.api.url}/v1/alerts/stream`, {
+      authorization: `Bearer ${viewerA}`,
+      'last-event-id': ready.id!,
+    });
     open.push(resumed);
-    await waitFor('the replayed alert', () => (alertsOf(resumed).map(idOf).includes(fromA.alertId!) ? true : undefined), 15_000);
+    await waitFor(
+      'the replayed alert',
+      () => (alertsOf(resumed).map(idOf).includes(fromA.alertId!) ? true : undefined),
+      15_000,
+    );
     expect(alertsOf(resumed).map(idOf)).not.toContain(fromB.alertId);
 
     // Heartbeats on idle streams; other fleets and bad keys refused.
     await waitFor('a heartbeat', () => sse.events.find((e) => e.event === 'comment'), 15_000);
-    expect((await openSse(`${t.api.url}/v1/alerts/stream?fleet=fleet-b`, { authorization: `Bearer ${viewerA}` })).status).toBe(403);
+    expect(
+      (await openSse(`${t.api.url}/v1/alerts/stream?fleet=fleet-b`, { authorization: `Bearer ${viewerA}` })).status,
+    ).toBe(403);
     expect((await openSse(`${t.api.url}/v1/alerts/stream`, {})).status).toBe(401);
     await expect(openWebSocket(`${base}/v1/alerts/stream`, {})).rejects.toThrow(/401/);
   });
@@ -169,7 +291,11 @@ describe('notifier: webhooks and live streams', () => {
   it('loses no delivery when the notifier is killed -9 with deliveries in flight and alerts still on Kafka', async () => {
     let receiving = false;
     t.receiver.on('/restart', () => (receiving ? 200 : 'hang'));
-    await subscribe(engineerA, { name: 'restart receiver', fleets: ['fleet-a'], webhook: { url: t.receiver.url('/restart') } });
+    await subscribe(engineerA, {
+      name: 'restart receiver',
+      fleets: ['fleet-a'],
+      webhook: { url: t.receiver.url('/restart') },
+    });
     const before = Array.from({ length: 5 }, () => alertOf(VIN_A));
     await t.produce(...before);
     await waitFor('deliveries in flight', () => (t.receiver.at('/restart').length >= 5 ? true : undefined), 30_000);
@@ -179,9 +305,13 @@ describe('notifier: webhooks and live streams', () => {
     receiving = true;
     await t.startNotifier();
     const wanted = [...before, ...during].map((a) => a.alertId!);
-    await waitFor('every alert delivered after the restart', () => {
-      const got = new Set(t.receiver.at('/restart').map((r) => bodyOf(r.body).alert.alertId));
-      return wanted.every((id) => got.has(id)) ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'every alert delivered after the restart',
+      () => {
+        const got = new Set(t.receiver.at('/restart').map((r) => bodyOf(r.body).alert.alertId));
+        return wanted.every((id) => got.has(id)) ? true : undefined;
+      },
+      60_000,
+    );
   });
 });

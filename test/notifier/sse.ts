@@ -60,7 +60,9 @@ export async function openWebSocket(url: string, headers: Record<string, string>
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket upgrade answered ${res.statusCode}`)));
+    socket.once('unexpected-response', (_req, res) =>
+      reject(new Error(`WebSocket upgrade answered ${res.statusCode}`)),
+    );
   });
   return { events, close: () => socket.close() };
 }

@@ -14,7 +14,8 @@ describe('webhook sender', () => {
       req.resume();
       req.on('end', () => {
         if (req.url === '/ok') res.writeHead(204).end();
-        else if (req.url === '/redirect') res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+        else if (req.url === '/redirect')
+          res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
         else if (req.url === '/big') res.writeHead(200).end(Buffer.alloc(200_000, 'x'));
         else if (req.url === '/hang') hanging.add(res);
         else res.writeHead(500).end('no');
@@ -44,18 +45,27 @@ describe('webhook sender', () => {
   });
 
   it('stops reading a response larger than the limit', async () => {
-    expect(await allowLocal.send(request('/big'))).toEqual({ kind: 'failed', error: 'response body larger than 1024 bytes' });
+    expect(await allowLocal.send(request('/big'))).toEqual({
+      kind: 'failed',
+      error: 'response body larger than 1024 bytes',
+    });
   });
 
   it('gives up on a receiver that does not answer within the timeout', async () => {
     const started = Date.now();
-    expect(await allowLocal.send(request('/hang'))).toEqual({ kind: 'failed', error: 'no complete response within 500 ms' });
+    expect(await allowLocal.send(request('/hang'))).toEqual({
+      kind: 'failed',
+      error: 'no complete response within 500 ms',
+    });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('refuses loopback and private targets by default, and names that resolve to them', async () => {
     const strict = new HttpWebhookSender(targetPolicy([], []), limits, (host) =>
-      Promise.resolve(host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }]));
+      Promise.resolve(
+        host === 'rebind.example' ? [{ address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }],
+      ),
+    );
     expect((await strict.send(request('/ok'))).kind).toBe('refused');
     expect((await strict.send(request('/ok', 'http://rebind.example/hook'))).kind).toBe('refused');
     expect((await strict.send(request('/ok', 'ftp://example.com/hook'))).kind).toBe('refused');

@@ -38,11 +38,29 @@ describe('simulate --provision with device authentication', () => {
   it('provisions, syncs the broker, and each T-Box publishes with its own credentials', async () => {
     const env = { ...broker.env, DATABASE_SCHEMA: run, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD, LOG_LEVEL: 'warn' };
     // First only provision (a zero-length run would still need a broker login: run one second).
-    const args = ['simulate', '--vehicles', '3', '--model', 'cargo-van-e-2025', '--seed', run, '--provision', '--mqtt-url', broker.url, '--duration', '1', '--json'];
+    const args = [
+      'simulate',
+      '--vehicles',
+      '3',
+      '--model',
+      'cargo-van-e-2025',
+      '--seed',
+      run,
+      '--provision',
+      '--mqtt-url',
+      broker.url,
+      '--duration',
+      '1',
+      '--json',
+    ];
     await promisify(execFile)(bin, args, { env, cwd: root, timeout: 60_000 });
 
     const seen = new Map<string, number[]>();
-    reader = await mqtt.connectAsync(broker.url, { username: 'telltale-gateway', password: SERVICE_PASSWORD, clientId: `${run}-reader` });
+    reader = await mqtt.connectAsync(broker.url, {
+      username: 'telltale-gateway',
+      password: SERVICE_PASSWORD,
+      clientId: `${run}-reader`,
+    });
     await reader.subscribeAsync('tbox/+/telemetry', { qos: 1 });
     reader.on('message', (topic, payload) => {
       const batch = TelemetryBatch.decode(new Uint8Array(payload));
@@ -50,15 +68,25 @@ describe('simulate --provision with device authentication', () => {
       seen.set(batch.vin, [...(seen.get(batch.vin) ?? []), batch.seq]);
     });
 
-    const { stdout, stderr } = await promisify(execFile)(bin, [...args.slice(0, -3), '--duration', '3', '--json'], { env, cwd: root, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(bin, [...args.slice(0, -3), '--duration', '3', '--json'], {
+      env,
+      cwd: root,
+      timeout: 60_000,
+    });
     expect(stderr).toMatch(/Wrote 3 broker credentials to .* and reloaded Mosquitto/);
     const summary = JSON.parse(stdout) as FleetSummary;
     expect(summary.batchesAcked).toBe(9);
     const vins = simulatedIdentities(run, 'cargo-van-e-2025', 3).map((i) => i.vin);
-    await waitFor('3 batches from each vehicle', () => (vins.every((vin) => (seen.get(vin)?.length ?? 0) >= 3) ? true : undefined), 15_000);
+    await waitFor(
+      '3 batches from each vehicle',
+      () => (vins.every((vin) => (seen.get(vin)?.length ?? 0) >= 3) ? true : undefined),
+      15_000,
+    );
     for (const vin of vins) expect(seen.get(vin)).toEqual([1, 2, 3]);
 
     // A wrong secret is refused.
-    await expect(mqtt.connectAsync(broker.url, { username: vins[0], password: 'not-the-secret-000', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
+    await expect(
+      mqtt.connectAsync(broker.url, { username: vins[0], password: 'not-the-secret-000', reconnectPeriod: 0 }),
+    ).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
   }, 120_000);
 });

@@ -27,7 +27,15 @@ import {
   type FleetSummary,
   type SimModel,
 } from '@telltale/simulator';
-import { collectTopic, deleteTopics, dropSchema, gatewayTestEnv, VIN_A, registryWithTwoVehicles, type Collected } from '../helpers.js';
+import {
+  collectTopic,
+  deleteTopics,
+  dropSchema,
+  gatewayTestEnv,
+  VIN_A,
+  registryWithTwoVehicles,
+  type Collected,
+} from '../helpers.js';
 
 const run = uniqueName('sim');
 const prefix = `${run}.`;
@@ -41,11 +49,22 @@ interface Received {
 }
 
 const received = (messages: readonly KafkaMessage[], vins: readonly string[]): Received[] =>
-  messages.filter((m) => vins.includes(m.key!.toString())).map((m) => ({ vin: m.key!.toString(), batch: TelemetryBatch.decode(new Uint8Array(m.value!)) }));
+  messages
+    .filter((m) => vins.includes(m.key!.toString()))
+    .map((m) => ({ vin: m.key!.toString(), batch: TelemetryBatch.decode(new Uint8Array(m.value!)) }));
 
 /** Decodes every frame of a batch; returns the decode failures and the decoded frames. */
-function decodeBatch(compiled: CompiledCatalog, batch: TelemetryBatch): { errors: string[]; frames: { message: string; signals: Record<string, unknown> }[] } {
-  const f = { canId: batch.frames?.canId ?? [], length: batch.frames?.length ?? [], bus: batch.frames?.bus ?? [], flags: batch.frames?.flags ?? [], data: batch.frames?.data ?? new Uint8Array(0) };
+function decodeBatch(
+  compiled: CompiledCatalog,
+  batch: TelemetryBatch,
+): { errors: string[]; frames: { message: string; signals: Record<string, unknown> }[] } {
+  const f = {
+    canId: batch.frames?.canId ?? [],
+    length: batch.frames?.length ?? [],
+    bus: batch.frames?.bus ?? [],
+    flags: batch.frames?.flags ?? [],
+    data: batch.frames?.data ?? new Uint8Array(0),
+  };
   const errors: string[] = [];
   const frames: { message: string; signals: Record<string, unknown> }[] = [];
   let offset = 0;
@@ -79,8 +98,23 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
     compiled = compileCatalog(model.catalog);
     pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
     await migrate(pool, { schema: run });
-    await provisionFleet({ env, identities, fleetId: 'sim-test', modelId: 'aurora-ev-2026', catalogVersion: model.catalog.catalogVersion, brokerSync: false });
-    gateway = await startGateway(gatewayTestEnv(run, { ...env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '2', MQTT_CONNECTIONS: '4', REGISTRY_REFRESH_MS: '200' }));
+    await provisionFleet({
+      env,
+      identities,
+      fleetId: 'sim-test',
+      modelId: 'aurora-ev-2026',
+      catalogVersion: model.catalog.catalogVersion,
+      brokerSync: false,
+    });
+    gateway = await startGateway(
+      gatewayTestEnv(run, {
+        ...env,
+        KAFKA_TOPIC_PREFIX: prefix,
+        KAFKA_PARTITIONS: '2',
+        MQTT_CONNECTIONS: '4',
+        REGISTRY_REFRESH_MS: '200',
+      }),
+    );
     frames = await collectTopic(kafka, `${prefix}tbox.frames.v1`, `${run}-frames`);
   }, 120_000);
 
@@ -119,10 +153,14 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
     expect(summary.backfilled).toBeGreaterThanOrEqual(1);
     expect(summary.reconnects).toBe(1);
 
-    const batches = await waitFor('18 batches in Kafka', () => {
-      const got = received(frames.messages, vins);
-      return got.length >= 18 ? got : undefined;
-    }, 30_000);
+    const batches = await waitFor(
+      '18 batches in Kafka',
+      () => {
+        const got = received(frames.messages, vins);
+        return got.length >= 18 ? got : undefined;
+      },
+      30_000,
+    );
     expect(batches).toHaveLength(18);
     for (const identity of identities) {
       const mine = batches.filter((b) => b.vin === identity.vin);
@@ -139,7 +177,9 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
         expect(Math.max(...batch.frames!.timeOffsetUs!)).toBeLessThan(1_001_000);
       }
       // Base times advance by the window: consecutive seconds of one vehicle's clock.
-      const gaps = mine.slice(1).map((b, i) => Number(b.batch.baseTimeMsEpoch) - Number(mine[i]!.batch.baseTimeMsEpoch));
+      const gaps = mine
+        .slice(1)
+        .map((b, i) => Number(b.batch.baseTimeMsEpoch) - Number(mine[i]!.batch.baseTimeMsEpoch));
       for (const gap of gaps) expect(Math.abs(gap - 1000)).toBeLessThanOrEqual(20);
     }
     const offline = batches.filter((b) => b.vin === vins[2]);
@@ -160,7 +200,25 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
     const cliRun = `${run}c`;
     const { stdout, stderr } = await promisify(execFile)(
       bin,
-      ['simulate', '--vehicles', '2', '--model', 'cargo-van-e-2025', '--seed', cliRun, '--duration', '3', '--provision', '--mqtt-url', LOCAL.mqttUrl, '--topic-prefix', run, '--client-id-prefix', `${cliRun}-`, '--json'],
+      [
+        'simulate',
+        '--vehicles',
+        '2',
+        '--model',
+        'cargo-van-e-2025',
+        '--seed',
+        cliRun,
+        '--duration',
+        '3',
+        '--provision',
+        '--mqtt-url',
+        LOCAL.mqttUrl,
+        '--topic-prefix',
+        run,
+        '--client-id-prefix',
+        `${cliRun}-`,
+        '--json',
+      ],
       { env: { ...env, LOG_LEVEL: 'warn' }, cwd: root, timeout: 60_000 },
     );
     expect(stderr).toContain('Provisioned 2 vehicles');
@@ -168,10 +226,14 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
     expect(summary.vehicles).toBe(2);
     expect(summary.batchesAcked).toBe(6);
     const vins = simulatedIdentities(cliRun, 'cargo-van-e-2025', 2).map((i) => i.vin);
-    const batches = await waitFor('the CLI run’s 6 batches', () => {
-      const got = received(frames.messages, vins);
-      return got.length >= 6 ? got : undefined;
-    }, 30_000);
+    const batches = await waitFor(
+      'the CLI run’s 6 batches',
+      () => {
+        const got = received(frames.messages, vins);
+        return got.length >= 6 ? got : undefined;
+      },
+      30_000,
+    );
     for (const vin of vins) expectSeqFromOne(batches.filter((b) => b.vin === vin));
   }, 90_000);
 });
@@ -223,10 +285,14 @@ describe('candump replay → Mosquitto → gateway → Kafka', () => {
     expect(summary.batches).toBe(4); // 3.2 s of log
     expect(summary.acked).toBe(4);
 
-    const batches = await waitFor('4 replayed batches', () => {
-      const got = received(frames.messages, [VIN_A]);
-      return got.length >= 4 ? got : undefined;
-    }, 30_000);
+    const batches = await waitFor(
+      '4 replayed batches',
+      () => {
+        const got = received(frames.messages, [VIN_A]);
+        return got.length >= 4 ? got : undefined;
+      },
+      30_000,
+    );
     // Published 4 in flight at once, the batches may reach Kafka out of order (the gateway's shared subscription
     // spreads one device's messages over its connections); each arrives once, and seq orders them.
     batches.sort((a, b) => a.batch.seq - b.batch.seq);

@@ -38,7 +38,15 @@ describe('store: latest by event time, history, quarantine', () => {
   let dlq: Collected;
 
   beforeAll(async () => {
-    store = await startStore({ ...process.env, DATABASE_SCHEMA: run, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '2', LOG_LEVEL: 'silent', HISTORY_RESOLUTION_MS: '0', MAX_FUTURE_MS: '300000' });
+    store = await startStore({
+      ...process.env,
+      DATABASE_SCHEMA: run,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '2',
+      LOG_LEVEL: 'silent',
+      HISTORY_RESOLUTION_MS: '0',
+      MAX_FUTURE_MS: '300000',
+    });
     pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
     await producer.connect();
     dlq = await collectTopic(kafka, `${prefix}vehicle.signals.dlq.v1`, `${run}-dlq`);
@@ -53,7 +61,10 @@ describe('store: latest by event time, history, quarantine', () => {
   });
 
   const latest = async () => {
-    const { rows } = await pool.query<{ signal_id: number; value: number; event_time_ms: string }>('SELECT signal_id, value, event_time_ms FROM signal_latest WHERE vin = $1 ORDER BY signal_id', [VIN]);
+    const { rows } = await pool.query<{ signal_id: number; value: number; event_time_ms: string }>(
+      'SELECT signal_id, value, event_time_ms FROM signal_latest WHERE vin = $1 ORDER BY signal_id',
+      [VIN],
+    );
     return rows.map((r) => [r.signal_id, r.value, Number(r.event_time_ms)]);
   };
   const send = (value: Buffer) => producer.send(`${prefix}vehicle.signals.v1`, [{ key: VIN, value }]);
@@ -63,7 +74,10 @@ describe('store: latest by event time, history, quarantine', () => {
   };
 
   it('keeps the newest event time when batches arrive out of order or twice', async () => {
-    const a = signalBatch(1, NOW - 10_000, [[1, 10, 0], [2, 20, 0]]);
+    const a = signalBatch(1, NOW - 10_000, [
+      [1, 10, 0],
+      [2, 20, 0],
+    ]);
     await send(a);
     await send(signalBatch(2, NOW - 20_000, [[1, 5, 0]])); // older, arrives later
     await send(a); // replay
@@ -76,13 +90,25 @@ describe('store: latest by event time, history, quarantine', () => {
     await sentinel(901);
     expect((await latest())[0]).toEqual([1, 11, NOW - 5_000]);
 
-    const { rows } = await pool.query<{ value: number }>('SELECT value FROM signal_history WHERE vin = $1 AND signal_id = 1 ORDER BY event_time_ms', [VIN]);
+    const { rows } = await pool.query<{ value: number }>(
+      'SELECT value FROM signal_history WHERE vin = $1 AND signal_id = 1 ORDER BY event_time_ms',
+      [VIN],
+    );
     expect(rows.map((r) => r.value)).toEqual([5, 10, 11]);
   });
 
   it('quarantines samples from a clock far in the future and stores the rest of the batch', async () => {
-    await send(signalBatch(4, NOW, [[3, 33, 0], [4, 99, 3_600_000]]));
-    const record = await waitFor('the quarantine record', () => dlq.messages.find((m) => header(m, STORE_HEADERS.reason) === 'FUTURE_EVENT_TIME'), 30_000);
+    await send(
+      signalBatch(4, NOW, [
+        [3, 33, 0],
+        [4, 99, 3_600_000],
+      ]),
+    );
+    const record = await waitFor(
+      'the quarantine record',
+      () => dlq.messages.find((m) => header(m, STORE_HEADERS.reason) === 'FUTURE_EVENT_TIME'),
+      30_000,
+    );
     const quarantined = SignalBatch.decode(record.value!);
     expect(quarantined.signalId).toEqual([4]);
     expect(quarantined.value).toEqual([99]);
@@ -101,7 +127,12 @@ describe('store: latest by event time, history, quarantine', () => {
       Date.now(),
     );
     const partitions = async () =>
-      (await pool.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history' AND n.nspname = $1 ORDER BY 1", [run])).rows.map((r) => r.name);
+      (
+        await pool.query<{ name: string }>(
+          "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history' AND n.nspname = $1 ORDER BY 1",
+          [run],
+        )
+      ).rows.map((r) => r.name);
     const before = await partitions();
     expect(before.length).toBeGreaterThanOrEqual(2);
     const dropped = await store.store.dropExpiredPartitions(30, NOW);

@@ -4,7 +4,12 @@ import { Kafka, logLevel } from 'kafkajs';
 
 const [broker = '127.0.0.1:9092', timeoutArg = '60'] = process.argv.slice(2);
 const deadline = Date.now() + Number(timeoutArg) * 1000;
-const kafka = new Kafka({ clientId: 'telltale-wait', brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+const kafka = new Kafka({
+  clientId: 'telltale-wait',
+  brokers: [broker],
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 0 },
+});
 
 for (;;) {
   const admin = kafka.admin();

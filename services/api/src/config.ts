@@ -5,13 +5,44 @@ import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
 export const ApiConfig = {
   ...commonConfig,
   ...postgresConfig,
-  apiPort: env.integer('API_PORT', { description: 'port of the HTTP API (0 picks a free port)', default: '8080', min: 0, max: 65535 }),
+  apiPort: env.integer('API_PORT', {
+    description: 'port of the HTTP API (0 picks a free port)',
+    default: '8080',
+    min: 0,
+    max: 65535,
+  }),
   apiHost: env.string('API_HOST', { description: 'address the HTTP API binds to', default: '127.0.0.1' }),
-  catalogDir: env.string('CATALOG_DIR', { description: 'directory of vehicle model catalogs (names, units, staleness of signals)', default: BUNDLED_CATALOG_DIR }),
-  catalogRescanMs: env.integer('CATALOG_RESCAN_MS', { description: 'least interval between rescans of CATALOG_DIR for new models/versions', default: '5000', min: 100 }),
-  redisUrl: env.url('REDIS_URL', { description: 'Redis holding the live alert streams (written by telltale notifier)', default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
-  redisKeyPrefix: env.string('REDIS_KEY_PREFIX', { description: 'prefix of every Redis key (same as the notifier\'s)', default: 'telltale:' }),
-  alertStreamHeartbeatMs: env.integer('ALERT_STREAM_HEARTBEAT_MS', { description: 'idle time after which a live alert stream sends a heartbeat', default: '15000', min: 100 }),
-  alertStreamMaxClients: env.integer('ALERT_STREAM_MAX_CLIENTS', { description: 'live alert streams (SSE + WebSocket) one instance serves at once; each holds a Redis connection', default: '500', min: 1 }),
-  apiKeyTouchIntervalMs: env.integer('API_KEY_TOUCH_INTERVAL_MS', { description: 'how often a key\'s last_used_at is written at most (per key and instance)', default: '60000', min: 0 }),
+  catalogDir: env.string('CATALOG_DIR', {
+    description: 'directory of vehicle model catalogs (names, units, staleness of signals)',
+    default: BUNDLED_CATALOG_DIR,
+  }),
+  catalogRescanMs: env.integer('CATALOG_RESCAN_MS', {
+    description: 'least interval between rescans of CATALOG_DIR for new models/versions',
+    default: '5000',
+    min: 100,
+  }),
+  redisUrl: env.url('REDIS_URL', {
+    description: 'Redis holding the live alert streams (written by telltale notifier)',
+    default: 'redis://127.0.0.1:6379',
+    protocols: ['redis', 'rediss'],
+  }),
+  redisKeyPrefix: env.string('REDIS_KEY_PREFIX', {
+    description: "prefix of every Redis key (same as the notifier's)",
+    default: 'telltale:',
+  }),
+  alertStreamHeartbeatMs: env.integer('ALERT_STREAM_HEARTBEAT_MS', {
+    description: 'idle time after which a live alert stream sends a heartbeat',
+    default: '15000',
+    min: 100,
+  }),
+  alertStreamMaxClients: env.integer('ALERT_STREAM_MAX_CLIENTS', {
+    description: 'live alert streams (SSE + WebSocket) one instance serves at once; each holds a Redis connection',
+    default: '500',
+    min: 1,
+  }),
+  apiKeyTouchIntervalMs: env.integer('API_KEY_TOUCH_INTERVAL_MS', {
+    description: "how often a key's last_used_at is written at most (per key and instance)",
+    default: '60000',
+    min: 0,
+  }),
 } as const;

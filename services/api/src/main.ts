@@ -17,7 +17,8 @@ import { PgVehicleReader } from './adapters/pg-vehicles.js';
 import { buildApiServer } from './http/server.js';
 import type { Health } from './http/context.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 export interface RunningApi extends RunningService {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080. */
@@ -32,7 +33,9 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
   const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
   await catalogs.scan();
   // Rule validation checks against every model's newest catalog: compile them now, not in the first rule edit.
-  void catalogs.latestPerModel().catch((err: unknown) => log.warn({ err }, 'Catalogs failed to compile; rule edits will retry.'));
+  void catalogs
+    .latestPerModel()
+    .catch((err: unknown) => log.warn({ err }, 'Catalogs failed to compile; rule edits will retry.'));
 
   const signals = new PgSignalReader(pool);
   const health = async (): Promise<Health> => {

@@ -15,8 +15,14 @@ export interface ApiEvents {
 
 export function apiMetrics(log: Logger): { registry: Registry; events: ApiEvents } {
   const registry = createMetricsRegistry('api');
-  const requests = counter(registry, 'api_requests_total', 'HTTP requests by route template, method and status', ['route', 'method', 'status']);
-  const seconds = histogram(registry, 'api_request_seconds', 'Request duration by route template', { labelNames: ['route'] });
+  const requests = counter(registry, 'api_requests_total', 'HTTP requests by route template, method and status', [
+    'route',
+    'method',
+    'status',
+  ]);
+  const seconds = histogram(registry, 'api_request_seconds', 'Request duration by route template', {
+    labelNames: ['route'],
+  });
   const authFailures = counter(registry, 'api_auth_failures_total', 'Requests refused with 401, by reason', ['reason']);
   const forbidden = counter(registry, 'api_forbidden_total', 'Requests refused with 403 (role too low)');
   const changes = counter(registry, 'api_admin_changes_total', 'Administrative changes by action', ['action']);
@@ -32,7 +38,7 @@ export function apiMetrics(log: Logger): { registry: Registry; events: ApiEvents
     },
     forbidden: (keyId, route) => {
       forbidden.inc();
-      log.info({ keyId, route }, 'Refused a request above the key\'s role.');
+      log.info({ keyId, route }, "Refused a request above the key's role.");
     },
     changed: (action, keyId, target) => {
       changes.inc({ action });

@@ -24,7 +24,7 @@ describe('telltale main', () => {
     expect(c.out()).toContain('topics ensure');
   });
 
-  it('prints a command\'s usage for <command> --help', async () => {
+  it("prints a command's usage for <command> --help", async () => {
     const c = capture();
     expect(await main(['topics', 'ensure', '--help'], c.io)).toBe(0);
     expect(c.out()).toContain('Usage: telltale topics ensure');

@@ -17,8 +17,8 @@ function helpText(): string {
     'Commands:',
     ...lines,
     '',
-    'Run `telltale <command> --help` for a command\'s options. Settings come from environment variables;',
-    'each service\'s README lists them.',
+    "Run `telltale <command> --help` for a command's options. Settings come from environment variables;",
+    "each service's README lists them.",
     '',
   ].join('\n');
 }
@@ -56,7 +56,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     return await found.command.run(found.rest, io);
   } catch (error) {
     if (error instanceof CliUsageError) {
-      io.stderr.write(`telltale ${found.command.path.join(' ')}: ${error.message}\n\n${found.command.usage.trimEnd()}\n`);
+      io.stderr.write(
+        `telltale ${found.command.path.join(' ')}: ${error.message}\n\n${found.command.usage.trimEnd()}\n`,
+      );
       return 2;
     }
     if (isTelltaleError(error)) {

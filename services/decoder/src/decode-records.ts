@@ -60,7 +60,12 @@ export class RecordDecoder {
         deadLetters.push({
           key: vin || null,
           value: value ?? null,
-          headers: { [HEADER.reason]: reason, [HEADER.detail]: detail, [HEADER.sourceOffset]: record.offset, ...passThrough(record) },
+          headers: {
+            [HEADER.reason]: reason,
+            [HEADER.detail]: detail,
+            [HEADER.sourceOffset]: record.offset,
+            ...passThrough(record),
+          },
         });
       };
       if (!value) {
@@ -93,7 +98,12 @@ export class RecordDecoder {
     return { signals, deadLetters };
   }
 
-  private decodeBatch(batch: TelemetryBatch, modelId: string, catalog: CompiledCatalog, record: KafkaMessage): { signals: Message[]; deadLetter: Message | undefined; frames: number; signalCount: number } {
+  private decodeBatch(
+    batch: TelemetryBatch,
+    modelId: string,
+    catalog: CompiledCatalog,
+    record: KafkaMessage,
+  ): { signals: Message[]; deadLetter: Message | undefined; frames: number; signalCount: number } {
     const f = batch.frames;
     const frames = {
       count: f?.canId?.length ?? 0,
@@ -119,14 +129,23 @@ export class RecordDecoder {
           vin: batch.vin,
           modelId,
           catalogVersion: catalog.catalog.catalogVersion,
-          source: { deviceSeq: batch.seq, gatewayReceiveTimeMsEpoch: received, decodeTimeMsEpoch: decodedAt, deviceId: batch.deviceId },
+          source: {
+            deviceSeq: batch.seq,
+            gatewayReceiveTimeMsEpoch: received,
+            decodeTimeMsEpoch: decodedAt,
+            deviceId: batch.deviceId,
+          },
           baseTimeMsEpoch: batch.baseTimeMsEpoch,
           backfill: batch.backfill,
           batchId: `${batch.vin}:${batch.seq}`,
           part,
           partCount: parts,
         },
-        { signalId: columns.signalId.subarray(from, to), value: columns.value.subarray(from, to), timeOffsetMs: columns.timeOffsetMs.subarray(from, to) },
+        {
+          signalId: columns.signalId.subarray(from, to),
+          value: columns.value.subarray(from, to),
+          timeOffsetMs: columns.timeOffsetMs.subarray(from, to),
+        },
       );
       signals.push({ key: batch.vin, value: Buffer.from(output.buffer, output.byteOffset, output.byteLength) });
     }
@@ -139,14 +158,34 @@ export class RecordDecoder {
   }
 
   /** The frames that failed, as a TelemetryBatch of their own (same tools read it), with one reason per frame. */
-  private badFrames(batch: TelemetryBatch, frames: { canId: ArrayLike<number>; flags: ArrayLike<number>; bus: ArrayLike<number>; length: ArrayLike<number>; timeOffsetUs: ArrayLike<number>; data: Uint8Array }, modelId: string, catalog: CompiledCatalog, record: KafkaMessage): Message {
+  private badFrames(
+    batch: TelemetryBatch,
+    frames: {
+      canId: ArrayLike<number>;
+      flags: ArrayLike<number>;
+      bus: ArrayLike<number>;
+      length: ArrayLike<number>;
+      timeOffsetUs: ArrayLike<number>;
+      data: Uint8Array;
+    },
+    modelId: string,
+    catalog: CompiledCatalog,
+    record: KafkaMessage,
+  ): Message {
     const starts: number[] = [];
     let offset = 0;
     for (let i = 0; i < frames.length.length; i++) {
       starts.push(offset);
       offset += frames.length[i]!;
     }
-    const picked = { timeOffsetUs: [] as number[], bus: [] as number[], canId: [] as number[], flags: [] as number[], length: [] as number[], chunks: [] as Uint8Array[] };
+    const picked = {
+      timeOffsetUs: [] as number[],
+      bus: [] as number[],
+      canId: [] as number[],
+      flags: [] as number[],
+      length: [] as number[],
+      chunks: [] as Uint8Array[],
+    };
     const reasons: string[] = [];
     const counts = new Map<string, number>();
     for (let e = 0; e < this.sink.errorCount; e++) {
@@ -175,12 +214,24 @@ export class RecordDecoder {
       baseTimeMsEpoch: batch.baseTimeMsEpoch,
       backfill: batch.backfill,
       deviceId: batch.deviceId,
-      frames: { timeOffsetUs: picked.timeOffsetUs, bus: picked.bus, canId: picked.canId, flags: picked.flags, length: picked.length, data: Buffer.concat(picked.chunks) },
+      frames: {
+        timeOffsetUs: picked.timeOffsetUs,
+        bus: picked.bus,
+        canId: picked.canId,
+        flags: picked.flags,
+        length: picked.length,
+        data: Buffer.concat(picked.chunks),
+      },
     }).finish();
     return {
       key: batch.vin,
       value: Buffer.from(value),
-      headers: { [HEADER.reason]: 'UNDECODABLE_FRAMES', [HEADER.frameReasons]: reasons.join(','), [HEADER.sourceOffset]: record.offset, ...passThrough(record) },
+      headers: {
+        [HEADER.reason]: 'UNDECODABLE_FRAMES',
+        [HEADER.frameReasons]: reasons.join(','),
+        [HEADER.sourceOffset]: record.offset,
+        ...passThrough(record),
+      },
     };
   }
 }

@@ -1,7 +1,14 @@
 /** Wiring only: config → logger → registry view, catalogs, Kafka → consume/decode/produce in transactions. */
 import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  platformTopicSpecs,
+  startCommittingConsumer,
+  topicName,
+} from '@telltale/platform/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { DecoderConfig } from './config.js';
 import { RecordDecoder } from './decode-records.js';
@@ -27,7 +34,8 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['frames', 'signals', 'signalsDlq']));
   await admin.disconnect();
-  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const groupId =
+    config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
   const producer = createReliableProducer(kafka, { transactionalId: `${groupId}-${config.instanceId}` });
   await producer.connect();
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
@@ -55,7 +63,11 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
       metrics.lag(batch.topic, batch.partition, context.lag);
       const { signals, deadLetters } = await decoder.decode(batch.messages);
       try {
-        await writer.commit({ topic: batch.topic, partition: batch.partition, nextOffset: context.nextOffset }, signals, deadLetters);
+        await writer.commit(
+          { topic: batch.topic, partition: batch.partition, nextOffset: context.nextOffset },
+          signals,
+          deadLetters,
+        );
       } catch (error) {
         metrics.transactionFailed(error as Error);
         throw error;

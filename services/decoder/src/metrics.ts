@@ -14,13 +14,32 @@ export function decoderMetrics(log: Logger): DecoderMetrics {
   const framesIn = counter(registry, 'decoder_frames_total', 'CAN frames consumed', ['model']);
   const signalsOut = counter(registry, 'decoder_signals_total', 'Signals produced', ['model']);
   const batches = counter(registry, 'decoder_batches_total', 'Uplink batches decoded', ['model']);
-  const frameErrors = counter(registry, 'decoder_frame_errors_total', 'Frames not decoded (dead-lettered), by model, message and reason', ['model', 'message', 'reason']);
-  const rejected = counter(registry, 'decoder_batches_rejected_total', 'Uplink batches dead-lettered whole, by reason', ['reason']);
+  const frameErrors = counter(
+    registry,
+    'decoder_frame_errors_total',
+    'Frames not decoded (dead-lettered), by model, message and reason',
+    ['model', 'message', 'reason'],
+  );
+  const rejected = counter(
+    registry,
+    'decoder_batches_rejected_total',
+    'Uplink batches dead-lettered whole, by reason',
+    ['reason'],
+  );
   const decodeSeconds = histogram(registry, 'decoder_batch_decode_seconds', 'Decode time per uplink batch', {
     buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
   });
-  const lag = gauge(registry, 'decoder_consumer_lag', 'Records behind the partition end when the last batch was fetched', ['partition']);
-  const txFailures = counter(registry, 'decoder_transaction_failures_total', 'Aborted Kafka transactions (the batch is consumed again)');
+  const lag = gauge(
+    registry,
+    'decoder_consumer_lag',
+    'Records behind the partition end when the last batch was fetched',
+    ['partition'],
+  );
+  const txFailures = counter(
+    registry,
+    'decoder_transaction_failures_total',
+    'Aborted Kafka transactions (the batch is consumed again)',
+  );
   return {
     registry,
     events: {

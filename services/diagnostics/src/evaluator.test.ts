@@ -54,16 +54,34 @@ class MemoryStore {
 }
 
 const quiet: DiagnosticsEvents = {
-  batch: () => undefined, transitions: () => undefined, alertLatency: () => undefined, rejected: () => undefined,
-  fenced: () => undefined, checkpoint: () => undefined, dropped: () => undefined,
+  batch: () => undefined,
+  transitions: () => undefined,
+  alertLatency: () => undefined,
+  rejected: () => undefined,
+  fenced: () => undefined,
+  checkpoint: () => undefined,
+  dropped: () => undefined,
 };
 
 function record(offset: number, vin: string, value: number, timeMs: number): KafkaMessage {
   const bytes = encodeSignalBatch(
-    { vin, modelId: catalog.modelId, catalogVersion: catalog.catalogVersion, baseTimeMsEpoch: timeMs, source: { gatewayReceiveTimeMsEpoch: timeMs } },
+    {
+      vin,
+      modelId: catalog.modelId,
+      catalogVersion: catalog.catalogVersion,
+      baseTimeMsEpoch: timeMs,
+      source: { gatewayReceiveTimeMsEpoch: timeMs },
+    },
     { signalId: Uint32Array.of(speed), value: Float64Array.of(value), timeOffsetMs: Uint32Array.of(0) },
   );
-  return { key: Buffer.from(vin), value: Buffer.from(bytes), offset: String(offset), timestamp: String(timeMs), attributes: 0, headers: {} };
+  return {
+    key: Buffer.from(vin),
+    value: Buffer.from(bytes),
+    offset: String(offset),
+    timestamp: String(timeMs),
+    attributes: 0,
+    headers: {},
+  };
 }
 
 async function evaluator(store: MemoryStore) {
@@ -71,7 +89,11 @@ async function evaluator(store: MemoryStore) {
   const e = new DiagnosticsEvaluator({
     store: store as unknown as PgDiagnosticsStore,
     publish: (messages) => {
-      published.push(...messages.map((m) => `${String(m.headers!['telltale-alert-id'])}/${String(m.headers!['telltale-transition-seq'])}`));
+      published.push(
+        ...messages.map(
+          (m) => `${String(m.headers!['telltale-alert-id'])}/${String(m.headers!['telltale-transition-seq'])}`,
+        ),
+      );
       return Promise.resolve();
     },
     deadLetter: () => Promise.resolve(),

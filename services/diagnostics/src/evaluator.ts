@@ -21,7 +21,11 @@ import { RuleEngine, type AlertTransition, type RuleEngineOptions, type RuleSnap
 import type { PartitionRef, PgDiagnosticsStore, VehicleStateRow } from './adapters/pg-diagnostics-store.js';
 import { alertMessageOf, type AlertEvent } from '@telltale/rules/alerts';
 
-export const DLQ_HEADER = { reason: 'telltale-reason', detail: 'telltale-detail', sourceOffset: 'telltale-source-offset' } as const;
+export const DLQ_HEADER = {
+  reason: 'telltale-reason',
+  detail: 'telltale-detail',
+  sourceOffset: 'telltale-source-offset',
+} as const;
 
 export interface DiagnosticsEvents {
   batch(samples: number, applied: number, seconds: number): void;
@@ -104,11 +108,15 @@ export class DiagnosticsEvaluator {
    * i.e. from its checkpoint) and claims the assigned partitions, loading their vehicles' state.
    */
   assign(assignment: Readonly<Record<string, readonly number[]>>): void {
-    const next = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    const next = Object.entries(assignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
     void this.serial(async () => {
       this.dropAll();
       await Promise.all(next.map((ref) => this.claim(ref)));
-    }).catch((err: unknown) => this.deps.log.error({ err }, 'Claiming partitions failed; their batches retry the claim.'));
+    }).catch((err: unknown) =>
+      this.deps.log.error({ err }, 'Claiming partitions failed; their batches retry the claim.'),
+    );
   }
 
   private dropAll(): void {
@@ -142,7 +150,14 @@ export class DiagnosticsEvaluator {
     const high = await this.deps.highWatermark(ref);
     if (assignment !== this.assignment) return undefined; // a newer assignment claims again
     const start = claim.nextOffset ?? 0n;
-    const owned: OwnedPartition = { ref, epoch: claim.epoch, checkpointOffset: start, processedOffset: start, caughtUp: start >= high, vins: new Set() };
+    const owned: OwnedPartition = {
+      ref,
+      epoch: claim.epoch,
+      checkpointOffset: start,
+      processedOffset: start,
+      caughtUp: start >= high,
+      vins: new Set(),
+    };
     const removed: AlertTransition[] = [];
     for (const { vin, state } of states) {
       try {
@@ -150,11 +165,24 @@ export class DiagnosticsEvaluator {
         owned.vins.add(vin);
         this.vinPartition.set(vin, keyOf(ref));
       } catch (err) {
-        log.error({ err, vin, partition: ref.partition }, 'Persisted vehicle state is invalid; the vehicle starts fresh.');
+        log.error(
+          { err, vin, partition: ref.partition },
+          'Persisted vehicle state is invalid; the vehicle starts fresh.',
+        );
       }
     }
     this.owned.set(keyOf(ref), owned);
-    log.info({ topic: ref.topic, partition: ref.partition, epoch: claim.epoch, vehicles: owned.vins.size, from: start.toString(), backlog: (high - start).toString() }, 'Partition claimed.');
+    log.info(
+      {
+        topic: ref.topic,
+        partition: ref.partition,
+        epoch: claim.epoch,
+        vehicles: owned.vins.size,
+        from: start.toString(),
+        backlog: (high - start).toString(),
+      },
+      'Partition claimed.',
+    );
     await this.emit(removed);
     return owned;
   }
@@ -166,7 +194,11 @@ export class DiagnosticsEvaluator {
       // The current claim (a rebalance may have replaced the one that existed when the batch was fetched).
       const owned = this.owned.get(keyOf(ref)) ?? (await this.claim(ref));
       if (owned === undefined) {
-        throw new TelltaleError('DIAGNOSTICS_PARTITION_NOT_OWNED', `partition ${topic}/${partition} is being reassigned; the batch will be consumed again`, { retryable: true });
+        throw new TelltaleError(
+          'DIAGNOSTICS_PARTITION_NOT_OWNED',
+          `partition ${topic}/${partition} is being reassigned; the batch will be consumed again`,
+          { retryable: true },
+        );
       }
       const started = process.hrtime.bigint();
       const transitions: AlertTransition[] = [];
@@ -216,7 +248,9 @@ export class DiagnosticsEvaluator {
         transitions.push(...result.transitions);
       }
       const last = messages[messages.length - 1];
-      if (last !== undefined) owned.processedOffset = BigInt(last.offset) + 1n > owned.processedOffset ? BigInt(last.offset) + 1n : owned.processedOffset;
+      if (last !== undefined)
+        owned.processedOffset =
+          BigInt(last.offset) + 1n > owned.processedOffset ? BigInt(last.offset) + 1n : owned.processedOffset;
       owned.caughtUp = lag === 0;
       if (rejects.length > 0) await this.deps.deadLetter(rejects);
       if (future > 0) this.deps.events.dropped('future', future);
@@ -233,7 +267,11 @@ export class DiagnosticsEvaluator {
 
   private reject(record: KafkaMessage, reason: string, detail: string): Message {
     this.deps.events.rejected(reason);
-    return { key: record.key, value: record.value, headers: { [DLQ_HEADER.reason]: reason, [DLQ_HEADER.detail]: detail, [DLQ_HEADER.sourceOffset]: record.offset } };
+    return {
+      key: record.key,
+      value: record.value,
+      headers: { [DLQ_HEADER.reason]: reason, [DLQ_HEADER.detail]: detail, [DLQ_HEADER.sourceOffset]: record.offset },
+    };
   }
 
   /**
@@ -307,7 +345,11 @@ export class DiagnosticsEvaluator {
     }
     this.deps.events.checkpoint(vehicles, Number(process.hrtime.bigint() - started) / 1e9);
     if (commitOffsets && commits.length > 0) {
-      await this.deps.commitOffsets(commits).catch((err: unknown) => this.deps.log.warn({ err }, 'Offset commit failed (a rebalance?); the checkpoint in PostgreSQL stands.'));
+      await this.deps
+        .commitOffsets(commits)
+        .catch((err: unknown) =>
+          this.deps.log.warn({ err }, 'Offset commit failed (a rebalance?); the checkpoint in PostgreSQL stands.'),
+        );
     }
     if (failure !== undefined) throw failure;
   }
@@ -318,7 +360,10 @@ export class DiagnosticsEvaluator {
       const key = keyOf(owned.ref);
       if (this.owned.get(key) !== owned) return;
       this.deps.events.fenced(owned.ref);
-      this.deps.log.warn({ topic: owned.ref.topic, partition: owned.ref.partition, epoch: owned.epoch }, 'Partition claimed by another instance; dropping its vehicles.');
+      this.deps.log.warn(
+        { topic: owned.ref.topic, partition: owned.ref.partition, epoch: owned.epoch },
+        'Partition claimed by another instance; dropping its vehicles.',
+      );
       for (const vin of owned.vins) {
         this.engine.forget(vin);
         this.vinPartition.delete(vin);
@@ -367,11 +412,13 @@ export class DiagnosticsEvaluator {
   }
 
   private async send(events: readonly AlertEvent[]): Promise<void> {
-    await this.deps.publish(events.map((event) => ({
-      key: event.vin,
-      value: Buffer.from(Alert.encode(alertMessageOf(event)).finish()),
-      headers: { 'telltale-alert-id': event.alertId, 'telltale-transition-seq': String(event.transitionSeq) },
-    })));
+    await this.deps.publish(
+      events.map((event) => ({
+        key: event.vin,
+        value: Buffer.from(Alert.encode(alertMessageOf(event)).finish()),
+        headers: { 'telltale-alert-id': event.alertId, 'telltale-transition-seq': String(event.transitionSeq) },
+      })),
+    );
   }
 
   /**
@@ -382,7 +429,13 @@ export class DiagnosticsEvaluator {
     let total = 0;
     for (;;) {
       const now = this.now();
-      const sent = await this.deps.store.relay(now - olderThanMs, now + 1, 500, (events) => this.send(events), this.now);
+      const sent = await this.deps.store.relay(
+        now - olderThanMs,
+        now + 1,
+        500,
+        (events) => this.send(events),
+        this.now,
+      );
       total += sent;
       if (sent < 500) return total;
     }

@@ -5,7 +5,14 @@
 import { startOpsServer, type Logger, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
 import { CatalogLibrary } from '@telltale/catalog';
 import { openServiceDatabase } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  platformTopicSpecs,
+  startCommittingConsumer,
+  topicName,
+} from '@telltale/platform/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { compileRules, formatRuleProblem, type RuleCatalog } from '@telltale/rules';
 import { RuleReloader } from '@telltale/rules/pg';
@@ -27,7 +34,11 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
   await vehicles.start();
   lifecycle.onShutdown('registry view', () => vehicles.stop());
 
-  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-diagnostics`, log });
+  const kafka = createKafkaClient({
+    brokers: config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-diagnostics`,
+    log,
+  });
   const admin = kafka.admin();
   await admin.connect();
   lifecycle.onShutdown('kafka admin', () => admin.disconnect());
@@ -37,10 +48,12 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
   const alertsTopic = topicName('alerts', config.kafkaTopicPrefix);
   const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
-  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const groupId =
+    config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
 
   // The consumer is created below; offsets are committed through it after each checkpoint.
-  let commit: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void> = () => Promise.resolve();
+  let commit: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void> = () =>
+    Promise.resolve();
   const evaluator = new DiagnosticsEvaluator({
     store: new PgDiagnosticsStore(pool),
     publish: async (messages) => void (await producer.send(alertsTopic, messages)),
@@ -50,7 +63,8 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
       const offsets = await admin.fetchTopicOffsets(topic);
       return BigInt(offsets.find((o) => o.partition === partition)?.high ?? '0');
     },
-    partitionCount: async (topic) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0,
+    partitionCount: async (topic) =>
+      (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0,
     fleetOf: (vin) => vehicles.get(vin)?.fleetId,
     events: metrics.events,
     log,
@@ -73,7 +87,11 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
   lifecycle.onShutdown('catalog rescan', () => clearInterval(catalogTimer));
 
   const republished = await evaluator.republish(0);
-  if (republished > 0) log.info({ transitions: republished }, 'Published alert transitions a previous run had recorded but not published.');
+  if (republished > 0)
+    log.info(
+      { transitions: republished },
+      'Published alert transitions a previous run had recorded but not published.',
+    );
 
   const consumer = await startCommittingConsumer({
     kafka,
@@ -165,14 +183,19 @@ class RuleCompiler {
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.pending = this.pending.then(work).catch((err: unknown) => this.log.error({ err }, 'Applying rules failed; the previous rules stay active.'));
+    this.pending = this.pending
+      .then(work)
+      .catch((err: unknown) => this.log.error({ err }, 'Applying rules failed; the previous rules stay active.'));
     return this.pending;
   }
 
   /** True when the set of catalogs changed. */
   private async loadCatalogs(): Promise<boolean> {
     const compiled = await this.library.latestPerModel();
-    const key = compiled.map((c) => `${c.catalog.modelId}@${c.catalog.catalogVersion}`).sort().join(',');
+    const key = compiled
+      .map((c) => `${c.catalog.modelId}@${c.catalog.catalogVersion}`)
+      .sort()
+      .join(',');
     if (key === this.catalogKey) return false;
     this.catalogKey = key;
     this.catalogs = compiled.map((c) => c.catalog);
@@ -182,13 +205,17 @@ class RuleCompiler {
   private async apply(version: number | undefined): Promise<void> {
     if (this.catalogs.length === 0) {
       // Without catalogs every rule would fail to compile and swapping in nothing would clear every active alert.
-      this.log.error({ storeVersion: version }, 'No vehicle model catalog could be loaded (CATALOG_DIR); rules not applied, the previous ones stay active.');
+      this.log.error(
+        { storeVersion: version },
+        'No vehicle model catalog could be loaded (CATALOG_DIR); rules not applied, the previous ones stay active.',
+      );
       return;
     }
     const { snapshot, problems } = compileRules(this.definitions, this.catalogs);
     for (const problem of problems) {
       const line = formatRuleProblem(problem);
-      if (problem.severity === 'error') this.log.error({ code: problem.code, rule: problem.ruleId }, `Rule left out: ${line}`);
+      if (problem.severity === 'error')
+        this.log.error({ code: problem.code, rule: problem.ruleId }, `Rule left out: ${line}`);
       else this.log.warn({ code: problem.code, rule: problem.ruleId }, line);
     }
     await this.evaluator.setRules(snapshot);

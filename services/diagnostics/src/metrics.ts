@@ -6,14 +6,39 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
   const registry = createMetricsRegistry('diagnostics');
   const samples = counter(registry, 'diagnostics_samples_total', 'Signal samples consumed');
   const applied = counter(registry, 'diagnostics_samples_applied_total', 'Samples of signals some rule reads');
-  const batchSeconds = histogram(registry, 'diagnostics_batch_seconds', 'Evaluate + record + publish per partition batch');
-  const transitions = counter(registry, 'diagnostics_alert_transitions_total', 'Alert transitions made by the engine (before dedupe against PostgreSQL)', ['state', 'severity']);
-  const latency = histogram(registry, 'diagnostics_alert_latency_seconds', 'Gateway receive of the batch that made a transition → alert acknowledged by Kafka', {
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  });
-  const rejected = counter(registry, 'diagnostics_records_rejected_total', 'Signal records dead-lettered, by reason', ['reason']);
-  const dropped = counter(registry, 'diagnostics_samples_dropped_total', 'Samples dropped by the engine (future event time, non-finite)', ['kind']);
-  const fenced = counter(registry, 'diagnostics_partitions_fenced_total', 'Writes refused because another instance claimed the partition');
+  const batchSeconds = histogram(
+    registry,
+    'diagnostics_batch_seconds',
+    'Evaluate + record + publish per partition batch',
+  );
+  const transitions = counter(
+    registry,
+    'diagnostics_alert_transitions_total',
+    'Alert transitions made by the engine (before dedupe against PostgreSQL)',
+    ['state', 'severity'],
+  );
+  const latency = histogram(
+    registry,
+    'diagnostics_alert_latency_seconds',
+    'Gateway receive of the batch that made a transition → alert acknowledged by Kafka',
+    {
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    },
+  );
+  const rejected = counter(registry, 'diagnostics_records_rejected_total', 'Signal records dead-lettered, by reason', [
+    'reason',
+  ]);
+  const dropped = counter(
+    registry,
+    'diagnostics_samples_dropped_total',
+    'Samples dropped by the engine (future event time, non-finite)',
+    ['kind'],
+  );
+  const fenced = counter(
+    registry,
+    'diagnostics_partitions_fenced_total',
+    'Writes refused because another instance claimed the partition',
+  );
   const checkpointSeconds = histogram(registry, 'diagnostics_checkpoint_seconds', 'Vehicle state + offsets persisted');
   const checkpointVehicles = counter(registry, 'diagnostics_checkpoint_vehicles_total', 'Vehicle states persisted');
   return {

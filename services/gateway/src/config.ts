@@ -6,18 +6,66 @@ export const GatewayConfig = {
   ...commonConfig,
   ...kafkaConfig,
   ...postgresConfig,
-  mqttUrl: env.url('MQTT_URL', { description: 'MQTT broker the devices publish to', default: 'mqtt://127.0.0.1:1883', protocols: ['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss'] }),
-  mqttUsername: env.string('MQTT_USERNAME', { description: 'broker account of the gateway ("-" for none)', default: '-' }),
+  mqttUrl: env.url('MQTT_URL', {
+    description: 'MQTT broker the devices publish to',
+    default: 'mqtt://127.0.0.1:1883',
+    protocols: ['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss'],
+  }),
+  mqttUsername: env.string('MQTT_USERNAME', {
+    description: 'broker account of the gateway ("-" for none)',
+    default: '-',
+  }),
   mqttPassword: env.string('MQTT_PASSWORD', { description: 'its password', default: '-' }),
-  mqttUplinkTopic: env.string('MQTT_UPLINK_TOPIC', { description: 'uplink topic filter; the VIN is the level before "telemetry"', default: 'tbox/+/telemetry' }),
-  mqttShareGroup: env.string('MQTT_SHARE_GROUP', { description: 'shared-subscription group of all gateway instances ("-" for a plain subscription)', default: 'gateway' }),
-  mqttConnections: env.integer('MQTT_CONNECTIONS', { description: 'subscriber connections per instance (the broker queues per connection: more connections, more buffering while Kafka is slow)', default: '64', min: 1, max: 2048 }),
-  mqttClientIdPrefix: env.string('MQTT_CLIENT_ID_PREFIX', { description: 'client id prefix; stable across restarts so sessions resume', default: `telltale-gateway-${hostname()}` }),
-  redisUrl: env.url('REDIS_URL', { description: 'Redis for (vin, seq) deduplication', default: 'redis://127.0.0.1:6379', protocols: ['redis', 'rediss'] }),
+  mqttUplinkTopic: env.string('MQTT_UPLINK_TOPIC', {
+    description: 'uplink topic filter; the VIN is the level before "telemetry"',
+    default: 'tbox/+/telemetry',
+  }),
+  mqttShareGroup: env.string('MQTT_SHARE_GROUP', {
+    description: 'shared-subscription group of all gateway instances ("-" for a plain subscription)',
+    default: 'gateway',
+  }),
+  mqttConnections: env.integer('MQTT_CONNECTIONS', {
+    description:
+      'subscriber connections per instance (the broker queues per connection: more connections, more buffering while Kafka is slow)',
+    default: '64',
+    min: 1,
+    max: 2048,
+  }),
+  mqttClientIdPrefix: env.string('MQTT_CLIENT_ID_PREFIX', {
+    description: 'client id prefix; stable across restarts so sessions resume',
+    default: `telltale-gateway-${hostname()}`,
+  }),
+  redisUrl: env.url('REDIS_URL', {
+    description: 'Redis for (vin, seq) deduplication',
+    default: 'redis://127.0.0.1:6379',
+    protocols: ['redis', 'rediss'],
+  }),
   redisKeyPrefix: env.string('REDIS_KEY_PREFIX', { description: 'prefix of every Redis key', default: 'telltale:' }),
-  dedupeWindowS: env.integer('DEDUPE_WINDOW_S', { description: 'how long a (vin, seq) is remembered', default: '172800', min: 60 }),
-  maxBatchBytes: env.integer('MAX_BATCH_BYTES', { description: 'largest accepted uplink payload', default: '1048576', min: 1024 }),
-  flushMaxMessages: env.integer('FLUSH_MAX_MESSAGES', { description: 'messages written to Kafka in one request at most; a flush starts when this many wait', default: '2000', min: 1, max: 100000 }),
-  lingerMs: env.integer('FLUSH_LINGER_MS', { description: 'how long a message may wait for others before the Kafka write', default: '2', min: 0, max: 1000 }),
-  registryRefreshMs: env.integer('REGISTRY_REFRESH_MS', { description: 'how often the registry view checks for changes', default: '2000', min: 100 }),
+  dedupeWindowS: env.integer('DEDUPE_WINDOW_S', {
+    description: 'how long a (vin, seq) is remembered',
+    default: '172800',
+    min: 60,
+  }),
+  maxBatchBytes: env.integer('MAX_BATCH_BYTES', {
+    description: 'largest accepted uplink payload',
+    default: '1048576',
+    min: 1024,
+  }),
+  flushMaxMessages: env.integer('FLUSH_MAX_MESSAGES', {
+    description: 'messages written to Kafka in one request at most; a flush starts when this many wait',
+    default: '2000',
+    min: 1,
+    max: 100000,
+  }),
+  lingerMs: env.integer('FLUSH_LINGER_MS', {
+    description: 'how long a message may wait for others before the Kafka write',
+    default: '2',
+    min: 0,
+    max: 1000,
+  }),
+  registryRefreshMs: env.integer('REGISTRY_REFRESH_MS', {
+    description: 'how often the registry view checks for changes',
+    default: '2000',
+    min: 100,
+  }),
 } as const;

@@ -115,10 +115,15 @@ export class UplinkIngest {
 
   private startFlush(): void {
     if (this.flushing || this.pending.length === 0) return;
-    const batch = this.pending.length <= this.options.flushAtMessages ? this.pending : this.pending.slice(0, this.options.flushAtMessages);
+    const batch =
+      this.pending.length <= this.options.flushAtMessages
+        ? this.pending
+        : this.pending.slice(0, this.options.flushAtMessages);
     this.pending = batch === this.pending ? [] : this.pending.slice(batch.length);
     this.flushing = this.flush(batch)
-      .catch((err: unknown) => this.options.log.error({ err }, 'Flush failed unexpectedly; messages stay unacknowledged.'))
+      .catch((err: unknown) =>
+        this.options.log.error({ err }, 'Flush failed unexpectedly; messages stay unacknowledged.'),
+      )
       .finally(() => {
         this.flushing = undefined;
         if (this.pending.length > 0 && !this.stopping) {
@@ -137,7 +142,14 @@ export class UplinkIngest {
     for (const m of batch) {
       const verdict = inspectUplink(m.topic, m.payload, vehicles, limits);
       if (!verdict.ok) {
-        rejected.push({ vin: verdict.vin, topic: m.topic, reason: verdict.reason, detail: verdict.detail, payload: m.payload, receivedMs: m.receivedMs });
+        rejected.push({
+          vin: verdict.vin,
+          topic: m.topic,
+          reason: verdict.reason,
+          detail: verdict.detail,
+          payload: m.payload,
+          receivedMs: m.receivedMs,
+        });
         events.rejected(verdict.reason);
         continue;
       }
@@ -147,7 +159,13 @@ export class UplinkIngest {
         continue;
       }
       inBatch.add(key);
-      accepted.push({ vin: verdict.vin, seq: verdict.seq, payload: m.payload, receivedMs: m.receivedMs, frameCount: verdict.frameCount });
+      accepted.push({
+        vin: verdict.vin,
+        seq: verdict.seq,
+        payload: m.payload,
+        receivedMs: m.receivedMs,
+        frameCount: verdict.frameCount,
+      });
     }
 
     let fresh = accepted;
@@ -170,7 +188,10 @@ export class UplinkIngest {
       } catch (error) {
         events.sinkFailed(error as Error, attempt);
         if (this.stopping) return; // unacknowledged: the broker redelivers after we disconnect
-        const delay = Math.min(this.options.retryMaxMs ?? 5000, (this.options.retryInitialMs ?? 100) * 2 ** Math.min(attempt - 1, 10));
+        const delay = Math.min(
+          this.options.retryMaxMs ?? 5000,
+          (this.options.retryInitialMs ?? 100) * 2 ** Math.min(attempt - 1, 10),
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -178,7 +199,11 @@ export class UplinkIngest {
     if (fresh.length > 0) {
       await this.options.dedupe.markSeen(fresh).catch((error: unknown) => events.dedupeFailed(error as Error));
     }
-    if (fresh.length > 0) events.accepted(fresh.length, fresh.reduce((sum, r) => sum + r.frameCount, 0));
+    if (fresh.length > 0)
+      events.accepted(
+        fresh.length,
+        fresh.reduce((sum, r) => sum + r.frameCount, 0),
+      );
     if (duplicates > 0) events.duplicate(duplicates);
     for (const m of batch) m.ack();
     events.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9);

@@ -2,7 +2,13 @@
 import { Redis } from 'ioredis';
 import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, topicName } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  platformTopicSpecs,
+  topicName,
+} from '@telltale/platform/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { GatewayConfig } from './config.js';
 import { UplinkIngest } from './ingest.js';
@@ -18,7 +24,10 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
   const { config, log, lifecycle } = bootService('gateway', GatewayConfig, source);
   // Late-bound so metrics exist before the parts they observe.
   const observed: { intake?: MqttIntake; ingest?: UplinkIngest } = {};
-  const { registry: metrics, events } = gatewayMetrics(log, { connections: () => observed.intake?.connected ?? 0, waiting: () => observed.ingest?.waiting ?? 0 });
+  const { registry: metrics, events } = gatewayMetrics(log, {
+    connections: () => observed.intake?.connected ?? 0,
+    waiting: () => observed.ingest?.waiting ?? 0,
+  });
 
   const pool = await openServiceDatabase(config, { service: 'gateway', max: 2, lifecycle, log });
   const vehicles = new RegistryCache(new PgRegistry(pool), log, config.registryRefreshMs);
@@ -49,7 +58,10 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
   const ingest = new UplinkIngest({
     vehicles,
     dedupe: new RedisDedupe(redis, config.redisKeyPrefix, config.dedupeWindowS),
-    sink: new KafkaUplinkSink(producer, { frames: topicName('frames', config.kafkaTopicPrefix), dlq: topicName('framesDlq', config.kafkaTopicPrefix) }),
+    sink: new KafkaUplinkSink(producer, {
+      frames: topicName('frames', config.kafkaTopicPrefix),
+      dlq: topicName('framesDlq', config.kafkaTopicPrefix),
+    }),
     limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: 64 },
     events,
     log,

@@ -4,17 +4,39 @@ import type { IngestEvents } from './ingest.js';
 import type { RejectReason } from './domain/inspect-uplink.js';
 
 /** Every pipeline event is counted, and the ones worth a line are logged by the same function. */
-export function gatewayMetrics(log: Logger, probes: { connections: () => number; waiting: () => number }): { registry: Registry; events: IngestEvents } {
+export function gatewayMetrics(
+  log: Logger,
+  probes: { connections: () => number; waiting: () => number },
+): { registry: Registry; events: IngestEvents } {
   const registry = createMetricsRegistry('gateway');
   const batches = counter(registry, 'gateway_batches_total', 'Uplink batches by outcome', ['outcome']);
-  const rejects = counter(registry, 'gateway_rejected_total', 'Rejected uplink batches by reason (sent to the dead-letter topic)', ['reason']);
+  const rejects = counter(
+    registry,
+    'gateway_rejected_total',
+    'Rejected uplink batches by reason (sent to the dead-letter topic)',
+    ['reason'],
+  );
   const frames = counter(registry, 'gateway_frames_total', 'CAN frames in accepted batches');
-  const sinkFailures = counter(registry, 'gateway_kafka_write_failures_total', 'Failed Kafka writes (retried; nothing acknowledged meanwhile)');
-  const dedupeFailures = counter(registry, 'gateway_dedupe_failures_total', 'Redis dedupe errors (batches passed through)');
+  const sinkFailures = counter(
+    registry,
+    'gateway_kafka_write_failures_total',
+    'Failed Kafka writes (retried; nothing acknowledged meanwhile)',
+  );
+  const dedupeFailures = counter(
+    registry,
+    'gateway_dedupe_failures_total',
+    'Redis dedupe errors (batches passed through)',
+  );
   const flushSeconds = histogram(registry, 'gateway_flush_seconds', 'Inspect + dedupe + Kafka write + ack, per flush');
-  const flushSize = histogram(registry, 'gateway_flush_messages', 'Messages per flush', { buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
-  gauge(registry, 'gateway_mqtt_connections', 'Connected MQTT subscriber connections', [], (g) => g.set(probes.connections()));
-  gauge(registry, 'gateway_waiting_messages', 'Messages received and not yet written to Kafka', [], (g) => g.set(probes.waiting()));
+  const flushSize = histogram(registry, 'gateway_flush_messages', 'Messages per flush', {
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+  });
+  gauge(registry, 'gateway_mqtt_connections', 'Connected MQTT subscriber connections', [], (g) =>
+    g.set(probes.connections()),
+  );
+  gauge(registry, 'gateway_waiting_messages', 'Messages received and not yet written to Kafka', [], (g) =>
+    g.set(probes.waiting()),
+  );
   const events: IngestEvents = {
     accepted: (count, frameCount) => {
       batches.inc({ outcome: 'accepted' }, count);
@@ -31,7 +53,8 @@ export function gatewayMetrics(log: Logger, probes: { connections: () => number;
     },
     sinkFailed: (err, attempt) => {
       sinkFailures.inc();
-      if (attempt === 1 || attempt % 10 === 0) log.warn({ err, attempt }, 'Kafka write failed; holding acknowledgements and retrying.');
+      if (attempt === 1 || attempt % 10 === 0)
+        log.warn({ err, attempt }, 'Kafka write failed; holding acknowledgements and retrying.');
     },
     dedupeFailed: (err) => {
       dedupeFailures.inc();

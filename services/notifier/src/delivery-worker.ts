@@ -80,7 +80,13 @@ export class DeliveryWorker {
   private async claimAndSend(): Promise<void> {
     const free = this.options.concurrency - this.inFlight;
     if (free <= 0) return;
-    const claimed = await this.queue.claim({ nowMs: this.now(), leaseMs: this.options.leaseMs, limit: free, perTarget: this.options.perTargetConcurrency, busy: this.busy });
+    const claimed = await this.queue.claim({
+      nowMs: this.now(),
+      leaseMs: this.options.leaseMs,
+      limit: free,
+      perTarget: this.options.perTargetConcurrency,
+      busy: this.busy,
+    });
     for (const delivery of claimed) {
       this.inFlight += 1;
       this.busy.set(delivery.targetHost, (this.busy.get(delivery.targetHost) ?? 0) + 1);
@@ -124,7 +130,8 @@ export class DeliveryWorker {
     this.events.attempted(outcome, durationMs / 1000, delivery.deliveryId, delivery.attempt);
     const endMs = this.now();
     const next = nextStep(this.options.retry, delivery.attempt, outcome, endMs, this.random);
-    if (next.status === 'delivered' && delivery.emitTimeMs !== null) this.events.deliveredLatency(endMs - delivery.emitTimeMs);
+    if (next.status === 'delivered' && delivery.emitTimeMs !== null)
+      this.events.deliveredLatency(endMs - delivery.emitTimeMs);
     await this.queue.finish(
       delivery.deliveryId,
       delivery.attempt,
@@ -133,7 +140,12 @@ export class DeliveryWorker {
         durationMs,
         outcome: outcome.kind,
         statusCode: outcome.kind === 'delivered' || outcome.kind === 'rejected' ? outcome.statusCode : null,
-        error: outcome.kind === 'failed' || outcome.kind === 'refused' ? outcome.error : outcome.kind === 'rejected' ? `HTTP ${outcome.statusCode}` : null,
+        error:
+          outcome.kind === 'failed' || outcome.kind === 'refused'
+            ? outcome.error
+            : outcome.kind === 'rejected'
+              ? `HTTP ${outcome.statusCode}`
+              : null,
       },
       {
         status: next.status,

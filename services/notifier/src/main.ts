@@ -2,7 +2,13 @@
 import { Redis } from 'ioredis';
 import { TelltaleError, startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
-import { createKafkaClient, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  ensureTopics,
+  platformTopicSpecs,
+  startCommittingConsumer,
+  topicName,
+} from '@telltale/platform/kafka';
 import { NotifierConfig } from './config.js';
 import { notifierMetrics } from './metrics.js';
 import { targetPolicy } from './domain/target-policy.js';
@@ -18,7 +24,10 @@ export type RunningNotifier = RunningService;
 export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Promise<RunningNotifier> {
   const { config, log, lifecycle } = bootService('notifier', NotifierConfig, source, (c) => {
     if (c.leaseMs <= c.webhookTimeoutMs) {
-      throw new TelltaleError('CONFIG_INVALID', `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`);
+      throw new TelltaleError(
+        'CONFIG_INVALID',
+        `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`,
+      );
     }
   });
   const { registry, events } = notifierMetrics(log);
@@ -47,7 +56,13 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
   worker.start();
   lifecycle.onShutdown('delivery worker', () => worker.stop());
 
-  const intake = new AlertIntake(new PgSubscriptionReader(pool), queue, new RedisAlertStreams(redis, config.redisKeyPrefix, config.streamMaxLen), events, () => worker.nudge());
+  const intake = new AlertIntake(
+    new PgSubscriptionReader(pool),
+    queue,
+    new RedisAlertStreams(redis, config.redisKeyPrefix, config.streamMaxLen),
+    events,
+    () => worker.nudge(),
+  );
   await intake.refreshSubscriptions();
 
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-notifier`, log });
@@ -55,7 +70,8 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['alerts']));
   await admin.disconnect();
-  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const groupId =
+    config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
   const consumer = await startCommittingConsumer({
     kafka,
     groupId,

@@ -19,17 +19,37 @@ export interface NotifierEvents {
 export function notifierMetrics(log: Logger): { registry: Registry; events: NotifierEvents } {
   const registry = createMetricsRegistry('notifier');
   const consumed = counter(registry, 'notifier_alerts_consumed_total', 'Alert records consumed and decoded');
-  const rejected = counter(registry, 'notifier_records_rejected_total', 'Alert records dead-lettered, by reason', ['reason']);
-  const enqueued = counter(registry, 'notifier_deliveries_enqueued_total', 'Webhook deliveries queued (new; replays not counted)');
+  const rejected = counter(registry, 'notifier_records_rejected_total', 'Alert records dead-lettered, by reason', [
+    'reason',
+  ]);
+  const enqueued = counter(
+    registry,
+    'notifier_deliveries_enqueued_total',
+    'Webhook deliveries queued (new; replays not counted)',
+  );
   const published = counter(registry, 'notifier_stream_published_total', 'Alerts appended to the Redis live streams');
   const attempts = counter(registry, 'notifier_webhook_attempts_total', 'Webhook attempts by result', ['result']);
-  const deliveries = counter(registry, 'notifier_webhook_deliveries_total', 'Webhook deliveries by outcome: delivered, retry (another attempt scheduled), dead', ['outcome']);
+  const deliveries = counter(
+    registry,
+    'notifier_webhook_deliveries_total',
+    'Webhook deliveries by outcome: delivered, retry (another attempt scheduled), dead',
+    ['outcome'],
+  );
   const attemptSeconds = histogram(registry, 'notifier_webhook_attempt_seconds', 'Duration of one webhook attempt');
-  const latency = histogram(registry, 'notifier_alert_to_webhook_seconds', 'Alert emit time → webhook acknowledged (2xx)', {
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-  });
+  const latency = histogram(
+    registry,
+    'notifier_alert_to_webhook_seconds',
+    'Alert emit time → webhook acknowledged (2xx)',
+    {
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    },
+  );
   const result = (o: AttemptOutcome): string =>
-    o.kind === 'delivered' || o.kind === 'rejected' ? `${Math.floor(o.statusCode / 100)}xx` : o.kind === 'failed' ? 'error' : 'refused';
+    o.kind === 'delivered' || o.kind === 'rejected'
+      ? `${Math.floor(o.statusCode / 100)}xx`
+      : o.kind === 'failed'
+        ? 'error'
+        : 'refused';
   return {
     registry,
     events: {
@@ -48,7 +68,8 @@ export function notifierMetrics(log: Logger): { registry: Registry; events: Noti
       },
       settled: (next, deliveryId, attempt) => {
         deliveries.inc({ outcome: next.status === 'pending' ? 'retry' : next.status });
-        if (next.status === 'dead') log.warn({ deliveryId, attempts: attempt, reason: next.reason }, 'Webhook delivery dead-lettered.');
+        if (next.status === 'dead')
+          log.warn({ deliveryId, attempts: attempt, reason: next.reason }, 'Webhook delivery dead-lettered.');
       },
       deliveredLatency: (ms) => latency.observe(Math.max(ms, 0) / 1000),
       workerFailed: (err) => log.warn({ err }, 'Delivery worker round failed; retrying.'),

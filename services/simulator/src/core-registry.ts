@@ -1,2 +1,9 @@
 /** Registry parts the simulator uses. */
-export { PgRegistry, syncBroker, brokerDir, type ImportResult, type VehicleImportRow, type BrokerSyncResult } from '@telltale/registry';
+export {
+  PgRegistry,
+  syncBroker,
+  brokerDir,
+  type ImportResult,
+  type VehicleImportRow,
+  type BrokerSyncResult,
+} from '@telltale/registry';

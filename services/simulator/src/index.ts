@@ -3,7 +3,16 @@
  * store-and-forward) publishing TelemetryBatches over MQTT, a flood load generator for the gateway, and a candump
  * log replayer. See README.md.
  */
-export { MessageEncoder, multiplexPages, signalSegments, planSignal, writeSignal, writeRaw, type MultiplexPage, type SignalPlan } from './domain/encode.js';
+export {
+  MessageEncoder,
+  multiplexPages,
+  signalSegments,
+  planSignal,
+  writeSignal,
+  writeRaw,
+  type MultiplexPage,
+  type SignalPlan,
+} from './domain/encode.js';
 export { buildSimModel, vehicleSpecFor, type SimModel, type SimMessage } from './domain/model.js';
 export { VehicleSimulator, TICK_US, type VehicleOptions } from './domain/vehicle.js';
 export { VehiclePhysics, AURORA_SPEC, VAN_SPEC, type PhysicsState, type VehicleSpec } from './domain/physics.js';
@@ -25,13 +34,44 @@ export {
   type ResolvedFault,
   type VehicleSelection,
 } from './domain/faults.js';
-export { simulatedIdentities, simulatedVin, simulatedSecret, simulatedFleetId, parseCredentialsCsv, vinCheckDigit, type DeviceIdentity } from './domain/identity.js';
-export { parseCandumpLine, parseBusMap, busIndexOf, LogWindower, type CandumpFrame, type CandumpLine, type LogWindow } from './domain/candump.js';
+export {
+  simulatedIdentities,
+  simulatedVin,
+  simulatedSecret,
+  simulatedFleetId,
+  parseCredentialsCsv,
+  vinCheckDigit,
+  type DeviceIdentity,
+} from './domain/identity.js';
+export {
+  parseCandumpLine,
+  parseBusMap,
+  busIndexOf,
+  LogWindower,
+  type CandumpFrame,
+  type CandumpLine,
+  type LogWindow,
+} from './domain/candump.js';
 export { LatencyHistogram } from './domain/latency.js';
 export { Rng } from './domain/rng.js';
 export { encodeUplink } from './adapters/uplink-codec.js';
-export { runFleet, uplinkTopic, type FleetOptions, type FleetProgress, type FleetSummary, type Outage } from './adapters/fleet.js';
-export { runFlood, floodSeqStart, floodTemplates, FLOOD_SEQ_MIN, type FloodOptions, type FloodProgress, type FloodSummary } from './adapters/flood.js';
+export {
+  runFleet,
+  uplinkTopic,
+  type FleetOptions,
+  type FleetProgress,
+  type FleetSummary,
+  type Outage,
+} from './adapters/fleet.js';
+export {
+  runFlood,
+  floodSeqStart,
+  floodTemplates,
+  FLOOD_SEQ_MIN,
+  type FloodOptions,
+  type FloodProgress,
+  type FloodSummary,
+} from './adapters/flood.js';
 export { replayCandump, type ReplayOptions, type ReplayProgress, type ReplaySummary } from './adapters/replay.js';
 export { provisionFleet, type ProvisionOptions, type ProvisionResult } from './adapters/provision.js';
 export { loadSimModel, resolveModelDir, catalogRoot } from './adapters/model-source.js';

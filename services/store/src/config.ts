@@ -5,9 +5,28 @@ export const StoreConfig = {
   ...commonConfig,
   ...kafkaConfig,
   ...postgresConfig,
-  consumerGroup: env.string('STORE_GROUP', { description: 'Kafka consumer group of all store instances', default: 'telltale-store' }),
-  maxFutureMs: env.integer('MAX_FUTURE_MS', { description: 'event times further ahead of the store\'s clock are quarantined', default: '300000', min: 0 }),
-  historyResolutionMs: env.integer('HISTORY_RESOLUTION_MS', { description: 'history keeps the last sample per signal per bucket of this many ms (0: every sample)', default: '1000', min: 0 }),
-  historyRetentionDays: env.integer('HISTORY_RETENTION_DAYS', { description: 'day partitions older than this are dropped', default: '30', min: 1 }),
-  retentionIntervalMs: env.integer('RETENTION_INTERVAL_MS', { description: 'how often old history partitions are dropped', default: '3600000', min: 1000 }),
+  consumerGroup: env.string('STORE_GROUP', {
+    description: 'Kafka consumer group of all store instances',
+    default: 'telltale-store',
+  }),
+  maxFutureMs: env.integer('MAX_FUTURE_MS', {
+    description: "event times further ahead of the store's clock are quarantined",
+    default: '300000',
+    min: 0,
+  }),
+  historyResolutionMs: env.integer('HISTORY_RESOLUTION_MS', {
+    description: 'history keeps the last sample per signal per bucket of this many ms (0: every sample)',
+    default: '1000',
+    min: 0,
+  }),
+  historyRetentionDays: env.integer('HISTORY_RETENTION_DAYS', {
+    description: 'day partitions older than this are dropped',
+    default: '30',
+    min: 1,
+  }),
+  retentionIntervalMs: env.integer('RETENTION_INTERVAL_MS', {
+    description: 'how often old history partitions are dropped',
+    default: '3600000',
+    min: 1000,
+  }),
 } as const;

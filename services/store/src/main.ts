@@ -1,7 +1,14 @@
 /** Wiring only: config → logger → PostgreSQL, Kafka → consume, write, commit; retention timer. */
 import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, platformTopicSpecs, startCommittingConsumer, topicName } from '@telltale/platform/kafka';
+import {
+  createKafkaClient,
+  createReliableProducer,
+  ensureTopics,
+  platformTopicSpecs,
+  startCommittingConsumer,
+  topicName,
+} from '@telltale/platform/kafka';
 import { StoreConfig } from './config.js';
 import { storeMetrics } from './metrics.js';
 import { SignalWriter } from './write-signals.js';
@@ -27,18 +34,27 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   await producer.connect();
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
   const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
-  const writer = new SignalWriter(store, async (messages) => void (await producer.send(dlqTopic, messages)), metrics.events, config);
+  const writer = new SignalWriter(
+    store,
+    async (messages) => void (await producer.send(dlqTopic, messages)),
+    metrics.events,
+    config,
+  );
 
   const retention = async (): Promise<void> => {
     const dropped = await store.dropExpiredPartitions(config.historyRetentionDays, Date.now());
     if (dropped.length > 0) log.info({ dropped }, 'Dropped history partitions past retention.');
   };
   await retention();
-  const timer = setInterval(() => void retention().catch((err: unknown) => log.warn({ err }, 'History retention failed; will retry.')), config.retentionIntervalMs);
+  const timer = setInterval(
+    () => void retention().catch((err: unknown) => log.warn({ err }, 'History retention failed; will retry.')),
+    config.retentionIntervalMs,
+  );
   timer.unref();
   lifecycle.onShutdown('retention timer', () => clearInterval(timer));
 
-  const groupId = config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const groupId =
+    config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
   const consumer = await startCommittingConsumer({
     kafka,
     groupId,
@@ -57,7 +73,12 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   });
   lifecycle.onShutdown('kafka consumer', () => consumer.stop());
 
-  const ops = await startOpsServer({ registry: metrics.registry, host: config.opsHost, port: config.opsPort, checks: [{ name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 }] });
+  const ops = await startOpsServer({
+    registry: metrics.registry,
+    host: config.opsHost,
+    port: config.opsPort,
+    checks: [{ name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 }],
+  });
   lifecycle.onShutdown('ops server', () => ops.close());
   log.info({ ops: ops.url, group: groupId }, 'Store started.');
   return { opsUrl: ops.url, lifecycle, store, stop: () => lifecycle.shutdown('stop') };

@@ -5,12 +5,28 @@ import type { StoreEvents } from './write-signals.js';
 export function storeMetrics(log: Logger): { registry: Registry; events: StoreEvents } {
   const registry = createMetricsRegistry('store');
   const samples = counter(registry, 'store_samples_total', 'Signal samples consumed');
-  const latestRows = counter(registry, 'store_latest_rows_total', 'Rows offered to the latest-value UPSERT (after coalescing)');
-  const historyRows = counter(registry, 'store_history_rows_total', 'Rows offered to signal history (after downsampling)');
-  const quarantined = counter(registry, 'store_quarantined_total', 'Samples with an event time too far in the future (dead-lettered)');
+  const latestRows = counter(
+    registry,
+    'store_latest_rows_total',
+    'Rows offered to the latest-value UPSERT (after coalescing)',
+  );
+  const historyRows = counter(
+    registry,
+    'store_history_rows_total',
+    'Rows offered to signal history (after downsampling)',
+  );
+  const quarantined = counter(
+    registry,
+    'store_quarantined_total',
+    'Samples with an event time too far in the future (dead-lettered)',
+  );
   const expired = counter(registry, 'store_expired_total', 'Samples older than the history retention (latest only)');
   const rejected = counter(registry, 'store_rejected_total', 'Records not decodable', ['reason']);
-  const writeSeconds = histogram(registry, 'store_write_seconds', 'Decode + coalesce + PostgreSQL transaction per poll');
+  const writeSeconds = histogram(
+    registry,
+    'store_write_seconds',
+    'Decode + coalesce + PostgreSQL transaction per poll',
+  );
   const visible = histogram(registry, 'store_visible_latency_seconds', 'Gateway receive → committed in PostgreSQL', {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });

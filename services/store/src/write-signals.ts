@@ -7,7 +7,11 @@ import { SignalBatch, decodeSignalBatch } from '@telltale/platform/proto';
 import { coalesce, type DecodedBatch, type QuarantinedSample } from './domain/coalesce.js';
 import type { PgSignalStore } from './adapters/pg-signal-store.js';
 
-export const HEADER = { reason: 'telltale-reason', detail: 'telltale-detail', sourceOffset: 'telltale-source-offset' } as const;
+export const HEADER = {
+  reason: 'telltale-reason',
+  detail: 'telltale-detail',
+  sourceOffset: 'telltale-source-offset',
+} as const;
 const DAY_MS = 86_400_000;
 
 export interface StoreEvents {
@@ -58,7 +62,15 @@ export class SignalWriter {
         });
       } catch (error) {
         this.events.rejected('MALFORMED_PROTOBUF');
-        rejects.push({ key: record.key, value: record.value, headers: { [HEADER.reason]: 'MALFORMED_PROTOBUF', [HEADER.detail]: (error as Error).message, [HEADER.sourceOffset]: record.offset } });
+        rejects.push({
+          key: record.key,
+          value: record.value,
+          headers: {
+            [HEADER.reason]: 'MALFORMED_PROTOBUF',
+            [HEADER.detail]: (error as Error).message,
+            [HEADER.sourceOffset]: record.offset,
+          },
+        });
       }
     }
     const now = this.now();
@@ -78,7 +90,12 @@ export class SignalWriter {
     if (rejects.length > 0) await this.deadLetter(rejects);
     if (out.expired > 0) this.events.expired(out.expired);
     for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(writeTime - b.receiveTimeMs);
-    this.events.written(out.samples, out.latest.vin.length, out.history.vin.length, Number(process.hrtime.bigint() - started) / 1e9);
+    this.events.written(
+      out.samples,
+      out.latest.vin.length,
+      out.history.vin.length,
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
   }
 }
 

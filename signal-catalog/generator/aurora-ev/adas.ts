@@ -22,7 +22,14 @@ const ECUS: readonly Ecu[] = [
   { name: 'SVC', comment: 'Surround-view camera controller' },
 ];
 
-const STATUS_TABLE = [[0, 'Init'], [1, 'Ok'], [2, 'Degraded'], [3, 'Blocked'], [4, 'Misaligned'], [5, 'Fault']] as const;
+const STATUS_TABLE = [
+  [0, 'Init'],
+  [1, 'Ok'],
+  [2, 'Degraded'],
+  [3, 'Blocked'],
+  [4, 'Misaligned'],
+  [5, 'Fault'],
+] as const;
 
 /** One tracked object as a radar reports it; `detail` adds the long-range radar's extra attributes. */
 function radarObject(prefix: string, detail: boolean): SignalSpec[] {
@@ -144,8 +151,21 @@ function camera(bus: BusBuilder): void {
       num(`FCAM_${l}_C3`, 16, { signed: true, scale: 0.00000001, min: -0.00032768, max: 0.00032767, unit: '1/m2' }),
       num(`FCAM_${l}_Range`, 8, { min: 0, max: 255, unit: 'm' }),
       num(`FCAM_${l}_Quality`, 2, { max: 3 }),
-      enumeration(`FCAM_${l}_Type`, 3, [[0, 'None'], [1, 'Solid'], [2, 'Dashed'], [3, 'DoubleSolid'], [4, 'RoadEdge'], [5, 'Barrier'], [6, 'Botts']]),
-      enumeration(`FCAM_${l}_Color`, 2, [[0, 'White'], [1, 'Yellow'], [2, 'Blue'], [3, 'Unknown']]),
+      enumeration(`FCAM_${l}_Type`, 3, [
+        [0, 'None'],
+        [1, 'Solid'],
+        [2, 'Dashed'],
+        [3, 'DoubleSolid'],
+        [4, 'RoadEdge'],
+        [5, 'Barrier'],
+        [6, 'Botts'],
+      ]),
+      enumeration(`FCAM_${l}_Color`, 2, [
+        [0, 'White'],
+        [1, 'Yellow'],
+        [2, 'Blue'],
+        [3, 'Unknown'],
+      ]),
     ]),
   });
   for (let frame = 0; frame < 4; frame += 1) {
@@ -171,7 +191,12 @@ function camera(bus: BusBuilder): void {
           num(`${o}_Heading`, 10, { signed: true, scale: 0.4, min: -180, max: 180, unit: 'deg' }),
           num(`${o}_Confidence`, 7, { min: 0, max: 100, unit: '%' }),
           flag(`${o}_BrakeLight`, undefined, NO_YES),
-          enumeration(`${o}_Turn`, 2, [[0, 'None'], [1, 'Left'], [2, 'Right'], [3, 'Hazard']]),
+          enumeration(`${o}_Turn`, 2, [
+            [0, 'None'],
+            [1, 'Left'],
+            [2, 'Right'],
+            [3, 'Hazard'],
+          ]),
         ];
       }),
     });
@@ -184,7 +209,17 @@ function camera(bus: BusBuilder): void {
     cycleTimeMs: 200,
     comment: 'Traffic signs in view',
     signals: [1, 2, 3, 4].flatMap((n): SignalSpec[] => [
-      enumeration(`FCAM_Sign${n}_Type`, 5, [[0, 'None'], [1, 'SpeedLimit'], [2, 'EndSpeedLimit'], [3, 'NoOvertaking'], [4, 'Stop'], [5, 'Yield'], [6, 'NoEntry'], [7, 'Construction'], [8, 'School']]),
+      enumeration(`FCAM_Sign${n}_Type`, 5, [
+        [0, 'None'],
+        [1, 'SpeedLimit'],
+        [2, 'EndSpeedLimit'],
+        [3, 'NoOvertaking'],
+        [4, 'Stop'],
+        [5, 'Yield'],
+        [6, 'NoEntry'],
+        [7, 'Construction'],
+        [8, 'School'],
+      ]),
       num(`FCAM_Sign${n}_Value`, 8, { min: 0, max: 250, unit: 'km/h' }),
       num(`FCAM_Sign${n}_Confidence`, 7, { min: 0, max: 100, unit: '%' }),
       num(`FCAM_Sign${n}_Distance`, 8, { min: 0, max: 255, unit: 'm' }),
@@ -205,7 +240,12 @@ function camera(bus: BusBuilder): void {
       flag('FCAM_PrecedingLights', undefined, NO_YES),
       flag('FCAM_StreetLights', undefined, NO_YES),
       num('FCAM_SpeedLimit', 8, { min: 0, max: 250, unit: 'km/h' }),
-      enumeration('FCAM_Weather', 2, [[0, 'Clear'], [1, 'Rain'], [2, 'Fog'], [3, 'Snow']]),
+      enumeration('FCAM_Weather', 2, [
+        [0, 'Clear'],
+        [1, 'Rain'],
+        [2, 'Fog'],
+        [3, 'Snow'],
+      ]),
     ],
   });
 }
@@ -279,7 +319,12 @@ function parkingAndCabin(bus: BusBuilder): void {
     cycleTimeMs: 100,
     comment: 'Park-distance control state',
     signals: [
-      enumeration('USS_State', 2, [[0, 'Off'], [1, 'Active'], [2, 'Degraded'], [3, 'Fault']]),
+      enumeration('USS_State', 2, [
+        [0, 'Off'],
+        [1, 'Active'],
+        [2, 'Degraded'],
+        [3, 'Fault'],
+      ]),
       num('USS_ZoneFront', 3, { max: 7 }),
       num('USS_ZoneRear', 3, { max: 7 }),
       flag('USS_ChimeActive', undefined, INACTIVE_ACTIVE),
@@ -297,14 +342,34 @@ function parkingAndCabin(bus: BusBuilder): void {
     signals: [
       flag('DMS_DriverPresent', undefined, NO_YES),
       percent8('DMS_EyeClosure'),
-      enumeration('DMS_GazeZone', 4, [[0, 'Road'], [1, 'Cluster'], [2, 'CenterDisplay'], [3, 'MirrorLeft'], [4, 'MirrorRight'], [5, 'Lap'], [6, 'Passenger'], [15, 'Unknown']]),
+      enumeration('DMS_GazeZone', 4, [
+        [0, 'Road'],
+        [1, 'Cluster'],
+        [2, 'CenterDisplay'],
+        [3, 'MirrorLeft'],
+        [4, 'MirrorRight'],
+        [5, 'Lap'],
+        [6, 'Passenger'],
+        [15, 'Unknown'],
+      ]),
       num('DMS_HeadYaw', 10, { signed: true, scale: 0.2, min: -90, max: 90, unit: 'deg' }),
       num('DMS_HeadPitch', 10, { signed: true, scale: 0.2, min: -90, max: 90, unit: 'deg' }),
       num('DMS_HeadRoll', 10, { signed: true, scale: 0.2, min: -90, max: 90, unit: 'deg' }),
-      enumeration('DMS_Drowsiness', 3, [[0, 'Alert'], [1, 'Slight'], [2, 'Moderate'], [3, 'Severe'], [7, 'Unknown']]),
-      enumeration('DMS_Distraction', 2, [[0, 'None'], [1, 'Short'], [2, 'Long'], [3, 'Unknown']]),
+      enumeration('DMS_Drowsiness', 3, [
+        [0, 'Alert'],
+        [1, 'Slight'],
+        [2, 'Moderate'],
+        [3, 'Severe'],
+        [7, 'Unknown'],
+      ]),
+      enumeration('DMS_Distraction', 2, [
+        [0, 'None'],
+        [1, 'Short'],
+        [2, 'Long'],
+        [3, 'Unknown'],
+      ]),
       flag('DMS_PhoneUse', undefined, NO_YES),
-      flag('DMS_Occluded', 'Camera cannot see the driver\'s eyes', NO_YES),
+      flag('DMS_Occluded', "Camera cannot see the driver's eyes", NO_YES),
     ],
   });
   bus.message({
@@ -314,7 +379,14 @@ function parkingAndCabin(bus: BusBuilder): void {
     cycleTimeMs: 200,
     comment: 'Surround view',
     signals: [
-      enumeration('SVC_View', 3, [[0, 'Off'], [1, 'Top'], [2, 'Front'], [3, 'Rear'], [4, 'Side'], [5, 'Transparent']]),
+      enumeration('SVC_View', 3, [
+        [0, 'Off'],
+        [1, 'Top'],
+        [2, 'Front'],
+        [3, 'Rear'],
+        [4, 'Side'],
+        [5, 'Transparent'],
+      ]),
       ...['Front', 'Rear', 'Left', 'Right'].map((c) => flag(`SVC_FltCamera${c}`, undefined, OK_FAULT)),
       flag('SVC_CalibrationValid', undefined, VALID_INVALID),
     ],
@@ -349,11 +421,22 @@ function controller(bus: BusBuilder): void {
     cycleTimeMs: 20,
     comment: 'Lane keeping and lane departure',
     signals: [
-      enumeration('ADCU_LkaState', 3, [[0, 'Off'], [1, 'Standby'], [2, 'Active'], [3, 'Override'], [4, 'Fault']]),
+      enumeration('ADCU_LkaState', 3, [
+        [0, 'Off'],
+        [1, 'Standby'],
+        [2, 'Active'],
+        [3, 'Override'],
+        [4, 'Fault'],
+      ]),
       num('ADCU_LkaTorqueReq', 12, { signed: true, scale: 0.01, min: -5, max: 5, unit: 'Nm' }),
       flag('ADCU_LdwLeft', undefined, NO_YES),
       flag('ADCU_LdwRight', undefined, NO_YES),
-      enumeration('ADCU_HandsOffWarning', 2, [[0, 'None'], [1, 'Visual'], [2, 'Acoustic'], [3, 'Takeover']]),
+      enumeration('ADCU_HandsOffWarning', 2, [
+        [0, 'None'],
+        [1, 'Visual'],
+        [2, 'Acoustic'],
+        [3, 'Takeover'],
+      ]),
       flag('ADCU_LaneChangeAssist', undefined, INACTIVE_ACTIVE),
       num('ADCU_LaneOffset', 10, { signed: true, scale: 0.01, min: -2.5, max: 2.5, unit: 'm' }),
     ],
@@ -367,7 +450,15 @@ function controller(bus: BusBuilder): void {
     signals: [
       crc('ADCU_Aeb'),
       counter('ADCU_Aeb'),
-      enumeration('ADCU_AebState', 3, [[0, 'Off'], [1, 'Ready'], [2, 'Prefill'], [3, 'PartialBrake'], [4, 'FullBrake'], [5, 'Hold'], [6, 'Fault']]),
+      enumeration('ADCU_AebState', 3, [
+        [0, 'Off'],
+        [1, 'Ready'],
+        [2, 'Prefill'],
+        [3, 'PartialBrake'],
+        [4, 'FullBrake'],
+        [5, 'Hold'],
+        [6, 'Fault'],
+      ]),
       flag('ADCU_FcwWarning', undefined, NO_YES),
       num('ADCU_AebDecelReq', 10, { scale: 0.02, min: 0, max: 12, unit: 'm/s²' }),
       num('ADCU_Ttc', 8, { scale: 0.05, min: 0, max: 12.75, unit: 's' }),
@@ -386,8 +477,19 @@ function controller(bus: BusBuilder): void {
       flag('ADCU_RctaLeft', undefined, NO_YES),
       flag('ADCU_RctaRight', undefined, NO_YES),
       num('ADCU_SpeedLimitFused', 8, { min: 0, max: 250, unit: 'km/h' }),
-      enumeration('ADCU_IslaState', 2, [[0, 'Off'], [1, 'Info'], [2, 'Warn'], [3, 'Adapt']]),
-      enumeration('ADCU_AssistLevel', 3, [[0, 'Off'], [1, 'L1'], [2, 'L2'], [3, 'L2Plus'], [4, 'HandsOff']]),
+      enumeration('ADCU_IslaState', 2, [
+        [0, 'Off'],
+        [1, 'Info'],
+        [2, 'Warn'],
+        [3, 'Adapt'],
+      ]),
+      enumeration('ADCU_AssistLevel', 3, [
+        [0, 'Off'],
+        [1, 'L1'],
+        [2, 'L2'],
+        [3, 'L2Plus'],
+        [4, 'HandsOff'],
+      ]),
       flag('ADCU_TakeoverRequest', undefined, NO_YES),
     ],
   });
@@ -411,8 +513,8 @@ function controller(bus: BusBuilder): void {
     sender: 'ADCU',
     cycleTimeMs: 100,
     comment: 'Assistance functions unavailable and why',
-    signals: ['Acc', 'Lka', 'Aeb', 'Bsm', 'Park', 'Isla', 'Dms', 'Fusion', 'Radar', 'Camera', 'Lidar', 'Map'].map(
-      (f) => flag(`ADCU_Flt${f}`, undefined, OK_FAULT),
+    signals: ['Acc', 'Lka', 'Aeb', 'Bsm', 'Park', 'Isla', 'Dms', 'Fusion', 'Radar', 'Camera', 'Lidar', 'Map'].map((f) =>
+      flag(`ADCU_Flt${f}`, undefined, OK_FAULT),
     ),
   });
 }
@@ -444,8 +546,14 @@ function fusion(bus: BusBuilder): void {
             num(`${o}_Yaw`, 10, { signed: true, scale: 0.4, min: -180, max: 180, unit: 'deg' }),
             num(`${o}_ExistProb`, 7, { min: 0, max: 100, unit: '%' }),
             enumeration(`${o}_Sources`, 3, [
-              [0, 'None'], [1, 'Radar'], [2, 'Camera'], [3, 'RadarCamera'], [4, 'Lidar'], [5, 'RadarLidar'],
-              [6, 'CameraLidar'], [7, 'All'],
+              [0, 'None'],
+              [1, 'Radar'],
+              [2, 'Camera'],
+              [3, 'RadarCamera'],
+              [4, 'Lidar'],
+              [5, 'RadarLidar'],
+              [6, 'CameraLidar'],
+              [7, 'All'],
             ]),
           ],
         };
@@ -466,7 +574,12 @@ function fusion(bus: BusBuilder): void {
       num(`ADCU_Slot${n}_Heading`, 9, { signed: true, min: -180, max: 180, unit: 'deg' }),
       num(`ADCU_Slot${n}_Length`, 8, { scale: 0.05, min: 0, max: 12.75, unit: 'm' }),
       num(`ADCU_Slot${n}_Width`, 7, { scale: 0.05, min: 0, max: 6.35, unit: 'm' }),
-      enumeration(`ADCU_Slot${n}_Type`, 2, [[0, 'Parallel'], [1, 'Perpendicular'], [2, 'Angled'], [3, 'Unknown']]),
+      enumeration(`ADCU_Slot${n}_Type`, 2, [
+        [0, 'Parallel'],
+        [1, 'Perpendicular'],
+        [2, 'Angled'],
+        [3, 'Unknown'],
+      ]),
       flag(`ADCU_Slot${n}_Valid`, undefined, VALID_INVALID),
       flag(`ADCU_Slot${n}_Selected`, undefined, NO_YES),
     ]),

@@ -6,7 +6,19 @@
 import { BusBuilder, type BusDefinition } from '../bus.js';
 import { addEcu, type Ecu } from '../ecu.js';
 import type { MuxPageSpec, SignalSpec } from '../layout.js';
-import { counter, crc, enumeration, flag, lowVoltage, num, pad2, pad3, percent10, percent8, temp8 } from '../signals.js';
+import {
+  counter,
+  crc,
+  enumeration,
+  flag,
+  lowVoltage,
+  num,
+  pad2,
+  pad3,
+  percent10,
+  percent8,
+  temp8,
+} from '../signals.js';
 import { CONTACTOR_STATE, INACTIVE_ACTIVE, NO_YES, OK_FAULT, VALID_INVALID } from '../tables.js';
 
 export const AURORA_MODULES = 12;
@@ -26,8 +38,7 @@ const ECUS: readonly Ecu[] = [
 ];
 
 /** 0.1 mV per bit: enough to see a 1 mV imbalance. */
-const cellVoltage = (name: string): SignalSpec =>
-  num(name, 16, { scale: 0.0001, min: 0, max: 5, unit: 'V' });
+const cellVoltage = (name: string): SignalSpec => num(name, 16, { scale: 0.0001, min: 0, max: 5, unit: 'V' });
 /** 0.5 °C per bit from −40 °C. */
 const cellTemp = (name: string): SignalSpec =>
   num(name, 8, { scale: 0.5, offset: -40, min: -40, max: 87.5, unit: '°C' });
@@ -52,9 +63,21 @@ function pack(bus: BusBuilder): void {
         unit: 'A',
         comment: 'Positive discharging, negative charging',
       }),
-      num('BMS_LinkVoltage', 16, { scale: 0.01, min: 0, max: 500, unit: 'V', comment: 'DC link, after the contactors' }),
+      num('BMS_LinkVoltage', 16, {
+        scale: 0.01,
+        min: 0,
+        max: 500,
+        unit: 'V',
+        comment: 'DC link, after the contactors',
+      }),
       enumeration('BMS_State', 3, [
-        [0, 'Init'], [1, 'Standby'], [2, 'Precharge'], [3, 'Drive'], [4, 'Charge'], [5, 'Balancing'], [6, 'Fault'],
+        [0, 'Init'],
+        [1, 'Standby'],
+        [2, 'Precharge'],
+        [3, 'Drive'],
+        [4, 'Charge'],
+        [5, 'Balancing'],
+        [6, 'Fault'],
         [7, 'Shutdown'],
       ]),
       enumeration('BMS_ContactorState', 3, CONTACTOR_STATE),
@@ -138,8 +161,15 @@ function pack(bus: BusBuilder): void {
       flag('BMS_HvilClosed', 'High-voltage interlock loop intact', NO_YES),
       flag('BMS_WeldDetected', undefined, NO_YES),
       enumeration('BMS_OpenReason', 4, [
-        [0, 'None'], [1, 'Request'], [2, 'Crash'], [3, 'Isolation'], [4, 'Overcurrent'], [5, 'CellLimit'],
-        [6, 'Hvil'], [7, 'Thermal'], [8, 'CommLoss'],
+        [0, 'None'],
+        [1, 'Request'],
+        [2, 'Crash'],
+        [3, 'Isolation'],
+        [4, 'Overcurrent'],
+        [5, 'CellLimit'],
+        [6, 'Hvil'],
+        [7, 'Thermal'],
+        [8, 'CommLoss'],
       ]),
       num('BMS_ContactorCycles', 20, { comment: 'Main contactor close cycles over life' }),
     ],
@@ -153,7 +183,13 @@ function pack(bus: BusBuilder): void {
     signals: [
       temp8('BMS_CoolantInTemp'),
       temp8('BMS_CoolantOutTemp'),
-      enumeration('BMS_ThermalRequest', 3, [[0, 'None'], [1, 'Heat'], [2, 'Cool'], [3, 'CoolMax'], [4, 'Equalise']]),
+      enumeration('BMS_ThermalRequest', 3, [
+        [0, 'None'],
+        [1, 'Heat'],
+        [2, 'Cool'],
+        [3, 'CoolMax'],
+        [4, 'Equalise'],
+      ]),
       num('BMS_HeatPowerReq', 8, { scale: 0.05, min: 0, max: 10, unit: 'kW' }),
       num('BMS_CoolPowerReq', 8, { scale: 0.05, min: 0, max: 10, unit: 'kW' }),
       num('BMS_FlowRequest', 8, { scale: 0.1, min: 0, max: 25, unit: 'l/min' }),
@@ -161,9 +197,26 @@ function pack(bus: BusBuilder): void {
     ],
   });
   const faults = [
-    'CellOvervoltage', 'CellUndervoltage', 'CellOvertemp', 'CellUndertemp', 'CellImbalance', 'PackOvercurrent',
-    'ChargeOvercurrent', 'Isolation', 'Hvil', 'ContactorWeld', 'Precharge', 'CurrentSensor', 'VoltageSensor',
-    'TempSensor', 'CoolantFlow', 'Pyrofuse', 'InternalComm', 'CellOpenWire', 'SocPlausibility', 'Overcharge',
+    'CellOvervoltage',
+    'CellUndervoltage',
+    'CellOvertemp',
+    'CellUndertemp',
+    'CellImbalance',
+    'PackOvercurrent',
+    'ChargeOvercurrent',
+    'Isolation',
+    'Hvil',
+    'ContactorWeld',
+    'Precharge',
+    'CurrentSensor',
+    'VoltageSensor',
+    'TempSensor',
+    'CoolantFlow',
+    'Pyrofuse',
+    'InternalComm',
+    'CellOpenWire',
+    'SocPlausibility',
+    'Overcharge',
     ...MODULES.map((m) => `Cmu${pad2(m + 1)}Lost`),
   ];
   bus.message({
@@ -342,7 +395,13 @@ function monitors(bus: BusBuilder): void {
       signals: [
         counter(`${p}_Meas`),
         num(`${p}_ModuleVoltage`, 16, { scale: 0.01, min: 0, max: 50, unit: 'V' }),
-        num(`${p}_StackVoltage`, 16, { scale: 0.01, min: 0, max: 50, unit: 'V', comment: 'Redundant stack measurement' }),
+        num(`${p}_StackVoltage`, 16, {
+          scale: 0.01,
+          min: 0,
+          max: 50,
+          unit: 'V',
+          comment: 'Redundant stack measurement',
+        }),
         lowVoltage(`${p}_Supply`),
         temp8(`${p}_PcbTemp`),
         temp8(`${p}_BalanceResTemp`),
@@ -375,7 +434,12 @@ function sensors(bus: BusBuilder): void {
         unit: 'kOhm',
         comment: 'Below 500 Ohm/V of pack voltage the vehicle must not drive',
       }),
-      enumeration('IMD_State', 2, [[0, 'Measuring'], [1, 'OK'], [2, 'Warning'], [3, 'Fault']]),
+      enumeration('IMD_State', 2, [
+        [0, 'Measuring'],
+        [1, 'OK'],
+        [2, 'Warning'],
+        [3, 'Fault'],
+      ]),
       num('IMD_YCapacitance', 6, { scale: 0.1, min: 0, max: 6.3, unit: 'uF' }),
       flag('IMD_SelfTestOk', undefined, NO_YES),
     ],
@@ -407,7 +471,12 @@ function sensors(bus: BusBuilder): void {
     signals: [
       ...['MainPos', 'MainNeg', 'DcFastPos', 'DcFastNeg', 'Obc', 'Heater'].map((b) => temp8(`PDU_BusbarTemp${b}`)),
       temp8('PDU_PrechargeResTemp'),
-      enumeration('PDU_Pyrofuse', 2, [[0, 'Armed'], [1, 'Fired'], [2, 'Fault'], [3, 'SNA']]),
+      enumeration('PDU_Pyrofuse', 2, [
+        [0, 'Armed'],
+        [1, 'Fired'],
+        [2, 'Fault'],
+        [3, 'SNA'],
+      ]),
       ...['Obc', 'Heater', 'Compressor', 'Dcdc'].map((f) => flag(`PDU_Fuse${f}Blown`, undefined, NO_YES)),
       ...[1, 2, 3].map((l) => flag(`PDU_HvilLoop${l}`, 'Interlock loop closed', NO_YES)),
     ],

@@ -8,7 +8,15 @@ import { gnssPosition } from '../telematics.js';
 import type { MuxPageSpec, SignalSpec } from '../layout.js';
 import { counter, crc, enumeration, flag, lowVoltage, num, pad2, percent8, temp8 } from '../signals.js';
 import {
-  DOOR_STATE, HEAT_LEVEL, INACTIVE_ACTIVE, LAMP_STATE, LOCK_STATE, NO_YES, OFF_ON, OK_FAULT, POWER_MODE,
+  DOOR_STATE,
+  HEAT_LEVEL,
+  INACTIVE_ACTIVE,
+  LAMP_STATE,
+  LOCK_STATE,
+  NO_YES,
+  OFF_ON,
+  OK_FAULT,
+  POWER_MODE,
 } from '../tables.js';
 
 const DOORS = ['FL', 'FR', 'RL', 'RR'] as const;
@@ -44,8 +52,22 @@ const ECUS: readonly Ecu[] = [
 
 function lighting(bus: BusBuilder): void {
   const lamps = [
-    'LowBeam', 'HighBeam', 'Drl', 'Position', 'FogFront', 'FogRear', 'TurnLeft', 'TurnRight', 'Hazard',
-    'BrakeLamp', 'ReverseLamp', 'LicensePlate', 'CorneringLeft', 'CorneringRight', 'WelcomeLight', 'Dome',
+    'LowBeam',
+    'HighBeam',
+    'Drl',
+    'Position',
+    'FogFront',
+    'FogRear',
+    'TurnLeft',
+    'TurnRight',
+    'Hazard',
+    'BrakeLamp',
+    'ReverseLamp',
+    'LicensePlate',
+    'CorneringLeft',
+    'CorneringRight',
+    'WelcomeLight',
+    'Dome',
   ];
   bus.message({
     name: 'BCM_LightStatus',
@@ -72,7 +94,12 @@ function lighting(bus: BusBuilder): void {
       comment: `${side === 'HLL' ? 'Left' : 'Right'} headlamp state`,
       signals: [
         enumeration(`${side}_LightMode`, 3, [
-          [0, 'Off'], [1, 'City'], [2, 'Country'], [3, 'Motorway'], [4, 'Adverse'], [5, 'MatrixHigh'],
+          [0, 'Off'],
+          [1, 'City'],
+          [2, 'Country'],
+          [3, 'Motorway'],
+          [4, 'Adverse'],
+          [5, 'MatrixHigh'],
         ]),
         num(`${side}_LevelingPos`, 8, { signed: true, scale: 0.05, min: -5, max: 5, unit: 'deg' }),
         num(`${side}_SwivelAngle`, 8, { signed: true, scale: 0.1, min: -12, max: 12, unit: 'deg' }),
@@ -86,9 +113,7 @@ function lighting(bus: BusBuilder): void {
     // 84 matrix segments, 6 per frame: the page number is the segment group.
     const pages: MuxPageSpec[] = Array.from({ length: 14 }, (_, g) => ({
       values: g,
-      signals: Array.from({ length: 6 }, (_, k) =>
-        percent8(`${side}_Seg${pad2(g * 6 + k + 1)}_Dim`),
-      ),
+      signals: Array.from({ length: 6 }, (_, k) => percent8(`${side}_Seg${pad2(g * 6 + k + 1)}_Dim`)),
     }));
     bus.message({
       name: `${side}_Segments`,
@@ -108,7 +133,14 @@ function lighting(bus: BusBuilder): void {
       cycleTimeMs: 100,
       comment: `${side === 'TLL' ? 'Left' : 'Right'} tail lamp state`,
       signals: [
-        enumeration(`${side}_Animation`, 3, [[0, 'Off'], [1, 'Static'], [2, 'Welcome'], [3, 'Goodbye'], [4, 'Hazard'], [5, 'ProximityWarn']]),
+        enumeration(`${side}_Animation`, 3, [
+          [0, 'Off'],
+          [1, 'Static'],
+          [2, 'Welcome'],
+          [3, 'Goodbye'],
+          [4, 'Hazard'],
+          [5, 'ProximityWarn'],
+        ]),
         enumeration(`${side}_Tail`, 2, LAMP_STATE),
         enumeration(`${side}_Stop`, 2, LAMP_STATE),
         enumeration(`${side}_Turn`, 2, LAMP_STATE),
@@ -144,9 +176,9 @@ function lighting(bus: BusBuilder): void {
       switch: num('ALC_Zone', 8, { max: 23 }),
       pages: Array.from({ length: 24 }, (_, z) => ({
         values: z,
-        signals: ['Red', 'Green', 'Blue'].map((c) => num(`ALC_Z${pad2(z + 1)}_${c}`, 8)).concat([
-          percent8(`ALC_Z${pad2(z + 1)}_Bright`),
-        ]),
+        signals: ['Red', 'Green', 'Blue']
+          .map((c) => num(`ALC_Z${pad2(z + 1)}_${c}`, 8))
+          .concat([percent8(`ALC_Z${pad2(z + 1)}_Bright`)]),
       })),
     },
     signals: [],
@@ -158,7 +190,14 @@ function lighting(bus: BusBuilder): void {
     cycleTimeMs: 500,
     comment: 'Ambient lighting scene',
     signals: [
-      enumeration('ALC_Scene', 4, [[0, 'Off'], [1, 'Static'], [2, 'Breathing'], [3, 'Music'], [4, 'Welcome'], [5, 'Warning']]),
+      enumeration('ALC_Scene', 4, [
+        [0, 'Off'],
+        [1, 'Static'],
+        [2, 'Breathing'],
+        [3, 'Music'],
+        [4, 'Welcome'],
+        [5, 'Warning'],
+      ]),
       percent8('ALC_MasterBright'),
       flag('ALC_DriveModeSync', undefined, OFF_ON),
     ],
@@ -194,7 +233,12 @@ function doors(bus: BusBuilder): void {
       comment: `Door ${d}: window, lock, handle${front ? ' and mirror' : ''}`,
       signals: [
         percent8(`${p}_WindowPos`, '0 % closed, 100 % fully open'),
-        enumeration(`${p}_WindowMove`, 2, [[0, 'Stopped'], [1, 'Up'], [2, 'Down'], [3, 'SNA']]),
+        enumeration(`${p}_WindowMove`, 2, [
+          [0, 'Stopped'],
+          [1, 'Up'],
+          [2, 'Down'],
+          [3, 'SNA'],
+        ]),
         flag(`${p}_WindowPinch`, 'Anti-pinch reversal triggered', NO_YES),
         enumeration(`${p}_Latch`, 2, DOOR_STATE),
         enumeration(`${p}_Lock`, 2, LOCK_STATE),
@@ -205,7 +249,12 @@ function doors(bus: BusBuilder): void {
         num(`${p}_WindowMotorCurr`, 8, { scale: 0.1, min: 0, max: 25, unit: 'A' }),
         ...(front
           ? [
-              enumeration(`${p}_MirrorFold`, 2, [[0, 'Unfolded'], [1, 'Folded'], [2, 'Moving'], [3, 'SNA']]),
+              enumeration(`${p}_MirrorFold`, 2, [
+                [0, 'Unfolded'],
+                [1, 'Folded'],
+                [2, 'Moving'],
+                [3, 'SNA'],
+              ]),
               num(`${p}_MirrorPosX`, 8, { signed: true, min: -100, max: 100, unit: '%' }),
               num(`${p}_MirrorPosY`, 8, { signed: true, min: -100, max: 100, unit: '%' }),
               flag(`${p}_MirrorHeat`, undefined, OFF_ON),
@@ -234,7 +283,12 @@ function seats(bus: BusBuilder): void {
         percent8(`${p}_Bolster`),
         num(`${p}_CushionLength`, 6, { min: 0, max: 60, unit: 'mm' }),
         num(`${p}_Headrest`, 7, { min: 0, max: 100, unit: 'mm' }),
-        enumeration(`${p}_MemoryRecall`, 2, [[0, 'None'], [1, 'Memory1'], [2, 'Memory2'], [3, 'Memory3']]),
+        enumeration(`${p}_MemoryRecall`, 2, [
+          [0, 'None'],
+          [1, 'Memory1'],
+          [2, 'Memory2'],
+          [3, 'Memory3'],
+        ]),
       ],
     });
     bus.message({
@@ -246,7 +300,14 @@ function seats(bus: BusBuilder): void {
       signals: [
         enumeration(`${p}_Heat`, 2, HEAT_LEVEL),
         enumeration(`${p}_Vent`, 2, HEAT_LEVEL),
-        enumeration(`${p}_Massage`, 3, [[0, 'Off'], [1, 'Wave'], [2, 'Pulse'], [3, 'Stretch'], [4, 'Lumbar'], [5, 'Shoulder']]),
+        enumeration(`${p}_Massage`, 3, [
+          [0, 'Off'],
+          [1, 'Wave'],
+          [2, 'Pulse'],
+          [3, 'Stretch'],
+          [4, 'Lumbar'],
+          [5, 'Shoulder'],
+        ]),
         enumeration(`${p}_MassageLevel`, 2, HEAT_LEVEL),
         flag(`${p}_Occupied`, undefined, NO_YES),
         flag(`${p}_BeltBuckled`, undefined, NO_YES),
@@ -288,8 +349,20 @@ function climate(bus: BusBuilder): void {
       flag('HVAC_DefrostFront', undefined, OFF_ON),
       flag('HVAC_DefrostRear', undefined, OFF_ON),
       flag('HVAC_Sync', undefined, OFF_ON),
-      enumeration('HVAC_AirDistFront', 3, [[0, 'Auto'], [1, 'Face'], [2, 'FaceFeet'], [3, 'Feet'], [4, 'FeetDefrost'], [5, 'Defrost']]),
-      enumeration('HVAC_AirDistRear', 3, [[0, 'Auto'], [1, 'Face'], [2, 'FaceFeet'], [3, 'Feet']]),
+      enumeration('HVAC_AirDistFront', 3, [
+        [0, 'Auto'],
+        [1, 'Face'],
+        [2, 'FaceFeet'],
+        [3, 'Feet'],
+        [4, 'FeetDefrost'],
+        [5, 'Defrost'],
+      ]),
+      enumeration('HVAC_AirDistRear', 3, [
+        [0, 'Auto'],
+        [1, 'Face'],
+        [2, 'FaceFeet'],
+        [3, 'Feet'],
+      ]),
       flag('HVAC_PreconditionActive', undefined, INACTIVE_ACTIVE),
     ],
   });
@@ -391,7 +464,14 @@ function environment(bus: BusBuilder): void {
     cycleTimeMs: 100,
     comment: 'Wipers and washer',
     signals: [
-      enumeration('BCM_WiperMode', 3, [[0, 'Off'], [1, 'Interval'], [2, 'Low'], [3, 'High'], [4, 'Auto'], [5, 'Service']]),
+      enumeration('BCM_WiperMode', 3, [
+        [0, 'Off'],
+        [1, 'Interval'],
+        [2, 'Low'],
+        [3, 'High'],
+        [4, 'Auto'],
+        [5, 'Service'],
+      ]),
       num('BCM_WiperSensitivity', 3, { max: 4 }),
       flag('BCM_WiperParked', undefined, NO_YES),
       flag('BCM_RearWiper', undefined, OFF_ON),
@@ -424,15 +504,46 @@ function environment(bus: BusBuilder): void {
 }
 
 const TELLTALES_A = [
-  'Ready', 'Brake', 'Abs', 'Esc', 'EscOff', 'Airbag', 'Seatbelt', 'Tpms', 'BatteryHv', 'Battery12V', 'Charging',
-  'PowerLimited', 'Powertrain', 'Temperature', 'LowBeam', 'HighBeam', 'FogRear', 'TurnLeft', 'TurnRight', 'Epb',
-  'HillDescent', 'AutoHold', 'Steering', 'DoorOpen', 'WasherFluid', 'Service', 'Lka', 'Acc', 'Bsm', 'Fcw',
-  'Pedestrian', 'BrakeWear',
+  'Ready',
+  'Brake',
+  'Abs',
+  'Esc',
+  'EscOff',
+  'Airbag',
+  'Seatbelt',
+  'Tpms',
+  'BatteryHv',
+  'Battery12V',
+  'Charging',
+  'PowerLimited',
+  'Powertrain',
+  'Temperature',
+  'LowBeam',
+  'HighBeam',
+  'FogRear',
+  'TurnLeft',
+  'TurnRight',
+  'Epb',
+  'HillDescent',
+  'AutoHold',
+  'Steering',
+  'DoorOpen',
+  'WasherFluid',
+  'Service',
+  'Lka',
+  'Acc',
+  'Bsm',
+  'Fcw',
+  'Pedestrian',
+  'BrakeWear',
 ];
 
 function cluster(bus: BusBuilder): void {
   const half = TELLTALES_A.length / 2;
-  for (const [suffix, names] of [['A', TELLTALES_A.slice(0, half)], ['B', TELLTALES_A.slice(half)]] as const) {
+  for (const [suffix, names] of [
+    ['A', TELLTALES_A.slice(0, half)],
+    ['B', TELLTALES_A.slice(half)],
+  ] as const) {
     bus.message({
       name: `IC_Telltales${suffix}`,
       length: 8,
@@ -452,9 +563,26 @@ function cluster(bus: BusBuilder): void {
       num('IC_DisplayedSpeed', 9, { min: 0, max: 300, unit: 'km/h' }),
       percent8('IC_DisplayedSoc'),
       percent8('IC_Brightness'),
-      enumeration('IC_Layout', 3, [[0, 'Classic'], [1, 'Minimal'], [2, 'Map'], [3, 'Sport'], [4, 'Efficiency']]),
-      enumeration('IC_DistanceUnit', 1, [[0, 'km'], [1, 'mi']]),
-      enumeration('IC_Language', 5, [[0, 'en'], [1, 'de'], [2, 'fr'], [3, 'es'], [4, 'it'], [5, 'zh'], [6, 'ja']]),
+      enumeration('IC_Layout', 3, [
+        [0, 'Classic'],
+        [1, 'Minimal'],
+        [2, 'Map'],
+        [3, 'Sport'],
+        [4, 'Efficiency'],
+      ]),
+      enumeration('IC_DistanceUnit', 1, [
+        [0, 'km'],
+        [1, 'mi'],
+      ]),
+      enumeration('IC_Language', 5, [
+        [0, 'en'],
+        [1, 'de'],
+        [2, 'fr'],
+        [3, 'es'],
+        [4, 'it'],
+        [5, 'zh'],
+        [6, 'ja'],
+      ]),
       flag('IC_NightMode', undefined, OFF_ON),
     ],
   });
@@ -493,12 +621,30 @@ function infotainment(bus: BusBuilder): void {
     cycleTimeMs: 200,
     comment: 'Head unit state',
     signals: [
-      enumeration('IVI_AudioSource', 4, [[0, 'None'], [1, 'Radio'], [2, 'Dab'], [3, 'Bluetooth'], [4, 'Usb'], [5, 'Streaming'], [6, 'Phone'], [7, 'Navigation']]),
+      enumeration('IVI_AudioSource', 4, [
+        [0, 'None'],
+        [1, 'Radio'],
+        [2, 'Dab'],
+        [3, 'Bluetooth'],
+        [4, 'Usb'],
+        [5, 'Streaming'],
+        [6, 'Phone'],
+        [7, 'Navigation'],
+      ]),
       num('IVI_Volume', 6, { max: 40 }),
       flag('IVI_Mute', undefined, OFF_ON),
-      enumeration('IVI_CallState', 2, [[0, 'Idle'], [1, 'Ringing'], [2, 'Active'], [3, 'Held']]),
+      enumeration('IVI_CallState', 2, [
+        [0, 'Idle'],
+        [1, 'Ringing'],
+        [2, 'Active'],
+        [3, 'Held'],
+      ]),
       percent8('IVI_ScreenBrightness'),
-      enumeration('IVI_ProjectionMode', 2, [[0, 'None'], [1, 'CarPlay'], [2, 'AndroidAuto']]),
+      enumeration('IVI_ProjectionMode', 2, [
+        [0, 'None'],
+        [1, 'CarPlay'],
+        [2, 'AndroidAuto'],
+      ]),
       flag('IVI_VoiceAssistant', undefined, INACTIVE_ACTIVE),
       temp8('IVI_SocTemp'),
     ],
@@ -513,8 +659,18 @@ function infotainment(bus: BusBuilder): void {
     signals: [
       flag('IVI_NavActive', undefined, NO_YES),
       enumeration('IVI_NavManeuver', 5, [
-        [0, 'None'], [1, 'Straight'], [2, 'SlightLeft'], [3, 'Left'], [4, 'SharpLeft'], [5, 'SlightRight'],
-        [6, 'Right'], [7, 'SharpRight'], [8, 'UTurn'], [9, 'Roundabout'], [10, 'Exit'], [11, 'Destination'],
+        [0, 'None'],
+        [1, 'Straight'],
+        [2, 'SlightLeft'],
+        [3, 'Left'],
+        [4, 'SharpLeft'],
+        [5, 'SlightRight'],
+        [6, 'Right'],
+        [7, 'SharpRight'],
+        [8, 'UTurn'],
+        [9, 'Roundabout'],
+        [10, 'Exit'],
+        [11, 'Destination'],
         [12, 'Charger'],
       ]),
       num('IVI_NavDistToManeuver', 14, { scale: 10, min: 0, max: 100000, unit: 'm' }),
@@ -550,12 +706,32 @@ function infotainment(bus: BusBuilder): void {
       percent8('HUD_Brightness'),
       num('HUD_ImageHeight', 6, { signed: true, min: -20, max: 20, unit: 'mm' }),
       num('HUD_ImageRotation', 6, { signed: true, scale: 0.1, min: -3, max: 3, unit: 'deg' }),
-      enumeration('HUD_Content', 2, [[0, 'Minimal'], [1, 'Standard'], [2, 'ArNavigation']]),
+      enumeration('HUD_Content', 2, [
+        [0, 'Minimal'],
+        [1, 'Standard'],
+        [2, 'ArNavigation'],
+      ]),
       temp8('HUD_PguTemp'),
     ],
   });
-  const buttons = ['VolUp', 'VolDown', 'Next', 'Prev', 'Voice', 'Phone', 'AccSet', 'AccRes', 'AccCancel',
-    'GapUp', 'GapDown', 'Lka', 'View', 'Ok', 'Back', 'Custom'];
+  const buttons = [
+    'VolUp',
+    'VolDown',
+    'Next',
+    'Prev',
+    'Voice',
+    'Phone',
+    'AccSet',
+    'AccRes',
+    'AccCancel',
+    'GapUp',
+    'GapDown',
+    'Lka',
+    'View',
+    'Ok',
+    'Back',
+    'Custom',
+  ];
   bus.message({
     name: 'MFSW_Buttons',
     length: 8,
@@ -603,10 +779,21 @@ function telematics(bus: BusBuilder): void {
       num('TCU_Altitude', 14, { signed: true, scale: 1, min: -500, max: 8000, unit: 'm' }),
       num('TCU_Heading', 9, { min: 0, max: 359, unit: 'deg' }),
       num('TCU_GnssSpeed', 9, { min: 0, max: 300, unit: 'km/h' }),
-      enumeration('TCU_FixType', 2, [[0, 'None'], [1, '2D'], [2, '3D'], [3, 'RTK']]),
+      enumeration('TCU_FixType', 2, [
+        [0, 'None'],
+        [1, '2D'],
+        [2, '3D'],
+        [3, 'RTK'],
+      ]),
       num('TCU_Satellites', 6, { max: 63 }),
       num('TCU_SignalStrength', 8, { signed: true, min: -128, max: 0, unit: 'dBm' }),
-      enumeration('TCU_NetworkType', 3, [[0, 'None'], [1, '2G'], [2, '3G'], [3, 'LTE'], [4, '5G']]),
+      enumeration('TCU_NetworkType', 3, [
+        [0, 'None'],
+        [1, '2G'],
+        [2, '3G'],
+        [3, 'LTE'],
+        [4, '5G'],
+      ]),
       flag('TCU_Roaming', undefined, NO_YES),
       flag('TCU_EcallActive', undefined, INACTIVE_ACTIVE),
     ],
@@ -621,7 +808,13 @@ function access(bus: BusBuilder): void {
     cycleTimeMs: 200,
     comment: 'Keys and immobiliser',
     signals: [
-      enumeration('PEPS_KeyLocation', 3, [[0, 'None'], [1, 'Outside'], [2, 'Inside'], [3, 'Trunk'], [4, 'Phone']]),
+      enumeration('PEPS_KeyLocation', 3, [
+        [0, 'None'],
+        [1, 'Outside'],
+        [2, 'Inside'],
+        [3, 'Trunk'],
+        [4, 'Phone'],
+      ]),
       num('PEPS_KeysDetected', 3, { max: 7 }),
       flag('PEPS_ImmoReleased', undefined, NO_YES),
       flag('PEPS_KeyBatteryLow', undefined, NO_YES),
@@ -636,9 +829,20 @@ function access(bus: BusBuilder): void {
     comment: 'Sent once per key button press or remote command (event-driven: no cycle, never stale)',
     signals: [
       enumeration('PEPS_KeyCommand', 4, [
-        [0, 'None'], [1, 'Lock'], [2, 'Unlock'], [3, 'Tailgate'], [4, 'Panic'], [5, 'Summon'], [6, 'RemoteClimate'],
+        [0, 'None'],
+        [1, 'Lock'],
+        [2, 'Unlock'],
+        [3, 'Tailgate'],
+        [4, 'Panic'],
+        [5, 'Summon'],
+        [6, 'RemoteClimate'],
       ]),
-      enumeration('PEPS_KeySource', 2, [[0, 'Fob'], [1, 'Phone'], [2, 'Card'], [3, 'Remote']]),
+      enumeration('PEPS_KeySource', 2, [
+        [0, 'Fob'],
+        [1, 'Phone'],
+        [2, 'Card'],
+        [3, 'Remote'],
+      ]),
       num('PEPS_EventCounter', 8),
     ],
   });
@@ -649,7 +853,14 @@ function access(bus: BusBuilder): void {
     cycleTimeMs: 500,
     comment: 'Qi wireless charger',
     signals: [
-      enumeration('WPC_State', 3, [[0, 'Off'], [1, 'Idle'], [2, 'Charging'], [3, 'Complete'], [4, 'ForeignObject'], [5, 'Overtemp']]),
+      enumeration('WPC_State', 3, [
+        [0, 'Off'],
+        [1, 'Idle'],
+        [2, 'Charging'],
+        [3, 'Complete'],
+        [4, 'ForeignObject'],
+        [5, 'Overtemp'],
+      ]),
       num('WPC_Power', 6, { min: 0, max: 50, unit: 'W' }),
       temp8('WPC_CoilTemp'),
       flag('WPC_PhoneForgotten', 'Phone left on the pad when the driver leaves', NO_YES),
@@ -663,7 +874,14 @@ function access(bus: BusBuilder): void {
     comment: 'Power tailgate',
     signals: [
       percent8('PTG_Position'),
-      enumeration('PTG_State', 3, [[0, 'Closed'], [1, 'Opening'], [2, 'Open'], [3, 'Closing'], [4, 'Stopped'], [5, 'Fault']]),
+      enumeration('PTG_State', 3, [
+        [0, 'Closed'],
+        [1, 'Opening'],
+        [2, 'Open'],
+        [3, 'Closing'],
+        [4, 'Stopped'],
+        [5, 'Fault'],
+      ]),
       flag('PTG_Obstacle', undefined, NO_YES),
       flag('PTG_KickSensor', undefined, OFF_ON),
       num('PTG_SpindleCurrent', 8, { scale: 0.1, min: 0, max: 25, unit: 'A' }),
@@ -697,10 +915,29 @@ function safety(bus: BusBuilder): void {
     signals: [
       crc('SRS_Status'),
       counter('SRS_Status'),
-      enumeration('SRS_SystemState', 2, [[0, 'Init'], [1, 'Ready'], [2, 'Fault'], [3, 'Deployed']]),
-      enumeration('SRS_OccupantClass', 3, [[0, 'Empty'], [1, 'ChildSeat'], [2, 'Child'], [3, 'SmallAdult'], [4, 'Adult'], [7, 'SNA']]),
+      enumeration('SRS_SystemState', 2, [
+        [0, 'Init'],
+        [1, 'Ready'],
+        [2, 'Fault'],
+        [3, 'Deployed'],
+      ]),
+      enumeration('SRS_OccupantClass', 3, [
+        [0, 'Empty'],
+        [1, 'ChildSeat'],
+        [2, 'Child'],
+        [3, 'SmallAdult'],
+        [4, 'Adult'],
+        [7, 'SNA'],
+      ]),
       flag('SRS_PassengerAirbagOff', undefined, NO_YES),
-      ...positions.map((p) => enumeration(`SRS_Belt${p}`, 2, [[0, 'Unbuckled'], [1, 'Buckled'], [2, 'NotOccupied'], [3, 'SNA']])),
+      ...positions.map((p) =>
+        enumeration(`SRS_Belt${p}`, 2, [
+          [0, 'Unbuckled'],
+          [1, 'Buckled'],
+          [2, 'NotOccupied'],
+          [3, 'SNA'],
+        ]),
+      ),
       enumeration('SRS_Lamp', 2, LAMP_STATE),
     ],
   });
@@ -710,7 +947,14 @@ function safety(bus: BusBuilder): void {
     sender: 'SRS',
     comment: 'Sent on a crash (event-driven): triggers high-voltage disconnect, unlocking and eCall',
     signals: [
-      enumeration('SRS_CrashType', 3, [[0, 'None'], [1, 'Front'], [2, 'Side'], [3, 'Rear'], [4, 'Rollover'], [5, 'Pedestrian']]),
+      enumeration('SRS_CrashType', 3, [
+        [0, 'None'],
+        [1, 'Front'],
+        [2, 'Side'],
+        [3, 'Rear'],
+        [4, 'Rollover'],
+        [5, 'Pedestrian'],
+      ]),
       num('SRS_CrashSeverity', 4, { max: 15 }),
       ...['FrontDriver', 'FrontPassenger', 'KneeDriver', 'SideFL', 'SideFR', 'CurtainL', 'CurtainR', 'FarSide'].map(
         (a) => flag(`SRS_Deployed${a}`, undefined, NO_YES),
@@ -751,7 +995,13 @@ function gateway(bus: BusBuilder): void {
     cycleTimeMs: 1000,
     comment: 'Vehicle-level state the gateway owns',
     signals: [
-      enumeration('GWM_VehicleMode', 3, [[0, 'Normal'], [1, 'Transport'], [2, 'Factory'], [3, 'Service'], [4, 'Crash']]),
+      enumeration('GWM_VehicleMode', 3, [
+        [0, 'Normal'],
+        [1, 'Transport'],
+        [2, 'Factory'],
+        [3, 'Service'],
+        [4, 'Crash'],
+      ]),
       flag('GWM_OtaInProgress', undefined, NO_YES),
       num('GWM_TimeSinceWakeup', 16, { min: 0, max: 65535, unit: 's' }),
       lowVoltage('GWM_SupplyMin', 'Lowest supply voltage since wake-up'),

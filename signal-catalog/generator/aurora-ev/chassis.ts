@@ -25,7 +25,12 @@ const WHEEL_NAMES: Readonly<Record<(typeof WHEELS)[number], string>> = {
   RL: 'rear left',
   RR: 'rear right',
 };
-const DIRECTION = [[0, 'Standstill'], [1, 'Forward'], [2, 'Backward'], [3, 'SNA']] as const;
+const DIRECTION = [
+  [0, 'Standstill'],
+  [1, 'Forward'],
+  [2, 'Backward'],
+  [3, 'SNA'],
+] as const;
 
 function stability(bus: BusBuilder): void {
   const motorola = 'big_endian';
@@ -38,7 +43,13 @@ function stability(bus: BusBuilder): void {
     receivers: ['IBC', 'EPS', 'ASU', 'RWS'],
     comment: 'Wheel speeds from the ABS sensors',
     signals: WHEELS.map((w) =>
-      num(`ESC_WheelSpeed${w}`, 14, { scale: 0.02, min: 0, max: 320, unit: 'km/h', comment: `${WHEEL_NAMES[w]} wheel` }),
+      num(`ESC_WheelSpeed${w}`, 14, {
+        scale: 0.02,
+        min: 0,
+        max: 320,
+        unit: 'km/h',
+        comment: `${WHEEL_NAMES[w]} wheel`,
+      }),
     ).concat(WHEELS.map((w) => enumeration(`ESC_WheelDir${w}`, 2, DIRECTION))),
   });
   bus.message({
@@ -85,7 +96,12 @@ function stability(bus: BusBuilder): void {
       flag('ESC_HillHoldActive', undefined, INACTIVE_ACTIVE),
       flag('ESC_HdcActive', 'Hill descent control', INACTIVE_ACTIVE),
       flag('ESC_EscOffSwitch', undefined, NO_YES),
-      enumeration('ESC_EscMode', 2, [[0, 'On'], [1, 'Sport'], [2, 'Off'], [3, 'SNA']]),
+      enumeration('ESC_EscMode', 2, [
+        [0, 'On'],
+        [1, 'Sport'],
+        [2, 'Off'],
+        [3, 'SNA'],
+      ]),
       flag('ESC_BrakeLampReq', undefined, NO_YES),
       flag('ESC_FltAbs', undefined, OK_FAULT),
       flag('ESC_FltEsc', undefined, OK_FAULT),
@@ -125,7 +141,12 @@ function stability(bus: BusBuilder): void {
       num('IBC_RegenTorqueReq', 12, { signed: true, min: -2000, max: 2000, unit: 'Nm' }),
       num('IBC_FrictionTorque', 12, { min: 0, max: 4000, unit: 'Nm' }),
       enumeration('IBC_Mode', 3, [
-        [0, 'Init'], [1, 'BrakeByWire'], [2, 'PushThrough'], [3, 'Degraded'], [4, 'Fault'], [7, 'SNA'],
+        [0, 'Init'],
+        [1, 'BrakeByWire'],
+        [2, 'PushThrough'],
+        [3, 'Degraded'],
+        [4, 'Fault'],
+        [7, 'SNA'],
       ]),
       flag('IBC_BoostActive', undefined, INACTIVE_ACTIVE),
       flag('IBC_FluidLevelLow', undefined, NO_YES),
@@ -148,7 +169,13 @@ function steering(bus: BusBuilder): void {
       num('EPS_DriverTorque', 12, { signed: true, scale: 0.01, min: -20, max: 20, unit: 'Nm' }),
       num('EPS_AssistTorque', 12, { signed: true, scale: 0.05, min: -100, max: 100, unit: 'Nm' }),
       num('EPS_MotorCurrent', 10, { signed: true, scale: 0.25, min: -128, max: 127.75, unit: 'A' }),
-      enumeration('EPS_State', 3, [[0, 'Init'], [1, 'Normal'], [2, 'Reduced'], [3, 'Off'], [4, 'Fault']]),
+      enumeration('EPS_State', 3, [
+        [0, 'Init'],
+        [1, 'Normal'],
+        [2, 'Reduced'],
+        [3, 'Off'],
+        [4, 'Fault'],
+      ]),
       flag('EPS_LkaActive', 'Lane-keeping torque overlay applied', INACTIVE_ACTIVE),
       flag('EPS_HandsOn', 'Capacitive steering-wheel sensor', NO_YES),
     ],
@@ -178,7 +205,13 @@ function steering(bus: BusBuilder): void {
     signals: [
       num('RWS_Angle', 12, { signed: true, scale: 0.01, min: -10, max: 10, unit: 'deg' }),
       num('RWS_AngleTarget', 12, { signed: true, scale: 0.01, min: -10, max: 10, unit: 'deg' }),
-      enumeration('RWS_State', 3, [[0, 'Off'], [1, 'Centering'], [2, 'Active'], [3, 'Locked'], [4, 'Fault']]),
+      enumeration('RWS_State', 3, [
+        [0, 'Off'],
+        [1, 'Centering'],
+        [2, 'Active'],
+        [3, 'Locked'],
+        [4, 'Fault'],
+      ]),
       num('RWS_MotorCurrent', 9, { scale: 0.1, min: 0, max: 50, unit: 'A' }),
       temp8('RWS_MotorTemp'),
     ],
@@ -246,7 +279,12 @@ function tyres(bus: BusBuilder): void {
       ...WHEELS.map((w) => flag(`TPMS_BatteryLow${w}`, undefined, NO_YES)),
       num('TPMS_PlacardFront', 8, { scale: 2.5, min: 0, max: 635, unit: 'kPa' }),
       num('TPMS_PlacardRear', 8, { scale: 2.5, min: 0, max: 635, unit: 'kPa' }),
-      enumeration('TPMS_SystemState', 2, [[0, 'Off'], [1, 'Monitoring'], [2, 'Learning'], [3, 'Fault']]),
+      enumeration('TPMS_SystemState', 2, [
+        [0, 'Off'],
+        [1, 'Monitoring'],
+        [2, 'Learning'],
+        [3, 'Fault'],
+      ]),
     ],
   });
   bus.message({
@@ -256,7 +294,12 @@ function tyres(bus: BusBuilder): void {
     cycleTimeMs: 1000,
     comment: 'Wheel sensor identities, one wheel per frame (switch TPMS_SensorWheel)',
     mux: {
-      switch: enumeration('TPMS_SensorWheel', 2, [[0, 'FL'], [1, 'FR'], [2, 'RL'], [3, 'RR']]),
+      switch: enumeration('TPMS_SensorWheel', 2, [
+        [0, 'FL'],
+        [1, 'FR'],
+        [2, 'RL'],
+        [3, 'RR'],
+      ]),
       pages: WHEELS.map((w, i) => ({
         values: i,
         signals: [
@@ -279,13 +322,23 @@ function parking(bus: BusBuilder): void {
     comment: 'Electric parking brake',
     signals: [
       enumeration('EPB_State', 3, [
-        [0, 'Released'], [1, 'Applying'], [2, 'Applied'], [3, 'Releasing'], [4, 'DynamicBraking'], [5, 'Fault'],
+        [0, 'Released'],
+        [1, 'Applying'],
+        [2, 'Applied'],
+        [3, 'Releasing'],
+        [4, 'DynamicBraking'],
+        [5, 'Fault'],
       ]),
       num('EPB_ClampForceLeft', 8, { scale: 0.1, min: 0, max: 25, unit: 'kN' }),
       num('EPB_ClampForceRight', 8, { scale: 0.1, min: 0, max: 25, unit: 'kN' }),
       num('EPB_MotorCurrentLeft', 8, { scale: 0.1, min: 0, max: 25, unit: 'A' }),
       num('EPB_MotorCurrentRight', 8, { scale: 0.1, min: 0, max: 25, unit: 'A' }),
-      enumeration('EPB_Switch', 2, [[0, 'Neutral'], [1, 'Pull'], [2, 'Push'], [3, 'SNA']]),
+      enumeration('EPB_Switch', 2, [
+        [0, 'Neutral'],
+        [1, 'Pull'],
+        [2, 'Push'],
+        [3, 'SNA'],
+      ]),
       flag('EPB_AutoApply', undefined, INACTIVE_ACTIVE),
       flag('EPB_FltActuatorLeft', undefined, OK_FAULT),
       flag('EPB_FltActuatorRight', undefined, OK_FAULT),
@@ -300,7 +353,9 @@ function suspension(bus: BusBuilder): void {
     sender: 'ASU',
     cycleTimeMs: 20,
     comment: 'Ride height at each corner relative to normal level',
-    signals: WHEELS.map((w) => num(`ASU_Height${w}`, 12, { signed: true, scale: 0.1, min: -100, max: 100, unit: 'mm' })),
+    signals: WHEELS.map((w) =>
+      num(`ASU_Height${w}`, 12, { signed: true, scale: 0.1, min: -100, max: 100, unit: 'mm' }),
+    ),
   });
   bus.message({
     name: 'ASU_Status',
@@ -310,7 +365,13 @@ function suspension(bus: BusBuilder): void {
     comment: 'Air supply, level mode and damper currents',
     signals: [
       enumeration('ASU_LevelMode', 3, [
-        [0, 'Normal'], [1, 'Low'], [2, 'High'], [3, 'Offroad'], [4, 'Loading'], [5, 'Jack'], [7, 'SNA'],
+        [0, 'Normal'],
+        [1, 'Low'],
+        [2, 'High'],
+        [3, 'Offroad'],
+        [4, 'Loading'],
+        [5, 'Jack'],
+        [7, 'SNA'],
       ]),
       flag('ASU_CompressorOn', undefined, NO_YES),
       temp8('ASU_CompressorTemp'),

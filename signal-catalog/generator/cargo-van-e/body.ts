@@ -95,11 +95,22 @@ function body(bus: BusBuilder): void {
     cycleTimeMs: 100,
     comment: '12 V system and outside temperature',
     signals: [
-      num('BCM_BatteryVoltage', 10, { scale: 0.02, min: 0, max: 20, unit: 'V', comment: '12 V battery terminal voltage' }),
+      num('BCM_BatteryVoltage', 10, {
+        scale: 0.02,
+        min: 0,
+        max: 20,
+        unit: 'V',
+        comment: '12 V battery terminal voltage',
+      }),
       num('BCM_BatteryCurrent', 12, { signed: true, scale: 0.1, min: -200, max: 200, unit: 'A' }),
       percent8('BCM_BatterySoc'),
       num('BCM_AmbientTemp', 8, { scale: 0.5, offset: -40, min: -40, max: 87.5, unit: '°C' }),
-      enumeration('BCM_Ignition', 2, [[0, 'Off'], [1, 'Accessory'], [2, 'On'], [3, 'Start']]),
+      enumeration('BCM_Ignition', 2, [
+        [0, 'Off'],
+        [1, 'Accessory'],
+        [2, 'On'],
+        [3, 'Start'],
+      ]),
     ],
   });
   bus.message({
@@ -143,7 +154,14 @@ function body(bus: BusBuilder): void {
 }
 
 function j1939Frames(bus: BusBuilder): void {
-  const states = [[0, 'Rest'], [1, 'Available'], [2, 'Work'], [3, 'Drive'], [6, 'Error'], [7, 'NotAvailable']] as const;
+  const states = [
+    [0, 'Rest'],
+    [1, 'Available'],
+    [2, 'Work'],
+    [3, 'Drive'],
+    [6, 'Error'],
+    [7, 'NotAvailable'],
+  ] as const;
   bus.message({
     name: 'TCO1',
     frameId: j1939(3, 0xfe6c, 0xee),
@@ -155,10 +173,32 @@ function j1939Frames(bus: BusBuilder): void {
     signals: [
       enumeration('TCO_Driver1State', 3, states),
       enumeration('TCO_Driver2State', 3, states),
-      enumeration('TCO_VehicleMotion', 2, [[0, 'NotMoving'], [1, 'Moving'], [2, 'Error'], [3, 'NotAvailable']]),
-      enumeration('TCO_Driver1TimeState', 4, [[0, 'Normal'], [1, '15minBefore4h30'], [2, '4h30Reached'], [3, '15minBeforeDailyLimit'], [4, 'DailyLimitReached'], [15, 'NotAvailable']]),
-      enumeration('TCO_Driver1Card', 2, [[0, 'NotPresent'], [1, 'Present'], [2, 'Error'], [3, 'NotAvailable']]),
-      enumeration('TCO_Overspeed', 2, [[0, 'NoOverspeed'], [1, 'Overspeed'], [2, 'Error'], [3, 'NotAvailable']]),
+      enumeration('TCO_VehicleMotion', 2, [
+        [0, 'NotMoving'],
+        [1, 'Moving'],
+        [2, 'Error'],
+        [3, 'NotAvailable'],
+      ]),
+      enumeration('TCO_Driver1TimeState', 4, [
+        [0, 'Normal'],
+        [1, '15minBefore4h30'],
+        [2, '4h30Reached'],
+        [3, '15minBeforeDailyLimit'],
+        [4, 'DailyLimitReached'],
+        [15, 'NotAvailable'],
+      ]),
+      enumeration('TCO_Driver1Card', 2, [
+        [0, 'NotPresent'],
+        [1, 'Present'],
+        [2, 'Error'],
+        [3, 'NotAvailable'],
+      ]),
+      enumeration('TCO_Overspeed', 2, [
+        [0, 'NoOverspeed'],
+        [1, 'Overspeed'],
+        [2, 'Error'],
+        [3, 'NotAvailable'],
+      ]),
       num('TCO_ShaftSpeed', 16, { scale: 0.125, min: 0, max: 8031.875, unit: 'rpm' }),
       num('TCO_VehicleSpeed', 16, { scale: 0.00390625, min: 0, max: 250.996, unit: 'km/h' }),
     ],
@@ -176,7 +216,12 @@ function j1939Frames(bus: BusBuilder): void {
       num('BBM_CargoTempSetpoint', 11, { signed: true, scale: 0.1, min: -40, max: 60, unit: '°C' }),
       flag('BBM_ReeferOn', undefined, NO_YES),
       flag('BBM_CargoDoorOpen', undefined, NO_YES),
-      enumeration('BBM_TailLift', 2, [[0, 'Stowed'], [1, 'Deployed'], [2, 'Moving'], [3, 'Fault']]),
+      enumeration('BBM_TailLift', 2, [
+        [0, 'Stowed'],
+        [1, 'Deployed'],
+        [2, 'Moving'],
+        [3, 'Fault'],
+      ]),
       num('BBM_ReeferPower', 8, { scale: 0.05, min: 0, max: 12, unit: 'kW' }),
       lowVoltage('BBM_AuxBatteryVoltage'),
     ],
@@ -185,7 +230,13 @@ function j1939Frames(bus: BusBuilder): void {
 
 export function vanBody(version: string): BusDefinition {
   const bus = new BusBuilder(
-    { name: 'body', index: 1, dbcFile: 'van_body.dbc', bitrate: 250_000, comment: 'Chassis, body, telematics, tachograph' },
+    {
+      name: 'body',
+      index: 1,
+      dbcFile: 'van_body.dbc',
+      bitrate: 250_000,
+      comment: 'Chassis, body, telematics, tachograph',
+    },
     'van_body',
     version,
   );

@@ -5,7 +5,16 @@
 import { BusBuilder, type BusDefinition } from '../bus.js';
 import { addEcu, type Ecu } from '../ecu.js';
 import { counter, crc, enumeration, flag, lowVoltage, num, pad2, percent10, percent8, temp8 } from '../signals.js';
-import { CHARGE_PLUG, CHARGE_STATE, CONTACTOR_STATE, DRIVE_MODE, GEAR, INVERTER_MODE, NO_YES, OK_FAULT } from '../tables.js';
+import {
+  CHARGE_PLUG,
+  CHARGE_STATE,
+  CONTACTOR_STATE,
+  DRIVE_MODE,
+  GEAR,
+  INVERTER_MODE,
+  NO_YES,
+  OK_FAULT,
+} from '../tables.js';
 
 export const VAN_CELLS = 96;
 export const VAN_TEMP_SENSORS = 16;
@@ -18,7 +27,8 @@ const ECUS: readonly Ecu[] = [
   { name: 'DCDC', comment: 'DC/DC converter' },
 ];
 
-const cellVoltage = (name: string): ReturnType<typeof num> => num(name, 16, { scale: 0.001, min: 0, max: 5, unit: 'V' });
+const cellVoltage = (name: string): ReturnType<typeof num> =>
+  num(name, 16, { scale: 0.001, min: 0, max: 5, unit: 'V' });
 
 function vehicle(bus: BusBuilder): void {
   bus.message({
@@ -98,7 +108,14 @@ function battery(bus: BusBuilder): void {
     signals: [
       num('BMS_PackVoltage', 14, { scale: 0.05, min: 0, max: 500, unit: 'V' }),
       num('BMS_PackCurrent', 14, { signed: true, scale: 0.1, min: -600, max: 600, unit: 'A' }),
-      enumeration('BMS_State', 3, [[0, 'Init'], [1, 'Standby'], [2, 'Drive'], [3, 'Charge'], [4, 'Fault'], [7, 'SNA']]),
+      enumeration('BMS_State', 3, [
+        [0, 'Init'],
+        [1, 'Standby'],
+        [2, 'Drive'],
+        [3, 'Charge'],
+        [4, 'Fault'],
+        [7, 'SNA'],
+      ]),
       enumeration('BMS_Contactors', 3, CONTACTOR_STATE),
       percent10('BMS_Soc', 'Displayed state of charge'),
       percent8('BMS_Soh'),
@@ -170,10 +187,20 @@ function battery(bus: BusBuilder): void {
     sender: 'BMS',
     cycleTimeMs: 100,
     comment: 'Battery fault flags',
-    signals: ['CellOvervoltage', 'CellUndervoltage', 'Overtemp', 'Undertemp', 'Overcurrent', 'Isolation',
-      'ContactorWeld', 'Precharge', 'Imbalance', 'SensorFault', 'CommLoss', 'Hvil'].map((f) =>
-      flag(`BMS_Flt${f}`, undefined, OK_FAULT),
-    ),
+    signals: [
+      'CellOvervoltage',
+      'CellUndervoltage',
+      'Overtemp',
+      'Undertemp',
+      'Overcurrent',
+      'Isolation',
+      'ContactorWeld',
+      'Precharge',
+      'Imbalance',
+      'SensorFault',
+      'CommLoss',
+      'Hvil',
+    ].map((f) => flag(`BMS_Flt${f}`, undefined, OK_FAULT)),
   });
 }
 
@@ -214,7 +241,13 @@ function charging(bus: BusBuilder): void {
 
 export function vanPowertrain(version: string): BusDefinition {
   const bus = new BusBuilder(
-    { name: 'powertrain', index: 0, dbcFile: 'van_powertrain.dbc', bitrate: 500_000, comment: 'Drive, battery, charging' },
+    {
+      name: 'powertrain',
+      index: 0,
+      dbcFile: 'van_powertrain.dbc',
+      bitrate: 500_000,
+      comment: 'Drive, battery, charging',
+    },
     'van_powertrain',
     version,
   );

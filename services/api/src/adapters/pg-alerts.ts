@@ -75,16 +75,45 @@ export interface AlertQuery {
 }
 
 type AlertRow = {
-  alert_id: string; vin: string; fleet_id: string; model_id: string; rule_id: string; rule_version: number; rule_name: string; origin: string;
-  state: AlertStateName; severity: Severity; peak_severity: Severity; message: string; episode_start_ms: string; raised_ms: string;
-  updated_ms: string; cleared_ms: string | null; last_seq: number; backfill: boolean; acknowledged_ms: string | null; acknowledged_by: string | null;
+  alert_id: string;
+  vin: string;
+  fleet_id: string;
+  model_id: string;
+  rule_id: string;
+  rule_version: number;
+  rule_name: string;
+  origin: string;
+  state: AlertStateName;
+  severity: Severity;
+  peak_severity: Severity;
+  message: string;
+  episode_start_ms: string;
+  raised_ms: string;
+  updated_ms: string;
+  cleared_ms: string | null;
+  last_seq: number;
+  backfill: boolean;
+  acknowledged_ms: string | null;
+  acknowledged_by: string | null;
   acknowledge_note: string | null;
 };
 
 type TransitionRow = {
-  transition_seq: number; state: AlertStateName; severity: Severity; previous_severity: Severity | null; rule_id: string; rule_version: number;
-  rule_name: string; catalog_version: string; event_time_ms: string; emit_time_ms: string; evidence: unknown; message: string; backfill: boolean;
-  timer: boolean; reason: string;
+  transition_seq: number;
+  state: AlertStateName;
+  severity: Severity;
+  previous_severity: Severity | null;
+  rule_id: string;
+  rule_version: number;
+  rule_name: string;
+  catalog_version: string;
+  event_time_ms: string;
+  emit_time_ms: string;
+  evidence: unknown;
+  message: string;
+  backfill: boolean;
+  timer: boolean;
+  reason: string;
 };
 
 const COLUMNS = `alert_id, vin, fleet_id, model_id, rule_id, rule_version, rule_name, origin, state, severity, peak_severity, message,
@@ -136,7 +165,10 @@ const transitionOf = (r: TransitionRow): AlertTransitionView => ({
 });
 
 function unavailable(cause: unknown): TelltaleError {
-  return new TelltaleError('DATABASE_UNAVAILABLE', `Alert query failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError('DATABASE_UNAVAILABLE', `Alert query failed: ${(cause as Error).message}`, {
+    retryable: true,
+    cause,
+  });
 }
 
 /** `$1` is the all-fleets flag, `$2` the scope's fleets. */
@@ -161,7 +193,8 @@ export class PgAlertReader {
     if (q.severities !== undefined) add((p) => `severity = ANY (${p}::text[])`, q.severities);
     if (q.states !== undefined && q.states.length > 0) add((p) => `state = ANY (${p}::text[])`, q.states);
     if (q.open !== undefined) where.push(q.open ? 'cleared_ms IS NULL' : 'cleared_ms IS NOT NULL');
-    if (q.acknowledged !== undefined) where.push(q.acknowledged ? 'acknowledged_ms IS NOT NULL' : 'acknowledged_ms IS NULL');
+    if (q.acknowledged !== undefined)
+      where.push(q.acknowledged ? 'acknowledged_ms IS NOT NULL' : 'acknowledged_ms IS NULL');
     if (q.fromMs !== undefined) add((p) => `raised_ms >= ${p}`, q.fromMs);
     if (q.toMs !== undefined) add((p) => `raised_ms < ${p}`, q.toMs);
     if (q.after !== undefined) {
@@ -172,7 +205,10 @@ export class PgAlertReader {
     }
     params.push(q.limit + 1);
     const { rows } = await this.pool
-      .query<AlertRow>(`SELECT ${COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY raised_ms DESC, alert_id LIMIT $${params.length}`, params)
+      .query<AlertRow>(
+        `SELECT ${COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY raised_ms DESC, alert_id LIMIT $${params.length}`,
+        params,
+      )
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
@@ -180,7 +216,10 @@ export class PgAlertReader {
   }
 
   /** The alert and its transitions (oldest first), if the scope includes its fleet. */
-  async get(scope: FleetScope, alertId: string): Promise<{ alert: AlertView; transitions: AlertTransitionView[] } | undefined> {
+  async get(
+    scope: FleetScope,
+    alertId: string,
+  ): Promise<{ alert: AlertView; transitions: AlertTransitionView[] } | undefined> {
     const alert = await this.find(scope, alertId);
     if (alert === undefined) return undefined;
     const { rows } = await this.pool
@@ -200,7 +239,13 @@ export class PgAlertReader {
    * Records the first acknowledgement; a later one changes nothing and returns the alert as the first left it.
    * undefined when the alert does not exist or is outside the scope.
    */
-  async acknowledge(scope: FleetScope, alertId: string, actor: string, note: string | undefined, nowMs: number): Promise<{ alert: AlertView; first: boolean } | undefined> {
+  async acknowledge(
+    scope: FleetScope,
+    alertId: string,
+    actor: string,
+    note: string | undefined,
+    nowMs: number,
+  ): Promise<{ alert: AlertView; first: boolean } | undefined> {
     const client = await this.pool.connect().catch((cause: unknown) => {
       throw unavailable(cause);
     });
@@ -226,7 +271,11 @@ export class PgAlertReader {
              '[]', $3, a.backfill, false, 'operator', 'operator'
            FROM alerts a WHERE a.alert_id = $1
            ON CONFLICT (alert_id, transition_seq) DO NOTHING`,
-          [alertId, nowMs, `Acknowledged by ${actor}${note === undefined || note === '' ? '' : `: ${note}`}`.slice(0, 2000)],
+          [
+            alertId,
+            nowMs,
+            `Acknowledged by ${actor}${note === undefined || note === '' ? '' : `: ${note}`}`.slice(0, 2000),
+          ],
         );
       }
       await client.query('COMMIT');
@@ -243,7 +292,10 @@ export class PgAlertReader {
 
   private async find(scope: FleetScope, alertId: string): Promise<AlertView | undefined> {
     const { rows } = await this.pool
-      .query<AlertRow>(`SELECT ${COLUMNS} FROM alerts WHERE alert_id = $3 AND ${SCOPED}`, [...scopeParams(scope), alertId])
+      .query<AlertRow>(`SELECT ${COLUMNS} FROM alerts WHERE alert_id = $3 AND ${SCOPED}`, [
+        ...scopeParams(scope),
+        alertId,
+      ])
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });

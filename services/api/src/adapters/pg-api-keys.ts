@@ -42,7 +42,8 @@ type Row = {
 const COLUMNS = 'key_id, name, secret_sha256, role, fleet_ids, created_by, created_at, revoked_at, last_used_at';
 
 function record(row: Row): StoredApiKey {
-  if (!isRole(row.role)) throw new TelltaleError('API_KEY_STORE_INVALID', `API key ${row.key_id} has the unknown role "${row.role}".`);
+  if (!isRole(row.role))
+    throw new TelltaleError('API_KEY_STORE_INVALID', `API key ${row.key_id} has the unknown role "${row.role}".`);
   return {
     keyId: row.key_id,
     name: row.name,
@@ -62,7 +63,10 @@ function withoutSecret(key: StoredApiKey): ApiKeyRecord {
 }
 
 function unavailable(cause: unknown): TelltaleError {
-  return new TelltaleError('DATABASE_UNAVAILABLE', `API key query failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError('DATABASE_UNAVAILABLE', `API key query failed: ${(cause as Error).message}`, {
+    retryable: true,
+    cause,
+  });
 }
 
 export class PgApiKeyStore {
@@ -91,15 +95,19 @@ export class PgApiKeyStore {
 
   /** The key with its secret hash, revoked or not; undefined when unknown. */
   async find(keyId: string): Promise<StoredApiKey | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE key_id = $1`, [keyId]).catch((cause: unknown) => {
-      throw unavailable(cause);
-    });
+    const { rows } = await this.pool
+      .query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE key_id = $1`, [keyId])
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
     return rows[0] ? record(rows[0]) : undefined;
   }
 
   async list(options: { includeRevoked?: boolean } = {}): Promise<ApiKeyRecord[]> {
     const { rows } = await this.pool
-      .query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE $1 OR revoked_at IS NULL ORDER BY created_at, key_id`, [options.includeRevoked ?? false])
+      .query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE $1 OR revoked_at IS NULL ORDER BY created_at, key_id`, [
+        options.includeRevoked ?? false,
+      ])
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
@@ -109,7 +117,10 @@ export class PgApiKeyStore {
   /** Revokes the key (idempotent: a revoked key keeps its first revocation time); undefined when unknown. */
   async revoke(keyId: string): Promise<ApiKeyRecord | undefined> {
     const { rows } = await this.pool
-      .query<Row>(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1 RETURNING ${COLUMNS}`, [keyId])
+      .query<Row>(
+        `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1 RETURNING ${COLUMNS}`,
+        [keyId],
+      )
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
@@ -121,9 +132,11 @@ export class PgApiKeyStore {
     const last = this.touched.get(keyId);
     if (last !== undefined && nowMs - last < this.touchIntervalMs) return;
     this.touched.set(keyId, nowMs);
-    await this.pool.query('UPDATE api_keys SET last_used_at = now() WHERE key_id = $1', [keyId]).catch((cause: unknown) => {
-      this.touched.delete(keyId);
-      throw unavailable(cause);
-    });
+    await this.pool
+      .query('UPDATE api_keys SET last_used_at = now() WHERE key_id = $1', [keyId])
+      .catch((cause: unknown) => {
+        this.touched.delete(keyId);
+        throw unavailable(cause);
+      });
   }
 }

@@ -14,7 +14,15 @@ export interface CurrentRule extends StoredRule {
   readonly updatedBy: string;
 }
 
-type Row = { rule_id: string; current_version: number; enabled: boolean; created_at: Date; updated_at: Date; definition: JsonObject; created_by: string };
+type Row = {
+  rule_id: string;
+  current_version: number;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+  definition: JsonObject;
+  created_by: string;
+};
 
 export class PgRuleReader {
   constructor(private readonly pool: Pool) {}
@@ -28,7 +36,10 @@ export class PgRuleReader {
          ORDER BY r.rule_id`,
       )
       .catch((cause: unknown) => {
-        throw new TelltaleError('RULE_STORE_UNAVAILABLE', `Rule store query failed: ${(cause as Error).message}`, { retryable: true, cause });
+        throw new TelltaleError('RULE_STORE_UNAVAILABLE', `Rule store query failed: ${(cause as Error).message}`, {
+          retryable: true,
+          cause,
+        });
       });
     return rows.map((r) => ({
       ruleId: r.rule_id,

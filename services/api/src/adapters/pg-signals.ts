@@ -27,11 +27,27 @@ export interface HistoryPoint extends StoredValue {
 }
 
 function unavailable(cause: unknown): TelltaleError {
-  return new TelltaleError('DATABASE_UNAVAILABLE', `Signal store query failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError('DATABASE_UNAVAILABLE', `Signal store query failed: ${(cause as Error).message}`, {
+    retryable: true,
+    cause,
+  });
 }
 
-type LatestRow = { signal_id: number; value: number; event_time_ms: string; receive_time_ms: string; model_id: string; catalog_version: string };
-type HistoryRow = { signal_id: number; value: number; event_time_ms: string; receive_time_ms: string; catalog_version: string };
+type LatestRow = {
+  signal_id: number;
+  value: number;
+  event_time_ms: string;
+  receive_time_ms: string;
+  model_id: string;
+  catalog_version: string;
+};
+type HistoryRow = {
+  signal_id: number;
+  value: number;
+  event_time_ms: string;
+  receive_time_ms: string;
+  catalog_version: string;
+};
 
 export class PgSignalReader {
   constructor(private readonly pool: Pool) {}
@@ -68,7 +84,9 @@ export class PgSignalReader {
         throw unavailable(cause);
       });
     const r = rows[0];
-    return r?.event_time_ms == null || r.receive_time_ms == null ? undefined : { eventTimeMs: Number(r.event_time_ms), receiveTimeMs: Number(r.receive_time_ms) };
+    return r?.event_time_ms == null || r.receive_time_ms == null
+      ? undefined
+      : { eventTimeMs: Number(r.event_time_ms), receiveTimeMs: Number(r.receive_time_ms) };
   }
 
   /** Samples of one signal in [fromMs, toMs) by event time, at most `limit`, oldest or newest first. */

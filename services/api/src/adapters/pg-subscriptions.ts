@@ -34,7 +34,14 @@ export interface DeliveryRecord {
   readonly deliveredMs: number | null;
   readonly lastStatusCode: number | null;
   readonly lastError: string | null;
-  readonly log: readonly { attempt: number; startedMs: number; durationMs: number; outcome: string; statusCode: number | null; error: string | null }[];
+  readonly log: readonly {
+    attempt: number;
+    startedMs: number;
+    durationMs: number;
+    outcome: string;
+    statusCode: number | null;
+    error: string | null;
+  }[];
 }
 
 interface Row {
@@ -55,7 +62,8 @@ interface Row {
   updated_at: Date;
 }
 
-const COLUMNS = 'subscription_id, name, fleet_ids, model_ids, vins, rule_ids, min_severity, states, include_backfill, webhook_url, stream, enabled, created_by, created_at, updated_at';
+const COLUMNS =
+  'subscription_id, name, fleet_ids, model_ids, vins, rule_ids, min_severity, states, include_backfill, webhook_url, stream, enabled, created_by, created_at, updated_at';
 
 const record = (r: Row): SubscriptionRecord => ({
   subscriptionId: r.subscription_id,
@@ -81,51 +89,114 @@ export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toSt
 export class PgSubscriptionStore {
   constructor(private readonly pool: Pool) {}
 
-  async create(fields: SubscriptionFields, webhookSecret: string | null, createdBy: string): Promise<SubscriptionRecord> {
+  async create(
+    fields: SubscriptionFields,
+    webhookSecret: string | null,
+    createdBy: string,
+  ): Promise<SubscriptionRecord> {
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO alert_subscriptions (subscription_id, name, fleet_ids, model_ids, vins, rule_ids, min_severity, states, include_backfill,
          webhook_url, webhook_secret, stream, enabled, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${COLUMNS}`,
-      [randomUUID(), fields.name, fields.fleets, fields.models, fields.vins, fields.rules, fields.minSeverity, fields.states, fields.includeBackfill,
-        fields.webhookUrl, webhookSecret, fields.stream, fields.enabled, createdBy],
+      [
+        randomUUID(),
+        fields.name,
+        fields.fleets,
+        fields.models,
+        fields.vins,
+        fields.rules,
+        fields.minSeverity,
+        fields.states,
+        fields.includeBackfill,
+        fields.webhookUrl,
+        webhookSecret,
+        fields.stream,
+        fields.enabled,
+        createdBy,
+      ],
     );
     return record(rows[0]!);
   }
 
   async list(): Promise<SubscriptionRecord[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM alert_subscriptions ORDER BY created_at, subscription_id`);
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM alert_subscriptions ORDER BY created_at, subscription_id`,
+    );
     return rows.map(record);
   }
 
   async get(subscriptionId: string): Promise<SubscriptionRecord | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM alert_subscriptions WHERE subscription_id = $1`, [subscriptionId]);
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM alert_subscriptions WHERE subscription_id = $1`,
+      [subscriptionId],
+    );
     return rows[0] === undefined ? undefined : record(rows[0]);
   }
 
   /** Replaces the fields; `webhookSecret` undefined keeps the stored one (null removes it with the URL). */
-  async update(subscriptionId: string, fields: SubscriptionFields, webhookSecret: string | null | undefined): Promise<SubscriptionRecord | undefined> {
+  async update(
+    subscriptionId: string,
+    fields: SubscriptionFields,
+    webhookSecret: string | null | undefined,
+  ): Promise<SubscriptionRecord | undefined> {
     const { rows } = await this.pool.query<Row>(
       `UPDATE alert_subscriptions SET name = $2, fleet_ids = $3, model_ids = $4, vins = $5, rule_ids = $6, min_severity = $7, states = $8,
          include_backfill = $9, webhook_url = $10, webhook_secret = CASE WHEN $12 THEN $11 ELSE webhook_secret END, stream = $13, enabled = $14,
          updated_at = now()
        WHERE subscription_id = $1 RETURNING ${COLUMNS}`,
-      [subscriptionId, fields.name, fields.fleets, fields.models, fields.vins, fields.rules, fields.minSeverity, fields.states, fields.includeBackfill,
-        fields.webhookUrl, webhookSecret ?? null, webhookSecret !== undefined, fields.stream, fields.enabled],
+      [
+        subscriptionId,
+        fields.name,
+        fields.fleets,
+        fields.models,
+        fields.vins,
+        fields.rules,
+        fields.minSeverity,
+        fields.states,
+        fields.includeBackfill,
+        fields.webhookUrl,
+        webhookSecret ?? null,
+        webhookSecret !== undefined,
+        fields.stream,
+        fields.enabled,
+      ],
     );
     return rows[0] === undefined ? undefined : record(rows[0]);
   }
 
   async delete(subscriptionId: string): Promise<boolean> {
-    const result = await this.pool.query('DELETE FROM alert_subscriptions WHERE subscription_id = $1', [subscriptionId]);
+    const result = await this.pool.query('DELETE FROM alert_subscriptions WHERE subscription_id = $1', [
+      subscriptionId,
+    ]);
     return (result.rowCount ?? 0) > 0;
   }
 
   /** Newest first; `beforeMs` pages back. */
-  async deliveries(subscriptionId: string, options: { status?: string; limit: number; beforeMs?: number }): Promise<DeliveryRecord[]> {
+  async deliveries(
+    subscriptionId: string,
+    options: { status?: string; limit: number; beforeMs?: number },
+  ): Promise<DeliveryRecord[]> {
     const { rows } = await this.pool.query<{
-      delivery_id: string; kind: string; alert_id: string | null; transition_seq: number | null; vin: string | null; status: string; attempts: number;
-      created_ms: string; next_attempt_ms: string; delivered_ms: string | null; last_status_code: number | null; last_error: string | null;
-      log: { attempt: number; started_ms: number; duration_ms: number; outcome: string; status_code: number | null; error: string | null }[];
+      delivery_id: string;
+      kind: string;
+      alert_id: string | null;
+      transition_seq: number | null;
+      vin: string | null;
+      status: string;
+      attempts: number;
+      created_ms: string;
+      next_attempt_ms: string;
+      delivered_ms: string | null;
+      last_status_code: number | null;
+      last_error: string | null;
+      log: {
+        attempt: number;
+        started_ms: number;
+        duration_ms: number;
+        outcome: string;
+        status_code: number | null;
+        error: string | null;
+      }[];
     }>(
       `SELECT d.delivery_id, d.kind, d.alert_id, d.transition_seq, d.vin, d.status, d.attempts, d.created_ms, d.next_attempt_ms, d.delivered_ms,
               d.last_status_code, d.last_error,
@@ -150,7 +221,14 @@ export class PgSubscriptionStore {
       deliveredMs: r.delivered_ms === null ? null : Number(r.delivered_ms),
       lastStatusCode: r.last_status_code,
       lastError: r.last_error,
-      log: r.log.map((a) => ({ attempt: a.attempt, startedMs: Number(a.started_ms), durationMs: a.duration_ms, outcome: a.outcome, statusCode: a.status_code, error: a.error })),
+      log: r.log.map((a) => ({
+        attempt: a.attempt,
+        startedMs: Number(a.started_ms),
+        durationMs: a.duration_ms,
+        outcome: a.outcome,
+        statusCode: a.status_code,
+        error: a.error,
+      })),
     }));
   }
 
@@ -158,7 +236,12 @@ export class PgSubscriptionStore {
   async ping(subscription: SubscriptionRecord, nowMs: number): Promise<string> {
     if (subscription.webhookUrl === null) throw new Error('subscription has no webhook');
     const deliveryId = randomBytes(16).toString('hex');
-    const body = JSON.stringify({ type: 'ping', deliveryId, subscriptionId: subscription.subscriptionId, timeMs: nowMs });
+    const body = JSON.stringify({
+      type: 'ping',
+      deliveryId,
+      subscriptionId: subscription.subscriptionId,
+      timeMs: nowMs,
+    });
     await this.pool.query(
       `INSERT INTO webhook_deliveries (delivery_id, subscription_id, kind, body, target_host, status, next_attempt_ms, created_ms)
        VALUES ($1, $2, 'ping', $3, $4, 'pending', $5, $5)`,

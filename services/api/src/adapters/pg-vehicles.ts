@@ -23,7 +23,15 @@ export interface VehicleQuery {
   readonly limit: number;
 }
 
-type Row = { vin: string; fleet_id: string; model_id: string; catalog_version: string; device_id: string | null; created_at: Date; updated_at: Date };
+type Row = {
+  vin: string;
+  fleet_id: string;
+  model_id: string;
+  catalog_version: string;
+  device_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
 
 const SELECT = `SELECT v.vin, v.fleet_id, v.model_id, v.catalog_version, d.device_id, v.created_at, v.updated_at
   FROM vehicles v LEFT JOIN devices d ON d.vin = v.vin AND d.enabled`;
@@ -39,7 +47,10 @@ const view = (r: Row): VehicleView => ({
 });
 
 function unavailable(cause: unknown): TelltaleError {
-  return new TelltaleError('DATABASE_UNAVAILABLE', `Vehicle query failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError('DATABASE_UNAVAILABLE', `Vehicle query failed: ${(cause as Error).message}`, {
+    retryable: true,
+    cause,
+  });
 }
 
 export class PgVehicleReader {

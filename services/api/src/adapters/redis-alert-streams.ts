@@ -64,7 +64,15 @@ export class RedisAlertStreams {
       },
       read: async (positions, blockMs, count) => {
         const fleets = [...positions.keys()];
-        const reply = await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...fleets.map(key), ...fleets.map((f) => positions.get(f)!));
+        const reply = await redis.xread(
+          'COUNT',
+          count,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...fleets.map(key),
+          ...fleets.map((f) => positions.get(f)!),
+        );
         if (reply === null) return [];
         const entries: StreamEntry[] = [];
         for (const [streamKey, items] of reply) {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canSeeFleet, checkKeyGrant, fleetScope, isRole, keyFleetProblems, roleAtLeast, scopeCovers } from './access.js';
+import {
+  canSeeFleet,
+  checkKeyGrant,
+  fleetScope,
+  isRole,
+  keyFleetProblems,
+  roleAtLeast,
+  scopeCovers,
+} from './access.js';
 
 describe('roles', () => {
   it('orders viewer < engineer < admin', () => {
@@ -34,8 +42,12 @@ describe('fleet scopes', () => {
     expect(keyFleetProblems('viewer', ['fleet-a', 'fleet-b'])).toEqual([]);
     expect(keyFleetProblems('admin', ['*'])).toEqual([]);
     expect(keyFleetProblems('viewer', [])).toEqual([]);
-    expect(keyFleetProblems('engineer', ['*'])).toEqual([{ index: 0, message: expect.stringContaining('only allowed for admin') as string }]);
-    expect(keyFleetProblems('admin', ['fleet-a', '*'])).toEqual([{ index: 1, message: expect.stringContaining('already means every fleet') as string }]);
+    expect(keyFleetProblems('engineer', ['*'])).toEqual([
+      { index: 0, message: expect.stringContaining('only allowed for admin') as string },
+    ]);
+    expect(keyFleetProblems('admin', ['fleet-a', '*'])).toEqual([
+      { index: 1, message: expect.stringContaining('already means every fleet') as string },
+    ]);
     expect(keyFleetProblems('viewer', ['a', 'Bad Fleet', 'a'])).toEqual([
       { index: 1, message: expect.stringContaining('must be a fleet id') as string },
       { index: 2, message: expect.stringContaining('listed twice') as string },
@@ -46,9 +58,15 @@ describe('fleet scopes', () => {
     const scopedAdmin = { role: 'admin' as const, fleets: ['fleet-a'] };
     expect(checkKeyGrant(scopedAdmin, { role: 'viewer', fleets: ['fleet-a'] })).toEqual({ ok: true });
     expect(checkKeyGrant(scopedAdmin, { role: 'admin', fleets: [] })).toEqual({ ok: true });
-    expect(checkKeyGrant(scopedAdmin, { role: 'viewer', fleets: ['fleet-b'] })).toMatchObject({ ok: false, reason: expect.stringContaining('fleet-b') as string });
+    expect(checkKeyGrant(scopedAdmin, { role: 'viewer', fleets: ['fleet-b'] })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('fleet-b') as string,
+    });
     expect(checkKeyGrant(scopedAdmin, { role: 'admin', fleets: ['*'] })).toMatchObject({ ok: false });
-    expect(checkKeyGrant({ role: 'engineer', fleets: ['*'] }, { role: 'admin', fleets: [] })).toMatchObject({ ok: false, reason: expect.stringContaining('role admin') as string });
+    expect(checkKeyGrant({ role: 'engineer', fleets: ['*'] }, { role: 'admin', fleets: [] })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('role admin') as string,
+    });
     expect(checkKeyGrant({ role: 'admin', fleets: ['*'] }, { role: 'admin', fleets: ['*'] })).toEqual({ ok: true });
   });
 });

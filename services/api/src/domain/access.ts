@@ -58,7 +58,8 @@ export function keyFleetProblems(role: Role, fleets: readonly string[]): FleetPr
     seen.add(fleet);
     if (fleet === ALL_FLEETS) {
       if (role !== 'admin') problems.push({ index, message: '"*" (every fleet) is only allowed for admin keys' });
-      else if (fleets.length > 1) problems.push({ index, message: '"*" already means every fleet; list no other fleet with it' });
+      else if (fleets.length > 1)
+        problems.push({ index, message: '"*" already means every fleet; list no other fleet with it' });
     } else if (!FLEET_ID.test(fleet)) {
       problems.push({ index, message: `("${fleet}") must be a fleet id (lowercase letters, digits, _ . -) or "*"` });
     }
@@ -69,10 +70,17 @@ export function keyFleetProblems(role: Role, fleets: readonly string[]): FleetPr
 export type GrantCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** Whether `creator` may create (or manage) a key with `role` and `fleets`. */
-export function checkKeyGrant(creator: Pick<Principal, 'role' | 'fleets'>, key: { readonly role: Role; readonly fleets: readonly string[] }): GrantCheck {
-  if (!roleAtLeast(creator.role, key.role)) return { ok: false, reason: `a ${creator.role} key cannot grant the role ${key.role}` };
+export function checkKeyGrant(
+  creator: Pick<Principal, 'role' | 'fleets'>,
+  key: { readonly role: Role; readonly fleets: readonly string[] },
+): GrantCheck {
+  if (!roleAtLeast(creator.role, key.role))
+    return { ok: false, reason: `a ${creator.role} key cannot grant the role ${key.role}` };
   if (!scopeCovers(fleetScope(creator.fleets), key.fleets)) {
-    return { ok: false, reason: `this key's fleets (${describeFleets(creator.fleets)}) do not include all of ${describeFleets(key.fleets)}` };
+    return {
+      ok: false,
+      reason: `this key's fleets (${describeFleets(creator.fleets)}) do not include all of ${describeFleets(key.fleets)}`,
+    };
   }
   return { ok: true };
 }

@@ -14,7 +14,10 @@ export function formatCursor(positions: ReadonlyMap<string, string>): string {
 }
 
 /** Positions named by a cursor; entries for fleets not in `fleets` are ignored, malformed ones are an error. */
-export function parseCursor(cursor: string, fleets: readonly string[]): { ok: true; positions: Map<string, string> } | { ok: false; reason: string } {
+export function parseCursor(
+  cursor: string,
+  fleets: readonly string[],
+): { ok: true; positions: Map<string, string> } | { ok: false; reason: string } {
   const positions = new Map<string, string>();
   for (const part of cursor.split(',')) {
     const at = part.lastIndexOf(':');
@@ -31,7 +34,10 @@ export function parseCursor(cursor: string, fleets: readonly string[]): { ok: tr
  * key's scope; a key that sees every fleet reads the '*' stream unless it names fleets. Unknown fleets are
  * forbidden, like fleets the key does not see: fleet ids are not secret, but the answer must not differ.
  */
-export function streamFleets(principal: Principal, requested: readonly string[]): { ok: true; fleets: string[] } | { ok: false; fleet: string } {
+export function streamFleets(
+  principal: Principal,
+  requested: readonly string[],
+): { ok: true; fleets: string[] } | { ok: false; fleet: string } {
   const scope = fleetScope(principal.fleets);
   if (requested.length === 0) return { ok: true, fleets: scope.all ? [ANY_FLEET] : [...principal.fleets] };
   for (const fleet of requested) {

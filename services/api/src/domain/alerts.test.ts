@@ -12,7 +12,15 @@ describe('alert cursor', () => {
 
   it('refuses anything it did not make', () => {
     const b64 = (s: string): string => Buffer.from(s).toString('base64url');
-    for (const bad of ['', 'not a cursor!', b64('123'), b64('abc.0b9c6f1e-3a52-5d1f-8f7a-2c4e6b8d0a1f'), b64('1.not-a-uuid'), b64(`1.${cursor.alertId}.x`), b64(`99999999999999999.${cursor.alertId}`)]) {
+    for (const bad of [
+      '',
+      'not a cursor!',
+      b64('123'),
+      b64('abc.0b9c6f1e-3a52-5d1f-8f7a-2c4e6b8d0a1f'),
+      b64('1.not-a-uuid'),
+      b64(`1.${cursor.alertId}.x`),
+      b64(`99999999999999999.${cursor.alertId}`),
+    ]) {
       expect(decodeAlertCursor(bad), bad).toBeUndefined();
     }
   });

@@ -18,7 +18,14 @@ export function encodeAlertCursor(cursor: AlertCursor): string {
 export function decodeAlertCursor(text: string): AlertCursor | undefined {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(text)) return undefined;
   const [ms, alertId, extra] = Buffer.from(text, 'base64url').toString('utf8').split('.');
-  if (extra !== undefined || ms === undefined || alertId === undefined || !/^-?\d{1,16}$/.test(ms) || !UUID.test(alertId)) return undefined;
+  if (
+    extra !== undefined ||
+    ms === undefined ||
+    alertId === undefined ||
+    !/^-?\d{1,16}$/.test(ms) ||
+    !UUID.test(alertId)
+  )
+    return undefined;
   const raisedMs = Number(ms);
   return Number.isSafeInteger(raisedMs) ? { raisedMs, alertId } : undefined;
 }
@@ -28,6 +35,7 @@ export function decodeAlertCursor(text: string): AlertCursor | undefined {
  * exclude each other, which matches no alert.
  */
 export function admittedSeverities(listed: readonly Severity[] | undefined, min: Severity | undefined): Severity[] {
-  const base = listed === undefined || listed.length === 0 ? [...SEVERITIES] : SEVERITIES.filter((s) => listed.includes(s));
+  const base =
+    listed === undefined || listed.length === 0 ? [...SEVERITIES] : SEVERITIES.filter((s) => listed.includes(s));
   return min === undefined ? base : base.filter((s) => severityRank(s) >= severityRank(min));
 }

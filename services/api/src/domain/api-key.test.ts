@@ -11,7 +11,12 @@ describe('API keys', () => {
     expect(key.secretSha256).toBe(hashApiKeySecret(parsed.secret));
     expect(key.secretSha256).not.toContain(parsed.secret);
     expect(apiKeySecretMatches(parsed.secret, key.secretSha256)).toBe(true);
-    expect(apiKeySecretMatches(parsed.secret.replace(/.$/, (c) => (c === '0' ? '1' : '0')), key.secretSha256)).toBe(false);
+    expect(
+      apiKeySecretMatches(
+        parsed.secret.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+        key.secretSha256,
+      ),
+    ).toBe(false);
   });
 
   it('hashes with SHA-256 (hex)', () => {

@@ -16,7 +16,9 @@ export interface GeneratedApiKey {
   readonly secretSha256: string;
 }
 
-export type ParsedApiKey = { readonly ok: true; readonly keyId: string; readonly secret: string } | { readonly ok: false; readonly reason: string };
+export type ParsedApiKey =
+  | { readonly ok: true; readonly keyId: string; readonly secret: string }
+  | { readonly ok: false; readonly reason: string };
 
 export function generateApiKey(random: (size: number) => Buffer = randomBytes): GeneratedApiKey {
   const keyId = random(6).toString('hex');
@@ -47,7 +49,8 @@ export function parseApiKey(token: string): ParsedApiKey {
   return { ok: true, keyId, secret };
 }
 
-export type BearerToken = { readonly ok: true; readonly token: string } | { readonly ok: false; readonly reason: 'missing' | 'malformed' };
+export type BearerToken =
+  { readonly ok: true; readonly token: string } | { readonly ok: false; readonly reason: 'missing' | 'malformed' };
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 6750). */
 export function bearerToken(header: string | undefined): BearerToken {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleProblem } from '@telltale/rules';
 import { fleetScope } from './access.js';
-import { canReadRule, checkRuleWrite, describeRuleErrors, expectedVersion, modelVerdicts, ruleFleets, ruleProblemView, ruleSummary } from './rules.js';
+import {
+  canReadRule,
+  checkRuleWrite,
+  describeRuleErrors,
+  expectedVersion,
+  modelVerdicts,
+  ruleFleets,
+  ruleProblemView,
+  ruleSummary,
+} from './rules.js';
 
 describe('rule fleets', () => {
   it('reads scope.fleets; absent or empty means every fleet, as the rule language reads it', () => {
@@ -76,18 +85,35 @@ describe('rule problems', () => {
       modelId: 'aurora',
       suggestion: 'vehicleSpeed',
     });
-    expect(ruleProblemView({ severity: 'error', code: 'RULE_INVALID', message: '/for must be a duration' })).toMatchObject({ path: null, line: null, suggestion: null });
+    expect(
+      ruleProblemView({ severity: 'error', code: 'RULE_INVALID', message: '/for must be a duration' }),
+    ).toMatchObject({ path: null, line: null, suggestion: null });
   });
 
   it('says how many errors and shows the first three', () => {
-    expect(describeRuleErrors('r', [unknownSignal])).toBe(`Rule r has 1 error: ${ruleProblemView(unknownSignal).formatted}.`);
-    expect(describeRuleErrors('r', [unknownSignal, unknownSignal, unknownSignal, unknownSignal, unknownSignal])).toMatch(/^Rule r has 5 errors: .*; and 2 more\.$/);
+    expect(describeRuleErrors('r', [unknownSignal])).toBe(
+      `Rule r has 1 error: ${ruleProblemView(unknownSignal).formatted}.`,
+    );
+    expect(
+      describeRuleErrors('r', [unknownSignal, unknownSignal, unknownSignal, unknownSignal, unknownSignal]),
+    ).toMatch(/^Rule r has 5 errors: .*; and 2 more\.$/);
   });
 
   it('gives each model a verdict', () => {
-    const models = [{ modelId: 'aurora', catalogVersion: '1' }, { modelId: 'van', catalogVersion: '2' }, { modelId: 'bus', catalogVersion: '3' }];
-    const notApplicable: RuleProblem = { severity: 'warning', code: 'RULE_NOT_APPLICABLE', message: 'x', modelId: 'van' };
-    expect(modelVerdicts(models, [unknownSignal, notApplicable], ['aurora', 'van']).map((m) => `${m.modelId} ${m.verdict}`)).toEqual(['aurora error', 'bus out-of-scope', 'van not-applicable']);
+    const models = [
+      { modelId: 'aurora', catalogVersion: '1' },
+      { modelId: 'van', catalogVersion: '2' },
+      { modelId: 'bus', catalogVersion: '3' },
+    ];
+    const notApplicable: RuleProblem = {
+      severity: 'warning',
+      code: 'RULE_NOT_APPLICABLE',
+      message: 'x',
+      modelId: 'van',
+    };
+    expect(
+      modelVerdicts(models, [unknownSignal, notApplicable], ['aurora', 'van']).map((m) => `${m.modelId} ${m.verdict}`),
+    ).toEqual(['aurora error', 'bus out-of-scope', 'van not-applicable']);
     expect(modelVerdicts(models, [], null).map((m) => m.verdict)).toEqual(['applies', 'applies', 'applies']);
     const syntax: RuleProblem = { severity: 'error', code: 'RULE_SYNTAX', message: 'x', path: '/condition' };
     expect(modelVerdicts(models, [syntax], null).map((m) => m.verdict)).toEqual(['error', 'error', 'error']);
@@ -96,10 +122,25 @@ describe('rule problems', () => {
 
 describe('rule summary', () => {
   it('names the highest level, the scope and the tags', () => {
-    expect(ruleSummary({ id: 'r', ladder: [{ level: 'warning' }, { level: 'critical', when: 'x' }], scope: { fleets: ['a'] }, tags: ['bms'] })).toEqual({
-      name: 'r', severity: 'critical', fleets: ['a'], models: null, tags: ['bms'],
+    expect(
+      ruleSummary({
+        id: 'r',
+        ladder: [{ level: 'warning' }, { level: 'critical', when: 'x' }],
+        scope: { fleets: ['a'] },
+        tags: ['bms'],
+      }),
+    ).toEqual({
+      name: 'r',
+      severity: 'critical',
+      fleets: ['a'],
+      models: null,
+      tags: ['bms'],
     });
-    expect(ruleSummary({ id: 'r', name: 'R', severity: 'major' })).toMatchObject({ name: 'R', severity: 'major', fleets: null });
+    expect(ruleSummary({ id: 'r', name: 'R', severity: 'major' })).toMatchObject({
+      name: 'R',
+      severity: 'major',
+      fleets: null,
+    });
     expect(ruleSummary({ id: 'r' }).severity).toBe('warning');
   });
 });

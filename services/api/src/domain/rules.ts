@@ -29,13 +29,24 @@ export function canReadRule(scope: FleetScope, fleets: readonly string[] | undef
 export type RuleWriteCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** Whether a key with `keyFleets` may save or switch a rule covering `fleets` (undefined: every fleet). */
-export function checkRuleWrite(scope: FleetScope, keyFleets: readonly string[], fleets: readonly string[] | undefined): RuleWriteCheck {
+export function checkRuleWrite(
+  scope: FleetScope,
+  keyFleets: readonly string[],
+  fleets: readonly string[] | undefined,
+): RuleWriteCheck {
   if (scope.all) return { ok: true };
   if (fleets === undefined) {
-    return { ok: false, reason: `the rule covers every fleet (no scope.fleets), which needs a key for all fleets ("*"); this key has ${describeFleets(keyFleets)}` };
+    return {
+      ok: false,
+      reason: `the rule covers every fleet (no scope.fleets), which needs a key for all fleets ("*"); this key has ${describeFleets(keyFleets)}`,
+    };
   }
   const outside = fleets.filter((f) => !scope.fleets.has(f));
-  if (outside.length > 0) return { ok: false, reason: `the rule covers fleets this key does not have (${outside.join(', ')}); this key has ${describeFleets(keyFleets)}` };
+  if (outside.length > 0)
+    return {
+      ok: false,
+      reason: `the rule covers fleets this key does not have (${outside.join(', ')}); this key has ${describeFleets(keyFleets)}`,
+    };
   return { ok: true };
 }
 
@@ -54,11 +65,20 @@ export function expectedVersion(ifMatch: string | undefined, bodyVersion: number
   const header = ifMatch?.trim();
   if (header !== undefined && header !== '' && header !== '*') {
     const match = ENTITY_TAG.exec(header);
-    if (!match) return { ok: false, path: '/headers/if-match', message: 'must be the rule\'s ETag, e.g. "3" (its current version), or *' };
+    if (!match)
+      return {
+        ok: false,
+        path: '/headers/if-match',
+        message: 'must be the rule\'s ETag, e.g. "3" (its current version), or *',
+      };
     fromHeader = Number(match[1]);
   }
   if (fromHeader !== undefined && bodyVersion !== undefined && fromHeader !== bodyVersion) {
-    return { ok: false, path: '/body/expectedVersion', message: `(${bodyVersion}) disagrees with If-Match (${fromHeader})` };
+    return {
+      ok: false,
+      path: '/body/expectedVersion',
+      message: `(${bodyVersion}) disagrees with If-Match (${fromHeader})`,
+    };
   }
   return { ok: true, version: fromHeader ?? bodyVersion };
 }
@@ -107,7 +127,8 @@ export function describeRuleErrors(ruleId: string, errors: readonly RuleProblem[
   return `Rule ${ruleId} has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${shown}${more}.`;
 }
 
-const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.length > 0 ? v.filter((x): x is string => typeof x === 'string') : null);
+const strings = (v: unknown): string[] | null =>
+  Array.isArray(v) && v.length > 0 ? v.filter((x): x is string => typeof x === 'string') : null;
 
 /** What a rule list shows of a stored definition (read defensively: a stored definition is JSON, not a promise). */
 export function ruleSummary(definition: Readonly<Record<string, unknown>>): {
@@ -117,12 +138,20 @@ export function ruleSummary(definition: Readonly<Record<string, unknown>>): {
   models: string[] | null;
   tags: string[];
 } {
-  const scope = typeof definition.scope === 'object' && definition.scope !== null ? (definition.scope as Record<string, unknown>) : {};
-  const levels = Array.isArray(definition.ladder) ? definition.ladder.map((s: unknown) => (s as { level?: unknown } | null)?.level) : [definition.severity ?? 'warning'];
+  const scope =
+    typeof definition.scope === 'object' && definition.scope !== null
+      ? (definition.scope as Record<string, unknown>)
+      : {};
+  const levels = Array.isArray(definition.ladder)
+    ? definition.ladder.map((s: unknown) => (s as { level?: unknown } | null)?.level)
+    : [definition.severity ?? 'warning'];
   const severities = levels.filter(isSeverity);
   return {
     name: typeof definition.name === 'string' ? definition.name : String(definition.id),
-    severity: severities.reduce<Severity>((top, s) => (severityRank(s) > severityRank(top) ? s : top), severities[0] ?? 'warning'),
+    severity: severities.reduce<Severity>(
+      (top, s) => (severityRank(s) > severityRank(top) ? s : top),
+      severities[0] ?? 'warning',
+    ),
     fleets: strings(scope.fleets),
     models: strings(scope.models),
     tags: strings(definition.tags) ?? [],

@@ -27,14 +27,26 @@ describe('signal values', () => {
   it('maps a physical value back to the raw value its label is declared on', () => {
     const signal = { id: 0, choices: new Map([['4', 'Four']]) } as unknown as CatalogSignal;
     const scaled = {
-      buses: [{ name: 'b', database: { messages: [{ name: 'M', signals: [{ name: 'S', scale: 0.5, offset: 10, choices: signal.choices }] }] } }],
+      buses: [
+        {
+          name: 'b',
+          database: {
+            messages: [{ name: 'M', signals: [{ name: 'S', scale: 0.5, offset: 10, choices: signal.choices }] }],
+          },
+        },
+      ],
       byQualifiedName: new Map([['b/M/S', signal]]),
     } as unknown as Catalog;
     expect(choiceLabel(scaled, signal, 12)).toBe('Four');
   });
 
   it('joins a stored value with name, unit, times and staleness', () => {
-    const view = signalValueView(catalog, alias('gear'), { signalId: alias('gear').id, value: 0, eventTimeMs: 1_000, receiveTimeMs: 1_200 }, 4_000);
+    const view = signalValueView(
+      catalog,
+      alias('gear'),
+      { signalId: alias('gear').id, value: 0, eventTimeMs: 1_000, receiveTimeMs: 1_200 },
+      4_000,
+    );
     expect(view).toEqual({
       id: alias('gear').id,
       name: 'VCU_GearActual',

@@ -86,7 +86,12 @@ export function describeSignal(signal: CatalogSignal): SignalDescription {
   };
 }
 
-export function signalValueView(catalog: Catalog, signal: CatalogSignal, stored: StoredValue, nowMs: number): SignalValueView {
+export function signalValueView(
+  catalog: Catalog,
+  signal: CatalogSignal,
+  stored: StoredValue,
+  nowMs: number,
+): SignalValueView {
   return {
     id: signal.id,
     name: signal.name,

@@ -9,7 +9,8 @@ export type ParsedTime = { readonly ok: true; readonly ms: number } | { readonly
 const MAX_MS = 8.64e15;
 const DIGITS = /^\d{1,16}$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})$/;
 
 export function parseTimeParam(raw: string): ParsedTime {
   const text = raw.trim();
@@ -20,12 +21,23 @@ export function parseTimeParam(raw: string): ParsedTime {
   const date = ISO_DATE.exec(text);
   const dateTime = date ? undefined : ISO_DATE_TIME.exec(text);
   if (!date && !dateTime) {
-    return { ok: false, reason: 'must be milliseconds since the epoch or an ISO 8601 time with an offset, e.g. 2025-11-21T08:00:00Z' };
+    return {
+      ok: false,
+      reason: 'must be milliseconds since the epoch or an ISO 8601 time with an offset, e.g. 2025-11-21T08:00:00Z',
+    };
   }
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', offset = 'Z'] = (date ?? dateTime)!;
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(Number(y), month) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysIn(Number(y), month) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
     return { ok: false, reason: 'is not a valid calendar date and time' };
   }
   const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${frac.padEnd(3, '0').slice(0, 3)}${normaliseOffset(offset)}`;

@@ -12,9 +12,18 @@ import { ApiError } from './errors.js';
 
 const BEARER_HINT = 'send Authorization: Bearer tt_<key id>_<secret> (create one with `telltale keys create`)';
 
-function refuse(deps: ApiDeps, reply: FastifyReply, reason: AuthFailure, keyId: string | undefined, error: ApiError): ApiError {
+function refuse(
+  deps: ApiDeps,
+  reply: FastifyReply,
+  reason: AuthFailure,
+  keyId: string | undefined,
+  error: ApiError,
+): ApiError {
   deps.events.authFailed(reason, keyId);
-  reply.header('www-authenticate', reason === 'missing' ? 'Bearer realm="telltale"' : 'Bearer realm="telltale", error="invalid_token"');
+  reply.header(
+    'www-authenticate',
+    reason === 'missing' ? 'Bearer realm="telltale"' : 'Bearer realm="telltale", error="invalid_token"',
+  );
   return error;
 }
 
@@ -29,14 +38,31 @@ export function authenticate(deps: ApiDeps): (request: FastifyRequest, reply: Fa
   return async (request, reply) => {
     const bearer = bearerToken(request.headers.authorization ?? queryToken(request));
     if (!bearer.ok) {
-      const message = bearer.reason === 'missing' ? `Missing API key: ${BEARER_HINT}.` : `Malformed Authorization header: ${BEARER_HINT}.`;
-      throw refuse(deps, reply, bearer.reason, undefined, new ApiError(401, bearer.reason === 'missing' ? 'UNAUTHENTICATED' : 'API_KEY_INVALID', message));
+      const message =
+        bearer.reason === 'missing'
+          ? `Missing API key: ${BEARER_HINT}.`
+          : `Malformed Authorization header: ${BEARER_HINT}.`;
+      throw refuse(
+        deps,
+        reply,
+        bearer.reason,
+        undefined,
+        new ApiError(401, bearer.reason === 'missing' ? 'UNAUTHENTICATED' : 'API_KEY_INVALID', message),
+      );
     }
     const parsed = parseApiKey(bearer.token);
-    if (!parsed.ok) throw refuse(deps, reply, 'malformed', undefined, new ApiError(401, 'API_KEY_INVALID', `Malformed API key: ${parsed.reason}.`));
+    if (!parsed.ok)
+      throw refuse(
+        deps,
+        reply,
+        'malformed',
+        undefined,
+        new ApiError(401, 'API_KEY_INVALID', `Malformed API key: ${parsed.reason}.`),
+      );
     const key = await deps.keys.find(parsed.keyId);
     // Unknown id and wrong secret get the same answer: nothing to learn about which key ids exist.
-    if (!key) throw refuse(deps, reply, 'unknown_key', parsed.keyId, new ApiError(401, 'API_KEY_INVALID', 'Invalid API key.'));
+    if (!key)
+      throw refuse(deps, reply, 'unknown_key', parsed.keyId, new ApiError(401, 'API_KEY_INVALID', 'Invalid API key.'));
     if (!apiKeySecretMatches(parsed.secret, key.secretSha256)) {
       throw refuse(deps, reply, 'wrong_secret', parsed.keyId, new ApiError(401, 'API_KEY_INVALID', 'Invalid API key.'));
     }
@@ -46,17 +72,26 @@ export function authenticate(deps: ApiDeps): (request: FastifyRequest, reply: Fa
         reply,
         'revoked',
         key.keyId,
-        new ApiError(401, 'API_KEY_REVOKED', `API key ${key.keyId} was revoked at ${key.revokedAt.toISOString()}.`, { details: { keyId: key.keyId } }),
+        new ApiError(401, 'API_KEY_REVOKED', `API key ${key.keyId} was revoked at ${key.revokedAt.toISOString()}.`, {
+          details: { keyId: key.keyId },
+        }),
       );
     }
     request.principal = { keyId: key.keyId, name: key.name, role: key.role, fleets: key.fleets };
     const required = request.routeOptions.config.role ?? 'admin';
     if (!roleAtLeast(key.role, required)) {
       deps.events.forbidden(key.keyId, request.routeOptions.url ?? request.url);
-      throw new ApiError(403, 'FORBIDDEN', `This request needs the ${required} role; API key ${key.keyId} has the ${key.role} role.`, {
-        details: { requiredRole: required, role: key.role },
-      });
+      throw new ApiError(
+        403,
+        'FORBIDDEN',
+        `This request needs the ${required} role; API key ${key.keyId} has the ${key.role} role.`,
+        {
+          details: { requiredRole: required, role: key.role },
+        },
+      );
     }
-    deps.keys.touch(key.keyId).catch((err: unknown) => request.log.warn({ err, keyId: key.keyId }, 'Could not record the API key\'s last use.'));
+    deps.keys
+      .touch(key.keyId)
+      .catch((err: unknown) => request.log.warn({ err, keyId: key.keyId }, "Could not record the API key's last use."));
   };
 }

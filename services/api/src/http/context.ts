@@ -1,5 +1,12 @@
 /** What route handlers share: the adapters, the caller, and the lookups every vehicle route starts with. */
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Catalog, CatalogLibrary } from '@telltale/catalog';
 import type { PgRegistry } from '@telltale/registry';
@@ -26,7 +33,13 @@ declare module 'fastify' {
   }
 }
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface Health {
   readonly healthy: boolean;
@@ -55,11 +68,13 @@ export interface ApiDeps {
 
 export function principalOf(request: FastifyRequest): Principal {
   // The /v1 onRequest hook sets it before any handler runs; reaching this without one is a wiring bug.
-  if (!request.principal) throw new Error(`route ${request.routeOptions.url ?? request.url} ran without authentication`);
+  if (!request.principal)
+    throw new Error(`route ${request.routeOptions.url ?? request.url} ran without authentication`);
   return request.principal;
 }
 
-export const vehicleNotFound = (vin: string): ApiError => new ApiError(404, 'VEHICLE_NOT_FOUND', `Vehicle ${vin} not found.`, { details: { vin } });
+export const vehicleNotFound = (vin: string): ApiError =>
+  new ApiError(404, 'VEHICLE_NOT_FOUND', `Vehicle ${vin} not found.`, { details: { vin } });
 
 /** The vehicle if the caller's fleets include it; otherwise 404, exactly as if it did not exist. */
 export async function visibleVehicle(deps: ApiDeps, principal: Principal, vin: string): Promise<VehicleView> {

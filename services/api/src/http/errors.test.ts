@@ -6,12 +6,42 @@ describe('API errors', () => {
   it('names the bad path of each validation error', () => {
     expect(
       validationProblems('querystring', [
-        { keyword: 'maximum', instancePath: '/limit', schemaPath: '#/properties/limit/maximum', params: { limit: 1000 }, message: 'must be <= 1000' },
-        { keyword: 'required', instancePath: '', schemaPath: '#/required', params: { missingProperty: 'name' }, message: "must have required property 'name'" },
-        { keyword: 'additionalProperties', instancePath: '', schemaPath: '#/additionalProperties', params: { additionalProperty: 'form' }, message: 'must NOT have additional properties' },
+        {
+          keyword: 'maximum',
+          instancePath: '/limit',
+          schemaPath: '#/properties/limit/maximum',
+          params: { limit: 1000 },
+          message: 'must be <= 1000',
+        },
+        {
+          keyword: 'required',
+          instancePath: '',
+          schemaPath: '#/required',
+          params: { missingProperty: 'name' },
+          message: "must have required property 'name'",
+        },
+        {
+          keyword: 'additionalProperties',
+          instancePath: '',
+          schemaPath: '#/additionalProperties',
+          params: { additionalProperty: 'form' },
+          message: 'must NOT have additional properties',
+        },
         { keyword: 'pattern', instancePath: '/fleets/2', schemaPath: '#/x', params: {} },
-        { keyword: 'enum', instancePath: '/order', schemaPath: '#/x', params: { allowedValues: ['asc', 'desc'] }, message: 'must be equal to one of the allowed values' },
-        { keyword: 'anyOf', instancePath: '/order', schemaPath: '#/x', params: {}, message: 'must match a schema in anyOf' },
+        {
+          keyword: 'enum',
+          instancePath: '/order',
+          schemaPath: '#/x',
+          params: { allowedValues: ['asc', 'desc'] },
+          message: 'must be equal to one of the allowed values',
+        },
+        {
+          keyword: 'anyOf',
+          instancePath: '/order',
+          schemaPath: '#/x',
+          params: {},
+          message: 'must match a schema in anyOf',
+        },
       ]),
     ).toEqual([
       { path: '/querystring/limit', message: 'must be <= 1000' },
@@ -36,7 +66,14 @@ describe('API errors', () => {
     expect(statusOf(new TelltaleError('DATABASE_UNAVAILABLE', 'x', { retryable: true }))).toBe(503);
     expect(statusOf(new TelltaleError('SOMETHING_ELSE', 'x'))).toBe(500);
     expect(
-      ['RULE_NOT_FOUND', 'RULE_EXISTS', 'RULE_VERSION_CONFLICT', 'RULE_INVALID', 'RULE_ID_MISMATCH', 'RULE_STORE_UNAVAILABLE'].map((code) => statusOf(new TelltaleError(code, 'x'))),
+      [
+        'RULE_NOT_FOUND',
+        'RULE_EXISTS',
+        'RULE_VERSION_CONFLICT',
+        'RULE_INVALID',
+        'RULE_ID_MISMATCH',
+        'RULE_STORE_UNAVAILABLE',
+      ].map((code) => statusOf(new TelltaleError(code, 'x'))),
     ).toEqual([404, 409, 409, 400, 400, 503]);
     expect(fastifyClientErrorCode('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(fastifyClientErrorCode(undefined, 400)).toBe('INVALID_REQUEST');

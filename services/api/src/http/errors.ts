@@ -65,9 +65,12 @@ export function validationProblems(part: string, errors: readonly FastifySchemaV
     const base = `/${part}${e.instancePath}`;
     const { missingProperty, additionalProperty, allowedValues } = e.params;
     let problem: Problem;
-    if (e.keyword === 'required' && typeof missingProperty === 'string') problem = { path: `${base}/${missingProperty}`, message: 'is required' };
-    else if (e.keyword === 'additionalProperties' && typeof additionalProperty === 'string') problem = { path: `${base}/${additionalProperty}`, message: 'is not allowed' };
-    else if (e.keyword === 'enum' && Array.isArray(allowedValues)) problem = { path: base, message: `must be one of ${allowedValues.map(String).join(', ')}` };
+    if (e.keyword === 'required' && typeof missingProperty === 'string')
+      problem = { path: `${base}/${missingProperty}`, message: 'is required' };
+    else if (e.keyword === 'additionalProperties' && typeof additionalProperty === 'string')
+      problem = { path: `${base}/${additionalProperty}`, message: 'is not allowed' };
+    else if (e.keyword === 'enum' && Array.isArray(allowedValues))
+      problem = { path: base, message: `must be one of ${allowedValues.map(String).join(', ')}` };
     else problem = { path: base, message: e.message ?? `fails ${e.keyword}` };
     if (!problems.has(problem.path)) problems.set(problem.path, problem.message);
   }
@@ -89,9 +92,16 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
 };
 
 export function fastifyClientErrorCode(code: string | undefined, statusCode: number): string {
-  return (code === undefined ? undefined : FASTIFY_CODES[code]) ?? (statusCode === 400 ? 'INVALID_REQUEST' : `HTTP_${statusCode}`);
+  return (
+    (code === undefined ? undefined : FASTIFY_CODES[code]) ??
+    (statusCode === 400 ? 'INVALID_REQUEST' : `HTTP_${statusCode}`)
+  );
 }
 
 export function routeNotFound(method: string, url: string): ApiError {
-  return new ApiError(404, 'ROUTE_NOT_FOUND', `No route ${method} ${url.split('?')[0] ?? ''}; the API is described at /openapi.json.`);
+  return new ApiError(
+    404,
+    'ROUTE_NOT_FOUND',
+    `No route ${method} ${url.split('?')[0] ?? ''}; the API is described at /openapi.json.`,
+  );
 }

@@ -5,9 +5,18 @@ import { ROLES } from '../domain/access.js';
 export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 // Case-insensitive on input (lowercase is uppercased); ISO 3779 otherwise: no I, O or Q.
-export const VIN = Type.String({ pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$', description: 'Vehicle identification number (17 characters, no I, O, Q)' });
-export const FLEET_ID = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'Fleet id: lowercase letters, digits, _ . -' });
-export const DEVICE_ID = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$', description: 'T-Box device id' });
+export const VIN = Type.String({
+  pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$',
+  description: 'Vehicle identification number (17 characters, no I, O, Q)',
+});
+export const FLEET_ID = Type.String({
+  pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$',
+  description: 'Fleet id: lowercase letters, digits, _ . -',
+});
+export const DEVICE_ID = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$',
+  description: 'T-Box device id',
+});
 export const KEY_ID = Type.String({ pattern: '^[0-9a-f]{12}$', description: 'API key id (the part after tt_)' });
 const MODEL_ID = Type.String({ minLength: 1, maxLength: 100 });
 const CATALOG_VERSION = Type.String({ minLength: 1, maxLength: 50 });
@@ -51,17 +60,22 @@ export const Vehicle = Type.Object({
 export const VehicleDetail = Type.Object({
   ...Vehicle.properties,
   catalog: Type.Object({
-    available: Type.Boolean({ description: 'whether this API server has the catalog of the vehicle\'s model and version' }),
+    available: Type.Boolean({
+      description: "whether this API server has the catalog of the vehicle's model and version",
+    }),
     displayName: nullable(Type.String()),
     signalCount: nullable(Type.Integer()),
   }),
   lastSeen: nullable(
-    Type.Object({
-      eventTimeMs: MS,
-      eventTime: TIME,
-      receiveTimeMs: MS,
-      receiveTime: TIME,
-    }, { description: 'newest event and receive time of any stored signal value' }),
+    Type.Object(
+      {
+        eventTimeMs: MS,
+        eventTime: TIME,
+        receiveTimeMs: MS,
+        receiveTime: TIME,
+      },
+      { description: 'newest event and receive time of any stored signal value' },
+    ),
   ),
 });
 
@@ -76,7 +90,7 @@ export const SignalValue = Type.Object({
   qualifiedName: Type.String({ description: '<bus>/<message>/<signal>' }),
   unit: Type.String(),
   value: Type.Number(),
-  label: nullable(Type.String({ description: 'the value\'s name for enumerated signals' })),
+  label: nullable(Type.String({ description: "the value's name for enumerated signals" })),
   eventTimeMs: MS,
   eventTime: TIME,
   receiveTimeMs: MS,
@@ -95,7 +109,9 @@ export const LatestSignals = Type.Object({
   count: Type.Integer(),
   signals: Type.Array(SignalValue),
   missing: Type.Array(Type.String(), { description: 'requested names that have no stored value yet' }),
-  unresolvedSignalIds: Type.Array(Type.Integer(), { description: 'stored signal ids the vehicle\'s catalog does not know' }),
+  unresolvedSignalIds: Type.Array(Type.Integer(), {
+    description: "stored signal ids the vehicle's catalog does not know",
+  }),
 });
 
 export const SignalDescription = Type.Object({
@@ -129,7 +145,10 @@ export const SignalHistory = Type.Object({
     }),
   ),
   next: nullable(
-    Type.Object({ fromMs: MS, toMs: nullable(MS) }, { description: 'the range of the next page (same order and limit); null when this page is the last' }),
+    Type.Object(
+      { fromMs: MS, toMs: nullable(MS) },
+      { description: 'the range of the next page (same order and limit); null when this page is the last' },
+    ),
   ),
 });
 

@@ -12,7 +12,15 @@ import { Type } from 'typebox';
 import { TelltaleError } from '@telltale/platform';
 import { authenticate } from './auth.js';
 import type { ApiDeps, App } from './context.js';
-import { ApiError, fastifyClientErrorCode, invalidRequest, routeNotFound, statusOf, validationProblems, type ErrorBody } from './errors.js';
+import {
+  ApiError,
+  fastifyClientErrorCode,
+  invalidRequest,
+  routeNotFound,
+  statusOf,
+  validationProblems,
+  type ErrorBody,
+} from './errors.js';
 import { alertRoutes } from './routes/alerts.js';
 import { keyRoutes } from './routes/keys.js';
 import { alertStreamRoutes } from './routes/alert-stream.js';
@@ -45,7 +53,12 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    deps.events.requestDone(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    deps.events.requestDone(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
   // Fail closed at start-up: a /v1 route that forgets its role would otherwise be admin-only at best.
@@ -53,7 +66,8 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     if (!route.url.startsWith(API_PREFIX) || route.method === 'HEAD') return;
     const role = route.config?.role;
     if (role === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no role`);
-    if (route.schema) route.schema.description = `${route.schema.description ?? ''}${route.schema.description ? '\n\n' : ''}Requires an API key with the **${role}** role or higher.`;
+    if (route.schema)
+      route.schema.description = `${route.schema.description ?? ''}${route.schema.description ? '\n\n' : ''}Requires an API key with the **${role}** role or higher.`;
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -70,21 +84,35 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       failure = new ApiError(status, fastifyClientErrorCode(error.code, status), error.message);
     } else {
       status = 500;
-      failure = new TelltaleError('INTERNAL', `Internal error; the server log has the details under request id ${request.id}.`);
+      failure = new TelltaleError(
+        'INTERNAL',
+        `Internal error; the server log has the details under request id ${request.id}.`,
+      );
     }
     if (status >= 500) {
-      if (failure.retryable) request.log.warn({ err: error, route: request.routeOptions.url }, 'Request failed; a retry may succeed.');
+      if (failure.retryable)
+        request.log.warn({ err: error, route: request.routeOptions.url }, 'Request failed; a retry may succeed.');
       else deps.events.failed(error, request.routeOptions.url ?? 'unmatched');
     }
     const details = Object.keys(failure.details).length > 0 ? { details: failure.details } : {};
-    const body: ErrorBody = { error: { code: failure.code, message: failure.message, retryable: failure.retryable, requestId: request.id, ...details } };
+    const body: ErrorBody = {
+      error: {
+        code: failure.code,
+        message: failure.message,
+        retryable: failure.retryable,
+        requestId: request.id,
+        ...details,
+      },
+    };
     if (status === 503) reply.header('retry-after', '1');
     return reply.status(status).send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {
     const error = routeNotFound(request.method, request.url);
-    const body: ErrorBody = { error: { code: error.code, message: error.message, retryable: false, requestId: request.id } };
+    const body: ErrorBody = {
+      error: { code: error.code, message: error.message, retryable: false, requestId: request.id },
+    };
     return reply.status(404).send(body);
   });
 
@@ -100,17 +128,27 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
           'sees. Vehicles outside the key\'s fleets answer 404. Errors are `{ "error": { code, message, retryable, requestId, details } }`.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'tt_<key id>_<secret>', description: 'API key from `telltale keys create`' } },
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'tt_<key id>_<secret>',
+            description: 'API key from `telltale keys create`',
+          },
+        },
       },
       security: [{ apiKey: [] }],
       tags: [
-        { name: 'vehicles', description: 'Vehicles of the key\'s fleets' },
+        { name: 'vehicles', description: "Vehicles of the key's fleets" },
         { name: 'signals', description: 'Latest values and history from the real-time store' },
         { name: 'fleets', description: 'Fleets' },
         { name: 'devices', description: 'T-Box devices and their MQTT credentials' },
         { name: 'keys', description: 'API keys' },
         { name: 'subscriptions', description: 'Alert subscriptions: signed webhooks and live streams, delivery log' },
-        { name: 'rules', description: 'Fault rules: versions, audit trail, validation against the vehicle models\' catalogs' },
+        {
+          name: 'rules',
+          description: "Fault rules: versions, audit trail, validation against the vehicle models' catalogs",
+        },
         { name: 'alerts', description: 'Alerts raised by the rules, and their acknowledgement' },
         { name: 'service', description: 'Health and documentation' },
       ],
@@ -134,7 +172,9 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     },
     async (_request, reply) => {
       const health = await deps.health();
-      return reply.status(health.healthy ? 200 : 503).send({ status: health.healthy ? 'ok' : 'unhealthy', checks: { ...health.checks } });
+      return reply
+        .status(health.healthy ? 200 : 503)
+        .send({ status: health.healthy ? 'ok' : 'unhealthy', checks: { ...health.checks } });
     },
   );
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -7,7 +7,12 @@ import { CliUsageError, type CliIo, type Command } from '../command.js';
 
 async function withKeyStore<T>(io: CliIo, fn: (keys: PgApiKeyStore) => Promise<T>): Promise<T> {
   const config = loadConfig(postgresConfig, io.env);
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 1, applicationName: 'telltale-cli' });
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    max: 1,
+    applicationName: 'telltale-cli',
+  });
   try {
     await migrate(pool, { schema: config.databaseSchema });
     const { PgApiKeyStore } = await import('@telltale/api');
@@ -17,13 +22,31 @@ async function withKeyStore<T>(io: CliIo, fn: (keys: PgApiKeyStore) => Promise<T
   }
 }
 
-const time = (date: Date | undefined): string => (date === undefined ? '-' : date.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+const time = (date: Date | undefined): string =>
+  date === undefined ? '-' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function keyTable(keys: readonly ApiKeyRecord[]): string {
   const header = ['KEY ID', 'NAME', 'ROLE', 'FLEETS', 'CREATED', 'LAST USED', 'REVOKED'];
-  const rows = keys.map((k) => [k.keyId, k.name, k.role, k.fleets.join(',') || '(none)', time(k.createdAt), time(k.lastUsedAt), time(k.revokedAt)]);
+  const rows = keys.map((k) => [
+    k.keyId,
+    k.name,
+    k.role,
+    k.fleets.join(',') || '(none)',
+    time(k.createdAt),
+    time(k.lastUsedAt),
+    time(k.revokedAt),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [header, ...rows]
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 const DB_ENV = 'Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), DATABASE_SCHEMA (telltale).';
@@ -70,11 +93,17 @@ ${DB_ENV}`,
       if (role === undefined || !isRole(role)) throw new CliUsageError(`--role must be one of ${ROLES.join(', ')}`);
       const fleets = values.fleet ?? [];
       const problems = keyFleetProblems(role, fleets);
-      if (problems.length > 0) throw new CliUsageError(problems.map((p) => `--fleet ${JSON.stringify(fleets[p.index])}: ${p.message}`).join('; '));
+      if (problems.length > 0)
+        throw new CliUsageError(
+          problems.map((p) => `--fleet ${JSON.stringify(fleets[p.index])}: ${p.message}`).join('; '),
+        );
       const { key, token } = await withKeyStore(io, (keys) => keys.create({ name, role, fleets, createdBy: 'cli' }));
       io.stdout.write(`${token}\n`);
-      io.stderr.write(`Created API key ${key.keyId} (${key.name}, ${key.role}, fleets: ${key.fleets.join(', ') || 'none'}). Store the token now: it is not shown again.\n`);
-      if (fleets.length === 0) io.stderr.write('Warning: the key has no fleet, so it sees no vehicle; add --fleet <id> or --fleet \'*\'.\n');
+      io.stderr.write(
+        `Created API key ${key.keyId} (${key.name}, ${key.role}, fleets: ${key.fleets.join(', ') || 'none'}). Store the token now: it is not shown again.\n`,
+      );
+      if (fleets.length === 0)
+        io.stderr.write("Warning: the key has no fleet, so it sees no vehicle; add --fleet <id> or --fleet '*'.\n");
       return 0;
     },
   },
@@ -95,7 +124,8 @@ ${DB_ENV}`,
       if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${positionals[0]}"`);
       const keys = await withKeyStore(io, (store) => store.list({ includeRevoked: values.all }));
       if (values.json) for (const k of keys) io.stdout.write(`${JSON.stringify(k)}\n`);
-      else if (keys.length === 0) io.stderr.write(values.all ? 'No API keys.\n' : 'No active API keys (--all includes revoked ones).\n');
+      else if (keys.length === 0)
+        io.stderr.write(values.all ? 'No API keys.\n' : 'No active API keys (--all includes revoked ones).\n');
       else io.stdout.write(keyTable(keys));
       return 0;
     },
@@ -110,7 +140,8 @@ ${DB_ENV}`,
     run: async (args, io) => {
       const keyId = args[0];
       if (keyId === undefined || args.length > 1) throw new CliUsageError('expected exactly one key id');
-      if (!/^[0-9a-f]{12}$/.test(keyId)) throw new CliUsageError(`"${keyId}" is not a key id (12 hex digits, the part after tt_)`);
+      if (!/^[0-9a-f]{12}$/.test(keyId))
+        throw new CliUsageError(`"${keyId}" is not a key id (12 hex digits, the part after tt_)`);
       const revoked = await withKeyStore(io, (keys) => keys.revoke(keyId));
       if (!revoked) throw new TelltaleError('API_KEY_NOT_FOUND', `No API key ${keyId}.`);
       io.stdout.write(`Revoked API key ${revoked.keyId} (${revoked.name}) at ${time(revoked.revokedAt)}.\n`);

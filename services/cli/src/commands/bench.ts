@@ -23,7 +23,10 @@ Options:
   --interpreted    use the plan interpreter instead of generated code (for comparison)`;
 
 /** Frames from a JSON-lines file as the batch API's columns, split into batches that share the arrays. */
-export function loadFrameBatches(text: string, batchSize: number): { batches: FrameColumns[]; frames: number; skipped: number } {
+export function loadFrameBatches(
+  text: string,
+  batchSize: number,
+): { batches: FrameColumns[]; frames: number; skipped: number } {
   const frames = [];
   let skipped = 0;
   for (const line of text.split('\n')) {
@@ -83,13 +86,22 @@ function runDecodeBench(args: readonly string[], io: CliIo): number {
 
   const database = loadDbcForTool(io, values.dbc, false);
   const compiled = compileDatabase(database, { codegen });
-  const { batches, frames, skipped } = loadFrameBatches(new TextDecoder().decode(readInputFile(io, values.frames)), batchSize);
+  const { batches, frames, skipped } = loadFrameBatches(
+    new TextDecoder().decode(readInputFile(io, values.frames)),
+    batchSize,
+  );
   if (frames === 0) throw new CliUsageError(`no frames in ${values.frames}`);
   const sink = new SignalSink();
   const out = (line: string): void => void io.stdout.write(`${line}\n`);
-  out(`dbc ${path.basename(values.dbc)}: ${database.messages.length} messages, ${compiled.signals.length} signals; ${codegen ? 'generated' : 'interpreted'} decoders`);
-  out(`frames ${path.basename(values.frames)}: ${frames} (${skipped} unparsable lines skipped), batches of ${batchSize}; node ${process.version}`);
-  out(`command: telltale bench decode --dbc ${values.dbc} --frames ${values.frames} --seconds ${seconds} --batch-size ${batchSize}${codegen ? '' : ' --interpreted'}`);
+  out(
+    `dbc ${path.basename(values.dbc)}: ${database.messages.length} messages, ${compiled.signals.length} signals; ${codegen ? 'generated' : 'interpreted'} decoders`,
+  );
+  out(
+    `frames ${path.basename(values.frames)}: ${frames} (${skipped} unparsable lines skipped), batches of ${batchSize}; node ${process.version}`,
+  );
+  out(
+    `command: telltale bench decode --dbc ${values.dbc} --frames ${values.frames} --seconds ${seconds} --batch-size ${batchSize}${codegen ? '' : ' --interpreted'}`,
+  );
 
   /** Decodes every batch once; returns the number of signals written. */
   const pass = (): number => {
@@ -119,7 +131,9 @@ function runDecodeBench(args: readonly string[], io: CliIo): number {
     now = performance.now();
     if (now >= nextReport) {
       const s = (now - reportStart) / 1000;
-      out(`  ${((now - start) / 1000).toFixed(1)} s: ${Math.round(reportFrames / s)} frames/s, ${Math.round(reportSignals / s)} signals/s`);
+      out(
+        `  ${((now - start) / 1000).toFixed(1)} s: ${Math.round(reportFrames / s)} frames/s, ${Math.round(reportSignals / s)} signals/s`,
+      );
       reportStart = now;
       reportFrames = 0;
       reportSignals = 0;

@@ -48,7 +48,8 @@ describe('telltale catalog stats', () => {
     expect(c.out()).toMatch(/^5 buses$/m);
     expect(c.out()).toMatch(/^\d+ multiplexed messages$/m);
     expect(c.out()).toMatch(/^\d+ FD messages$/m);
-    for (const bus of ['powertrain', 'chassis', 'body', 'bms', 'adas']) expect(c.out()).toMatch(new RegExp(`^${bus} +\\d`, 'm'));
+    for (const bus of ['powertrain', 'chassis', 'body', 'bms', 'adas'])
+      expect(c.out()).toMatch(new RegExp(`^${bus} +\\d`, 'm'));
   });
 
   it('prints JSON with --json', async () => {
@@ -86,14 +87,18 @@ describe('telltale catalog lint', () => {
     await writeFile(manifestPath, JSON.stringify(manifest));
     const c = capture();
     expect(await main(['catalog', 'lint', dir], c.io)).toBe(1);
-    expect(c.out()).toContain('manifest.json: error CATALOG_UNKNOWN_REFERENCE chassis/BMS_Pack/BMS_Soc names bus "chassis"');
+    expect(c.out()).toContain(
+      'manifest.json: error CATALOG_UNKNOWN_REFERENCE chassis/BMS_Pack/BMS_Soc names bus "chassis"',
+    );
     expect(c.out()).toContain('(/aliases/soc)');
     expect(c.out()).toContain('1 error, 0 warnings');
   });
 
   it('checks id stability against --previous', async () => {
     const dir = await copyOfVan();
-    const ids = JSON.parse(await readFile(path.join(dir, 'signal-ids.json'), 'utf8')) as { ids: Record<string, number> };
+    const ids = JSON.parse(await readFile(path.join(dir, 'signal-ids.json'), 'utf8')) as {
+      ids: Record<string, number>;
+    };
     ids.ids['powertrain/VCU_Status/VCU_VehicleSpeed'] = 99999;
     await writeFile(path.join(dir, 'old-ids.json'), JSON.stringify(ids));
     const c = capture();
@@ -102,7 +107,11 @@ describe('telltale catalog lint', () => {
   });
 
   it('rejects bad usage with exit 2', async () => {
-    for (const args of [['catalog', 'lint'], ['catalog', 'lint', VAN, VAN], ['catalog', 'stats', VAN, '--colour']]) {
+    for (const args of [
+      ['catalog', 'lint'],
+      ['catalog', 'lint', VAN, VAN],
+      ['catalog', 'stats', VAN, '--colour'],
+    ]) {
       const c = capture();
       expect(await main(args, c.io)).toBe(2);
       expect(c.err()).toContain('Usage: telltale catalog');

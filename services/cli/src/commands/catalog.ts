@@ -57,7 +57,8 @@ export const catalogCommands: readonly Command[] = [
     run: async (args, io) => {
       const { dir, values } = modelDirArgument(args, { previous: { type: 'string' } });
       const sources = await loadCatalogSources(path.resolve(io.cwd, dir));
-      const previous = values.previous === undefined ? undefined : new TextDecoder().decode(readInputFile(io, values.previous));
+      const previous =
+        values.previous === undefined ? undefined : new TextDecoder().decode(readInputFile(io, values.previous));
       const result = lintCatalog(sources, previous === undefined ? {} : { previousSignalIds: previous });
       for (const diagnostic of result.diagnostics) io.stdout.write(`${formatCatalogDiagnostic(diagnostic, dir)}\n`);
       const counts = result.catalog ? `, ${result.catalog.signalCount} signals` : '';
@@ -76,7 +77,9 @@ export const catalogCommands: readonly Command[] = [
         for (const d of reading.diagnostics.filter((x) => x.severity === 'error')) {
           io.stderr.write(`${formatCatalogDiagnostic(d, dir)}\n`);
         }
-        io.stderr.write(`${dir}: the catalog does not load (${summary(reading.diagnostics)}); see telltale catalog lint\n`);
+        io.stderr.write(
+          `${dir}: the catalog does not load (${summary(reading.diagnostics)}); see telltale catalog lint\n`,
+        );
         return 1;
       }
       const stats = catalogStats(reading.catalog);
@@ -94,7 +97,9 @@ export const catalogCommands: readonly Command[] = [
       const reading = readCatalog(await loadCatalogSources(modelDir));
       // Id findings are what this command repairs; anything else must be fixed first.
       const blocking = reading.diagnostics.filter(
-        (d) => d.severity === 'error' && !(d.code.startsWith('CATALOG_SIGNAL_ID') && d.code !== 'CATALOG_SIGNAL_IDS_INVALID'),
+        (d) =>
+          d.severity === 'error' &&
+          !(d.code.startsWith('CATALOG_SIGNAL_ID') && d.code !== 'CATALOG_SIGNAL_IDS_INVALID'),
       );
       if (!reading.manifest || blocking.length > 0 || reading.buses.length !== reading.manifest.buses.length) {
         for (const d of blocking) io.stderr.write(`${formatCatalogDiagnostic(d, dir)}\n`);
@@ -106,7 +111,9 @@ export const catalogCommands: readonly Command[] = [
       await writeFile(path.join(modelDir, SIGNAL_IDS_FILE), formatSignalIds(assigned));
       const added = assigned.ids.size - (before?.ids.size ?? 0);
       const retired = [...assigned.retired.keys()].filter((key) => !before?.retired.has(key)).length;
-      io.stdout.write(`${dir}/${SIGNAL_IDS_FILE}: ${added} new ids, ${retired} newly retired, ${assigned.ids.size} in total\n`);
+      io.stdout.write(
+        `${dir}/${SIGNAL_IDS_FILE}: ${added} new ids, ${retired} newly retired, ${assigned.ids.size} in total\n`,
+      );
       return 0;
     },
   },

@@ -100,7 +100,10 @@ describe('telltale dbc lint', () => {
   });
 
   it('exits 0 for a clean file and downgrades past-the-end signals with --lenient', async () => {
-    expect(await run(['dbc', 'lint', 'engine.dbc'])).toMatchObject({ code: 0, stdout: 'engine.dbc: 0 errors, 0 warnings; 2 messages, 3 signals (utf-8)\n' });
+    expect(await run(['dbc', 'lint', 'engine.dbc'])).toMatchObject({
+      code: 0,
+      stdout: 'engine.dbc: 0 errors, 0 warnings; 2 messages, 3 signals (utf-8)\n',
+    });
     expect((await run(['dbc', 'lint', 'broken.dbc', '--lenient'])).code).toBe(0);
   });
 });
@@ -108,7 +111,16 @@ describe('telltale dbc lint', () => {
 describe('telltale bench decode', () => {
   it('ends with the figures line', async () => {
     writeFileSync(path.join(dir, 'frames.jsonl'), `${'{"id": 100, "extended": false, "data": "0a30"}\n'.repeat(50)}`);
-    const { code, stdout } = await run(['bench', 'decode', '--dbc', 'engine.dbc', '--frames', 'frames.jsonl', '--seconds', '0.2']);
+    const { code, stdout } = await run([
+      'bench',
+      'decode',
+      '--dbc',
+      'engine.dbc',
+      '--frames',
+      'frames.jsonl',
+      '--seconds',
+      '0.2',
+    ]);
     expect(code).toBe(0);
     expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d+ frames\/s, \d+ signals\/s$/);
     expect(stdout).toContain('command: telltale bench decode --dbc engine.dbc --frames frames.jsonl --seconds 0.2');

@@ -30,7 +30,9 @@ export function readInputFile(io: CliIo, file: string): Uint8Array {
 export function loadDbcForTool(io: CliIo, file: string, strict: boolean): Database {
   const { database, diagnostics } = parseDbc(readInputFile(io, file), { fileName: file, strict });
   if (diagnostics.length > 0) {
-    io.stderr.write(`${file}: ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'} (telltale dbc lint ${file} lists them)\n`);
+    io.stderr.write(
+      `${file}: ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'} (telltale dbc lint ${file} lists them)\n`,
+    );
   }
   return database;
 }

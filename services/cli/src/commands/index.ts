@@ -12,4 +12,16 @@ import { apiCommands } from './api.js';
 import { rulesCommands } from './rules.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
-export const commands: readonly Command[] = [...infraCommands, ...topicsCommands, ...registryCommands, ...serviceCommands, ...dbcCommands, ...benchCommands, ...catalogCommands, ...simulateCommands, ...replayCommands, ...apiCommands, ...rulesCommands];
+export const commands: readonly Command[] = [
+  ...infraCommands,
+  ...topicsCommands,
+  ...registryCommands,
+  ...serviceCommands,
+  ...dbcCommands,
+  ...benchCommands,
+  ...catalogCommands,
+  ...simulateCommands,
+  ...replayCommands,
+  ...apiCommands,
+  ...rulesCommands,
+];

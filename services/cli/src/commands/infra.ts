@@ -5,7 +5,10 @@ import { repoRoot } from '../lib/repo.js';
 
 function runScript(script: string, args: readonly string[], io: CliIo): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot(), script), ...args], { env: io.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(repoRoot(), script), ...args], {
+      env: io.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.pipe(io.stdout, { end: false });
     child.stderr.pipe(io.stderr, { end: false });
     child.on('error', reject);
@@ -58,23 +61,22 @@ Exit code 0 when all four answer on 127.0.0.1, 1 otherwise.`,
         ['Mosquitto', Number(io.env.MQTT_PORT ?? 1883)],
       ] as const;
       const results = await Promise.all(
-        targets.map(
-          ([name, port]) =>
-            new Promise<boolean>((resolve) => {
-              const socket = connect({ host: '127.0.0.1', port, timeout: 1000 });
-              socket.once('connect', () => {
-                socket.destroy();
-                resolve(true);
-              });
-              socket.once('error', () => resolve(false));
-              socket.once('timeout', () => {
-                socket.destroy();
-                resolve(false);
-              });
-            }).then((ok) => {
-              io.stdout.write(`${name.padEnd(10)} 127.0.0.1:${port}  ${ok ? 'up' : 'down'}\n`);
-              return ok;
-            }),
+        targets.map(([name, port]) =>
+          new Promise<boolean>((resolve) => {
+            const socket = connect({ host: '127.0.0.1', port, timeout: 1000 });
+            socket.once('connect', () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.once('error', () => resolve(false));
+            socket.once('timeout', () => {
+              socket.destroy();
+              resolve(false);
+            });
+          }).then((ok) => {
+            io.stdout.write(`${name.padEnd(10)} 127.0.0.1:${port}  ${ok ? 'up' : 'down'}\n`);
+            return ok;
+          }),
         ),
       );
       return results.every(Boolean) ? 0 : 1;

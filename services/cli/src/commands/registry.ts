@@ -8,7 +8,12 @@ import { readInputFile } from '../lib/files.js';
 
 async function withRegistry<T>(io: CliIo, fn: (registry: PgRegistry, schema: string) => Promise<T>): Promise<T> {
   const config = loadConfig(postgresConfig, io.env);
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'telltale-cli' });
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    max: 2,
+    applicationName: 'telltale-cli',
+  });
   try {
     await migrate(pool, { schema: config.databaseSchema });
     return await fn(new PgRegistry(pool), config.databaseSchema);
@@ -28,10 +33,22 @@ start). Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres),
     run: async (args, io) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const config = loadConfig(postgresConfig, io.env);
-      const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 1, applicationName: 'telltale-cli' });
+      const pool = createPgPool({
+        url: config.databaseUrl,
+        schema: config.databaseSchema,
+        max: 1,
+        applicationName: 'telltale-cli',
+      });
       try {
-        const { applied } = await migrate(pool, { schema: config.databaseSchema, log: createLogger({ service: 'telltale-cli', level: 'warn', destination: 2 }) });
-        io.stdout.write(applied.length === 0 ? `Schema ${config.databaseSchema} is up to date.\n` : `Applied to ${config.databaseSchema}: ${applied.join(', ')}\n`);
+        const { applied } = await migrate(pool, {
+          schema: config.databaseSchema,
+          log: createLogger({ service: 'telltale-cli', level: 'warn', destination: 2 }),
+        });
+        io.stdout.write(
+          applied.length === 0
+            ? `Schema ${config.databaseSchema} is up to date.\n`
+            : `Applied to ${config.databaseSchema}: ${applied.join(', ')}\n`,
+        );
         return 0;
       } finally {
         await pool.end();
@@ -62,7 +79,7 @@ CSV (vin,device_id,device_secret) on stdout; only a PBKDF2 hash is stored. All r
   },
   {
     path: ['broker', 'sync'],
-    summary: 'Write the authenticating Mosquitto\'s password file and ACL from the registry, then reload it',
+    summary: "Write the authenticating Mosquitto's password file and ACL from the registry, then reload it",
     usage: `Usage: telltale broker sync [--no-reload]
 
 Writes <dir>/passwd (user = VIN, the enabled device's PBKDF2 credential; plus the gateway's service account) and
@@ -71,7 +88,11 @@ Writes <dir>/passwd (user = VIN, the enabled device's PBKDF2 credential; plus th
 Environment: MQTT_AUTH_PORT (1884), MOSQUITTO_DIR (~/.cache/telltale/mosquitto-<port>), MQTT_SERVICE_USERNAME,
 MQTT_SERVICE_PASSWORD (generated into <dir>/service.secret when absent), DATABASE_URL, DATABASE_SCHEMA.`,
     run: async (args, io) => {
-      const { values } = parseArgs({ args: [...args], options: { 'no-reload': { type: 'boolean', default: false } }, strict: true });
+      const { values } = parseArgs({
+        args: [...args],
+        options: { 'no-reload': { type: 'boolean', default: false } },
+        strict: true,
+      });
       const devices = await withRegistry(io, (registry) => registry.listBrokerDevices());
       const result = syncBroker({ env: io.env, devices, reload: !values['no-reload'] });
       io.stdout.write(`Wrote ${result.devices} device credentials and the ACL to ${result.dir}.\n`);

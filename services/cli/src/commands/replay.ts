@@ -51,7 +51,8 @@ const options = {
 function positive(value: string | undefined, name: string, fallback: number, integer = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new CliUsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new CliUsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
   return n;
 }
 
@@ -82,7 +83,8 @@ async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
   if (vin === undefined) throw new CliUsageError('--vin is required');
   if (!isValidVin(vin)) throw new CliUsageError(`--vin "${vin}" must be 17 characters A-Z/0-9 without I, O, Q`);
   const path = file === '-' ? undefined : resolve(io.cwd, file);
-  if (path !== undefined && !existsSync(path)) throw new TelltaleError('FILE_NOT_READABLE', `Cannot read ${file}: no such file.`);
+  if (path !== undefined && !existsSync(path))
+    throw new TelltaleError('FILE_NOT_READABLE', `Cannot read ${file}: no such file.`);
   const sim = await import('@telltale/simulator');
   let busMap;
   try {
@@ -93,7 +95,11 @@ async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
   const seqStart = positive(v['seq-start'], '--seq-start', 1, true);
   if (seqStart > 2 ** 32 - 1) throw new CliUsageError('--seq-start must fit 32 bits');
   const password = v.password ?? io.env.REPLAY_DEVICE_SECRET;
-  const log = createLogger({ service: 'replay', level: (io.env.LOG_LEVEL as 'info' | undefined) ?? 'warn', destination: 2 });
+  const log = createLogger({
+    service: 'replay',
+    level: (io.env.LOG_LEVEL as 'info' | undefined) ?? 'warn',
+    destination: 2,
+  });
 
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -121,11 +127,18 @@ async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
       log,
       signal: controller.signal,
       onProgress: (p) => {
-        if (tty) io.stderr.write(`\r\x1b[K${p.lines} lines, ${p.frames} frames (${p.logSeconds.toFixed(1)} s of log), ${p.batches} batches sent, ${p.acked} acked, ${p.badLines} bad lines`);
+        if (tty)
+          io.stderr.write(
+            `\r\x1b[K${p.lines} lines, ${p.frames} frames (${p.logSeconds.toFixed(1)} s of log), ${p.batches} batches sent, ${p.acked} acked, ${p.badLines} bad lines`,
+          );
       },
     });
     if (tty) io.stderr.write('\n');
-    io.stdout.write(v.json ? `${JSON.stringify({ ...summary, skippedInterfaces: Object.fromEntries(summary.skippedInterfaces) })}\n` : summaryText(summary, file));
+    io.stdout.write(
+      v.json
+        ? `${JSON.stringify({ ...summary, skippedInterfaces: Object.fromEntries(summary.skippedInterfaces) })}\n`
+        : summaryText(summary, file),
+    );
     return summary.unacked === 0 ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -14,7 +14,10 @@ function ruleFiles(io: CliIo, paths: readonly string[]): string[] {
   return paths.flatMap((path) => {
     const full = resolve(io.cwd, path);
     if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) {
-      return readdirSync(full).filter((f) => f.endsWith('.json')).sort().map((f) => join(full, f));
+      return readdirSync(full)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(full, f));
     }
     return [full];
   });
@@ -72,7 +75,10 @@ export const rulesCommands: readonly Command[] = [
       const log = createLogger({ service: 'telltale-cli', level: 'warn', destination: 2 });
       const library = new CatalogLibrary(io.env.CATALOG_DIR ?? BUNDLED_CATALOG_DIR, log);
       const catalogs = (await library.latestPerModel()).map((c) => c.catalog);
-      const { problems } = compileRules(definitions.map((d) => (typeof d === 'object' && d !== null ? { version: 1, ...d } : d)), catalogs);
+      const { problems } = compileRules(
+        definitions.map((d) => (typeof d === 'object' && d !== null ? { version: 1, ...d } : d)),
+        catalogs,
+      );
       for (const problem of problems) io.stderr.write(`${formatRuleProblem(problem)}\n`);
       if (problems.some((p) => p.severity === 'error')) {
         io.stderr.write('Nothing saved: fix the errors above.\n');
@@ -83,7 +89,12 @@ export const rulesCommands: readonly Command[] = [
         return 0;
       }
       const config = loadConfig(postgresConfig, io.env);
-      const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 1, applicationName: 'telltale-cli' });
+      const pool = createPgPool({
+        url: config.databaseUrl,
+        schema: config.databaseSchema,
+        max: 1,
+        applicationName: 'telltale-cli',
+      });
       try {
         await migrate(pool, { schema: config.databaseSchema });
         const store = new PgRuleStore(pool);

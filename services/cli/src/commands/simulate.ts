@@ -63,10 +63,21 @@ const options = {
   'client-id-prefix': { type: 'string' },
 } as const;
 
-function number(value: string | undefined, name: string, fallback: number, check: { min?: number; max?: number; integer?: boolean } = {}): number {
+function number(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  check: { min?: number; max?: number; integer?: boolean } = {},
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (check.integer && !Number.isInteger(n)) || n < (check.min ?? -Infinity) || n > (check.max ?? Infinity)) {
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    (check.integer && !Number.isInteger(n)) ||
+    n < (check.min ?? -Infinity) ||
+    n > (check.max ?? Infinity)
+  ) {
     const range = `${check.min ?? '-∞'}..${check.max ?? '∞'}`;
     throw new CliUsageError(`${name} must be ${check.integer ? 'an integer' : 'a number'} in ${range}, got "${value}"`);
   }
@@ -78,9 +89,14 @@ type Simulator = typeof SimulatorModule;
 
 export function parseOutage(sim: Simulator, text: string, vehicleCount: number, seed: string): Outage {
   const m = /^(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)(?::(.+))?$/.exec(text);
-  if (!m) throw new CliUsageError(`--outage "${text}" must be <start s>+<duration s>[:<vehicles>], e.g. 30+20 or 30+20:0.5`);
+  if (!m)
+    throw new CliUsageError(`--outage "${text}" must be <start s>+<duration s>[:<vehicles>], e.g. 30+20 or 30+20:0.5`);
   const selection = sim.parseVehicleSelection(`--outage ${text}`, m[3]);
-  return { startS: Number(m[1]), durationS: Number(m[2]), vehicles: sim.selectVehicles(selection, vehicleCount, seed, `outage:${text}`) };
+  return {
+    startS: Number(m[1]),
+    durationS: Number(m[2]),
+    vehicles: sim.selectVehicles(selection, vehicleCount, seed, `outage:${text}`),
+  };
 }
 
 /** A one-line, refreshed status on a terminal; a line every 10 s otherwise. */
@@ -104,7 +120,10 @@ function progressWriter(io: CliIo): { write(line: string): void; done(): void } 
   };
 }
 
-const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
 
 function fleetSummaryText(s: FleetSummary): string {
   return [
@@ -139,18 +158,27 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
   const sim = await import('@telltale/simulator');
   const seed = v.seed ?? '1';
   const flood = v.flood === true;
-  const log = createLogger({ service: 'simulator', level: (io.env.LOG_LEVEL as 'info' | undefined) ?? 'warn', destination: 2 });
+  const log = createLogger({
+    service: 'simulator',
+    level: (io.env.LOG_LEVEL as 'info' | undefined) ?? 'warn',
+    destination: 2,
+  });
   // Options first (fast feedback), then the model (a second or two for a large catalog).
   const specs = (v.fault ?? []).map((f) => sim.parseFaultSpec(f));
   const model = await sim.loadSimModel(v.model ?? 'aurora-ev-2026', io.cwd, io.env);
   const modelId = model.catalog.modelId;
 
   let identities: DeviceIdentity[];
-  const requested = v.vehicles === undefined ? undefined : number(v.vehicles, '--vehicles', 1, { min: 1, max: 100_000, integer: true });
+  const requested =
+    v.vehicles === undefined ? undefined : number(v.vehicles, '--vehicles', 1, { min: 1, max: 100_000, integer: true });
   if (v['vehicles-file'] !== undefined) {
-    if (v.provision) throw new CliUsageError('--provision and --vehicles-file exclude each other (the file lists existing registrations)');
+    if (v.provision)
+      throw new CliUsageError(
+        '--provision and --vehicles-file exclude each other (the file lists existing registrations)',
+      );
     const all = sim.parseCredentialsCsv(readInputFile(io, v['vehicles-file']).toString('utf8'));
-    if (requested !== undefined && requested > all.length) throw new CliUsageError(`--vehicles ${requested} but ${v['vehicles-file']} lists ${all.length}`);
+    if (requested !== undefined && requested > all.length)
+      throw new CliUsageError(`--vehicles ${requested} but ${v['vehicles-file']} lists ${all.length}`);
     identities = all.slice(0, requested ?? all.length);
   } else {
     identities = sim.simulatedIdentities(seed, modelId, requested ?? 1);
@@ -165,10 +193,21 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
   if (v.provision) {
     const authPort = Number(io.env.MQTT_AUTH_PORT ?? 1884);
     const brokerSync = new URL(mqttUrl).port === String(authPort);
-    const result = await sim.provisionFleet({ env: io.env, identities, fleetId: sim.simulatedFleetId(seed), modelId, catalogVersion: model.catalog.catalogVersion, brokerSync });
-    io.stderr.write(`Provisioned ${result.imported.vehicles} vehicles and devices in schema ${result.schema} (fleet ${sim.simulatedFleetId(seed)}).\n`);
+    const result = await sim.provisionFleet({
+      env: io.env,
+      identities,
+      fleetId: sim.simulatedFleetId(seed),
+      modelId,
+      catalogVersion: model.catalog.catalogVersion,
+      brokerSync,
+    });
+    io.stderr.write(
+      `Provisioned ${result.imported.vehicles} vehicles and devices in schema ${result.schema} (fleet ${sim.simulatedFleetId(seed)}).\n`,
+    );
     if (result.broker) {
-      io.stderr.write(`Wrote ${result.broker.devices} broker credentials to ${result.broker.dir}${result.broker.reloaded ? ' and reloaded Mosquitto' : ' (no authenticating Mosquitto running to reload)'}.\n`);
+      io.stderr.write(
+        `Wrote ${result.broker.devices} broker credentials to ${result.broker.dir}${result.broker.reloaded ? ' and reloaded Mosquitto' : ' (no authenticating Mosquitto running to reload)'}.\n`,
+      );
     }
   }
 
@@ -187,7 +226,10 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
   const progress = progressWriter(io);
   try {
     if (flood) {
-      const seqStart = v['seq-start'] === undefined || v['seq-start'] === 'clock' ? sim.floodSeqStart() : number(v['seq-start'], '--seq-start', 0, { min: 2 ** 28, max: 2 ** 32 - 1, integer: true });
+      const seqStart =
+        v['seq-start'] === undefined || v['seq-start'] === 'clock'
+          ? sim.floodSeqStart()
+          : number(v['seq-start'], '--seq-start', 0, { min: 2 ** 28, max: 2 ** 32 - 1, integer: true });
       const summary = await sim.runFlood({
         model,
         identities,
@@ -202,22 +244,35 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
         clientIdPrefix,
         log,
         signal: controller.signal,
-        onProgress: (p) => progress.write(`flood ${fmt(p.elapsedS)} s: ${p.connected}/${count} connected, ${fmt(p.acked)} acked, ${fmt(p.ackedPerS)} batches/s, ${p.inflight} in flight`),
+        onProgress: (p) =>
+          progress.write(
+            `flood ${fmt(p.elapsedS)} s: ${p.connected}/${count} connected, ${fmt(p.acked)} acked, ${fmt(p.ackedPerS)} batches/s, ${p.inflight} in flight`,
+          ),
       });
       progress.done();
-      io.stdout.write(v.json ? `${JSON.stringify({ ...summary, ackedByVin: undefined })}\n` : floodSummaryText(summary));
+      io.stdout.write(
+        v.json ? `${JSON.stringify({ ...summary, ackedByVin: undefined })}\n` : floodSummaryText(summary),
+      );
       return 0;
     }
 
     const faults = sim.assignFaults(specs, model, count, seed);
     const faultAfterS = number(v['fault-after'], '--fault-after', 10, { min: 0 });
     for (const [vehicle, list] of [...faults.entries()].sort((a, b) => a[0] - b[0])) {
-      for (const fault of list) io.stderr.write(`Fault on vehicle ${vehicle} (${identities[vehicle]!.vin}) from ${faultAfterS} s: ${sim.describeFault(fault, model)}\n`);
+      for (const fault of list)
+        io.stderr.write(
+          `Fault on vehicle ${vehicle} (${identities[vehicle]!.vin}) from ${faultAfterS} s: ${sim.describeFault(fault, model)}\n`,
+        );
     }
     const outages = (v.outage ?? []).map((o) => parseOutage(sim, o, count, seed));
     const seqStartText = v['seq-start'] ?? '1';
-    const seqStart = seqStartText === 'clock' ? Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100) : number(seqStartText, '--seq-start', 1, { min: 1, max: 2 ** 32 - 1, integer: true });
-    io.stderr.write(`Simulating ${count} × ${model.catalog.displayName} (${model.messages.length} messages, ${fmt(model.framesPerSecond)} frames/s each) → ${mqttUrl}\n`);
+    const seqStart =
+      seqStartText === 'clock'
+        ? Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100)
+        : number(seqStartText, '--seq-start', 1, { min: 1, max: 2 ** 32 - 1, integer: true });
+    io.stderr.write(
+      `Simulating ${count} × ${model.catalog.displayName} (${model.messages.length} messages, ${fmt(model.framesPerSecond)} frames/s each) → ${mqttUrl}\n`,
+    );
     const summary = await sim.runFleet({
       model,
       identities,

@@ -10,7 +10,14 @@ export function readInputFile(io: CliIo, path: string): Buffer {
     return readFileSync(full);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (cause as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (cause as Error).message;
     throw new TelltaleError('FILE_NOT_READABLE', `Cannot read ${path}: ${why}.`, { cause, details: { path: full } });
   }
 }

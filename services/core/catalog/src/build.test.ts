@@ -69,18 +69,23 @@ const ALL_KEYS = [
   'bms/BMS_Event/BMS_Crash',
 ];
 
-function sources(overrides: {
-  manifest?: unknown;
-  pt?: string;
-  bms?: string | undefined;
-  ids?: string | undefined;
-  extraFiles?: Record<string, string>;
-} = {}): CatalogSources {
+function sources(
+  overrides: {
+    manifest?: unknown;
+    pt?: string;
+    bms?: string | undefined;
+    ids?: string | undefined;
+    extraFiles?: Record<string, string>;
+  } = {},
+): CatalogSources {
   const files = new Map<string, string>([['pt.dbc', overrides.pt ?? PT]]);
   const bms = 'bms' in overrides ? overrides.bms : BMS;
   if (bms !== undefined) files.set('bms.dbc', bms);
   for (const [name, text] of Object.entries(overrides.extraFiles ?? {})) files.set(name, text);
-  const ids = 'ids' in overrides ? overrides.ids : formatSignalIds(assignSignalIds(undefined, ALL_KEYS, { modelId: 'test-car', catalogVersion: '1.0.0' }));
+  const ids =
+    'ids' in overrides
+      ? overrides.ids
+      : formatSignalIds(assignSignalIds(undefined, ALL_KEYS, { modelId: 'test-car', catalogVersion: '1.0.0' }));
   return {
     manifest: JSON.stringify(overrides.manifest ?? manifest),
     signalIds: ids,
@@ -89,7 +94,8 @@ function sources(overrides: {
   };
 }
 
-const codes = (diagnostics: readonly CatalogDiagnostic[]): string[] => diagnostics.map((d) => `${d.severity} ${d.code}`);
+const codes = (diagnostics: readonly CatalogDiagnostic[]): string[] =>
+  diagnostics.map((d) => `${d.severity} ${d.code}`);
 
 describe('buildCatalog', () => {
   it('builds signals indexed by their persisted ids with units, ranges, choices and staleness', () => {
@@ -98,18 +104,34 @@ describe('buildCatalog', () => {
     expect(catalog.signals.map((s) => s?.qualifiedName)).toEqual(ALL_KEYS);
     const speed = catalog.signals[0]!;
     expect(speed).toMatchObject({
-      id: 0, name: 'VCU_Speed', bus: 'powertrain', busIndex: 0, message: 'VCU_Status', frameId: 256,
-      unit: 'km/h', minimum: 0, maximum: 300, cycleTimeMs: 10, staleAfterMs: STALE_AFTER_FLOOR_MS, multiplexed: false,
+      id: 0,
+      name: 'VCU_Speed',
+      bus: 'powertrain',
+      busIndex: 0,
+      message: 'VCU_Status',
+      frameId: 256,
+      unit: 'km/h',
+      minimum: 0,
+      maximum: 300,
+      cycleTimeMs: 10,
+      staleAfterMs: STALE_AFTER_FLOOR_MS,
+      multiplexed: false,
     });
     expect(catalog.signals[1]?.choices.get('3')).toBe('D');
     // Page signals of a 2-page 100 ms message: updated every 200 ms, stale after 600 ms → floor.
-    expect(catalog.byQualifiedName.get('bms/BMS_Pack/BMS_CellV_2')).toMatchObject({ multiplexed: true, staleAfterMs: 2000 });
+    expect(catalog.byQualifiedName.get('bms/BMS_Pack/BMS_CellV_2')).toMatchObject({
+      multiplexed: true,
+      staleAfterMs: 2000,
+    });
     expect(catalog.byQualifiedName.get('bms/BMS_Event/BMS_Crash')?.staleAfterMs).toBeUndefined();
   });
 
   it('applies manifest overrides and resolves aliases', () => {
     const catalog = buildCatalog(sources());
-    expect(catalog.byQualifiedName.get('powertrain/VCU_Odo/VCU_Odometer')).toMatchObject({ unit: 'kilometre', staleAfterMs: 60000 });
+    expect(catalog.byQualifiedName.get('powertrain/VCU_Odo/VCU_Odometer')).toMatchObject({
+      unit: 'kilometre',
+      staleAfterMs: 60000,
+    });
     expect(catalog.aliases.get('soc')?.qualifiedName).toBe('bms/BMS_Pack/BMS_Soc');
     expect(findSignal(catalog, 'vehicleSpeed')?.id).toBe(0);
     expect(findSignal(catalog, 'VCU_Gear')?.id).toBe(1);
@@ -118,7 +140,10 @@ describe('buildCatalog', () => {
   });
 
   it('leaves holes for retired ids and never reuses them', () => {
-    const first = assignSignalIds(undefined, ['powertrain/VCU_Status/VCU_Old', ...ALL_KEYS], { modelId: 'test-car', catalogVersion: '0.9.0' });
+    const first = assignSignalIds(undefined, ['powertrain/VCU_Status/VCU_Old', ...ALL_KEYS], {
+      modelId: 'test-car',
+      catalogVersion: '0.9.0',
+    });
     const current = assignSignalIds(first, ALL_KEYS, { modelId: 'test-car', catalogVersion: '1.0.0' });
     const catalog = buildCatalog(sources({ ids: formatSignalIds(current) }));
     expect(catalog.signals[0]).toBeUndefined();
@@ -188,9 +213,21 @@ describe('lintCatalog', () => {
       }),
     );
     expect(result.diagnostics.map((d) => [d.code, d.path, d.message])).toEqual([
-      ['CATALOG_UNKNOWN_REFERENCE', '/aliases/a', 'chassis/ESC_Speed/ESC_Speed names bus "chassis", which the manifest does not define.'],
-      ['CATALOG_UNKNOWN_REFERENCE', '/aliases/b', 'powertrain/VCU_Nope/VCU_Speed names message "VCU_Nope", which pt.dbc does not define.'],
-      ['CATALOG_UNKNOWN_REFERENCE', '/signalOverrides/bms~1BMS_Pack~1BMS_Nope', 'bms/BMS_Pack/BMS_Nope names signal "BMS_Nope", which message BMS_Pack does not have.'],
+      [
+        'CATALOG_UNKNOWN_REFERENCE',
+        '/aliases/a',
+        'chassis/ESC_Speed/ESC_Speed names bus "chassis", which the manifest does not define.',
+      ],
+      [
+        'CATALOG_UNKNOWN_REFERENCE',
+        '/aliases/b',
+        'powertrain/VCU_Nope/VCU_Speed names message "VCU_Nope", which pt.dbc does not define.',
+      ],
+      [
+        'CATALOG_UNKNOWN_REFERENCE',
+        '/signalOverrides/bms~1BMS_Pack~1BMS_Nope',
+        'bms/BMS_Pack/BMS_Nope names signal "BMS_Nope", which message BMS_Pack does not have.',
+      ],
     ]);
   });
 
@@ -199,8 +236,12 @@ describe('lintCatalog', () => {
       'error CATALOG_FILE_MISSING',
       'warning CATALOG_FILE_UNUSED',
     ]);
-    const broken = lintCatalog(sources({ bms: `${header}\nBO_ 512 BMS_Pack: 8 BMS\n SG_ X : 0|99@1+ (1,0) [0|1] "" VCU\n` }));
-    expect(broken.diagnostics.some((d) => d.severity === 'error' && d.file === 'bms.dbc' && d.code.startsWith('DBC_'))).toBe(true);
+    const broken = lintCatalog(
+      sources({ bms: `${header}\nBO_ 512 BMS_Pack: 8 BMS\n SG_ X : 0|99@1+ (1,0) [0|1] "" VCU\n` }),
+    );
+    expect(
+      broken.diagnostics.some((d) => d.severity === 'error' && d.file === 'bms.dbc' && d.code.startsWith('DBC_')),
+    ).toBe(true);
     expect(broken.catalog).toBeUndefined();
   });
 
@@ -212,7 +253,9 @@ describe('lintCatalog', () => {
       expect.objectContaining({ code: 'CATALOG_SIGNAL_ID_MISSING', path: 'bms/BMS_Event/BMS_Crash' }),
     ]);
 
-    const colliding = JSON.parse(formatSignalIds(assignSignalIds(undefined, ALL_KEYS, { modelId: 'test-car', catalogVersion: '1.0.0' }))) as {
+    const colliding = JSON.parse(
+      formatSignalIds(assignSignalIds(undefined, ALL_KEYS, { modelId: 'test-car', catalogVersion: '1.0.0' })),
+    ) as {
       ids: Record<string, number>;
       retired: Record<string, string>;
     };
@@ -228,7 +271,10 @@ describe('lintCatalog', () => {
 
   it('checks id stability against the previous version', () => {
     // The previous version numbered VCU_Gear before VCU_Speed; the current file swapped them.
-    const previous = assignSignalIds(undefined, ['powertrain/VCU_Status/VCU_Gear', ...ALL_KEYS], { modelId: 'test-car', catalogVersion: '0.9.0' });
+    const previous = assignSignalIds(undefined, ['powertrain/VCU_Status/VCU_Gear', ...ALL_KEYS], {
+      modelId: 'test-car',
+      catalogVersion: '0.9.0',
+    });
     const result = lintCatalog(sources(), { previousSignalIds: formatSignalIds(previous) });
     expect(result.diagnostics.map((d) => [d.code, d.path])).toEqual([
       ['CATALOG_SIGNAL_ID_CHANGED', '/ids/powertrain~1VCU_Status~1VCU_Gear'],
@@ -242,7 +288,9 @@ describe('lintCatalog', () => {
   });
 
   it('reports manifest problems with their JSON pointers and stops there', () => {
-    const result = readCatalog(sources({ manifest: { ...manifest, buses: [{ ...manifest.buses[0], dbc: 'a/pt.dbc' }] } }));
+    const result = readCatalog(
+      sources({ manifest: { ...manifest, buses: [{ ...manifest.buses[0], dbc: 'a/pt.dbc' }] } }),
+    );
     expect(result.diagnostics).toEqual([
       {
         severity: 'error',
@@ -255,7 +303,9 @@ describe('lintCatalog', () => {
   });
 
   it('warns when the model id differs from the directory and errors when the id file is for another model', () => {
-    const wrongModel = formatSignalIds(assignSignalIds(undefined, ALL_KEYS, { modelId: 'other', catalogVersion: '1.0.0' }));
+    const wrongModel = formatSignalIds(
+      assignSignalIds(undefined, ALL_KEYS, { modelId: 'other', catalogVersion: '1.0.0' }),
+    );
     const result = lintCatalog({ ...sources({ ids: wrongModel }), directoryName: 'elsewhere' });
     expect(codes(result.diagnostics)).toEqual(['warning CATALOG_MODEL_MISMATCH', 'error CATALOG_MODEL_MISMATCH']);
   });
@@ -268,9 +318,18 @@ describe('lintCatalog', () => {
 
 describe('formatCatalogDiagnostic', () => {
   it('writes file:line, severity, code, message and path, prefixed by the model directory', () => {
-    const d: CatalogDiagnostic = { severity: 'warning', code: 'X', message: 'Bad.', file: 'a.dbc', line: 3, path: 'b/M/s' };
+    const d: CatalogDiagnostic = {
+      severity: 'warning',
+      code: 'X',
+      message: 'Bad.',
+      file: 'a.dbc',
+      line: 3,
+      path: 'b/M/s',
+    };
     expect(formatCatalogDiagnostic(d)).toBe('a.dbc:3: warning X Bad. (b/M/s)');
     expect(formatCatalogDiagnostic(d, 'models/car/')).toBe('models/car/a.dbc:3: warning X Bad. (b/M/s)');
-    expect(formatCatalogDiagnostic({ severity: 'error', code: 'Y', message: 'No file.' }, 'models/car')).toBe('models/car: error Y No file.');
+    expect(formatCatalogDiagnostic({ severity: 'error', code: 'Y', message: 'No file.' }, 'models/car')).toBe(
+      'models/car: error Y No file.',
+    );
   });
 });

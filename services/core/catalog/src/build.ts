@@ -8,7 +8,12 @@ import type { Database } from '@telltale/dbc';
 import { checkBusMessages, fromDbcDiagnostic } from './checks.js';
 import { checkManifest, type CatalogManifest } from './manifest.js';
 import {
-  formatCatalogDiagnostic, signalKey, type Catalog, type CatalogBus, type CatalogDiagnostic, type CatalogSignal,
+  formatCatalogDiagnostic,
+  signalKey,
+  type Catalog,
+  type CatalogBus,
+  type CatalogDiagnostic,
+  type CatalogSignal,
   type CatalogSources,
 } from './model.js';
 import { checkSignalIds, signalIdProblems, type SignalIds } from './signal-ids.js';
@@ -36,7 +41,9 @@ const pointerProblem = (problem: string): { path: string; message: string } => {
 /** The qualified names of every signal, in catalog order (buses in manifest order, then file order). */
 export function catalogKeys(buses: readonly { readonly name: string; readonly database: Database }[]): string[] {
   return buses.flatMap((bus) =>
-    bus.database.messages.flatMap((message) => message.signals.map((signal) => signalKey(bus.name, message.name, signal.name))),
+    bus.database.messages.flatMap((message) =>
+      message.signals.map((signal) => signalKey(bus.name, message.name, signal.name)),
+    ),
   );
 }
 
@@ -45,7 +52,12 @@ export function readCatalog(sources: CatalogSources): CatalogReading {
   const manifestCheck = checkManifest(sources.manifest);
   if (!manifestCheck.ok) {
     for (const problem of manifestCheck.problems) {
-      diagnostics.push({ severity: 'error', code: 'CATALOG_MANIFEST_INVALID', file: MANIFEST_FILE, ...pointerProblem(problem) });
+      diagnostics.push({
+        severity: 'error',
+        code: 'CATALOG_MANIFEST_INVALID',
+        file: MANIFEST_FILE,
+        ...pointerProblem(problem),
+      });
     }
     return { catalog: undefined, diagnostics, manifest: undefined, buses: [], signalIds: undefined };
   }
@@ -159,7 +171,13 @@ function readSignalIds(
     });
   }
   for (const problem of signalIdProblems(ids)) {
-    diagnostics.push({ severity: 'error', code: problem.code, message: problem.message, file, path: jsonPointer(['ids', problem.key]) });
+    diagnostics.push({
+      severity: 'error',
+      code: problem.code,
+      message: problem.message,
+      file,
+      path: jsonPointer(['ids', problem.key]),
+    });
   }
   const keys = catalogKeys(buses);
   const present = new Set(keys);
@@ -200,7 +218,11 @@ function readSignalIds(
 }
 
 /** Aliases and overrides must name a bus of the manifest and a message and signal of its DBC. */
-function checkReferences(manifest: CatalogManifest, buses: readonly CatalogBus[], diagnostics: CatalogDiagnostic[]): void {
+function checkReferences(
+  manifest: CatalogManifest,
+  buses: readonly CatalogBus[],
+  diagnostics: CatalogDiagnostic[],
+): void {
   const check = (qualified: string, path: string): void => {
     const [busName, messageName, signalName] = qualified.split('/') as [string, string, string];
     let problem: string | undefined;
@@ -216,11 +238,18 @@ function checkReferences(manifest: CatalogManifest, buses: readonly CatalogBus[]
       }
     }
     if (problem) {
-      diagnostics.push({ severity: 'error', code: 'CATALOG_UNKNOWN_REFERENCE', message: `${qualified} ${problem}.`, file: MANIFEST_FILE, path });
+      diagnostics.push({
+        severity: 'error',
+        code: 'CATALOG_UNKNOWN_REFERENCE',
+        message: `${qualified} ${problem}.`,
+        file: MANIFEST_FILE,
+        path,
+      });
     }
   };
   for (const [alias, qualified] of Object.entries(manifest.aliases)) check(qualified, jsonPointer(['aliases', alias]));
-  for (const qualified of Object.keys(manifest.signalOverrides)) check(qualified, jsonPointer(['signalOverrides', qualified]));
+  for (const qualified of Object.keys(manifest.signalOverrides))
+    check(qualified, jsonPointer(['signalOverrides', qualified]));
 }
 
 function assemble(manifest: CatalogManifest, buses: readonly CatalogBus[], ids: SignalIds): Catalog {

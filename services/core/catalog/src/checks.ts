@@ -3,7 +3,14 @@ import type { DbcDiagnostic, Message } from '@telltale/dbc';
 import type { CatalogDiagnostic } from './model.js';
 
 /** Send types whose messages have no cycle time by design (Vector's GenMsgSendType labels). */
-const EVENT_SEND_TYPES = new Set(['Event', 'IfActive', 'NoMsgSendType', 'OnChange', 'OnWrite', 'OnWriteWithRepetition']);
+const EVENT_SEND_TYPES = new Set([
+  'Event',
+  'IfActive',
+  'NoMsgSendType',
+  'OnChange',
+  'OnWrite',
+  'OnWriteWithRepetition',
+]);
 /** Parser warnings a catalog cannot live with: two definitions of one frame or one signal decode only one way. */
 const FATAL_IN_CATALOG = new Set(['DBC_DUPLICATE_MESSAGE', 'DBC_DUPLICATE_SIGNAL']);
 

@@ -54,9 +54,15 @@ describe('encodeMessage', () => {
 
   it('writes only the selected page, through a nested switch', () => {
     expect(decode('Paged', encodeMessage(message('Paged'), { Page: 1, P1: -2 }))).toEqual({ Page: 1, P1: -2 });
-    expect(decode('Paged', encodeMessage(message('Paged'), { Page: 2, Sub: 4, Deep: 200 }))).toEqual({ Page: 2, Sub: 4, Deep: 200 });
+    expect(decode('Paged', encodeMessage(message('Paged'), { Page: 2, Sub: 4, Deep: 200 }))).toEqual({
+      Page: 2,
+      Sub: 4,
+      Deep: 200,
+    });
     expect(() => encodeMessage(message('Paged'), { Page: 1, P0: 3 })).toThrow(/P0 is not on the page Page = 1 selects/);
-    expect(() => encodeMessage(message('Paged'), { Page: 2, Sub: 1, Deep: 1 })).toThrow(/Deep is not on the page Sub = 1/);
+    expect(() => encodeMessage(message('Paged'), { Page: 2, Sub: 1, Deep: 1 })).toThrow(
+      /Deep is not on the page Sub = 1/,
+    );
   });
 
   it('handles 64-bit integers on extended frames and IEEE floats', () => {
@@ -68,7 +74,9 @@ describe('encodeMessage', () => {
 
   it('rejects values that do not fit unless asked to clamp, and unknown signal names', () => {
     expect(() => encodeMessage(message('Mixed'), { MotorolaOdd: 5000 })).toThrow(RangeError);
-    expect(decode('Mixed', encodeMessage(message('Mixed'), { MotorolaOdd: 5000 }, { clamp: true })).MotorolaOdd).toBe(1023);
+    expect(decode('Mixed', encodeMessage(message('Mixed'), { MotorolaOdd: 5000 }, { clamp: true })).MotorolaOdd).toBe(
+      1023,
+    );
     expect(() => encodeMessage(message('Mixed'), { Nope: 1 })).toThrow(/Mixed has no signal Nope/);
   });
 });

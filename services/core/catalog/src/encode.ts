@@ -75,7 +75,8 @@ export function encodeMessage(
   const byName = new Map(message.signals.map((s) => [s.name, s]));
   const depth = (signal: Signal): number => {
     let d = 0;
-    for (let p = signal.multiplexing.parent; p && d <= byName.size; p = byName.get(p.multiplexer)?.multiplexing.parent) d++;
+    for (let p = signal.multiplexing.parent; p && d <= byName.size; p = byName.get(p.multiplexer)?.multiplexing.parent)
+      d++;
     return d;
   };
   // Switches before the signals they select, whatever the file order.
@@ -88,13 +89,13 @@ export function encodeMessage(
       if (given === undefined) continue;
       const selector = switchRaw.get(parent.multiplexer);
       if (selector === undefined || !parent.ranges.some(([lo, hi]) => selector >= lo && selector <= hi)) {
-        throw new Error(`${message.name}.${signal.name} is not on the page ${parent.multiplexer} = ${selector ?? '(unset)'} selects`);
+        throw new Error(
+          `${message.name}.${signal.name} is not on the page ${parent.multiplexer} = ${selector ?? '(unset)'} selects`,
+        );
       }
     }
     const raw =
-      given === undefined
-        ? BigInt(signal.initialRawValue ?? 0)
-        : rawBits(signal, given, options.clamp ?? false);
+      given === undefined ? BigInt(signal.initialRawValue ?? 0) : rawBits(signal, given, options.clamp ?? false);
     if (signal.multiplexing.isMultiplexer) switchRaw.set(signal.name, Number(raw));
     writeBits(data, signal, given === undefined && raw < 0n ? raw + (1n << BigInt(signal.length)) : raw);
   }

@@ -3,17 +3,33 @@
  * stable numeric signal ids → per-bus compiled decoders emitting those ids. See signal-catalog/README.md.
  */
 export type {
-  Catalog, CatalogBus, CatalogDiagnostic, CatalogDiagnosticSeverity, CatalogSignal, CatalogSources,
+  Catalog,
+  CatalogBus,
+  CatalogDiagnostic,
+  CatalogDiagnosticSeverity,
+  CatalogSignal,
+  CatalogSources,
 } from './model.js';
 export { formatCatalogDiagnostic, signalKey } from './model.js';
 export { checkManifest, parseManifest, ManifestSchema, type CatalogManifest, type ManifestBus } from './manifest.js';
 export {
-  assignSignalIds, checkSignalIds, formatSignalIds, parseSignalIds, signalIdProblems, type SignalIdProblem,
+  assignSignalIds,
+  checkSignalIds,
+  formatSignalIds,
+  parseSignalIds,
+  signalIdProblems,
+  type SignalIdProblem,
   type SignalIds,
 } from './signal-ids.js';
 export { multiplexPageCount, staleAfterMs, updatePeriodMs, STALE_AFTER_CYCLES, STALE_AFTER_FLOOR_MS } from './stale.js';
 export {
-  buildCatalog, catalogKeys, findSignal, readCatalog, MANIFEST_FILE, SIGNAL_IDS_FILE, type CatalogReading,
+  buildCatalog,
+  catalogKeys,
+  findSignal,
+  readCatalog,
+  MANIFEST_FILE,
+  SIGNAL_IDS_FILE,
+  type CatalogReading,
 } from './build.js';
 export { lintCatalog, type LintOptions, type LintResult } from './lint.js';
 export { compileCatalog, type CompiledCatalog } from './compile.js';

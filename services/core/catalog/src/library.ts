@@ -97,7 +97,11 @@ export class CatalogLibrary {
     if (!this.dirs.has(k) && Date.now() - this.lastScan >= this.rescanIntervalMs) await this.scan();
     const dir = this.dirs.get(k);
     if (dir === undefined) {
-      return { ok: false, reason: 'CATALOG_NOT_FOUND', detail: `no catalog for model ${modelId} version ${version} under ${this.root}` };
+      return {
+        ok: false,
+        reason: 'CATALOG_NOT_FOUND',
+        detail: `no catalog for model ${modelId} version ${version} under ${this.root}`,
+      };
     }
     const loading = this.load(dir, k);
     this.compiled.set(k, loading);
@@ -108,10 +112,13 @@ export class CatalogLibrary {
     const started = Date.now();
     try {
       const catalog = compileCatalog(await loadCatalog(dir));
-      this.log.info({ catalog: k, signals: catalog.catalog.signalCount, ms: Date.now() - started }, 'Catalog compiled.');
+      this.log.info(
+        { catalog: k, signals: catalog.catalog.signalCount, ms: Date.now() - started },
+        'Catalog compiled.',
+      );
       return { ok: true, catalog };
     } catch (err) {
-      this.log.error({ err, catalog: k, dir }, 'Catalog failed to load; its vehicles\' batches are dead-lettered.');
+      this.log.error({ err, catalog: k, dir }, "Catalog failed to load; its vehicles' batches are dead-lettered.");
       return { ok: false, reason: 'CATALOG_INVALID', detail: (err as Error).message };
     }
   }

@@ -52,7 +52,9 @@ describe('manifest', () => {
 
   it('escapes "/" in qualified names inside JSON pointers', () => {
     const found = problems({ ...valid, signalOverrides: { 'body/BCM_Env/BCM_AmbientTemp': { staleAfterMs: -1 } } });
-    expect(found).toEqual(['/signalOverrides/body~1BCM_Env~1BCM_AmbientTemp/staleAfterMs must be ≥ 0 (0 means never stale)']);
+    expect(found).toEqual([
+      '/signalOverrides/body~1BCM_Env~1BCM_AmbientTemp/staleAfterMs must be ≥ 0 (0 means never stale)',
+    ]);
   });
 
   it('rejects alias targets that are not qualified names', () => {

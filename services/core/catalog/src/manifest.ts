@@ -15,12 +15,20 @@ const QUALIFIED = /^[a-z][a-z0-9_]*\/[A-Za-z_][A-Za-z0-9_]*\/[A-Za-z_][A-Za-z0-9
 
 const BusSchema = z
   .strictObject({
-    index: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be 0..255' }).max(255, { error: 'must be 0..255' }),
+    index: z
+      .number()
+      .int({ error: 'must be an integer' })
+      .min(0, { error: 'must be 0..255' })
+      .max(255, { error: 'must be 0..255' }),
     name: z.string().regex(NAME, { error: 'must be a lowercase name (a-z, 0-9, _)' }),
     dbc: z.string().regex(DBC_FILE, { error: 'must be a file name ending in .dbc (no directories)' }),
     bitrate: z.number().int({ error: 'must be an integer' }).positive({ error: 'must be a bit rate in bit/s' }),
     fd: z.boolean().default(false),
-    dataBitrate: z.number().int({ error: 'must be an integer' }).positive({ error: 'must be a bit rate in bit/s' }).optional(),
+    dataBitrate: z
+      .number()
+      .int({ error: 'must be an integer' })
+      .positive({ error: 'must be a bit rate in bit/s' })
+      .optional(),
     comment: z.string().optional(),
   })
   .superRefine((bus, ctx) => {
@@ -54,7 +62,10 @@ export const ManifestSchema = z
       )
       .default({}),
     signalOverrides: z
-      .record(z.string().regex(QUALIFIED, { error: 'must be a qualified signal name <bus>/<message>/<signal>' }), OverrideSchema)
+      .record(
+        z.string().regex(QUALIFIED, { error: 'must be a qualified signal name <bus>/<message>/<signal>' }),
+        OverrideSchema,
+      )
       .default({}),
   })
   .superRefine((manifest, ctx) => {

@@ -89,7 +89,9 @@ export function formatCatalogDiagnostic(d: CatalogDiagnostic, modelDir?: string)
   const dir = modelDir === undefined ? '' : `${modelDir.replace(/[\\/]+$/, '')}/`;
   const where =
     d.file === undefined
-      ? modelDir === undefined ? '' : `${modelDir}: `
+      ? modelDir === undefined
+        ? ''
+        : `${modelDir}: `
       : `${dir}${d.file}${d.line === undefined ? '' : `:${d.line}`}: `;
   const path = d.path === undefined ? '' : ` (${d.path})`;
   return `${where}${d.severity} ${d.code} ${d.message}${path}`;

@@ -49,7 +49,8 @@ async function load(define: () => ModelDefinition): Promise<Loaded> {
   const definition = define();
   const sources = await loadCatalogSources(`${catalogRoot}${definition.modelId}`);
   const lint = lintCatalog(sources);
-  if (!lint.catalog) throw new Error(`${definition.modelId} does not load: ${JSON.stringify(lint.diagnostics.slice(0, 3))}`);
+  if (!lint.catalog)
+    throw new Error(`${definition.modelId} does not load: ${JSON.stringify(lint.diagnostics.slice(0, 3))}`);
   return { definition, sources, lint, catalog: lint.catalog };
 }
 
@@ -75,9 +76,14 @@ describe('committed models', () => {
       const files = renderModel(model.definition, ids);
       for (const [name, content] of files) {
         const committed = readFileSync(`${catalogRoot}${model.definition.modelId}/${name}`, 'utf8');
-        expect(committed, `${model.definition.modelId}/${name} is stale: run npx tsx signal-catalog/generator/generate.ts`).toBe(content);
+        expect(
+          committed,
+          `${model.definition.modelId}/${name} is stale: run npx tsx signal-catalog/generator/generate.ts`,
+        ).toBe(content);
       }
-      expect([...model.sources.dbcFiles.keys()].sort()).toEqual([...files.keys()].filter((f) => f.endsWith('.dbc')).sort());
+      expect([...model.sources.dbcFiles.keys()].sort()).toEqual(
+        [...files.keys()].filter((f) => f.endsWith('.dbc')).sort(),
+      );
     }
   });
 
@@ -100,7 +106,11 @@ describe('committed models', () => {
     // Extended multiplexing: a switch inside a page, and a page selected by a range of values.
     expect(signals.some((s) => s.multiplexing.isMultiplexer && s.multiplexing.parent)).toBe(true);
     expect(signals.some((s) => s.multiplexing.parent?.ranges.some(([lo, hi]) => hi > lo))).toBe(true);
-    expect(allMessages(aurora.catalog).some((m) => m.isFd && m.length === 64 && m.signals.some((s) => s.multiplexing.isMultiplexer))).toBe(true);
+    expect(
+      allMessages(aurora.catalog).some(
+        (m) => m.isFd && m.length === 64 && m.signals.some((s) => s.multiplexing.isMultiplexer),
+      ),
+    ).toBe(true);
   });
 
   it('Aurora carries 108 cell voltages and temperatures, multiplexed by module in 64-byte FD frames', () => {
@@ -109,7 +119,10 @@ describe('committed models', () => {
       const message = kind === 'CellVoltage' ? 'BMS_CellVoltages' : 'BMS_CellTemps';
       for (const cell of cells) {
         const signal = aurora.catalog.byQualifiedName.get(`bms/${message}/${kind}_${cell}`);
-        expect(signal, `${kind}_${cell}`).toMatchObject({ multiplexed: true, unit: kind === 'CellVoltage' ? 'V' : '°C' });
+        expect(signal, `${kind}_${cell}`).toMatchObject({
+          multiplexed: true,
+          unit: kind === 'CellVoltage' ? 'V' : '°C',
+        });
       }
     }
     const frame = allMessages(aurora.catalog).find((m) => m.name === 'BMS_CellVoltages');
@@ -135,15 +148,33 @@ describe('committed models', () => {
     expect(stats.signals).toBeLessThan(1000);
     expect(stats.buses.map((b) => b.fd)).toEqual([false, false]);
     expect(stats.extendedMessages).toBeGreaterThanOrEqual(2);
-    expect(van.catalog.byQualifiedName.get('body/TCO1/TCO_VehicleSpeed')).toMatchObject({ isExtended: true, frameId: 0x0cfe6cee });
+    expect(van.catalog.byQualifiedName.get('body/TCO1/TCO_VehicleSpeed')).toMatchObject({
+      isExtended: true,
+      frameId: 0x0cfe6cee,
+    });
   });
 
   it('both models name the signals the simulator and fault rules use through the same aliases', () => {
     const units: Record<string, string> = {
-      vehicleSpeed: 'km/h', soc: '%', packVoltage: 'V', packCurrent: 'A', cellVoltageMin: 'V', cellVoltageMax: 'V',
-      cellTemperatureMax: '°C', motorTemperature: '°C', inverterTemperature: '°C', coolantTemperature: '°C',
-      brakePressure: 'bar', tyrePressureFrontLeft: 'kPa', tyrePressureRearRight: 'kPa', lowVoltageBatteryVoltage: 'V',
-      gear: '', odometer: 'km', chargingState: '', ambientTemperature: '°C', insulationResistance: 'kOhm',
+      vehicleSpeed: 'km/h',
+      soc: '%',
+      packVoltage: 'V',
+      packCurrent: 'A',
+      cellVoltageMin: 'V',
+      cellVoltageMax: 'V',
+      cellTemperatureMax: '°C',
+      motorTemperature: '°C',
+      inverterTemperature: '°C',
+      coolantTemperature: '°C',
+      brakePressure: 'bar',
+      tyrePressureFrontLeft: 'kPa',
+      tyrePressureRearRight: 'kPa',
+      lowVoltageBatteryVoltage: 'V',
+      gear: '',
+      odometer: 'km',
+      chargingState: '',
+      ambientTemperature: '°C',
+      insulationResistance: 'kOhm',
     };
     for (const model of [aurora, van]) {
       for (const [alias, unit] of Object.entries(units)) {
@@ -165,13 +196,22 @@ describe('id stability through the generator', () => {
     const [powertrain, ...rest] = model.buses;
     if (!powertrain) throw new Error('no powertrain bus');
     const added = layoutMessage(
-      { name: 'VCU_NewFeature', length: 8, sender: 'VCU', cycleTimeMs: 100, signals: [{ name: 'VCU_NewSignal', length: 8 }] },
+      {
+        name: 'VCU_NewFeature',
+        length: 8,
+        sender: 'VCU',
+        cycleTimeMs: 100,
+        signals: [{ name: 'VCU_NewSignal', length: 8 }],
+      },
       0x7f0,
     );
     // At the head of the first bus: catalog order changes for every signal, ids must not.
     const grown: ModelDefinition = {
       ...model,
-      buses: [{ ...powertrain, database: { ...powertrain.database, messages: [added, ...powertrain.database.messages] } }, ...rest],
+      buses: [
+        { ...powertrain, database: { ...powertrain.database, messages: [added, ...powertrain.database.messages] } },
+        ...rest,
+      ],
     };
     const next = parseSignalIds(renderModel(grown, committed).get('signal-ids.json') ?? '');
     for (const [key, id] of committed.ids) expect(next.ids.get(key)).toBe(id);
@@ -181,9 +221,14 @@ describe('id stability through the generator', () => {
     const shrunk: ModelDefinition = {
       ...model,
       catalogVersion: '1.1.0',
-      buses: [{ ...powertrain, database: { ...powertrain.database, messages: powertrain.database.messages.slice(1) } }, ...rest],
+      buses: [
+        { ...powertrain, database: { ...powertrain.database, messages: powertrain.database.messages.slice(1) } },
+        ...rest,
+      ],
     };
-    const dropped = powertrain.database.messages[0]!.signals.map((s) => `powertrain/${powertrain.database.messages[0]!.name}/${s.name}`);
+    const dropped = powertrain.database.messages[0]!.signals.map(
+      (s) => `powertrain/${powertrain.database.messages[0]!.name}/${s.name}`,
+    );
     const after = parseSignalIds(renderModel(shrunk, committed).get('signal-ids.json') ?? '');
     for (const [key, id] of committed.ids) expect(after.ids.get(key)).toBe(id);
     expect([...after.retired.keys()]).toEqual(dropped);
@@ -214,12 +259,18 @@ function pageValues(message: Message, random: Random): Record<string, number>[] 
     const switches = present.filter((s) => s.multiplexing.isMultiplexer);
     let results = [values];
     for (const sw of switches) {
-      const selectors = [...new Set(childrenOf(sw.name).flatMap((c) =>
-        c.multiplexing.parent!.ranges.flatMap(([lo, hi]) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)),
-      ))];
+      const selectors = [
+        ...new Set(
+          childrenOf(sw.name).flatMap((c) =>
+            c.multiplexing.parent!.ranges.flatMap(([lo, hi]) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)),
+          ),
+        ),
+      ];
       results = results.flatMap((r) =>
         selectors.flatMap((v) => {
-          const page = childrenOf(sw.name).filter((c) => c.multiplexing.parent!.ranges.some(([lo, hi]) => v >= lo && v <= hi));
+          const page = childrenOf(sw.name).filter((c) =>
+            c.multiplexing.parent!.ranges.some(([lo, hi]) => v >= lo && v <= hi),
+          );
           return expand(page, { ...r, [sw.name]: v });
         }),
       );
@@ -230,7 +281,10 @@ function pageValues(message: Message, random: Random): Record<string, number>[] 
 }
 
 describe('round trip: generator definitions → encoded frames → catalog decoders', () => {
-  for (const [name, define] of [['aurora-ev-2026', auroraEv], ['cargo-van-e-2025', cargoVanE]] as const) {
+  for (const [name, define] of [
+    ['aurora-ev-2026', auroraEv],
+    ['cargo-van-e-2025', cargoVanE],
+  ] as const) {
     it(`${name}: every page of every message decodes to the encoded values under the catalog's ids`, () => {
       const model = name === 'aurora-ev-2026' ? aurora : van;
       const compiled = compileCatalog(model.catalog);
@@ -244,7 +298,9 @@ describe('round trip: generator definitions → encoded frames → catalog decod
               id: message.frameId,
               flags: (message.isExtended ? FRAME_FLAG_EXTENDED : 0) | (message.isFd ? FRAME_FLAG_FD : 0),
               data: encodeMessage(message, values),
-              expected: Object.fromEntries(Object.entries(values).map(([k, v]) => [`${bus.name}/${message.name}/${k}`, v])),
+              expected: Object.fromEntries(
+                Object.entries(values).map(([k, v]) => [`${bus.name}/${message.name}/${k}`, v]),
+              ),
             });
           }
         }
@@ -254,7 +310,13 @@ describe('round trip: generator definitions → encoded frames → catalog decod
         const decoder = compiled.decoderFor(bus.index);
         if (!decoder) throw new Error(`no decoder for bus ${bus.index}`);
         decodeBatch(
-          { count: frames.length, canId: frames.map((f) => f.id), flags: frames.map((f) => f.flags), length: frames.map((f) => f.data.length), data },
+          {
+            count: frames.length,
+            canId: frames.map((f) => f.id),
+            flags: frames.map((f) => f.flags),
+            length: frames.map((f) => f.data.length),
+            data,
+          },
           decoder,
           sink,
         );

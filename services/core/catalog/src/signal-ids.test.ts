@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { assignSignalIds, checkSignalIds, formatSignalIds, parseSignalIds, signalIdProblems, type SignalIds } from './signal-ids.js';
+import {
+  assignSignalIds,
+  checkSignalIds,
+  formatSignalIds,
+  parseSignalIds,
+  signalIdProblems,
+  type SignalIds,
+} from './signal-ids.js';
 
 const target = { modelId: 'm', catalogVersion: '1.0.0' };
 const v2 = { modelId: 'm', catalogVersion: '2.0.0' };
@@ -7,7 +14,11 @@ const v2 = { modelId: 'm', catalogVersion: '2.0.0' };
 describe('assignSignalIds', () => {
   it('numbers a first catalog consecutively in catalog order', () => {
     const ids = assignSignalIds(undefined, ['a/M/x', 'a/M/y', 'b/N/z'], target);
-    expect([...ids.ids]).toEqual([['a/M/x', 0], ['a/M/y', 1], ['b/N/z', 2]]);
+    expect([...ids.ids]).toEqual([
+      ['a/M/x', 0],
+      ['a/M/y', 1],
+      ['b/N/z', 2],
+    ]);
     expect(ids.retired.size).toBe(0);
   });
 
@@ -29,7 +40,10 @@ describe('assignSignalIds', () => {
     expect(added.ids.get('c/O/w')).toBe(3); // not the reserved 1
     expect(added.retired.get('a/M/y')).toBe('2.0.0'); // retirement version is kept
 
-    const revived = assignSignalIds(added, ['a/M/x', 'a/M/y', 'b/N/z', 'c/O/w'], { modelId: 'm', catalogVersion: '4.0.0' });
+    const revived = assignSignalIds(added, ['a/M/x', 'a/M/y', 'b/N/z', 'c/O/w'], {
+      modelId: 'm',
+      catalogVersion: '4.0.0',
+    });
     expect(revived.ids.get('a/M/y')).toBe(1);
     expect(revived.retired.has('a/M/y')).toBe(false);
   });
@@ -53,9 +67,13 @@ describe('signal-ids.json', () => {
   });
 
   it('rejects malformed ids and retired names without an id, naming the JSON path', () => {
-    const bad = checkSignalIds(JSON.stringify({ modelId: 'm', catalogVersion: '1', ids: { 'a/M/x': -1, 'a/M/y': 1.5 } }));
+    const bad = checkSignalIds(
+      JSON.stringify({ modelId: 'm', catalogVersion: '1', ids: { 'a/M/x': -1, 'a/M/y': 1.5 } }),
+    );
     expect(bad.ok ? [] : bad.problems).toEqual(['/ids/a~1M~1x must be ≥ 0', '/ids/a~1M~1y must be an integer id']);
-    const orphan = checkSignalIds(JSON.stringify({ modelId: 'm', catalogVersion: '1', ids: {}, retired: { 'a/M/x': '1' } }));
+    const orphan = checkSignalIds(
+      JSON.stringify({ modelId: 'm', catalogVersion: '1', ids: {}, retired: { 'a/M/x': '1' } }),
+    );
     expect(orphan.ok ? [] : orphan.problems).toEqual(['/retired/a~1M~1x has no id in /ids']);
   });
 });
@@ -69,14 +87,34 @@ describe('signalIdProblems', () => {
   });
 
   it('finds two names sharing one id', () => {
-    expect(signalIdProblems(make([['a/M/x', 0], ['a/M/y', 0]]))).toEqual([
+    expect(
+      signalIdProblems(
+        make([
+          ['a/M/x', 0],
+          ['a/M/y', 0],
+        ]),
+      ),
+    ).toEqual([
       { code: 'CATALOG_SIGNAL_ID_COLLISION', key: 'a/M/y', message: 'Id 0 is assigned to both a/M/x and a/M/y.' },
     ]);
   });
 
   it('finds ids that changed or vanished since the previous version', () => {
-    const previous = make([['a/M/x', 0], ['a/M/y', 1], ['a/M/z', 2]], '1.0.0');
-    const current = make([['a/M/x', 0], ['a/M/y', 5]], '2.0.0');
+    const previous = make(
+      [
+        ['a/M/x', 0],
+        ['a/M/y', 1],
+        ['a/M/z', 2],
+      ],
+      '1.0.0',
+    );
+    const current = make(
+      [
+        ['a/M/x', 0],
+        ['a/M/y', 5],
+      ],
+      '2.0.0',
+    );
     expect(signalIdProblems(current, previous).map((p) => [p.code, p.key])).toEqual([
       ['CATALOG_SIGNAL_ID_CHANGED', 'a/M/y'],
       ['CATALOG_SIGNAL_ID_DROPPED', 'a/M/z'],

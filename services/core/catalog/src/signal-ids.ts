@@ -23,7 +23,11 @@ const SignalIdsSchema = z.strictObject({
   catalogVersion: z.string().min(1, { error: 'must not be empty' }),
   ids: z.record(
     z.string(),
-    z.number().int({ error: 'must be an integer id' }).min(0, { error: 'must be ≥ 0' }).max(0xffffffff, { error: 'must fit in 32 bits' }),
+    z
+      .number()
+      .int({ error: 'must be an integer id' })
+      .min(0, { error: 'must be ≥ 0' })
+      .max(0xffffffff, { error: 'must fit in 32 bits' }),
   ),
   retired: z.record(z.string(), z.string()).default({}),
 });
@@ -34,7 +38,12 @@ export function checkSignalIds(text: string): JsonCheck<SignalIds> {
   const { modelId, catalogVersion, ids, retired } = result.value;
   const unknownRetired = Object.keys(retired).filter((key) => !(key in ids));
   if (unknownRetired.length > 0) {
-    return { ok: false, problems: unknownRetired.map((key) => `/retired/${key.replace(/~/g, '~0').replace(/\//g, '~1')} has no id in /ids`) };
+    return {
+      ok: false,
+      problems: unknownRetired.map(
+        (key) => `/retired/${key.replace(/~/g, '~0').replace(/\//g, '~1')} has no id in /ids`,
+      ),
+    };
   }
   return {
     ok: true,
@@ -58,7 +67,9 @@ export function parseSignalIds(text: string): SignalIds {
 /** Deterministic text: one id per line in id order, so a regeneration diff shows only what changed. */
 export function formatSignalIds(assignment: SignalIds): string {
   const sorted = [...assignment.ids].sort((a, b) => a[1] - b[1]);
-  const retired = [...assignment.retired].sort((a, b) => (assignment.ids.get(a[0]) ?? 0) - (assignment.ids.get(b[0]) ?? 0));
+  const retired = [...assignment.retired].sort(
+    (a, b) => (assignment.ids.get(a[0]) ?? 0) - (assignment.ids.get(b[0]) ?? 0),
+  );
   return `${JSON.stringify(
     {
       modelId: assignment.modelId,
@@ -114,7 +125,12 @@ export function signalIdProblems(current: SignalIds, previous?: SignalIds): Sign
   for (const [key, id] of current.ids) {
     const first = owner.get(id);
     if (first === undefined) owner.set(id, key);
-    else problems.push({ code: 'CATALOG_SIGNAL_ID_COLLISION', key, message: `Id ${id} is assigned to both ${first} and ${key}.` });
+    else
+      problems.push({
+        code: 'CATALOG_SIGNAL_ID_COLLISION',
+        key,
+        message: `Id ${id} is assigned to both ${first} and ${key}.`,
+      });
   }
   if (previous) {
     for (const [key, id] of previous.ids) {

@@ -43,12 +43,20 @@ export function multiplexPageCount(message: Message): number {
 }
 
 /** Milliseconds between two updates of the signal when its sender is healthy; undefined for event-driven. */
-export function updatePeriodMs(message: Message, signal: Signal, pageCount = multiplexPageCount(message)): number | undefined {
+export function updatePeriodMs(
+  message: Message,
+  signal: Signal,
+  pageCount = multiplexPageCount(message),
+): number | undefined {
   if (message.cycleTimeMs === undefined) return undefined;
   return signal.multiplexing.parent ? message.cycleTimeMs * pageCount : message.cycleTimeMs;
 }
 
-export function staleAfterMs(message: Message, signal: Signal, pageCount = multiplexPageCount(message)): number | undefined {
+export function staleAfterMs(
+  message: Message,
+  signal: Signal,
+  pageCount = multiplexPageCount(message),
+): number | undefined {
   const period = updatePeriodMs(message, signal, pageCount);
   return period === undefined ? undefined : Math.max(STALE_AFTER_FLOOR_MS, STALE_AFTER_CYCLES * period);
 }

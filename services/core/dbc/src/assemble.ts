@@ -16,7 +16,15 @@ import type {
   SignalGroup,
   ValueType,
 } from './model.js';
-import type { DbcDocument, RawChoiceEntries, RawMessage, RawSignal, RawTarget, RawValue, SourcePosition } from './parser.js';
+import type {
+  DbcDocument,
+  RawChoiceEntries,
+  RawMessage,
+  RawSignal,
+  RawTarget,
+  RawValue,
+  SourcePosition,
+} from './parser.js';
 import { byteMasks, fitsInLength, lastByteIndex } from './layout.js';
 
 export interface AssembleOptions {
@@ -101,7 +109,12 @@ class Assembler {
         continue;
       }
       if (this.messagesById.has(message.rawId)) {
-        this.diag('warning', 'DBC_DUPLICATE_MESSAGE', `Message id ${message.rawId} is defined twice; the last definition (${message.name}) wins.`, message.pos);
+        this.diag(
+          'warning',
+          'DBC_DUPLICATE_MESSAGE',
+          `Message id ${message.rawId} is defined twice; the last definition (${message.name}) wins.`,
+          message.pos,
+        );
       }
       this.messagesById.set(message.rawId, message);
     }
@@ -133,11 +146,14 @@ class Assembler {
           break;
         case 'signal':
           if (this.checkSignal(target.rawId, target.signal, 'BA_', attribute.pos)) {
-            getOrCreate(signalAttributes, signalKey(target.rawId, target.signal), (): AttributeValues => ({}))[attribute.name] = value;
+            getOrCreate(signalAttributes, signalKey(target.rawId, target.signal), (): AttributeValues => ({}))[
+              attribute.name
+            ] = value;
           }
           break;
         case 'environment_variable':
-          if (!envVarNames.has(target.name)) this.unknownReference(`environment variable ${target.name}`, 'BA_', attribute.pos);
+          if (!envVarNames.has(target.name))
+            this.unknownReference(`environment variable ${target.name}`, 'BA_', attribute.pos);
           break;
         default:
           // Node-relation attributes (BA_REL_) describe a node's view of a signal; the model does not carry them.
@@ -171,7 +187,8 @@ class Assembler {
           }
           break;
         case 'environment_variable':
-          if (!envVarNames.has(target.name)) this.unknownReference(`environment variable ${target.name}`, 'CM_', comment.pos);
+          if (!envVarNames.has(target.name))
+            this.unknownReference(`environment variable ${target.name}`, 'CM_', comment.pos);
           comments.envVar.set(target.name, comment.text);
           break;
         default:
@@ -190,7 +207,8 @@ class Assembler {
           signalChoices.set(signalKey(target.rawId, target.signal), this.choiceMap(choice.entries));
         }
       } else {
-        if (!envVarNames.has(target.name)) this.unknownReference(`environment variable ${target.name}`, 'VAL_', choice.pos);
+        if (!envVarNames.has(target.name))
+          this.unknownReference(`environment variable ${target.name}`, 'VAL_', choice.pos);
         envVarChoices.set(target.name, this.choiceMap(choice.entries));
       }
     }
@@ -200,7 +218,10 @@ class Assembler {
     const valueTypes = new Map<string, ValueType>();
     for (const entry of doc.signalValueTypes) {
       if (this.checkSignal(entry.rawId, entry.signal, 'SIG_VALTYPE_', entry.pos)) {
-        valueTypes.set(signalKey(entry.rawId, entry.signal), entry.type === 1 ? 'float32' : entry.type === 2 ? 'float64' : 'integer');
+        valueTypes.set(
+          signalKey(entry.rawId, entry.signal),
+          entry.type === 1 ? 'float32' : entry.type === 2 ? 'float64' : 'integer',
+        );
       }
     }
 
@@ -226,8 +247,15 @@ class Assembler {
     for (const entry of doc.multiplexerValues) {
       if (!this.checkSignal(entry.rawId, entry.signal, 'SG_MUL_VAL_', entry.pos)) continue;
       if (!this.checkSignal(entry.rawId, entry.multiplexer, 'SG_MUL_VAL_', entry.pos)) continue;
-      const perMessage = getOrCreate(muxValues, entry.rawId, () => new Map<string, Map<string, { ranges: Ranges; pos: SourcePosition }>>());
-      getOrCreate(perMessage, entry.multiplexer, () => new Map<string, { ranges: Ranges; pos: SourcePosition }>()).set(entry.signal, { ranges: entry.ranges, pos: entry.pos });
+      const perMessage = getOrCreate(
+        muxValues,
+        entry.rawId,
+        () => new Map<string, Map<string, { ranges: Ranges; pos: SourcePosition }>>(),
+      );
+      getOrCreate(perMessage, entry.multiplexer, () => new Map<string, { ranges: Ranges; pos: SourcePosition }>()).set(
+        entry.signal,
+        { ranges: entry.ranges, pos: entry.pos },
+      );
     }
 
     const longName = (attributes: AttributeValues | undefined, key: string, name: string): string => {
@@ -242,24 +270,42 @@ class Assembler {
       if (raw.name === INDEPENDENT_SIGNALS_MESSAGE) continue;
       const { frameId, isExtended } = decodeDbcFrameId(raw.rawId);
       if (frameId > MAX_EXTENDED_ID) {
-        this.diag('error', 'DBC_FRAME_ID', `Message ${raw.name}: id ${raw.rawId} (0x${raw.rawId.toString(16)}) is not a valid 11-bit or 29-bit CAN id.`, raw.pos);
+        this.diag(
+          'error',
+          'DBC_FRAME_ID',
+          `Message ${raw.name}: id ${raw.rawId} (0x${raw.rawId.toString(16)}) is not a valid 11-bit or 29-bit CAN id.`,
+          raw.pos,
+        );
         continue;
       }
       if (raw.length > 64) {
-        this.diag('error', 'DBC_MESSAGE_LENGTH', `Message ${raw.name}: length ${raw.length} bytes exceeds the CAN FD maximum of 64.`, raw.lengthPos);
+        this.diag(
+          'error',
+          'DBC_MESSAGE_LENGTH',
+          `Message ${raw.name}: length ${raw.length} bytes exceeds the CAN FD maximum of 64.`,
+          raw.lengthPos,
+        );
         continue;
       }
       // Two different DBC ids can name one frame (0x900 and 0x80000900); the same id twice was reported above.
       const frameKey = `${isExtended ? 'x' : 's'}${frameId}`;
       const previous = seenFrames.get(frameKey);
       if (previous !== undefined && previous.rawId !== raw.rawId) {
-        this.diag('warning', 'DBC_DUPLICATE_MESSAGE', `Messages ${previous.name} and ${raw.name} share ${isExtended ? 'extended' : 'standard'} id 0x${frameId.toString(16)}; frames decode as ${raw.name}.`, raw.pos);
+        this.diag(
+          'warning',
+          'DBC_DUPLICATE_MESSAGE',
+          `Messages ${previous.name} and ${raw.name} share ${isExtended ? 'extended' : 'standard'} id 0x${frameId.toString(16)}; frames decode as ${raw.name}.`,
+          raw.pos,
+        );
       }
       seenFrames.set(frameKey, raw);
 
       const attributes = messageAttributes.get(raw.rawId) ?? {};
       const senders: string[] = [];
-      for (const sender of [...(raw.sender === undefined ? [] : [raw.sender]), ...(extraSenders.get(raw.rawId) ?? [])]) {
+      for (const sender of [
+        ...(raw.sender === undefined ? [] : [raw.sender]),
+        ...(extraSenders.get(raw.rawId) ?? []),
+      ]) {
         const name = nodeName(sender);
         if (!senders.includes(name)) senders.push(name);
       }
@@ -274,7 +320,12 @@ class Assembler {
         const key = signalKey(raw.rawId, rawSignal.name);
         const name = signalName(rawSignal.name);
         if (seenSignals.has(name)) {
-          this.diag('warning', 'DBC_DUPLICATE_SIGNAL', `Message ${raw.name} defines signal ${name} twice.`, rawSignal.pos);
+          this.diag(
+            'warning',
+            'DBC_DUPLICATE_SIGNAL',
+            `Message ${raw.name} defines signal ${name} twice.`,
+            rawSignal.pos,
+          );
         }
         seenSignals.add(name);
         const signalAttrs = signalAttributes.get(key) ?? {};
@@ -300,7 +351,10 @@ class Assembler {
           multiplexing:
             mux.parent === undefined
               ? { isMultiplexer: mux.isMultiplexer }
-              : { isMultiplexer: mux.isMultiplexer, parent: { multiplexer: signalName(mux.parent.multiplexer), ranges: mux.parent.ranges } },
+              : {
+                  isMultiplexer: mux.isMultiplexer,
+                  parent: { multiplexer: signalName(mux.parent.multiplexer), ranges: mux.parent.ranges },
+                },
           attributes: signalAttrs,
           ...(typeof initial === 'number' ? { initialRawValue: initial } : {}),
           line: rawSignal.pos.line,
@@ -387,7 +441,12 @@ class Assembler {
     }
     for (const [name, value] of defaults) {
       if (!this.definitions.has(name)) {
-        this.diag('warning', 'DBC_UNDEFINED_ATTRIBUTE', `Default for attribute "${name}", which no BA_DEF_ declares.`, value.pos);
+        this.diag(
+          'warning',
+          'DBC_UNDEFINED_ATTRIBUTE',
+          `Default for attribute "${name}", which no BA_DEF_ declares.`,
+          value.pos,
+        );
       }
     }
   }
@@ -395,11 +454,21 @@ class Assembler {
   private attributeValue(name: string, value: RawValue, targetKind: RawTarget['kind']): string | number {
     const definition = this.definitions.get(name);
     if (definition === undefined) {
-      this.diag('warning', 'DBC_UNDEFINED_ATTRIBUTE', `Attribute "${name}" is set but no BA_DEF_ declares it.`, value.pos);
+      this.diag(
+        'warning',
+        'DBC_UNDEFINED_ATTRIBUTE',
+        `Attribute "${name}" is set but no BA_DEF_ declares it.`,
+        value.pos,
+      );
       return value.kind === 'number' ? Number(value.text) : value.text;
     }
     if (definition.objectType !== OBJECT_TYPES[targetKind]) {
-      this.diag('warning', 'DBC_ATTRIBUTE_OBJECT', `Attribute "${name}" is declared for ${definition.objectType} objects but set on a ${OBJECT_TYPES[targetKind]}.`, value.pos);
+      this.diag(
+        'warning',
+        'DBC_ATTRIBUTE_OBJECT',
+        `Attribute "${name}" is declared for ${definition.objectType} objects but set on a ${OBJECT_TYPES[targetKind]}.`,
+        value.pos,
+      );
     }
     return convertAttribute(definition, value);
   }
@@ -435,7 +504,12 @@ class Assembler {
     for (const [text, label, pos] of entries) {
       const value = normalizeChoiceValue(text);
       if (value === undefined) {
-        this.diag('warning', 'DBC_BAD_CHOICE', `Value ${text} is not an integer; its label "${label}" is ignored.`, pos);
+        this.diag(
+          'warning',
+          'DBC_BAD_CHOICE',
+          `Value ${text} is not an integer; its label "${label}" is ignored.`,
+          pos,
+        );
         continue;
       }
       map.set(value, label);
@@ -467,7 +541,12 @@ class Assembler {
       const isMultiplexer = indicator?.endsWith('M') ?? false;
       if (indicator === undefined) {
         if (signalToMux.has(signal.name)) {
-          this.diag('warning', 'DBC_MULTIPLEXING', `Signal ${signal.name} of message ${raw.name} has SG_MUL_VAL_ values but no m<N> indicator; it is always present.`, signal.pos);
+          this.diag(
+            'warning',
+            'DBC_MULTIPLEXING',
+            `Signal ${signal.name} of message ${raw.name} has SG_MUL_VAL_ values but no m<N> indicator; it is always present.`,
+            signal.pos,
+          );
         }
         result.set(signal, { isMultiplexer });
         continue;
@@ -490,12 +569,25 @@ class Assembler {
         if (mux !== undefined) {
           parent = { multiplexer: mux, ranges: mergeRanges(values!.get(mux)!.get(signal.name)!.ranges) };
         } else if (!isMultiplexer && indicator !== 'm') {
-          const why = switches.length === 0 ? 'the message has no multiplexer switch (M)' : 'the message has several switches and no SG_MUL_VAL_ names one for it';
-          this.diag('warning', 'DBC_MULTIPLEXING', `Signal ${signal.name} of message ${raw.name} is marked ${indicator} but ${why}; it is always present.`, signal.pos);
+          const why =
+            switches.length === 0
+              ? 'the message has no multiplexer switch (M)'
+              : 'the message has several switches and no SG_MUL_VAL_ names one for it';
+          this.diag(
+            'warning',
+            'DBC_MULTIPLEXING',
+            `Signal ${signal.name} of message ${raw.name} is marked ${indicator} but ${why}; it is always present.`,
+            signal.pos,
+          );
         }
       }
       if (parent !== undefined && !switchNames.has(parent.multiplexer)) {
-        this.diag('warning', 'DBC_MULTIPLEXING', `Signal ${signal.name} of message ${raw.name} depends on ${parent.multiplexer}, which is not a multiplexer switch (M); it never decodes.`, signal.pos);
+        this.diag(
+          'warning',
+          'DBC_MULTIPLEXING',
+          `Signal ${signal.name} of message ${raw.name} depends on ${parent.multiplexer}, which is not a multiplexer switch (M); it never decodes.`,
+          signal.pos,
+        );
       }
       result.set(signal, parent === undefined ? { isMultiplexer } : { isMultiplexer, parent });
     }
@@ -509,7 +601,12 @@ class Assembler {
         const parent = result.get(current)?.parent;
         if (parent === undefined) break;
         if (seen.has(current.name)) {
-          this.diag('warning', 'DBC_MULTIPLEXING', `Signal ${signal.name} of message ${raw.name} sits in a multiplexer cycle; it never decodes.`, signal.pos);
+          this.diag(
+            'warning',
+            'DBC_MULTIPLEXING',
+            `Signal ${signal.name} of message ${raw.name} sits in a multiplexer cycle; it never decodes.`,
+            signal.pos,
+          );
           break;
         }
         seen.add(current.name);
@@ -531,8 +628,16 @@ class Assembler {
         this.diag('error', 'DBC_SIGNAL_LENGTH', `${where}: length ${signal.length} bits is outside 1..64.`, at);
         return;
       }
-      if ((signal.valueType === 'float32' && signal.length !== 32) || (signal.valueType === 'float64' && signal.length !== 64)) {
-        this.diag('error', 'DBC_SIGNAL_LENGTH', `${where}: a ${signal.valueType} signal must be ${signal.valueType === 'float32' ? 32 : 64} bits, not ${signal.length}.`, at);
+      if (
+        (signal.valueType === 'float32' && signal.length !== 32) ||
+        (signal.valueType === 'float64' && signal.length !== 64)
+      ) {
+        this.diag(
+          'error',
+          'DBC_SIGNAL_LENGTH',
+          `${where}: a ${signal.valueType} signal must be ${signal.valueType === 'float32' ? 32 : 64} bits, not ${signal.length}.`,
+          at,
+        );
         return;
       }
       if (!Number.isFinite(signal.scale) || !Number.isFinite(signal.offset)) {
@@ -540,7 +645,12 @@ class Assembler {
         return;
       }
       if (lastByteIndex(signal) >= 64) {
-        this.diag('error', 'DBC_SIGNAL_OUT_OF_RANGE', `${where}: bits reach byte ${lastByteIndex(signal)}, past the 64 bytes of the largest CAN FD frame.`, at);
+        this.diag(
+          'error',
+          'DBC_SIGNAL_OUT_OF_RANGE',
+          `${where}: bits reach byte ${lastByteIndex(signal)}, past the 64 bytes of the largest CAN FD frame.`,
+          at,
+        );
         return;
       }
       if (!fitsInLength(signal, message.length)) {
@@ -586,7 +696,12 @@ class Assembler {
           if (other !== undefined && !rangesIntersect(ranges, other)) exclusive = true;
         }
         if (exclusive) continue;
-        this.diag('warning', 'DBC_OVERLAPPING_SIGNALS', `Signal ${b.signal.name} of message ${message.name} overlaps signal ${a.signal.name}; each decodes on its own.`, b.raw.layoutPos);
+        this.diag(
+          'warning',
+          'DBC_OVERLAPPING_SIGNALS',
+          `Signal ${b.signal.name} of message ${message.name} overlaps signal ${a.signal.name}; each decodes on its own.`,
+          b.raw.layoutPos,
+        );
       }
     }
   }
@@ -602,7 +717,10 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
 }
 
 /** cantools' conversion: INT/HEX/ENUM values are integers (truncated), FLOAT numbers; ENUM indexes become labels. */
-function convertAttribute(definition: Pick<AttributeDefinition, 'valueType' | 'choices'>, value: RawValue): string | number {
+function convertAttribute(
+  definition: Pick<AttributeDefinition, 'valueType' | 'choices'>,
+  value: RawValue,
+): string | number {
   const numeric = Number(value.text);
   switch (definition.valueType) {
     case 'INT':

@@ -157,7 +157,10 @@ function buildTree(message: Message, signals: readonly CompiledSignal[]): Decode
       segments.push({ low, high, node: node(active), key });
     }
     // A switch with no dependent signals and no labels is an ordinary signal (cantools makes no branch for it).
-    const result = segments.length === 0 ? undefined : { signal: mux, segments: segments.map(({ low, high, node }) => ({ low, high, node })) };
+    const result =
+      segments.length === 0
+        ? undefined
+        : { signal: mux, segments: segments.map(({ low, high, node }) => ({ low, high, node })) };
     switchMemo.set(mux.signal.name, result);
     return result;
   }
@@ -200,7 +203,9 @@ function chunkSource(chunk: Chunk, bytes: Set<number>): string {
     word = names.map((name, k) => (k === 0 ? name : `${name} << ${8 * k}`)).join(' | ');
     leftShift = 32 - chunk.bitOffset - chunk.bits;
   } else {
-    word = names.map((name, k) => (k === chunk.byteCount - 1 ? name : `${name} << ${8 * (chunk.byteCount - 1 - k)}`)).join(' | ');
+    word = names
+      .map((name, k) => (k === chunk.byteCount - 1 ? name : `${name} << ${8 * (chunk.byteCount - 1 - k)}`))
+      .join(' | ');
     leftShift = 32 - 8 * chunk.byteCount + chunk.bitOffset;
   }
   // Whole bytes need no shifting (the word is non-negative below 32 bits).
@@ -262,7 +267,9 @@ function nodeSource(node: DecodeNode, state: CodegenState, indent: string): stri
       value = name;
     }
     const at = slot === 0 ? 'n' : `n + ${slot}`;
-    lines.push(`${indent}sid[${at}] = ${compiled.id}; val[${at}] = ${physicalSource(value, compiled.signal)}; fidx[${at}] = fi;`);
+    lines.push(
+      `${indent}sid[${at}] = ${compiled.id}; val[${at}] = ${physicalSource(value, compiled.signal)}; fidx[${at}] = fi;`,
+    );
     slot++;
   }
   if (slot > 0) lines.push(`${indent}n += ${slot};`);
@@ -292,7 +299,11 @@ function nodeSource(node: DecodeNode, state: CodegenState, indent: string): stri
       let first = true;
       for (const [child, segments] of groups) {
         const condition = segments
-          .map((s) => (s.low === s.high ? `${variable} === ${lit(s.low)}` : `(${variable} >= ${lit(s.low)} && ${variable} <= ${lit(s.high)})`))
+          .map((s) =>
+            s.low === s.high
+              ? `${variable} === ${lit(s.low)}`
+              : `(${variable} >= ${lit(s.low)} && ${variable} <= ${lit(s.high)})`,
+          )
           .join(' || ');
         lines.push(`${indent}${first ? '' : '} else '}if (${condition}) {`);
         lines.push(nodeSource(child, state, `${indent}  `));
@@ -396,7 +407,7 @@ class ExtendedIdTable {
   }
 
   private slot(key: number): number {
-    return Math.imul(key, 0x9e3779b1) >>> 0 & this.mask;
+    return (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
   }
 
   get(key: number): number {
@@ -423,11 +434,17 @@ export function compileDatabase(database: Database, options: CompileOptions = {}
       const index = allSignals.length;
       const id = options.signalId ? options.signalId(message, signal) : index;
       if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
-        throw new DbcError('DBC_SIGNAL_ID_INVALID', `Signal id ${id} of ${message.name}.${signal.name} must be an integer in 0..4294967295.`);
+        throw new DbcError(
+          'DBC_SIGNAL_ID_INVALID',
+          `Signal id ${id} of ${message.name}.${signal.name} must be an integer in 0..4294967295.`,
+        );
       }
       const clash = byId.get(id);
       if (clash !== undefined) {
-        throw new DbcError('DBC_SIGNAL_ID_INVALID', `Signal ids collide: ${message.name}.${signal.name} and ${clash.message.name}.${clash.signal.name} both have id ${id}.`);
+        throw new DbcError(
+          'DBC_SIGNAL_ID_INVALID',
+          `Signal ids collide: ${message.name}.${signal.name} and ${clash.message.name}.${clash.signal.name} both have id ${id}.`,
+        );
       }
       const compiled: CompiledSignal = {
         id,
@@ -455,9 +472,7 @@ export function compileDatabase(database: Database, options: CompileOptions = {}
     else standard[message.frameId] = messageIndex;
   });
 
-  const extendedTable = new ExtendedIdTable(
-    [...new Map(extended).entries()],
-  );
+  const extendedTable = new ExtendedIdTable([...new Map(extended).entries()]);
   const lookupIndex = (frameId: number, isExtended: boolean): number => {
     if (isExtended) return frameId >= 0 && frameId <= 0x1fffffff ? extendedTable.get(frameId) : -1;
     return frameId >= 0 && frameId <= 0x7ff ? standard[frameId]! : -1;

@@ -37,7 +37,10 @@ function listCases(): { name: string; base: string }[] {
     );
 }
 
-const lines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = (file: string): string[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 
 // ---- compare.mjs, ported (same rules, same order) ----
 
@@ -99,13 +102,19 @@ function compareLine(e: Line, a: Line, raw: boolean): string[] {
   if (!raw) {
     const ec = e.choices ?? {};
     const ac = a.choices ?? {};
-    for (const k of Object.keys(ec)) if (ac[k] !== ec[k]) problems.push(`${k}: choice ${JSON.stringify(ac[k])}, expected ${JSON.stringify(ec[k])}`);
+    for (const k of Object.keys(ec))
+      if (ac[k] !== ec[k]) problems.push(`${k}: choice ${JSON.stringify(ac[k])}, expected ${JSON.stringify(ec[k])}`);
     for (const k of Object.keys(ac)) if (!(k in ec)) problems.push(`${k}: unexpected choice ${JSON.stringify(ac[k])}`);
   }
   return problems;
 }
 
-function checkAgainst(results: readonly FrameDecodeResult[], frames: FrameInput[], expectedFile: string, raw: boolean): string[] {
+function checkAgainst(
+  results: readonly FrameDecodeResult[],
+  frames: FrameInput[],
+  expectedFile: string,
+  raw: boolean,
+): string[] {
   const expected = lines(expectedFile);
   const problems: string[] = [];
   if (expected.length !== frames.length) problems.push(`${expected.length} expected lines for ${frames.length} frames`);
@@ -120,7 +129,11 @@ function checkAgainst(results: readonly FrameDecodeResult[], frames: FrameInput[
 }
 
 /** Decodes all frames as one batch and checks each frame's output against the per-frame API's physical results. */
-function checkBatchAgreement(compiled: CompiledDatabase, frames: FrameInput[], physical: readonly FrameDecodeResult[]): string[] {
+function checkBatchAgreement(
+  compiled: CompiledDatabase,
+  frames: FrameInput[],
+  physical: readonly FrameDecodeResult[],
+): string[] {
   const count = frames.length;
   const canId = new Uint32Array(count);
   const flags = new Uint8Array(count);
@@ -153,7 +166,8 @@ function checkBatchAgreement(compiled: CompiledDatabase, frames: FrameInput[], p
   frames.forEach((_frame, i) => {
     const result = physical[i]!;
     if (!result.ok) {
-      if (batchErrors.get(i) !== result.reason) problems.push(`frame ${i}: batch error ${batchErrors.get(i)}, per-frame reason ${result.reason}`);
+      if (batchErrors.get(i) !== result.reason)
+        problems.push(`frame ${i}: batch error ${batchErrors.get(i)}, per-frame reason ${result.reason}`);
       return;
     }
     const got = batchSignals.get(i) ?? new Map<string, number>();
@@ -163,9 +177,13 @@ function checkBatchAgreement(compiled: CompiledDatabase, frames: FrameInput[], p
       if (value === null && result.nonfinite?.[name] === undefined) continue; // never decodable: not in batch output
       present++;
       const batchValue = got.get(name);
-      const expected = value === null ? Number(result.nonfinite![name] === 'NaN' ? NaN : result.nonfinite![name]) : value;
+      const expected =
+        value === null ? Number(result.nonfinite![name] === 'NaN' ? NaN : result.nonfinite![name]) : value;
       // Exact equality (0 and -0 are equal: the generated code skips `+ 0`); NaN matches NaN.
-      if (batchValue === undefined || (batchValue !== expected && !(Number.isNaN(batchValue) && Number.isNaN(expected)))) {
+      if (
+        batchValue === undefined ||
+        (batchValue !== expected && !(Number.isNaN(batchValue) && Number.isNaN(expected)))
+      ) {
         problems.push(`frame ${i} ${result.message}.${name}: batch ${batchValue}, per-frame ${String(expected)}`);
       }
     }
@@ -207,7 +225,9 @@ describe('DBC conformance suite', () => {
         ...checkAgainst(physical, frames, `${testCase.base}.phys.jsonl`, false).map((p) => `phys ${p}`),
         ...checkAgainst(raw, frames, `${testCase.base}.raw.jsonl`, true).map((p) => `raw ${p}`),
         ...checkBatchAgreement(compiled, frames, physical).map((p) => `batch ${p}`),
-        ...checkBatchAgreement(compileDatabase(database, { codegen: false }), frames, physical).map((p) => `interpreted ${p}`),
+        ...checkBatchAgreement(compileDatabase(database, { codegen: false }), frames, physical).map(
+          (p) => `interpreted ${p}`,
+        ),
       ];
       expect(problems.slice(0, 10), `${problems.length} problems`).toEqual([]);
     });

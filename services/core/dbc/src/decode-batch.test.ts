@@ -33,7 +33,10 @@ function columns(frames: TestFrame[]): FrameColumns {
 }
 
 /** The sink's contents as [frame, signal name, value] rows and [frame, reason] errors. */
-function rows(compiled: CompiledDatabase, sink: SignalSink): { signals: [number, string, number][]; errors: [number, number][] } {
+function rows(
+  compiled: CompiledDatabase,
+  sink: SignalSink,
+): { signals: [number, string, number][]; errors: [number, number][] } {
   const signals: [number, string, number][] = [];
   for (let i = 0; i < sink.count; i++) {
     signals.push([sink.frameIndex[i]!, compiled.signalById(sink.signalId[i]!)!.signal.name, sink.value[i]!]);
@@ -63,9 +66,14 @@ describe('decodeBatch', () => {
         expect(written).toBe(sink.count);
         expect(rows(compiled, sink)).toEqual({
           signals: [
-            [0, 'Sel', 0], [0, 'A', 255],
-            [5, 'Sel', 1], [5, 'B', -2],
-            [6, 'SwA', 1], [6, 'SwB', 2], [6, 'OnA1', 3], [6, 'OnB2', 4],
+            [0, 'Sel', 0],
+            [0, 'A', 255],
+            [5, 'Sel', 1],
+            [5, 'B', -2],
+            [6, 'SwA', 1],
+            [6, 'SwB', 2],
+            [6, 'OnA1', 3],
+            [6, 'OnB2', 4],
           ],
           errors: [
             [1, DecodeErrorReason.UNKNOWN_ID],
@@ -78,43 +86,98 @@ describe('decodeBatch', () => {
 
       it('discards the signals already written for a frame that fails in a nested branch', () => {
         const sink = new SignalSink();
-        decodeBatch(columns([{ id: 768, hex: '010b000000000077' }, { id: 769, hex: '00aa' }]), compiled, sink);
+        decodeBatch(
+          columns([
+            { id: 768, hex: '010b000000000077' },
+            { id: 769, hex: '00aa' },
+          ]),
+          compiled,
+          sink,
+        );
         expect(rows(compiled, sink)).toEqual({
-          signals: [[1, 'Sel', 0], [1, 'A', 0xaa]],
+          signals: [
+            [1, 'Sel', 0],
+            [1, 'A', 0xaa],
+          ],
           errors: [[0, DecodeErrorReason.BAD_MULTIPLEXER]],
         });
       });
 
       it('rejects malformed frames as BAD_INPUT without losing the frames around them', () => {
         const sink = new SignalSink();
-        const frames = columns([{ id: 769, hex: '00ff' }, { id: 769, hex: '00'.repeat(65) }, { id: 769, hex: '0001' }]);
+        const frames = columns([
+          { id: 769, hex: '00ff' },
+          { id: 769, hex: '00'.repeat(65) },
+          { id: 769, hex: '0001' },
+        ]);
         decodeBatch(frames, compiled, sink);
         expect(rows(compiled, sink).errors).toEqual([[1, DecodeErrorReason.BAD_INPUT]]);
-        expect(rows(compiled, sink).signals).toEqual([[0, 'Sel', 0], [0, 'A', 255], [2, 'Sel', 0], [2, 'A', 1]]);
+        expect(rows(compiled, sink).signals).toEqual([
+          [0, 'Sel', 0],
+          [0, 'A', 255],
+          [2, 'Sel', 0],
+          [2, 'A', 1],
+        ]);
         // Lengths that run past the data column (4 bytes here).
-        const truncated = columns([{ id: 769, hex: '00ff' }, { id: 769, hex: '0001' }]);
+        const truncated = columns([
+          { id: 769, hex: '00ff' },
+          { id: 769, hex: '0001' },
+        ]);
         decodeBatch({ ...truncated, length: Uint8Array.from([2, 3]) }, compiled, sink);
-        expect(rows(compiled, sink)).toEqual({ signals: [[0, 'Sel', 0], [0, 'A', 255]], errors: [[1, DecodeErrorReason.BAD_INPUT]] });
+        expect(rows(compiled, sink)).toEqual({
+          signals: [
+            [0, 'Sel', 0],
+            [0, 'A', 255],
+          ],
+          errors: [[1, DecodeErrorReason.BAD_INPUT]],
+        });
       });
 
       it('decodes only the requested bus when asked, skipping the others silently', () => {
         const sink = new SignalSink();
-        const frames = columns([{ id: 769, hex: '00ff', bus: 1 }, { id: 999, hex: '00', bus: 2 }, { id: 769, hex: '0001', bus: 2 }]);
+        const frames = columns([
+          { id: 769, hex: '00ff', bus: 1 },
+          { id: 999, hex: '00', bus: 2 },
+          { id: 769, hex: '0001', bus: 2 },
+        ]);
         decodeBatch(frames, compiled, sink, { bus: 1 });
-        expect(rows(compiled, sink)).toEqual({ signals: [[0, 'Sel', 0], [0, 'A', 255]], errors: [] });
+        expect(rows(compiled, sink)).toEqual({
+          signals: [
+            [0, 'Sel', 0],
+            [0, 'A', 255],
+          ],
+          errors: [],
+        });
       });
 
       it('resets the sink on every call', () => {
         const sink = new SignalSink();
-        decodeBatch(columns([{ id: 999, hex: '' }, { id: 769, hex: '00ff' }]), compiled, sink);
+        decodeBatch(
+          columns([
+            { id: 999, hex: '' },
+            { id: 769, hex: '00ff' },
+          ]),
+          compiled,
+          sink,
+        );
         decodeBatch(columns([{ id: 769, hex: '0001' }]), compiled, sink);
-        expect(rows(compiled, sink)).toEqual({ signals: [[0, 'Sel', 0], [0, 'A', 1]], errors: [] });
+        expect(rows(compiled, sink)).toEqual({
+          signals: [
+            [0, 'Sel', 0],
+            [0, 'A', 1],
+          ],
+          errors: [],
+        });
       });
     });
   }
 
   it('writes the ids the caller injects instead of the database-wide index', () => {
-    const ids = new Map([['Sel', 7000], ['A', 7001], ['B', 7002]]);
+    const ids = new Map([
+      ['Sel', 7000],
+      ['A', 7001],
+      ['B', 7002],
+    ]);
     let next = 100;
     const compiled = compileDatabase(database, { signalId: (_message, signal) => ids.get(signal.name) ?? next++ });
     const sink = new SignalSink();
@@ -124,14 +187,23 @@ describe('decodeBatch', () => {
   });
 
   it('rejects injected ids that collide or do not fit the uint32 output column', () => {
-    expect(() => compileDatabase(database, { signalId: () => 1 })).toThrow(/Signal ids collide: Nested.Always and Nested.Mode both have id 1/);
+    expect(() => compileDatabase(database, { signalId: () => 1 })).toThrow(
+      /Signal ids collide: Nested.Always and Nested.Mode both have id 1/,
+    );
     expect(() => compileDatabase(database, { signalId: () => -1 })).toThrow(/must be an integer in 0..4294967295/);
   });
 
   it('numbers signals by default in database order: messages in file order, signals in message order', () => {
     const compiled = compileDatabase(database);
     expect(compiled.signals.map((s) => `${s.index}:${s.message.name}.${s.signal.name}`).slice(0, 8)).toEqual([
-      '0:Nested.Mode', '1:Nested.Always', '2:Nested.Page', '3:Nested.PageA', '4:Nested.PageB', '5:Nested.Ranged', '6:Simple.Sel', '7:Simple.A',
+      '0:Nested.Mode',
+      '1:Nested.Always',
+      '2:Nested.Page',
+      '3:Nested.PageA',
+      '4:Nested.PageB',
+      '5:Nested.Ranged',
+      '6:Simple.Sel',
+      '7:Simple.A',
     ]);
     expect(compiled.signals.every((s) => s.id === s.index)).toBe(true);
   });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileDatabase, type CompiledDatabase } from './compile.js';
-import { decodeFrame, formatDecodeLine, type DecodedFrame, type FrameDecodeFailure, type FrameDecodeResult } from './decode-frame.js';
+import {
+  decodeFrame,
+  formatDecodeLine,
+  type DecodedFrame,
+  type FrameDecodeFailure,
+  type FrameDecodeResult,
+} from './decode-frame.js';
 import { hexToBytes, parseFrameLine } from './frame-json.js';
 import { parseDbc } from './parse.js';
 
@@ -27,8 +33,16 @@ describe('decodeFrame: bit layouts', () => {
     // M3_10: byte 0 bits 3..0 = 0001, byte 1 bits 7..2 = 001000 → 0b0001001000 = 72.
     // M13_12s: byte 1 bits 5..0 = 100011, byte 2 bits 7..2 = 010001 → 0b100011010001 = 2257 → signed -1839.
     // I37_9: byte 4 bits 5..7 = 100 (4), byte 5 bits 0..5 = 101011 (43) → 4 + 43·8 = 348.
-    expect(decoded(decodeFrame(odd, frame(256, '0123456789abcdef'))).signals).toEqual({ M3_10: 72, M13_12s: -1839, I37_9: 348 });
-    expect(decoded(decodeFrame(odd, frame(256, '0123456789abcdef'), { raw: true })).signals).toEqual({ M3_10: '72', M13_12s: '-1839', I37_9: '348' });
+    expect(decoded(decodeFrame(odd, frame(256, '0123456789abcdef'))).signals).toEqual({
+      M3_10: 72,
+      M13_12s: -1839,
+      I37_9: 348,
+    });
+    expect(decoded(decodeFrame(odd, frame(256, '0123456789abcdef'), { raw: true })).signals).toEqual({
+      M3_10: '72',
+      M13_12s: '-1839',
+      I37_9: '348',
+    });
   });
 
   const wide = load('wide-float.dbc');
@@ -39,7 +53,10 @@ describe('decodeFrame: bit layouts', () => {
     const minimum = decoded(decodeFrame(wide, frame(512, `${'00'.repeat(7)}80${'00'.repeat(8)}`), { raw: true }));
     expect(minimum.signals.S64).toBe('-9223372036854775808');
     // Physical values are doubles: 2^64 − 1 rounds to 2^64, as float() does in Python.
-    expect(decoded(decodeFrame(wide, frame(512, 'ff'.repeat(16)))).signals).toEqual({ S64: -1, U64m: 18446744073709551616 });
+    expect(decoded(decodeFrame(wide, frame(512, 'ff'.repeat(16)))).signals).toEqual({
+      S64: -1,
+      U64m: 18446744073709551616,
+    });
   });
 
   it('decodes float32 (Intel) and float64 (Motorola at start bit 39) with scale and offset', () => {
@@ -63,7 +80,10 @@ describe('decodeFrame: multiplexing', () => {
   const mux = load('multiplexing.dbc');
   // Nested (768): byte 0 Mode (scale 2, offset 1), byte 1 Page, bytes 2-3 PageA/PageB, byte 3 Ranged, byte 7 Always.
   const nested = (mode: number, page: number) =>
-    decodeFrame(mux, frame(768, `${[mode, page, 0x22, 0x11, 0, 0, 0, 0x77].map((b) => b.toString(16).padStart(2, '0')).join('')}`));
+    decodeFrame(
+      mux,
+      frame(768, `${[mode, page, 0x22, 0x11, 0, 0, 0, 0x77].map((b) => b.toString(16).padStart(2, '0')).join('')}`),
+    );
 
   it('follows nested multiplexers (Mode → Page → PageA/PageB)', () => {
     expect(decoded(nested(1, 10)).signals).toEqual({ Mode: 3, Always: 0x77, Page: 10, PageA: 0x22 * 0.5 });
@@ -86,8 +106,14 @@ describe('decodeFrame: multiplexing', () => {
   });
 
   it('fails a frame whose multiplexer value selects nothing (outer or inner)', () => {
-    expect(failed(nested(6, 0))).toMatchObject({ errorKind: 'decode', error: 'expected multiplexer id 1, 3..5, 7 or 8, but got 6' });
-    expect(failed(nested(1, 11))).toMatchObject({ errorKind: 'decode', error: 'expected multiplexer id 10 or 20..29, but got 11' });
+    expect(failed(nested(6, 0))).toMatchObject({
+      errorKind: 'decode',
+      error: 'expected multiplexer id 1, 3..5, 7 or 8, but got 6',
+    });
+    expect(failed(nested(1, 11))).toMatchObject({
+      errorKind: 'decode',
+      error: 'expected multiplexer id 10 or 20..29, but got 11',
+    });
   });
 
   it('decodes simple multiplexing', () => {
@@ -110,13 +136,25 @@ describe('decodeFrame: lookup and frame checks', () => {
     expect(decoded(decodeFrame(ids, frame(0x18fef100, '01'.repeat(8), true))).message).toBe('WithoutBit31');
     expect(decoded(decodeFrame(ids, frame(0x7ff, '01'))).message).toBe('Standard');
     expect(decoded(decodeFrame(ids, frame(0x101, '01', true))).message).toBe('ExtendedLowId');
-    expect(failed(decodeFrame(ids, frame(0x7ff, '01', true)))).toMatchObject({ errorKind: 'unknown_id', error: 'no message with extended id 0x7ff' });
-    expect(failed(decodeFrame(ids, frame(0x101, '01')))).toMatchObject({ errorKind: 'unknown_id', error: 'no message with standard id 0x101' });
-    expect(failed(decodeFrame(ids, frame(0x18fef100, '01'.repeat(8))))).toMatchObject({ errorKind: 'unknown_id', error: 'standard frame id 0x18fef100 exceeds 11 bits' });
+    expect(failed(decodeFrame(ids, frame(0x7ff, '01', true)))).toMatchObject({
+      errorKind: 'unknown_id',
+      error: 'no message with extended id 0x7ff',
+    });
+    expect(failed(decodeFrame(ids, frame(0x101, '01')))).toMatchObject({
+      errorKind: 'unknown_id',
+      error: 'no message with standard id 0x101',
+    });
+    expect(failed(decodeFrame(ids, frame(0x18fef100, '01'.repeat(8))))).toMatchObject({
+      errorKind: 'unknown_id',
+      error: 'standard frame id 0x18fef100 exceeds 11 bits',
+    });
   });
 
   it('fails a short frame and decodes a longer one from its first bytes', () => {
-    expect(failed(decodeFrame(ids, frame(0x18fef100, '01'.repeat(7), true)))).toMatchObject({ errorKind: 'decode', error: 'Wrong data size: 7 instead of 8 bytes' });
+    expect(failed(decodeFrame(ids, frame(0x18fef100, '01'.repeat(7), true)))).toMatchObject({
+      errorKind: 'decode',
+      error: 'Wrong data size: 7 instead of 8 bytes',
+    });
     expect(decoded(decodeFrame(ids, frame(0x7ff, '2a0000'))).signals).toEqual({ C: 42 });
   });
 
@@ -128,7 +166,9 @@ describe('decodeFrame: lookup and frame checks', () => {
 
   it('prints a signal that reaches past its message (accepted with strict: false) as null', () => {
     const compiled = compileDatabase(
-      parseDbc('BO_ 1 M: 1 ECU\n SG_ In : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ Out : 8|1@1+ (1,0) [0|0] "" ECU\n', { strict: false }).database,
+      parseDbc('BO_ 1 M: 1 ECU\n SG_ In : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ Out : 8|1@1+ (1,0) [0|0] "" ECU\n', {
+        strict: false,
+      }).database,
     );
     expect(decoded(decodeFrame(compiled, frame(1, 'ff00'))).signals).toEqual({ In: 255, Out: null });
   });
@@ -148,7 +188,11 @@ describe('parseFrameLine', () => {
     expect(notJson.ok ? '' : notJson.error).toMatch(/^not JSON/);
     expect(parseFrameLine('[1]')).toMatchObject({ ok: false });
     expect(parseFrameLine('{"id": 1, "extended": "no", "data": ""}')).toMatchObject({ ok: false, id: 1 });
-    expect(parseFrameLine('{"id": 1, "extended": false, "data": "abc"}')).toMatchObject({ ok: false, id: 1, extended: false });
+    expect(parseFrameLine('{"id": 1, "extended": false, "data": "abc"}')).toMatchObject({
+      ok: false,
+      id: 1,
+      extended: false,
+    });
     expect(parseFrameLine('{"id": 536870912, "extended": true, "data": ""}')).toMatchObject({ ok: false });
     expect(parseFrameLine(`{"id": 1, "extended": false, "data": "${'00'.repeat(65)}"}`)).toMatchObject({ ok: false });
   });

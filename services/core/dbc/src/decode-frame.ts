@@ -50,9 +50,17 @@ export interface DecodeFrameOptions {
   readonly raw?: boolean;
 }
 
-function failure(frame: { id: number; extended: boolean }, reason: DecodeErrorReason, error: string): FrameDecodeFailure {
+function failure(
+  frame: { id: number; extended: boolean },
+  reason: DecodeErrorReason,
+  error: string,
+): FrameDecodeFailure {
   const errorKind: DecodeErrorKind =
-    reason === DecodeErrorReason.UNKNOWN_ID ? 'unknown_id' : reason === DecodeErrorReason.BAD_INPUT ? 'bad_input' : 'decode';
+    reason === DecodeErrorReason.UNKNOWN_ID
+      ? 'unknown_id'
+      : reason === DecodeErrorReason.BAD_INPUT
+        ? 'bad_input'
+        : 'decode';
   return { ok: false, id: frame.id, extended: frame.extended, errorKind, reason, error };
 }
 
@@ -67,23 +75,36 @@ function choiceKey(raw: number | bigint): string | undefined {
   return Number.isInteger(raw) ? BigInt(raw).toString() : undefined;
 }
 
-export function decodeFrame(compiled: CompiledDatabase, frame: FrameInput, options: DecodeFrameOptions = {}): FrameDecodeResult {
+export function decodeFrame(
+  compiled: CompiledDatabase,
+  frame: FrameInput,
+  options: DecodeFrameOptions = {},
+): FrameDecodeResult {
   const { id, extended, data } = frame;
   if (!Number.isInteger(id) || id < 0 || typeof extended !== 'boolean' || !(data instanceof Uint8Array)) {
-    return failure({ id, extended: Boolean(extended) }, DecodeErrorReason.BAD_INPUT, 'a frame needs an integer id >= 0, a boolean extended flag and data bytes');
+    return failure(
+      { id, extended: Boolean(extended) },
+      DecodeErrorReason.BAD_INPUT,
+      'a frame needs an integer id >= 0, a boolean extended flag and data bytes',
+    );
   }
   if (data.length > 64) {
     return failure(frame, DecodeErrorReason.BAD_INPUT, `${data.length} data bytes; a CAN frame carries at most 64`);
   }
   const message = compiled.lookup(id, extended);
   if (message === undefined) {
-    const error = !extended && id > 0x7ff
-      ? `standard frame id 0x${id.toString(16)} exceeds 11 bits`
-      : `no message with ${extended ? 'extended' : 'standard'} id 0x${id.toString(16)}`;
+    const error =
+      !extended && id > 0x7ff
+        ? `standard frame id 0x${id.toString(16)} exceeds 11 bits`
+        : `no message with ${extended ? 'extended' : 'standard'} id 0x${id.toString(16)}`;
     return failure(frame, DecodeErrorReason.UNKNOWN_ID, error);
   }
   if (data.length < message.message.length) {
-    return failure(frame, DecodeErrorReason.SHORT_FRAME, `Wrong data size: ${data.length} instead of ${message.message.length} bytes`);
+    return failure(
+      frame,
+      DecodeErrorReason.SHORT_FRAME,
+      `Wrong data size: ${data.length} instead of ${message.message.length} bytes`,
+    );
   }
 
   const raw = options.raw ?? false;
@@ -128,9 +149,10 @@ export function decodeFrame(compiled: CompiledDatabase, frame: FrameInput, optio
       if (value === undefined) continue;
       const segment = sw.segments.find((s) => s.low <= value && value <= s.high);
       if (segment === undefined) {
-        const expected = sw.segments.length <= 16
-          ? listValues(sw.segments.map((s) => (s.low === s.high ? String(s.low) : `${s.low}..${s.high}`)))
-          : `${sw.segments.length} ranges`;
+        const expected =
+          sw.segments.length <= 16
+            ? listValues(sw.segments.map((s) => (s.low === s.high ? String(s.low) : `${s.low}..${s.high}`)))
+            : `${sw.segments.length} ranges`;
         return `expected multiplexer id ${expected}, but got ${value}`;
       }
       const error = walk(segment.node);
@@ -155,7 +177,12 @@ export function decodeFrame(compiled: CompiledDatabase, frame: FrameInput, optio
 /** The conformance output line (without newline) for a result. */
 export function formatDecodeLine(result: FrameDecodeResult): string {
   if (!result.ok) {
-    return JSON.stringify({ id: result.id, extended: result.extended, error: result.error, error_kind: result.errorKind });
+    return JSON.stringify({
+      id: result.id,
+      extended: result.extended,
+      error: result.error,
+      error_kind: result.errorKind,
+    });
   }
   return JSON.stringify({
     id: result.id,

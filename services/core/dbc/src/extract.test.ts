@@ -30,17 +30,46 @@ function naiveRaw(data: Uint8Array, startBit: number, length: number, byteOrder:
   return value;
 }
 
-function signal(name: string, startBit: number, length: number, byteOrder: ByteOrder, isSigned: boolean, valueType: ValueType = 'integer'): Signal {
+function signal(
+  name: string,
+  startBit: number,
+  length: number,
+  byteOrder: ByteOrder,
+  isSigned: boolean,
+  valueType: ValueType = 'integer',
+): Signal {
   return {
-    name, startBit, length, byteOrder, isSigned, valueType, scale: 1, offset: 0, minimum: undefined, maximum: undefined,
-    unit: '', receivers: [], choices: new Map(), comment: undefined, multiplexing: { isMultiplexer: false }, attributes: {},
+    name,
+    startBit,
+    length,
+    byteOrder,
+    isSigned,
+    valueType,
+    scale: 1,
+    offset: 0,
+    minimum: undefined,
+    maximum: undefined,
+    unit: '',
+    receivers: [],
+    choices: new Map(),
+    comment: undefined,
+    multiplexing: { isMultiplexer: false },
+    attributes: {},
   };
 }
 
 function message(frameId: number, signals: Signal[]): Message {
   return {
-    frameId, isExtended: false, isFd: true, name: `M${frameId}`, length: 64, senders: [], signals, comment: undefined,
-    cycleTimeMs: undefined, attributes: {},
+    frameId,
+    isExtended: false,
+    isFd: true,
+    name: `M${frameId}`,
+    length: 64,
+    senders: [],
+    signals,
+    comment: undefined,
+    cycleTimeMs: undefined,
+    attributes: {},
   };
 }
 
@@ -106,7 +135,9 @@ describe('bit extraction', () => {
           const got = readRaw(extractionPlan(s), data, 0, true);
           const want = naiveRaw(data, s.startBit, s.length, s.byteOrder, s.isSigned);
           if (BigInt(got) !== want) {
-            expect.fail(`${s.byteOrder} start ${s.startBit} length ${s.length} signed ${s.isSigned}: ${got} != ${want}`);
+            expect.fail(
+              `${s.byteOrder} start ${s.startBit} length ${s.length} signed ${s.isSigned}: ${got} != ${want}`,
+            );
           }
           checked++;
         }
@@ -125,7 +156,9 @@ describe('bit extraction', () => {
         const values = batchValues(compiled, data);
         for (const s of compiled.signals) {
           if (values[s.index] !== want[s.index]) {
-            expect.fail(`${s.signal.byteOrder} start ${s.signal.startBit} length ${s.signal.length}: ${values[s.index]} != ${want[s.index]}`);
+            expect.fail(
+              `${s.signal.byteOrder} start ${s.signal.startBit} length ${s.signal.length}: ${values[s.index]} != ${want[s.index]}`,
+            );
           }
         }
       }
@@ -154,7 +187,9 @@ describe('bit extraction', () => {
           view.setBigUint64(0, bits);
           want = view.getFloat64(0);
         }
-        expect(Object.is(readRaw(s.plan, data, 0, true), want) || (Number.isNaN(want) && Number.isNaN(values[s.index]!))).toBe(true);
+        expect(
+          Object.is(readRaw(s.plan, data, 0, true), want) || (Number.isNaN(want) && Number.isNaN(values[s.index]!)),
+        ).toBe(true);
         expect(Object.is(values[s.index], want) || (Number.isNaN(want) && Number.isNaN(values[s.index]!))).toBe(true);
       }
     }

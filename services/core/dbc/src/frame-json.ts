@@ -34,6 +34,7 @@ export function parseFrameLine(line: string): ParsedFrameLine {
   if (typeof data !== 'string' || !HEX.test(data)) {
     return { ok: false, id, extended, error: '"data" must be a hex string of whole bytes' };
   }
-  if (data.length > 128) return { ok: false, id, extended, error: `${data.length / 2} data bytes; a CAN frame carries at most 64` };
+  if (data.length > 128)
+    return { ok: false, id, extended, error: `${data.length / 2} data bytes; a CAN frame carries at most 64` };
   return { ok: true, frame: { id, extended, data: hexToBytes(data) } };
 }

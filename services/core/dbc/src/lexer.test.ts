@@ -16,13 +16,29 @@ const texts = (text: string): string[] => tokens(text).map((t) => `${t.kind}:${t
 describe('Lexer', () => {
   it('reads every number notation real files use', () => {
     expect(texts('1E+002 +5 .5 10. -1e-3 1.000000E-05 0')).toEqual([
-      'number:1E+002', 'number:+5', 'number:.5', 'number:10.', 'number:-1e-3', 'number:1.000000E-05', 'number:0',
+      'number:1E+002',
+      'number:+5',
+      'number:.5',
+      'number:10.',
+      'number:-1e-3',
+      'number:1.000000E-05',
+      'number:0',
     ]);
   });
 
   it('splits a signal layout into numbers and punctuation, keeping the sign after the byte order apart', () => {
     expect(texts('18|8@1- (-1,0)')).toEqual([
-      'number:18', 'punct:|', 'number:8', 'punct:@', 'number:1', 'punct:-', 'punct:(', 'number:-1', 'punct:,', 'number:0', 'punct:)',
+      'number:18',
+      'punct:|',
+      'number:8',
+      'punct:@',
+      'number:1',
+      'punct:-',
+      'punct:(',
+      'number:-1',
+      'punct:,',
+      'number:0',
+      'punct:)',
     ]);
   });
 

@@ -3,7 +3,7 @@
  * the decoder compiler consumes it; nothing here does I/O.
  */
 
-export type ByteOrder = 'little_endian' /* Intel, @1 */ | 'big_endian' /* Motorola, @0 */;
+export type ByteOrder = 'little_endian' /* Intel, @1 */ | 'big_endian'; /* Motorola, @0 */
 export type ValueType = 'integer' | 'float32' | 'float64';
 
 /** How a signal takes part in multiplexing. */
@@ -73,8 +73,15 @@ export interface SignalGroup {
   readonly signalNames: readonly string[];
 }
 
-export type AttributeObjectType = 'network' | 'node' | 'message' | 'signal' | 'environment_variable'
-  | 'node_signal' /* BA_DEF_REL_ BU_SG_REL_ */ | 'node_message' /* BU_BO_REL_ */ | 'node_environment_variable';
+export type AttributeObjectType =
+  | 'network'
+  | 'node'
+  | 'message'
+  | 'signal'
+  | 'environment_variable'
+  | 'node_signal' /* BA_DEF_REL_ BU_SG_REL_ */
+  | 'node_message' /* BU_BO_REL_ */
+  | 'node_environment_variable';
 
 /** A BA_DEF_ / BA_DEF_REL_ declaration with its BA_DEF_DEF_ default. */
 export interface AttributeDefinition {

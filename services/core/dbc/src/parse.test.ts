@@ -34,16 +34,37 @@ BO_TX_BU_ 100 : ECU,GW;`),
     expect(diagnostics).toEqual([]);
     expect(database.nodes.map((n) => n.name)).toEqual(['ECU', 'GW']);
     const [message] = database.messages;
-    expect(message).toMatchObject({ frameId: 100, isExtended: false, isFd: false, name: 'Engine', length: 8, senders: ['ECU', 'GW'], line: 9 });
+    expect(message).toMatchObject({
+      frameId: 100,
+      isExtended: false,
+      isFd: false,
+      name: 'Engine',
+      length: 8,
+      senders: ['ECU', 'GW'],
+      line: 9,
+    });
     expect(message?.signals[0]).toMatchObject({
-      name: 'Rpm', startBit: 0, length: 16, byteOrder: 'little_endian', isSigned: false, valueType: 'integer',
-      scale: 0.25, offset: 0, minimum: 0, maximum: 16383.75, unit: 'rpm', receivers: ['GW', 'ECU'], line: 10,
+      name: 'Rpm',
+      startBit: 0,
+      length: 16,
+      byteOrder: 'little_endian',
+      isSigned: false,
+      valueType: 'integer',
+      scale: 0.25,
+      offset: 0,
+      minimum: 0,
+      maximum: 16383.75,
+      unit: 'rpm',
+      receivers: ['GW', 'ECU'],
+      line: 10,
     });
     expect(message?.signals[1]).toMatchObject({ byteOrder: 'big_endian', isSigned: true, offset: -40, receivers: [] });
   });
 
   it('accepts CRLF, tabs, odd spacing and every number notation (1E+002, +5, .5, 10.)', () => {
-    const text = dbc(`BO_ 100 Odd :\t8\tECU\n SG_ A:0|8@1+(1E+002,+5)[.5|10.]""ECU\n SG_   B  m3 :8|8@1- ( 10. , -1E2 ) [ 0 | 0 ] "%" ECU`).replace(/\n/g, '\r\n');
+    const text = dbc(
+      `BO_ 100 Odd :\t8\tECU\n SG_ A:0|8@1+(1E+002,+5)[.5|10.]""ECU\n SG_   B  m3 :8|8@1- ( 10. , -1E2 ) [ 0 | 0 ] "%" ECU`,
+    ).replace(/\n/g, '\r\n');
     const { database } = parseDbc(text);
     const [a, b] = database.messages[0]!.signals;
     expect(a).toMatchObject({ scale: 100, offset: 5, minimum: 0.5, maximum: 10 });
@@ -97,7 +118,11 @@ CM_ EV_ Env "environment";`),
     expect(database.nodes[0]?.comment).toBe('The "engine" ECU');
     expect(database.messages[0]?.comment).toBe('line one\nline two; still the comment');
     expect(database.messages[0]?.signals[0]?.comment).toBe('backslash \\ stays');
-    expect(database.environmentVariables?.[0]).toMatchObject({ name: 'Env', comment: 'environment', accessNodes: ['ECU'] });
+    expect(database.environmentVariables?.[0]).toMatchObject({
+      name: 'Env',
+      comment: 'environment',
+      accessNodes: ['ECU'],
+    });
   });
 
   it('reads VAL_ (64-bit safe keys, normalised numbers), VAL_TABLE_ and ignores an empty VAL_', () => {
@@ -112,9 +137,16 @@ VAL_ 100 T -1 "Minus one" ;
 VAL_ 100 T ;`),
     );
     const [s, t] = database.messages[0]!.signals;
-    expect([...s!.choices]).toEqual([['18446744073709551615', 'All ones'], ['5', 'Five'], ['7', 'Seven']]);
+    expect([...s!.choices]).toEqual([
+      ['18446744073709551615', 'All ones'],
+      ['5', 'Five'],
+      ['7', 'Seven'],
+    ]);
     expect([...t!.choices]).toEqual([['-1', 'Minus one']]);
-    expect([...database.valueTables!.get('Gears')!]).toEqual([['0', 'P'], ['1', 'R']]);
+    expect([...database.valueTables!.get('Gears')!]).toEqual([
+      ['0', 'P'],
+      ['1', 'R'],
+    ]);
   });
 
   it('applies attributes: GenMsgCycleTime, VFrameFormat (CAN FD), BusType, GenSigStartValue, long names', () => {
@@ -149,7 +181,12 @@ BA_ "SystemMessageLongSymbol" BO_ 101 "A_message_name_longer_than_32_characters"
     // An explicit cycle time of 0 means "not cyclic".
     expect(n).toMatchObject({ isFd: false, cycleTimeMs: undefined, name: 'A_message_name_longer_than_32_characters' });
     expect(n?.signals[0]?.name).toBe('A_signal_name_longer_than_32_characters');
-    expect(database.attributeDefinitions?.find((d) => d.name === 'GenMsgCycleTime')).toMatchObject({ valueType: 'INT', minimum: 0, maximum: 65535, defaultValue: 100 });
+    expect(database.attributeDefinitions?.find((d) => d.name === 'GenMsgCycleTime')).toMatchObject({
+      valueType: 'INT',
+      minimum: 0,
+      maximum: 65535,
+      defaultValue: 100,
+    });
   });
 
   it('reads SIG_VALTYPE_, SIG_GROUP_, SGTYPE_ and relation attributes', () => {
@@ -169,7 +206,13 @@ SIG_VALTYPE_ 100 D : 2;`),
     expect(codes(diagnostics)).toEqual(['DBC_OVERLAPPING_SIGNALS']);
     expect(database.messages[0]?.signals.map((s) => s.valueType)).toEqual(['float32', 'float64']);
     expect(database.messages[0]?.signalGroups).toEqual([{ name: 'Group', repetitions: 1, signalNames: ['F', 'D'] }]);
-    expect(database.signalTypes?.[0]).toMatchObject({ name: 'Speed', length: 16, scale: 0.1, unit: 'km/h', valueTable: 'SpeedTable' });
+    expect(database.signalTypes?.[0]).toMatchObject({
+      name: 'Speed',
+      length: 16,
+      scale: 0.1,
+      unit: 'km/h',
+      valueTable: 'SpeedTable',
+    });
     expect(database.attributeDefinitions?.find((d) => d.name === 'Timeout')?.objectType).toBe('node_signal');
   });
 
@@ -210,13 +253,20 @@ CM_ SG_ 100 S "still read";`),
   });
 
   it('ignores a malformed comment with a warning (opendbc carries some)', () => {
-    const { diagnostics } = parseDbc(dbc('BO_ 100 M: 8 ECU\n SG_ S : 0|8@1+ (1,0) [0|0] "" ECU\n\nCM_ SG_ 100 "no signal name";'));
+    const { diagnostics } = parseDbc(
+      dbc('BO_ 100 M: 8 ECU\n SG_ S : 0|8@1+ (1,0) [0|0] "" ECU\n\nCM_ SG_ 100 "no signal name";'),
+    );
     expect(diagnostics).toMatchObject([{ code: 'DBC_BAD_COMMENT', line: 12, column: 13 }]);
   });
 
   it('warns about references to unknown messages and signals', () => {
-    const { diagnostics } = parseDbc(dbc('BO_ 100 M: 8 ECU\n SG_ S : 0|8@1+ (1,0) [0|0] "" ECU\n\nVAL_ 100 Nope 1 "x" ;\nCM_ BO_ 999 "who";'));
-    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['DBC_UNKNOWN_REFERENCE', 12], ['DBC_UNKNOWN_REFERENCE', 13]]);
+    const { diagnostics } = parseDbc(
+      dbc('BO_ 100 M: 8 ECU\n SG_ S : 0|8@1+ (1,0) [0|0] "" ECU\n\nVAL_ 100 Nope 1 "x" ;\nCM_ BO_ 999 "who";'),
+    );
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['DBC_UNKNOWN_REFERENCE', 12],
+      ['DBC_UNKNOWN_REFERENCE', 13],
+    ]);
   });
 });
 
@@ -226,14 +276,18 @@ describe('parseDbc: layout rules', () => {
     expect(diagnostics).toEqual([
       expect.objectContaining({ severity: 'warning', code: 'DBC_OVERLAPPING_SIGNALS', line: 11, column: 16 }),
     ]);
-    expect(diagnostics[0]?.message).toBe('Signal LowByte of message Overlapping overlaps signal Whole; each decodes on its own.');
+    expect(diagnostics[0]?.message).toBe(
+      'Signal LowByte of message Overlapping overlaps signal Whole; each decodes on its own.',
+    );
   });
 
   it('rejects a signal reaching past the message length, and accepts it with a warning when not strict', () => {
     const text = dbc('BO_ 1 Message1: 1 ECU\n SG_ Signal1 : 8|1@1+ (1,0) [0|1] "" ECU');
     const error = parseError(text);
     expect(error.code).toBe('DBC_INVALID');
-    expect(error.message).toBe('test.dbc:10:16: Signal Signal1 of message Message1: bits reach byte 1 but the message is 1 bytes long.');
+    expect(error.message).toBe(
+      'test.dbc:10:16: Signal Signal1 of message Message1: bits reach byte 1 but the message is 1 bytes long.',
+    );
     const { diagnostics } = parseDbc(text, { strict: false });
     expect(diagnostics).toMatchObject([{ severity: 'warning', code: 'DBC_SIGNAL_OUT_OF_RANGE' }]);
   });
@@ -245,9 +299,13 @@ describe('parseDbc: layout rules', () => {
   });
 
   it('rejects signal lengths of 0 or more than 64 bits, and float lengths that do not match', () => {
-    expect(parseError(dbc('BO_ 1 M: 8 ECU\n SG_ A : 0|0@1+ (1,0) [0|0] "" ECU')).message).toMatch(/test.dbc:10:10: .*length 0 bits is outside 1\.\.64/);
+    expect(parseError(dbc('BO_ 1 M: 8 ECU\n SG_ A : 0|0@1+ (1,0) [0|0] "" ECU')).message).toMatch(
+      /test.dbc:10:10: .*length 0 bits is outside 1\.\.64/,
+    );
     expect(parseError(dbc('BO_ 1 M: 64 ECU\n SG_ A : 0|65@1+ (1,0) [0|0] "" ECU')).message).toMatch(/length 65 bits/);
-    expect(parseError(dbc('BO_ 1 M: 8 ECU\n SG_ A : 0|16@1+ (1,0) [0|0] "" ECU\n\nSIG_VALTYPE_ 1 A : 1;')).message).toMatch(/float32 signal must be 32 bits, not 16/);
+    expect(
+      parseError(dbc('BO_ 1 M: 8 ECU\n SG_ A : 0|16@1+ (1,0) [0|0] "" ECU\n\nSIG_VALTYPE_ 1 A : 1;')).message,
+    ).toMatch(/float32 signal must be 32 bits, not 16/);
   });
 
   it('rejects message lengths above 64 bytes and ids beyond 29 bits', () => {
@@ -271,7 +329,9 @@ describe('parseDbc: broken files', () => {
   });
 
   it('reports every broken statement, not just the first', () => {
-    const { diagnostics } = checkDbc(dbc('BO_ x M: 8 ECU\nBO_ 2 N 8 ECU\nVERSION "2"\nGARBAGE here\nCM_ "unterminated'));
+    const { diagnostics } = checkDbc(
+      dbc('BO_ x M: 8 ECU\nBO_ 2 N 8 ECU\nVERSION "2"\nGARBAGE here\nCM_ "unterminated'),
+    );
     expect(diagnostics.map((d) => [d.line, d.column, d.message])).toEqual([
       [9, 5, "Expected the message id after BO_, got 'x'."],
       [10, 9, "Expected ':' after the message name, got '8'."],
@@ -281,7 +341,9 @@ describe('parseDbc: broken files', () => {
   });
 
   it('rejects an SG_ outside a message and a stray character', () => {
-    expect(parseError(dbc('SG_ A : 0|8@1+ (1,0) [0|0] "" ECU')).message).toBe('test.dbc:9:1: SG_ outside a BO_ message definition.');
+    expect(parseError(dbc('SG_ A : 0|8@1+ (1,0) [0|0] "" ECU')).message).toBe(
+      'test.dbc:9:1: SG_ outside a BO_ message definition.',
+    );
     expect(parseError(dbc('BO_ 1 M: 8 ECU #')).message).toBe('test.dbc:9:16: Unexpected character "#".');
   });
 
@@ -302,7 +364,16 @@ describe('parseDbc: multiplexing', () => {
       Page: { isMultiplexer: true, parent: { multiplexer: 'Mode', ranges: [[1, 1]] } },
       PageA: { isMultiplexer: false, parent: { multiplexer: 'Page', ranges: [[10, 10]] } },
       PageB: { isMultiplexer: false, parent: { multiplexer: 'Page', ranges: [[20, 29]] } },
-      Ranged: { isMultiplexer: false, parent: { multiplexer: 'Mode', ranges: [[3, 5], [8, 8]] } },
+      Ranged: {
+        isMultiplexer: false,
+        parent: {
+          multiplexer: 'Mode',
+          ranges: [
+            [3, 5],
+            [8, 8],
+          ],
+        },
+      },
     });
     expect(mux(1)).toEqual({
       Sel: { isMultiplexer: true },
@@ -316,8 +387,15 @@ describe('parseDbc: multiplexing', () => {
   });
 
   it('adds SG_MUL_VAL_ ranges to a simple mN value', () => {
-    const { database } = parseDbc(dbc('BO_ 1 M: 2 ECU\n SG_ Sel M : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ A m2 : 8|8@1+ (1,0) [0|0] "" ECU\n\nSG_MUL_VAL_ 1 A Sel 5-7, 3-3;'));
-    expect(database.messages[0]?.signals[1]?.multiplexing.parent?.ranges).toEqual([[2, 3], [5, 7]]);
+    const { database } = parseDbc(
+      dbc(
+        'BO_ 1 M: 2 ECU\n SG_ Sel M : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ A m2 : 8|8@1+ (1,0) [0|0] "" ECU\n\nSG_MUL_VAL_ 1 A Sel 5-7, 3-3;',
+      ),
+    );
+    expect(database.messages[0]?.signals[1]?.multiplexing.parent?.ranges).toEqual([
+      [2, 3],
+      [5, 7],
+    ]);
   });
 
   it('warns when mN has no switch to hang off (the signal is then always present)', () => {

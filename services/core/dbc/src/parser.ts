@@ -68,7 +68,9 @@ export interface RawAttributeDefinition {
 export type RawChoiceEntries = readonly (readonly [value: string, label: string, pos: SourcePosition])[];
 
 /** EV_ as written: comments and VAL_ labels are attached later. */
-export type RawEnvironmentVariable = Omit<EnvironmentVariable, 'comment' | 'choices'> & { readonly pos: SourcePosition };
+export type RawEnvironmentVariable = Omit<EnvironmentVariable, 'comment' | 'choices'> & {
+  readonly pos: SourcePosition;
+};
 
 /** A DBC file's statements in file order per kind. */
 export interface DbcDocument {
@@ -101,10 +103,41 @@ export interface DbcDocument {
 
 /** Section keywords (cantools' list). A token that is one of these and starts a line starts a statement. */
 const KEYWORDS = new Set([
-  'BA_', 'BA_DEF_', 'BA_DEF_DEF_', 'BA_DEF_DEF_REL_', 'BA_DEF_REL_', 'BA_DEF_SGTYPE_', 'BA_REL_', 'BA_SGTYPE_', 'BO_',
-  'BO_TX_BU_', 'BS_', 'BU_', 'BU_BO_REL_', 'BU_EV_REL_', 'BU_SG_REL_', 'CAT_', 'CAT_DEF_', 'CM_', 'ENVVAR_DATA_',
-  'EV_', 'EV_DATA_', 'FILTER', 'NS_', 'NS_DESC_', 'SG_', 'SG_MUL_VAL_', 'SGTYPE_', 'SGTYPE_VAL_', 'SIG_GROUP_',
-  'SIG_TYPE_REF_', 'SIG_VALTYPE_', 'SIGTYPE_VALTYPE_', 'VAL_', 'VAL_TABLE_', 'VERSION',
+  'BA_',
+  'BA_DEF_',
+  'BA_DEF_DEF_',
+  'BA_DEF_DEF_REL_',
+  'BA_DEF_REL_',
+  'BA_DEF_SGTYPE_',
+  'BA_REL_',
+  'BA_SGTYPE_',
+  'BO_',
+  'BO_TX_BU_',
+  'BS_',
+  'BU_',
+  'BU_BO_REL_',
+  'BU_EV_REL_',
+  'BU_SG_REL_',
+  'CAT_',
+  'CAT_DEF_',
+  'CM_',
+  'ENVVAR_DATA_',
+  'EV_',
+  'EV_DATA_',
+  'FILTER',
+  'NS_',
+  'NS_DESC_',
+  'SG_',
+  'SG_MUL_VAL_',
+  'SGTYPE_',
+  'SGTYPE_VAL_',
+  'SIG_GROUP_',
+  'SIG_TYPE_REF_',
+  'SIG_VALTYPE_',
+  'SIGTYPE_VALTYPE_',
+  'VAL_',
+  'VAL_TABLE_',
+  'VERSION',
 ]);
 
 /** Words that end the NS_ list (they never appear in it). */
@@ -369,11 +402,7 @@ class Parser {
         return this.signalType(token);
       default:
         if (KEYWORDS.has(token.text) || /^[A-Z][A-Z0-9_]*_$/.test(token.text)) {
-          this.warn(
-            'DBC_UNSUPPORTED_SECTION',
-            `${token.text} statements are not used by Telltale; skipped.`,
-            token,
-          );
+          this.warn('DBC_UNSUPPORTED_SECTION', `${token.text} statements are not used by Telltale; skipped.`, token);
           this.skipStatement();
           return;
         }
@@ -463,7 +492,11 @@ class Parser {
       if (maybeMux.text === 'm') {
         // opendbc's vw_pq.dbc has a bare `m`. cantools (the reference) reads it as "multiplexed, value unknown":
         // not a switch, so signals depending on it never decode. Kept as written; assemble.ts follows cantools.
-        this.warn('DBC_MULTIPLEXING', `Signal ${name}: multiplexer indicator 'm' has no value; the signal is not a switch (M).`, maybeMux);
+        this.warn(
+          'DBC_MULTIPLEXING',
+          `Signal ${name}: multiplexer indicator 'm' has no value; the signal is not a switch (M).`,
+          maybeMux,
+        );
         muxIndicator = this.lexer.next().text;
       } else if (/^(M|m\d+M?)$/.test(maybeMux.text)) {
         muxIndicator = this.lexer.next().text;
@@ -544,7 +577,9 @@ class Parser {
   private commentBody(keyword: Token): void {
     const expected = 'BU_, BO_, SG_, EV_ or a string after CM_';
     const target: RawTarget =
-      this.lexer.peek().kind === 'string' ? { kind: 'network' } : this.objectTarget(this.expectWord(expected), expected);
+      this.lexer.peek().kind === 'string'
+        ? { kind: 'network' }
+        : this.objectTarget(this.expectWord(expected), expected);
     const text = this.expectString('the comment string').text;
     if (!this.endStatement(keyword)) return;
     this.doc.comments.push({ target, text, pos: this.pos(keyword) });

@@ -10,7 +10,10 @@ describe('decodeDbcText', () => {
 
   it('falls back to cp1252 when the bytes are not valid UTF-8', () => {
     // 0xB0 alone is not UTF-8; in cp1252 it is the degree sign, 0x80 the euro sign, 0xFC ü.
-    expect(decodeDbcText(new Uint8Array([0xb0, 0x43, 0x20, 0x80, 0x20, 0xfc]))).toEqual({ text: '°C € ü', encoding: 'cp1252' });
+    expect(decodeDbcText(new Uint8Array([0xb0, 0x43, 0x20, 0x80, 0x20, 0xfc]))).toEqual({
+      text: '°C € ü',
+      encoding: 'cp1252',
+    });
   });
 
   it('maps the five bytes cp1252 leaves undefined to C1 controls instead of failing', () => {

@@ -20,7 +20,10 @@ describe('loadConfig', () => {
   it('reports every bad variable by name in one CONFIG_INVALID error', () => {
     let caught: unknown;
     try {
-      loadConfig({ ...commonConfig, ...kafkaConfig }, { KAFKA_BROKERS: 'a:9092,nonsense', OPS_PORT: '70000', LOG_LEVEL: 'loud' });
+      loadConfig(
+        { ...commonConfig, ...kafkaConfig },
+        { KAFKA_BROKERS: 'a:9092,nonsense', OPS_PORT: '70000', LOG_LEVEL: 'loud' },
+      );
     } catch (error) {
       caught = error;
     }
@@ -35,9 +38,13 @@ describe('loadConfig', () => {
   });
 
   it('requires variables without a default', () => {
-    const spec = { url: env.url('DATABASE_URL', { description: 'PostgreSQL URL', protocols: ['postgres', 'postgresql'] }) };
+    const spec = {
+      url: env.url('DATABASE_URL', { description: 'PostgreSQL URL', protocols: ['postgres', 'postgresql'] }),
+    };
     expect(() => loadConfig(spec, {})).toThrow('DATABASE_URL is required (PostgreSQL URL)');
-    expect(() => loadConfig(spec, { DATABASE_URL: 'http://x' })).toThrow('must use one of the protocols postgres, postgresql');
+    expect(() => loadConfig(spec, { DATABASE_URL: 'http://x' })).toThrow(
+      'must use one of the protocols postgres, postgresql',
+    );
     expect(loadConfig(spec, { DATABASE_URL: 'postgres://u@h/db' }).url).toBe('postgres://u@h/db');
   });
 
@@ -49,6 +56,8 @@ describe('loadConfig', () => {
   });
 
   it('describes variables for help output', () => {
-    expect(describeConfig(kafkaConfig)[0]).toBe('KAFKA_BROKERS=127.0.0.1:9092  Kafka bootstrap servers, comma-separated host:port');
+    expect(describeConfig(kafkaConfig)[0]).toBe(
+      'KAFKA_BROKERS=127.0.0.1:9092  Kafka bootstrap servers, comma-separated host:port',
+    );
   });
 });

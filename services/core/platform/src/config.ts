@@ -25,7 +25,12 @@ function fromZod<T>(schema: z.ZodType<T>, reason: string): EnvVar<T>['parse'] {
 
 type VarOptions = { description: string; default?: string };
 const define = <T>(env: string, options: VarOptions, parse: EnvVar<T>['parse']): EnvVar<T> =>
-  Object.freeze({ env, description: options.description, ...(options.default === undefined ? {} : { default: options.default }), parse });
+  Object.freeze({
+    env,
+    description: options.description,
+    ...(options.default === undefined ? {} : { default: options.default }),
+    parse,
+  });
 
 const HOST_PORT = /^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
@@ -68,7 +73,10 @@ export const env = {
   /** Comma-separated host:port list, e.g. KAFKA_BROKERS=10.0.0.1:9092,10.0.0.2:9092. */
   hostPortList: (name: string, options: VarOptions): EnvVar<readonly string[]> =>
     define(name, options, (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
       if (items.length === 0) return { ok: false, reason: 'must list at least one host:port' };
       const bad = items.findIndex((item) => !HOST_PORT.test(item));
       if (bad >= 0) return { ok: false, reason: `item ${bad} ("${items[bad]}") must be host:port` };
@@ -157,7 +165,7 @@ export const kafkaConfig = {
     max: 10000,
   }),
   kafkaSessionTimeoutMs: env.integer('KAFKA_SESSION_TIMEOUT_MS', {
-    description: 'consumer group session timeout: how soon a crashed member\'s partitions move to the others',
+    description: "consumer group session timeout: how soon a crashed member's partitions move to the others",
     default: '30000',
     min: 6000,
     max: 300000,

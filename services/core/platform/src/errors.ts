@@ -49,7 +49,11 @@ export function isTelltaleError(error: unknown, code?: string): error is Telltal
 export function toTelltaleError(error: unknown, fallbackCode = 'INTERNAL', retryable = false): TelltaleError {
   if (error instanceof TelltaleError) return error;
   if (isTelltaleError(error)) {
-    return new TelltaleError(error.code, error.message, { retryable: error.retryable, cause: error, details: error.details });
+    return new TelltaleError(error.code, error.message, {
+      retryable: error.retryable,
+      cause: error,
+      details: error.details,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new TelltaleError(fallbackCode, message, { retryable, cause: error });

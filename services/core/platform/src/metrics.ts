@@ -37,7 +37,13 @@ export function gauge<L extends string = never>(
     help,
     labelNames,
     registers: [registry],
-    ...(collect ? { collect(this: Gauge<L>) { collect(this); } } : {}),
+    ...(collect
+      ? {
+          collect(this: Gauge<L>) {
+            collect(this);
+          },
+        }
+      : {}),
   });
 }
 

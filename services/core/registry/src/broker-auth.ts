@@ -16,7 +16,10 @@ export interface BrokerService {
 }
 
 export function renderPasswordFile(devices: readonly BrokerDevice[], services: readonly BrokerService[]): string {
-  const lines = [...services.map((s) => `${s.username}:${s.credentialHash}`), ...devices.map((d) => `${d.vin}:${d.credentialHash}`)];
+  const lines = [
+    ...services.map((s) => `${s.username}:${s.credentialHash}`),
+    ...devices.map((d) => `${d.vin}:${d.credentialHash}`),
+  ];
   return lines.join('\n') + '\n';
 }
 

@@ -14,10 +14,21 @@ import { generateDeviceSecret, hashDeviceSecret } from './credentials.js';
 import type { BrokerDevice } from './broker-auth.js';
 
 export const brokerSyncConfig = {
-  authPort: env.integer('MQTT_AUTH_PORT', { description: 'port of the project-managed Mosquitto', default: '1884', min: 1, max: 65535 }),
+  authPort: env.integer('MQTT_AUTH_PORT', {
+    description: 'port of the project-managed Mosquitto',
+    default: '1884',
+    min: 1,
+    max: 65535,
+  }),
   mosquittoDir: env.string('MOSQUITTO_DIR', { description: 'its directory (config, passwd, acl)', default: '-' }),
-  serviceUser: env.string('MQTT_SERVICE_USERNAME', { description: 'broker account of the gateway', default: 'telltale-gateway' }),
-  servicePassword: env.string('MQTT_SERVICE_PASSWORD', { description: 'its password; generated into <dir>/service.secret when absent', default: '-' }),
+  serviceUser: env.string('MQTT_SERVICE_USERNAME', {
+    description: 'broker account of the gateway',
+    default: 'telltale-gateway',
+  }),
+  servicePassword: env.string('MQTT_SERVICE_PASSWORD', {
+    description: 'its password; generated into <dir>/service.secret when absent',
+    default: '-',
+  }),
 } as const;
 
 export interface BrokerSyncOptions {
@@ -40,7 +51,10 @@ export interface BrokerSyncResult {
 export function brokerDir(source: NodeJS.ProcessEnv): { dir: string; port: number } {
   const config = loadConfig(brokerSyncConfig, source);
   const localDir = source.TELLTALE_LOCAL_DIR ?? join(source.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'telltale');
-  return { dir: config.mosquittoDir === '-' ? join(localDir, `mosquitto-${config.authPort}`) : config.mosquittoDir, port: config.authPort };
+  return {
+    dir: config.mosquittoDir === '-' ? join(localDir, `mosquitto-${config.authPort}`) : config.mosquittoDir,
+    port: config.authPort,
+  };
 }
 
 function runningPid(dir: string): number | undefined {
@@ -83,9 +97,13 @@ export function syncBroker(options: BrokerSyncOptions): BrokerSyncResult {
     const pid = runningPid(dir);
     if (pid === undefined) {
       if (reload === true) {
-        throw new TelltaleError('BROKER_NOT_RUNNING', `No authenticating Mosquitto runs for ${dir}; start it with deploy/local/mosquitto/mosquitto.sh start.`, {
-          details: { dir },
-        });
+        throw new TelltaleError(
+          'BROKER_NOT_RUNNING',
+          `No authenticating Mosquitto runs for ${dir}; start it with deploy/local/mosquitto/mosquitto.sh start.`,
+          {
+            details: { dir },
+          },
+        );
       }
     } else {
       process.kill(pid, 'SIGHUP');

@@ -11,7 +11,11 @@ export function generateDeviceSecret(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export function hashDeviceSecret(secret: string, iterations = DEFAULT_ITERATIONS, salt: Buffer = randomBytes(12)): string {
+export function hashDeviceSecret(
+  secret: string,
+  iterations = DEFAULT_ITERATIONS,
+  salt: Buffer = randomBytes(12),
+): string {
   const hash = pbkdf2Sync(secret, salt, iterations, 64, 'sha512');
   return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }

@@ -3,7 +3,19 @@ export { generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret, DEFAULT_ITE
 export { renderPasswordFile, renderAclFile, type BrokerDevice, type BrokerService } from './broker-auth.js';
 export { parseVehicleCsv, type VehicleImportRow } from './vehicle-csv.js';
 export {
-  PgRegistry, type VehicleRecord, type ImportResult, type FleetRecord, type DeviceRecord, type NewVehicle, type VehicleChanges,
+  PgRegistry,
+  type VehicleRecord,
+  type ImportResult,
+  type FleetRecord,
+  type DeviceRecord,
+  type NewVehicle,
+  type VehicleChanges,
 } from './pg-registry.js';
 export { RegistryCache } from './registry-cache.js';
-export { syncBroker, brokerDir, brokerSyncConfig, type BrokerSyncOptions, type BrokerSyncResult } from './broker-sync.js';
+export {
+  syncBroker,
+  brokerDir,
+  brokerSyncConfig,
+  type BrokerSyncOptions,
+  type BrokerSyncResult,
+} from './broker-sync.js';

@@ -57,7 +57,10 @@ function pgCode(error: unknown): string | undefined {
 }
 
 function unavailable(cause: unknown): TelltaleError {
-  return new TelltaleError('REGISTRY_UNAVAILABLE', `Vehicle registry query failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError('REGISTRY_UNAVAILABLE', `Vehicle registry query failed: ${(cause as Error).message}`, {
+    retryable: true,
+    cause,
+  });
 }
 
 export class PgRegistry {
@@ -82,7 +85,12 @@ export class PgRegistry {
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
          ON CONFLICT (vin) DO UPDATE SET fleet_id = excluded.fleet_id, model_id = excluded.model_id,
            catalog_version = excluded.catalog_version, updated_at = now()`,
-        [rows.map((r) => r.vin), rows.map((r) => r.fleetId), rows.map((r) => r.modelId), rows.map((r) => r.catalogVersion)],
+        [
+          rows.map((r) => r.vin),
+          rows.map((r) => r.fleetId),
+          rows.map((r) => r.modelId),
+          rows.map((r) => r.catalogVersion),
+        ],
       );
       const withDevice = rows.filter((r) => r.deviceId !== undefined);
       const { rows: existing } = await client.query<{ device_id: string; vin: string }>(
@@ -93,7 +101,10 @@ export class PgRegistry {
       for (const r of withDevice) {
         const deviceId = r.deviceId!;
         // A new T-Box for a VIN replaces the old one: disable others first (one enabled device per VIN).
-        await client.query('UPDATE devices SET enabled = false, updated_at = now() WHERE vin = $1 AND device_id <> $2 AND enabled', [r.vin, deviceId]);
+        await client.query(
+          'UPDATE devices SET enabled = false, updated_at = now() WHERE vin = $1 AND device_id <> $2 AND enabled',
+          [r.vin, deviceId],
+        );
         if (r.deviceSecret === undefined && existingVin.get(deviceId) === r.vin) {
           // Re-importing a known device without a secret keeps its credential (no silent rotation).
           await client.query('UPDATE devices SET enabled = true, updated_at = now() WHERE device_id = $1', [deviceId]);
@@ -134,7 +145,15 @@ export class PgRegistry {
         throw unavailable(cause);
       });
     const r = rows[0];
-    return r ? { vin: r.vin, fleetId: r.fleet_id, modelId: r.model_id, catalogVersion: r.catalog_version, deviceId: r.device_id ?? undefined } : undefined;
+    return r
+      ? {
+          vin: r.vin,
+          fleetId: r.fleet_id,
+          modelId: r.model_id,
+          catalogVersion: r.catalog_version,
+          deviceId: r.device_id ?? undefined,
+        }
+      : undefined;
   }
 
   /** Every vehicle with its enabled device: the gateway's and decoder's in-memory view. */
@@ -147,12 +166,20 @@ export class PgRegistry {
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
-    return rows.map((r) => ({ vin: r.vin, fleetId: r.fleet_id, modelId: r.model_id, catalogVersion: r.catalog_version, deviceId: r.device_id ?? undefined }));
+    return rows.map((r) => ({
+      vin: r.vin,
+      fleetId: r.fleet_id,
+      modelId: r.model_id,
+      catalogVersion: r.catalog_version,
+      deviceId: r.device_id ?? undefined,
+    }));
   }
 
   async listBrokerDevices(): Promise<BrokerDevice[]> {
     const { rows } = await this.pool
-      .query<{ vin: string; credential_hash: string }>('SELECT vin, credential_hash FROM devices WHERE enabled ORDER BY vin')
+      .query<{ vin: string; credential_hash: string }>(
+        'SELECT vin, credential_hash FROM devices WHERE enabled ORDER BY vin',
+      )
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
@@ -172,18 +199,26 @@ export class PgRegistry {
   }
 
   async getFleet(fleetId: string): Promise<FleetRecord | undefined> {
-    const { rows } = await this.pool.query<FleetRow>(`${FLEET_SELECT} WHERE f.fleet_id = $1 GROUP BY f.fleet_id`, [fleetId]).catch((cause: unknown) => {
-      throw unavailable(cause);
-    });
+    const { rows } = await this.pool
+      .query<FleetRow>(`${FLEET_SELECT} WHERE f.fleet_id = $1 GROUP BY f.fleet_id`, [fleetId])
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
     return rows[0] ? fleetRecord(rows[0]) : undefined;
   }
 
   /** Throws FLEET_EXISTS when the id is taken. */
   async createFleet(fleetId: string, name: string): Promise<FleetRecord> {
-    await this.change(async (client) => {
-      await client.query('INSERT INTO fleets (fleet_id, name) VALUES ($1, $2)', [fleetId, name]);
-      return true;
-    }, { [PG_UNIQUE_VIOLATION]: () => new TelltaleError('FLEET_EXISTS', `Fleet ${fleetId} already exists.`, { details: { fleetId } }) });
+    await this.change(
+      async (client) => {
+        await client.query('INSERT INTO fleets (fleet_id, name) VALUES ($1, $2)', [fleetId, name]);
+        return true;
+      },
+      {
+        [PG_UNIQUE_VIOLATION]: () =>
+          new TelltaleError('FLEET_EXISTS', `Fleet ${fleetId} already exists.`, { details: { fleetId } }),
+      },
+    );
     return (await this.getFleet(fleetId))!;
   }
 
@@ -209,7 +244,10 @@ export class PgRegistry {
         return true;
       },
       {
-        [PG_UNIQUE_VIOLATION]: () => new TelltaleError('VEHICLE_EXISTS', `Vehicle ${vehicle.vin} already exists.`, { details: { vin: vehicle.vin } }),
+        [PG_UNIQUE_VIOLATION]: () =>
+          new TelltaleError('VEHICLE_EXISTS', `Vehicle ${vehicle.vin} already exists.`, {
+            details: { vin: vehicle.vin },
+          }),
         [PG_FOREIGN_KEY_VIOLATION]: () => fleetNotFound(vehicle.fleetId),
       },
     );
@@ -268,8 +306,12 @@ export class PgRegistry {
         return rows[0]!;
       },
       {
-        [PG_UNIQUE_VIOLATION]: () => new TelltaleError('DEVICE_EXISTS', `Device ${deviceId} already exists; device ids are never reused.`, { details: { deviceId } }),
-        [PG_FOREIGN_KEY_VIOLATION]: () => new TelltaleError('VEHICLE_NOT_FOUND', `Vehicle ${vin} not found.`, { details: { vin } }),
+        [PG_UNIQUE_VIOLATION]: () =>
+          new TelltaleError('DEVICE_EXISTS', `Device ${deviceId} already exists; device ids are never reused.`, {
+            details: { deviceId },
+          }),
+        [PG_FOREIGN_KEY_VIOLATION]: () =>
+          new TelltaleError('VEHICLE_NOT_FOUND', `Vehicle ${vin} not found.`, { details: { vin } }),
       },
     );
     return { device: deviceRecord(row), secret };
@@ -281,9 +323,16 @@ export class PgRegistry {
    */
   async setDeviceEnabled(vin: string, deviceId: string, enabled: boolean): Promise<DeviceRecord | undefined> {
     const row = await this.change(async (client) => {
-      const { rowCount } = await client.query('SELECT 1 FROM devices WHERE vin = $1 AND device_id = $2 FOR UPDATE', [vin, deviceId]);
+      const { rowCount } = await client.query('SELECT 1 FROM devices WHERE vin = $1 AND device_id = $2 FOR UPDATE', [
+        vin,
+        deviceId,
+      ]);
       if (rowCount !== 1) return undefined;
-      if (enabled) await client.query('UPDATE devices SET enabled = false, updated_at = now() WHERE vin = $1 AND device_id <> $2 AND enabled', [vin, deviceId]);
+      if (enabled)
+        await client.query(
+          'UPDATE devices SET enabled = false, updated_at = now() WHERE vin = $1 AND device_id <> $2 AND enabled',
+          [vin, deviceId],
+        );
       const { rows } = await client.query<DeviceRow>(
         `UPDATE devices SET enabled = $3, updated_at = now() WHERE vin = $1 AND device_id = $2
          RETURNING device_id, vin, enabled, created_at, updated_at`,
@@ -298,14 +347,18 @@ export class PgRegistry {
    * Runs `work` in a transaction that also bumps registry_version (only when `work` changed something, i.e. did
    * not return false or undefined); maps PostgreSQL errors through `errors` by SQLSTATE.
    */
-  private async change<T>(work: (client: pg.PoolClient) => Promise<T>, errors: Readonly<Record<string, () => TelltaleError>> = {}): Promise<T> {
+  private async change<T>(
+    work: (client: pg.PoolClient) => Promise<T>,
+    errors: Readonly<Record<string, () => TelltaleError>> = {},
+  ): Promise<T> {
     const client = await this.pool.connect().catch((cause: unknown) => {
       throw unavailable(cause);
     });
     try {
       await client.query('BEGIN');
       const result = await work(client);
-      if (result !== false && result !== undefined) await client.query('UPDATE registry_version SET version = version + 1');
+      if (result !== false && result !== undefined)
+        await client.query('UPDATE registry_version SET version = version + 1');
       await client.query('COMMIT');
       return result;
     } catch (cause) {
@@ -314,7 +367,10 @@ export class PgRegistry {
       const code = pgCode(cause);
       const mapped = code === undefined ? undefined : errors[code];
       if (mapped) throw mapped();
-      if (code === PG_CHECK_VIOLATION) throw new TelltaleError('REGISTRY_VALUE_INVALID', `Rejected by the registry: ${(cause as Error).message}`, { cause });
+      if (code === PG_CHECK_VIOLATION)
+        throw new TelltaleError('REGISTRY_VALUE_INVALID', `Rejected by the registry: ${(cause as Error).message}`, {
+          cause,
+        });
       throw unavailable(cause);
     } finally {
       client.release();
@@ -323,19 +379,34 @@ export class PgRegistry {
 
   /** Increases on every change; caches compare it to decide whether to reload. */
   async version(): Promise<number> {
-    const { rows } = await this.pool.query<{ version: string }>('SELECT version FROM registry_version').catch((cause: unknown) => {
-      throw unavailable(cause);
-    });
+    const { rows } = await this.pool
+      .query<{ version: string }>('SELECT version FROM registry_version')
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
     return Number(rows[0]?.version ?? 0);
   }
 }
 
 type FleetRow = { fleet_id: string; name: string; created_at: Date; vehicles: string };
-const FLEET_SELECT = 'SELECT f.fleet_id, f.name, f.created_at, count(v.vin) AS vehicles FROM fleets f LEFT JOIN vehicles v ON v.fleet_id = f.fleet_id';
-const fleetRecord = (r: FleetRow): FleetRecord => ({ fleetId: r.fleet_id, name: r.name, vehicleCount: Number(r.vehicles), createdAt: r.created_at });
+const FLEET_SELECT =
+  'SELECT f.fleet_id, f.name, f.created_at, count(v.vin) AS vehicles FROM fleets f LEFT JOIN vehicles v ON v.fleet_id = f.fleet_id';
+const fleetRecord = (r: FleetRow): FleetRecord => ({
+  fleetId: r.fleet_id,
+  name: r.name,
+  vehicleCount: Number(r.vehicles),
+  createdAt: r.created_at,
+});
 
 type DeviceRow = { device_id: string; vin: string; enabled: boolean; created_at: Date; updated_at: Date };
 const DEVICE_SELECT = 'SELECT device_id, vin, enabled, created_at, updated_at FROM devices';
-const deviceRecord = (r: DeviceRow): DeviceRecord => ({ deviceId: r.device_id, vin: r.vin, enabled: r.enabled, createdAt: r.created_at, updatedAt: r.updated_at });
+const deviceRecord = (r: DeviceRow): DeviceRecord => ({
+  deviceId: r.device_id,
+  vin: r.vin,
+  enabled: r.enabled,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
-const fleetNotFound = (fleetId: string): TelltaleError => new TelltaleError('FLEET_NOT_FOUND', `Fleet ${fleetId} not found.`, { details: { fleetId } });
+const fleetNotFound = (fleetId: string): TelltaleError =>
+  new TelltaleError('FLEET_NOT_FOUND', `Fleet ${fleetId} not found.`, { details: { fleetId } });

@@ -28,7 +28,9 @@ export class RegistryCache {
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((err: unknown) => this.log.warn({ err }, 'Registry refresh failed; serving the last loaded view.'));
+      this.refresh().catch((err: unknown) =>
+        this.log.warn({ err }, 'Registry refresh failed; serving the last loaded view.'),
+      );
     }, this.refreshIntervalMs);
     this.timer.unref();
   }

@@ -39,7 +39,8 @@ export function parseVehicleCsv(text: string): VehicleImportRow[] {
   if (missing.length > 0) problems.push(`header: missing column(s) ${missing.join(', ')}`);
   const unknown = columns.filter((c) => !KNOWN.has(c));
   if (unknown.length > 0) problems.push(`header: unknown column(s) ${unknown.join(', ')}`);
-  if (problems.length > 0) throw new TelltaleError('VEHICLE_IMPORT_INVALID', problems.join('; '), { details: { problems } });
+  if (problems.length > 0)
+    throw new TelltaleError('VEHICLE_IMPORT_INVALID', problems.join('; '), { details: { problems } });
 
   const seenVins = new Map<string, number>();
   const seenDevices = new Map<string, number>();
@@ -55,13 +56,17 @@ export function parseVehicleCsv(text: string): VehicleImportRow[] {
     const fleetId = get('fleet_id') ?? '';
     const deviceId = get('device_id');
     if (!isValidVin(vin)) problems.push(`line ${line}: vin "${vin}" must be 17 characters A-Z/0-9 without I, O, Q`);
-    if (!FLEET_ID.test(fleetId)) problems.push(`line ${line}: fleet_id "${fleetId}" must be lowercase letters, digits, _ . -`);
+    if (!FLEET_ID.test(fleetId))
+      problems.push(`line ${line}: fleet_id "${fleetId}" must be lowercase letters, digits, _ . -`);
     if (!get('model_id')) problems.push(`line ${line}: model_id is required`);
     if (!get('catalog_version')) problems.push(`line ${line}: catalog_version is required`);
-    if (deviceId !== undefined && !DEVICE_ID.test(deviceId)) problems.push(`line ${line}: device_id "${deviceId}" has invalid characters`);
-    if (get('device_secret') !== undefined && deviceId === undefined) problems.push(`line ${line}: device_secret given without device_id`);
+    if (deviceId !== undefined && !DEVICE_ID.test(deviceId))
+      problems.push(`line ${line}: device_id "${deviceId}" has invalid characters`);
+    if (get('device_secret') !== undefined && deviceId === undefined)
+      problems.push(`line ${line}: device_secret given without device_id`);
     const secret = get('device_secret');
-    if (secret !== undefined && secret.length < 16) problems.push(`line ${line}: device_secret must be at least 16 characters`);
+    if (secret !== undefined && secret.length < 16)
+      problems.push(`line ${line}: device_secret must be at least 16 characters`);
     const previous = seenVins.get(vin);
     if (previous !== undefined) problems.push(`line ${line}: vin ${vin} repeats line ${previous}`);
     seenVins.set(vin, line);
@@ -82,9 +87,13 @@ export function parseVehicleCsv(text: string): VehicleImportRow[] {
     });
   });
   if (problems.length > 0) {
-    throw new TelltaleError('VEHICLE_IMPORT_INVALID', `${problems.length} problem(s): ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? '; …' : ''}`, {
-      details: { problems },
-    });
+    throw new TelltaleError(
+      'VEHICLE_IMPORT_INVALID',
+      `${problems.length} problem(s): ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? '; …' : ''}`,
+      {
+        details: { problems },
+      },
+    );
   }
   return out;
 }

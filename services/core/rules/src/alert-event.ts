@@ -31,7 +31,8 @@ export type AlertEvent = Omit<AlertTransition, 'state' | 'reason'> & {
 export const severityName = (n: number): AlertSeverity | undefined => ALERT_SEVERITIES[n - 1];
 /** Proto enum number (telltale.alerts.v1.AlertState: 1 raised … 5 acknowledged) → name. */
 export const stateName = (n: number): AlertStateName | undefined => ALERT_STATES[n - 1];
-export const isAlertState = (v: unknown): v is AlertStateName => typeof v === 'string' && (ALERT_STATES as readonly string[]).includes(v);
+export const isAlertState = (v: unknown): v is AlertStateName =>
+  typeof v === 'string' && (ALERT_STATES as readonly string[]).includes(v);
 
 /**
  * What a subscriber wants. Empty lists mean "any"; fleets are always explicit ('*' = every fleet) because they
@@ -73,7 +74,13 @@ export function alertStreamKey(redisKeyPrefix: string, fleet: string): string {
 export const ALERT_STREAM_FIELD = 'alert';
 
 const SEVERITY_CODE: Readonly<Record<AlertSeverity, number>> = { info: 1, warning: 2, major: 3, critical: 4 };
-const STATE_CODE: Readonly<Record<AlertStateName, number>> = { raised: 1, escalated: 2, deescalated: 3, cleared: 4, acknowledged: 5 };
+const STATE_CODE: Readonly<Record<AlertStateName, number>> = {
+  raised: 1,
+  escalated: 2,
+  deescalated: 3,
+  cleared: 4,
+  acknowledged: 5,
+};
 
 /**
  * An alert transition as the vehicle.alerts.v1 Alert message (plain object for `Alert.encode`). Used by diagnostics

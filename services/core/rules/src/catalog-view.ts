@@ -46,7 +46,10 @@ function nameIndex(catalog: RuleCatalog): NameIndex {
       if (list === undefined) byName.set(signal.name, [signal]);
       else list.push(signal);
     }
-    const suggestable = [...catalog.aliases.keys(), ...[...byName].filter(([, list]) => list.length === 1).map(([name]) => name)];
+    const suggestable = [
+      ...catalog.aliases.keys(),
+      ...[...byName].filter(([, list]) => list.length === 1).map(([name]) => name),
+    ];
     index = { byName, suggestable };
     indexes.set(catalog, index);
   }
@@ -59,7 +62,8 @@ export function lookupSignal(catalog: RuleCatalog, name: string): SignalLookup {
   const index = nameIndex(catalog);
   const byName = index.byName.get(name);
   if (byName !== undefined && byName.length === 1) return { kind: 'found', signal: byName[0]! };
-  if (byName !== undefined && byName.length > 1) return { kind: 'ambiguous', candidates: byName.map((s) => s.qualifiedName).sort() };
+  if (byName !== undefined && byName.length > 1)
+    return { kind: 'ambiguous', candidates: byName.map((s) => s.qualifiedName).sort() };
   const pool = name.includes('/') ? [...catalog.byQualifiedName.keys()] : index.suggestable;
   return { kind: 'unknown', suggestion: nearest(name, pool) };
 }

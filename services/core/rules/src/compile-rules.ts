@@ -14,13 +14,22 @@ import type { RuleCatalog } from './catalog-view.js';
 import type { RuleProblem } from './problems.js';
 import { ExpressionCompiler, SignalUses, type CompiledExpression, type Probe } from './expression/compile.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
-import { parseRuleDefinition, type ParsedExpression, type ParsedRule, type Step, type Trigger } from './rule-definition.js';
+import {
+  parseRuleDefinition,
+  type ParsedExpression,
+  type ParsedRule,
+  type Step,
+  type Trigger,
+} from './rule-definition.js';
 
 export type CompiledStep = Step<CompiledExpression>;
 export type CompiledTrigger = Trigger<CompiledExpression>;
 
 /** A rule compiled for one model; id, version, name and the timing fields are the parsed rule's. */
-export interface CompiledRule extends Pick<ParsedRule, 'id' | 'version' | 'name' | 'forMs' | 'reraiseAfterMs' | 'backfill'> {
+export interface CompiledRule extends Pick<
+  ParsedRule,
+  'id' | 'version' | 'name' | 'forMs' | 'reraiseAfterMs' | 'backfill'
+> {
   readonly rule: ParsedRule;
   readonly modelId: string;
   readonly trigger: CompiledTrigger;
@@ -70,7 +79,10 @@ export interface CompileRulesResult {
 export const EMPTY_SNAPSHOT: RuleSnapshot = Object.freeze({ rules: [], models: new Map() });
 
 /** Compiles one validated rule for one model; problems are positioned and carry the rule, path and model. */
-export function compileRuleForModel(rule: ParsedRule, catalog: RuleCatalog): { compiled: CompiledRule | undefined; problems: RuleProblem[] } {
+export function compileRuleForModel(
+  rule: ParsedRule,
+  catalog: RuleCatalog,
+): { compiled: CompiledRule | undefined; problems: RuleProblem[] } {
   const uses = new SignalUses();
   const compiler = new ExpressionCompiler(catalog, uses);
   const problems: RuleProblem[] = [];
@@ -115,7 +127,12 @@ export function compileRuleForModel(rule: ParsedRule, catalog: RuleCatalog): { c
   take('/message');
 
   if (problems.length > 0 || trigger === undefined || template === undefined) return { compiled: undefined, problems };
-  const triggerProbes = trigger.kind === 'condition' ? trigger.condition.probes : trigger.kind === 'sequence' ? trigger.then.probes : steps.flatMap((s) => s.when?.probes ?? []);
+  const triggerProbes =
+    trigger.kind === 'condition'
+      ? trigger.condition.probes
+      : trigger.kind === 'sequence'
+        ? trigger.then.probes
+        : steps.flatMap((s) => s.when?.probes ?? []);
   return {
     compiled: {
       id: rule.id,
@@ -169,7 +186,13 @@ export function compileRules(definitions: readonly unknown[], catalogs: readonly
     problems.push(...parsed.problems);
     if (parsed.rule === undefined) continue;
     if (seen.has(parsed.rule.id)) {
-      problems.push({ severity: 'error', code: 'RULE_DUPLICATE_ID', message: `rule id "${parsed.rule.id}" is used by more than one rule; the first one is kept`, ruleId: parsed.rule.id, path: '/id' });
+      problems.push({
+        severity: 'error',
+        code: 'RULE_DUPLICATE_ID',
+        message: `rule id "${parsed.rule.id}" is used by more than one rule; the first one is kept`,
+        ruleId: parsed.rule.id,
+        path: '/id',
+      });
       continue;
     }
     seen.add(parsed.rule.id);
@@ -186,19 +209,34 @@ export function compileRules(definitions: readonly unknown[], catalogs: readonly
     const targets = scoped === undefined ? [...byModel.values()] : [...scoped].flatMap((m) => byModel.get(m) ?? []);
     if (scoped !== undefined) {
       for (const m of scoped) {
-        if (!byModel.has(m)) problems.push({ severity: 'warning', code: 'RULE_NOT_APPLICABLE', message: `scope names model "${m}", which has no catalog here`, ruleId: rule.id, path: '/scope/models', modelId: m });
+        if (!byModel.has(m))
+          problems.push({
+            severity: 'warning',
+            code: 'RULE_NOT_APPLICABLE',
+            message: `scope names model "${m}", which has no catalog here`,
+            ruleId: rule.id,
+            path: '/scope/models',
+            modelId: m,
+          });
       }
     }
     const results = targets.map((catalog) => ({ catalog, ...compileRuleForModel(rule, catalog) }));
     const fits = results.filter((r) => r.compiled !== undefined);
-    const onlyUnknownSignals = (r: (typeof results)[number]): boolean => r.problems.every((p) => p.code === 'RULE_UNKNOWN_SIGNAL');
+    const onlyUnknownSignals = (r: (typeof results)[number]): boolean =>
+      r.problems.every((p) => p.code === 'RULE_UNKNOWN_SIGNAL');
     const lenient = scoped === undefined && fits.length > 0;
     let failed = false;
     for (const r of results) {
       if (r.compiled !== undefined) continue;
       if (lenient && onlyUnknownSignals(r)) {
         const names = [...new Set(r.problems.map((p) => /"([^"]+)"/.exec(p.message)?.[1] ?? '?'))];
-        problems.push({ severity: 'warning', code: 'RULE_NOT_APPLICABLE', message: `does not apply to model ${r.catalog.modelId}, which has no signal ${names.join(', ')}`, ruleId: rule.id, modelId: r.catalog.modelId });
+        problems.push({
+          severity: 'warning',
+          code: 'RULE_NOT_APPLICABLE',
+          message: `does not apply to model ${r.catalog.modelId}, which has no signal ${names.join(', ')}`,
+          ruleId: rule.id,
+          modelId: r.catalog.modelId,
+        });
       } else {
         failed = true;
         problems.push(...r.problems);

@@ -6,10 +6,18 @@ import type { RuleDefinition } from './rule-definition.js';
 import { Drive, snapshotOf } from './test-support.js';
 
 const VIN = 'VIN0000000000001';
-const HOT: Partial<RuleDefinition> = { id: 'hot', condition: 'cellTemperatureMax > 55', for: '10s', clear: { condition: 'cellTemperatureMax < 50', for: '5s' } };
+const HOT: Partial<RuleDefinition> = {
+  id: 'hot',
+  condition: 'cellTemperatureMax > 55',
+  for: '10s',
+  clear: { condition: 'cellTemperatureMax < 50', for: '5s' },
+};
 
 /** A restarted instance: a new engine, the same rules, the persisted state (through JSON text, as it is stored). */
-function restart(from: Drive, rules: readonly Partial<RuleDefinition>[] = [HOT]): { drive: Drive; transitions: AlertTransition[] } {
+function restart(
+  from: Drive,
+  rules: readonly Partial<RuleDefinition>[] = [HOT],
+): { drive: Drive; transitions: AlertTransition[] } {
   const text = JSON.stringify(from.engine.snapshotState(VIN));
   const engine = new RuleEngine();
   engine.setRules(snapshotOf(rules));
@@ -22,8 +30,14 @@ const key = (t: AlertTransition): string => `${t.alertId} ${t.transitionSeq} ${t
 describe('engine state', () => {
   it('gives the same transitions and alert ids to every replay of the same data', () => {
     const run = (): AlertTransition[] => {
-      const d = Drive.of([HOT, { id: 'spread', condition: 'cellVoltageMax - cellVoltageMin > 0.05', reraiseAfter: '10s' }]);
-      d.series('cellTemperatureMax', 0, 60_000, 1000, (t) => (t > 5000 && t < 30_000 ? 58 : 45), { cellVoltageMax: 4, cellVoltageMin: 3.9 });
+      const d = Drive.of([
+        HOT,
+        { id: 'spread', condition: 'cellVoltageMax - cellVoltageMin > 0.05', reraiseAfter: '10s' },
+      ]);
+      d.series('cellTemperatureMax', 0, 60_000, 1000, (t) => (t > 5000 && t < 30_000 ? 58 : 45), {
+        cellVoltageMax: 4,
+        cellVoltageMin: 3.9,
+      });
       d.advance(120_000);
       return d.transitions;
     };
@@ -65,7 +79,9 @@ describe('engine state', () => {
     before.at(0, { cellTemperatureMax: 56 });
     before.at(1000, { cellTemperatureMax: 57 });
     const { drive: after } = restart(before);
-    expect(after.advance(60_000)).toMatchObject([{ state: 'raised', eventTimeMs: 10_000, episodeStartMs: 0, timer: true }]);
+    expect(after.advance(60_000)).toMatchObject([
+      { state: 'raised', eventTimeMs: 10_000, episodeStartMs: 0, timer: true },
+    ]);
   });
 
   it('a restart with an active alert neither forgets it nor raises it again; its clear continues the sequence', () => {
@@ -76,9 +92,9 @@ describe('engine state', () => {
     const { drive: after } = restart(before);
     after.at(14_000, { cellTemperatureMax: 46 });
     after.advanceVehicle(20_000);
-    expect(after.transitions.map((t) => ({ id: t.alertId, seq: t.transitionSeq, state: t.state, at: t.eventTimeMs }))).toEqual([
-      { id: before.transitions[0]!.alertId, seq: 2, state: 'cleared', at: 18_000 },
-    ]);
+    expect(
+      after.transitions.map((t) => ({ id: t.alertId, seq: t.transitionSeq, state: t.state, at: t.eventTimeMs })),
+    ).toEqual([{ id: before.transitions[0]!.alertId, seq: 2, state: 'cleared', at: 18_000 }]);
   });
 
   it('a restart with an active alert keeps it while the condition holds', () => {
@@ -88,7 +104,10 @@ describe('engine state', () => {
     after.series('cellTemperatureMax', 13_000, 40_000, 1000, () => 58);
     after.advance(100_000);
     expect(after.transitions).toEqual([]);
-    expect(after.engine.ruleStatus(VIN, 'hot')).toMatchObject({ phase: 'active', alertId: before.transitions[0]!.alertId });
+    expect(after.engine.ruleStatus(VIN, 'hot')).toMatchObject({
+      phase: 'active',
+      alertId: before.transitions[0]!.alertId,
+    });
   });
 
   it('state is plain JSON and round-trips exactly, windows and sequences included', () => {
@@ -115,7 +134,11 @@ describe('engine state', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'RULE_STATE_INVALID', retryable: false, message: expect.stringMatching(/expected an object with format 1/) as unknown });
+    expect(error).toMatchObject({
+      code: 'RULE_STATE_INVALID',
+      retryable: false,
+      message: expect.stringMatching(/expected an object with format 1/) as unknown,
+    });
     expect(() => engine.restoreState(VIN, null)).toThrow(/invalid/);
     const d = Drive.of([HOT]);
     d.at(0, { cellTemperatureMax: 56 });
@@ -125,20 +148,37 @@ describe('engine state', () => {
   it('a new rule version keeps the active alert and names itself in the next transition', () => {
     const d = Drive.of([{ id: 'speeding', condition: 'vehicleSpeed > 100' }]);
     d.at(0, { vehicleSpeed: 120 });
-    expect(d.engine.setRules(snapshotOf([{ id: 'speeding', version: 2, condition: 'vehicleSpeed > 130' }]))).toEqual([]);
+    expect(d.engine.setRules(snapshotOf([{ id: 'speeding', version: 2, condition: 'vehicleSpeed > 130' }]))).toEqual(
+      [],
+    );
     d.at(1000, { vehicleSpeed: 120 });
-    expect(d.transitions.map((t) => `${t.state}@${t.eventTimeMs} v${t.ruleVersion} #${t.transitionSeq}`)).toEqual(['raised@0 v1 #1', 'cleared@1000 v2 #2']);
+    expect(d.transitions.map((t) => `${t.state}@${t.eventTimeMs} v${t.ruleVersion} #${t.transitionSeq}`)).toEqual([
+      'raised@0 v1 #1',
+      'cleared@1000 v2 #2',
+    ]);
   });
 
   it('a removed rule clears its active alerts', () => {
-    const d = Drive.of([{ id: 'speeding', condition: 'vehicleSpeed > 100', message: 'fast: {{ vehicleSpeed }}' }, { id: 'other', condition: 'vehicleSpeed > 500' }]);
+    const d = Drive.of([
+      { id: 'speeding', condition: 'vehicleSpeed > 100', message: 'fast: {{ vehicleSpeed }}' },
+      { id: 'other', condition: 'vehicleSpeed > 500' },
+    ]);
     d.at(0, { vehicleSpeed: 120 });
     const removed = d.engine.setRules(snapshotOf([{ id: 'other', condition: 'vehicleSpeed > 500' }]));
-    expect(removed).toMatchObject([{ ruleId: 'speeding', state: 'cleared', reason: 'rule-removed', transitionSeq: 2, message: 'fast: 120', alertId: d.transitions[0]!.alertId }]);
+    expect(removed).toMatchObject([
+      {
+        ruleId: 'speeding',
+        state: 'cleared',
+        reason: 'rule-removed',
+        transitionSeq: 2,
+        message: 'fast: 120',
+        alertId: d.transitions[0]!.alertId,
+      },
+    ]);
     expect(d.engine.ruleStatus(VIN, 'speeding')).toBeUndefined();
   });
 
-  it('a rule added later counts silence for stale() from when it was added, not from the vehicle\'s first sample', () => {
+  it("a rule added later counts silence for stale() from when it was added, not from the vehicle's first sample", () => {
     const d = Drive.of([{ id: 'speeding', condition: 'vehicleSpeed > 500' }]);
     d.series('vehicleSpeed', 0, 60_000, 1000, () => 50);
     d.engine.setRules(snapshotOf([{ id: 'tyre', condition: 'stale(tyrePressureFrontLeft, 5s)' }]));

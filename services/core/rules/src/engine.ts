@@ -19,7 +19,15 @@
 import { TelltaleError } from '@telltale/platform/errors';
 import type { AlertTransition, Evidence } from './alert.js';
 import { EMPTY_SNAPSHOT, type CompiledRule, type ModelRuleSet, type RuleSnapshot } from './compile-rules.js';
-import { adoptRuleVersion, evaluateRule, newRuleState, nextDeadline, type EvaluationScope, type RulePhase, type RuleState } from './rule-state.js';
+import {
+  adoptRuleVersion,
+  evaluateRule,
+  newRuleState,
+  nextDeadline,
+  type EvaluationScope,
+  type RulePhase,
+  type RuleState,
+} from './rule-state.js';
 import { isSeverity, type Severity } from './severity.js';
 import { CHANGED, UNCHANGED, VehicleSignals, WindowBuffer, type EvalContext } from './signal-state.js';
 
@@ -88,7 +96,14 @@ export interface RuleStateJson {
   readonly sinceMs: number | null;
   readonly dueMs: number | null;
   readonly lastRaisedMs: number | null;
-  readonly alert: { readonly id: string; readonly startMs: number; readonly raisedAtMs: number; readonly severity: Severity; readonly seq: number; readonly message: string } | null;
+  readonly alert: {
+    readonly id: string;
+    readonly startMs: number;
+    readonly raisedAtMs: number;
+    readonly severity: Severity;
+    readonly seq: number;
+    readonly message: string;
+  } | null;
   readonly steps: readonly (readonly [boolean, number | null])[];
   readonly seq: {
     readonly aTrue: boolean;
@@ -128,7 +143,11 @@ const orNaN = (x: number | null | undefined): number => (typeof x === 'number' ?
 
 function appliesTo(rule: CompiledRule, v: Vehicle): boolean {
   const { fleets, models, vins } = rule.rule.scope;
-  return (fleets === undefined || fleets.has(v.fleetId)) && (models === undefined || models.has(v.modelId)) && (vins === undefined || vins.has(v.vin));
+  return (
+    (fleets === undefined || fleets.has(v.fleetId)) &&
+    (models === undefined || models.has(v.modelId)) &&
+    (vins === undefined || vins.has(v.vin))
+  );
 }
 
 export class RuleEngine {
@@ -234,7 +253,8 @@ export class RuleEngine {
         const i = kept[j]!;
         const id = signalIds[i]!;
         const effect = v.signals.apply(id, values[i]!, t, interest!.get(id)!, this.maxWindowSamples);
-        if (effect !== UNCHANGED) for (const r of (effect === CHANGED ? set!.bySignal : set!.byUpdate).get(id) ?? []) this.touch(r);
+        if (effect !== UNCHANGED)
+          for (const r of (effect === CHANGED ? set!.bySignal : set!.byUpdate).get(id) ?? []) this.touch(r);
       }
       if (this.touched.length > 0 || v.needsEval) this.evaluateTouched(v, set!, t, live, out);
       k = end;
@@ -243,7 +263,8 @@ export class RuleEngine {
       this.runDeadlines(v, maxTime, false, out, undefined, false);
       v.eventTimeMs = maxTime;
     }
-    if (live && v.needsEval && set !== undefined && Number.isFinite(v.eventTimeMs)) this.evaluateTouched(v, set, v.eventTimeMs, live, out);
+    if (live && v.needsEval && set !== undefined && Number.isFinite(v.eventTimeMs))
+      this.evaluateTouched(v, set, v.eventTimeMs, live, out);
     this.settle(v);
     return { transitions: out, applied: kept.length, ignored, late, droppedFuture, droppedInvalid };
   }
@@ -304,12 +325,29 @@ export class RuleEngine {
   }
 
   /** For inspection and tests: the phase and alert of a rule for a vehicle. */
-  ruleStatus(vin: string, ruleId: string): { phase: RulePhase; severity: Severity | null; alertId: string | null; nextDeadlineMs: number | null } | undefined {
+  ruleStatus(
+    vin: string,
+    ruleId: string,
+  ):
+    { phase: RulePhase; severity: Severity | null; alertId: string | null; nextDeadlineMs: number | null } | undefined {
     const s = this.vehicles.get(vin)?.ruleStates.get(ruleId);
-    return s === undefined ? undefined : { phase: s.phase, severity: s.alert?.severity ?? null, alertId: s.alert?.id ?? null, nextDeadlineMs: finite(s.nextDeadlineMs) };
+    return s === undefined
+      ? undefined
+      : {
+          phase: s.phase,
+          severity: s.alert?.severity ?? null,
+          alertId: s.alert?.id ?? null,
+          nextDeadlineMs: finite(s.nextDeadlineMs),
+        };
   }
 
-  private vehicle(vin: string, fleetId: string, modelId: string, catalogVersion: string, out: AlertTransition[]): Vehicle {
+  private vehicle(
+    vin: string,
+    fleetId: string,
+    modelId: string,
+    catalogVersion: string,
+    out: AlertTransition[],
+  ): Vehicle {
     let v = this.vehicles.get(vin);
     if (v === undefined) {
       v = new Vehicle(vin, fleetId, modelId, catalogVersion);
@@ -386,7 +424,14 @@ export class RuleEngine {
 
   private scopeOf(v: Vehicle, backfill: boolean, timer: boolean): EvaluationScope {
     const slot = (backfill ? 2 : 0) + (timer ? 1 : 0);
-    return (v.scopes[slot] ??= { vin: v.vin, fleetId: v.fleetId, modelId: v.modelId, catalogVersion: v.catalogVersion, backfill, timer });
+    return (v.scopes[slot] ??= {
+      vin: v.vin,
+      fleetId: v.fleetId,
+      modelId: v.modelId,
+      catalogVersion: v.catalogVersion,
+      backfill,
+      timer,
+    });
   }
 
   private evaluate(v: Vehicle, index: number, t: number, scope: EvaluationScope, out: AlertTransition[]): void {
@@ -431,7 +476,14 @@ export class RuleEngine {
   }
 
   /** Evaluates deadlines before `limit` (or up to it, inclusive), earliest first; `only` selects rules by index. */
-  private runDeadlines(v: Vehicle, limit: number, inclusive: boolean, out: AlertTransition[], only: ((index: number) => boolean) | undefined, backfill: boolean): void {
+  private runDeadlines(
+    v: Vehicle,
+    limit: number,
+    inclusive: boolean,
+    out: AlertTransition[],
+    only: ((index: number) => boolean) | undefined,
+    backfill: boolean,
+  ): void {
     if (v.nextDeadlineMs > limit) return;
     const scope = this.scopeOf(v, backfill, true);
     for (let guard = 0; guard < 100_000; guard++) {
@@ -480,7 +532,8 @@ function toJson(v: Vehicle): VehicleStateJson {
   const latest: Record<string, readonly [number | null, number]> = {};
   for (const [id, slot] of v.signals.latest) latest[id] = [slot.seen ? slot.value : null, slot.timeMs];
   const windows: Record<string, readonly [number[], number[]]> = {};
-  for (const [id, buffer] of v.signals.windows) windows[id] = [buffer.times.slice(buffer.head), buffer.values.slice(buffer.head)];
+  for (const [id, buffer] of v.signals.windows)
+    windows[id] = [buffer.times.slice(buffer.head), buffer.values.slice(buffer.head)];
   const rules: Record<string, RuleStateJson> = {};
   for (const [id, s] of v.ruleStates) {
     rules[id] = {
@@ -511,36 +564,64 @@ function toJson(v: Vehicle): VehicleStateJson {
 }
 
 const invalidState = (vin: string, why: string): TelltaleError =>
-  new TelltaleError('RULE_STATE_INVALID', `Persisted rule-engine state of ${vin} is invalid: ${why}.`, { details: { vin } });
+  new TelltaleError('RULE_STATE_INVALID', `Persisted rule-engine state of ${vin} is invalid: ${why}.`, {
+    details: { vin },
+  });
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNumberOrNull = (x: unknown): x is number | null => x === null || typeof x === 'number';
 const PHASES: readonly RulePhase[] = ['idle', 'pending', 'active', 'clearing'];
 
 function fromJson(vin: string, json: unknown): Vehicle {
-  if (!isRecord(json) || json.format !== VEHICLE_STATE_FORMAT) throw invalidState(vin, `expected an object with format ${VEHICLE_STATE_FORMAT}`);
+  if (!isRecord(json) || json.format !== VEHICLE_STATE_FORMAT)
+    throw invalidState(vin, `expected an object with format ${VEHICLE_STATE_FORMAT}`);
   if (json.vin !== vin) throw invalidState(vin, `it belongs to ${String(json.vin)}`);
   const { fleetId, modelId, catalogVersion, latest, windows, rules } = json;
-  if (typeof fleetId !== 'string' || typeof modelId !== 'string' || typeof catalogVersion !== 'string') throw invalidState(vin, 'fleetId, modelId and catalogVersion must be strings');
-  if (!isNumberOrNull(json.eventTimeMs) || !isNumberOrNull(json.lastArrivalMs) || !isNumberOrNull(json.firstEventTimeMs)) throw invalidState(vin, 'times must be numbers or null');
-  if (!isRecord(latest) || !isRecord(windows) || !isRecord(rules)) throw invalidState(vin, 'latest, windows and rules must be objects');
+  if (typeof fleetId !== 'string' || typeof modelId !== 'string' || typeof catalogVersion !== 'string')
+    throw invalidState(vin, 'fleetId, modelId and catalogVersion must be strings');
+  if (
+    !isNumberOrNull(json.eventTimeMs) ||
+    !isNumberOrNull(json.lastArrivalMs) ||
+    !isNumberOrNull(json.firstEventTimeMs)
+  )
+    throw invalidState(vin, 'times must be numbers or null');
+  if (!isRecord(latest) || !isRecord(windows) || !isRecord(rules))
+    throw invalidState(vin, 'latest, windows and rules must be objects');
   const v = new Vehicle(vin, fleetId, modelId, catalogVersion);
   v.eventTimeMs = json.eventTimeMs ?? -Infinity;
   v.lastArrivalMs = json.lastArrivalMs ?? -Infinity;
   v.signals.firstEventTimeMs = orNaN(json.firstEventTimeMs);
   for (const [id, entry] of Object.entries(latest)) {
-    if (!Array.isArray(entry) || !isNumberOrNull(entry[0]) || typeof entry[1] !== 'number') throw invalidState(vin, `latest/${id} must be [value, time]`);
+    if (!Array.isArray(entry) || !isNumberOrNull(entry[0]) || typeof entry[1] !== 'number')
+      throw invalidState(vin, `latest/${id} must be [value, time]`);
     v.signals.latest.set(Number(id), { value: entry[0] ?? NaN, timeMs: entry[1], seen: entry[0] !== null });
   }
   for (const [id, entry] of Object.entries(windows)) {
-    if (!Array.isArray(entry) || !Array.isArray(entry[0]) || !Array.isArray(entry[1]) || entry[0].length !== entry[1].length) throw invalidState(vin, `windows/${id} must be [times, values]`);
-    v.signals.windows.set(Number(id), WindowBuffer.of((entry[0] as unknown[]).map(Number), (entry[1] as unknown[]).map(Number)));
+    if (
+      !Array.isArray(entry) ||
+      !Array.isArray(entry[0]) ||
+      !Array.isArray(entry[1]) ||
+      entry[0].length !== entry[1].length
+    )
+      throw invalidState(vin, `windows/${id} must be [times, values]`);
+    v.signals.windows.set(
+      Number(id),
+      WindowBuffer.of((entry[0] as unknown[]).map(Number), (entry[1] as unknown[]).map(Number)),
+    );
   }
   for (const [id, raw] of Object.entries(rules)) {
-    if (!isRecord(raw) || typeof raw.version !== 'number' || !PHASES.includes(raw.phase as RulePhase) || !Array.isArray(raw.steps)) throw invalidState(vin, `rules/${id} is malformed`);
+    if (
+      !isRecord(raw) ||
+      typeof raw.version !== 'number' ||
+      !PHASES.includes(raw.phase as RulePhase) ||
+      !Array.isArray(raw.steps)
+    )
+      throw invalidState(vin, `rules/${id} is malformed`);
     const r = raw as unknown as RuleStateJson;
-    if (r.alert !== null && (!isRecord(r.alert) || typeof r.alert.id !== 'string' || !isSeverity(r.alert.severity))) throw invalidState(vin, `rules/${id}/alert is malformed`);
-    if ((r.phase === 'active' || r.phase === 'clearing') !== (r.alert !== null)) throw invalidState(vin, `rules/${id}: phase ${r.phase} does not match its alert`);
+    if (r.alert !== null && (!isRecord(r.alert) || typeof r.alert.id !== 'string' || !isSeverity(r.alert.severity)))
+      throw invalidState(vin, `rules/${id}/alert is malformed`);
+    if ((r.phase === 'active' || r.phase === 'clearing') !== (r.alert !== null))
+      throw invalidState(vin, `rules/${id}: phase ${r.phase} does not match its alert`);
     const state: RuleState = {
       version: r.version,
       atMs: orNaN(r.atMs),
@@ -552,7 +633,15 @@ function fromJson(vin: string, json: unknown): Vehicle {
       alert: r.alert === null ? null : { ...r.alert },
       stepTruth: r.steps.map((s) => s[0] === true),
       stepChangedMs: r.steps.map((s) => orNaN(s[1])),
-      seq: r.seq === null || r.seq === undefined ? null : { ...r.seq, aRiseMs: orNaN(r.seq.aRiseMs), aEvidence: [...r.seq.aEvidence], matchEvidence: [...r.seq.matchEvidence] },
+      seq:
+        r.seq === null || r.seq === undefined
+          ? null
+          : {
+              ...r.seq,
+              aRiseMs: orNaN(r.seq.aRiseMs),
+              aEvidence: [...r.seq.aEvidence],
+              matchEvidence: [...r.seq.matchEvidence],
+            },
       nextDeadlineMs: Infinity,
     };
     v.ruleStates.set(id, state);

@@ -4,9 +4,18 @@
  */
 export {
   PgRuleStore,
-  type ActiveRules, type RuleAuditAction, type RuleAuditEntry, type RuleHistory, type StoredRule, type StoredRuleVersion,
+  type ActiveRules,
+  type RuleAuditAction,
+  type RuleAuditEntry,
+  type RuleHistory,
+  type StoredRule,
+  type StoredRuleVersion,
 } from './store/pg-rule-store.js';
 export {
-  RuleReloader, RULES_CHANNEL,
-  type LoadedRules, type RuleReloaderOptions, type RuleReloaderSource, type RuleReloaderStats,
+  RuleReloader,
+  RULES_CHANNEL,
+  type LoadedRules,
+  type RuleReloaderOptions,
+  type RuleReloaderSource,
+  type RuleReloaderStats,
 } from './store/rule-reloader.js';

@@ -63,7 +63,9 @@ export class RuleExpressionError extends TelltaleError {
   readonly bareMessage: string;
 
   constructor(code: RuleProblemCode, message: string, position: SourcePosition, suggestion?: string) {
-    super(code, `${position.line}:${position.column}: ${message}`, { details: { ...position, ...(suggestion === undefined ? {} : { suggestion }) } });
+    super(code, `${position.line}:${position.column}: ${message}`, {
+      details: { ...position, ...(suggestion === undefined ? {} : { suggestion }) },
+    });
     this.position = position;
     this.suggestion = suggestion;
     this.bareMessage = message;

@@ -72,7 +72,11 @@ export interface ParsedRule {
   readonly version: number;
   readonly name: string;
   readonly enabled: boolean;
-  readonly scope: { readonly fleets?: ReadonlySet<string>; readonly models?: ReadonlySet<string>; readonly vins?: ReadonlySet<string> };
+  readonly scope: {
+    readonly fleets?: ReadonlySet<string>;
+    readonly models?: ReadonlySet<string>;
+    readonly vins?: ReadonlySet<string>;
+  };
   readonly trigger: ParsedTrigger;
   readonly forMs: number;
   /** Ascending severity; a rule without a ladder has one step. */
@@ -84,7 +88,24 @@ export interface ParsedRule {
   readonly definition: RuleDefinition;
 }
 
-const KEYS = new Set(['id', 'version', 'name', 'description', 'tags', 'enabled', 'scope', 'condition', 'sequence', 'for', 'severity', 'ladder', 'clear', 'reraiseAfter', 'message', 'backfill']);
+const KEYS = new Set([
+  'id',
+  'version',
+  'name',
+  'description',
+  'tags',
+  'enabled',
+  'scope',
+  'condition',
+  'sequence',
+  'for',
+  'severity',
+  'ladder',
+  'clear',
+  'reraiseAfter',
+  'message',
+  'backfill',
+]);
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const MAX_EXPRESSION_LENGTH = 10_000;
 
@@ -95,12 +116,20 @@ class Checker {
   constructor(private readonly ruleId: string | undefined) {}
 
   fail(path: string, message: string): undefined {
-    this.problems.push({ severity: 'error', code: 'RULE_INVALID', message: `${path} ${message}`, path, ...(this.ruleId === undefined ? {} : { ruleId: this.ruleId }) });
+    this.problems.push({
+      severity: 'error',
+      code: 'RULE_INVALID',
+      message: `${path} ${message}`,
+      path,
+      ...(this.ruleId === undefined ? {} : { ruleId: this.ruleId }),
+    });
     return undefined;
   }
 
   keys(value: Record<string, unknown>, path: string, allowed: ReadonlySet<string>): void {
-    for (const key of Object.keys(value)) if (!allowed.has(key)) this.fail(`${path}/${key}`, `is not a rule field; expected one of ${[...allowed].join(', ')}`);
+    for (const key of Object.keys(value))
+      if (!allowed.has(key))
+        this.fail(`${path}/${key}`, `is not a rule field; expected one of ${[...allowed].join(', ')}`);
   }
 
   string(value: unknown, path: string): string | undefined {
@@ -110,18 +139,22 @@ class Checker {
   duration(value: unknown, path: string): number | undefined {
     if (value === undefined) return 0;
     const ms = typeof value === 'string' ? parseDuration(value.trim()) : undefined;
-    return ms === undefined ? this.fail(path, `must be a duration like "500ms", "30s", "5m", "1h" or "1m30s", not ${JSON.stringify(value)}`) : ms;
+    return ms === undefined
+      ? this.fail(path, `must be a duration like "500ms", "30s", "5m", "1h" or "1m30s", not ${JSON.stringify(value)}`)
+      : ms;
   }
 
   strings(value: unknown, path: string): readonly string[] | undefined {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) return this.fail(path, 'must be a list of non-empty strings');
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === ''))
+      return this.fail(path, 'must be a list of non-empty strings');
     return value as string[];
   }
 
   expression(value: unknown, path: string): ParsedExpression | undefined {
     const source = this.string(value, path);
     if (source === undefined) return undefined;
-    if (source.length > MAX_EXPRESSION_LENGTH) return this.fail(path, `is longer than ${MAX_EXPRESSION_LENGTH} characters`);
+    if (source.length > MAX_EXPRESSION_LENGTH)
+      return this.fail(path, `is longer than ${MAX_EXPRESSION_LENGTH} characters`);
     try {
       return { expr: parseExpression(source), source, path };
     } catch (error) {
@@ -140,17 +173,25 @@ class Checker {
 }
 
 /** Validates a rule definition and parses its expressions. `rule` is undefined when there is any error. */
-export function parseRuleDefinition(input: unknown): { readonly rule: ParsedRule | undefined; readonly problems: readonly RuleProblem[] } {
+export function parseRuleDefinition(input: unknown): {
+  readonly rule: ParsedRule | undefined;
+  readonly problems: readonly RuleProblem[];
+} {
   if (!isObject(input)) {
-    return { rule: undefined, problems: [{ severity: 'error', code: 'RULE_INVALID', message: 'a rule must be a JSON object', path: '' }] };
+    return {
+      rule: undefined,
+      problems: [{ severity: 'error', code: 'RULE_INVALID', message: 'a rule must be a JSON object', path: '' }],
+    };
   }
   const id = typeof input.id === 'string' && ID_PATTERN.test(input.id) ? input.id : undefined;
   const c = new Checker(id);
-  if (id === undefined) c.fail('/id', 'must be a string of letters, digits and . _ : - (at most 128, starting with a letter or digit)');
+  if (id === undefined)
+    c.fail('/id', 'must be a string of letters, digits and . _ : - (at most 128, starting with a letter or digit)');
   c.keys(input, '', KEYS);
 
   const version = input.version;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > 0xffffffff) c.fail('/version', 'must be a whole number from 1');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > 0xffffffff)
+    c.fail('/version', 'must be a whole number from 1');
   const name = input.name === undefined ? id : c.string(input.name, '/name');
   if (input.description !== undefined) c.string(input.description, '/description');
   if (input.tags !== undefined) c.strings(input.tags, '/tags');
@@ -171,7 +212,8 @@ export function parseRuleDefinition(input: unknown): { readonly rule: ParsedRule
 
   // Ladder or severity.
   const ladder: ParsedStep[] = [];
-  if (input.ladder !== undefined && input.severity !== undefined) c.fail('/severity', 'and /ladder exclude each other: a ladder names its own levels');
+  if (input.ladder !== undefined && input.severity !== undefined)
+    c.fail('/severity', 'and /ladder exclude each other: a ladder names its own levels');
   if (input.ladder !== undefined) {
     if (!Array.isArray(input.ladder) || input.ladder.length === 0 || input.ladder.length > SEVERITIES.length) {
       c.fail('/ladder', `must be a list of 1 to ${SEVERITIES.length} steps { level, when, for }`);
@@ -182,9 +224,14 @@ export function parseRuleDefinition(input: unknown): { readonly rule: ParsedRule
         c.keys(step, path, new Set(['level', 'when', 'for']));
         if (!isSeverity(step.level)) return c.fail(`${path}/level`, `must be one of ${SEVERITIES.join(', ')}`);
         const previous = ladder[ladder.length - 1];
-        if (previous !== undefined && severityRank(step.level) <= severityRank(previous.level)) c.fail(`${path}/level`, `must be more severe than the step before (${previous.level}): list steps from least to most severe`);
+        if (previous !== undefined && severityRank(step.level) <= severityRank(previous.level))
+          c.fail(
+            `${path}/level`,
+            `must be more severe than the step before (${previous.level}): list steps from least to most severe`,
+          );
         if (step.when === undefined && i > 0) c.fail(`${path}/when`, 'is required on every step above the first');
-        if (step.for !== undefined && i === 0) c.fail(`${path}/for`, 'does not apply to the first step, where an alert starts: use the rule\'s "for"');
+        if (step.for !== undefined && i === 0)
+          c.fail(`${path}/for`, 'does not apply to the first step, where an alert starts: use the rule\'s "for"');
         const when = step.when === undefined ? undefined : c.expression(step.when, `${path}/when`);
         ladder.push({ level: step.level, when, forMs: c.duration(step.for, `${path}/for`) ?? 0 });
         return undefined;
@@ -198,7 +245,8 @@ export function parseRuleDefinition(input: unknown): { readonly rule: ParsedRule
 
   // Trigger: condition, sequence, or the ladder's steps.
   let trigger: ParsedTrigger | undefined;
-  if (input.condition !== undefined && input.sequence !== undefined) c.fail('/sequence', 'and /condition exclude each other');
+  if (input.condition !== undefined && input.sequence !== undefined)
+    c.fail('/sequence', 'and /condition exclude each other');
   else if (input.condition !== undefined) {
     const condition = c.expression(input.condition, '/condition');
     if (condition !== undefined) trigger = { kind: 'condition', condition };
@@ -209,13 +257,23 @@ export function parseRuleDefinition(input: unknown): { readonly rule: ParsedRule
       c.keys(seq, '/sequence', new Set(['first', 'then', 'within']));
       const first = c.expression(seq.first, '/sequence/first');
       const then = c.expression(seq.then, '/sequence/then');
-      const withinMs = seq.within === undefined ? c.fail('/sequence/within', 'is required: how soon "then" must follow "first"') : c.duration(seq.within, '/sequence/within');
+      const withinMs =
+        seq.within === undefined
+          ? c.fail('/sequence/within', 'is required: how soon "then" must follow "first"')
+          : c.duration(seq.within, '/sequence/within');
       if (withinMs === 0) c.fail('/sequence/within', 'must be more than 0');
-      if (first !== undefined && then !== undefined && withinMs !== undefined) trigger = { kind: 'sequence', first, then, withinMs };
+      if (first !== undefined && then !== undefined && withinMs !== undefined)
+        trigger = { kind: 'sequence', first, then, withinMs };
     }
   } else if (input.ladder !== undefined) {
-    if (Array.isArray(input.ladder) && input.ladder.some((step: unknown) => isObject(step) && step.when === undefined)) {
-      c.fail('/condition', 'is required when a ladder step has no "when" (without a condition, the rule holds while any step\'s "when" holds)');
+    if (
+      Array.isArray(input.ladder) &&
+      input.ladder.some((step: unknown) => isObject(step) && step.when === undefined)
+    ) {
+      c.fail(
+        '/condition',
+        'is required when a ladder step has no "when" (without a condition, the rule holds while any step\'s "when" holds)',
+      );
     }
     trigger = { kind: 'any-step' };
   } else c.fail('/condition', 'is required (or a sequence, or a ladder whose steps all have "when")');
@@ -226,16 +284,27 @@ export function parseRuleDefinition(input: unknown): { readonly rule: ParsedRule
     if (!isObject(input.clear)) clear = c.fail('/clear', 'must be an object { condition, for }');
     else {
       c.keys(input.clear, '/clear', new Set(['condition', 'for']));
-      const condition = input.clear.condition === undefined ? undefined : c.expression(input.clear.condition, '/clear/condition');
+      const condition =
+        input.clear.condition === undefined ? undefined : c.expression(input.clear.condition, '/clear/condition');
       clear = { condition, forMs: c.duration(input.clear.for, '/clear/for') ?? 0 };
     }
   }
   const reraiseAfterMs = c.duration(input.reraiseAfter, '/reraiseAfter');
   const message = input.message === undefined ? name : c.string(input.message, '/message');
   const backfill = input.backfill ?? 'ignore';
-  if (backfill !== 'ignore' && backfill !== 'evaluate') c.fail('/backfill', 'must be "ignore" (the default) or "evaluate"');
+  if (backfill !== 'ignore' && backfill !== 'evaluate')
+    c.fail('/backfill', 'must be "ignore" (the default) or "evaluate"');
 
-  if (c.problems.length > 0 || id === undefined || trigger === undefined || forMs === undefined || clear === undefined || reraiseAfterMs === undefined || message === undefined || name === undefined) {
+  if (
+    c.problems.length > 0 ||
+    id === undefined ||
+    trigger === undefined ||
+    forMs === undefined ||
+    clear === undefined ||
+    reraiseAfterMs === undefined ||
+    message === undefined ||
+    name === undefined
+  ) {
     return { rule: undefined, problems: c.problems };
   }
   return {

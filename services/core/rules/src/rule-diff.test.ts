@@ -4,7 +4,13 @@ import { diffDefinitions, summarizeDefinition } from './rule-diff.js';
 describe('diffDefinitions', () => {
   it('lists changed, added and removed top-level fields, ignoring version and key order', () => {
     const before = { id: 'r', version: 1, condition: 'a > 1', clear: { for: '30s', condition: 'a < 1' }, tags: ['x'] };
-    const after = { id: 'r', version: 2, condition: 'a > 2', clear: { condition: 'a < 1', for: '30s' }, severity: 'major' };
+    const after = {
+      id: 'r',
+      version: 2,
+      condition: 'a > 2',
+      clear: { condition: 'a < 1', for: '30s' },
+      severity: 'major',
+    };
     expect(diffDefinitions(before, after)).toEqual({
       changed: ['condition', 'severity', 'tags'],
       added: ['severity'],
@@ -21,6 +27,9 @@ describe('diffDefinitions', () => {
 
 describe('summarizeDefinition', () => {
   it('names the rule and its fields', () => {
-    expect(summarizeDefinition({ id: 'r', version: 1, name: 'R', condition: 'a > 1' })).toEqual({ name: 'R', fields: ['condition', 'id', 'name', 'version'] });
+    expect(summarizeDefinition({ id: 'r', version: 1, name: 'R', condition: 'a > 1' })).toEqual({
+      name: 'R',
+      fields: ['condition', 'id', 'name', 'version'],
+    });
   });
 });

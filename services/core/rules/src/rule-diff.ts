@@ -41,7 +41,10 @@ export function diffDefinitions(before: JsonObject, after: JsonObject): JsonObje
 function canonical(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k]!)}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k]!)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

@@ -89,7 +89,8 @@ export function adoptRuleVersion(rule: CompiledRule, state: RuleState): void {
   state.stepTruth = rule.steps.map((_, i) => state.stepTruth[i] ?? false);
   state.stepChangedMs = rule.steps.map((_, i) => state.stepChangedMs[i] ?? state.atMs);
   if (rule.trigger.kind !== 'sequence') state.seq = null;
-  if (state.phase === 'pending') state.dueMs = Math.max(state.sinceMs + rule.forMs, state.lastRaisedMs + rule.reraiseAfterMs);
+  if (state.phase === 'pending')
+    state.dueMs = Math.max(state.sinceMs + rule.forMs, state.lastRaisedMs + rule.reraiseAfterMs);
 }
 
 /** Who the transitions are for, and why this evaluation happens. */
@@ -102,7 +103,12 @@ export interface EvaluationScope {
   readonly timer: boolean;
 }
 
-export function collectEvidence(probes: readonly Probe[], c: EvalContext, into: Evidence[] = [], seen = new Set<string>()): Evidence[] {
+export function collectEvidence(
+  probes: readonly Probe[],
+  c: EvalContext,
+  into: Evidence[] = [],
+  seen = new Set<string>(),
+): Evidence[] {
   for (const probe of probes) {
     if (seen.has(probe.key)) continue;
     seen.add(probe.key);
@@ -143,7 +149,14 @@ function triggerValue(rule: CompiledRule, state: RuleState, c: EvalContext): num
     }
     case 'sequence': {
       const t = c.nowMs;
-      const s = (state.seq ??= { aTrue: false, aRiseMs: NaN, aEvidence: [], bTrue: false, matched: false, matchEvidence: [] });
+      const s = (state.seq ??= {
+        aTrue: false,
+        aRiseMs: NaN,
+        aEvidence: [],
+        bTrue: false,
+        matched: false,
+        matchEvidence: [],
+      });
       const a = trigger.first.fn(c) === 1;
       const b = trigger.then.fn(c) === 1;
       // `then` must become true after `first` became true, within the window. A rise of both at the same instant is
@@ -165,11 +178,27 @@ function triggerValue(rule: CompiledRule, state: RuleState, c: EvalContext): num
 }
 
 /** Appends a transition of the rule's active alert, rendering the message at this evaluation. */
-function emit(rule: CompiledRule, state: RuleState, c: EvalContext, scope: EvaluationScope, out: AlertTransition[], kind: AlertState, previous: Severity | null, evidence: Evidence[]): void {
+function emit(
+  rule: CompiledRule,
+  state: RuleState,
+  c: EvalContext,
+  scope: EvaluationScope,
+  out: AlertTransition[],
+  kind: AlertState,
+  previous: Severity | null,
+  evidence: Evidence[],
+): void {
   const alert = state.alert!;
   const severity = alert.severity;
   alert.seq++;
-  alert.message = rule.template(c, { vin: scope.vin, fleetId: scope.fleetId, modelId: scope.modelId, ruleId: rule.id, ruleName: rule.name, severity });
+  alert.message = rule.template(c, {
+    vin: scope.vin,
+    fleetId: scope.fleetId,
+    modelId: scope.modelId,
+    ruleId: rule.id,
+    ruleName: rule.name,
+    severity,
+  });
   out.push({
     alertId: alert.id,
     vin: scope.vin,
@@ -193,7 +222,13 @@ function emit(rule: CompiledRule, state: RuleState, c: EvalContext, scope: Evalu
   });
 }
 
-function raise(rule: CompiledRule, state: RuleState, c: EvalContext, scope: EvaluationScope, out: AlertTransition[]): void {
+function raise(
+  rule: CompiledRule,
+  state: RuleState,
+  c: EvalContext,
+  scope: EvaluationScope,
+  out: AlertTransition[],
+): void {
   const t = c.nowMs;
   let level = 0;
   for (let i = 0; i < rule.steps.length; i++) {
@@ -202,7 +237,14 @@ function raise(rule: CompiledRule, state: RuleState, c: EvalContext, scope: Eval
     state.stepChangedMs[i] = t;
     if (truth) level = i;
   }
-  state.alert = { id: alertId(scope.vin, rule.id, state.sinceMs), startMs: state.sinceMs, raisedAtMs: t, severity: rule.steps[level]!.level, seq: 0, message: '' };
+  state.alert = {
+    id: alertId(scope.vin, rule.id, state.sinceMs),
+    startMs: state.sinceMs,
+    raisedAtMs: t,
+    severity: rule.steps[level]!.level,
+    seq: 0,
+    message: '',
+  };
   state.phase = 'active';
   state.lastRaisedMs = t;
   // A sequence shows what made `first` true back then, followed by what makes `then` true now.
@@ -214,7 +256,13 @@ function raise(rule: CompiledRule, state: RuleState, c: EvalContext, scope: Eval
 }
 
 /** Evaluates the rule at `c.nowMs` and appends the transitions it makes to `out`. */
-export function evaluateRule(rule: CompiledRule, state: RuleState, c: EvalContext, scope: EvaluationScope, out: AlertTransition[]): void {
+export function evaluateRule(
+  rule: CompiledRule,
+  state: RuleState,
+  c: EvalContext,
+  scope: EvaluationScope,
+  out: AlertTransition[],
+): void {
   const t = c.nowMs;
   state.atMs = t;
   state.needsEval = false;
@@ -255,7 +303,13 @@ export function evaluateRule(rule: CompiledRule, state: RuleState, c: EvalContex
   }
 }
 
-function updateLevel(rule: CompiledRule, state: RuleState, c: EvalContext, scope: EvaluationScope, out: AlertTransition[]): void {
+function updateLevel(
+  rule: CompiledRule,
+  state: RuleState,
+  c: EvalContext,
+  scope: EvaluationScope,
+  out: AlertTransition[],
+): void {
   if (rule.steps.length <= 1) return;
   const t = c.nowMs;
   const alert = state.alert!;
@@ -285,7 +339,16 @@ function updateLevel(rule: CompiledRule, state: RuleState, c: EvalContext, scope
     }
     const previous = alert.severity;
     alert.severity = rule.steps[target]!.level;
-    emit(rule, state, c, scope, out, 'deescalated', previous, collectEvidence(rule.steps[current]!.when?.probes ?? [], c));
+    emit(
+      rule,
+      state,
+      c,
+      scope,
+      out,
+      'deescalated',
+      previous,
+      collectEvidence(rule.steps[current]!.when?.probes ?? [], c),
+    );
   } else if (rule.steps[current]!.level !== alert.severity) {
     // The ladder changed under an active alert (new rule version): settle on the step it maps to, silently.
     alert.severity = rule.steps[current]!.level;

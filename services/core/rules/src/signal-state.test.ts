@@ -4,7 +4,13 @@ import { CHANGED, UNCHANGED, UPDATED, VehicleSignals, WindowBuffer } from './sig
 describe('window buffers', () => {
   it('keep samples in event-time order, late ones inserted in place, replays ignored', () => {
     const b = new WindowBuffer();
-    for (const [t, v] of [[1000, 1], [3000, 3], [2000, 2], [4000, 4]] as const) expect(b.insert(t, v, 60_000, 100)).toBe(true);
+    for (const [t, v] of [
+      [1000, 1],
+      [3000, 3],
+      [2000, 2],
+      [4000, 4],
+    ] as const)
+      expect(b.insert(t, v, 60_000, 100)).toBe(true);
     expect(b.insert(2000, 2, 60_000, 100)).toBe(false);
     expect(b.times).toEqual([1000, 2000, 3000, 4000]);
     expect(b.aggregate('avg', 1000, 4000)).toBe(3);

@@ -73,7 +73,8 @@ export class WindowBuffer {
 
   private prune(retentionMs: number, maxSamples: number): void {
     const newest = this.times[this.times.length - 1]!;
-    while (this.head < this.times.length && (this.times[this.head]! <= newest - retentionMs || this.size > maxSamples)) this.head++;
+    while (this.head < this.times.length && (this.times[this.head]! <= newest - retentionMs || this.size > maxSamples))
+      this.head++;
     if (this.head > 256 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.values = this.values.slice(this.head);
@@ -167,7 +168,8 @@ export class VehicleSignals {
 
   /** Starts tracking a signal that no sample has been seen of: stale() counts its silence from `sinceMs`. */
   track(id: number, sinceMs: number): void {
-    if (!this.latest.has(id) && Number.isFinite(sinceMs)) this.latest.set(id, { value: NaN, timeMs: sinceMs, seen: false });
+    if (!this.latest.has(id) && Number.isFinite(sinceMs))
+      this.latest.set(id, { value: NaN, timeMs: sinceMs, seen: false });
   }
 
   value(id: number): number {

@@ -64,7 +64,8 @@ function formatter(format: string, labels: ReadonlyMap<string, string> | undefin
     case 'dtc':
       return formatDtc;
     case 'label':
-      if (labels === undefined) return 'the label format needs a signal name with value labels, e.g. {{ gear | label }}';
+      if (labels === undefined)
+        return 'the label format needs a signal name with value labels, e.g. {{ gear | label }}';
       return (v) => labels.get(String(v)) ?? formatNumber(v);
     default:
       return `unknown format "${format}"; formats: fixed(N), int, hex, dtc, label`;
@@ -75,7 +76,11 @@ function formatter(format: string, labels: ReadonlyMap<string, string> | undefin
  * Compiles a template with the rule's expression compiler (errors land in compiler.errors, positioned in the
  * template text). The template's signals are kept for the vehicle but do not make the rule evaluate.
  */
-export function compileTemplate(text: string, compiler: ExpressionCompiler, catalog: RuleCatalog): CompiledTemplate | undefined {
+export function compileTemplate(
+  text: string,
+  compiler: ExpressionCompiler,
+  catalog: RuleCatalog,
+): CompiledTemplate | undefined {
   const parts: Part[] = [];
   let failed = false;
   let i = 0;
@@ -90,7 +95,9 @@ export function compileTemplate(text: string, compiler: ExpressionCompiler, cata
       parts.push(text.slice(i, open));
       const close = text.indexOf('}}', open + 2);
       if (close < 0) {
-        compiler.errors.push(new RuleExpressionError('RULE_SYNTAX', '"{{" is not closed with "}}"', positionAt(text, open, 2)));
+        compiler.errors.push(
+          new RuleExpressionError('RULE_SYNTAX', '"{{" is not closed with "}}"', positionAt(text, open, 2)),
+        );
         failed = true;
         break;
       }
@@ -98,7 +105,11 @@ export function compileTemplate(text: string, compiler: ExpressionCompiler, cata
       // Positions of errors inside a placeholder count in the whole template: parse it with the rest blanked out.
       const pipe = /(?<!\|)\|(?!\|)\s*([A-Za-z]+(?:\(\s*\d+\s*\))?)\s*$/.exec(inner);
       const exprEnd = pipe === null ? close : open + 2 + pipe.index;
-      const masked = text.slice(0, exprEnd).replace(/[^\n]/g, ' ').slice(0, open + 2) + text.slice(open + 2, exprEnd);
+      const masked =
+        text
+          .slice(0, exprEnd)
+          .replace(/[^\n]/g, ' ')
+          .slice(0, open + 2) + text.slice(open + 2, exprEnd);
       const exprText = text.slice(open + 2, exprEnd).trim();
       const format = pipe?.[1]?.replace(/\s+/g, '');
       i = close + 2;
@@ -121,7 +132,13 @@ export function compileTemplate(text: string, compiler: ExpressionCompiler, cata
         failed = true;
         continue;
       }
-      const labels = expr.kind === 'signal' ? (() => { const found = lookupSignal(catalog, expr.name); return found.kind === 'found' && found.signal.choices.size > 0 ? found.signal.choices : undefined; })() : undefined;
+      const labels =
+        expr.kind === 'signal'
+          ? (() => {
+              const found = lookupSignal(catalog, expr.name);
+              return found.kind === 'found' && found.signal.choices.size > 0 ? found.signal.choices : undefined;
+            })()
+          : undefined;
       const fmt = format === undefined ? formatNumber : formatter(format, labels);
       if (typeof fmt === 'string') {
         compiler.errors.push(new RuleExpressionError('RULE_TYPE', fmt, positionAt(text, exprEnd, close - exprEnd)));
@@ -129,7 +146,14 @@ export function compileTemplate(text: string, compiler: ExpressionCompiler, cata
         continue;
       }
       const fn = compiled.fn;
-      parts.push(compiled.type === 'boolean' ? (c) => { const v = fn(c); return v !== v ? '?' : v === 1 ? 'true' : 'false'; } : (c) => fmt(fn(c)));
+      parts.push(
+        compiled.type === 'boolean'
+          ? (c) => {
+              const v = fn(c);
+              return v !== v ? '?' : v === 1 ? 'true' : 'false';
+            }
+          : (c) => fmt(fn(c)),
+      );
     }
   } finally {
     compiler.uses.triggers = true;

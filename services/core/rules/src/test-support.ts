@@ -9,7 +9,13 @@ import { RuleEngine, type RuleEngineOptions } from './engine.js';
 import type { RuleDefinition } from './rule-definition.js';
 import { formatRuleProblem } from './problems.js';
 
-type SignalSpec = [qualifiedName: string, unit: string, alias?: string, staleAfterMs?: number, choices?: Record<string, string>];
+type SignalSpec = [
+  qualifiedName: string,
+  unit: string,
+  alias?: string,
+  staleAfterMs?: number,
+  choices?: Record<string, string>,
+];
 
 const SPECS: SignalSpec[] = [
   ['bms/BMS_CellStats/BMS_CellVoltageMax', 'V', 'cellVoltageMax', 2000],
@@ -17,7 +23,13 @@ const SPECS: SignalSpec[] = [
   ['bms/BMS_CellStats/BMS_CellTempMax', '°C', 'cellTemperatureMax', 2000],
   ['chassis/TPMS_Pressures/TPMS_PressureFL', 'kPa', 'tyrePressureFrontLeft', 3000],
   ['powertrain/VCU_VehicleStatus/VCU_VehicleSpeed', 'km/h', 'vehicleSpeed', 2000],
-  ['powertrain/VCU_VehicleStatus/VCU_GearActual', '', 'gear', 2000, { 0: 'P', 1: 'R', 2: 'N', 3: 'D', 4: 'B', 7: 'SNA' }],
+  [
+    'powertrain/VCU_VehicleStatus/VCU_GearActual',
+    '',
+    'gear',
+    2000,
+    { 0: 'P', 1: 'R', 2: 'N', 3: 'D', 4: 'B', 7: 'SNA' },
+  ],
   ['bms/BMS_PackStatus/BMS_PackCurrent', 'A', 'packCurrent', 2000],
   ['bms/BMS_DtcStatus/BMS_DtcCode', '', undefined, 3000],
   ['bms/BMS_DtcStatus/BMS_DtcConfirmed', '', undefined, 3000, { 0: 'No', 1: 'Yes' }],
@@ -39,13 +51,22 @@ export function testCatalog(modelId = 'test-model', specs: readonly SignalSpec[]
   specs.forEach(([, , alias], id) => {
     if (alias !== undefined) aliases.set(alias, signals[id]!);
   });
-  return { modelId, catalogVersion: '1.0.0', signals, byQualifiedName: new Map(signals.map((s) => [s.qualifiedName, s])), aliases };
+  return {
+    modelId,
+    catalogVersion: '1.0.0',
+    signals,
+    byQualifiedName: new Map(signals.map((s) => [s.qualifiedName, s])),
+    aliases,
+  };
 }
 
 export const CATALOG = testCatalog();
 
 /** Compiles rules against the test catalog and fails loudly on any problem. */
-export function snapshotOf(rules: readonly Partial<RuleDefinition>[], catalogs: readonly RuleCatalog[] = [CATALOG]): RuleSnapshot {
+export function snapshotOf(
+  rules: readonly Partial<RuleDefinition>[],
+  catalogs: readonly RuleCatalog[] = [CATALOG],
+): RuleSnapshot {
   const full = rules.map((r, i) => ({ id: `rule-${i}`, version: 1, message: '{{ ruleId }}', ...r }));
   const { snapshot, problems } = compileRules(full, catalogs);
   if (problems.length > 0) throw new Error(problems.map(formatRuleProblem).join('\n'));
@@ -53,7 +74,10 @@ export function snapshotOf(rules: readonly Partial<RuleDefinition>[], catalogs: 
 }
 
 export function signalId(name: string, catalog: RuleCatalog = CATALOG): number {
-  const signal = catalog.aliases.get(name) ?? catalog.byQualifiedName.get(name) ?? [...catalog.byQualifiedName.values()].find((s) => s.name === name);
+  const signal =
+    catalog.aliases.get(name) ??
+    catalog.byQualifiedName.get(name) ??
+    [...catalog.byQualifiedName.values()].find((s) => s.name === name);
   if (signal === undefined) throw new Error(`no signal ${name}`);
   return signal.id;
 }
@@ -100,7 +124,14 @@ export class Drive {
   }
 
   /** One signal sampled every `stepMs` from `from` to `to` inclusive, value from `f(t)`. */
-  series(name: string, from: number, to: number, stepMs: number, f: (t: number) => number, extra: Readonly<Record<string, number>> = {}): AlertTransition[] {
+  series(
+    name: string,
+    from: number,
+    to: number,
+    stepMs: number,
+    f: (t: number) => number,
+    extra: Readonly<Record<string, number>> = {},
+  ): AlertTransition[] {
     const out: AlertTransition[] = [];
     for (let t = from; t <= to; t += stepMs) out.push(...this.at(t, { [name]: f(t), ...extra }));
     return out;

@@ -40,12 +40,17 @@ export class TransactionalWriter {
     private readonly topics: { signals: string; deadLetters: string },
   ) {}
 
-  async commit(input: { topic: string; partition: number; nextOffset: string }, signals: Message[], deadLetters: Message[]): Promise<void> {
+  async commit(
+    input: { topic: string; partition: number; nextOffset: string },
+    signals: Message[],
+    deadLetters: Message[],
+  ): Promise<void> {
     const tx = await this.producer.raw.transaction();
     try {
       // Several produce requests in one transaction: all or none become visible.
       for (const group of chunks(signals)) await tx.send({ topic: this.topics.signals, messages: group, acks: -1 });
-      for (const group of chunks(deadLetters)) await tx.send({ topic: this.topics.deadLetters, messages: group, acks: -1 });
+      for (const group of chunks(deadLetters))
+        await tx.send({ topic: this.topics.deadLetters, messages: group, acks: -1 });
       await tx.sendOffsets({
         consumerGroupId: this.consumerGroupId,
         topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: input.nextOffset }] }],

@@ -53,10 +53,26 @@ describe('decodeFrames', () => {
   it('dispatches each frame to its bus and converts time offsets to ms', () => {
     const data = Uint8Array.from([0x10, 0x27, 0x03, 0, 0, 0, 0, 0, /* bms */ 0xa0, 0x0f, 0, 0, 0, 0, 0, 0]);
     const sink = new SignalSink(4, 4);
-    const n = decodeFrames({ count: 2, timeOffsetUs: [1500, 20_999], bus: [0, 3], canId: [0x100, 0x100], flags: [0, 0], length: [8, 8], data }, compiled, sink);
+    const n = decodeFrames(
+      {
+        count: 2,
+        timeOffsetUs: [1500, 20_999],
+        bus: [0, 3],
+        canId: [0x100, 0x100],
+        flags: [0, 0],
+        length: [8, 8],
+        data,
+      },
+      compiled,
+      sink,
+    );
     expect(n).toBe(3);
     const columns = toSignalColumns(sink, [1500, 20_999]);
-    expect([...columns.signalId]).toEqual([id('powertrain/Speed/VehicleSpeed'), id('powertrain/Speed/Gear'), id('bms/Pack/PackVoltage')]);
+    expect([...columns.signalId]).toEqual([
+      id('powertrain/Speed/VehicleSpeed'),
+      id('powertrain/Speed/Gear'),
+      id('bms/Pack/PackVoltage'),
+    ]);
     expect([...columns.value]).toEqual([100, 3, 400]);
     expect([...columns.timeOffsetMs]).toEqual([1, 1, 20]);
     expect(sink.errorCount).toBe(0);
@@ -65,7 +81,19 @@ describe('decodeFrames', () => {
   it('records unknown buses, unknown ids and short frames as errors and decodes the rest', () => {
     const data = new Uint8Array(8 + 8 + 2 + 8);
     const sink = new SignalSink();
-    decodeFrames({ count: 4, timeOffsetUs: [0, 0, 0, 0], bus: [7, 0, 0, 3], canId: [0x100, 0x101, 0x100, 0x100], flags: [0, 0, 0, 0], length: [8, 8, 2, 8], data }, compiled, sink);
+    decodeFrames(
+      {
+        count: 4,
+        timeOffsetUs: [0, 0, 0, 0],
+        bus: [7, 0, 0, 3],
+        canId: [0x100, 0x101, 0x100, 0x100],
+        flags: [0, 0, 0, 0],
+        length: [8, 8, 2, 8],
+        data,
+      },
+      compiled,
+      sink,
+    );
     expect(sink.count).toBe(1);
     expect([...sink.errorFrame.subarray(0, sink.errorCount)]).toEqual([0, 1, 2]);
     expect([...sink.errorReason.subarray(0, sink.errorCount)]).toEqual([UNKNOWN_BUS, 1, 2]);

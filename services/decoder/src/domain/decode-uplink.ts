@@ -6,11 +6,20 @@
  * Frames are dispatched to their bus's compiled database in one pass; a frame on a bus the model does not have is
  * an error (UNKNOWN_BUS), like an id the bus's DBC does not know (UNKNOWN_ID).
  */
-import { DECODE_ERROR_REASON_NAMES, DecodeErrorReason, FRAME_FLAG_EXTENDED, type SignalSink, type CompiledDatabase } from '@telltale/dbc';
+import {
+  DECODE_ERROR_REASON_NAMES,
+  DecodeErrorReason,
+  FRAME_FLAG_EXTENDED,
+  type SignalSink,
+  type CompiledDatabase,
+} from '@telltale/dbc';
 import type { CompiledCatalog } from '@telltale/catalog';
 
 export const UNKNOWN_BUS = 100;
-export const REASON_NAMES: Readonly<Record<number, string>> = { ...DECODE_ERROR_REASON_NAMES, [UNKNOWN_BUS]: 'UNKNOWN_BUS' };
+export const REASON_NAMES: Readonly<Record<number, string>> = {
+  ...DECODE_ERROR_REASON_NAMES,
+  [UNKNOWN_BUS]: 'UNKNOWN_BUS',
+};
 
 export interface UplinkFrames {
   readonly count: number;

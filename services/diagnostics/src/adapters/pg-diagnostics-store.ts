@@ -25,7 +25,6 @@ export interface VehicleStateRow {
   readonly state: string;
 }
 
-
 export class PgDiagnosticsStore {
   constructor(private readonly pool: Pool) {}
 
@@ -47,7 +46,10 @@ export class PgDiagnosticsStore {
    * written under: after the topic's partitions grew, a vehicle's state follows it to its new partition.
    */
   async loadStates(topic: string, owns: (vin: string) => boolean): Promise<{ vin: string; state: unknown }[]> {
-    const { rows: all } = await this.query<{ vin: string }>('SELECT vin FROM diagnostics_vehicle_state WHERE topic = $1', [topic]);
+    const { rows: all } = await this.query<{ vin: string }>(
+      'SELECT vin FROM diagnostics_vehicle_state WHERE topic = $1',
+      [topic],
+    );
     const vins = all.map((r) => r.vin).filter(owns);
     if (vins.length === 0) return [];
     const { rows } = await this.query<{ vin: string; state: unknown }>(
@@ -61,7 +63,13 @@ export class PgDiagnosticsStore {
    * Persists vehicle states as of `nextOffset` of their partition, in one transaction, if `epoch` is still the
    * partition's. False: another instance claimed the partition since (nothing was written).
    */
-  async checkpoint(ref: PartitionRef, epoch: number, nextOffset: bigint, states: readonly VehicleStateRow[], nowMs: number): Promise<boolean> {
+  async checkpoint(
+    ref: PartitionRef,
+    epoch: number,
+    nextOffset: bigint,
+    states: readonly VehicleStateRow[],
+    nowMs: number,
+  ): Promise<boolean> {
     return this.fenced([{ ...ref, epoch }], async (client) => {
       if (states.length > 0) {
         await client.query(
@@ -83,7 +91,12 @@ export class PgDiagnosticsStore {
    * Records transitions (of vehicles of one partition, while `epoch` is its current one) and updates their alerts'
    * rows. Returns the transitions that were new: a replay inserts nothing. undefined: fenced, nothing written.
    */
-  async recordTransitions(ref: PartitionRef, epoch: number, transitions: readonly AlertTransition[], emitTimeMs: number): Promise<AlertTransition[] | undefined> {
+  async recordTransitions(
+    ref: PartitionRef,
+    epoch: number,
+    transitions: readonly AlertTransition[],
+    emitTimeMs: number,
+  ): Promise<AlertTransition[] | undefined> {
     let inserted: AlertTransition[] = [];
     const ok = await this.fenced([{ ...ref, epoch }], async (client) => {
       inserted = await insertTransitions(client, transitions, emitTimeMs);
@@ -92,7 +105,10 @@ export class PgDiagnosticsStore {
     return ok ? inserted : undefined;
   }
 
-  async markPublished(transitions: readonly { alertId: string; transitionSeq: number }[], nowMs: number): Promise<void> {
+  async markPublished(
+    transitions: readonly { alertId: string; transitionSeq: number }[],
+    nowMs: number,
+  ): Promise<void> {
     if (transitions.length === 0) return;
     await this.query(
       `UPDATE alert_transitions t SET published_ms = $3
@@ -108,7 +124,13 @@ export class PgDiagnosticsStore {
    * — and marks them, oldest first. Rows are locked while published (SKIP LOCKED), so instances relaying at once
    * never send the same row twice. Returns how many were published.
    */
-  async relay(beforeMs: number, ackBeforeMs: number, limit: number, publish: (events: AlertEvent[]) => Promise<void>, nowMs: () => number): Promise<number> {
+  async relay(
+    beforeMs: number,
+    ackBeforeMs: number,
+    limit: number,
+    publish: (events: AlertEvent[]) => Promise<void>,
+    nowMs: () => number,
+  ): Promise<number> {
     const client = await this.connect();
     try {
       await client.query('BEGIN');
@@ -136,7 +158,10 @@ export class PgDiagnosticsStore {
     }
   }
 
-  private async fenced(fences: readonly (PartitionRef & { epoch: number })[], work: (client: PoolClient) => Promise<void>): Promise<boolean> {
+  private async fenced(
+    fences: readonly (PartitionRef & { epoch: number })[],
+    work: (client: PoolClient) => Promise<void>,
+  ): Promise<boolean> {
     const client = await this.connect();
     try {
       await client.query('BEGIN');
@@ -180,10 +205,18 @@ export class PgDiagnosticsStore {
 
 function unavailable(cause: unknown): TelltaleError {
   if (cause instanceof TelltaleError) return cause;
-  return new TelltaleError('DIAGNOSTICS_STORE_UNAVAILABLE', `PostgreSQL write of diagnostics state failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError(
+    'DIAGNOSTICS_STORE_UNAVAILABLE',
+    `PostgreSQL write of diagnostics state failed: ${(cause as Error).message}`,
+    { retryable: true, cause },
+  );
 }
 
-async function insertTransitions(client: PoolClient, transitions: readonly AlertTransition[], emitTimeMs: number): Promise<AlertTransition[]> {
+async function insertTransitions(
+  client: PoolClient,
+  transitions: readonly AlertTransition[],
+  emitTimeMs: number,
+): Promise<AlertTransition[]> {
   if (transitions.length === 0) return [];
   const col = <T>(f: (t: AlertTransition) => T): T[] => transitions.map(f);
   const { rows } = await client.query<{ alert_id: string; transition_seq: number }>(
@@ -198,11 +231,26 @@ async function insertTransitions(client: PoolClient, transitions: readonly Alert
      ON CONFLICT (alert_id, transition_seq) DO NOTHING
      RETURNING alert_id, transition_seq`,
     [
-      col((t) => t.alertId), col((t) => t.transitionSeq), col((t) => t.vin), col((t) => t.fleetId), col((t) => t.modelId),
-      col((t) => t.catalogVersion), col((t) => t.ruleId), col((t) => t.ruleVersion), col((t) => t.ruleName),
-      col((t) => t.state), col((t) => t.severity), col((t) => t.previousSeverity), col((t) => t.eventTimeMs),
-      col((t) => t.episodeStartMs), col((t) => JSON.stringify(t.evidence)), col((t) => t.message), col((t) => t.backfill),
-      col((t) => t.timer), col((t) => t.reason), emitTimeMs,
+      col((t) => t.alertId),
+      col((t) => t.transitionSeq),
+      col((t) => t.vin),
+      col((t) => t.fleetId),
+      col((t) => t.modelId),
+      col((t) => t.catalogVersion),
+      col((t) => t.ruleId),
+      col((t) => t.ruleVersion),
+      col((t) => t.ruleName),
+      col((t) => t.state),
+      col((t) => t.severity),
+      col((t) => t.previousSeverity),
+      col((t) => t.eventTimeMs),
+      col((t) => t.episodeStartMs),
+      col((t) => JSON.stringify(t.evidence)),
+      col((t) => t.message),
+      col((t) => t.backfill),
+      col((t) => t.timer),
+      col((t) => t.reason),
+      emitTimeMs,
     ],
   );
   const fresh = new Set(rows.map((r) => `${r.alert_id}/${r.transition_seq}`));
@@ -241,11 +289,23 @@ async function upsertAlerts(client: PoolClient, transitions: readonly AlertTrans
          THEN EXCLUDED.peak_severity ELSE a.peak_severity END
      WHERE a.last_seq < EXCLUDED.last_seq`,
     [
-      col((a) => a.last.alertId), col((a) => a.last.vin), col((a) => a.last.fleetId), col((a) => a.last.modelId),
-      col((a) => a.last.ruleId), col((a) => a.last.ruleVersion), col((a) => a.last.ruleName), col((a) => a.last.state),
-      col((a) => a.last.severity), col((a) => a.peak), col((a) => a.last.message), col((a) => a.last.episodeStartMs),
-      col((a) => (a.first.state === 'raised' ? a.first.eventTimeMs : a.last.episodeStartMs)), col((a) => a.last.eventTimeMs),
-      col((a) => a.last.transitionSeq), col((a) => a.last.backfill), ['info', 'warning', 'major', 'critical'],
+      col((a) => a.last.alertId),
+      col((a) => a.last.vin),
+      col((a) => a.last.fleetId),
+      col((a) => a.last.modelId),
+      col((a) => a.last.ruleId),
+      col((a) => a.last.ruleVersion),
+      col((a) => a.last.ruleName),
+      col((a) => a.last.state),
+      col((a) => a.last.severity),
+      col((a) => a.peak),
+      col((a) => a.last.message),
+      col((a) => a.last.episodeStartMs),
+      col((a) => (a.first.state === 'raised' ? a.first.eventTimeMs : a.last.episodeStartMs)),
+      col((a) => a.last.eventTimeMs),
+      col((a) => a.last.transitionSeq),
+      col((a) => a.last.backfill),
+      ['info', 'warning', 'major', 'critical'],
     ],
   );
 }

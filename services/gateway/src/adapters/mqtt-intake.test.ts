@@ -27,7 +27,10 @@ function receive(acks: HeldAcknowledgements, client: MqttClient, messageId: numb
   acks.hold(message, messageId);
   let parsedOn = false;
   // What mqtt.js does after the handler calls back: "send" the PUBACK, then parse the next packet.
-  (client as unknown as { _sendPacket(p: Packet, cb: () => void): void })._sendPacket({ cmd: 'puback', messageId }, () => (parsedOn = true));
+  (client as unknown as { _sendPacket(p: Packet, cb: () => void): void })._sendPacket(
+    { cmd: 'puback', messageId },
+    () => (parsedOn = true),
+  );
   expect(parsedOn).toBe(true);
   return message;
 }

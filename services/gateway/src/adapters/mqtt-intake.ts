@@ -36,7 +36,9 @@ export class MqttIntake {
   }
 
   get subscription(): string {
-    return this.options.shareGroup === '-' ? this.options.topic : `$share/${this.options.shareGroup}/${this.options.topic}`;
+    return this.options.shareGroup === '-'
+      ? this.options.topic
+      : `$share/${this.options.shareGroup}/${this.options.topic}`;
   }
 
   async start(): Promise<void> {
@@ -85,7 +87,10 @@ export class MqttIntake {
         return client;
       }),
     );
-    options.log.info({ url: options.url, subscription: this.subscription, connections: options.connections }, 'MQTT intake subscribed.');
+    options.log.info(
+      { url: options.url, subscription: this.subscription, connections: options.connections },
+      'MQTT intake subscribed.',
+    );
   }
 
   /** Closes the connections; messages not yet acknowledged stay with the broker for redelivery. */

@@ -52,7 +52,11 @@ export class RedisDedupe implements DedupeStore {
   }
 
   /** The keys of a flush, each with its bit offsets (comma-separated) and the positions of its batches. */
-  private group(keys: readonly { vin: string; seq: number }[]): { keys: string[]; offsets: string[]; positions: number[][] } {
+  private group(keys: readonly { vin: string; seq: number }[]): {
+    keys: string[];
+    offsets: string[];
+    positions: number[][];
+  } {
     const index = new Map<string, number>();
     const out = { keys: [] as string[], offsets: [] as string[], positions: [] as number[][] };
     for (let i = 0; i < keys.length; i++) {
@@ -74,7 +78,8 @@ export class RedisDedupe implements DedupeStore {
   }
 
   /** The groups of the last `seen` call: a flush usually marks exactly the batches it checked (the same array). */
-  private checked: { keys: readonly { vin: string; seq: number }[]; groups: ReturnType<RedisDedupe['group']> } | undefined;
+  private checked:
+    { keys: readonly { vin: string; seq: number }[]; groups: ReturnType<RedisDedupe['group']> } | undefined;
 
   async seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]> {
     if (keys.length === 0) return [];

@@ -17,14 +17,27 @@ function encode(overrides: Partial<Parameters<typeof TelemetryBatch.create>[0]> 
     seq: 7,
     deviceId: 'tbox-1',
     baseTimeMsEpoch: 1_763_700_000_000,
-    frames: { timeOffsetUs: [0, 10], bus: [0, 1], canId: [0x100, 0x200], flags: [0, 0], length: [8, 2], data: new Uint8Array(10) },
+    frames: {
+      timeOffsetUs: [0, 10],
+      bus: [0, 1],
+      canId: [0x100, 0x200],
+      flags: [0, 0],
+      length: [8, 2],
+      data: new Uint8Array(10),
+    },
     ...overrides,
   }).finish();
 }
 
 describe('inspectUplink', () => {
   it('accepts a well-formed batch from the bound device', () => {
-    expect(inspectUplink(topic, encode(), vehicles, limits)).toEqual({ ok: true, vin: VIN, seq: 7, backfill: false, frameCount: 2 });
+    expect(inspectUplink(topic, encode(), vehicles, limits)).toEqual({
+      ok: true,
+      vin: VIN,
+      seq: 7,
+      backfill: false,
+      frameCount: 2,
+    });
   });
 
   it('rejects a payload claiming another VIN than its topic (spoofing)', () => {
@@ -33,13 +46,23 @@ describe('inspectUplink', () => {
   });
 
   it('rejects a device that is not bound to the VIN', () => {
-    expect(inspectUplink(topic, encode({ deviceId: 'tbox-2' }), vehicles, limits)).toMatchObject({ ok: false, reason: 'DEVICE_MISMATCH' });
+    expect(inspectUplink(topic, encode({ deviceId: 'tbox-2' }), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'DEVICE_MISMATCH',
+    });
   });
 
   it('rejects unknown and malformed VINs', () => {
     const unknown = 'WVWZZZ1JZXW999999';
-    expect(inspectUplink(`tbox/${unknown}/telemetry`, encode({ vin: unknown }), vehicles, limits)).toMatchObject({ ok: false, reason: 'UNKNOWN_VIN' });
-    expect(inspectUplink('tbox/NOT-A-VIN/telemetry', encode(), vehicles, limits)).toMatchObject({ ok: false, reason: 'INVALID_VIN', vin: undefined });
+    expect(inspectUplink(`tbox/${unknown}/telemetry`, encode({ vin: unknown }), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'UNKNOWN_VIN',
+    });
+    expect(inspectUplink('tbox/NOT-A-VIN/telemetry', encode(), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'INVALID_VIN',
+      vin: undefined,
+    });
   });
 
   it('rejects bytes that are not a TelemetryBatch', () => {
@@ -54,20 +77,46 @@ describe('inspectUplink', () => {
   });
 
   it('rejects oversized payloads before decoding them', () => {
-    expect(inspectUplink(topic, new Uint8Array(5000), vehicles, limits)).toMatchObject({ ok: false, reason: 'OVERSIZED' });
+    expect(inspectUplink(topic, new Uint8Array(5000), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'OVERSIZED',
+    });
   });
 
   it('requires a sequence number and a base time', () => {
-    expect(inspectUplink(topic, encode({ seq: 0 }), vehicles, limits)).toMatchObject({ ok: false, reason: 'MISSING_SEQ' });
-    expect(inspectUplink(topic, encode({ baseTimeMsEpoch: 0 }), vehicles, limits)).toMatchObject({ ok: false, reason: 'MISSING_BASE_TIME' });
+    expect(inspectUplink(topic, encode({ seq: 0 }), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'MISSING_SEQ',
+    });
+    expect(inspectUplink(topic, encode({ baseTimeMsEpoch: 0 }), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'MISSING_BASE_TIME',
+    });
   });
 
   it('rejects frame columns that disagree', () => {
-    const uneven = encode({ frames: { timeOffsetUs: [0], bus: [0, 1], canId: [1, 2], flags: [0, 0], length: [1, 1], data: new Uint8Array(2) } });
-    expect(inspectUplink(topic, uneven, vehicles, limits)).toMatchObject({ ok: false, reason: 'FRAME_COLUMNS_INVALID', detail: 'column timeOffsetUs has 1 entries, can_id has 2' });
-    const short = encode({ frames: { timeOffsetUs: [0], bus: [0], canId: [1], flags: [0], length: [8], data: new Uint8Array(3) } });
-    expect(inspectUplink(topic, short, vehicles, limits)).toMatchObject({ ok: false, reason: 'FRAME_COLUMNS_INVALID', detail: 'data holds 3 bytes, frame lengths add up to 8' });
-    const tooLong = encode({ frames: { timeOffsetUs: [0], bus: [0], canId: [1], flags: [0], length: [65], data: new Uint8Array(65) } });
-    expect(inspectUplink(topic, tooLong, vehicles, limits)).toMatchObject({ ok: false, reason: 'FRAME_COLUMNS_INVALID' });
+    const uneven = encode({
+      frames: { timeOffsetUs: [0], bus: [0, 1], canId: [1, 2], flags: [0, 0], length: [1, 1], data: new Uint8Array(2) },
+    });
+    expect(inspectUplink(topic, uneven, vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'FRAME_COLUMNS_INVALID',
+      detail: 'column timeOffsetUs has 1 entries, can_id has 2',
+    });
+    const short = encode({
+      frames: { timeOffsetUs: [0], bus: [0], canId: [1], flags: [0], length: [8], data: new Uint8Array(3) },
+    });
+    expect(inspectUplink(topic, short, vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'FRAME_COLUMNS_INVALID',
+      detail: 'data holds 3 bytes, frame lengths add up to 8',
+    });
+    const tooLong = encode({
+      frames: { timeOffsetUs: [0], bus: [0], canId: [1], flags: [0], length: [65], data: new Uint8Array(65) },
+    });
+    expect(inspectUplink(topic, tooLong, vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'FRAME_COLUMNS_INVALID',
+    });
   });
 });

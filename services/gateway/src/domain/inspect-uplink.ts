@@ -19,7 +19,13 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type Inspection =
-  | { readonly ok: true; readonly vin: string; readonly seq: number; readonly backfill: boolean; readonly frameCount: number }
+  | {
+      readonly ok: true;
+      readonly vin: string;
+      readonly seq: number;
+      readonly backfill: boolean;
+      readonly frameCount: number;
+    }
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string; readonly vin: string | undefined };
 
 export interface VehicleLookup {
@@ -31,14 +37,25 @@ export interface InspectLimits {
   readonly maxFrameBytes: number;
 }
 
-const reject = (reason: RejectReason, detail: string, vin: string | undefined): Inspection => ({ ok: false, reason, detail, vin });
+const reject = (reason: RejectReason, detail: string, vin: string | undefined): Inspection => ({
+  ok: false,
+  reason,
+  detail,
+  vin,
+});
 
-export function inspectUplink(topic: string, payload: Uint8Array, vehicles: VehicleLookup, limits: InspectLimits): Inspection {
+export function inspectUplink(
+  topic: string,
+  payload: Uint8Array,
+  vehicles: VehicleLookup,
+  limits: InspectLimits,
+): Inspection {
   const topicVin = vinFromTopic(topic);
   if (payload.length > limits.maxBatchBytes) {
     return reject('OVERSIZED', `payload of ${payload.length} bytes exceeds ${limits.maxBatchBytes}`, topicVin);
   }
-  if (topicVin === undefined || !isValidVin(topicVin)) return reject('INVALID_VIN', `topic "${topic}" does not name a valid VIN`, undefined);
+  if (topicVin === undefined || !isValidVin(topicVin))
+    return reject('INVALID_VIN', `topic "${topic}" does not name a valid VIN`, undefined);
 
   let batch: UplinkHeader;
   try {
@@ -48,13 +65,15 @@ export function inspectUplink(topic: string, payload: Uint8Array, vehicles: Vehi
   }
   // The broker's ACL binds the topic to the authenticated device's VIN; the payload must not claim another one.
   if (batch.vin === '') return reject('TOPIC_VIN_MISMATCH', 'payload has no VIN', topicVin);
-  if (batch.vin !== topicVin) return reject('TOPIC_VIN_MISMATCH', `payload VIN "${batch.vin}" differs from topic VIN ${topicVin}`, topicVin);
+  if (batch.vin !== topicVin)
+    return reject('TOPIC_VIN_MISMATCH', `payload VIN "${batch.vin}" differs from topic VIN ${topicVin}`, topicVin);
   const vehicle = vehicles.get(topicVin);
   if (!vehicle) return reject('UNKNOWN_VIN', `VIN ${topicVin} is not in the registry`, topicVin);
   if (vehicle.deviceId === undefined || (batch.deviceId !== '' && batch.deviceId !== vehicle.deviceId)) {
     return reject('DEVICE_MISMATCH', `device "${batch.deviceId}" is not the T-Box bound to ${topicVin}`, topicVin);
   }
-  if (batch.seq === 0) return reject('MISSING_SEQ', 'seq must be ≥ 1 (it identifies the batch for deduplication)', topicVin);
+  if (batch.seq === 0)
+    return reject('MISSING_SEQ', 'seq must be ≥ 1 (it identifies the batch for deduplication)', topicVin);
   if (!batch.baseTimeMsEpoch) return reject('MISSING_BASE_TIME', 'base_time_ms_epoch is required', topicVin);
 
   const problem = checkFrameColumns(batch, limits.maxFrameBytes);
@@ -71,6 +90,7 @@ function checkFrameColumns(batch: UplinkHeader, maxFrameBytes: number): string |
     if (count !== n) return `column ${COLUMN_NAMES[c]} has ${count} entries, can_id has ${n}`;
   }
   if (batch.maxLength > maxFrameBytes) return `a frame has ${batch.maxLength} data bytes (at most ${maxFrameBytes})`;
-  if (batch.lengthSum !== batch.dataLength) return `data holds ${batch.dataLength} bytes, frame lengths add up to ${batch.lengthSum}`;
+  if (batch.lengthSum !== batch.dataLength)
+    return `data holds ${batch.dataLength} bytes, frame lengths add up to ${batch.lengthSum}`;
   return undefined;
 }

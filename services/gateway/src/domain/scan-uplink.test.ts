@@ -71,9 +71,19 @@ describe('scanUplink', () => {
 
   it('counts unpacked (non-packed) repeated encodings too', () => {
     // can_id (field 3) and length (field 5) written one element per tag, as some encoders do.
-    const frames = Uint8Array.from([0x18, 0x01, 0x18, 0x02, 0x08, 0x00, 0x08, 0x00, 0x10, 0x00, 0x10, 0x00, 0x20, 0x00, 0x20, 0x00, 0x28, 0x02, 0x28, 0x03, 0x32, 0x05, 1, 2, 3, 4, 5]);
+    const frames = Uint8Array.from([
+      0x18, 0x01, 0x18, 0x02, 0x08, 0x00, 0x08, 0x00, 0x10, 0x00, 0x10, 0x00, 0x20, 0x00, 0x20, 0x00, 0x28, 0x02, 0x28,
+      0x03, 0x32, 0x05, 1, 2, 3, 4, 5,
+    ]);
     const payload = Uint8Array.from([0x0a, 0x01, 0x56, 0x10, 0x05, 0x32, frames.length, ...frames]);
-    expect(scanUplink(payload)).toMatchObject({ vin: 'V', seq: 5, columnCounts: [2, 2, 2, 2, 2], lengthSum: 5, maxLength: 3, dataLength: 5 });
+    expect(scanUplink(payload)).toMatchObject({
+      vin: 'V',
+      seq: 5,
+      columnCounts: [2, 2, 2, 2, 2],
+      lengthSum: 5,
+      maxLength: 3,
+      dataLength: 5,
+    });
     const decoded = TelemetryBatch.decode(payload);
     expect(decoded.frames?.canId).toEqual([1, 2]);
   });

@@ -55,15 +55,25 @@ export class HttpWebhookSender {
       }
       const checks = resolved.map((r) => ({ r, check: checkAddress(this.policy, hostname, r.address) }));
       const usable = checks.find((c) => c.check.ok);
-      if (!usable) return { kind: 'refused', error: checks[0]?.check.ok === false ? checks[0].check.reason : `${hostname} has no address` };
+      if (!usable)
+        return {
+          kind: 'refused',
+          error: checks[0]?.check.ok === false ? checks[0].check.reason : `${hostname} has no address`,
+        };
       address = usable.r;
     }
     return this.post(request, target.value.protocol, address, deadline);
   }
 
-  private post(request: WebhookRequest, protocol: 'http:' | 'https:', pinned: { address: string; family: number }, deadline: number): Promise<AttemptOutcome> {
+  private post(
+    request: WebhookRequest,
+    protocol: 'http:' | 'https:',
+    pinned: { address: string; family: number },
+    deadline: number,
+  ): Promise<AttemptOutcome> {
     const pinnedLookup: LookupFunction = (_hostname, options, callback) => {
-      if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+      if (options.all)
+        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
       else callback(null, pinned.address, pinned.family);
     };
     return new Promise<AttemptOutcome>((resolve) => {
@@ -81,7 +91,12 @@ export class HttpWebhookSender {
         hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: url.port === '' ? undefined : Number(url.port),
         path: `${url.pathname}${url.search}`,
-        headers: { ...request.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(request.body)), 'user-agent': 'telltale-notifier/1' },
+        headers: {
+          ...request.headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(request.body)),
+          'user-agent': 'telltale-notifier/1',
+        },
         lookup: pinnedLookup,
         agent: protocol === 'https:' ? this.httpsAgent : this.httpAgent,
       };
@@ -97,12 +112,17 @@ export class HttpWebhookSender {
         });
         res.on('end', () => done(outcomeOfStatus(status)));
         res.on('error', (error) => done({ kind: 'failed', error: error.message }));
-        res.on('close', () => done(res.complete ? outcomeOfStatus(status) : { kind: 'failed', error: 'response ended early' }));
+        res.on('close', () =>
+          done(res.complete ? outcomeOfStatus(status) : { kind: 'failed', error: 'response ended early' }),
+        );
       });
-      const total = setTimeout(() => {
-        done({ kind: 'failed', error: `no complete response within ${this.limits.timeoutMs} ms` });
-        req.destroy();
-      }, Math.max(deadline - Date.now(), 1));
+      const total = setTimeout(
+        () => {
+          done({ kind: 'failed', error: `no complete response within ${this.limits.timeoutMs} ms` });
+          req.destroy();
+        },
+        Math.max(deadline - Date.now(), 1),
+      );
       const connect = setTimeout(() => {
         done({ kind: 'failed', error: `could not connect within ${this.limits.connectTimeoutMs} ms` });
         req.destroy();
@@ -124,5 +144,8 @@ export class HttpWebhookSender {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

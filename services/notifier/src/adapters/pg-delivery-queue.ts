@@ -74,7 +74,18 @@ export class PgDeliveryQueue {
          AS d(id, sub, alert, seq, fleet, vin, body, host, emit)
        WHERE EXISTS (SELECT 1 FROM alert_subscriptions s WHERE s.subscription_id = d.sub)
        ON CONFLICT (delivery_id) DO NOTHING`,
-      [col('deliveryId'), col('subscriptionId'), col('alertId'), col('transitionSeq'), col('fleetId'), col('vin'), col('body'), col('targetHost'), col('emitTimeMs'), nowMs],
+      [
+        col('deliveryId'),
+        col('subscriptionId'),
+        col('alertId'),
+        col('transitionSeq'),
+        col('fleetId'),
+        col('vin'),
+        col('body'),
+        col('targetHost'),
+        col('emitTimeMs'),
+        nowMs,
+      ],
     );
     return result.rowCount ?? 0;
   }
@@ -93,11 +104,24 @@ export class PgDeliveryQueue {
    * Leases up to `limit` due deliveries, at most `perTarget − busy` per target host (so a slow receiver holds a
    * bounded number of slots and never blocks the others), fairly across hosts. Counts the attempt on claim.
    */
-  async claim(options: { nowMs: number; leaseMs: number; limit: number; perTarget: number; busy: ReadonlyMap<string, number> }): Promise<ClaimedDelivery[]> {
+  async claim(options: {
+    nowMs: number;
+    leaseMs: number;
+    limit: number;
+    perTarget: number;
+    busy: ReadonlyMap<string, number>;
+  }): Promise<ClaimedDelivery[]> {
     const hosts = [...options.busy.keys()];
     const { rows } = await this.pool.query<{
-      delivery_id: string; kind: 'alert' | 'ping'; body: string; attempts: number; target_host: string; emit_time_ms: string | null;
-      webhook_url: string | null; webhook_secret: string | null; enabled: boolean;
+      delivery_id: string;
+      kind: 'alert' | 'ping';
+      body: string;
+      attempts: number;
+      target_host: string;
+      emit_time_ms: string | null;
+      webhook_url: string | null;
+      webhook_secret: string | null;
+      enabled: boolean;
     }>(
       `WITH due AS (
          SELECT delivery_id, target_host, next_attempt_ms FROM webhook_deliveries
@@ -115,7 +139,14 @@ export class PgDeliveryQueue {
        WHERE w.delivery_id = picked.delivery_id AND w.status = 'pending' AND w.lease_until_ms <= $1
          AND s.subscription_id = w.subscription_id
        RETURNING w.delivery_id, w.kind, w.body, w.attempts, w.target_host, w.emit_time_ms, s.webhook_url, s.webhook_secret, s.enabled`,
-      [options.nowMs, options.nowMs + options.leaseMs, options.limit, hosts, hosts.map((h) => options.busy.get(h) ?? 0), options.perTarget],
+      [
+        options.nowMs,
+        options.nowMs + options.leaseMs,
+        options.limit,
+        hosts,
+        hosts.map((h) => options.busy.get(h) ?? 0),
+        options.perTarget,
+      ],
     );
     return rows.map((r) => ({
       deliveryId: r.delivery_id,
@@ -124,7 +155,10 @@ export class PgDeliveryQueue {
       attempt: r.attempts,
       targetHost: r.target_host,
       emitTimeMs: r.emit_time_ms === null ? null : Number(r.emit_time_ms),
-      webhook: r.enabled && r.webhook_url !== null && r.webhook_secret !== null ? { url: r.webhook_url, secret: r.webhook_secret } : null,
+      webhook:
+        r.enabled && r.webhook_url !== null && r.webhook_secret !== null
+          ? { url: r.webhook_url, secret: r.webhook_secret }
+          : null,
     }));
   }
 
@@ -169,9 +203,16 @@ export class PgDeliveryQueue {
            delivered_ms = r.delivered, last_status_code = r.code, last_error = r.error
          FROM r WHERE w.delivery_id = r.id`,
         [
-          col((r) => r.deliveryId), col((r) => r.attempt), col((r) => r.record.startedMs), col((r) => Math.round(r.record.durationMs)),
-          col((r) => r.record.outcome), col((r) => r.record.statusCode), col((r) => r.record.error), col((r) => r.next.status),
-          col((r) => r.next.nextAttemptMs), col((r) => r.next.deliveredMs),
+          col((r) => r.deliveryId),
+          col((r) => r.attempt),
+          col((r) => r.record.startedMs),
+          col((r) => Math.round(r.record.durationMs)),
+          col((r) => r.record.outcome),
+          col((r) => r.record.statusCode),
+          col((r) => r.record.error),
+          col((r) => r.next.status),
+          col((r) => r.next.nextAttemptMs),
+          col((r) => r.next.deliveredMs),
         ],
       )
       .then(

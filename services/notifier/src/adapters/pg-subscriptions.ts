@@ -41,7 +41,8 @@ export class PgSubscriptionReader {
         states: r.states.filter((s): s is AlertStateName => isAlertState(s)),
         includeBackfill: r.include_backfill,
       },
-      webhook: r.webhook_url !== null && r.webhook_secret !== null ? { url: r.webhook_url, secret: r.webhook_secret } : null,
+      webhook:
+        r.webhook_url !== null && r.webhook_secret !== null ? { url: r.webhook_url, secret: r.webhook_secret } : null,
     }));
   }
 }

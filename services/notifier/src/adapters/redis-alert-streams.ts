@@ -15,7 +15,15 @@ export class RedisAlertStreams {
     for (const alert of alerts) {
       const json = JSON.stringify(alert);
       for (const fleet of [alert.fleetId, ANY_FLEET]) {
-        pipeline.xadd(alertStreamKey(this.keyPrefix, fleet), 'MAXLEN', '~', String(this.maxLen), '*', ALERT_STREAM_FIELD, json);
+        pipeline.xadd(
+          alertStreamKey(this.keyPrefix, fleet),
+          'MAXLEN',
+          '~',
+          String(this.maxLen),
+          '*',
+          ALERT_STREAM_FIELD,
+          json,
+        );
       }
     }
     const results = await pipeline.exec();

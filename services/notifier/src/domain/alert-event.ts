@@ -10,7 +10,13 @@ export interface AlertRecord {
   severity: number;
   state: number;
   eventTimeMsEpoch: number | { toNumber(): number };
-  evidence: readonly { signal: string; value?: number | null; eventTimeMsEpoch: number | { toNumber(): number }; unit: string; qualifiedName: string }[];
+  evidence: readonly {
+    signal: string;
+    value?: number | null;
+    eventTimeMsEpoch: number | { toNumber(): number };
+    unit: string;
+    qualifiedName: string;
+  }[];
   message: string;
   fleetId: string;
   modelId: string;
@@ -26,7 +32,9 @@ export interface AlertRecord {
   ruleName: string;
 }
 
-export type AlertConversion = { readonly ok: true; readonly alert: AlertEvent } | { readonly ok: false; readonly reason: 'ALERT_INVALID'; readonly detail: string };
+export type AlertConversion =
+  | { readonly ok: true; readonly alert: AlertEvent }
+  | { readonly ok: false; readonly reason: 'ALERT_INVALID'; readonly detail: string };
 
 const num = (v: number | { toNumber(): number }): number => (typeof v === 'number' ? v : v.toNumber());
 

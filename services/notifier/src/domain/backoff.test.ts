@@ -17,10 +17,19 @@ describe('retry schedule', () => {
   it('retries failures until the last attempt, then dead-letters', () => {
     const failed = { kind: 'failed', error: 'ECONNREFUSED' } as const;
     expect(nextStep(policy, 1, failed, 100, () => 0.5)).toEqual({ status: 'pending', nextAttemptMs: 600 });
-    expect(nextStep(policy, 4, outcomeOfStatus(500), 100, () => 0.5)).toEqual({ status: 'pending', nextAttemptMs: 4100 });
-    expect(nextStep(policy, 5, outcomeOfStatus(500), 100, () => 0.5)).toEqual({ status: 'dead', reason: 'max_attempts' });
+    expect(nextStep(policy, 4, outcomeOfStatus(500), 100, () => 0.5)).toEqual({
+      status: 'pending',
+      nextAttemptMs: 4100,
+    });
+    expect(nextStep(policy, 5, outcomeOfStatus(500), 100, () => 0.5)).toEqual({
+      status: 'dead',
+      reason: 'max_attempts',
+    });
     expect(nextStep(policy, 1, outcomeOfStatus(204), 100, () => 0.5)).toEqual({ status: 'delivered' });
-    expect(nextStep(policy, 1, { kind: 'refused', error: 'private' }, 100, () => 0.5)).toEqual({ status: 'dead', reason: 'target_refused' });
+    expect(nextStep(policy, 1, { kind: 'refused', error: 'private' }, 100, () => 0.5)).toEqual({
+      status: 'dead',
+      reason: 'target_refused',
+    });
   });
 
   it('counts only 2xx as delivered; a redirect is a rejection', () => {

@@ -34,7 +34,13 @@ export type NextStep =
   | { readonly status: 'dead'; readonly reason: 'max_attempts' | 'target_refused' };
 
 /** What happens to a delivery after its `attempts`-th attempt ended with `outcome`. */
-export function nextStep(policy: RetryPolicy, attempts: number, outcome: AttemptOutcome, nowMs: number, random: () => number): NextStep {
+export function nextStep(
+  policy: RetryPolicy,
+  attempts: number,
+  outcome: AttemptOutcome,
+  nowMs: number,
+  random: () => number,
+): NextStep {
   if (outcome.kind === 'delivered') return { status: 'delivered' };
   if (outcome.kind === 'refused') return { status: 'dead', reason: 'target_refused' };
   if (attempts >= policy.maxAttempts) return { status: 'dead', reason: 'max_attempts' };

@@ -15,10 +15,18 @@ export function signatureHeader(secret: string, timestampMs: number, body: strin
   return `t=${timestampMs},v1=${signatureOf(secret, timestampMs, body)}`;
 }
 
-export type SignatureCheck = { readonly ok: true; readonly timestampMs: number } | { readonly ok: false; readonly reason: 'malformed' | 'stale' | 'mismatch' };
+export type SignatureCheck =
+  | { readonly ok: true; readonly timestampMs: number }
+  | { readonly ok: false; readonly reason: 'malformed' | 'stale' | 'mismatch' };
 
 /** What a receiver does (README shows the same in plain Node): parse, check the time window, compare in constant time. */
-export function verifySignature(secret: string, header: string | undefined, body: string, nowMs: number, toleranceMs = 300_000): SignatureCheck {
+export function verifySignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  nowMs: number,
+  toleranceMs = 300_000,
+): SignatureCheck {
   if (header === undefined) return { ok: false, reason: 'malformed' };
   let timestampMs: number | undefined;
   const candidates: string[] = [];

@@ -36,7 +36,13 @@ export function webhookDeliveriesFor(subscriptions: readonly Subscription[], ale
   for (const s of subscriptions) {
     if (s.webhook === null || !alertMatches(s.filter, alert)) continue;
     const deliveryId = deliveryIdOf(s.subscriptionId, alert.alertId, alert.transitionSeq);
-    out.push({ deliveryId, subscriptionId: s.subscriptionId, url: s.webhook.url, alert, body: webhookBody(deliveryId, s.subscriptionId, alert) });
+    out.push({
+      deliveryId,
+      subscriptionId: s.subscriptionId,
+      url: s.webhook.url,
+      alert,
+      body: webhookBody(deliveryId, s.subscriptionId, alert),
+    });
   }
   return out;
 }

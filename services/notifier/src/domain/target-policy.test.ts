@@ -5,7 +5,10 @@ describe('webhook target policy', () => {
   const none = targetPolicy([], []);
 
   it('allows public http(s) targets and refuses other protocols and credentials', () => {
-    expect(checkWebhookUrl(none, 'https://hooks.example.com/telltale')).toEqual({ ok: true, value: { protocol: 'https:', hostname: 'hooks.example.com', port: 443 } });
+    expect(checkWebhookUrl(none, 'https://hooks.example.com/telltale')).toEqual({
+      ok: true,
+      value: { protocol: 'https:', hostname: 'hooks.example.com', port: 443 },
+    });
     expect(checkWebhookUrl(none, 'http://93.184.216.34:8080/x').ok).toBe(true);
     expect(checkWebhookUrl(none, 'ftp://hooks.example.com/').ok).toBe(false);
     expect(checkWebhookUrl(none, 'file:///etc/passwd').ok).toBe(false);
@@ -14,7 +17,19 @@ describe('webhook target policy', () => {
   });
 
   it('refuses private, loopback, link-local and mapped addresses by default', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+    ]) {
       expect(checkAddress(none, 'hooks.example.com', address).ok, address).toBe(false);
     }
     expect(checkWebhookUrl(none, 'http://127.0.0.1:9000/').ok).toBe(false);
@@ -40,7 +55,10 @@ describe('webhook target policy', () => {
   });
 
   it('rejects malformed list entries, naming them', () => {
-    expect(parsePatterns(['10.0.0.0/99'])).toEqual({ ok: false, problems: ['"10.0.0.0/99" is not a host name, *.suffix, IP address or CIDR'] });
+    expect(parsePatterns(['10.0.0.0/99'])).toEqual({
+      ok: false,
+      problems: ['"10.0.0.0/99" is not a host name, *.suffix, IP address or CIDR'],
+    });
     expect(parsePatterns(['bad host']).ok).toBe(false);
     expect(parsePatterns(['hooks.example.com', '::1/128', '*.example.org']).ok).toBe(true);
   });

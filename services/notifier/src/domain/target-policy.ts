@@ -24,7 +24,19 @@ interface PatternSet {
   readonly empty: boolean;
 }
 
-const DEFAULT_DENIED_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4'];
+const DEFAULT_DENIED_V4 = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+];
 const DEFAULT_DENIED_V6 = ['::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8', '64:ff9b::/96', '2001:db8::/32'];
 
 const privateRanges = (() => {
@@ -52,7 +64,9 @@ function addCidr(list: BlockList, entry: string): boolean {
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 /** Parses a list of entries (host, *.suffix, IP, CIDR); returns the problems, each naming its entry. */
-export function parsePatterns(entries: readonly string[]): { ok: true; set: PatternSet } | { ok: false; problems: string[] } {
+export function parsePatterns(
+  entries: readonly string[],
+): { ok: true; set: PatternSet } | { ok: false; problems: string[] } {
   const hosts = new Set<string>();
   const suffixes: string[] = [];
   const addresses = new BlockList();
@@ -94,8 +108,10 @@ export function checkWebhookUrl(policy: TargetPolicy, url: string): TargetCheck<
   } catch {
     return { ok: false, reason: 'not a URL' };
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { ok: false, reason: `protocol ${parsed.protocol} is not allowed (http or https only)` };
-  if (parsed.username !== '' || parsed.password !== '') return { ok: false, reason: 'credentials in the URL are not allowed; the signature authenticates the notifier' };
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return { ok: false, reason: `protocol ${parsed.protocol} is not allowed (http or https only)` };
+  if (parsed.username !== '' || parsed.password !== '')
+    return { ok: false, reason: 'credentials in the URL are not allowed; the signature authenticates the notifier' };
   const hostname = parsed.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
   const target: WebhookTarget = { protocol: parsed.protocol, hostname, port };
@@ -114,9 +130,15 @@ export function checkAddress(policy: TargetPolicy, hostname: string, address: st
   const family = isIP(normalised);
   if (family === 0) return { ok: false, reason: `${address} is not an IP address` };
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (matchesName(policy.allow, hostname) || policy.allow.addresses.check(normalised, type)) return { ok: true, value: normalised };
-  if (policy.deny.addresses.check(normalised, type)) return { ok: false, reason: `address ${normalised} is on the deny list` };
-  if (privateRanges.check(normalised, type)) return { ok: false, reason: `address ${normalised} is private, loopback, link-local or reserved (allow it explicitly to use it)` };
+  if (matchesName(policy.allow, hostname) || policy.allow.addresses.check(normalised, type))
+    return { ok: true, value: normalised };
+  if (policy.deny.addresses.check(normalised, type))
+    return { ok: false, reason: `address ${normalised} is on the deny list` };
+  if (privateRanges.check(normalised, type))
+    return {
+      ok: false,
+      reason: `address ${normalised} is private, loopback, link-local or reserved (allow it explicitly to use it)`,
+    };
   return { ok: true, value: normalised };
 }
 

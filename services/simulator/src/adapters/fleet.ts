@@ -117,7 +117,17 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   const windowUs = Math.round(windowMs * 1000);
   const count = identities.length;
   const latency = new LatencyHistogram();
-  const totals = { sealed: 0, published: 0, acked: 0, framesSealed: 0, framesAcked: 0, bytesAcked: 0, backfilled: 0, reconnects: 0, connected: 0 };
+  const totals = {
+    sealed: 0,
+    published: 0,
+    acked: 0,
+    framesSealed: 0,
+    framesAcked: 0,
+    bytesAcked: 0,
+    backfilled: 0,
+    reconnects: 0,
+    connected: 0,
+  };
   let runStartMs = Date.now();
 
   const vehicles: VehicleRun[] = identities.map((identity, index) => {
@@ -155,9 +165,19 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     return {
       index,
       identity,
-      sim: new VehicleSimulator(model, { seed: options.seed, index, faults: options.faults.get(index) ?? [], faultAfterS: options.faultAfterS }),
+      sim: new VehicleSimulator(model, {
+        seed: options.seed,
+        index,
+        faults: options.faults.get(index) ?? [],
+        faultAfterS: options.faultAfterS,
+      }),
       sealer: new BatchSealer(
-        { vin: identity.vin, deviceId: identity.deviceId, catalogVersion: model.catalog.catalogVersion, firmwareVersion: options.firmwareVersion },
+        {
+          vin: identity.vin,
+          deviceId: identity.deviceId,
+          catalogVersion: model.catalog.catalogVersion,
+          firmwareVersion: options.firmwareVersion,
+        },
         options.seqStart,
       ),
       queue,
@@ -180,9 +200,17 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   }
   if (totals.connected === 0 && vehicles.length > 0) {
     await Promise.all(vehicles.map((v) => v.tbox.stop()));
-    throw new TelltaleError('MQTT_CONNECT_FAILED', `No T-Box could connect to ${options.mqttUrl}: ${connectErrors[0] ?? 'timed out'}.`, { retryable: true });
+    throw new TelltaleError(
+      'MQTT_CONNECT_FAILED',
+      `No T-Box could connect to ${options.mqttUrl}: ${connectErrors[0] ?? 'timed out'}.`,
+      { retryable: true },
+    );
   }
-  if (connectErrors.length > 0) log.warn({ failed: connectErrors.length, error: connectErrors[0] }, 'Some T-Boxes could not connect; they record offline and retry.');
+  if (connectErrors.length > 0)
+    log.warn(
+      { failed: connectErrors.length, error: connectErrors[0] },
+      'Some T-Boxes could not connect; they record offline and retry.',
+    );
   options.onReady?.({ connected: totals.connected, vehicles: vehicles.length });
   // The clocks start now that everyone had a chance to connect. Vehicles are spread over one window: vehicle i
   // closes its windows i/N of a window after vehicle 0, so the broker sees a steady stream, not a burst per second.
@@ -195,7 +223,12 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     for (const i of outage.vehicles) {
       const v = vehicles[i];
       if (!v) continue;
-      outageTimers.push(setTimeout(() => void v.tbox.outage(outage.durationS * 1000), Math.max(0, v.epochStartMs + outage.startS * 1000 - Date.now())));
+      outageTimers.push(
+        setTimeout(
+          () => void v.tbox.outage(outage.durationS * 1000),
+          Math.max(0, v.epochStartMs + outage.startS * 1000 - Date.now()),
+        ),
+      );
     }
   }
 

@@ -75,7 +75,12 @@ export interface FloodSummary {
 }
 
 /** One template payload per identity: `framesPerBatch` frames from the first second of the model's traffic. */
-export function floodTemplates(model: SimModel, identities: readonly DeviceIdentity[], framesPerBatch: number, seed: number | string): { payloads: Uint8Array[]; frames: number } {
+export function floodTemplates(
+  model: SimModel,
+  identities: readonly DeviceIdentity[],
+  framesPerBatch: number,
+  seed: number | string,
+): { payloads: Uint8Array[]; frames: number } {
   const sim = new VehicleSimulator(model, { seed, index: 0 });
   const buffer = new FrameBuffer();
   sim.run(1_000_000, buffer);
@@ -83,10 +88,27 @@ export function floodTemplates(model: SimModel, identities: readonly DeviceIdent
   const n = Math.min(framesPerBatch, all.count);
   let bytes = 0;
   for (let i = 0; i < n; i++) bytes += all.length[i]!;
-  const frames = { ...all, count: n, timeUs: all.timeUs.subarray(0, n), bus: all.bus.subarray(0, n), canId: all.canId.subarray(0, n), flags: all.flags.subarray(0, n), length: all.length.subarray(0, n), data: all.data.subarray(0, bytes) };
+  const frames = {
+    ...all,
+    count: n,
+    timeUs: all.timeUs.subarray(0, n),
+    bus: all.bus.subarray(0, n),
+    canId: all.canId.subarray(0, n),
+    flags: all.flags.subarray(0, n),
+    length: all.length.subarray(0, n),
+    data: all.data.subarray(0, bytes),
+  };
   const nowUs = Date.now() * 1000;
   const payloads = identities.map((identity) => {
-    const sealer = new BatchSealer({ vin: identity.vin, deviceId: identity.deviceId, catalogVersion: model.catalog.catalogVersion, firmwareVersion: 'simulator-flood' }, FLOOD_SEQ_MIN);
+    const sealer = new BatchSealer(
+      {
+        vin: identity.vin,
+        deviceId: identity.deviceId,
+        catalogVersion: model.catalog.catalogVersion,
+        firmwareVersion: 'simulator-flood',
+      },
+      FLOOD_SEQ_MIN,
+    );
     return encodeUplink(sealer.seal(frames, nowUs, false)!);
   });
   return { payloads, frames: n };
@@ -94,8 +116,14 @@ export function floodTemplates(model: SimModel, identities: readonly DeviceIdent
 
 export async function runFlood(options: FloodOptions): Promise<FloodSummary> {
   const { identities, log } = options;
-  if (options.seqStart < FLOOD_SEQ_MIN || options.seqStart > FLOOD_SEQ_MAX) throw new RangeError(`flood seq must start in ${FLOOD_SEQ_MIN}..${FLOOD_SEQ_MAX}`);
-  const { payloads: templates, frames: framesPerBatch } = floodTemplates(options.model, identities, options.framesPerBatch, options.seed);
+  if (options.seqStart < FLOOD_SEQ_MIN || options.seqStart > FLOOD_SEQ_MAX)
+    throw new RangeError(`flood seq must start in ${FLOOD_SEQ_MIN}..${FLOOD_SEQ_MAX}`);
+  const { payloads: templates, frames: framesPerBatch } = floodTemplates(
+    options.model,
+    identities,
+    options.framesPerBatch,
+    options.seed,
+  );
   const latency = new LatencyHistogram();
   const ackedByVin = new Map<string, number>();
   let published = 0;
@@ -121,17 +149,29 @@ export async function runFlood(options: FloodOptions): Promise<FloodSummary> {
           ...(options.anonymous ? {} : { username: identity.vin, password: identity.deviceSecret ?? '' }),
         })
         .catch((err: unknown) => {
-          throw new TelltaleError('MQTT_CONNECT_FAILED', `Flood connection ${i} (${identity.vin}) could not connect to ${options.mqttUrl}: ${(err as Error).message}`, {
-            retryable: true,
-            cause: err,
-          });
+          throw new TelltaleError(
+            'MQTT_CONNECT_FAILED',
+            `Flood connection ${i} (${identity.vin}) could not connect to ${options.mqttUrl}: ${(err as Error).message}`,
+            {
+              retryable: true,
+              cause: err,
+            },
+          );
         });
       connected += 1;
       client.on('close', () => (connected = Math.max(0, connected - 1)));
       client.on('connect', () => (connected += 1));
       client.on('error', (err) => log.debug({ err }, 'Flood connection error.'));
       const template = templates[i]!;
-      return { client, identity, template, seqOffset: seqVarintOffset(template, identity.vin), topic: uplinkTopic(options.topicPrefix, identity.vin), nextSeq: options.seqStart, inflight: 0 };
+      return {
+        client,
+        identity,
+        template,
+        seqOffset: seqVarintOffset(template, identity.vin),
+        topic: uplinkTopic(options.topicPrefix, identity.vin),
+        nextSeq: options.seqStart,
+        inflight: 0,
+      };
     }),
   );
   const connections = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -179,7 +219,14 @@ export async function runFlood(options: FloodOptions): Promise<FloodSummary> {
   let last = { at: started, acked: 0 };
   const progressTimer = setInterval(() => {
     const now = performance.now();
-    options.onProgress?.({ elapsedS: (now - started) / 1000, connected, acked, ackedPerS: ((acked - last.acked) * 1000) / (now - last.at), inflight, throttled });
+    options.onProgress?.({
+      elapsedS: (now - started) / 1000,
+      connected,
+      acked,
+      ackedPerS: ((acked - last.acked) * 1000) / (now - last.at),
+      inflight,
+      throttled,
+    });
     last = { at: now, acked };
   }, 1000);
 

@@ -23,9 +23,16 @@ export function resolveModelDir(model: string, cwd: string, source: NodeJS.Proce
   if (existsSync(join(asPath, 'manifest.json')) && statSync(asPath).isDirectory()) return asPath;
   const byId = join(catalogRoot(source), model);
   if (existsSync(join(byId, 'manifest.json'))) return byId;
-  throw new TelltaleError('MODEL_NOT_FOUND', `No vehicle model "${model}": neither a model directory nor a model id in ${catalogRoot(source)}.`);
+  throw new TelltaleError(
+    'MODEL_NOT_FOUND',
+    `No vehicle model "${model}": neither a model directory nor a model id in ${catalogRoot(source)}.`,
+  );
 }
 
-export async function loadSimModel(model: string, cwd: string, source: NodeJS.ProcessEnv = process.env): Promise<SimModel> {
+export async function loadSimModel(
+  model: string,
+  cwd: string,
+  source: NodeJS.ProcessEnv = process.env,
+): Promise<SimModel> {
   return buildSimModel(await loadCatalog(resolveModelDir(model, cwd, source)));
 }

@@ -82,7 +82,8 @@ export class MqttTBox {
     });
     client.on('error', (err) => {
       if (session !== this.session) return;
-      if (this.lastError !== err.message) options.log.debug({ err, clientId: options.clientId }, 'T-Box connection error.');
+      if (this.lastError !== err.message)
+        options.log.debug({ err, clientId: options.clientId }, 'T-Box connection error.');
       this.lastError = err.message;
     });
     return new Promise((resolve, reject) => {
@@ -138,7 +139,9 @@ export class MqttTBox {
     await new Promise((resolve) => setTimeout(resolve, durationMs));
     if (this.stopped) return;
     this.offline = false;
-    await this.connect().catch((err: unknown) => this.options.log.debug({ err }, 'T-Box reconnect after outage failed; retrying.'));
+    await this.connect().catch((err: unknown) =>
+      this.options.log.debug({ err }, 'T-Box reconnect after outage failed; retrying.'),
+    );
   }
 
   /** Closes the connection (unacknowledged batches stay in the queue, counted by the caller). */

@@ -5,7 +5,13 @@
  */
 import { loadConfig } from '@telltale/platform';
 import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
-import { PgRegistry, syncBroker, type BrokerSyncResult, type ImportResult, type VehicleImportRow } from '../core-registry.js';
+import {
+  PgRegistry,
+  syncBroker,
+  type BrokerSyncResult,
+  type ImportResult,
+  type VehicleImportRow,
+} from '../core-registry.js';
 import type { DeviceIdentity } from '../domain/identity.js';
 
 export interface ProvisionOptions {
@@ -26,7 +32,12 @@ export interface ProvisionResult {
 
 export async function provisionFleet(options: ProvisionOptions): Promise<ProvisionResult> {
   const config = loadConfig(postgresConfig, options.env);
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'telltale-simulator' });
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    max: 2,
+    applicationName: 'telltale-simulator',
+  });
   try {
     await migrate(pool, { schema: config.databaseSchema });
     const registry = new PgRegistry(pool);
@@ -41,7 +52,9 @@ export async function provisionFleet(options: ProvisionOptions): Promise<Provisi
       deviceSecret: identity.deviceSecret,
     }));
     const imported = await registry.importVehicles(rows);
-    const broker = options.brokerSync ? syncBroker({ env: options.env, devices: await registry.listBrokerDevices(), reload: 'if-running' }) : undefined;
+    const broker = options.brokerSync
+      ? syncBroker({ env: options.env, devices: await registry.listBrokerDevices(), reload: 'if-running' })
+      : undefined;
     return { schema: config.databaseSchema, imported, broker };
   } finally {
     await pool.end();

@@ -102,10 +102,22 @@ export async function replayCandump(options: ReplayOptions): Promise<ReplaySumma
   });
   await tbox.start().catch(async (err: unknown) => {
     await tbox.stop();
-    throw new TelltaleError('MQTT_CONNECT_FAILED', `Cannot connect to ${options.mqttUrl} as ${options.username ?? 'anonymous'}: ${(err as Error).message}`, { retryable: true, cause: err });
+    throw new TelltaleError(
+      'MQTT_CONNECT_FAILED',
+      `Cannot connect to ${options.mqttUrl} as ${options.username ?? 'anonymous'}: ${(err as Error).message}`,
+      { retryable: true, cause: err },
+    );
   });
 
-  const sealer = new BatchSealer({ vin: options.vin, deviceId: options.deviceId, catalogVersion: options.catalogVersion, firmwareVersion: options.firmwareVersion }, options.seqStart);
+  const sealer = new BatchSealer(
+    {
+      vin: options.vin,
+      deviceId: options.deviceId,
+      catalogVersion: options.catalogVersion,
+      firmwareVersion: options.firmwareVersion,
+    },
+    options.seqStart,
+  );
   const windower = new LogWindower(options.windowMs * 1000);
   const startedMs = Date.now();
   let firstLogUs: number | undefined;
@@ -137,7 +149,14 @@ export async function replayCandump(options: ReplayOptions): Promise<ReplaySumma
   };
 
   const progressTimer = setInterval(() => {
-    options.onProgress?.({ lines: counts.lines, frames: counts.frames, badLines: counts.bad, batches: counts.batches, acked: counts.acked, logSeconds: firstLogUs === undefined ? 0 : (lastLogUs - firstLogUs) / 1e6 });
+    options.onProgress?.({
+      lines: counts.lines,
+      frames: counts.frames,
+      badLines: counts.bad,
+      batches: counts.batches,
+      acked: counts.acked,
+      logSeconds: firstLogUs === undefined ? 0 : (lastLogUs - firstLogUs) / 1e6,
+    });
   }, 1000);
 
   const input = typeof options.input === 'string' ? createReadStream(options.input) : options.input;
@@ -158,7 +177,8 @@ export async function replayCandump(options: ReplayOptions): Promise<ReplaySumma
       if (bus === undefined) {
         counts.bad += 1;
         skippedInterfaces.set(frame.iface, (skippedInterfaces.get(frame.iface) ?? 0) + 1);
-        if (firstBadLines.length < 20) firstBadLines.push({ line: counts.lines, error: `interface ${frame.iface} has no --bus mapping` });
+        if (firstBadLines.length < 20)
+          firstBadLines.push({ line: counts.lines, error: `interface ${frame.iface} has no --bus mapping` });
         continue;
       }
       firstLogUs ??= frame.timeUs;

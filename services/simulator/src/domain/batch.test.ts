@@ -44,7 +44,12 @@ describe('sealing batches', () => {
   });
 });
 
-const uplink = (seq: number, backfill = false): QueuedUplink => ({ seq, payload: new Uint8Array([seq]), frames: 10, backfill });
+const uplink = (seq: number, backfill = false): QueuedUplink => ({
+  seq,
+  payload: new Uint8Array([seq]),
+  frames: 10,
+  backfill,
+});
 
 describe('store-and-forward queue', () => {
   it('sends in order within the in-flight window and frees a slot on each PUBACK', () => {

@@ -43,7 +43,8 @@ export class BatchSealer {
     readonly header: DeviceHeader,
     firstSeq = 1,
   ) {
-    if (!Number.isInteger(firstSeq) || firstSeq < 1 || firstSeq > MAX_SEQ) throw new RangeError(`seq must start in 1..${MAX_SEQ}, got ${firstSeq}`);
+    if (!Number.isInteger(firstSeq) || firstSeq < 1 || firstSeq > MAX_SEQ)
+      throw new RangeError(`seq must start in 1..${MAX_SEQ}, got ${firstSeq}`);
     this.next = firstSeq;
   }
 

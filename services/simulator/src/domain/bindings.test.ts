@@ -7,25 +7,28 @@ import { convertUnit } from './units.js';
 const modelDir = (id: string): string => fileURLToPath(new URL(`../../../../signal-catalog/${id}`, import.meta.url));
 
 describe('signal bindings', () => {
-  it.each(['aurora-ev-2026', 'cargo-van-e-2025'])('%s: every alias is driven by the physics model, flags and DTCs are quiet', async (id) => {
-    const catalog = await loadCatalog(modelDir(id));
-    const model = buildSimModel(catalog);
-    const sourceOf = (bus: string, message: string, signal: string) => {
-      const m = model.messages.find((x) => x.busName === bus && x.message.name === message)!;
-      return m.plan.sources[m.message.signals.findIndex((s) => s.name === signal)]!;
-    };
-    for (const [alias, signal] of catalog.aliases) {
-      expect(sourceOf(signal.bus, signal.message, signal.name).kind, alias).toBe('physics');
-    }
-    for (const m of model.messages) {
-      m.message.signals.forEach((s, i) => {
-        const source = m.plan.sources[i]!;
-        if (/_Dtc|_Flt/.test(s.name)) expect(source.kind, s.name).toBe('constant');
-        if (s.multiplexing.isMultiplexer) expect(source.kind).toBe('switch');
-        if (/CellVoltage_\d+$/.test(s.name)) expect(source.kind).toBe('physics');
-      });
-    }
-  });
+  it.each(['aurora-ev-2026', 'cargo-van-e-2025'])(
+    '%s: every alias is driven by the physics model, flags and DTCs are quiet',
+    async (id) => {
+      const catalog = await loadCatalog(modelDir(id));
+      const model = buildSimModel(catalog);
+      const sourceOf = (bus: string, message: string, signal: string) => {
+        const m = model.messages.find((x) => x.busName === bus && x.message.name === message)!;
+        return m.plan.sources[m.message.signals.findIndex((s) => s.name === signal)]!;
+      };
+      for (const [alias, signal] of catalog.aliases) {
+        expect(sourceOf(signal.bus, signal.message, signal.name).kind, alias).toBe('physics');
+      }
+      for (const m of model.messages) {
+        m.message.signals.forEach((s, i) => {
+          const source = m.plan.sources[i]!;
+          if (/_Dtc|_Flt/.test(s.name)) expect(source.kind, s.name).toBe('constant');
+          if (s.multiplexing.isMultiplexer) expect(source.kind).toBe('switch');
+          if (/CellVoltage_\d+$/.test(s.name)) expect(source.kind).toBe('physics');
+        });
+      }
+    },
+  );
 
   it('converts canonical units to the signal’s', () => {
     expect(convertUnit(36, 'km/h', 'm/s')).toBeCloseTo(10);

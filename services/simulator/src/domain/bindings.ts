@@ -73,8 +73,28 @@ const physicalOfRaw = (signal: Signal, raw: number): number => raw * signal.scal
 
 /** Labels a healthy ECU reports, most specific first. */
 const NOMINAL_LABELS = [
-  'Running', 'Normal', 'OK', 'Ok', 'Valid', 'Closed', 'Locked', 'Off', 'No', 'None', 'Inactive', 'Idle', 'Standby',
-  'NotConnected', 'Unplugged', 'Released', 'NoSeverity', 'Comfort', 'Auto', 'Disabled', 'NotActive', 'Normal',
+  'Running',
+  'Normal',
+  'OK',
+  'Ok',
+  'Valid',
+  'Closed',
+  'Locked',
+  'Off',
+  'No',
+  'None',
+  'Inactive',
+  'Idle',
+  'Standby',
+  'NotConnected',
+  'Unplugged',
+  'Released',
+  'NoSeverity',
+  'Comfort',
+  'Auto',
+  'Disabled',
+  'NotActive',
+  'Normal',
 ];
 
 function nominalRaw(signal: Signal): number {
@@ -83,13 +103,17 @@ function nominalRaw(signal: Signal): number {
     const raw = rawOfLabel(signal, label);
     if (raw !== undefined) return raw;
   }
-  const keys = [...signal.choices.keys()].map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+  const keys = [...signal.choices.keys()]
+    .map(Number)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   return keys[0] ?? 0;
 }
 
 /** The physical range a signal can carry: its DBC min/max when they say something, else its raw range. */
 export function physicalRange(signal: Signal): [number, number] {
-  if (signal.minimum !== undefined && signal.maximum !== undefined && signal.minimum < signal.maximum) return [signal.minimum, signal.maximum];
+  if (signal.minimum !== undefined && signal.maximum !== undefined && signal.minimum < signal.maximum)
+    return [signal.minimum, signal.maximum];
   if (signal.valueType !== 'integer') return [-1e6, 1e6];
   const bits = Math.min(signal.length, 52);
   const rawLow = signal.isSigned ? -(2 ** (bits - 1)) : 0;
@@ -149,10 +173,22 @@ const ALIAS_RULES: Readonly<Record<string, Omit<Rule, 'test'>>> = {
   cellTemperatureMin: { name: 'alias cellTemperatureMin', unit: '°C', value: (s) => s.cellTempMinC },
   cellTemperatureMax: { name: 'alias cellTemperatureMax', unit: '°C', value: (s) => s.cellTempMaxC },
   insulationResistance: { name: 'alias insulationResistance', unit: 'kOhm', value: (s) => s.insulationKohm },
-  motorTemperature: { name: 'alias motorTemperature', unit: '°C', value: (s) => at(s.motorTempC, s.motorTempC.length - 1) },
+  motorTemperature: {
+    name: 'alias motorTemperature',
+    unit: '°C',
+    value: (s) => at(s.motorTempC, s.motorTempC.length - 1),
+  },
   motorTemperatureFront: { name: 'alias motorTemperatureFront', unit: '°C', value: (s) => at(s.motorTempC, 0) },
-  inverterTemperature: { name: 'alias inverterTemperature', unit: '°C', value: (s) => at(s.inverterTempC, s.inverterTempC.length - 1) },
-  inverterTemperatureFront: { name: 'alias inverterTemperatureFront', unit: '°C', value: (s) => at(s.inverterTempC, 0) },
+  inverterTemperature: {
+    name: 'alias inverterTemperature',
+    unit: '°C',
+    value: (s) => at(s.inverterTempC, s.inverterTempC.length - 1),
+  },
+  inverterTemperatureFront: {
+    name: 'alias inverterTemperatureFront',
+    unit: '°C',
+    value: (s) => at(s.inverterTempC, 0),
+  },
   coolantTemperature: { name: 'alias coolantTemperature', unit: '°C', value: (s) => s.motorCoolantC },
   brakePressure: { name: 'alias brakePressure', unit: 'bar', value: (s) => s.brakePressureBar },
   tyrePressureFrontLeft: { name: 'alias tyrePressureFrontLeft', unit: 'kPa', value: (s) => s.tyrePressureKpa[0]! },
@@ -171,16 +207,45 @@ const ALIAS_RULES: Readonly<Record<string, Omit<Rule, 'test'>>> = {
 /** Name patterns, first match wins. Exported for the README's table and tests. */
 export const NAME_RULES: readonly Rule[] = [
   // Battery cells (BMS multiplexed frames) and their statistics.
-  { name: 'cell voltage', test: /(?:^|_)CellVoltage_(\d+)$/, unit: 'V', value: (s, m) => at(s.cellVoltageV, indexFrom(m)) },
-  { name: 'cell temperature', test: /(?:^|_)CellTemp_(\d+)$/, unit: '°C', value: (s, m, ctx) => cellTempSensor(s, indexFrom(m), ctx) },
+  {
+    name: 'cell voltage',
+    test: /(?:^|_)CellVoltage_(\d+)$/,
+    unit: 'V',
+    value: (s, m) => at(s.cellVoltageV, indexFrom(m)),
+  },
+  {
+    name: 'cell temperature',
+    test: /(?:^|_)CellTemp_(\d+)$/,
+    unit: '°C',
+    value: (s, m, ctx) => cellTempSensor(s, indexFrom(m), ctx),
+  },
   { name: 'cell SOC', test: /(?:^|_)CellSoc_(\d+)$/, unit: '%', value: (s, m) => at(s.cellSocPct, indexFrom(m)) },
-  { name: 'cell balancing', test: /(?:^|_)CellBalancing_(\d+)$/, value: (s, m) => (at(s.cellVoltageV, indexFrom(m)) > s.cellVoltageAvgV + 0.012 ? 1 : 0) },
-  { name: 'cell self-discharge', test: /(?:^|_)CellSelfDischarge_(\d+)$/, unit: 'uA', value: (s, m) => (at(s.cellVoltageV, indexFrom(m)) < s.cellVoltageAvgV - 0.03 ? 480 : 18 + (indexFrom(m) % 7) * 2) },
-  { name: 'cell SOH', test: /(?:^|_)CellSoh_(\d+)$/, unit: '%', value: (s, m) => s.sohPct + ((indexFrom(m) * 37) % 11) / 10 - 0.5 },
+  {
+    name: 'cell balancing',
+    test: /(?:^|_)CellBalancing_(\d+)$/,
+    value: (s, m) => (at(s.cellVoltageV, indexFrom(m)) > s.cellVoltageAvgV + 0.012 ? 1 : 0),
+  },
+  {
+    name: 'cell self-discharge',
+    test: /(?:^|_)CellSelfDischarge_(\d+)$/,
+    unit: 'uA',
+    value: (s, m) => (at(s.cellVoltageV, indexFrom(m)) < s.cellVoltageAvgV - 0.03 ? 480 : 18 + (indexFrom(m) % 7) * 2),
+  },
+  {
+    name: 'cell SOH',
+    test: /(?:^|_)CellSoh_(\d+)$/,
+    unit: '%',
+    value: (s, m) => s.sohPct + ((indexFrom(m) * 37) % 11) / 10 - 0.5,
+  },
   { name: 'cell voltage min', test: /CellVoltageMin$|CellVMin$/, unit: 'V', value: (s) => s.cellVoltageMinV },
   { name: 'cell voltage max', test: /CellVoltageMax$|CellVMax$/, unit: 'V', value: (s) => s.cellVoltageMaxV },
   { name: 'cell voltage avg', test: /CellVoltageAvg$/, unit: 'V', value: (s) => s.cellVoltageAvgV },
-  { name: 'cell voltage delta', test: /CellVoltageDelta$/, unit: 'V', value: (s) => s.cellVoltageMaxV - s.cellVoltageMinV },
+  {
+    name: 'cell voltage delta',
+    test: /CellVoltageDelta$/,
+    unit: 'V',
+    value: (s) => s.cellVoltageMaxV - s.cellVoltageMinV,
+  },
   { name: 'cell voltage min id', test: /CellVoltageMinId$/, value: (s) => s.cellVoltageMinId },
   { name: 'cell voltage max id', test: /CellVoltageMaxId$/, value: (s) => s.cellVoltageMaxId },
   { name: 'cell temperature min', test: /CellTempMin$/, unit: '°C', value: (s) => s.cellTempMinC },
@@ -188,10 +253,30 @@ export const NAME_RULES: readonly Rule[] = [
   { name: 'cell temperature avg', test: /CellTempAvg$/, unit: '°C', value: (s) => s.cellTempAvgC },
   { name: 'cell temperature min id', test: /CellTempMinId$/, value: (s) => s.cellTempMinId },
   { name: 'cell temperature max id', test: /CellTempMaxId$/, value: (s) => s.cellTempMaxId },
-  { name: 'module voltage', test: /ModuleVoltage_(\d+)$|^CMU(\d+)_(?:ModuleVoltage|StackVoltage)$/, unit: 'V', value: (s, m) => at(s.moduleVoltageV, Number(m[1] ?? m[2]) - 1) },
-  { name: 'module temperature sensor', test: /ModuleTemp_(\d+)_S(\d+)$/, unit: '°C', value: (s, m) => at(s.moduleTempC, indexFrom(m)) + (Number(m[2]) - 2.5) * 0.3 },
-  { name: 'module temperature max', test: /ModuleTempMax_(\d+)$/, unit: '°C', value: (s, m) => at(s.moduleTempMaxC, indexFrom(m)) },
-  { name: 'module electronics temperature', test: /^CMU(\d+)_(?:PcbTemp|BalanceResTemp|BusbarTemp\w*)$/, unit: '°C', value: (s, m) => at(s.moduleTempC, indexFrom(m)) + 4 },
+  {
+    name: 'module voltage',
+    test: /ModuleVoltage_(\d+)$|^CMU(\d+)_(?:ModuleVoltage|StackVoltage)$/,
+    unit: 'V',
+    value: (s, m) => at(s.moduleVoltageV, Number(m[1] ?? m[2]) - 1),
+  },
+  {
+    name: 'module temperature sensor',
+    test: /ModuleTemp_(\d+)_S(\d+)$/,
+    unit: '°C',
+    value: (s, m) => at(s.moduleTempC, indexFrom(m)) + (Number(m[2]) - 2.5) * 0.3,
+  },
+  {
+    name: 'module temperature max',
+    test: /ModuleTempMax_(\d+)$/,
+    unit: '°C',
+    value: (s, m) => at(s.moduleTempMaxC, indexFrom(m)),
+  },
+  {
+    name: 'module electronics temperature',
+    test: /^CMU(\d+)_(?:PcbTemp|BalanceResTemp|BusbarTemp\w*)$/,
+    unit: '°C',
+    value: (s, m) => at(s.moduleTempC, indexFrom(m)) + 4,
+  },
   // Pack.
   { name: '12 V battery SOC', test: /BatterySoc$/, unit: '%', value: (s) => (s.lvBatteryV > 13 ? 92 : 85) },
   { name: 'SOC min', test: /SocMin$/, unit: '%', value: (s) => Math.min(...s.cellSocPct) },
@@ -201,26 +286,73 @@ export const NAME_RULES: readonly Rule[] = [
   { name: 'SOH resistance', test: /SohResistance$/, unit: '%', value: (s) => s.sohPct + 2 },
   { name: 'energy remaining', test: /EnergyRemaining$/, unit: 'kWh', value: (s) => s.energyRemainingKwh },
   { name: 'energy full', test: /EnergyFull$/, unit: 'kWh', value: (s) => s.energyFullKwh },
-  { name: 'pack voltage', test: /PackVoltage$|LinkVoltage$|^DCDC_HvVoltage$|^INV\w*_DcVoltage$|^OBC_DcVoltage$/, unit: 'V', value: (s) => s.packVoltageV },
+  {
+    name: 'pack voltage',
+    test: /PackVoltage$|LinkVoltage$|^DCDC_HvVoltage$|^INV\w*_DcVoltage$|^OBC_DcVoltage$/,
+    unit: 'V',
+    value: (s) => s.packVoltageV,
+  },
   { name: 'pack current', test: /PackCurrent$|^CSU_Current(?:Shunt|Hall)$/, unit: 'A', value: (s) => s.packCurrentA },
   { name: 'pack power', test: /PackPower$/, unit: 'kW', value: (s) => s.packPowerKw },
-  { name: 'insulation', test: /^IMD_Resistance(?:Pos|Neg)$|IsolationResistance$/, unit: 'kOhm', value: (s) => s.insulationKohm * 1.15 },
-  { name: 'contactor', test: /(?:MainPositive|MainNegative|Contactors|ContactorState)$/, label: (s) => (s.ready || s.chargeState === 'ChargingDC' ? 'Closed' : 'Open') },
-  { name: 'DC charge contactor', test: /DcCharge(?:Positive|Negative)$/, label: (s) => (s.chargeState === 'ChargingDC' ? 'Closed' : 'Open') },
-  { name: 'battery coolant', test: /^BMS_CoolantInTemp$|TempBatteryLoopIn$|TempChillerOut$/, unit: '°C', value: (s) => s.batteryCoolantC },
-  { name: 'battery coolant out', test: /^BMS_CoolantOutTemp$|TempBatteryLoopOut$|TempChillerIn$/, unit: '°C', value: (s) => s.batteryCoolantC + Math.abs(s.packPowerKw) / 60 + 0.5 },
+  {
+    name: 'insulation',
+    test: /^IMD_Resistance(?:Pos|Neg)$|IsolationResistance$/,
+    unit: 'kOhm',
+    value: (s) => s.insulationKohm * 1.15,
+  },
+  {
+    name: 'contactor',
+    test: /(?:MainPositive|MainNegative|Contactors|ContactorState)$/,
+    label: (s) => (s.ready || s.chargeState === 'ChargingDC' ? 'Closed' : 'Open'),
+  },
+  {
+    name: 'DC charge contactor',
+    test: /DcCharge(?:Positive|Negative)$/,
+    label: (s) => (s.chargeState === 'ChargingDC' ? 'Closed' : 'Open'),
+  },
+  {
+    name: 'battery coolant',
+    test: /^BMS_CoolantInTemp$|TempBatteryLoopIn$|TempChillerOut$/,
+    unit: '°C',
+    value: (s) => s.batteryCoolantC,
+  },
+  {
+    name: 'battery coolant out',
+    test: /^BMS_CoolantOutTemp$|TempBatteryLoopOut$|TempChillerIn$/,
+    unit: '°C',
+    value: (s) => s.batteryCoolantC + Math.abs(s.packPowerKw) / 60 + 0.5,
+  },
   // Drive.
   { name: 'vehicle speed', test: /VehicleSpeed$|VehSpeed$/, unit: 'km/h', value: (s) => s.speedKmh },
-  { name: 'wheel speed', test: /WheelSpeed(FL|FR|RL|RR)$/, unit: 'km/h', value: (s, m) => s.speedKmh * (1 + (WHEEL_INDEX[m[1]!]! - 1.5) * 0.002) },
+  {
+    name: 'wheel speed',
+    test: /WheelSpeed(FL|FR|RL|RR)$/,
+    unit: 'km/h',
+    value: (s, m) => s.speedKmh * (1 + (WHEEL_INDEX[m[1]!]! - 1.5) * 0.002),
+  },
   { name: 'odometer', test: /Odometer$/, unit: 'km', value: (s) => s.odometerKm },
   { name: 'trip', test: /Trip(?:A|Distance)$/, unit: 'km', value: (s) => s.tripKm },
   { name: 'gear', test: /Gear(?:Actual|Target|Position)?$|GearLever$/, label: (s) => s.gear },
   { name: 'ready', test: /ReadyToDrive$|_Ready$/, value: (s) => (s.ready ? 1 : 0) },
   { name: 'power mode', test: /PowerMode$/, label: (s) => s.powerMode },
   { name: 'accelerator pedal', test: /AccelPedal(?:Pos|Position)?$/, unit: '%', value: (s) => s.accelPedalPct },
-  { name: 'brake pressed', test: /BrakePedalPressed$|BrakeSwitch$|BrakeLightOn$/, value: (s) => (s.brakePressed ? 1 : 0) },
-  { name: 'brake pedal travel', test: /BrakePedalTravel$/, unit: 'mm', value: (s) => Math.min(40, s.brakePressureBar * 0.35) },
-  { name: 'brake pressure', test: /MasterCylPressure$|BrakePressure$|WheelPressure(?:FL|FR)$/, unit: 'bar', value: (s) => s.brakePressureBar },
+  {
+    name: 'brake pressed',
+    test: /BrakePedalPressed$|BrakeSwitch$|BrakeLightOn$/,
+    value: (s) => (s.brakePressed ? 1 : 0),
+  },
+  {
+    name: 'brake pedal travel',
+    test: /BrakePedalTravel$/,
+    unit: 'mm',
+    value: (s) => Math.min(40, s.brakePressureBar * 0.35),
+  },
+  {
+    name: 'brake pressure',
+    test: /MasterCylPressure$|BrakePressure$|WheelPressure(?:FL|FR)$/,
+    unit: 'bar',
+    value: (s) => s.brakePressureBar,
+  },
   { name: 'rear brake pressure', test: /WheelPressure(?:RL|RR)$/, unit: 'bar', value: (s) => s.brakePressureBar * 0.7 },
   { name: 'longitudinal acceleration', test: /LongAccel$|AccelX$/, unit: 'm/s²', value: (s) => s.accelMps2 },
   { name: 'lateral acceleration', test: /LatAccel$|AccelY$/, unit: 'm/s²', value: (s) => s.latAccelMps2 },
@@ -231,45 +363,142 @@ export const NAME_RULES: readonly Rule[] = [
   { name: 'longitude', test: /Longitude$/, unit: 'deg', value: (s) => s.longitudeDeg },
   { name: 'heading', test: /^TCU_Heading$|GnssHeading$/, unit: 'deg', value: (s) => s.headingDeg },
   { name: 'motor speed', test: /MotorSpeed$/, unit: 'rpm', value: (s) => s.motorSpeedRpm },
-  { name: 'motor torque', test: /^INV\w*_Torque(?:Actual)?$/, unit: 'Nm', value: (s, _m, ctx, signal) => at(s.motorTorqueNm, motorOf(signal.name, ctx)) },
-  { name: 'motor power', test: /^INV\w*_MechPower$/, unit: 'kW', value: (s, _m, ctx, signal) => at(s.motorPowerKw, motorOf(signal.name, ctx)) },
-  { name: 'motor current', test: /^INV\w*_DcCurrent$/, unit: 'A', value: (s, _m, ctx, signal) => at(s.motorCurrentA, motorOf(signal.name, ctx)) },
+  {
+    name: 'motor torque',
+    test: /^INV\w*_Torque(?:Actual)?$/,
+    unit: 'Nm',
+    value: (s, _m, ctx, signal) => at(s.motorTorqueNm, motorOf(signal.name, ctx)),
+  },
+  {
+    name: 'motor power',
+    test: /^INV\w*_MechPower$/,
+    unit: 'kW',
+    value: (s, _m, ctx, signal) => at(s.motorPowerKw, motorOf(signal.name, ctx)),
+  },
+  {
+    name: 'motor current',
+    test: /^INV\w*_DcCurrent$/,
+    unit: 'A',
+    value: (s, _m, ctx, signal) => at(s.motorCurrentA, motorOf(signal.name, ctx)),
+  },
   { name: 'inverter mode', test: /^INV\w*_Mode$/, label: (s) => (s.ready ? 'TorqueControl' : 'Standby') },
   { name: 'traction power', test: /TractionPower$/, unit: 'kW', value: (s) => s.packPowerKw - s.auxPowerKw },
   { name: 'auxiliary power', test: /AuxPower$/, unit: 'kW', value: (s) => s.auxPowerKw },
-  { name: 'instant consumption', test: /ConsumptionInst$/, unit: 'kWh/100km', value: (s) => (s.speedKmh > 5 ? (s.packPowerKw / s.speedKmh) * 100 : 0) },
+  {
+    name: 'instant consumption',
+    test: /ConsumptionInst$/,
+    unit: 'kWh/100km',
+    value: (s) => (s.speedKmh > 5 ? (s.packPowerKw / s.speedKmh) * 100 : 0),
+  },
   { name: 'range', test: /RangeEstimate$/, unit: 'km', value: (s) => s.rangeKm },
   // Thermal.
-  { name: 'stator temperature', test: /^(INV\w*)_(?:StatorTemp(\d|Max)?|MotorTemp)$/, unit: '°C', value: (s, m, ctx, signal) => at(s.motorTempC, motorOf(signal.name, ctx)) - (m[2] && m[2] !== 'Max' ? Number(m[2]) : 0) },
-  { name: 'rotor temperature', test: /RotorTempEst$/, unit: '°C', value: (s, _m, ctx, signal) => at(s.motorTempC, motorOf(signal.name, ctx)) + 6 },
-  { name: 'IGBT temperature', test: /^(INV\w*)_IgbtTemp(\w*)$/, unit: '°C', value: (s, m, ctx, signal) => at(s.inverterTempC, motorOf(signal.name, ctx)) - (m[2]?.endsWith('Low') ? 3 : m[2] === 'Max' ? 0 : 1) },
-  { name: 'inverter electronics temperature', test: /^INV\w*_(?:GateDriverTemp|DcLinkCapTemp)$/, unit: '°C', value: (s, _m, ctx, signal) => at(s.inverterTempC, motorOf(signal.name, ctx)) - 8 },
-  { name: 'gear oil temperature', test: /GearOilTemp$/, unit: '°C', value: (s) => at(s.motorTempC, s.motorTempC.length - 1) - 12 },
-  { name: 'motor coolant', test: /^INV\w*_CoolantIn(?:Temp)?$|^INV_CoolantTemp$|TempMotorLoopIn$|TempInverter\w*In$|TempObcIn$/, unit: '°C', value: (s) => s.motorCoolantC },
-  { name: 'motor coolant out', test: /TempMotorLoopOut$|TempRadiatorIn$/, unit: '°C', value: (s) => s.motorCoolantC + 2.5 },
-  { name: 'radiator out', test: /TempRadiatorOut$/, unit: '°C', value: (s) => Math.max(s.ambientC, s.motorCoolantC - 4) },
+  {
+    name: 'stator temperature',
+    test: /^(INV\w*)_(?:StatorTemp(\d|Max)?|MotorTemp)$/,
+    unit: '°C',
+    value: (s, m, ctx, signal) =>
+      at(s.motorTempC, motorOf(signal.name, ctx)) - (m[2] && m[2] !== 'Max' ? Number(m[2]) : 0),
+  },
+  {
+    name: 'rotor temperature',
+    test: /RotorTempEst$/,
+    unit: '°C',
+    value: (s, _m, ctx, signal) => at(s.motorTempC, motorOf(signal.name, ctx)) + 6,
+  },
+  {
+    name: 'IGBT temperature',
+    test: /^(INV\w*)_IgbtTemp(\w*)$/,
+    unit: '°C',
+    value: (s, m, ctx, signal) =>
+      at(s.inverterTempC, motorOf(signal.name, ctx)) - (m[2]?.endsWith('Low') ? 3 : m[2] === 'Max' ? 0 : 1),
+  },
+  {
+    name: 'inverter electronics temperature',
+    test: /^INV\w*_(?:GateDriverTemp|DcLinkCapTemp)$/,
+    unit: '°C',
+    value: (s, _m, ctx, signal) => at(s.inverterTempC, motorOf(signal.name, ctx)) - 8,
+  },
+  {
+    name: 'gear oil temperature',
+    test: /GearOilTemp$/,
+    unit: '°C',
+    value: (s) => at(s.motorTempC, s.motorTempC.length - 1) - 12,
+  },
+  {
+    name: 'motor coolant',
+    test: /^INV\w*_CoolantIn(?:Temp)?$|^INV_CoolantTemp$|TempMotorLoopIn$|TempInverter\w*In$|TempObcIn$/,
+    unit: '°C',
+    value: (s) => s.motorCoolantC,
+  },
+  {
+    name: 'motor coolant out',
+    test: /TempMotorLoopOut$|TempRadiatorIn$/,
+    unit: '°C',
+    value: (s) => s.motorCoolantC + 2.5,
+  },
+  {
+    name: 'radiator out',
+    test: /TempRadiatorOut$/,
+    unit: '°C',
+    value: (s) => Math.max(s.ambientC, s.motorCoolantC - 4),
+  },
   { name: 'ambient temperature', test: /AmbientTemp$|OutsideTemp$/, unit: '°C', value: (s) => s.ambientC },
-  { name: 'tyre pressure', test: /(?:Tyre|Tire|TPMS_)Pressure(FL|FR|RL|RR)$/, unit: 'kPa', value: (s, m) => s.tyrePressureKpa[WHEEL_INDEX[m[1]!]!]! },
-  { name: 'tyre temperature', test: /(?:Tyre|Tire|TPMS_)Temp(FL|FR|RL|RR)$/, unit: '°C', value: (s, m) => s.tyreTempC[WHEEL_INDEX[m[1]!]!]! },
+  {
+    name: 'tyre pressure',
+    test: /(?:Tyre|Tire|TPMS_)Pressure(FL|FR|RL|RR)$/,
+    unit: 'kPa',
+    value: (s, m) => s.tyrePressureKpa[WHEEL_INDEX[m[1]!]!]!,
+  },
+  {
+    name: 'tyre temperature',
+    test: /(?:Tyre|Tire|TPMS_)Temp(FL|FR|RL|RR)$/,
+    unit: '°C',
+    value: (s, m) => s.tyreTempC[WHEEL_INDEX[m[1]!]!]!,
+  },
   // 12 V network and ECU supplies.
-  { name: '12 V battery voltage', test: /^(?:IBS|BCM)_BatteryVoltage$|^DCDC_LvVoltage$|Battery12V\w*Voltage$/, unit: 'V', value: (s) => s.lvBatteryV },
-  { name: '12 V battery current', test: /^(?:IBS|BCM)_BatteryCurrent$|^DCDC_LvCurrent$/, unit: 'A', value: (s) => s.lvCurrentA },
+  {
+    name: '12 V battery voltage',
+    test: /^(?:IBS|BCM)_BatteryVoltage$|^DCDC_LvVoltage$|Battery12V\w*Voltage$/,
+    unit: 'V',
+    value: (s) => s.lvBatteryV,
+  },
+  {
+    name: '12 V battery current',
+    test: /^(?:IBS|BCM)_BatteryCurrent$|^DCDC_LvCurrent$/,
+    unit: 'A',
+    value: (s) => s.lvCurrentA,
+  },
   { name: 'ECU supply voltage', test: /_SupplyVoltage$/, unit: 'V', value: (s) => s.lvBatteryV - 0.25 },
   { name: 'ECU internal temperature', test: /_InternalTemp$/, unit: '°C', value: (s) => s.ambientC + 14 },
   // Charging.
   { name: 'charge state', test: /ChargeState$/, label: (s) => s.chargeState },
-  { name: 'plug state', test: /PlugState$/, label: (s) => (s.chargeState === 'ChargingDC' ? 'PluggedDC' : 'Unplugged') },
+  {
+    name: 'plug state',
+    test: /PlugState$/,
+    label: (s) => (s.chargeState === 'ChargingDC' ? 'PluggedDC' : 'Unplugged'),
+  },
   { name: 'charge power', test: /ChargePower$/, unit: 'kW', value: (s) => s.chargePowerKw },
   { name: 'EVSE current', test: /EvseCurrent$/, unit: 'A', value: (s) => Math.max(0, -s.packCurrentA) },
-  { name: 'EVSE voltage', test: /EvseVoltage$/, unit: 'V', value: (s) => (s.chargeState === 'ChargingDC' ? s.packVoltageV : 0) },
+  {
+    name: 'EVSE voltage',
+    test: /EvseVoltage$/,
+    unit: 'V',
+    value: (s) => (s.chargeState === 'ChargingDC' ? s.packVoltageV : 0),
+  },
 ];
 
 const COUNTER = /(?:_Counter|AliveCounter|RollingCounter|_Alive|_Cnt)$/;
 const CRC = /(?:_Crc|_CRC|Checksum|_Chksum)$/;
 /** Fields that report a problem: 0 on a healthy vehicle (the dtc fault scenario sets the DTC ones). */
-const FAULT_LIKE = /Flt|Fault|Error|Warn|Dtc|Failure|Alarm|Blown|Weld|Overtemp|Overcurrent|Undervoltage|Overvoltage|Runaway|OpenWire/;
+const FAULT_LIKE =
+  /Flt|Fault|Error|Warn|Dtc|Failure|Alarm|Blown|Weld|Overtemp|Overcurrent|Undervoltage|Overvoltage|Runaway|OpenWire/;
 
-function physicsSource(rule: Omit<Rule, 'test'>, m: RegExpMatchArray, ctx: BindingContext, signal: Signal): SignalSource | undefined {
+function physicsSource(
+  rule: Omit<Rule, 'test'>,
+  m: RegExpMatchArray,
+  ctx: BindingContext,
+  signal: Signal,
+): SignalSource | undefined {
   if (rule.label) {
     const label = rule.label;
     const table = new Map<string, number>();
@@ -281,7 +510,8 @@ function physicsSource(rule: Omit<Rule, 'test'>, m: RegExpMatchArray, ctx: Bindi
   const value = rule.value!;
   const from = rule.unit;
   const to = signal.unit;
-  if (from !== undefined && to !== '' && from !== to) return { kind: 'physics', rule: rule.name, read: (s) => convertUnit(value(s, m, ctx, signal), from, to) };
+  if (from !== undefined && to !== '' && from !== to)
+    return { kind: 'physics', rule: rule.name, read: (s) => convertUnit(value(s, m, ctx, signal), from, to) };
   return { kind: 'physics', rule: rule.name, read: (s) => value(s, m, ctx, signal) };
 }
 
@@ -337,7 +567,13 @@ export function bindSignal(signal: Signal, ctx: BindingContext, messageName: str
   if (COUNTER.test(signal.name) && signal.valueType === 'integer' && signal.length <= 16) {
     const bitsModulo = 2 ** signal.length;
     const max = signal.maximum;
-    return { kind: 'counter', modulo: max !== undefined && max >= 1 && max < bitsModulo && signal.scale === 1 && signal.offset === 0 ? max + 1 : bitsModulo };
+    return {
+      kind: 'counter',
+      modulo:
+        max !== undefined && max >= 1 && max < bitsModulo && signal.scale === 1 && signal.offset === 0
+          ? max + 1
+          : bitsModulo,
+    };
   }
   if (CRC.test(signal.name) && signal.length === 8 && signal.valueType === 'integer') return { kind: 'crc' };
   for (const rule of NAME_RULES) {
@@ -352,9 +588,14 @@ export function bindSignal(signal: Signal, ctx: BindingContext, messageName: str
 export function planMessage(message: Message, ctx: BindingContext): MessagePlan {
   const sources = message.signals.map((s) => bindSignal(s, ctx, message.name));
   const counter = sources.findIndex((s) => s.kind === 'counter');
-  const crc = sources.findIndex((s, i) => s.kind === 'crc' && message.signals[i]!.startBit % 8 === (message.signals[i]!.byteOrder === 'little_endian' ? 0 : 7));
+  const crc = sources.findIndex(
+    (s, i) =>
+      s.kind === 'crc' &&
+      message.signals[i]!.startBit % 8 === (message.signals[i]!.byteOrder === 'little_endian' ? 0 : 7),
+  );
   // A CRC we cannot place on a byte holds its start value instead.
   const fixed = sources.map((s, i) => (s.kind === 'crc' && i !== crc ? ({ kind: 'constant', value: 0 } as const) : s));
-  const indexes = (kind: SignalSource['kind']): Uint16Array => Uint16Array.from(fixed.flatMap((s, i) => (s.kind === kind ? [i] : [])));
+  const indexes = (kind: SignalSource['kind']): Uint16Array =>
+    Uint16Array.from(fixed.flatMap((s, i) => (s.kind === kind ? [i] : [])));
   return { sources: fixed, counter, crc, physics: indexes('physics'), walks: indexes('walk') };
 }

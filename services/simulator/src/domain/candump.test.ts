@@ -78,7 +78,14 @@ describe('candump -l lines', () => {
 });
 
 describe('log windows', () => {
-  const at = (seconds: number): CandumpFrame => ({ timeUs: seconds * 1e6, iface: 'can0', canId: 1, flags: 0, remote: false, data: new Uint8Array([1]) });
+  const at = (seconds: number): CandumpFrame => ({
+    timeUs: seconds * 1e6,
+    iface: 'can0',
+    canId: 1,
+    flags: 0,
+    remote: false,
+    data: new Uint8Array([1]),
+  });
 
   it('groups frames into 1 s windows from the first frame and closes them as time passes', () => {
     const w = new LogWindower();
@@ -111,7 +118,10 @@ describe('log windows', () => {
 
 describe('the fixture log (test/simulator/fixtures/cargo-van.candump.log)', () => {
   it('has 780 frames and 4 bad lines at known places', () => {
-    const text = readFileSync(new URL('../../../../test/simulator/fixtures/cargo-van.candump.log', import.meta.url), 'utf8');
+    const text = readFileSync(
+      new URL('../../../../test/simulator/fixtures/cargo-van.candump.log', import.meta.url),
+      'utf8',
+    );
     const results = text.split('\n').map((line, i) => parseCandumpLine(line, i + 1));
     expect(results.filter((r) => r.kind === 'frame')).toHaveLength(780);
     expect(results.flatMap((r) => (r.kind === 'bad' ? [r.line] : []))).toEqual([103, 253, 403, 553]);

@@ -69,7 +69,8 @@ export function parseCandumpLine(text: string, lineNo: number): CandumpLine {
     if (!/^[0-9A-Fa-f]$/.test(flagDigit)) return bad('CAN FD frame needs a flags digit after "##"');
     const data = hexBytes(rest.slice(1));
     if (!data) return bad(`CAN FD data "${rest.slice(1)}" is not whole hex bytes`);
-    if (!FD_LENGTHS.has(data.length)) return bad(`CAN FD frame of ${data.length} bytes (valid: 0-8, 12, 16, 20, 24, 32, 48, 64)`);
+    if (!FD_LENGTHS.has(data.length))
+      return bad(`CAN FD frame of ${data.length} bytes (valid: 0-8, 12, 16, 20, 24, 32, 48, 64)`);
     flags |= FRAME_FLAG_FD | (parseInt(flagDigit, 16) & 1 ? FRAME_FLAG_BRS : 0);
     return { kind: 'frame', frame: { timeUs, iface, canId, flags, remote: false, data } };
   }

@@ -24,10 +24,25 @@ const DURATIONS_S: Record<RoadPhase, readonly [number, number]> = {
 
 const NEXT: Record<RoadPhase, readonly (readonly [RoadPhase, number])[]> = {
   park: [['urban', 1]],
-  stop: [['urban', 0.85], ['rural', 0.15]],
-  urban: [['stop', 0.45], ['urban', 0.25], ['rural', 0.3]],
-  rural: [['urban', 0.3], ['highway', 0.4], ['rural', 0.2], ['stop', 0.1]],
-  highway: [['rural', 0.6], ['highway', 0.4]],
+  stop: [
+    ['urban', 0.85],
+    ['rural', 0.15],
+  ],
+  urban: [
+    ['stop', 0.45],
+    ['urban', 0.25],
+    ['rural', 0.3],
+  ],
+  rural: [
+    ['urban', 0.3],
+    ['highway', 0.4],
+    ['rural', 0.2],
+    ['stop', 0.1],
+  ],
+  highway: [
+    ['rural', 0.6],
+    ['highway', 0.4],
+  ],
   charge: [['urban', 1]],
 };
 
@@ -95,7 +110,8 @@ export class DriveCycle {
     this.phase = phase;
     const [low, high] = DURATIONS_S[phase];
     this.phaseLeftS = Number.isFinite(low) ? this.rng.range(low, high) : Infinity;
-    if (phase === 'urban' || phase === 'rural' || phase === 'highway') this.targetKmh = this.rng.range(...TARGETS[phase]);
+    if (phase === 'urban' || phase === 'rural' || phase === 'highway')
+      this.targetKmh = this.rng.range(...TARGETS[phase]);
     else this.targetKmh = 0;
   }
 }

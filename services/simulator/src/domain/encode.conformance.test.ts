@@ -55,7 +55,8 @@ describe('encoder: re-encodes the conformance suite’s decoded frames', () => {
       const switches: Record<string, number> = {};
       for (const s of message.signals) {
         const v = decoded.signals[s.name];
-        if (s.multiplexing.isMultiplexer && typeof v === 'number') switches[s.name] = Math.round((v - s.offset) / s.scale);
+        if (s.multiplexing.isMultiplexer && typeof v === 'number')
+          switches[s.name] = Math.round((v - s.offset) / s.scale);
       }
       const page = encoder.findPage(switches);
       if (page < 0) continue; // a labelled switch value without signals: nothing to write
@@ -75,8 +76,13 @@ describe('encoder: re-encodes the conformance suite’s decoded frames', () => {
       for (const [name, value] of Object.entries(decoded.signals)) {
         const signal = message.signals.find((s) => s.name === name)!;
         // Beyond 53 bits, or a float whose offset swamps it, a double is not exact: within a relative 1e-9 then.
-        const tolerance = Math.max(Math.abs(value as number), Math.abs(signal.offset)) * 1e-9 + (signal.length > 53 ? Math.abs(signal.scale) : 0);
-        expect(Math.abs((again.signals[name] as number) - (value as number)), `${message.name}.${name} of ${line}`).toBeLessThanOrEqual(tolerance);
+        const tolerance =
+          Math.max(Math.abs(value as number), Math.abs(signal.offset)) * 1e-9 +
+          (signal.length > 53 ? Math.abs(signal.scale) : 0);
+        expect(
+          Math.abs((again.signals[name] as number) - (value as number)),
+          `${message.name}.${name} of ${line}`,
+        ).toBeLessThanOrEqual(tolerance);
       }
       checked++;
     }

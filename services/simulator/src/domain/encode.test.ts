@@ -47,9 +47,13 @@ describe('encoder: hand-computed bytes', () => {
   });
 
   it('splits a signal into one segment per byte', () => {
-    expect(Array.from(signalSegments({ startBit: 4, length: 12, byteOrder: 'little_endian' }))).toEqual([0, 4, 15, 0, 0, 1, 0, 255, 0, 4]);
+    expect(Array.from(signalSegments({ startBit: 4, length: 12, byteOrder: 'little_endian' }))).toEqual([
+      0, 4, 15, 0, 0, 1, 0, 255, 0, 4,
+    ]);
     // Motorola MSB at bit 3 of byte 0, 12 bits: low 8 bits in byte 1, high 4 in byte 0 bits 0..3.
-    expect(Array.from(signalSegments({ startBit: 3, length: 12, byteOrder: 'big_endian' }))).toEqual([1, 0, 255, 0, 0, 0, 0, 15, 0, 8]);
+    expect(Array.from(signalSegments({ startBit: 3, length: 12, byteOrder: 'big_endian' }))).toEqual([
+      1, 0, 255, 0, 0, 0, 0, 15, 0, 8,
+    ]);
   });
 
   it('lists the pages of nested multiplexers', () => {
@@ -65,10 +69,17 @@ SG_MUL_VAL_ 256 A Top 0-0;
 SG_MUL_VAL_ 256 B Inner 2-2;
 SG_MUL_VAL_ 256 C Inner 3-3;
 SG_MUL_VAL_ 256 Inner Top 1-1;`);
-    const pages = multiplexPages(m).map((p) =>
-      [...p.switches.entries()].map(([i, v]) => `${m.signals[i]!.name}=${v}`).join(',') + ':' + Array.from(p.signals, (i) => m.signals[i]!.name).join(','),
+    const pages = multiplexPages(m).map(
+      (p) =>
+        [...p.switches.entries()].map(([i, v]) => `${m.signals[i]!.name}=${v}`).join(',') +
+        ':' +
+        Array.from(p.signals, (i) => m.signals[i]!.name).join(','),
     );
-    expect(pages).toEqual(['Top=0:Top,Always,A', 'Top=1,Inner=2:Top,Always,Inner,B', 'Top=1,Inner=3:Top,Always,Inner,C']);
+    expect(pages).toEqual([
+      'Top=0:Top,Always,A',
+      'Top=1,Inner=2:Top,Always,Inner,B',
+      'Top=1,Inner=3:Top,Always,Inner,C',
+    ]);
   });
 });
 
@@ -99,7 +110,8 @@ function randomMessage(rng: Rng, id: number, withMux: boolean): RandomMessage {
       const segments = signalSegments({ startBit: start, length: bits, byteOrder: order });
       const positions: number[] = [];
       for (let k = 0; k < segments.length; k += 5) {
-        for (let b = 0; b < 8; b++) if ((segments[k + 2]! << segments[k + 1]!) & (1 << b)) positions.push(segments[k]! * 8 + b);
+        for (let b = 0; b < 8; b++)
+          if ((segments[k + 2]! << segments[k + 1]!) & (1 << b)) positions.push(segments[k]! * 8 + b);
       }
       const free = positions.every((p) => {
         const owner = used[p];
@@ -140,7 +152,9 @@ function randomMessage(rng: Rng, id: number, withMux: boolean): RandomMessage {
     const offset = rng.pick([0, 0, -40, 100, -0.5]);
     const name = `S${i}`;
     const muxTag = page === undefined ? '' : `m${page} `;
-    lines.push(` SG_ ${name} ${muxTag}: ${start}|${bits}@${order === 'little_endian' ? 1 : 0}${signed ? '-' : '+'} (${scale},${offset}) [0|0] "" ECU`);
+    lines.push(
+      ` SG_ ${name} ${muxTag}: ${start}|${bits}@${order === 'little_endian' ? 1 : 0}${signed ? '-' : '+'} (${scale},${offset}) [0|0] "" ECU`,
+    );
     if (kind !== 'int') valTypes.push(`SIG_VALTYPE_ ${id} ${name} : ${kind === 'float32' ? 1 : 2};`);
     signals.push({ name, kind, length: bits, signed, scale, offset });
   }
@@ -193,7 +207,10 @@ describe('encoder: round trip through decodeFrame', () => {
             // Beyond 53 bits a double is not exact; the decoder rounds the raw value once.
             expect(Math.abs(got - value)).toBeLessThanOrEqual(Math.abs(value) * 1e-12 + Math.abs(spec.scale));
           } else if (spec.kind === 'int') {
-            expect(Math.abs(got - value), `${name} ${m.signals.find((s) => s.name === name)!.startBit}`).toBeLessThanOrEqual(Math.abs(spec.scale) * 1e-6 + Math.abs(value) * 1e-12);
+            expect(
+              Math.abs(got - value),
+              `${name} ${m.signals.find((s) => s.name === name)!.startBit}`,
+            ).toBeLessThanOrEqual(Math.abs(spec.scale) * 1e-6 + Math.abs(value) * 1e-12);
           } else {
             expect(Math.abs(got - value)).toBeLessThanOrEqual(Math.abs(value) * 1e-6);
           }

@@ -86,7 +86,12 @@ export function signalSegments(signal: Pick<Signal, 'startBit' | 'length' | 'byt
 }
 
 export function planSignal(signal: Signal): SignalPlan {
-  const kind = signal.valueType === 'float32' ? ValueKind.Float32 : signal.valueType === 'float64' ? ValueKind.Float64 : ValueKind.Integer;
+  const kind =
+    signal.valueType === 'float32'
+      ? ValueKind.Float32
+      : signal.valueType === 'float64'
+        ? ValueKind.Float64
+        : ValueKind.Integer;
   const length = kind === ValueKind.Float32 ? 32 : kind === ValueKind.Float64 ? 64 : signal.length;
   const segments = signalSegments({ startBit: signal.startBit, length, byteOrder: signal.byteOrder });
   let rawMin = 0;
@@ -97,7 +102,15 @@ export function planSignal(signal: Signal): SignalPlan {
     rawMin = signal.isSigned ? -(2 ** (signal.length - 1)) : 0;
     rawMax = signal.isSigned ? below(signal.length - 1) : below(signal.length);
   }
-  return { signal, kind, segments, scale: signal.scale === 0 ? 1 : signal.scale, offset: signal.offset, rawMin, rawMax };
+  return {
+    signal,
+    kind,
+    segments,
+    scale: signal.scale === 0 ? 1 : signal.scale,
+    offset: signal.offset,
+    rawMin,
+    rawMax,
+  };
 }
 
 const f32 = new Float32Array(1);
@@ -151,7 +164,8 @@ export function writeSignal(plan: SignalPlan, physical: number, out: Uint8Array,
 
 /** Writes a raw value as is (multiplexer switches, counters). */
 export function writeRaw(plan: SignalPlan, raw: number, out: Uint8Array, offset: number): void {
-  if (plan.kind === ValueKind.Integer) writeInteger(plan.segments, Math.min(Math.max(raw, plan.rawMin), plan.rawMax), out, offset);
+  if (plan.kind === ValueKind.Integer)
+    writeInteger(plan.segments, Math.min(Math.max(raw, plan.rawMin), plan.rawMax), out, offset);
   else writeSignal(plan, raw * plan.scale + plan.offset, out, offset);
 }
 
@@ -159,7 +173,9 @@ export function writeRaw(plan: SignalPlan, raw: number, out: Uint8Array, offset:
 export function multiplexPages(message: Message): MultiplexPage[] {
   const signals = message.signals;
   const byName = new Map(signals.map((s, i) => [s.name, i]));
-  const parentOf = signals.map((s) => (s.multiplexing.parent ? (byName.get(s.multiplexing.parent.multiplexer) ?? -1) : undefined));
+  const parentOf = signals.map((s) =>
+    s.multiplexing.parent ? (byName.get(s.multiplexing.parent.multiplexer) ?? -1) : undefined,
+  );
   const depth = (i: number): number => {
     let d = 0;
     for (let p = parentOf[i]; p !== undefined && p >= 0 && d <= signals.length; p = parentOf[p]) d++;
@@ -255,7 +271,9 @@ export class MessageEncoder {
 
   /** The page whose switches carry the given raw values (name → raw), or -1. */
   findPage(switches: Readonly<Record<string, number>>): number {
-    const wanted = Object.entries(switches).map(([name, value]) => [this.message.signals.findIndex((s) => s.name === name), value] as const);
+    const wanted = Object.entries(switches).map(
+      ([name, value]) => [this.message.signals.findIndex((s) => s.name === name), value] as const,
+    );
     return this.pages.findIndex((p) => wanted.every(([i, v]) => p.switches.get(i) === v));
   }
 }

@@ -3,10 +3,27 @@ import { parseFaultSpec, selectVehicles } from './faults.js';
 
 describe('fault specs', () => {
   it('parses kind, target, code and vehicles', () => {
-    expect(parseFaultSpec('cell-imbalance:0.1')).toMatchObject({ kind: 'cell-imbalance', target: undefined, vehicles: { fraction: 0.1 } });
-    expect(parseFaultSpec('over-temperature@3:0,4')).toMatchObject({ kind: 'over-temperature', target: '3', vehicles: { indexes: [0, 4] } });
-    expect(parseFaultSpec('sensor-silent@TPMS_Pressures')).toMatchObject({ kind: 'sensor-silent', target: 'TPMS_Pressures', vehicles: { all: true } });
-    expect(parseFaultSpec('dtc@BMS=0x0A7F00:all')).toMatchObject({ kind: 'dtc', target: 'BMS', code: 0x0a7f00, vehicles: { all: true } });
+    expect(parseFaultSpec('cell-imbalance:0.1')).toMatchObject({
+      kind: 'cell-imbalance',
+      target: undefined,
+      vehicles: { fraction: 0.1 },
+    });
+    expect(parseFaultSpec('over-temperature@3:0,4')).toMatchObject({
+      kind: 'over-temperature',
+      target: '3',
+      vehicles: { indexes: [0, 4] },
+    });
+    expect(parseFaultSpec('sensor-silent@TPMS_Pressures')).toMatchObject({
+      kind: 'sensor-silent',
+      target: 'TPMS_Pressures',
+      vehicles: { all: true },
+    });
+    expect(parseFaultSpec('dtc@BMS=0x0A7F00:all')).toMatchObject({
+      kind: 'dtc',
+      target: 'BMS',
+      code: 0x0a7f00,
+      vehicles: { all: true },
+    });
   });
 
   it('explains what is wrong', () => {

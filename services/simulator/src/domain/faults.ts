@@ -23,7 +23,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const DEFAULT_DTC_CODE = 0x0a7f00;
 
-export type VehicleSelection = { readonly all: true } | { readonly fraction: number } | { readonly indexes: readonly number[] };
+export type VehicleSelection =
+  { readonly all: true } | { readonly fraction: number } | { readonly indexes: readonly number[] };
 
 export interface FaultSpec {
   readonly text: string;
@@ -45,7 +46,10 @@ export type ResolvedFault =
     };
 
 const invalid = (text: string, why: string): TelltaleError =>
-  new TelltaleError('FAULT_SPEC_INVALID', `--fault ${text}: ${why}. Expected <kind>[@<target>][=<code>][:<vehicles>] with kind ${FAULT_KINDS.join(', ')}.`);
+  new TelltaleError(
+    'FAULT_SPEC_INVALID',
+    `--fault ${text}: ${why}. Expected <kind>[@<target>][=<code>][:<vehicles>] with kind ${FAULT_KINDS.join(', ')}.`,
+  );
 
 export function parseFaultSpec(text: string): FaultSpec {
   const [head = '', who, extra] = text.split(':');
@@ -61,9 +65,14 @@ export function parseFaultSpec(text: string): FaultSpec {
   if (codeText !== undefined) {
     if (kind !== 'dtc') throw invalid(text, 'only dtc takes a code');
     code = Number(codeText);
-    if (!/^(0x[0-9a-f]+|\d+)$/i.test(codeText) || !Number.isInteger(code) || code <= 0 || code > 0xffffff) throw invalid(text, `code "${codeText}" must be a 24-bit UDS DTC like 0x0A7F00`);
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(codeText) || !Number.isInteger(code) || code <= 0 || code > 0xffffff)
+      throw invalid(text, `code "${codeText}" must be a 24-bit UDS DTC like 0x0A7F00`);
   }
-  if ((kind === 'cell-imbalance' || kind === 'over-temperature') && target !== undefined && !/^[1-9]\d*$/.test(target)) {
+  if (
+    (kind === 'cell-imbalance' || kind === 'over-temperature') &&
+    target !== undefined &&
+    !/^[1-9]\d*$/.test(target)
+  ) {
     throw invalid(text, `target "${target}" must be a 1-based ${kind === 'cell-imbalance' ? 'cell' : 'module'} number`);
   }
   return { text, kind, target, code, vehicles: parseVehicleSelection(`--fault ${text}`, who) };
@@ -71,7 +80,11 @@ export function parseFaultSpec(text: string): FaultSpec {
 
 /** `all`, a fraction (`0.1`) or 0-based indexes (`0,3,7`); `option` names the flag in errors. */
 export function parseVehicleSelection(option: string, who: string | undefined): VehicleSelection {
-  const bad = (why: string): TelltaleError => new TelltaleError('VEHICLE_SELECTION_INVALID', `${option}: ${why}; expected all, a fraction like 0.1 or vehicle indexes like 0,3,7.`);
+  const bad = (why: string): TelltaleError =>
+    new TelltaleError(
+      'VEHICLE_SELECTION_INVALID',
+      `${option}: ${why}; expected all, a fraction like 0.1 or vehicle indexes like 0,3,7.`,
+    );
   if (who === undefined || who === 'all') return { all: true };
   if (who.includes('.')) {
     const fraction = Number(who);
@@ -84,9 +97,15 @@ export function parseVehicleSelection(option: string, who: string | undefined): 
 }
 
 /** Which vehicles (0-based) a selection picks, deterministically from the seed. */
-export function selectVehicles(selection: VehicleSelection, vehicleCount: number, seed: number | string, label: string): number[] {
+export function selectVehicles(
+  selection: VehicleSelection,
+  vehicleCount: number,
+  seed: number | string,
+  label: string,
+): number[] {
   if ('all' in selection) return Array.from({ length: vehicleCount }, (_, i) => i);
-  if ('indexes' in selection) return [...new Set(selection.indexes.filter((i) => i < vehicleCount))].sort((a, b) => a - b);
+  if ('indexes' in selection)
+    return [...new Set(selection.indexes.filter((i) => i < vehicleCount))].sort((a, b) => a - b);
   const count = Math.max(1, Math.round(selection.fraction * vehicleCount));
   return Rng.derive(seed, 'fault-vehicles', label).sample(vehicleCount, count);
 }
@@ -108,8 +127,17 @@ export function resolveFault(spec: FaultSpec, model: SimModel, seed: number | st
       return { kind: 'over-temperature', module };
     }
     case 'sensor-silent': {
-      const message = spec.target === undefined ? (model.aliasMessage('tyrePressureFrontLeft') ?? model.aliasMessage('coolantTemperature')) : model.findMessage(spec.target);
-      if (!message) throw invalid(spec.text, spec.target === undefined ? 'the model has no tyre pressure or coolant message; name one with @<message>' : `the model has no message ${spec.target}`);
+      const message =
+        spec.target === undefined
+          ? (model.aliasMessage('tyrePressureFrontLeft') ?? model.aliasMessage('coolantTemperature'))
+          : model.findMessage(spec.target);
+      if (!message)
+        throw invalid(
+          spec.text,
+          spec.target === undefined
+            ? 'the model has no tyre pressure or coolant message; name one with @<message>'
+            : `the model has no message ${spec.target}`,
+        );
       return { kind: 'sensor-silent', message: message.index };
     }
     case 'dtc':
@@ -132,10 +160,14 @@ const DTC_STATUS: Readonly<Record<string, number>> = {
 };
 
 function resolveDtc(spec: FaultSpec, model: SimModel): ResolvedFault {
-  const dtcMessages = model.messages.filter((m) => /DtcStatus$|_Dtc$|DtcInfo$/.test(m.message.name) && m.message.signals.some((s) => /DtcCode$/.test(s.name)));
+  const dtcMessages = model.messages.filter(
+    (m) => /DtcStatus$|_Dtc$|DtcInfo$/.test(m.message.name) && m.message.signals.some((s) => /DtcCode$/.test(s.name)),
+  );
   const socSender = model.aliasMessage('soc')?.message.senders[0];
   const ecu = spec.target ?? socSender ?? 'BMS';
-  const message = dtcMessages.find((m) => m.message.name.startsWith(`${ecu}_`) || m.message.senders.includes(ecu)) ?? (spec.target === undefined ? dtcMessages[0] : undefined);
+  const message =
+    dtcMessages.find((m) => m.message.name.startsWith(`${ecu}_`) || m.message.senders.includes(ecu)) ??
+    (spec.target === undefined ? dtcMessages[0] : undefined);
   if (!message) {
     const known = dtcMessages.map((m) => m.message.name.replace(/_Dtc\w*$/, '')).join(', ');
     throw invalid(spec.text, `no DTC message for ECU ${ecu}${known ? ` (ECUs with one: ${known})` : ''}`);
@@ -168,7 +200,12 @@ function resolveDtc(spec: FaultSpec, model: SimModel): ResolvedFault {
 }
 
 /** Faults per vehicle index for a fleet. */
-export function assignFaults(specs: readonly FaultSpec[], model: SimModel, vehicleCount: number, seed: number | string): Map<number, ResolvedFault[]> {
+export function assignFaults(
+  specs: readonly FaultSpec[],
+  model: SimModel,
+  vehicleCount: number,
+  seed: number | string,
+): Map<number, ResolvedFault[]> {
   const out = new Map<number, ResolvedFault[]>();
   specs.forEach((spec, n) => {
     for (const vehicle of selectVehicles(spec.vehicles, vehicleCount, seed, `${n}:${spec.text}`)) {

@@ -26,7 +26,9 @@ describe('simulated identities', () => {
 
 describe('vehicles file', () => {
   it('reads vin, device_id and an optional secret', () => {
-    const rows = parseCredentialsCsv('vin,device_id,device_secret\nLRW3E7FS1RC000001,tbox-a,secret-aaaaaaaaaaaa\nlrw3e7fs1rc000002,tbox-b,\n');
+    const rows = parseCredentialsCsv(
+      'vin,device_id,device_secret\nLRW3E7FS1RC000001,tbox-a,secret-aaaaaaaaaaaa\nlrw3e7fs1rc000002,tbox-b,\n',
+    );
     expect(rows).toEqual([
       { vin: 'LRW3E7FS1RC000001', deviceId: 'tbox-a', deviceSecret: 'secret-aaaaaaaaaaaa' },
       { vin: 'LRW3E7FS1RC000002', deviceId: 'tbox-b', deviceSecret: undefined },
@@ -34,7 +36,9 @@ describe('vehicles file', () => {
   });
 
   it('names every problem with its line', () => {
-    expect(() => parseCredentialsCsv('vin,device_id\nBAD,x\nLRW3E7FS1RC000001,\n')).toThrow(/line 2: vin "BAD".*line 3: device_id is empty/);
+    expect(() => parseCredentialsCsv('vin,device_id\nBAD,x\nLRW3E7FS1RC000001,\n')).toThrow(
+      /line 2: vin "BAD".*line 3: device_id is empty/,
+    );
     expect(() => parseCredentialsCsv('serial\n1\n')).toThrow(/header must name vin and device_id/);
     expect(() => parseCredentialsCsv('vin,device_id\n')).toThrow(/lists no vehicles/);
   });

@@ -18,8 +18,29 @@ export interface DeviceIdentity {
 
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 const TRANSLITERATION: Readonly<Record<string, number>> = {
-  A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8, J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9, S: 2, T: 3, U: 4, V: 5,
-  W: 6, X: 7, Y: 8, Z: 9,
+  A: 1,
+  B: 2,
+  C: 3,
+  D: 4,
+  E: 5,
+  F: 6,
+  G: 7,
+  H: 8,
+  J: 1,
+  K: 2,
+  L: 3,
+  M: 4,
+  N: 5,
+  P: 7,
+  R: 9,
+  S: 2,
+  T: 3,
+  U: 4,
+  V: 5,
+  W: 6,
+  X: 7,
+  Y: 8,
+  Z: 9,
 };
 const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
 /** Model-year codes from 2010 (A) on; I, O, Q, U, Z and 0 are never used. */
@@ -72,7 +93,9 @@ export function simulatedIdentities(seed: number | string, modelId: string, coun
 
 /** A fleet id for simulated vehicles (registry format: lowercase letters, digits, _ . -). */
 export function simulatedFleetId(seed: number | string): string {
-  return `sim-${String(seed).toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}`.slice(0, 64);
+  return `sim-${String(seed)
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '-')}`.slice(0, 64);
 }
 
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
@@ -83,7 +106,8 @@ export function parseCredentialsCsv(text: string): DeviceIdentity[] {
   const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
   const col = (name: string): number => header.indexOf(name);
   const problems: string[] = [];
-  if (col('vin') < 0 || col('device_id') < 0) problems.push('line 1: the header must name vin and device_id (and optionally device_secret)');
+  if (col('vin') < 0 || col('device_id') < 0)
+    problems.push('line 1: the header must name vin and device_id (and optionally device_secret)');
   const out: DeviceIdentity[] = [];
   const seen = new Map<string, number>();
   if (problems.length === 0) {
@@ -104,7 +128,11 @@ export function parseCredentialsCsv(text: string): DeviceIdentity[] {
     if (out.length === 0 && problems.length === 0) problems.push('the file lists no vehicles');
   }
   if (problems.length > 0) {
-    throw new TelltaleError('VEHICLES_FILE_INVALID', `${problems.length} problem(s) in the vehicles file: ${problems.slice(0, 10).join('; ')}`, { details: { problems } });
+    throw new TelltaleError(
+      'VEHICLES_FILE_INVALID',
+      `${problems.length} problem(s) in the vehicles file: ${problems.slice(0, 10).join('; ')}`,
+      { details: { problems } },
+    );
   }
   return out;
 }

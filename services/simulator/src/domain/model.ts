@@ -90,8 +90,12 @@ export function buildSimModel(catalog: Catalog, spec: VehicleSpec = vehicleSpecF
     };
     for (const message of bus.database.messages) {
       const fd = message.isFd || message.length > 8;
-      const flags = (message.isExtended ? FRAME_FLAG_EXTENDED : 0) | (fd ? FRAME_FLAG_FD : 0) | (fd && bus.dataBitrate !== undefined ? FRAME_FLAG_BRS : 0);
-      const cycleMs = message.cycleTimeMs !== undefined && message.cycleTimeMs > 0 ? message.cycleTimeMs : EVENT_MESSAGE_PERIOD_MS;
+      const flags =
+        (message.isExtended ? FRAME_FLAG_EXTENDED : 0) |
+        (fd ? FRAME_FLAG_FD : 0) |
+        (fd && bus.dataBitrate !== undefined ? FRAME_FLAG_BRS : 0);
+      const cycleMs =
+        message.cycleTimeMs !== undefined && message.cycleTimeMs > 0 ? message.cycleTimeMs : EVENT_MESSAGE_PERIOD_MS;
       messages.push({
         index: messages.length,
         busIndex: bus.index,

@@ -196,7 +196,10 @@ export class VehiclePhysics {
     const ambientC = options.ambientC ?? Math.round(this.rng.range(2, 30));
     const soc0 = options.initialSocPct ?? this.rng.range(45, 95);
     this.cellCapacityAh = Float64Array.from({ length: n }, () => spec.capacityAh * (1 + 0.005 * this.rng.normal()));
-    this.cellResistance = Float64Array.from({ length: n }, () => spec.cellResistanceOhm * (1 + 0.015 * this.rng.normal()));
+    this.cellResistance = Float64Array.from(
+      { length: n },
+      () => spec.cellResistanceOhm * (1 + 0.015 * this.rng.normal()),
+    );
     this.cellLeakV = new Float64Array(n);
     this.cellLeakRateVps = new Float64Array(n);
     this.moduleHeatingCps = new Float64Array(spec.modules);
@@ -343,7 +346,12 @@ export class VehiclePhysics {
     s.wheelPowerKw = wheelPowerKw;
     s.accelPedalPct = wheelPowerKw > 0 ? Math.min(100, (wheelPowerKw / spec.maxDrivePowerKw) * 160 + 4) : 0;
     const holding = s.ready && s.speedKmh < 0.5;
-    s.brakePressureBar = frictionBrakeKw > 0 ? Math.min(180, (frictionBrakeKw * 1000) / Math.max(v, 1) / (spec.massKg * 0.06)) : holding ? 12 : 0;
+    s.brakePressureBar =
+      frictionBrakeKw > 0
+        ? Math.min(180, (frictionBrakeKw * 1000) / Math.max(v, 1) / (spec.massKg * 0.06))
+        : holding
+          ? 12
+          : 0;
     s.brakePressed = s.brakePressureBar > 1 || (s.accelMps2 < -0.8 && !charging);
     const wheelRps = v / (2 * Math.PI * spec.wheelRadiusM);
     s.motorSpeedRpm = wheelRps * 60 * spec.gearRatio;
@@ -358,8 +366,11 @@ export class VehiclePhysics {
     const turnRate = (s.phase === 'urban' ? 3 : s.phase === 'highway' ? 0.3 : 1) * this.rng.normal();
     s.yawRateDps = v > 1 ? Math.max(-25, Math.min(25, s.yawRateDps * 0.9 + turnRate)) : 0;
     s.headingDeg = (s.headingDeg + s.yawRateDps * dtS + 360) % 360;
-    s.latAccelMps2 = (s.yawRateDps * Math.PI) / 180 * v;
-    s.steeringAngleDeg = v > 1 ? Math.max(-500, Math.min(500, (s.yawRateDps * 2.8 * spec.gearRatio) / Math.max(v / 10, 0.5))) : s.steeringAngleDeg * 0.95;
+    s.latAccelMps2 = ((s.yawRateDps * Math.PI) / 180) * v;
+    s.steeringAngleDeg =
+      v > 1
+        ? Math.max(-500, Math.min(500, (s.yawRateDps * 2.8 * spec.gearRatio) / Math.max(v / 10, 0.5)))
+        : s.steeringAngleDeg * 0.95;
     const dKm = (v * dtS) / 1000;
     s.odometerKm += dKm;
     s.tripKm += dKm;
@@ -400,7 +411,10 @@ export class VehiclePhysics {
       s.cellTempC[i] = next;
     }
     // The chiller holds the battery loop near 25 °C when active; at rest it drifts to ambient.
-    const batteryTarget = s.ready || charging ? Math.min(Math.max(s.ambientC, 18), 25) + Math.min(6, Math.abs(s.packPowerKw) / 40) : s.ambientC;
+    const batteryTarget =
+      s.ready || charging
+        ? Math.min(Math.max(s.ambientC, 18), 25) + Math.min(6, Math.abs(s.packPowerKw) / 40)
+        : s.ambientC;
     s.batteryCoolantC += ((batteryTarget - s.batteryCoolantC) * dtS) / 240;
     let lossesW = 0;
     for (let m = 0; m < spec.motorShares.length; m++) {
@@ -408,7 +422,8 @@ export class VehiclePhysics {
       const motorLoss = power * 0.06 + (s.motorSpeedRpm > 0 ? 150 : 0);
       const inverterLoss = power * 0.02 + (s.ready ? 40 : 0);
       s.motorTempC[m] = s.motorTempC[m]! + ((motorLoss - 55 * (s.motorTempC[m]! - s.motorCoolantC)) * dtS) / 22_000;
-      s.inverterTempC[m] = s.inverterTempC[m]! + ((inverterLoss - 40 * (s.inverterTempC[m]! - s.motorCoolantC)) * dtS) / 2_500;
+      s.inverterTempC[m] =
+        s.inverterTempC[m]! + ((inverterLoss - 40 * (s.inverterTempC[m]! - s.motorCoolantC)) * dtS) / 2_500;
       lossesW += motorLoss + inverterLoss;
     }
     const radiatorWPerK = 120 + 14 * v;
@@ -416,7 +431,8 @@ export class VehiclePhysics {
     for (let w = 0; w < 4; w++) {
       const target = s.ambientC + 0.18 * s.speedKmh + (s.brakePressureBar > 5 ? 3 : 0);
       s.tyreTempC[w] = s.tyreTempC[w]! + ((target - s.tyreTempC[w]!) * dtS) / 500;
-      s.tyrePressureKpa[w] = (this.tyreColdKpa[w]! + 101.3) * ((s.tyreTempC[w]! + 273.15) / (s.ambientC + 273.15)) - 101.3;
+      s.tyrePressureKpa[w] =
+        (this.tyreColdKpa[w]! + 101.3) * ((s.tyreTempC[w]! + 273.15) / (s.ambientC + 273.15)) - 101.3;
     }
 
     // ---- 12 V network: the DC/DC holds it at 14.1 V while the HV system is up ----
@@ -424,7 +440,10 @@ export class VehiclePhysics {
     s.lvCurrentA = dcdcOn ? 18 + s.auxPowerKw * 4 + this.rng.range(-1, 1) : -1.5;
     const lvTarget = dcdcOn ? 14.1 : 12.55;
     s.lvBatteryV += ((lvTarget - s.lvBatteryV) * dtS) / (dcdcOn ? 2 : 60) + 0.005 * this.rng.normal();
-    s.insulationKohm = Math.max(500, s.insulationKohm + this.rng.normal() * 2 * Math.sqrt(dtS) + (2600 - s.insulationKohm) * 0.001 * dtS);
+    s.insulationKohm = Math.max(
+      500,
+      s.insulationKohm + this.rng.normal() * 2 * Math.sqrt(dtS) + (2600 - s.insulationKohm) * 0.001 * dtS,
+    );
 
     this.summarise();
   }
@@ -443,7 +462,8 @@ export class VehiclePhysics {
     const watts = powerKw * 1000;
     // R·I² − E·I + P = 0, the physical (smaller) root; past the pack's limit the power is capped.
     const discriminant = source * source - 4 * resistance * watts;
-    const current = discriminant > 0 ? (source - Math.sqrt(discriminant)) / (2 * resistance) : source / (2 * resistance);
+    const current =
+      discriminant > 0 ? (source - Math.sqrt(discriminant)) / (2 * resistance) : source / (2 * resistance);
     s.packCurrentA = current;
     // Polarisation (diffusion) voltage per cell: first-order lag behind the current, τ = 40 s.
     const target = current * this.spec.cellResistanceOhm * 0.6;
@@ -462,7 +482,8 @@ export class VehiclePhysics {
     s.packVoltageV = pack;
     s.packPowerKw = (pack * current) / 1000;
     const motors = this.spec.motorShares.length;
-    for (let m = 0; m < motors; m++) s.motorCurrentA[m] = pack > 0 ? (s.motorPowerKw[m]! * 1000) / this.spec.driveEfficiency / pack : 0;
+    for (let m = 0; m < motors; m++)
+      s.motorCurrentA[m] = pack > 0 ? (s.motorPowerKw[m]! * 1000) / this.spec.driveEfficiency / pack : 0;
   }
 
   /** Min/max/avg and per-module values the BMS reports. */
@@ -508,7 +529,8 @@ export class VehiclePhysics {
       if (t > s.moduleTempMaxC[m]!) s.moduleTempMaxC[m] = t;
       perModule[m] = perModule[m]! + 1;
     }
-    for (let m = 0; m < perModule.length; m++) s.moduleTempC[m] = perModule[m]! > 0 ? s.moduleTempC[m]! / perModule[m]! : s.ambientC;
+    for (let m = 0; m < perModule.length; m++)
+      s.moduleTempC[m] = perModule[m]! > 0 ? s.moduleTempC[m]! / perModule[m]! : s.ambientC;
     s.cellVoltageMinV = vMin;
     s.cellVoltageMaxV = vMax;
     s.cellVoltageAvgV = vSum / n;

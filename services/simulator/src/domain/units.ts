@@ -7,7 +7,7 @@ const FACTORS: readonly Readonly<Record<string, number>>[] = [
   { A: 1, mA: 0.001, kA: 1000 },
   { kW: 1, W: 0.001, MW: 1000 },
   { km: 1, m: 0.001, mi: 1.609344 },
-  { kOhm: 1, 'kΩ': 1, kohm: 1, Ohm: 0.001, 'Ω': 0.001, ohm: 0.001, MOhm: 1000, 'MΩ': 1000, mOhm: 1e-6, 'mΩ': 1e-6 },
+  { kOhm: 1, kΩ: 1, kohm: 1, Ohm: 0.001, Ω: 0.001, ohm: 0.001, MOhm: 1000, MΩ: 1000, mOhm: 1e-6, mΩ: 1e-6 },
   { deg: 1, '°': 1, rad: 180 / Math.PI },
   { Nm: 1, kNm: 1000 },
   { h: 1, min: 1 / 60, s: 1 / 3600 },

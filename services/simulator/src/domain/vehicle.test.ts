@@ -21,7 +21,11 @@ interface Decoded {
   readonly raw: Uint8Array;
 }
 
-function decodeAll(compiled: CompiledCatalog, frames: FrameColumns, only?: ReadonlySet<number>): { decoded: Decoded[]; errors: string[] } {
+function decodeAll(
+  compiled: CompiledCatalog,
+  frames: FrameColumns,
+  only?: ReadonlySet<number>,
+): { decoded: Decoded[]; errors: string[] } {
   const decoded: Decoded[] = [];
   const errors: string[] = [];
   let offset = 0;
@@ -30,17 +34,29 @@ function decodeAll(compiled: CompiledCatalog, frames: FrameColumns, only?: Reado
     offset += frames.length[i]!;
     if (only && !only.has(frames.canId[i]!)) continue;
     const db = compiled.decoderFor(frames.bus[i]!);
-    const result = db ? decodeFrame(db, { id: frames.canId[i]!, extended: (frames.flags[i]! & FRAME_FLAG_EXTENDED) !== 0, data }) : undefined;
+    const result = db
+      ? decodeFrame(db, { id: frames.canId[i]!, extended: (frames.flags[i]! & FRAME_FLAG_EXTENDED) !== 0, data })
+      : undefined;
     if (!result?.ok) {
       errors.push(result ? result.error : `no bus ${frames.bus[i]}`);
       continue;
     }
-    decoded.push({ timeUs: frames.timeUs[i]!, bus: frames.bus[i]!, message: result.message, signals: result.signals, raw: data });
+    decoded.push({
+      timeUs: frames.timeUs[i]!,
+      bus: frames.bus[i]!,
+      message: result.message,
+      signals: result.signals,
+      raw: data,
+    });
   }
   return { decoded, errors };
 }
 
-function simulate(model: SimModel, seconds: number, options: ConstructorParameters<typeof VehicleSimulator>[1] = { seed: 1, index: 0 }): FrameColumns {
+function simulate(
+  model: SimModel,
+  seconds: number,
+  options: ConstructorParameters<typeof VehicleSimulator>[1] = { seed: 1, index: 0 },
+): FrameColumns {
   const sim = new VehicleSimulator(model, options);
   const buffer = new FrameBuffer();
   for (let s = 1; s <= seconds; s++) sim.run(s * 1_000_000, buffer);
@@ -99,9 +115,14 @@ describe('vehicle simulator (aurora-ev-2026, decoded by the catalog decoders)', 
 
   it('cycles through the multiplexer pages (all 108 cell voltages arrive)', () => {
     const cells = new Set<string>();
-    for (const d of decoded) if (d.message === 'BMS_CellVoltages') for (const name of Object.keys(d.signals)) if (name.startsWith('CellVoltage_')) cells.add(name);
+    for (const d of decoded)
+      if (d.message === 'BMS_CellVoltages')
+        for (const name of Object.keys(d.signals)) if (name.startsWith('CellVoltage_')) cells.add(name);
     expect(cells.size).toBe(108);
-    const modules = decoded.filter((d) => d.message === 'BMS_CellVoltages').slice(0, 24).map((d) => d.signals.BMS_CellVModule);
+    const modules = decoded
+      .filter((d) => d.message === 'BMS_CellVoltages')
+      .slice(0, 24)
+      .map((d) => d.signals.BMS_CellVModule);
     expect(modules.slice(0, 12)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
@@ -109,7 +130,8 @@ describe('vehicle simulator (aurora-ev-2026, decoded by the catalog decoders)', 
     const status = decoded.filter((d) => d.message === 'BMS_PackStatus');
     const counters = status.slice(0, 20).map((d) => d.signals.BMS_PackStatus_Counter);
     expect(counters.slice(0, 16)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0]);
-    for (const d of status.slice(0, 20)) expect(d.signals.BMS_PackStatus_Crc).toBe(crc8J1850(128, d.raw, 0, d.raw.length, 0));
+    for (const d of status.slice(0, 20))
+      expect(d.signals.BMS_PackStatus_Crc).toBe(crc8J1850(128, d.raw, 0, d.raw.length, 0));
   });
 
   it('drives the manifest aliases from the physics: consistent pack values, cells on the pack, plausible ranges', () => {
@@ -121,11 +143,15 @@ describe('vehicle simulator (aurora-ev-2026, decoded by the catalog decoders)', 
     const soc = lastValue(decoded, 'BMS_SocDisplayed');
     expect(soc).toBeGreaterThan(40);
     expect(soc).toBeLessThanOrEqual(100);
-    const cellTemps = Object.entries(decoded.filter((d) => d.message === 'BMS_CellTemps').at(-1)!.signals).filter(([k]) => k.startsWith('CellTemp_'));
+    const cellTemps = Object.entries(decoded.filter((d) => d.message === 'BMS_CellTemps').at(-1)!.signals).filter(
+      ([k]) => k.startsWith('CellTemp_'),
+    );
     for (const [, t] of cellTemps) expect(t as number).toBeGreaterThan(-10);
     expect(lastValue(decoded, 'IBS_BatteryVoltage')).toBeGreaterThan(11.5);
     expect(lastValue(decoded, 'TPMS_PressureFL')).toBeGreaterThan(200);
-    expect(decoded.some((d) => d.signals.VCU_VehicleSpeed !== undefined && (d.signals.VCU_VehicleSpeed as number) > 5)).toBe(true);
+    expect(
+      decoded.some((d) => d.signals.VCU_VehicleSpeed !== undefined && (d.signals.VCU_VehicleSpeed as number) > 5),
+    ).toBe(true);
     // Healthy: no DTC, no fault flags.
     expect(lastValue(decoded, 'BMS_DtcCode')).toBe(0);
     expect(lastValue(decoded, 'BMS_FltCellImbalance')).toBe(0);
@@ -153,7 +179,9 @@ describe('vehicle simulator (aurora-ev-2026, decoded by the catalog decoders)', 
     /** Frames of the named messages (any bus) from a vehicle with the fault from 5 s on. */
     const faulty = (spec: string, seconds: number, messages: readonly string[]): Decoded[] => {
       const faults = assignFaults([parseFaultSpec(spec)], model, 1, 1).get(0) ?? [];
-      const ids = new Set(model.messages.filter((m) => messages.includes(m.message.name)).map((m) => m.message.frameId));
+      const ids = new Set(
+        model.messages.filter((m) => messages.includes(m.message.name)).map((m) => m.message.frameId),
+      );
       const out = decodeAll(compiled, simulate(model, seconds, { seed: 1, index: 0, faults, faultAfterS: 5 }), ids);
       expect(out.errors).toEqual([]);
       return out.decoded;

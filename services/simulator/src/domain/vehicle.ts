@@ -67,14 +67,22 @@ export class VehicleSimulator {
     readonly model: SimModel,
     options: VehicleOptions,
   ) {
-    this.physics = new VehiclePhysics(model.spec, { seed: options.seed, label: `vehicle-${options.index}`, ...options.physics });
+    this.physics = new VehiclePhysics(model.spec, {
+      seed: options.seed,
+      label: `vehicle-${options.index}`,
+      ...options.physics,
+    });
     this.faults = options.faults ?? [];
     this.faultAfterUs = Math.max(0, (options.faultAfterS ?? 0) * 1e6);
     const phaseRng = Rng.derive(options.seed, `vehicle-${options.index}`, 'phases');
     this.runtimes = model.messages.map((sim) => {
       const walks = sim.plan.sources.some((s) => s.kind === 'walk');
       const rng = Rng.derive(options.seed, `vehicle-${options.index}`, sim.busName, sim.message.name);
-      const walkBias = walks ? Float64Array.from(sim.plan.sources, (s) => (s.kind === 'walk' ? (rng.next() * 2 - 1) * s.spread * s.amplitude : 0)) : undefined;
+      const walkBias = walks
+        ? Float64Array.from(sim.plan.sources, (s) =>
+            s.kind === 'walk' ? (rng.next() * 2 - 1) * s.spread * s.amplitude : 0,
+          )
+        : undefined;
       const values = new Float64Array(sim.message.signals.length);
       sim.plan.sources.forEach((source, i) => {
         if (source.kind === 'constant') values[i] = source.value;
@@ -98,7 +106,9 @@ export class VehicleSimulator {
       };
     });
     // Room for one tick's frames as sort keys; grows when a model sends more.
-    this.keys = new Float64Array(Math.max(64, Math.ceil((model.framesPerSecond * TICK_US) / 1e6) * 2 + model.messages.length));
+    this.keys = new Float64Array(
+      Math.max(64, Math.ceil((model.framesPerSecond * TICK_US) / 1e6) * 2 + model.messages.length),
+    );
   }
 
   /** Simulated time reached so far, µs. */

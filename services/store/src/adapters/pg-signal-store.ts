@@ -6,7 +6,14 @@
  */
 import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
-import { DAY_MS, dayPartitionName, historyDays, partitionDay, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
+import {
+  DAY_MS,
+  dayPartitionName,
+  historyDays,
+  partitionDay,
+  type HistoryRows,
+  type LatestRows,
+} from '../domain/coalesce.js';
 
 const CHUNK = 20_000;
 
@@ -166,5 +173,9 @@ class Indexer {
 }
 
 function storeError(cause: unknown): TelltaleError {
-  return new TelltaleError('SIGNAL_STORE_WRITE_FAILED', `Writing signals to PostgreSQL failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError(
+    'SIGNAL_STORE_WRITE_FAILED',
+    `Writing signals to PostgreSQL failed: ${(cause as Error).message}`,
+    { retryable: true, cause },
+  );
 }

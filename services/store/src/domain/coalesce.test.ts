@@ -4,7 +4,12 @@ import { coalesce, dayPartitionName, historyDays, partitionDay, type DecodedBatc
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const options = { nowMs: NOW, maxFutureMs: 300_000, historyResolutionMs: 0, historyFromMs: NOW - 30 * 86_400_000 };
 
-function batch(vin: string, base: number, samples: [id: number, value: number, offset: number][], extra: Partial<DecodedBatch> = {}): DecodedBatch {
+function batch(
+  vin: string,
+  base: number,
+  samples: [id: number, value: number, offset: number][],
+  extra: Partial<DecodedBatch> = {},
+): DecodedBatch {
   return {
     vin,
     modelId: 'm',
@@ -21,10 +26,22 @@ function batch(vin: string, base: number, samples: [id: number, value: number, o
 describe('coalesce', () => {
   it('keeps the newest event time per (vin, signal), whatever the arrival order', () => {
     const out = coalesce(
-      [batch('V2', NOW - 1000, [[1, 10, 0], [1, 11, 500]]), batch('V1', NOW - 5000, [[2, 5, 0]]), batch('V2', NOW - 3000, [[1, 9, 0]])],
+      [
+        batch('V2', NOW - 1000, [
+          [1, 10, 0],
+          [1, 11, 500],
+        ]),
+        batch('V1', NOW - 5000, [[2, 5, 0]]),
+        batch('V2', NOW - 3000, [[1, 9, 0]]),
+      ],
       options,
     );
-    expect(out.latest).toMatchObject({ vin: ['V1', 'V2'], signalId: [2, 1], value: [5, 11], eventTimeMs: [NOW - 5000, NOW - 500] });
+    expect(out.latest).toMatchObject({
+      vin: ['V1', 'V2'],
+      signalId: [2, 1],
+      value: [5, 11],
+      eventTimeMs: [NOW - 5000, NOW - 500],
+    });
   });
 
   it('lets a duplicate change nothing: equal event times keep the first value', () => {
@@ -34,17 +51,45 @@ describe('coalesce', () => {
   });
 
   it('quarantines samples too far in the future and stores the rest', () => {
-    const out = coalesce([batch('V', NOW, [[1, 1, 0], [2, 2, 300_001], [3, 3, 299_999]])], options);
+    const out = coalesce(
+      [
+        batch('V', NOW, [
+          [1, 1, 0],
+          [2, 2, 300_001],
+          [3, 3, 299_999],
+        ]),
+      ],
+      options,
+    );
     expect(out.latest.signalId).toEqual([1, 3]);
     expect(out.quarantined.map((q) => q.index)).toEqual([1]);
     expect(out.history.signalId).toEqual([1, 3]);
   });
 
   it('downsamples history to the last sample per resolution bucket, sorted', () => {
-    const out = coalesce([batch('V', NOW, [[1, 1, 0], [1, 2, 400], [1, 3, 999], [1, 4, 1000], [0, 7, 10]])], { ...options, historyResolutionMs: 1000 });
+    const out = coalesce(
+      [
+        batch('V', NOW, [
+          [1, 1, 0],
+          [1, 2, 400],
+          [1, 3, 999],
+          [1, 4, 1000],
+          [0, 7, 10],
+        ]),
+      ],
+      { ...options, historyResolutionMs: 1000 },
+    );
     expect(out.history.signalId).toEqual([0, 1, 1]);
     expect(out.history.value).toEqual([7, 3, 4]);
-    const full = coalesce([batch('V', NOW, [[1, 1, 0], [1, 2, 400]])], options);
+    const full = coalesce(
+      [
+        batch('V', NOW, [
+          [1, 1, 0],
+          [1, 2, 400],
+        ]),
+      ],
+      options,
+    );
     expect(full.history.value).toEqual([1, 2]);
   });
 

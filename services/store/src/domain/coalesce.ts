@@ -187,8 +187,23 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
     }
   }
 
-  const latest: LatestRows = { vin: [], signalId: [], value: [], eventTimeMs: [], receiveTimeMs: [], modelId: [], catalogVersion: [] };
-  const history: HistoryRows = { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
+  const latest: LatestRows = {
+    vin: [],
+    signalId: [],
+    value: [],
+    eventTimeMs: [],
+    receiveTimeMs: [],
+    modelId: [],
+    catalogVersion: [],
+  };
+  const history: HistoryRows = {
+    vin: [],
+    signalId: [],
+    eventTimeMs: [],
+    value: [],
+    receiveTimeMs: [],
+    catalogVersion: [],
+  };
   for (const vin of [...vehicles.keys()].sort()) {
     const state = vehicles.get(vin)!;
     const ids = state.touched.sort((a, b) => a - b);

@@ -8,7 +8,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Type, type Static } from 'typebox';
-import { ALERT_SEVERITIES, ALERT_STATES, ANY_FLEET, alertMatches, type AlertEvent, type AlertFilter } from '@telltale/rules/alerts';
+import {
+  ALERT_SEVERITIES,
+  ALERT_STATES,
+  ANY_FLEET,
+  alertMatches,
+  type AlertEvent,
+  type AlertFilter,
+} from '@telltale/rules/alerts';
 import { formatCursor, parseCursor, streamFleets } from '../../domain/alert-stream.js';
 import type { AlertStreamReader } from '../../adapters/redis-alert-streams.js';
 import { principalOf, type ApiDeps, type App } from '../context.js';
@@ -25,16 +32,33 @@ declare module 'fastify' {
 
 const StreamQuery = Type.Object(
   {
-    fleet: Type.Optional(Type.Array(ids.FLEET_ID, { maxItems: 100, description: 'read only these fleets (within the key\'s); default: all of the key\'s' })),
+    fleet: Type.Optional(
+      Type.Array(ids.FLEET_ID, {
+        maxItems: 100,
+        description: "read only these fleets (within the key's); default: all of the key's",
+      }),
+    ),
     vin: Type.Optional(Type.Array(ids.VIN, { maxItems: 1000 })),
     model: Type.Optional(Type.Array(ids.MODEL_ID, { maxItems: 100 })),
     rule: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
     minSeverity: Type.Optional(Type.Enum([...ALERT_SEVERITIES])),
     state: Type.Optional(Type.Array(Type.Enum([...ALERT_STATES]), { maxItems: 5 })),
     includeBackfill: Type.Optional(Type.Boolean({ default: false })),
-    subscription: Type.Optional(Type.String({ format: 'uuid', description: 'apply the filters of this subscription (it must have stream: true)' })),
-    lastEventId: Type.Optional(Type.String({ maxLength: 4000, description: 'resume after this event id (instead of the Last-Event-ID header)' })),
-    token: Type.Optional(Type.String({ maxLength: 200, description: 'the API key, for clients that cannot send Authorization (browsers); prefer the header' })),
+    subscription: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'apply the filters of this subscription (it must have stream: true)',
+      }),
+    ),
+    lastEventId: Type.Optional(
+      Type.String({ maxLength: 4000, description: 'resume after this event id (instead of the Last-Event-ID header)' }),
+    ),
+    token: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'the API key, for clients that cannot send Authorization (browsers); prefer the header',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -58,12 +82,28 @@ async function plan(deps: ApiDeps, request: FastifyRequest, reader: AlertStreamR
   let requested = q.fleet ?? [];
   if (q.subscription !== undefined) {
     const s = await visibleSubscription(deps, principal, q.subscription);
-    if (!s.stream) throw new ApiError(409, 'SUBSCRIPTION_HAS_NO_STREAM', `Subscription ${s.subscriptionId} has no stream channel; set stream: true.`);
-    filters.push({ fleets: s.fleets, models: s.models, vins: s.vins, rules: s.rules, minSeverity: s.minSeverity, states: s.states, includeBackfill: s.includeBackfill });
+    if (!s.stream)
+      throw new ApiError(
+        409,
+        'SUBSCRIPTION_HAS_NO_STREAM',
+        `Subscription ${s.subscriptionId} has no stream channel; set stream: true.`,
+      );
+    filters.push({
+      fleets: s.fleets,
+      models: s.models,
+      vins: s.vins,
+      rules: s.rules,
+      minSeverity: s.minSeverity,
+      states: s.states,
+      includeBackfill: s.includeBackfill,
+    });
     if (requested.length === 0) requested = s.fleets.includes(ANY_FLEET) ? [] : [...s.fleets];
   }
   const fleets = streamFleets(principal, requested);
-  if (!fleets.ok) throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} does not see fleet ${fleets.fleet}.`, { details: { fleet: fleets.fleet } });
+  if (!fleets.ok)
+    throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} does not see fleet ${fleets.fleet}.`, {
+      details: { fleet: fleets.fleet },
+    });
   filters.push({
     fleets: [ANY_FLEET],
     models: q.model ?? [],
@@ -116,9 +156,20 @@ async function openReader(deps: ApiDeps): Promise<AlertStreamReader> {
   try {
     reader = await deps.alertStreams.openReader();
   } catch (cause) {
-    throw new ApiError(503, 'ALERT_STREAM_UNAVAILABLE', 'The live alert stream is unavailable (Redis); retry shortly.', { retryable: true, cause });
+    throw new ApiError(
+      503,
+      'ALERT_STREAM_UNAVAILABLE',
+      'The live alert stream is unavailable (Redis); retry shortly.',
+      { retryable: true, cause },
+    );
   }
-  if (!reader) throw new ApiError(503, 'ALERT_STREAM_CAPACITY', 'This API instance serves the most live streams it may; retry shortly or use another instance.', { retryable: true });
+  if (!reader)
+    throw new ApiError(
+      503,
+      'ALERT_STREAM_CAPACITY',
+      'This API instance serves the most live streams it may; retry shortly or use another instance.',
+      { retryable: true },
+    );
   return reader;
 }
 
@@ -135,7 +186,7 @@ export function alertStreamRoutes(app: App, deps: ApiDeps, options: AlertStreamO
     config: { role: 'viewer', queryToken: true },
     schema: {
       tags: ['alerts'],
-      summary: 'Live alerts of the key\'s fleets: Server-Sent Events, or a WebSocket with Upgrade',
+      summary: "Live alerts of the key's fleets: Server-Sent Events, or a WebSocket with Upgrade",
       description:
         'SSE events: `ready` (the stream is positioned; its id is the cursor), `alert` (data: the alert JSON), and `: heartbeat` comments. ' +
         'WebSocket messages: JSON `{type: "ready"|"alert"|"heartbeat", id?, alert?}`. Resume with `Last-Event-ID` or `?lastEventId=`. ' +
@@ -175,7 +226,14 @@ export function alertStreamRoutes(app: App, deps: ApiDeps, options: AlertStreamO
       };
       await write(`retry: 2000\nid: ${formatCursor(streamPlan.positions)}\nevent: ready\ndata: {}\n\n`);
       try {
-        await pump(reader, streamPlan, options.heartbeatMs, () => open, (id, alert) => write(`id: ${id}\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`), () => void write(': heartbeat\n\n'));
+        await pump(
+          reader,
+          streamPlan,
+          options.heartbeatMs,
+          () => open,
+          (id, alert) => write(`id: ${id}\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`),
+          () => void write(': heartbeat\n\n'),
+        );
       } catch (err) {
         if (open) request.log.warn({ err }, 'Live alert stream failed; the client will reconnect.');
       } finally {
@@ -189,7 +247,12 @@ export function alertStreamRoutes(app: App, deps: ApiDeps, options: AlertStreamO
   });
 }
 
-async function serveWebSocket(deps: ApiDeps, options: AlertStreamOptions, socket: WebSocket, request: FastifyRequest): Promise<void> {
+async function serveWebSocket(
+  deps: ApiDeps,
+  options: AlertStreamOptions,
+  socket: WebSocket,
+  request: FastifyRequest,
+): Promise<void> {
   let reader: AlertStreamReader | undefined;
   let open = true;
   socket.on('close', () => {
@@ -208,12 +271,27 @@ async function serveWebSocket(deps: ApiDeps, options: AlertStreamOptions, socket
     if (!open) return reader.close();
     const streamPlan = await plan(deps, request, reader);
     await sendJson({ type: 'ready', id: formatCursor(streamPlan.positions) });
-    await pump(reader, streamPlan, options.heartbeatMs, () => open && socket.readyState === socket.OPEN, (id, alert) => sendJson({ type: 'alert', id, alert }), () => void sendJson({ type: 'heartbeat', timeMs: Date.now() }));
+    await pump(
+      reader,
+      streamPlan,
+      options.heartbeatMs,
+      () => open && socket.readyState === socket.OPEN,
+      (id, alert) => sendJson({ type: 'alert', id, alert }),
+      () => void sendJson({ type: 'heartbeat', timeMs: Date.now() }),
+    );
   } catch (error) {
     if (open) {
       const known = error instanceof ApiError ? error : undefined;
       if (!known) request.log.warn({ err: error }, 'Live alert WebSocket failed; the client will reconnect.');
-      socket.send(JSON.stringify({ type: 'error', error: { code: known?.code ?? 'ALERT_STREAM_UNAVAILABLE', message: known?.message ?? 'The live alert stream failed; reconnect with the last id.' } }));
+      socket.send(
+        JSON.stringify({
+          type: 'error',
+          error: {
+            code: known?.code ?? 'ALERT_STREAM_UNAVAILABLE',
+            message: known?.message ?? 'The live alert stream failed; reconnect with the last id.',
+          },
+        }),
+      );
       socket.close(known ? 1008 : 1011, known?.code ?? 'stream failed');
     }
   } finally {

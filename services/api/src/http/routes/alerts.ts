@@ -18,16 +18,22 @@ import { timeParam } from './vehicles.js';
 const STATES = ['raised', 'escalated', 'deescalated', 'cleared'] as const;
 const SEVERITY = Type.Enum([...SEVERITIES]);
 const STATE = Type.Enum([...STATES]);
-const ALERT_ID = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'alert id (a UUID, lowercase)' });
+const ALERT_ID = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'alert id (a UUID, lowercase)',
+});
 const DEFAULT_PAGE = 100;
 
 const Acknowledgement = nullable(
-  Type.Object({
-    atMs: MS,
-    at: TIME,
-    by: Type.String({ description: 'the API key: key:<key id> (<name>)' }),
-    note: nullable(Type.String()),
-  }, { description: 'the first acknowledgement; null while unacknowledged' }),
+  Type.Object(
+    {
+      atMs: MS,
+      at: TIME,
+      by: Type.String({ description: 'the API key: key:<key id> (<name>)' }),
+      note: nullable(Type.String()),
+    },
+    { description: 'the first acknowledgement; null while unacknowledged' },
+  ),
 );
 
 const AlertSchema = Type.Object({
@@ -55,13 +61,16 @@ const AlertSchema = Type.Object({
   acknowledgement: Acknowledgement,
 });
 
-const EvidenceSchema = Type.Object({
-  signal: Type.String(),
-  qualifiedName: Type.String(),
-  value: nullable(Type.Number({ description: 'null: no sample of the signal yet, or an empty window' })),
-  eventTimeMs: nullable(Type.Integer({ description: 'of the sample; for a window, the evaluation time' })),
-  unit: Type.String(),
-}, { additionalProperties: true });
+const EvidenceSchema = Type.Object(
+  {
+    signal: Type.String(),
+    qualifiedName: Type.String(),
+    value: nullable(Type.Number({ description: 'null: no sample of the signal yet, or an empty window' })),
+    eventTimeMs: nullable(Type.Integer({ description: 'of the sample; for a window, the evaluation time' })),
+    unit: Type.String(),
+  },
+  { additionalProperties: true },
+);
 
 const TransitionSchema = Type.Object({
   seq: Type.Integer({ description: '1 = raised' }),
@@ -75,7 +84,9 @@ const TransitionSchema = Type.Object({
   eventTimeMs: MS,
   eventTime: TIME,
   emitTimeMs: MS,
-  evidence: Type.Array(EvidenceSchema, { description: 'the signal values that made the condition true (or the clear condition)' }),
+  evidence: Type.Array(EvidenceSchema, {
+    description: 'the signal values that made the condition true (or the clear condition)',
+  }),
   message: Type.String(),
   backfill: Type.Boolean(),
   timer: Type.Boolean({ description: 'fired by a deadline, not a sample' }),
@@ -84,7 +95,9 @@ const TransitionSchema = Type.Object({
 
 const AlertList = Type.Object({
   alerts: Type.Array(AlertSchema),
-  nextCursor: nullable(Type.String({ description: 'pass as ?cursor= for the next page (same filters); null on the last page' })),
+  nextCursor: nullable(
+    Type.String({ description: 'pass as ?cursor= for the next page (same filters); null on the last page' }),
+  ),
 });
 
 const listFilters = {
@@ -104,8 +117,19 @@ const listFilters = {
 const AlertListQuery = Type.Object({ vin: Type.Optional(ids.VIN), ...listFilters }, { additionalProperties: false });
 const VehicleAlertListQuery = Type.Object(listFilters, { additionalProperties: false });
 type ListQuery = {
-  vin?: string; fleet?: string; model?: string; rule?: string; severity?: (typeof SEVERITIES)[number][]; minSeverity?: (typeof SEVERITIES)[number];
-  state?: (typeof STATES)[number][]; open?: boolean; acknowledged?: boolean; from?: string; to?: string; cursor?: string; limit?: number;
+  vin?: string;
+  fleet?: string;
+  model?: string;
+  rule?: string;
+  severity?: (typeof SEVERITIES)[number][];
+  minSeverity?: (typeof SEVERITIES)[number];
+  state?: (typeof STATES)[number][];
+  open?: boolean;
+  acknowledged?: boolean;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
 };
 
 export const alertJson = (a: AlertView) => ({
@@ -131,20 +155,35 @@ export const alertJson = (a: AlertView) => ({
   lastSeq: a.lastSeq,
   backfill: a.backfill,
   acknowledgement:
-    a.acknowledgedMs === undefined ? null : { atMs: a.acknowledgedMs, at: isoTime(a.acknowledgedMs), by: a.acknowledgedBy ?? '', note: a.acknowledgeNote ?? null },
+    a.acknowledgedMs === undefined
+      ? null
+      : {
+          atMs: a.acknowledgedMs,
+          at: isoTime(a.acknowledgedMs),
+          by: a.acknowledgedBy ?? '',
+          note: a.acknowledgeNote ?? null,
+        },
 });
 
-const transitionJson = (t: AlertTransitionView) => ({ ...t, previousSeverity: t.previousSeverity ?? null, eventTime: isoTime(t.eventTimeMs), evidence: [...t.evidence] });
+const transitionJson = (t: AlertTransitionView) => ({
+  ...t,
+  previousSeverity: t.previousSeverity ?? null,
+  eventTime: isoTime(t.eventTimeMs),
+  evidence: [...t.evidence],
+});
 
-const alertNotFound = (alertId: string): ApiError => new ApiError(404, 'ALERT_NOT_FOUND', `Alert ${alertId} not found.`, { details: { alertId } });
+const alertNotFound = (alertId: string): ApiError =>
+  new ApiError(404, 'ALERT_NOT_FOUND', `Alert ${alertId} not found.`, { details: { alertId } });
 
 export function alertRoutes(app: App, deps: ApiDeps): void {
   const list = async (query: ListQuery, base: Pick<AlertQuery, 'scope' | 'vin'>) => {
     const after = query.cursor === undefined ? undefined : decodeAlertCursor(query.cursor);
-    if (query.cursor !== undefined && after === undefined) throw invalidRequest([{ path: '/querystring/cursor', message: 'is not a cursor this API gave out' }]);
+    if (query.cursor !== undefined && after === undefined)
+      throw invalidRequest([{ path: '/querystring/cursor', message: 'is not a cursor this API gave out' }]);
     const fromMs = timeParam(query.from, 'from');
     const toMs = timeParam(query.to, 'to');
-    if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw invalidRequest([{ path: '/querystring/from', message: `must be before to (${isoTime(toMs)})` }]);
+    if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
+      throw invalidRequest([{ path: '/querystring/from', message: `must be before to (${isoTime(toMs)})` }]);
     const limit = query.limit ?? DEFAULT_PAGE;
     const filtered = query.severity !== undefined || query.minSeverity !== undefined;
     const { alerts, more } = await deps.alerts.list({
@@ -162,7 +201,10 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
       limit,
     });
     const last = alerts.at(-1);
-    return { alerts: alerts.map(alertJson), nextCursor: more && last ? encodeAlertCursor({ raisedMs: last.raisedMs, alertId: last.alertId }) : null };
+    return {
+      alerts: alerts.map(alertJson),
+      nextCursor: more && last ? encodeAlertCursor({ raisedMs: last.raisedMs, alertId: last.alertId }) : null,
+    };
   };
 
   const LIST_DESCRIPTION =
@@ -176,13 +218,14 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
       config: { role: 'viewer' },
       schema: {
         tags: ['alerts'],
-        summary: 'Alerts of the key\'s fleets, filtered',
+        summary: "Alerts of the key's fleets, filtered",
         description: LIST_DESCRIPTION,
         querystring: AlertListQuery,
         response: { 200: AlertList, ...errorResponses },
       },
     },
-    (request) => list(request.query, { scope: fleetScope(principalOf(request).fleets), vin: request.query.vin?.toUpperCase() }),
+    (request) =>
+      list(request.query, { scope: fleetScope(principalOf(request).fleets), vin: request.query.vin?.toUpperCase() }),
   );
 
   app.get(
@@ -213,7 +256,13 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
         tags: ['alerts'],
         summary: 'One alert with its transitions: evidence, rule version, message',
         params: Type.Object({ alertId: ALERT_ID }),
-        response: { 200: Type.Object({ ...AlertSchema.properties, transitions: Type.Array(TransitionSchema, { description: 'oldest first' }) }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            ...AlertSchema.properties,
+            transitions: Type.Array(TransitionSchema, { description: 'oldest first' }),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -233,9 +282,12 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
         summary: 'Acknowledge an alert, with an optional note',
         description:
           'Idempotent: the first acknowledgement is kept, and a repeated one answers 200 with it unchanged. Acknowledging changes neither the ' +
-          'alert\'s state nor its clearing.',
+          "alert's state nor its clearing.",
         params: Type.Object({ alertId: ALERT_ID }),
-        body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false, description: 'optional' }),
+        body: Type.Object(
+          { note: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false, description: 'optional' },
+        ),
         response: { 200: AlertSchema, ...errorResponses },
       },
       // A POST without a body is an acknowledgement without a note.
@@ -247,7 +299,13 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
     async (request) => {
       const principal = principalOf(request);
       const { alertId } = request.params;
-      const done = await deps.alerts.acknowledge(fleetScope(principal.fleets), alertId, actorOf(principal), request.body.note, deps.now());
+      const done = await deps.alerts.acknowledge(
+        fleetScope(principal.fleets),
+        alertId,
+        actorOf(principal),
+        request.body.note,
+        deps.now(),
+      );
       if (!done) throw alertNotFound(alertId);
       if (done.first) deps.events.changed('alert.acknowledge', principal.keyId, { alertId });
       return alertJson(done.alert);

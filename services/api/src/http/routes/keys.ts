@@ -30,7 +30,10 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['keys'],
         summary: 'API keys this key can manage (never their secrets)',
-        querystring: Type.Object({ includeRevoked: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { includeRevoked: Type.Optional(Type.Boolean({ default: false })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ keys: Type.Array(ApiKey) }), ...errorResponses },
       },
     },
@@ -48,7 +51,8 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['keys'],
         summary: 'Create an API key; the token is in this response only',
-        description: '`fleets` lists fleet ids, or `["*"]` for every fleet (admin keys only). A key with no fleets sees no vehicle.',
+        description:
+          '`fleets` lists fleet ids, or `["*"]` for every fleet (admin keys only). A key with no fleets sees no vehicle.',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -57,20 +61,33 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ key: ApiKey, token: Type.String({ description: 'the bearer token; shown once' }), notice: Notice }), ...errorResponses },
+        response: {
+          201: Type.Object({
+            key: ApiKey,
+            token: Type.String({ description: 'the bearer token; shown once' }),
+            notice: Notice,
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const { name, role, fleets } = request.body;
       const problems = keyFleetProblems(role, fleets);
-      if (problems.length > 0) throw invalidRequest(problems.map((p) => ({ path: `/body/fleets/${p.index}`, message: p.message })));
+      if (problems.length > 0)
+        throw invalidRequest(problems.map((p) => ({ path: `/body/fleets/${p.index}`, message: p.message })));
       const grant = checkKeyGrant(principal, { role, fleets });
-      if (!grant.ok) throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} cannot create this key: ${grant.reason}.`);
+      if (!grant.ok)
+        throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} cannot create this key: ${grant.reason}.`);
       const created = await deps.keys.create({ name, role, fleets, createdBy: principal.keyId });
       deps.events.changed('key.create', principal.keyId, { createdKeyId: created.key.keyId, role, fleets });
       reply.header('cache-control', 'no-store');
-      return reply.status(201).send({ key: apiKeyJson(created.key), token: created.token, notice: 'Store the token now: it is not shown again.' });
+      return reply.status(201).send({
+        key: apiKeyJson(created.key),
+        token: created.token,
+        notice: 'Store the token now: it is not shown again.',
+      });
     },
   );
 
@@ -89,7 +106,8 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
       const principal = principalOf(request);
       const { keyId } = request.params;
       const existing = await deps.keys.find(keyId);
-      if (!existing || !manageable(principal, existing)) throw new ApiError(404, 'API_KEY_NOT_FOUND', `API key ${keyId} not found.`, { details: { keyId } });
+      if (!existing || !manageable(principal, existing))
+        throw new ApiError(404, 'API_KEY_NOT_FOUND', `API key ${keyId} not found.`, { details: { keyId } });
       const revoked = await deps.keys.revoke(keyId);
       if (!revoked) throw new ApiError(404, 'API_KEY_NOT_FOUND', `API key ${keyId} not found.`, { details: { keyId } });
       deps.events.changed('key.revoke', principal.keyId, { revokedKeyId: keyId });

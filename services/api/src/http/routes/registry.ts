@@ -13,13 +13,27 @@ import { ApiError } from '../errors.js';
 import { Device, errorResponses, Fleet, ids, Notice, Vehicle } from '../schemas.js';
 import { vehicleJson } from './vehicles.js';
 
-export const BROKER_SYNC_NOTICE = 'Run `telltale broker sync` so the MQTT broker accepts or refuses this device accordingly.';
+export const BROKER_SYNC_NOTICE =
+  'Run `telltale broker sync` so the MQTT broker accepts or refuses this device accordingly.';
 
-const fleetJson = (f: FleetRecord) => ({ fleetId: f.fleetId, name: f.name, vehicleCount: f.vehicleCount, createdAt: iso(f.createdAt) });
-const deviceJson = (d: DeviceRecord) => ({ deviceId: d.deviceId, vin: d.vin, enabled: d.enabled, createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt) });
+const fleetJson = (f: FleetRecord) => ({
+  fleetId: f.fleetId,
+  name: f.name,
+  vehicleCount: f.vehicleCount,
+  createdAt: iso(f.createdAt),
+});
+const deviceJson = (d: DeviceRecord) => ({
+  deviceId: d.deviceId,
+  vin: d.vin,
+  enabled: d.enabled,
+  createdAt: iso(d.createdAt),
+  updatedAt: iso(d.updatedAt),
+});
 
 const fleetNotFound = (fleetId: string, path?: string): ApiError =>
-  new ApiError(path === undefined ? 404 : 400, 'FLEET_NOT_FOUND', `Fleet ${fleetId} not found.`, { details: path === undefined ? { fleetId } : { fleetId, path } });
+  new ApiError(path === undefined ? 404 : 400, 'FLEET_NOT_FOUND', `Fleet ${fleetId} not found.`, {
+    details: path === undefined ? { fleetId } : { fleetId, path },
+  });
 
 /** A fleet a vehicle is assigned to must exist and be within the caller's fleets (else: not found). */
 function assertFleetUsable(principal: Principal, fleetId: string): void {
@@ -44,7 +58,8 @@ async function withFleetCheck<T>(fleetId: string | undefined, work: () => Promis
   try {
     return await work();
   } catch (error) {
-    if (isTelltaleError(error, 'FLEET_NOT_FOUND') && fleetId !== undefined) throw fleetNotFound(fleetId, '/body/fleetId');
+    if (isTelltaleError(error, 'FLEET_NOT_FOUND') && fleetId !== undefined)
+      throw fleetNotFound(fleetId, '/body/fleetId');
     throw error;
   }
 }
@@ -56,7 +71,11 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
     '/fleets',
     {
       config: { role: 'viewer' },
-      schema: { tags: ['fleets'], summary: 'The fleets of the key', response: { 200: Type.Object({ fleets: Type.Array(Fleet) }), ...errorResponses } },
+      schema: {
+        tags: ['fleets'],
+        summary: 'The fleets of the key',
+        response: { 200: Type.Object({ fleets: Type.Array(Fleet) }), ...errorResponses },
+      },
     },
     async (request) => {
       const scope = fleetScope(principalOf(request).fleets);
@@ -73,7 +92,10 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
         tags: ['fleets'],
         summary: 'Create a fleet',
         description: 'The key must cover the new fleet id (a `*` key, or one listing it).',
-        body: Type.Object({ fleetId: ids.FLEET_ID, name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { fleetId: ids.FLEET_ID, name: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
         response: { 201: Fleet, ...errorResponses },
       },
     },
@@ -81,7 +103,12 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       const principal = principalOf(request);
       const { fleetId, name } = request.body;
       if (!scopeCovers(fleetScope(principal.fleets), [fleetId])) {
-        throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} may not create fleet ${fleetId}: it is outside the key's fleets.`, { details: { path: '/body/fleetId' } });
+        throw new ApiError(
+          403,
+          'FORBIDDEN',
+          `API key ${principal.keyId} may not create fleet ${fleetId}: it is outside the key's fleets.`,
+          { details: { path: '/body/fleetId' } },
+        );
       }
       const fleet = await deps.registry.createFleet(fleetId, name);
       deps.events.changed('fleet.create', principal.keyId, { fleetId });
@@ -119,7 +146,8 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['vehicles'],
         summary: 'Register a vehicle',
-        description: 'The fleet must exist and be within the key\'s fleets; the model and catalog version must be installed on this server.',
+        description:
+          "The fleet must exist and be within the key's fleets; the model and catalog version must be installed on this server.",
         body: Type.Object(
           { vin: ids.VIN, fleetId: ids.FLEET_ID, modelId: ids.MODEL_ID, catalogVersion: ids.CATALOG_VERSION },
           { additionalProperties: false },
@@ -147,7 +175,11 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
         summary: 'Move a vehicle to another fleet, or change its model or catalog version',
         params: VinParams,
         body: Type.Object(
-          { fleetId: Type.Optional(ids.FLEET_ID), modelId: Type.Optional(ids.MODEL_ID), catalogVersion: Type.Optional(ids.CATALOG_VERSION) },
+          {
+            fleetId: Type.Optional(ids.FLEET_ID),
+            modelId: Type.Optional(ids.MODEL_ID),
+            catalogVersion: Type.Optional(ids.CATALOG_VERSION),
+          },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: Vehicle, ...errorResponses },
@@ -159,7 +191,11 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       const changes = request.body;
       if (changes.fleetId !== undefined) assertFleetUsable(principal, changes.fleetId);
       if (changes.modelId !== undefined || changes.catalogVersion !== undefined) {
-        await assertCatalogKnown(deps, changes.modelId ?? vehicle.modelId, changes.catalogVersion ?? vehicle.catalogVersion);
+        await assertCatalogKnown(
+          deps,
+          changes.modelId ?? vehicle.modelId,
+          changes.catalogVersion ?? vehicle.catalogVersion,
+        );
       }
       const updated = await withFleetCheck(changes.fleetId, () => deps.registry.updateVehicle(vehicle.vin, changes));
       if (!updated) throw vehicleNotFound(vehicle.vin);
@@ -175,9 +211,13 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['vehicles'],
         summary: 'Remove a vehicle and its devices from the registry',
-        description: 'Its stored signal values stay in the store. The gateway refuses its uplinks once its registry view reloads.',
+        description:
+          'Its stored signal values stay in the store. The gateway refuses its uplinks once its registry view reloads.',
         params: VinParams,
-        response: { 200: Type.Object({ vin: Type.String(), deleted: Type.Boolean(), notice: Notice }), ...errorResponses },
+        response: {
+          200: Type.Object({ vin: Type.String(), deleted: Type.Boolean(), notice: Notice }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -193,7 +233,12 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
     '/vehicles/:vin/devices',
     {
       config: { role: 'admin' },
-      schema: { tags: ['devices'], summary: 'Every T-Box ever bound to the vehicle', params: VinParams, response: { 200: Type.Object({ devices: Type.Array(Device) }), ...errorResponses } },
+      schema: {
+        tags: ['devices'],
+        summary: 'Every T-Box ever bound to the vehicle',
+        params: VinParams,
+        response: { 200: Type.Object({ devices: Type.Array(Device) }), ...errorResponses },
+      },
     },
     async (request) => {
       const vehicle = await visibleVehicle(deps, principalOf(request), request.params.vin);
@@ -208,11 +253,16 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['devices'],
         summary: 'Bind a new T-Box to the vehicle; its generated secret is in this response only',
-        description: 'Disables the vehicle\'s other devices (one enabled T-Box per VIN). Only a PBKDF2 hash of the secret is stored.',
+        description:
+          "Disables the vehicle's other devices (one enabled T-Box per VIN). Only a PBKDF2 hash of the secret is stored.",
         params: VinParams,
         body: Type.Object({ deviceId: ids.DEVICE_ID }, { additionalProperties: false }),
         response: {
-          201: Type.Object({ device: Device, secret: Type.String({ description: 'the device\'s MQTT password; shown once' }), notice: Notice }),
+          201: Type.Object({
+            device: Device,
+            secret: Type.String({ description: "the device's MQTT password; shown once" }),
+            notice: Notice,
+          }),
           ...errorResponses,
         },
       },
@@ -223,7 +273,11 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       const { device, secret } = await deps.registry.addDevice(vehicle.vin, request.body.deviceId);
       deps.events.changed('device.create', principal.keyId, { vin: vehicle.vin, deviceId: device.deviceId });
       reply.header('cache-control', 'no-store');
-      return reply.status(201).send({ device: deviceJson(device), secret, notice: `Store the secret now: it is not shown again. ${BROKER_SYNC_NOTICE}` });
+      return reply.status(201).send({
+        device: deviceJson(device),
+        secret,
+        notice: `Store the secret now: it is not shown again. ${BROKER_SYNC_NOTICE}`,
+      });
     },
   );
 
@@ -233,7 +287,7 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       config: { role: 'admin' },
       schema: {
         tags: ['devices'],
-        summary: 'Disable a T-Box (or enable it again, disabling the vehicle\'s others)',
+        summary: "Disable a T-Box (or enable it again, disabling the vehicle's others)",
         params: Type.Object({ vin: ids.VIN, deviceId: ids.DEVICE_ID }),
         body: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
         response: { 200: Type.Object({ device: Device, notice: Notice }), ...errorResponses },
@@ -244,9 +298,17 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       const vehicle = await visibleVehicle(deps, principal, request.params.vin);
       const device = await deps.registry.setDeviceEnabled(vehicle.vin, request.params.deviceId, request.body.enabled);
       if (!device) {
-        throw new ApiError(404, 'DEVICE_NOT_FOUND', `Vehicle ${vehicle.vin} has no device ${request.params.deviceId}.`, { details: { deviceId: request.params.deviceId } });
+        throw new ApiError(
+          404,
+          'DEVICE_NOT_FOUND',
+          `Vehicle ${vehicle.vin} has no device ${request.params.deviceId}.`,
+          { details: { deviceId: request.params.deviceId } },
+        );
       }
-      deps.events.changed(request.body.enabled ? 'device.enable' : 'device.disable', principal.keyId, { vin: vehicle.vin, deviceId: device.deviceId });
+      deps.events.changed(request.body.enabled ? 'device.enable' : 'device.disable', principal.keyId, {
+        vin: vehicle.vin,
+        deviceId: device.deviceId,
+      });
       return { device: deviceJson(device), notice: BROKER_SYNC_NOTICE };
     },
   );

@@ -10,14 +10,25 @@ import { type StoredRule, type StoredRuleVersion } from '@telltale/rules/pg';
 import { TelltaleError } from '@telltale/platform';
 import { fleetScope, type Principal } from '../../domain/access.js';
 import {
-  canReadRule, checkRuleWrite, describeRuleErrors, expectedVersion, modelVerdicts, ruleEtag, ruleFleets, ruleProblemView, ruleSummary,
+  canReadRule,
+  checkRuleWrite,
+  describeRuleErrors,
+  expectedVersion,
+  modelVerdicts,
+  ruleEtag,
+  ruleFleets,
+  ruleProblemView,
+  ruleSummary,
 } from '../../domain/rules.js';
 import type { CurrentRule } from '../../adapters/pg-rules.js';
 import { iso, principalOf, type ApiDeps, type App } from '../context.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { errorResponses, nullable, TIME } from '../schemas.js';
 
-const RULE_ID = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', description: 'rule id: letters, digits and . _ : - (at most 128)' });
+const RULE_ID = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
+  description: 'rule id: letters, digits and . _ : - (at most 128)',
+});
 const field = (description: string) => Type.Optional(Type.Unknown({ description }));
 
 const ruleFields = {
@@ -25,8 +36,8 @@ const ruleFields = {
   name: field('for people; defaults to the id'),
   description: field('for people'),
   tags: field('list of strings'),
-  enabled: field('false keeps the rule out of the engine whatever the store\'s enabled flag'),
-  scope: field('{ fleets, models, vins }: each list given must contain the vehicle\'s value; absent: all'),
+  enabled: field("false keeps the rule out of the engine whatever the store's enabled flag"),
+  scope: field("{ fleets, models, vins }: each list given must contain the vehicle's value; absent: all"),
   condition: field('expression that raises the alert'),
   sequence: field('{ first, then, within } instead of condition'),
   for: field('duration the condition must hold before the raise, e.g. "10s"'),
@@ -38,25 +49,35 @@ const ruleFields = {
   backfill: field('"ignore" (default) or "evaluate"'),
 };
 const RULE_DESCRIPTION =
-  'A rule in the rule language (services/diagnostics/README.md). The rule compiler checks it against every vehicle model\'s catalog; its ' +
+  "A rule in the rule language (services/diagnostics/README.md). The rule compiler checks it against every vehicle model's catalog; its " +
   'problems name the field (`/condition`), line and column.';
-const RuleDefinition = Type.Object({ id: RULE_ID, ...ruleFields }, { additionalProperties: true, description: RULE_DESCRIPTION });
-const RuleUpdateDefinition = Type.Object({ id: Type.Optional(RULE_ID), ...ruleFields }, { additionalProperties: true, description: `${RULE_DESCRIPTION} \`id\` defaults to the path's.` });
+const RuleDefinition = Type.Object(
+  { id: RULE_ID, ...ruleFields },
+  { additionalProperties: true, description: RULE_DESCRIPTION },
+);
+const RuleUpdateDefinition = Type.Object(
+  { id: Type.Optional(RULE_ID), ...ruleFields },
+  { additionalProperties: true, description: `${RULE_DESCRIPTION} \`id\` defaults to the path's.` },
+);
 const COMMENT = Type.Optional(Type.String({ maxLength: 2000, description: 'why: stored with the version' }));
 
 const RuleProblemSchema = Type.Object({
   severity: Type.Enum(['error', 'warning']),
   code: Type.String({ description: 'RULE_SYNTAX, RULE_TYPE, RULE_UNKNOWN_SIGNAL, RULE_NOT_APPLICABLE, …' }),
   message: Type.String(),
-  formatted: Type.String({ description: 'the problem on one line: rule, path, line:column, [model], severity, code, message' }),
+  formatted: Type.String({
+    description: 'the problem on one line: rule, path, line:column, [model], severity, code, message',
+  }),
   ruleId: nullable(Type.String()),
   path: nullable(Type.String({ description: 'JSON pointer into the rule: /condition, /ladder/1/when' })),
-  line: nullable(Type.Integer({ description: '1-based line inside the field\'s expression' })),
+  line: nullable(Type.Integer({ description: "1-based line inside the field's expression" })),
   column: nullable(Type.Integer({ description: '1-based column' })),
   offset: nullable(Type.Integer({ description: '0-based offset into the expression' })),
   length: nullable(Type.Integer()),
   modelId: nullable(Type.String({ description: 'the vehicle model whose catalog the problem concerns' })),
-  suggestion: nullable(Type.String({ description: 'a replacement that would fix it: the nearest signal, label or function name' })),
+  suggestion: nullable(
+    Type.String({ description: 'a replacement that would fix it: the nearest signal, label or function name' }),
+  ),
 });
 
 const ModelVerdictSchema = Type.Object({
@@ -68,7 +89,7 @@ const ModelVerdictSchema = Type.Object({
 const RuleState = Type.Object({
   ruleId: Type.String(),
   currentVersion: Type.Integer(),
-  enabled: Type.Boolean({ description: 'the store\'s flag: disabled rules are not loaded by diagnostics' }),
+  enabled: Type.Boolean({ description: "the store's flag: disabled rules are not loaded by diagnostics" }),
   createdAt: TIME,
   updatedAt: TIME,
 });
@@ -88,31 +109,50 @@ const RuleVersionSchema = Type.Object({
   version: Type.Integer(),
   currentVersion: Type.Integer(),
   enabled: Type.Boolean(),
-  definition: Type.Object({}, { additionalProperties: true, description: 'the rule as saved, with its id and version' }),
+  definition: Type.Object(
+    {},
+    { additionalProperties: true, description: 'the rule as saved, with its id and version' },
+  ),
   createdBy: Type.String({ description: 'the API key that saved it: key:<key id> (<name>)' }),
   createdAt: TIME,
   comment: nullable(Type.String()),
 });
 
-const SavedRule = Type.Object({ rule: RuleVersionSchema, warnings: Type.Array(RuleProblemSchema), models: Type.Array(ModelVerdictSchema) });
+const SavedRule = Type.Object({
+  rule: RuleVersionSchema,
+  warnings: Type.Array(RuleProblemSchema),
+  models: Type.Array(ModelVerdictSchema),
+});
 
 const RuleHistorySchema = Type.Object({
   rule: RuleState,
-  versions: Type.Array(Type.Object({
-    version: Type.Integer(),
-    definition: Type.Object({}, { additionalProperties: true }),
-    createdBy: Type.String(),
-    createdAt: TIME,
-    comment: nullable(Type.String()),
-  }), { description: 'oldest first' }),
-  audit: Type.Array(Type.Object({
-    id: Type.Integer(),
-    version: Type.Integer(),
-    actor: Type.String(),
-    action: Type.Enum(['create', 'update', 'enable', 'disable']),
-    at: TIME,
-    summary: Type.Object({}, { additionalProperties: true, description: 'create: name, severity, fields; update: the fields changed, added, removed, before and after' }),
-  }), { description: 'oldest first' }),
+  versions: Type.Array(
+    Type.Object({
+      version: Type.Integer(),
+      definition: Type.Object({}, { additionalProperties: true }),
+      createdBy: Type.String(),
+      createdAt: TIME,
+      comment: nullable(Type.String()),
+    }),
+    { description: 'oldest first' },
+  ),
+  audit: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      version: Type.Integer(),
+      actor: Type.String(),
+      action: Type.Enum(['create', 'update', 'enable', 'disable']),
+      at: TIME,
+      summary: Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description: 'create: name, severity, fields; update: the fields changed, added, removed, before and after',
+        },
+      ),
+    }),
+    { description: 'oldest first' },
+  ),
 });
 
 const RuleParams = Type.Object({ ruleId: RULE_ID });
@@ -120,7 +160,13 @@ const RuleParams = Type.Object({ ruleId: RULE_ID });
 /** The audit trail's actor: the API key, by id and name. */
 export const actorOf = (principal: Principal): string => `key:${principal.keyId} (${principal.name})`.slice(0, 200);
 
-const stateJson = (r: StoredRule) => ({ ruleId: r.ruleId, currentVersion: r.currentVersion, enabled: r.enabled, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) });
+const stateJson = (r: StoredRule) => ({
+  ruleId: r.ruleId,
+  currentVersion: r.currentVersion,
+  enabled: r.enabled,
+  createdAt: iso(r.createdAt),
+  updatedAt: iso(r.updatedAt),
+});
 
 const summaryJson = (r: CurrentRule) => {
   const { name, severity, fleets, models, tags } = ruleSummary(r.definition);
@@ -138,7 +184,8 @@ const versionJson = (v: StoredRuleVersion, rule: { readonly enabled: boolean; re
   comment: v.comment ?? null,
 });
 
-const ruleNotFound = (ruleId: string): TelltaleError => new TelltaleError('RULE_NOT_FOUND', `Rule ${ruleId} does not exist.`, { details: { ruleId } });
+const ruleNotFound = (ruleId: string): TelltaleError =>
+  new TelltaleError('RULE_NOT_FOUND', `Rule ${ruleId} does not exist.`, { details: { ruleId } });
 
 interface RuleCheck {
   readonly ok: boolean;
@@ -159,9 +206,17 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
     const result = await check(definition);
     if (!result.ok) {
       const ruleId = typeof definition.id === 'string' ? definition.id : '(no id)';
-      throw new ApiError(400, 'RULE_INVALID', describeRuleErrors(ruleId, result.problems.filter((p) => p.severity === 'error')), {
-        details: { ruleId, problems: result.problems.map(ruleProblemView), models: result.models },
-      });
+      throw new ApiError(
+        400,
+        'RULE_INVALID',
+        describeRuleErrors(
+          ruleId,
+          result.problems.filter((p) => p.severity === 'error'),
+        ),
+        {
+          details: { ruleId, problems: result.problems.map(ruleProblemView), models: result.models },
+        },
+      );
     }
     return result;
   };
@@ -178,7 +233,9 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
   const requireWrite = (principal: Principal, definition: unknown, what: string): void => {
     const verdict = checkRuleWrite(fleetScope(principal.fleets), principal.fleets, ruleFleets(definition));
     if (!verdict.ok) {
-      throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} cannot ${what}: ${verdict.reason}.`, { details: { keyFleets: [...principal.fleets] } });
+      throw new ApiError(403, 'FORBIDDEN', `API key ${principal.keyId} cannot ${what}: ${verdict.reason}.`, {
+        details: { keyFleets: [...principal.fleets] },
+      });
     }
   };
 
@@ -189,15 +246,21 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['rules'],
         summary: 'The rules the key sees, by id, with their current version',
-        description: 'A key limited to some fleets sees the rules that cover every fleet (no `scope.fleets`) and those that share a fleet with it.',
-        querystring: Type.Object({ enabled: Type.Optional(Type.Boolean({ description: 'only enabled (true) or disabled (false) rules' })) }, { additionalProperties: false }),
+        description:
+          'A key limited to some fleets sees the rules that cover every fleet (no `scope.fleets`) and those that share a fleet with it.',
+        querystring: Type.Object(
+          { enabled: Type.Optional(Type.Boolean({ description: 'only enabled (true) or disabled (false) rules' })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ rules: Type.Array(RuleSummary) }), ...errorResponses },
       },
     },
     async (request) => {
       const scope = fleetScope(principalOf(request).fleets);
       const { enabled } = request.query;
-      const rules = (await deps.ruleReader.listCurrent()).filter((r) => canReadRule(scope, ruleFleets(r.definition)) && (enabled === undefined || r.enabled === enabled));
+      const rules = (await deps.ruleReader.listCurrent()).filter(
+        (r) => canReadRule(scope, ruleFleets(r.definition)) && (enabled === undefined || r.enabled === enabled),
+      );
       return { rules: rules.map(summaryJson) };
     },
   );
@@ -208,11 +271,17 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       config: { role: 'viewer' },
       schema: {
         tags: ['rules'],
-        summary: 'Check a rule against every vehicle model\'s newest catalog, without saving it',
-        description: 'Always 200 for a rule that could be checked: `ok` is false when the rule has an error. `models` says, per vehicle model, whether the rule applies.',
+        summary: "Check a rule against every vehicle model's newest catalog, without saving it",
+        description:
+          'Always 200 for a rule that could be checked: `ok` is false when the rule has an error. `models` says, per vehicle model, whether the rule applies.',
         body: Type.Object({ rule: RuleDefinition }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ ok: Type.Boolean(), ruleId: Type.String(), problems: Type.Array(RuleProblemSchema), models: Type.Array(ModelVerdictSchema) }),
+          200: Type.Object({
+            ok: Type.Boolean(),
+            ruleId: Type.String(),
+            problems: Type.Array(RuleProblemSchema),
+            models: Type.Array(ModelVerdictSchema),
+          }),
           ...errorResponses,
         },
       },
@@ -230,10 +299,17 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       config: { role: 'viewer' },
       schema: {
         tags: ['rules'],
-        summary: 'A rule\'s current definition, or an older version',
+        summary: "A rule's current definition, or an older version",
         description: 'The current version answers with `ETag: "<version>"`: send it back as `If-Match` when updating.',
         params: RuleParams,
-        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, description: 'an older version; default: the current one' })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            version: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'an older version; default: the current one' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: RuleVersionSchema, ...errorResponses },
       },
     },
@@ -266,8 +342,21 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       const history = await deps.rules.history(ruleId);
       return {
         rule: stateJson(history.rule),
-        versions: history.versions.map((v) => ({ version: v.version, definition: v.definition, createdBy: v.createdBy, createdAt: iso(v.createdAt), comment: v.comment ?? null })),
-        audit: history.audit.map((a) => ({ id: a.id, version: a.version, actor: a.actor, action: a.action, at: iso(a.at), summary: a.summary })),
+        versions: history.versions.map((v) => ({
+          version: v.version,
+          definition: v.definition,
+          createdBy: v.createdBy,
+          createdAt: iso(v.createdAt),
+          comment: v.comment ?? null,
+        })),
+        audit: history.audit.map((a) => ({
+          id: a.id,
+          version: a.version,
+          actor: a.actor,
+          action: a.action,
+          at: iso(a.at),
+          summary: a.summary,
+        })),
       };
     },
   );
@@ -313,11 +402,19 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         description:
           'Optimistic concurrency: send the version you edited as `If-Match: "<version>"` (the ETag of GET /v1/rules/{ruleId}) or as ' +
           '`expectedVersion`; when someone saved another version meanwhile the answer is 409 `RULE_VERSION_CONFLICT`. The key must be allowed ' +
-          'the rule\'s fleets both before and after the change.',
+          "the rule's fleets both before and after the change.",
         params: RuleParams,
-        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag of the version edited: "3"' })) }),
+        headers: Type.Object({
+          'if-match': Type.Optional(Type.String({ description: 'ETag of the version edited: "3"' })),
+        }),
         body: Type.Object(
-          { rule: RuleUpdateDefinition, comment: COMMENT, expectedVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'the version edited; like If-Match' })) },
+          {
+            rule: RuleUpdateDefinition,
+            comment: COMMENT,
+            expectedVersion: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'the version edited; like If-Match' }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: SavedRule, ...errorResponses },
@@ -333,11 +430,22 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       requireWrite(principal, current.definition, `change rule ${ruleId}`);
       const definition = { ...(rule as JsonObject), id: rule.id ?? ruleId };
       if (definition.id !== ruleId) {
-        throw new ApiError(400, 'RULE_ID_MISMATCH', `The rule's id "${definition.id}" is not the rule being saved ("${ruleId}").`, { details: { path: '/body/rule/id', ruleId } });
+        throw new ApiError(
+          400,
+          'RULE_ID_MISMATCH',
+          `The rule's id "${definition.id}" is not the rule being saved ("${ruleId}").`,
+          { details: { path: '/body/rule/id', ruleId } },
+        );
       }
       requireWrite(principal, definition, `change rule ${ruleId} this way`);
       const result = await checked({ ...definition, version: current.currentVersion + 1 });
-      const saved = await deps.rules.update(ruleId, definition, actorOf(principal), comment, expected.version === undefined ? {} : { expectedVersion: expected.version });
+      const saved = await deps.rules.update(
+        ruleId,
+        definition,
+        actorOf(principal),
+        comment,
+        expected.version === undefined ? {} : { expectedVersion: expected.version },
+      );
       deps.events.changed('rule.update', principal.keyId, { ruleId, version: saved.version });
       reply.header('etag', ruleEtag(saved.version));
       return {
@@ -356,7 +464,9 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         config: { role: 'engineer' },
         schema: {
           tags: ['rules'],
-          summary: enabled ? 'Enable a rule (its current version is checked first)' : 'Disable a rule: diagnostics clears its active alerts',
+          summary: enabled
+            ? 'Enable a rule (its current version is checked first)'
+            : 'Disable a rule: diagnostics clears its active alerts',
           description: 'Idempotent: a rule already so is answered as it is, with no audit entry.',
           params: RuleParams,
           response: { 200: RuleState, ...errorResponses },
@@ -370,7 +480,8 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         // A rule valid when saved may have lost a signal to a newer catalog since.
         if (enabled && !current.enabled) await checked(current.definition);
         const state = await deps.rules.setEnabled(ruleId, enabled, actorOf(principal));
-        if (state.enabled !== current.enabled) deps.events.changed(`rule.${action}`, principal.keyId, { ruleId, version: state.currentVersion });
+        if (state.enabled !== current.enabled)
+          deps.events.changed(`rule.${action}`, principal.keyId, { ruleId, version: state.currentVersion });
         return stateJson(state);
       },
     );

@@ -62,13 +62,15 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
       config: { role: 'viewer' },
       schema: {
         tags: ['vehicles'],
-        summary: 'List the vehicles of the key\'s fleets',
+        summary: "List the vehicles of the key's fleets",
         description: 'In VIN order, one page at a time: pass `nextCursor` as `cursor` for the next page.',
         querystring: Type.Object(
           {
             fleet: Type.Optional(ids.FLEET_ID),
             model: Type.Optional(ids.MODEL_ID),
-            cursor: Type.Optional(Type.String({ pattern: '^[A-HJ-NPR-Z0-9]{17}$', description: 'nextCursor of the previous page' })),
+            cursor: Type.Optional(
+              Type.String({ pattern: '^[A-HJ-NPR-Z0-9]{17}$', description: 'nextCursor of the previous page' }),
+            ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_PAGE })),
           },
           { additionalProperties: false },
@@ -79,7 +81,13 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
     async (request) => {
       const principal = principalOf(request);
       const { fleet, model, cursor, limit = DEFAULT_PAGE } = request.query;
-      const { vehicles, more } = await deps.vehicles.list({ scope: fleetScope(principal.fleets), fleetId: fleet, modelId: model, afterVin: cursor, limit });
+      const { vehicles, more } = await deps.vehicles.list({
+        scope: fleetScope(principal.fleets),
+        fleetId: fleet,
+        modelId: model,
+        afterVin: cursor,
+        limit,
+      });
       return { vehicles: vehicles.map(vehicleJson), nextCursor: more ? (vehicles.at(-1)?.vin ?? null) : null };
     },
   );
@@ -97,14 +105,26 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
     },
     async (request) => {
       const vehicle = await visibleVehicle(deps, principalOf(request), request.params.vin);
-      const [lookup, lastSeen] = await Promise.all([deps.catalogs.get(vehicle.modelId, vehicle.catalogVersion), deps.signals.lastSeen(vehicle.vin)]);
+      const [lookup, lastSeen] = await Promise.all([
+        deps.catalogs.get(vehicle.modelId, vehicle.catalogVersion),
+        deps.signals.lastSeen(vehicle.vin),
+      ]);
       return {
         ...vehicleJson(vehicle),
         catalog: lookup.ok
-          ? { available: true, displayName: lookup.catalog.catalog.displayName, signalCount: lookup.catalog.catalog.signalCount }
+          ? {
+              available: true,
+              displayName: lookup.catalog.catalog.displayName,
+              signalCount: lookup.catalog.catalog.signalCount,
+            }
           : { available: false, displayName: null, signalCount: null },
         lastSeen: lastSeen
-          ? { eventTimeMs: lastSeen.eventTimeMs, eventTime: isoTime(lastSeen.eventTimeMs), receiveTimeMs: lastSeen.receiveTimeMs, receiveTime: isoTime(lastSeen.receiveTimeMs) }
+          ? {
+              eventTimeMs: lastSeen.eventTimeMs,
+              eventTime: isoTime(lastSeen.eventTimeMs),
+              receiveTimeMs: lastSeen.receiveTimeMs,
+              receiveTime: isoTime(lastSeen.receiveTimeMs),
+            }
           : null,
       };
     },
@@ -118,11 +138,18 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
         tags: ['signals'],
         summary: 'Latest value of every signal (or of the named ones), with unit, label and staleness',
         description:
-          'Read from the real-time store without a cache. A value is `stale` when its event time is older than the signal\'s `staleAfterMs`. ' +
+          "Read from the real-time store without a cache. A value is `stale` when its event time is older than the signal's `staleAfterMs`. " +
           '`names` takes signal names, qualified names (`bus/message/signal`) and aliases (`vehicleSpeed`), comma-separated or repeated.',
         params: VinParams,
         querystring: Type.Object(
-          { names: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 100, description: 'signal names, comma-separated' })) },
+          {
+            names: Type.Optional(
+              Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
+                maxItems: 100,
+                description: 'signal names, comma-separated',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: LatestSignals, ...errorResponses },
@@ -133,7 +160,10 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
       const catalog = await catalogOf(deps, vehicle.modelId, vehicle.catalogVersion);
       const names = request.query.names === undefined ? undefined : splitNameList(request.query.names);
       const wanted = names?.map((name) => ({ name, signal: signalForName(catalog, name, '/querystring/names') }));
-      const rows = await deps.signals.latest(vehicle.vin, wanted?.map((w) => w.signal.id));
+      const rows = await deps.signals.latest(
+        vehicle.vin,
+        wanted?.map((w) => w.signal.id),
+      );
       const nowMs = deps.now();
       const signals: SignalValueView[] = [];
       const unresolved: number[] = [];
@@ -186,7 +216,8 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
     const catalog = await catalogOf(deps, vehicle.modelId, vehicle.catalogVersion);
     const toMs = timeParam(query.to, 'to');
     const fromMs = timeParam(query.from, 'from') ?? (toMs ?? deps.now()) - DEFAULT_HISTORY_WINDOW_MS;
-    if (toMs !== undefined && fromMs >= toMs) throw invalidRequest([{ path: '/querystring/from', message: `must be before to (${isoTime(toMs)})` }]);
+    if (toMs !== undefined && fromMs >= toMs)
+      throw invalidRequest([{ path: '/querystring/from', message: `must be before to (${isoTime(toMs)})` }]);
     const signal = signalForName(catalog, name, '/params/name');
     const { limit = DEFAULT_HISTORY_LIMIT, order = 'asc' } = query;
     const points = await deps.signals.history({ vin: vehicle.vin, signalId: signal.id, fromMs, toMs, limit, order });
@@ -257,4 +288,3 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
     },
   );
 }
-

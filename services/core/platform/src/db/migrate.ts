@@ -43,7 +43,10 @@ export async function migrate(
   const schema = assertSchemaName(options.schema);
   const migrations = options.migrations ?? readMigrations();
   const client = await pool.connect().catch((cause: unknown) => {
-    throw new TelltaleError('DATABASE_UNAVAILABLE', `Cannot connect to PostgreSQL: ${(cause as Error).message}`, { retryable: true, cause });
+    throw new TelltaleError('DATABASE_UNAVAILABLE', `Cannot connect to PostgreSQL: ${(cause as Error).message}`, {
+      retryable: true,
+      cause,
+    });
   });
   const applied: string[] = [];
   try {
@@ -52,31 +55,47 @@ export async function migrate(
     await client.query(`SET search_path = ${schema}, public`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations');
+    const { rows } = await client.query<{ version: string; checksum: string }>(
+      'SELECT version, checksum FROM schema_migrations',
+    );
     const done = new Map(rows.map((r) => [r.version, r.checksum]));
     for (const m of migrations) {
       const checksum = done.get(m.version);
       if (checksum !== undefined) {
         if (checksum !== m.checksum) {
-          throw new TelltaleError('MIGRATION_CHECKSUM_MISMATCH', `Migration ${m.version}_${m.name} was changed after it was applied to schema ${schema}; add a new migration instead.`, { details: { version: m.version } });
+          throw new TelltaleError(
+            'MIGRATION_CHECKSUM_MISMATCH',
+            `Migration ${m.version}_${m.name} was changed after it was applied to schema ${schema}; add a new migration instead.`,
+            { details: { version: m.version } },
+          );
         }
         continue;
       }
       try {
         await client.query('BEGIN');
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          m.checksum,
+        ]);
         await client.query('COMMIT');
       } catch (cause) {
         await client.query('ROLLBACK');
-        throw new TelltaleError('MIGRATION_FAILED', `Migration ${m.version}_${m.name} failed: ${(cause as Error).message}`, { cause, details: { version: m.version } });
+        throw new TelltaleError(
+          'MIGRATION_FAILED',
+          `Migration ${m.version}_${m.name} failed: ${(cause as Error).message}`,
+          { cause, details: { version: m.version } },
+        );
       }
       applied.push(`${m.version}_${m.name}`);
       options.log?.info({ schema, migration: `${m.version}_${m.name}` }, 'Applied migration.');
     }
     return { applied };
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`telltale-migrate:${schema}`]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`telltale-migrate:${schema}`])
+      .catch(() => undefined);
     client.release();
   }
 }

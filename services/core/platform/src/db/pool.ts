@@ -11,7 +11,12 @@ export const postgresConfig = {
     description: 'schema holding Telltale tables (created by migrations); tests use one per run',
     default: 'telltale',
   }),
-  databasePoolSize: env.integer('DATABASE_POOL_SIZE', { description: 'connections per process', default: '5', min: 1, max: 200 }),
+  databasePoolSize: env.integer('DATABASE_POOL_SIZE', {
+    description: 'connections per process',
+    default: '5',
+    min: 1,
+    max: 200,
+  }),
 } as const;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -24,7 +29,12 @@ export function assertSchemaName(schema: string): string {
 }
 
 /** A pool whose connections resolve unqualified table names in `schema` (then public). */
-export function createPgPool(options: { url: string; schema: string; max?: number; applicationName?: string }): pg.Pool {
+export function createPgPool(options: {
+  url: string;
+  schema: string;
+  max?: number;
+  applicationName?: string;
+}): pg.Pool {
   assertSchemaName(options.schema);
   const pool = new pg.Pool({
     connectionString: options.url,

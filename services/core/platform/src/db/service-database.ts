@@ -11,7 +11,12 @@ export async function openServiceDatabase(
   config: { readonly databaseUrl: string; readonly databaseSchema: string },
   options: { readonly service: string; readonly max: number; readonly lifecycle: Lifecycle; readonly log: Logger },
 ): Promise<Pool> {
-  const pool = createPgPool({ url: config.databaseUrl, schema: config.databaseSchema, max: options.max, applicationName: `telltale-${options.service}` });
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    max: options.max,
+    applicationName: `telltale-${options.service}`,
+  });
   options.lifecycle.onShutdown('postgres', () => pool.end());
   await migrate(pool, { schema: config.databaseSchema, log: options.log });
   return pool;

@@ -5,7 +5,12 @@ describe('partitionOfKey', () => {
   it('places keys like the Java client and kafkajs (murmur2), stable per count, spread over partitions', () => {
     // Kafka's Java client: partition = Utils.toPositive(Utils.murmur2(key bytes)) % n, with murmur2 values from
     // Kafka's UtilsTest.
-    const javaMurmur2: [string, number][] = [['21', -973932308], ['foobar', -790332482], ['a-little-bit-long-string', -985981536], ['abc', 479470107]];
+    const javaMurmur2: [string, number][] = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['abc', 479470107],
+    ];
     for (const [key, hash] of javaMurmur2) {
       for (const n of [1, 2, 6, 7, 12]) expect(partitionOfKey('t', key, n)).toBe((hash & 0x7fffffff) % n);
     }

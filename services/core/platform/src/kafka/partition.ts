@@ -12,7 +12,12 @@ export function partitionOfKey(topic: string, key: string, partitionCount: numbe
   let partitionMetadata = metadataFor.get(partitionCount);
   if (partitionMetadata === undefined) {
     partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({
-      partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0], offlineReplicas: [],
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+      offlineReplicas: [],
     }));
     metadataFor.set(partitionCount, partitionMetadata);
   }

@@ -1,4 +1,12 @@
-import { CompressionTypes, Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import {
+  CompressionTypes,
+  Partitioners,
+  type ICustomPartitioner,
+  type Kafka,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 
 export interface ReliableProducer {
   /** Resolves once every message is acknowledged by all in-sync replicas (acks=all); rejects otherwise. */
@@ -17,7 +25,11 @@ export interface ReliableProducer {
  */
 export function createReliableProducer(
   kafka: Kafka,
-  options: { transactionalId?: string; compression?: CompressionTypes; /** Must place keys as DefaultPartitioner does. */ createPartitioner?: ICustomPartitioner } = {},
+  options: {
+    transactionalId?: string;
+    compression?: CompressionTypes;
+    /** Must place keys as DefaultPartitioner does. */ createPartitioner?: ICustomPartitioner;
+  } = {},
 ): ReliableProducer {
   const producer = kafka.producer({
     idempotent: true,

@@ -31,7 +31,10 @@ export interface TopicSpec {
  * Creates missing topics and grows partition counts that are below the spec (Kafka cannot shrink them; a topic
  * with more partitions than configured is left alone). Safe to call from every instance at start-up.
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<{ created: string[]; grown: string[] }> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+): Promise<{ created: string[]; grown: string[] }> {
   try {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
@@ -56,18 +59,24 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
         return meta !== undefined && meta.partitions.length < s.numPartitions;
       });
       if (toGrow.length > 0) {
-        await admin.createPartitions({ topicPartitions: toGrow.map((s) => ({ topic: s.topic, count: s.numPartitions })) });
+        await admin.createPartitions({
+          topicPartitions: toGrow.map((s) => ({ topic: s.topic, count: s.numPartitions })),
+        });
         grown.push(...toGrow.map((s) => s.topic));
         await waitForPartitions(admin, toGrow);
       }
     }
     return { created, grown };
   } catch (cause) {
-    throw new TelltaleError('KAFKA_TOPIC_SETUP_FAILED', `Could not create or check Kafka topics: ${(cause as Error).message}`, {
-      retryable: true,
-      cause,
-      details: { topics: specs.map((s) => s.topic) },
-    });
+    throw new TelltaleError(
+      'KAFKA_TOPIC_SETUP_FAILED',
+      `Could not create or check Kafka topics: ${(cause as Error).message}`,
+      {
+        retryable: true,
+        cause,
+        details: { topics: specs.map((s) => s.topic) },
+      },
+    );
   }
 }
 
@@ -84,13 +93,17 @@ async function waitForPartitions(admin: Admin, specs: readonly TopicSpec[], time
       return partitions.length >= s.numPartitions && partitions.every((p) => p.leader >= 0);
     });
     if (ready) return;
-    if (Date.now() > deadline) throw new Error(`partitions of ${specs.map((s) => s.topic).join(', ')} did not appear within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`partitions of ${specs.map((s) => s.topic).join(', ')} did not appear within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 /** Specs for the platform topics with the configured partition count and replication factor. */
-export function platformTopicSpecs(config: { kafkaTopicPrefix: string; kafkaPartitions: number; kafkaReplicationFactor: number }, names: readonly TopicName[] = Object.keys(TOPICS) as TopicName[]): TopicSpec[] {
+export function platformTopicSpecs(
+  config: { kafkaTopicPrefix: string; kafkaPartitions: number; kafkaReplicationFactor: number },
+  names: readonly TopicName[] = Object.keys(TOPICS) as TopicName[],
+): TopicSpec[] {
   return names.map((name) => {
     // Dead-letter topics keep records longer: someone has to look at them. Uplink batches (up to the gateway's
     // MAX_BATCH_BYTES) and their decoded parts may exceed Kafka's 1 MB default record size.

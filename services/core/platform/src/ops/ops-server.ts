@@ -62,7 +62,9 @@ export async function startOpsServer(options: {
   };
 }
 
-async function runChecks(checks: readonly HealthCheck[]): Promise<{ healthy: boolean; checks: Record<string, boolean> }> {
+async function runChecks(
+  checks: readonly HealthCheck[],
+): Promise<{ healthy: boolean; checks: Record<string, boolean> }> {
   const results = await Promise.all(
     checks.map(async (c) => {
       try {

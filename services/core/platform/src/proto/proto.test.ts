@@ -16,14 +16,20 @@ describe('protobuf contracts round-trip', () => {
         timeOffsetUs: [0, 4_000_000_000],
         bus: [0, 3],
         canId: [0x7ff, 0x1fffffff],
-        flags: [FrameFlag.FRAME_FLAG_NONE, FrameFlag.FRAME_FLAG_EXTENDED | FrameFlag.FRAME_FLAG_FD | FrameFlag.FRAME_FLAG_BRS],
+        flags: [
+          FrameFlag.FRAME_FLAG_NONE,
+          FrameFlag.FRAME_FLAG_EXTENDED | FrameFlag.FRAME_FLAG_FD | FrameFlag.FRAME_FLAG_BRS,
+        ],
         length: [8, 64],
         data,
       },
     };
     const decoded = TelemetryBatch.decode(TelemetryBatch.encode(input).finish());
     expect(typeof decoded.baseTimeMsEpoch).toBe('number');
-    expect(TelemetryBatch.toObject(decoded, { defaults: false, bytes: Array })).toEqual({ ...input, frames: { ...input.frames, data: [...data] } });
+    expect(TelemetryBatch.toObject(decoded, { defaults: false, bytes: Array })).toEqual({
+      ...input,
+      frames: { ...input.frames, data: [...data] },
+    });
   });
 
   it('SignalBatch keeps its columns and provenance', () => {
@@ -31,7 +37,12 @@ describe('protobuf contracts round-trip', () => {
       vin: 'LRW3E7FS1RC000001',
       modelId: 'aurora-ev-2026',
       catalogVersion: '2026.11.0',
-      source: { deviceSeq: 42, gatewayReceiveTimeMsEpoch: 1_763_700_001_000, decodeTimeMsEpoch: 1_763_700_001_004, deviceId: 'tbox-7' },
+      source: {
+        deviceSeq: 42,
+        gatewayReceiveTimeMsEpoch: 1_763_700_001_000,
+        decodeTimeMsEpoch: 1_763_700_001_004,
+        deviceId: 'tbox-7',
+      },
       baseTimeMsEpoch: 1_763_700_000_000,
       signalId: [0, 17, 8191],
       value: [-40.5, 3.3125, 1e-9],

@@ -6,7 +6,12 @@ const header = {
   vin: 'LRW3E7FS1RC000001',
   modelId: 'aurora-ev-2026',
   catalogVersion: '1.0.0',
-  source: { deviceSeq: 7, gatewayReceiveTimeMsEpoch: 1_763_700_000_500, decodeTimeMsEpoch: 1_763_700_000_510, deviceId: 'tbox' },
+  source: {
+    deviceSeq: 7,
+    gatewayReceiveTimeMsEpoch: 1_763_700_000_500,
+    decodeTimeMsEpoch: 1_763_700_000_510,
+    deviceId: 'tbox',
+  },
   baseTimeMsEpoch: 1_763_700_000_000,
   backfill: true,
   batchId: 'LRW3E7FS1RC000001:7',
@@ -34,7 +39,12 @@ describe('SignalBatch column codec', () => {
 
   it('reads what the generated encoder writes', () => {
     const cols = columns(777);
-    const bytes = SignalBatch.encode({ ...header, signalId: [...cols.signalId], value: [...cols.value], timeOffsetMs: [...cols.timeOffsetMs] }).finish();
+    const bytes = SignalBatch.encode({
+      ...header,
+      signalId: [...cols.signalId],
+      value: [...cols.value],
+      timeOffsetMs: [...cols.timeOffsetMs],
+    }).finish();
     const { header: h, columns: c } = decodeSignalBatch(bytes);
     expect(SignalBatch.toObject(h, { defaults: false })).toMatchObject(header);
     expect(h.signalId).toEqual([]);

@@ -33,7 +33,10 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
 }
 
 /** Encodes header fields (columns in `header` are ignored) plus the columns. */
-export function encodeSignalBatch(header: Omit<ISignalBatch, 'signalId' | 'value' | 'timeOffsetMs'>, columns: SignalColumns): Uint8Array {
+export function encodeSignalBatch(
+  header: Omit<ISignalBatch, 'signalId' | 'value' | 'timeOffsetMs'>,
+  columns: SignalColumns,
+): Uint8Array {
   const head = SignalBatch.encode(header).finish();
   const n = columns.signalId.length;
   let idBytes = 0;
@@ -45,7 +48,15 @@ export function encodeSignalBatch(header: Omit<ISignalBatch, 'signalId' | 'value
   const valueBytes = n * 8;
   const total =
     head.length +
-    (n === 0 ? 0 : 3 + varintSize(idBytes) + idBytes + varintSize(valueBytes) + valueBytes + varintSize(offsetBytes) + offsetBytes);
+    (n === 0
+      ? 0
+      : 3 +
+        varintSize(idBytes) +
+        idBytes +
+        varintSize(valueBytes) +
+        valueBytes +
+        varintSize(offsetBytes) +
+        offsetBytes);
   const out = new Uint8Array(total);
   out.set(head, 0);
   let pos = head.length;
@@ -138,7 +149,9 @@ export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; col
   }
   const columns = { signalId: ids.done(), value, timeOffsetMs: offsets.done() };
   if (columns.signalId.length !== value.length || columns.timeOffsetMs.length !== value.length) {
-    throw new Error(`columns differ in length: ${columns.signalId.length} ids, ${value.length} values, ${columns.timeOffsetMs.length} offsets`);
+    throw new Error(
+      `columns differ in length: ${columns.signalId.length} ids, ${value.length} values, ${columns.timeOffsetMs.length} offsets`,
+    );
   }
   return { header, columns };
 }

@@ -11,11 +11,20 @@ export function uniqueName(prefix: string): string {
 }
 
 export function testLogger(service = 'test'): Logger {
-  return createLogger({ service, level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent', destination: 2 });
+  return createLogger({
+    service,
+    level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent',
+    destination: 2,
+  });
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

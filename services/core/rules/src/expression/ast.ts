@@ -11,7 +11,13 @@ export type Expr =
   /** `quoted`: written in backticks. */
   | { readonly kind: 'signal'; readonly name: string; readonly quoted: boolean; readonly position: SourcePosition }
   | { readonly kind: 'unary'; readonly op: '-' | 'not'; readonly operand: Expr; readonly position: SourcePosition }
-  | { readonly kind: 'binary'; readonly op: BinaryOperator; readonly left: Expr; readonly right: Expr; readonly position: SourcePosition }
+  | {
+      readonly kind: 'binary';
+      readonly op: BinaryOperator;
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly position: SourcePosition;
+    }
   | { readonly kind: 'call'; readonly name: string; readonly args: readonly Expr[]; readonly position: SourcePosition };
 
 export const COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=']);

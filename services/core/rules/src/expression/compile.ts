@@ -59,7 +59,8 @@ const FUNCTIONS = ['abs', 'min', 'max', 'avg', 'count', 'delta', 'rate', 'stale'
 const MAX_WINDOW_MS = DURATION_UNITS_MS.d!;
 const RELATIVE_EPSILON = 1e-9;
 
-const equal = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= RELATIVE_EPSILON * Math.max(Math.abs(a), Math.abs(b));
+const equal = (a: number, b: number): boolean =>
+  a === b || Math.abs(a - b) <= RELATIVE_EPSILON * Math.max(Math.abs(a), Math.abs(b));
 const truth = (x: boolean): number => (x ? 1 : 0);
 
 interface Typed {
@@ -77,7 +78,12 @@ export class ExpressionCompiler {
   ) {}
 
   /** Compiles one parsed expression; `expected` checks the result type. undefined when it has errors (see `errors`). */
-  compile(expr: Expr, source: string, expected: ValueType | undefined, what = 'the condition'): CompiledExpression | undefined {
+  compile(
+    expr: Expr,
+    source: string,
+    expected: ValueType | undefined,
+    what = 'the condition',
+  ): CompiledExpression | undefined {
     this.probes = new Map();
     const before = this.errors.length;
     const typed = this.node(expr);
@@ -111,9 +117,17 @@ export class ExpressionCompiler {
         return { fn: () => v, type: 'boolean' };
       }
       case 'duration':
-        return this.error('RULE_TYPE', `a duration (${e.text}) is only allowed as the time argument of a window function or stale()`, e.position);
+        return this.error(
+          'RULE_TYPE',
+          `a duration (${e.text}) is only allowed as the time argument of a window function or stale()`,
+          e.position,
+        );
       case 'string':
-        return this.error('RULE_TYPE', `a string (${JSON.stringify(e.value)}) is only allowed in == or != with a signal that has value labels`, e.position);
+        return this.error(
+          'RULE_TYPE',
+          `a string (${JSON.stringify(e.value)}) is only allowed in == or != with a signal that has value labels`,
+          e.position,
+        );
       case 'signal':
         return this.signalValue(e);
       case 'unary':
@@ -132,11 +146,24 @@ export class ExpressionCompiler {
         this.uses.use(found.signal);
         return found.signal;
       case 'ambiguous': {
-        const shown = found.candidates.slice(0, 6).map((q) => `\`${q}\``).join(', ');
-        return this.error('RULE_AMBIGUOUS_SIGNAL', `signal name "${e.name}" is used by ${found.candidates.length} messages; write the qualified name in backticks: ${shown}${found.candidates.length > 6 ? ', …' : ''}`, e.position, found.candidates[0]);
+        const shown = found.candidates
+          .slice(0, 6)
+          .map((q) => `\`${q}\``)
+          .join(', ');
+        return this.error(
+          'RULE_AMBIGUOUS_SIGNAL',
+          `signal name "${e.name}" is used by ${found.candidates.length} messages; write the qualified name in backticks: ${shown}${found.candidates.length > 6 ? ', …' : ''}`,
+          e.position,
+          found.candidates[0],
+        );
       }
       case 'unknown':
-        return this.error('RULE_UNKNOWN_SIGNAL', `unknown signal "${e.name}" in model ${this.catalog.modelId}${found.suggestion === undefined ? '' : ` (did you mean ${found.suggestion}?)`}`, e.position, found.suggestion);
+        return this.error(
+          'RULE_UNKNOWN_SIGNAL',
+          `unknown signal "${e.name}" in model ${this.catalog.modelId}${found.suggestion === undefined ? '' : ` (did you mean ${found.suggestion}?)`}`,
+          e.position,
+          found.suggestion,
+        );
     }
   }
 
@@ -153,7 +180,9 @@ export class ExpressionCompiler {
       unit: signal.unit,
       read: (c) => {
         const slot = c.signals.latest.get(id);
-        return slot === undefined || !slot.seen ? { value: null, eventTimeMs: null } : { value: slot.value, eventTimeMs: slot.timeMs };
+        return slot === undefined || !slot.seen
+          ? { value: null, eventTimeMs: null }
+          : { value: slot.value, eventTimeMs: slot.timeMs };
       },
     };
   }
@@ -171,15 +200,22 @@ export class ExpressionCompiler {
     if (inner === undefined) return undefined;
     const f = inner.fn;
     if (op === '-') {
-      if (inner.type !== 'number') return this.error('RULE_TYPE', 'unary minus needs a number, not true/false', position);
+      if (inner.type !== 'number')
+        return this.error('RULE_TYPE', 'unary minus needs a number, not true/false', position);
       return { fn: (c) => -f(c), type: 'number' };
     }
-    if (inner.type !== 'boolean') return this.error('RULE_TYPE', 'not needs true/false, but this is a number: compare it first (e.g. "not (x > 0)")', operand.position);
+    if (inner.type !== 'boolean')
+      return this.error(
+        'RULE_TYPE',
+        'not needs true/false, but this is a number: compare it first (e.g. "not (x > 0)")',
+        operand.position,
+      );
     return { fn: (c) => 1 - f(c), type: 'boolean' };
   }
 
   private binary(e: Extract<Expr, { kind: 'binary' }>): Typed | undefined {
-    if ((e.op === '==' || e.op === '!=') && (e.left.kind === 'string' || e.right.kind === 'string')) return this.labelComparison(e);
+    if ((e.op === '==' || e.op === '!=') && (e.left.kind === 'string' || e.right.kind === 'string'))
+      return this.labelComparison(e);
     const left = this.node(e.left);
     const right = this.node(e.right);
     if (left === undefined || right === undefined) return undefined;
@@ -188,34 +224,98 @@ export class ExpressionCompiler {
     switch (e.op) {
       case 'and':
       case 'or': {
-        for (const [side, t] of [[e.left, left], [e.right, right]] as const) {
-          if (t.type !== 'boolean') return this.error('RULE_TYPE', `${e.op} needs true/false on both sides, but this is a number: compare it (e.g. "x == 1")`, side.position);
+        for (const [side, t] of [
+          [e.left, left],
+          [e.right, right],
+        ] as const) {
+          if (t.type !== 'boolean')
+            return this.error(
+              'RULE_TYPE',
+              `${e.op} needs true/false on both sides, but this is a number: compare it (e.g. "x == 1")`,
+              side.position,
+            );
         }
         return e.op === 'and'
-          ? { fn: (c) => { const a = l(c); if (a === 0) return 0; const b = r(c); return b === 0 ? 0 : a !== a || b !== b ? NaN : 1; }, type: 'boolean' }
-          : { fn: (c) => { const a = l(c); if (a === 1) return 1; const b = r(c); return b === 1 ? 1 : a !== a || b !== b ? NaN : 0; }, type: 'boolean' };
+          ? {
+              fn: (c) => {
+                const a = l(c);
+                if (a === 0) return 0;
+                const b = r(c);
+                return b === 0 ? 0 : a !== a || b !== b ? NaN : 1;
+              },
+              type: 'boolean',
+            }
+          : {
+              fn: (c) => {
+                const a = l(c);
+                if (a === 1) return 1;
+                const b = r(c);
+                return b === 1 ? 1 : a !== a || b !== b ? NaN : 0;
+              },
+              type: 'boolean',
+            };
       }
       case '==':
       case '!=': {
-        if (left.type !== right.type) return this.error('RULE_TYPE', `${e.op} compares a number with true/false`, e.position);
+        if (left.type !== right.type)
+          return this.error('RULE_TYPE', `${e.op} compares a number with true/false`, e.position);
         const same = e.op === '==';
-        return { fn: (c) => { const a = l(c); const b = r(c); return a !== a || b !== b ? NaN : truth(equal(a, b) === same); }, type: 'boolean' };
+        return {
+          fn: (c) => {
+            const a = l(c);
+            const b = r(c);
+            return a !== a || b !== b ? NaN : truth(equal(a, b) === same);
+          },
+          type: 'boolean',
+        };
       }
       default:
         break;
     }
-    for (const [side, t] of [[e.left, left], [e.right, right]] as const) {
-      if (t.type !== 'number') return this.error('RULE_TYPE', `${e.op} needs numbers, but this is true/false`, side.position);
+    for (const [side, t] of [
+      [e.left, left],
+      [e.right, right],
+    ] as const) {
+      if (t.type !== 'number')
+        return this.error('RULE_TYPE', `${e.op} needs numbers, but this is true/false`, side.position);
     }
     switch (e.op) {
       case '<':
-        return { fn: (c) => { const a = l(c); const b = r(c); return a !== a || b !== b ? NaN : truth(a < b); }, type: 'boolean' };
+        return {
+          fn: (c) => {
+            const a = l(c);
+            const b = r(c);
+            return a !== a || b !== b ? NaN : truth(a < b);
+          },
+          type: 'boolean',
+        };
       case '<=':
-        return { fn: (c) => { const a = l(c); const b = r(c); return a !== a || b !== b ? NaN : truth(a <= b); }, type: 'boolean' };
+        return {
+          fn: (c) => {
+            const a = l(c);
+            const b = r(c);
+            return a !== a || b !== b ? NaN : truth(a <= b);
+          },
+          type: 'boolean',
+        };
       case '>':
-        return { fn: (c) => { const a = l(c); const b = r(c); return a !== a || b !== b ? NaN : truth(a > b); }, type: 'boolean' };
+        return {
+          fn: (c) => {
+            const a = l(c);
+            const b = r(c);
+            return a !== a || b !== b ? NaN : truth(a > b);
+          },
+          type: 'boolean',
+        };
       case '>=':
-        return { fn: (c) => { const a = l(c); const b = r(c); return a !== a || b !== b ? NaN : truth(a >= b); }, type: 'boolean' };
+        return {
+          fn: (c) => {
+            const a = l(c);
+            const b = r(c);
+            return a !== a || b !== b ? NaN : truth(a >= b);
+          },
+          type: 'boolean',
+        };
       case '+':
         return { fn: (c) => l(c) + r(c), type: 'number' };
       case '-':
@@ -223,9 +323,21 @@ export class ExpressionCompiler {
       case '*':
         return { fn: (c) => l(c) * r(c), type: 'number' };
       case '/':
-        return { fn: (c) => { const b = r(c); return b === 0 ? NaN : l(c) / b; }, type: 'number' };
+        return {
+          fn: (c) => {
+            const b = r(c);
+            return b === 0 ? NaN : l(c) / b;
+          },
+          type: 'number',
+        };
       case '%':
-        return { fn: (c) => { const b = r(c); return b === 0 ? NaN : l(c) % b; }, type: 'number' };
+        return {
+          fn: (c) => {
+            const b = r(c);
+            return b === 0 ? NaN : l(c) % b;
+          },
+          type: 'number',
+        };
     }
   }
 
@@ -234,14 +346,24 @@ export class ExpressionCompiler {
     const [signalSide, labelSide] = e.left.kind === 'string' ? [e.right, e.left] : [e.left, e.right];
     if (labelSide.kind !== 'string') return undefined;
     if (signalSide.kind !== 'signal') {
-      return this.error('RULE_TYPE', `a label (${JSON.stringify(labelSide.value)}) compares only with a signal name, e.g. gear == "R"`, signalSide.position);
+      return this.error(
+        'RULE_TYPE',
+        `a label (${JSON.stringify(labelSide.value)}) compares only with a signal name, e.g. gear == "R"`,
+        signalSide.position,
+      );
     }
     const signal = this.resolve(signalSide);
     if (signal === undefined) return undefined;
-    if (signal.choices.size === 0) return this.error('RULE_TYPE', `${signalSide.name} has no value labels; compare it with a number`, labelSide.position);
+    if (signal.choices.size === 0)
+      return this.error(
+        'RULE_TYPE',
+        `${signalSide.name} has no value labels; compare it with a number`,
+        labelSide.position,
+      );
     const entries = [...signal.choices];
     const exact = entries.filter(([, label]) => label === labelSide.value);
-    const folded = exact.length > 0 ? exact : entries.filter(([, label]) => label.toLowerCase() === labelSide.value.toLowerCase());
+    const folded =
+      exact.length > 0 ? exact : entries.filter(([, label]) => label.toLowerCase() === labelSide.value.toLowerCase());
     if (folded.length === 0) {
       const labels = entries.map(([, label]) => label);
       const suggestion = nearest(labelSide.value, labels);
@@ -267,17 +389,26 @@ export class ExpressionCompiler {
 
   private call(e: Extract<Expr, { kind: 'call' }>): Typed | undefined {
     const { name, args } = e;
-    const isWindow = (WINDOW_FUNCTIONS as readonly string[]).includes(name) && (!(name === 'min' || name === 'max') || (args.length === 2 && args[1]!.kind === 'duration'));
+    const isWindow =
+      (WINDOW_FUNCTIONS as readonly string[]).includes(name) &&
+      (!(name === 'min' || name === 'max') || (args.length === 2 && args[1]!.kind === 'duration'));
     if (isWindow) return this.windowCall(e, name as WindowFunction);
     if (name === 'stale') return this.staleCall(e);
     if (name === 'abs' || name === 'min' || name === 'max') {
       if (name === 'abs' ? args.length !== 1 : args.length < 2) {
-        return this.error('RULE_TYPE', name === 'abs' ? 'abs() takes one number' : `${name}() takes two or more numbers, or a signal and a duration (${name}(x, 30s))`, e.position);
+        return this.error(
+          'RULE_TYPE',
+          name === 'abs'
+            ? 'abs() takes one number'
+            : `${name}() takes two or more numbers, or a signal and a duration (${name}(x, 30s))`,
+          e.position,
+        );
       }
       const typed = args.map((a) => this.node(a));
       if (typed.some((t) => t === undefined)) return undefined;
       for (const [i, t] of typed.entries()) {
-        if (t!.type !== 'number') return this.error('RULE_TYPE', `${name}() needs numbers, but this is true/false`, args[i]!.position);
+        if (t!.type !== 'number')
+          return this.error('RULE_TYPE', `${name}() needs numbers, but this is true/false`, args[i]!.position);
       }
       const fns = typed.map((t) => t!.fn);
       if (name === 'abs') {
@@ -288,13 +419,22 @@ export class ExpressionCompiler {
       return { fn: (c) => pick(...fns.map((f) => f(c))), type: 'number' };
     }
     const suggestion = nearest(name, FUNCTIONS);
-    return this.error('RULE_UNKNOWN_FUNCTION', `unknown function ${name}()${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; functions: ${FUNCTIONS.join(', ')}`, e.position, suggestion);
+    return this.error(
+      'RULE_UNKNOWN_FUNCTION',
+      `unknown function ${name}()${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; functions: ${FUNCTIONS.join(', ')}`,
+      e.position,
+      suggestion,
+    );
   }
 
   private signalArgument(e: Extract<Expr, { kind: 'call' }>): RuleCatalogSignal | undefined {
     const first = e.args[0];
     if (first === undefined || first.kind !== 'signal') {
-      return this.error('RULE_TYPE', `the first argument of ${e.name}() must be a signal name`, first?.position ?? e.position);
+      return this.error(
+        'RULE_TYPE',
+        `the first argument of ${e.name}() must be a signal name`,
+        first?.position ?? e.position,
+      );
     }
     return this.resolve(first);
   }
@@ -302,14 +442,24 @@ export class ExpressionCompiler {
   private durationArgument(e: Extract<Expr, { kind: 'call' }>, index: number): number | undefined {
     const arg = e.args[index];
     if (arg === undefined || arg.kind !== 'duration') {
-      return this.error('RULE_TYPE', `the ${index === 1 ? 'second' : 'next'} argument of ${e.name}() must be a duration like 30s`, arg?.position ?? e.position);
+      return this.error(
+        'RULE_TYPE',
+        `the ${index === 1 ? 'second' : 'next'} argument of ${e.name}() must be a duration like 30s`,
+        arg?.position ?? e.position,
+      );
     }
-    if (arg.ms <= 0 || arg.ms > MAX_WINDOW_MS) return this.error('RULE_TYPE', `${e.name}() duration must be more than 0 and at most ${formatDuration(MAX_WINDOW_MS)}`, arg.position);
+    if (arg.ms <= 0 || arg.ms > MAX_WINDOW_MS)
+      return this.error(
+        'RULE_TYPE',
+        `${e.name}() duration must be more than 0 and at most ${formatDuration(MAX_WINDOW_MS)}`,
+        arg.position,
+      );
     return arg.ms;
   }
 
   private windowCall(e: Extract<Expr, { kind: 'call' }>, fn: WindowFunction): Typed | undefined {
-    if (e.args.length !== 2) return this.error('RULE_TYPE', `${fn}() takes a signal and a duration: ${fn}(signal, 30s)`, e.position);
+    if (e.args.length !== 2)
+      return this.error('RULE_TYPE', `${fn}() takes a signal and a duration: ${fn}(signal, 30s)`, e.position);
     const signal = this.signalArgument(e);
     const ms = this.durationArgument(e, 1);
     if (signal === undefined || ms === undefined) return undefined;
@@ -332,19 +482,34 @@ export class ExpressionCompiler {
   }
 
   private staleCall(e: Extract<Expr, { kind: 'call' }>): Typed | undefined {
-    if (e.args.length < 1 || e.args.length > 2) return this.error('RULE_TYPE', 'stale() takes a signal and optionally a duration: stale(signal) or stale(signal, 10s)', e.position);
+    if (e.args.length < 1 || e.args.length > 2)
+      return this.error(
+        'RULE_TYPE',
+        'stale() takes a signal and optionally a duration: stale(signal) or stale(signal, 10s)',
+        e.position,
+      );
     const signal = this.signalArgument(e);
     if (signal === undefined) return undefined;
     let ms: number | undefined;
     if (e.args.length === 2) ms = this.durationArgument(e, 1);
     else if (signal.staleAfterMs === undefined || signal.staleAfterMs <= 0) {
-      return this.error('RULE_TYPE', `${signal.qualifiedName} is event-driven and never stale by the catalog; give a duration: stale(${(e.args[0] as Extract<Expr, { kind: 'signal' }>).name}, 10s)`, e.position);
+      return this.error(
+        'RULE_TYPE',
+        `${signal.qualifiedName} is event-driven and never stale by the catalog; give a duration: stale(${(e.args[0] as Extract<Expr, { kind: 'signal' }>).name}, 10s)`,
+        e.position,
+      );
     } else ms = signal.staleAfterMs;
     if (ms === undefined) return undefined;
     const id = signal.id;
     const after = ms;
     if (this.uses.triggers) this.uses.stale.push({ id, ms: after });
     this.addProbe(this.valueProbe(signal, (e.args[0] as Extract<Expr, { kind: 'signal' }>).name));
-    return { fn: (c) => { const last = c.signals.lastUpdateMs(id); return last !== last ? NaN : truth(c.nowMs - last >= after); }, type: 'boolean' };
+    return {
+      fn: (c) => {
+        const last = c.signals.lastUpdateMs(id);
+        return last !== last ? NaN : truth(c.nowMs - last >= after);
+      },
+      type: 'boolean',
+    };
   }
 }

@@ -29,7 +29,12 @@ export function tokenize(source: string): Token[] {
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  const pos = (offset: number, length: number): SourcePosition => ({ offset, line, column: offset - lineStart + 1, length: Math.max(1, length) });
+  const pos = (offset: number, length: number): SourcePosition => ({
+    offset,
+    line,
+    column: offset - lineStart + 1,
+    length: Math.max(1, length),
+  });
   const fail = (offset: number, length: number, message: string): never => {
     throw new RuleExpressionError('RULE_SYNTAX', message, pos(offset, length));
   };
@@ -53,7 +58,11 @@ export function tokenize(source: string): Token[] {
     const start = i;
     if (isDigit(c) || (c === '.' && isDigit(source[i + 1] ?? ''))) {
       while (i < source.length && (isDigit(source[i]!) || source[i] === '.')) i++;
-      if ((source[i] === 'e' || source[i] === 'E') && (isDigit(source[i + 1] ?? '') || ((source[i + 1] === '+' || source[i + 1] === '-') && isDigit(source[i + 2] ?? '')))) {
+      if (
+        (source[i] === 'e' || source[i] === 'E') &&
+        (isDigit(source[i + 1] ?? '') ||
+          ((source[i + 1] === '+' || source[i + 1] === '-') && isDigit(source[i + 2] ?? '')))
+      ) {
         i += 2;
         while (i < source.length && isDigit(source[i]!)) i++;
       }
@@ -63,36 +72,53 @@ export function tokenize(source: string): Token[] {
         const text = source.slice(start, i);
         const ms = parseDuration(text);
         if (ms === undefined) {
-          fail(start, i - start, `"${text}" is neither a number nor a duration: numbers take no unit, and durations use ${Object.keys(DURATION_UNITS_MS).join(', ')} (e.g. 30s, 1m30s)`);
+          fail(
+            start,
+            i - start,
+            `"${text}" is neither a number nor a duration: numbers take no unit, and durations use ${Object.keys(DURATION_UNITS_MS).join(', ')} (e.g. 30s, 1m30s)`,
+          );
         }
         tokens.push({ kind: 'duration', text, value: ms!, position: pos(start, i - start) });
         continue;
       }
       const text = source.slice(start, i);
       const value = Number(text);
-      if (!/^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !Number.isFinite(value)) fail(start, i - start, `"${text}" is not a number`);
+      if (!/^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !Number.isFinite(value))
+        fail(start, i - start, `"${text}" is not a number`);
       tokens.push({ kind: 'number', text, value, position: pos(start, i - start) });
       continue;
     }
     if (isIdentStart(c)) {
       while (i < source.length && isIdentPart(source[i]!)) i++;
       const text = source.slice(start, i);
-      tokens.push({ kind: KEYWORDS.has(text) ? 'keyword' : 'ident', text, value: text, position: pos(start, i - start) });
+      tokens.push({
+        kind: KEYWORDS.has(text) ? 'keyword' : 'ident',
+        text,
+        value: text,
+        position: pos(start, i - start),
+      });
       continue;
     }
     if (c === '`' || c === '"' || c === "'") {
       i++;
       let value = '';
       while (i < source.length && source[i] !== c) {
-        if (source[i] === '\n') fail(start, i - start, `${c === '`' ? 'signal name' : 'string'} is not closed before the end of the line`);
+        if (source[i] === '\n')
+          fail(start, i - start, `${c === '`' ? 'signal name' : 'string'} is not closed before the end of the line`);
         if (source[i] === '\\' && c !== '`' && i + 1 < source.length) i++;
         value += source[i];
         i++;
       }
-      if (i >= source.length) fail(start, i - start, `${c === '`' ? 'signal name' : 'string'} is not closed: add a ${c}`);
+      if (i >= source.length)
+        fail(start, i - start, `${c === '`' ? 'signal name' : 'string'} is not closed: add a ${c}`);
       i++;
       if (c === '`' && value.trim() === '') fail(start, i - start, 'empty signal name');
-      tokens.push({ kind: c === '`' ? 'name' : 'string', text: source.slice(start, i), value: c === '`' ? value.trim() : value, position: pos(start, i - start) });
+      tokens.push({
+        kind: c === '`' ? 'name' : 'string',
+        text: source.slice(start, i),
+        value: c === '`' ? value.trim() : value,
+        position: pos(start, i - start),
+      });
       continue;
     }
     const op = OPERATORS.find((o) => source.startsWith(o, i));

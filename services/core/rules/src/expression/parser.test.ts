@@ -27,9 +27,14 @@ describe('expression parser', () => {
 
   it('reads durations, strings, booleans, backticked qualified names and calls', () => {
     expect(print('avg(packCurrent, 30s) > 1.5e2')).toBe('(avg(packCurrent, 30s) > 150)');
-    expect(print('stale(`chassis/TPMS_Pressures/TPMS_PressureFL`, 1m30s)')).toBe('stale(`chassis/TPMS_Pressures/TPMS_PressureFL`, 1m30s)');
+    expect(print('stale(`chassis/TPMS_Pressures/TPMS_PressureFL`, 1m30s)')).toBe(
+      'stale(`chassis/TPMS_Pressures/TPMS_PressureFL`, 1m30s)',
+    );
     expect(print(`gear == "R" or gear == 'D' or true`)).toBe('(((gear == "R") or (gear == "D")) or true)');
-    expect(parseExpression('count(x, 500ms)')).toMatchObject({ kind: 'call', args: [{ kind: 'signal' }, { kind: 'duration', ms: 500 }] });
+    expect(parseExpression('count(x, 500ms)')).toMatchObject({
+      kind: 'call',
+      args: [{ kind: 'signal' }, { kind: 'duration', ms: 500 }],
+    });
     expect(print('max()')).toBe('max()');
   });
 
@@ -40,15 +45,36 @@ describe('expression parser', () => {
   });
 
   it('names the line and column of every syntax error', () => {
-    expect(syntaxError('cellVoltageMax >')).toEqual({ where: '1:17', message: 'the expression ends where a value is expected' });
+    expect(syntaxError('cellVoltageMax >')).toEqual({
+      where: '1:17',
+      message: 'the expression ends where a value is expected',
+    });
     expect(syntaxError('a = 1')).toEqual({ where: '1:3', message: 'use == to compare' });
-    expect(syntaxError('x > 0.05V')).toMatchObject({ where: '1:5', message: expect.stringMatching(/numbers take no unit/) as unknown });
-    expect(syntaxError('(a > 1 and b')).toMatchObject({ where: '1:13', message: expect.stringMatching(/expected "\)" to close the "\(" at 1:1/) as unknown });
-    expect(syntaxError('0 < a < 5')).toMatchObject({ where: '1:7', message: expect.stringMatching(/comparisons do not chain/) as unknown });
-    expect(syntaxError('a > 1 b')).toMatchObject({ where: '1:7', message: expect.stringMatching(/unexpected "b" after a complete expression \(an operator is missing/) as unknown });
-    expect(syntaxError('gear == "R')).toMatchObject({ where: '1:9', message: expect.stringMatching(/string is not closed/) as unknown });
+    expect(syntaxError('x > 0.05V')).toMatchObject({
+      where: '1:5',
+      message: expect.stringMatching(/numbers take no unit/) as unknown,
+    });
+    expect(syntaxError('(a > 1 and b')).toMatchObject({
+      where: '1:13',
+      message: expect.stringMatching(/expected "\)" to close the "\(" at 1:1/) as unknown,
+    });
+    expect(syntaxError('0 < a < 5')).toMatchObject({
+      where: '1:7',
+      message: expect.stringMatching(/comparisons do not chain/) as unknown,
+    });
+    expect(syntaxError('a > 1 b')).toMatchObject({
+      where: '1:7',
+      message: expect.stringMatching(/unexpected "b" after a complete expression \(an operator is missing/) as unknown,
+    });
+    expect(syntaxError('gear == "R')).toMatchObject({
+      where: '1:9',
+      message: expect.stringMatching(/string is not closed/) as unknown,
+    });
     expect(syntaxError('a > 1\n  and $')).toEqual({ where: '2:7', message: 'unexpected character "$"' });
-    expect(syntaxError('avg(x 30s)')).toMatchObject({ where: '1:7', message: expect.stringMatching(/expected "," or "\)" in the arguments of avg\(\)/) as unknown });
+    expect(syntaxError('avg(x 30s)')).toMatchObject({
+      where: '1:7',
+      message: expect.stringMatching(/expected "," or "\)" in the arguments of avg\(\)/) as unknown,
+    });
     expect(syntaxError('')).toMatchObject({ message: 'empty expression' });
     expect(syntaxError('a & b')).toMatchObject({ where: '1:3', message: 'use "and" (or &&)' });
     expect(syntaxError('``')).toMatchObject({ message: 'empty signal name' });

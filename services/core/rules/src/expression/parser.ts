@@ -63,7 +63,10 @@ class Parser {
     const expr = this.parse(0);
     const rest = this.peek();
     if (rest.kind !== 'eof') {
-      const hint = rest.kind === 'ident' || rest.kind === 'name' || rest.kind === 'number' || rest.text === '(' ? ' (an operator is missing before it?)' : '';
+      const hint =
+        rest.kind === 'ident' || rest.kind === 'name' || rest.kind === 'number' || rest.text === '('
+          ? ' (an operator is missing before it?)'
+          : '';
       this.fail(rest, `unexpected ${describe(rest)} after a complete expression${hint}`);
     }
     return expr;
@@ -98,18 +101,25 @@ class Parser {
       case 'name':
         return { kind: 'signal', name: token.value as string, quoted: true, position: token.position };
       case 'keyword':
-        if (token.text === 'true' || token.text === 'false') return { kind: 'bool', value: token.text === 'true', position: token.position };
+        if (token.text === 'true' || token.text === 'false')
+          return { kind: 'bool', value: token.text === 'true', position: token.position };
         if (token.text === 'not') return this.unary('not', token, NOT_BP);
         return this.fail(token, `expected a value before "${token.text}"`);
       case 'ident':
-        return this.peek().text === '(' && this.peek().kind === 'op' ? this.call(token) : { kind: 'signal', name: token.text, quoted: false, position: token.position };
+        return this.peek().text === '(' && this.peek().kind === 'op'
+          ? this.call(token)
+          : { kind: 'signal', name: token.text, quoted: false, position: token.position };
       case 'op':
         if (token.text === '-') return this.unary('-', token, NEGATE_BP);
         if (token.text === '!') return this.unary('not', token, NOT_BP);
         if (token.text === '(') {
           const inner = this.parse(0);
           const close = this.next();
-          if (close.text !== ')' || close.kind !== 'op') this.fail(close, `expected ")" to close the "(" at ${token.position.line}:${token.position.column}, found ${describe(close)}`);
+          if (close.text !== ')' || close.kind !== 'op')
+            this.fail(
+              close,
+              `expected ")" to close the "(" at ${token.position.line}:${token.position.column}, found ${describe(close)}`,
+            );
           this.grouped.add(inner);
           return inner;
         }
@@ -132,7 +142,8 @@ class Parser {
         args.push(this.parse(0));
         const sep = this.next();
         if (sep.kind === 'op' && sep.text === ')') break;
-        if (sep.kind !== 'op' || sep.text !== ',') this.fail(sep, `expected "," or ")" in the arguments of ${name.text}(), found ${describe(sep)}`);
+        if (sep.kind !== 'op' || sep.text !== ',')
+          this.fail(sep, `expected "," or ")" in the arguments of ${name.text}(), found ${describe(sep)}`);
       }
     } else this.next();
     const close = this.tokens[this.index - 1]!;

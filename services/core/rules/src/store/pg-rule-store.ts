@@ -65,12 +65,17 @@ function toStoreError(cause: unknown): TelltaleError {
   if (pgCode(cause) === PG_CHECK_VIOLATION) {
     return new TelltaleError('RULE_INVALID', `Rule store refused the change: ${(cause as Error).message}`, { cause });
   }
-  return new TelltaleError('RULE_STORE_UNAVAILABLE', `Rule store query failed: ${(cause as Error).message}`, { retryable: true, cause });
+  return new TelltaleError('RULE_STORE_UNAVAILABLE', `Rule store query failed: ${(cause as Error).message}`, {
+    retryable: true,
+    cause,
+  });
 }
 
 function notFound(ruleId: string, version?: number): TelltaleError {
   const what = version === undefined ? `Rule ${ruleId}` : `Version ${version} of rule ${ruleId}`;
-  return new TelltaleError('RULE_NOT_FOUND', `${what} does not exist.`, { details: { ruleId, ...(version === undefined ? {} : { version }) } });
+  return new TelltaleError('RULE_NOT_FOUND', `${what} does not exist.`, {
+    details: { ruleId, ...(version === undefined ? {} : { version }) },
+  });
 }
 
 /** The definition as a JSON object whose `id` is `ruleId` (when given), with `version` set by the store. */
@@ -81,25 +86,70 @@ function checkedDefinition(definition: unknown, version: number, ruleId?: string
   const id = (definition as { id?: unknown }).id;
   if (typeof id !== 'string') throw new TelltaleError('RULE_INVALID', '/id must be a string.');
   if (ruleId !== undefined && id !== ruleId) {
-    throw new TelltaleError('RULE_ID_MISMATCH', `The definition's id "${id}" is not the rule being saved ("${ruleId}").`, { details: { ruleId, definitionId: id } });
+    throw new TelltaleError(
+      'RULE_ID_MISMATCH',
+      `The definition's id "${id}" is not the rule being saved ("${ruleId}").`,
+      { details: { ruleId, definitionId: id } },
+    );
   }
   return { ...(definition as JsonObject), version };
 }
 
 function checkedActor(actor: string): string {
-  if (actor.length === 0 || actor.length > 200) throw new TelltaleError('RULE_INVALID', 'The actor must be 1 to 200 characters.');
+  if (actor.length === 0 || actor.length > 200)
+    throw new TelltaleError('RULE_INVALID', 'The actor must be 1 to 200 characters.');
   return actor;
 }
 
-interface RuleRow { rule_id: string; current_version: number; enabled: boolean; created_at: Date; updated_at: Date }
-interface VersionRow { rule_id: string; version: number; definition: JsonObject; created_by: string; created_at: Date; comment: string | null }
-interface AuditRow { id: string; rule_id: string; version: number; actor: string; action: RuleAuditAction; at: Date; summary: JsonObject }
+interface RuleRow {
+  rule_id: string;
+  current_version: number;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+interface VersionRow {
+  rule_id: string;
+  version: number;
+  definition: JsonObject;
+  created_by: string;
+  created_at: Date;
+  comment: string | null;
+}
+interface AuditRow {
+  id: string;
+  rule_id: string;
+  version: number;
+  actor: string;
+  action: RuleAuditAction;
+  at: Date;
+  summary: JsonObject;
+}
 
-const ruleOf = (r: RuleRow): StoredRule => ({ ruleId: r.rule_id, currentVersion: r.current_version, enabled: r.enabled, createdAt: r.created_at, updatedAt: r.updated_at });
-const versionOf = (r: VersionRow): StoredRuleVersion => ({
-  ruleId: r.rule_id, version: r.version, definition: r.definition, createdBy: r.created_by, createdAt: r.created_at, comment: r.comment ?? undefined,
+const ruleOf = (r: RuleRow): StoredRule => ({
+  ruleId: r.rule_id,
+  currentVersion: r.current_version,
+  enabled: r.enabled,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
-const auditOf = (r: AuditRow): RuleAuditEntry => ({ id: Number(r.id), ruleId: r.rule_id, version: r.version, actor: r.actor, action: r.action, at: r.at, summary: r.summary });
+const versionOf = (r: VersionRow): StoredRuleVersion => ({
+  ruleId: r.rule_id,
+  version: r.version,
+  definition: r.definition,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  comment: r.comment ?? undefined,
+});
+const auditOf = (r: AuditRow): RuleAuditEntry => ({
+  id: Number(r.id),
+  ruleId: r.rule_id,
+  version: r.version,
+  actor: r.actor,
+  action: r.action,
+  at: r.at,
+  summary: r.summary,
+});
 
 export class PgRuleStore {
   constructor(private readonly pool: Pool) {}
@@ -110,8 +160,14 @@ export class PgRuleStore {
     const ruleId = saved.id as string;
     checkedActor(actor);
     return this.transaction(async (client) => {
-      const inserted = await client.query('INSERT INTO rules (rule_id, current_version) VALUES ($1, 1) ON CONFLICT (rule_id) DO NOTHING', [ruleId]);
-      if (inserted.rowCount === 0) throw new TelltaleError('RULE_EXISTS', `Rule ${ruleId} already exists; save a new version instead.`, { details: { ruleId } });
+      const inserted = await client.query(
+        'INSERT INTO rules (rule_id, current_version) VALUES ($1, 1) ON CONFLICT (rule_id) DO NOTHING',
+        [ruleId],
+      );
+      if (inserted.rowCount === 0)
+        throw new TelltaleError('RULE_EXISTS', `Rule ${ruleId} already exists; save a new version instead.`, {
+          details: { ruleId },
+        });
       const version = await this.insertVersion(client, ruleId, 1, saved, actor, comment);
       await this.audit(client, ruleId, 1, actor, 'create', summarizeDefinition(saved));
       return version;
@@ -122,23 +178,42 @@ export class PgRuleStore {
    * Saves `definition` as the rule's next version and makes it current. With `expectedVersion`, refuses
    * (RULE_VERSION_CONFLICT) when someone saved another version meanwhile.
    */
-  async update(ruleId: string, definition: unknown, actor: string, comment?: string, options: { expectedVersion?: number } = {}): Promise<StoredRuleVersion> {
+  async update(
+    ruleId: string,
+    definition: unknown,
+    actor: string,
+    comment?: string,
+    options: { expectedVersion?: number } = {},
+  ): Promise<StoredRuleVersion> {
     checkedDefinition(definition, 1, ruleId);
     checkedActor(actor);
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ current_version: number }>('SELECT current_version FROM rules WHERE rule_id = $1 FOR UPDATE', [ruleId]);
+      const { rows } = await client.query<{ current_version: number }>(
+        'SELECT current_version FROM rules WHERE rule_id = $1 FOR UPDATE',
+        [ruleId],
+      );
       const current = rows[0]?.current_version;
       if (current === undefined) throw notFound(ruleId);
       if (options.expectedVersion !== undefined && options.expectedVersion !== current) {
-        throw new TelltaleError('RULE_VERSION_CONFLICT', `Rule ${ruleId} is at version ${current}, not ${options.expectedVersion}; reload it and retry.`, {
-          details: { ruleId, currentVersion: current, expectedVersion: options.expectedVersion },
-        });
+        throw new TelltaleError(
+          'RULE_VERSION_CONFLICT',
+          `Rule ${ruleId} is at version ${current}, not ${options.expectedVersion}; reload it and retry.`,
+          {
+            details: { ruleId, currentVersion: current, expectedVersion: options.expectedVersion },
+          },
+        );
       }
-      const { rows: previous } = await client.query<{ definition: JsonObject }>('SELECT definition FROM rule_versions WHERE rule_id = $1 AND version = $2', [ruleId, current]);
+      const { rows: previous } = await client.query<{ definition: JsonObject }>(
+        'SELECT definition FROM rule_versions WHERE rule_id = $1 AND version = $2',
+        [ruleId, current],
+      );
       const next = current + 1;
       const saved = checkedDefinition(definition, next, ruleId);
       const version = await this.insertVersion(client, ruleId, next, saved, actor, comment);
-      await client.query('UPDATE rules SET current_version = $2, updated_at = now() WHERE rule_id = $1', [ruleId, next]);
+      await client.query('UPDATE rules SET current_version = $2, updated_at = now() WHERE rule_id = $1', [
+        ruleId,
+        next,
+      ]);
       await this.audit(client, ruleId, next, actor, 'update', diffDefinitions(previous[0]?.definition ?? {}, saved));
       return version;
     });
@@ -152,14 +227,20 @@ export class PgRuleStore {
       const row = rows[0];
       if (row === undefined) throw notFound(ruleId);
       if (row.enabled === enabled) return ruleOf(row);
-      const { rows: updated } = await client.query<RuleRow>('UPDATE rules SET enabled = $2, updated_at = now() WHERE rule_id = $1 RETURNING *', [ruleId, enabled]);
+      const { rows: updated } = await client.query<RuleRow>(
+        'UPDATE rules SET enabled = $2, updated_at = now() WHERE rule_id = $1 RETURNING *',
+        [ruleId, enabled],
+      );
       await this.audit(client, ruleId, row.current_version, actor, enabled ? 'enable' : 'disable', {});
       return ruleOf(updated[0]!);
     });
   }
 
   /** The rule's current version, or the given one. RULE_NOT_FOUND when either does not exist. */
-  async get(ruleId: string, version?: number): Promise<StoredRuleVersion & { readonly enabled: boolean; readonly currentVersion: number }> {
+  async get(
+    ruleId: string,
+    version?: number,
+  ): Promise<StoredRuleVersion & { readonly enabled: boolean; readonly currentVersion: number }> {
     const { rows } = await this.query<VersionRow & { enabled: boolean; current_version: number }>(
       `SELECT v.*, r.enabled, r.current_version FROM rules r JOIN rule_versions v ON v.rule_id = r.rule_id
        WHERE r.rule_id = $1 AND v.version = coalesce($2, r.current_version)`,
@@ -218,7 +299,14 @@ export class PgRuleStore {
     return Number(rows[0]?.version ?? 0);
   }
 
-  private async insertVersion(client: PoolClient, ruleId: string, version: number, definition: JsonObject, actor: string, comment: string | undefined): Promise<StoredRuleVersion> {
+  private async insertVersion(
+    client: PoolClient,
+    ruleId: string,
+    version: number,
+    definition: JsonObject,
+    actor: string,
+    comment: string | undefined,
+  ): Promise<StoredRuleVersion> {
     const { rows } = await client.query<VersionRow>(
       'INSERT INTO rule_versions (rule_id, version, definition, created_by, comment) VALUES ($1, $2, $3, $4, $5) RETURNING *',
       [ruleId, version, JSON.stringify(definition), actor, comment ?? null],
@@ -226,8 +314,18 @@ export class PgRuleStore {
     return versionOf(rows[0]!);
   }
 
-  private async audit(client: PoolClient, ruleId: string, version: number, actor: string, action: RuleAuditAction, summary: JsonObject): Promise<void> {
-    await client.query('INSERT INTO rule_audit (rule_id, version, actor, action, summary) VALUES ($1, $2, $3, $4, $5)', [ruleId, version, actor, action, JSON.stringify(summary)]);
+  private async audit(
+    client: PoolClient,
+    ruleId: string,
+    version: number,
+    actor: string,
+    action: RuleAuditAction,
+    summary: JsonObject,
+  ): Promise<void> {
+    await client.query(
+      'INSERT INTO rule_audit (rule_id, version, actor, action, summary) VALUES ($1, $2, $3, $4, $5)',
+      [ruleId, version, actor, action, JSON.stringify(summary)],
+    );
   }
 
   private async query<R extends object>(sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
@@ -249,7 +347,11 @@ export class PgRuleStore {
       await client.query('ROLLBACK').catch(() => undefined);
       if (pgCode(cause) === PG_UNIQUE_VIOLATION) {
         // Two writers saving the same rule at once: the loser retries against the new current version.
-        throw new TelltaleError('RULE_VERSION_CONFLICT', 'Another change to this rule was saved at the same time; retry.', { retryable: true, cause });
+        throw new TelltaleError(
+          'RULE_VERSION_CONFLICT',
+          'Another change to this rule was saved at the same time; retry.',
+          { retryable: true, cause },
+        );
       }
       throw toStoreError(cause);
     } finally {

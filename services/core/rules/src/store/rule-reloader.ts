@@ -220,7 +220,10 @@ export class RuleReloader {
     try {
       this.options.onRules(active.definitions, { version: active.version, trigger });
     } catch (err) {
-      this.options.log?.error({ err, version: active.version }, 'The rules callback threw; the version counts as loaded.');
+      this.options.log?.error(
+        { err, version: active.version },
+        'The rules callback threw; the version counts as loaded.',
+      );
     }
     this.options.log?.info({ version: active.version, rules: active.definitions.length, trigger }, 'Loaded rules.');
     this.resolveFirst();
@@ -232,7 +235,10 @@ export class RuleReloader {
       const version = await this.store.version();
       if (version === this.version || this.loading !== undefined) return;
       this.stats.repairs++;
-      this.options.log?.warn({ loaded: this.version, current: version }, 'Rules changed without a notification; reloading.');
+      this.options.log?.warn(
+        { loaded: this.version, current: version },
+        'Rules changed without a notification; reloading.',
+      );
       this.requestReload('check');
     } catch (err) {
       this.options.log?.warn({ err }, 'Checking the rules version failed.');
