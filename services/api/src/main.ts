@@ -10,7 +10,7 @@ import { apiMetrics } from './metrics.js';
 import { PgAlertReader } from './adapters/pg-alerts.js';
 import { PgApiKeyStore } from './adapters/pg-api-keys.js';
 import { PgSubscriptionStore } from './adapters/pg-subscriptions.js';
-import { RedisAlertStreams } from './adapters/redis-alert-streams.js';
+import { RedisAlertStreamReader } from './adapters/redis-alert-stream-reader.js';
 import { PgRuleReader } from './adapters/pg-rules.js';
 import { PgSignalReader } from './adapters/pg-signals.js';
 import { PgVehicleReader } from './adapters/pg-vehicles.js';
@@ -53,7 +53,7 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       ruleReader: new PgRuleReader(pool),
       alerts: new PgAlertReader(pool),
       subscriptions: new PgSubscriptionStore(pool),
-      alertStreams: new RedisAlertStreams(config.redisUrl, config.redisKeyPrefix, config.alertStreamMaxClients),
+      alertStreams: new RedisAlertStreamReader(config.redisUrl, config.redisKeyPrefix, config.alertStreamMaxClients),
       events,
       health,
       now: Date.now,

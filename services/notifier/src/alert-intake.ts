@@ -11,7 +11,7 @@ import { alertEventOf, type AlertRecord } from './domain/alert-event.js';
 import { webhookDeliveriesFor, type Subscription } from './domain/subscription.js';
 import type { DeadLetter, NewDelivery, PgDeliveryQueue } from './adapters/pg-delivery-queue.js';
 import type { PgSubscriptionReader } from './adapters/pg-subscriptions.js';
-import type { RedisAlertStreams } from './adapters/redis-alert-streams.js';
+import type { RedisAlertStreamPublisher } from './adapters/redis-alert-stream-publisher.js';
 import type { NotifierEvents } from './metrics.js';
 
 export class AlertIntake {
@@ -21,7 +21,7 @@ export class AlertIntake {
   constructor(
     private readonly reader: PgSubscriptionReader,
     private readonly queue: PgDeliveryQueue,
-    private readonly streams: RedisAlertStreams,
+    private readonly streams: RedisAlertStreamPublisher,
     private readonly events: NotifierEvents,
     /** Wakes the delivery worker: new deliveries are due now. */
     private readonly nudge: () => void,

@@ -15,7 +15,7 @@ import { targetPolicy } from './domain/target-policy.js';
 import { PgSubscriptionReader } from './adapters/pg-subscriptions.js';
 import { PgDeliveryQueue } from './adapters/pg-delivery-queue.js';
 import { HttpWebhookSender } from './adapters/http-webhook-sender.js';
-import { RedisAlertStreams } from './adapters/redis-alert-streams.js';
+import { RedisAlertStreamPublisher } from './adapters/redis-alert-stream-publisher.js';
 import { AlertIntake } from './alert-intake.js';
 import { DeliveryWorker } from './delivery-worker.js';
 
@@ -59,7 +59,7 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
   const intake = new AlertIntake(
     new PgSubscriptionReader(pool),
     queue,
-    new RedisAlertStreams(redis, config.redisKeyPrefix, config.streamMaxLen),
+    new RedisAlertStreamPublisher(redis, config.redisKeyPrefix, config.streamMaxLen),
     events,
     () => worker.nudge(),
   );

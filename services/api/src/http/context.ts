@@ -14,7 +14,7 @@ import type { PgRuleStore } from '@telltale/rules/pg';
 import type { PgAlertReader } from '../adapters/pg-alerts.js';
 import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
 import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';
-import type { RedisAlertStreams } from '../adapters/redis-alert-streams.js';
+import type { RedisAlertStreamReader } from '../adapters/redis-alert-stream-reader.js';
 import type { PgSignalReader } from '../adapters/pg-signals.js';
 import type { PgRuleReader } from '../adapters/pg-rules.js';
 import type { PgVehicleReader, VehicleView } from '../adapters/pg-vehicles.js';
@@ -60,7 +60,7 @@ export interface ApiDeps {
   /** Alert subscriptions and their webhook delivery log (delivered by `telltale notifier`). */
   readonly subscriptions: PgSubscriptionStore;
   /** The live alert streams in Redis. */
-  readonly alertStreams: RedisAlertStreams;
+  readonly alertStreams: RedisAlertStreamReader;
   readonly events: ApiEvents;
   readonly health: () => Promise<Health>;
   readonly now: () => number;

@@ -17,7 +17,7 @@ import {
   type AlertFilter,
 } from '@telltale/rules/alerts';
 import { formatCursor, parseCursor, streamFleets } from '../../domain/alert-stream.js';
-import type { AlertStreamReader } from '../../adapters/redis-alert-streams.js';
+import type { AlertStreamReader } from '../../adapters/redis-alert-stream-reader.js';
 import { principalOf, type ApiDeps, type App } from '../context.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { errorResponses, ids } from '../schemas.js';

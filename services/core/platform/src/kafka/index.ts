@@ -9,3 +9,4 @@ export {
 } from './consumer.js';
 export { partitionOfKey } from './partition.js';
 export { TOPICS, topicName, ensureTopics, platformTopicSpecs, type TopicName, type TopicSpec } from './topics.js';
+export { RECORD_HEADER } from './headers.js';

@@ -20,7 +20,7 @@ export interface AlertStreamReader {
   close(): void;
 }
 
-export class RedisAlertStreams {
+export class RedisAlertStreamReader {
   private open = 0;
 
   constructor(

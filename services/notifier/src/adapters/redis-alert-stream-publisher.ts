@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import { ALERT_STREAM_FIELD, ANY_FLEET, alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
 
-export class RedisAlertStreams {
+export class RedisAlertStreamPublisher {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
