@@ -40,3 +40,12 @@ export const LOCAL = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   mqttUrl: process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
 } as const;
+
+/**
+ * How many cases a property-based (fast-check) suite runs: `fallback` in `npm test` (kept small so the fuzz suites
+ * together stay under about a minute), TELLTALE_FUZZ_RUNS for the long local run (`npm run fuzz`).
+ */
+export function fuzzRuns(fallback: number): number {
+  const fromEnv = Number(process.env.TELLTALE_FUZZ_RUNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : fallback;
+}
