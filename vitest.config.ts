@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure domain logic beside the code, runs in parallel threads) and `integration`
-// (test/, against the real Kafka, PostgreSQL, Redis and Mosquitto that test/global-setup.ts brings up).
+// Two projects: `unit` (pure logic beside the code, the architecture checks and the catalog generator, in parallel
+// threads) and `integration` (test/, against the real Kafka, PostgreSQL, Redis and Mosquitto that
+// test/global-setup.ts brings up).
 export default defineConfig({
   test: {
     reporters: process.env.CI ? ['default'] : ['default'],
@@ -9,7 +10,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/*/src/**/*.test.ts', 'services/core/*/src/**/*.test.ts'],
+          include: [
+            'services/*/src/**/*.test.ts',
+            'services/core/*/src/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
+            'signal-catalog/generator/**/*.test.ts',
+          ],
           environment: 'node',
           pool: 'threads',
           testTimeout: 60_000,
@@ -19,6 +25,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/architecture/**'],
           environment: 'node',
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../services/cli/src/main.js';
+import { main } from '@telltale/cli';
 import { generateSyntheticBus } from './decode-generate.js';
 
 const seconds = process.argv.includes('--seconds') ? (process.argv[process.argv.indexOf('--seconds') + 1] ?? '5') : '5';

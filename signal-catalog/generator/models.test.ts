@@ -6,20 +6,24 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auroraEv } from '../../../../signal-catalog/generator/aurora-ev/index.js';
-import { cargoVanE } from '../../../../signal-catalog/generator/cargo-van-e/index.js';
-import { layoutMessage } from '../../../../signal-catalog/generator/layout.js';
-import type { ModelDefinition } from '../../../../signal-catalog/generator/model.js';
-import { renderModel } from '../../../../signal-catalog/generator/model.js';
+import { auroraEv } from './aurora-ev/index.js';
+import { cargoVanE } from './cargo-van-e/index.js';
+import { layoutMessage } from './layout.js';
+import type { ModelDefinition } from './model.js';
+import { renderModel } from './model.js';
 import { decodeBatch, FRAME_FLAG_EXTENDED, FRAME_FLAG_FD, SignalSink } from '@telltale/dbc';
 import type { Message, Signal } from '@telltale/dbc';
-import { compileCatalog } from './compile.js';
-import { encodeMessage } from './encode.js';
-import { lintCatalog, type LintResult } from './lint.js';
-import { loadCatalogSources } from './load.js';
-import type { Catalog, CatalogSources } from './model.js';
-import { parseSignalIds } from './signal-ids.js';
-import { catalogStats } from './stats.js';
+import {
+  catalogStats,
+  compileCatalog,
+  encodeMessage,
+  lintCatalog,
+  loadCatalogSources,
+  parseSignalIds,
+  type Catalog,
+  type CatalogSources,
+  type LintResult,
+} from '@telltale/catalog';
 
 /** mulberry32: test values are random but the same on every run. */
 function seededRandom(seed: number): { next(): number } {
@@ -36,7 +40,7 @@ function seededRandom(seed: number): { next(): number } {
 }
 type Random = ReturnType<typeof seededRandom>;
 
-const catalogRoot = fileURLToPath(new URL('../../../../signal-catalog/', import.meta.url));
+const catalogRoot = fileURLToPath(new URL('../', import.meta.url));
 
 interface Loaded {
   readonly definition: ModelDefinition;
