@@ -104,7 +104,8 @@ export function generateSyntheticBus(
         const scale = random() < 0.5 ? 1 : [0.1, 0.25, 0.01, 0.03125][Math.floor(random() * 4)]!;
         const offset = random() < 0.2 ? -40 : 0;
         lines.push(
-          ` SG_ MSG_${m}_S${k} : ${layout.start}|${layout.length}@${layout.motorola ? 0 : 1}${signed ? '-' : '+'} (${scale},${offset}) [0|0] "" GW`,
+          ` SG_ MSG_${m}_S${k} : ${layout.start}|${layout.length}@${layout.motorola ? 0 : 1}${signed ? '-' : '+'}` +
+            ` (${scale},${offset}) [0|0] "" GW`,
         );
         signalCount++;
       });

@@ -32,7 +32,8 @@ const token = execFileSync(
   [CLI, 'keys', 'create', '--name', 'bench', '--role', 'viewer', '--fleet', 'probe'],
   { env, encoding: 'utf8' },
 ).trim();
-const apiUrl = `http://127.0.0.1:${apiPort}/v1/vehicles/${PROBE_VIN}/signals?names=powertrain/VCU_VehicleStatus/VCU_VehicleSpeed`;
+const probeSignal = 'powertrain/VCU_VehicleStatus/VCU_VehicleSpeed';
+const apiUrl = `http://127.0.0.1:${apiPort}/v1/vehicles/${PROBE_VIN}/signals?names=${probeSignal}`;
 const publishProbe = (speed: number): Promise<number> => pipeline.publishSpeed(speed);
 const latestSpeed = async (): Promise<{ value: number; writeTime: number } | undefined> => {
   const { rows } = await pool.query<{ value: number; write_time_ms: string }>(
@@ -96,7 +97,8 @@ const { rows } = await pool.query<{ rows: string; vehicles: string }>(
   'SELECT count(*) AS rows, count(DISTINCT vin) AS vehicles FROM signal_latest',
 );
 console.log(
-  `load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic) + 1 probe; ${rows[0]?.vehicles} vehicles, ${rows[0]?.rows} latest rows in the store`,
+  `load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic) + 1 probe; ` +
+    `${rows[0]?.vehicles} vehicles, ${rows[0]?.rows} latest rows in the store`,
 );
 console.log(`probes: ${writeLatency.length} measured, ${lost} not visible within 5 s`);
 console.log(`publish → committed in PostgreSQL: ${summary(writeLatency)}`);

@@ -82,7 +82,8 @@ function signalLine(signal: Signal): string {
   const receivers = signal.receivers.length > 0 ? signal.receivers.join(',') : 'Vector__XXX';
   return (
     ` SG_ ${signal.name}${muxIndicator(signal)} : ${signal.startBit}|${signal.length}@${order}${sign}` +
-    ` (${number(signal.scale)},${number(signal.offset)}) [${number(signal.minimum ?? 0)}|${number(signal.maximum ?? 0)}]` +
+    ` (${number(signal.scale)},${number(signal.offset)})` +
+    ` [${number(signal.minimum ?? 0)}|${number(signal.maximum ?? 0)}]` +
     ` ${quoted(signal.unit)} ${receivers}`
   );
 }

@@ -9,7 +9,8 @@ describe('PostgreSQL round-trip (real server, schema per run)', () => {
   beforeAll(async () => {
     await pool.query(`CREATE SCHEMA ${schema}`);
     await pool.query(
-      `CREATE TABLE ${schema}.latest (vin text, signal_id int, value double precision, event_time_ms bigint, PRIMARY KEY (vin, signal_id))`,
+      `CREATE TABLE ${schema}.latest (vin text, signal_id int, value double precision, event_time_ms bigint, ` +
+        'PRIMARY KEY (vin, signal_id))',
     );
   });
   afterAll(async () => {

@@ -125,7 +125,7 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
     if (pool) await dropSchema(pool, run);
   });
 
-  it('delivers every vehicle’s batches in seq order, decodable, with backfill after an outage and the DTC fault', async () => {
+  it('delivers each vehicle’s batches in order, decodable, with backfill after an outage and a DTC', async () => {
     const vins = identities.map((i) => i.vin);
     const summary: FleetSummary = await runFleet({
       model,

@@ -11,9 +11,16 @@ NS_ :
 BS_:
 BU_: VCU BMS
 `;
+const frameFormats = [
+  'StandardCAN',
+  'ExtendedCAN',
+  ...Array<string>(12).fill('reserved'),
+  'StandardCAN_FD',
+  'ExtendedCAN_FD',
+];
 const attributes = `BA_DEF_ BO_ "GenMsgCycleTime" INT 0 65535;
 BA_DEF_ BO_ "GenMsgSendType" ENUM "Cyclic","Event";
-BA_DEF_ BO_ "VFrameFormat" ENUM "StandardCAN","ExtendedCAN","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","StandardCAN_FD","ExtendedCAN_FD";
+BA_DEF_ BO_ "VFrameFormat" ENUM ${frameFormats.map((f) => `"${f}"`).join(',')};
 BA_DEF_DEF_ "GenMsgSendType" "Cyclic";
 BA_DEF_DEF_ "VFrameFormat" "StandardCAN";
 `;

@@ -165,7 +165,9 @@ function readSignalIds(
     diagnostics.push({
       severity: 'warning',
       code: 'CATALOG_SIGNAL_IDS_OUTDATED',
-      message: `${file} was assigned for catalog version ${ids.catalogVersion}; the manifest says ${manifest.catalogVersion}.`,
+      message:
+        `${file} was assigned for catalog version ${ids.catalogVersion}; ` +
+        `the manifest says ${manifest.catalogVersion}.`,
       file,
       path: '/catalogVersion',
     });

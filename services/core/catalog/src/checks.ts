@@ -42,7 +42,9 @@ export function checkBusMessages(
       out.push({
         severity: 'error',
         code: 'CATALOG_FD_ON_CLASSIC_BUS',
-        message: `Message ${message.name} is a CAN FD frame (${message.length} bytes) but bus ${bus.name} is classic CAN.`,
+        message:
+          `Message ${message.name} is a CAN FD frame (${message.length} bytes) ` +
+          `but bus ${bus.name} is classic CAN.`,
         ...at(message),
       });
     }

@@ -139,7 +139,9 @@ export function signalIdProblems(current: SignalIds, previous?: SignalIds): Sign
         problems.push({
           code: 'CATALOG_SIGNAL_ID_DROPPED',
           key,
-          message: `${key} had id ${id} in ${previous.catalogVersion} and is missing now; retire it instead so the id stays reserved.`,
+          message:
+            `${key} had id ${id} in ${previous.catalogVersion} and is missing now; ` +
+            'retire it instead so the id stays reserved.',
         });
       } else if (now !== id) {
         problems.push({

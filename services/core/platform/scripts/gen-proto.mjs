@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates the protobuf contracts' JavaScript + TypeScript declarations with protobufjs-cli.
-//   node services/core/platform/scripts/gen-proto.mjs          write services/core/platform/src/proto/gen/telltale.{js,d.ts}
+//   node services/core/platform/scripts/gen-proto.mjs          write src/proto/gen/telltale.{js,d.ts}
 //   node services/core/platform/scripts/gen-proto.mjs --check  exit 1 when the committed files are not current
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';

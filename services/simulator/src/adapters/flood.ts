@@ -44,7 +44,7 @@ export interface FloodOptions {
   readonly seqStart: number;
   readonly clientIdPrefix: string;
   readonly log: Logger;
-  /** Acknowledged-but-not-yet-written messages, given the flood's acknowledged count; above `backlogLimit` it pauses. */
+  /** Acknowledged-but-not-yet-written messages, given the flood's acknowledged count; pauses above `backlogLimit`. */
   readonly backlog?: (acked: number) => number;
   readonly backlogLimit?: number;
   readonly signal?: AbortSignal;
@@ -151,7 +151,8 @@ export async function runFlood(options: FloodOptions): Promise<FloodSummary> {
         .catch((err: unknown) => {
           throw new TelltaleError(
             'MQTT_CONNECT_FAILED',
-            `Flood connection ${i} (${identity.vin}) could not connect to ${options.mqttUrl}: ${(err as Error).message}`,
+            `Flood connection ${i} (${identity.vin}) could not connect to ${options.mqttUrl}: ` +
+              (err as Error).message,
             {
               retryable: true,
               cause: err,

@@ -153,7 +153,8 @@ function randomMessage(rng: Rng, id: number, withMux: boolean): RandomMessage {
     const name = `S${i}`;
     const muxTag = page === undefined ? '' : `m${page} `;
     lines.push(
-      ` SG_ ${name} ${muxTag}: ${start}|${bits}@${order === 'little_endian' ? 1 : 0}${signed ? '-' : '+'} (${scale},${offset}) [0|0] "" ECU`,
+      ` SG_ ${name} ${muxTag}: ${start}|${bits}@${order === 'little_endian' ? 1 : 0}${signed ? '-' : '+'}` +
+        ` (${scale},${offset}) [0|0] "" ECU`,
     );
     if (kind !== 'int') valTypes.push(`SIG_VALTYPE_ ${id} ${name} : ${kind === 'float32' ? 1 : 2};`);
     signals.push({ name, kind, length: bits, signed, scale, offset });
@@ -172,7 +173,7 @@ function randomValue(rng: Rng, s: RandomSignal): number {
 }
 
 describe('encoder: round trip through decodeFrame', () => {
-  it('decodes what it encodes, on 300 random messages (Intel/Motorola, any start bit, signed, floats, multiplexed)', () => {
+  it('decodes what it encodes: 300 random messages (Intel/Motorola, any start bit, signed, float, mux)', () => {
     const rng = new Rng(20261121);
     let checkedSignals = 0;
     for (let n = 0; n < 300; n++) {

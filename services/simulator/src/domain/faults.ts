@@ -110,7 +110,7 @@ export function selectVehicles(
   return Rng.derive(seed, 'fault-vehicles', label).sample(vehicleCount, count);
 }
 
-/** Resolves a spec against the model for one vehicle: which cell, module, message or ECU. Throws on an unknown target. */
+/** Resolves a spec against the model for one vehicle: which cell, module, message or ECU. Throws on unknown targets. */
 export function resolveFault(spec: FaultSpec, model: SimModel, seed: number | string, vehicle: number): ResolvedFault {
   const rng = Rng.derive(seed, 'fault-target', spec.text, vehicle);
   switch (spec.kind) {
