@@ -89,7 +89,7 @@ async function owned(n: number, vins: string[]): Promise<OwnedPartition> {
 }
 
 describe('CheckpointWriter', () => {
-  it('persists the changed vehicles with the offset they reflect, per partition, then commits those offsets', async () => {
+  it('persists changed vehicles with the offset they reflect, per partition, then commits the offsets', async () => {
     const p0 = await owned(0, ['VIN-A', 'VIN-B']);
     const p1 = await owned(1, ['VIN-C']);
     p0.processedOffset = 5n;
@@ -126,7 +126,7 @@ describe('CheckpointWriter', () => {
     expect(commits).toEqual([[{ topic: SIGNALS, partition: 0, offset: '3' }]]);
   });
 
-  it('drops a partition whose write was fenced, commits nothing for it, and keeps checkpointing the others', async () => {
+  it('drops a partition whose write was fenced, commits nothing for it, and goes on with the others', async () => {
     const p0 = await owned(0, ['VIN-A']);
     const p1 = await owned(1, ['VIN-B']);
     p0.processedOffset = 4n;

@@ -71,7 +71,7 @@ export class CheckpointWriter {
 
   constructor(private readonly options: CheckpointWriterOptions) {}
 
-  /** Persists changed vehicles and offsets, then commits the offsets (unless told not to). Rejects if a write failed. */
+  /** Persists changed vehicles and offsets, then commits the offsets (unless told not to); a failed write rejects. */
   checkpoint(options: { commitOffsets?: boolean } = {}): Promise<void> {
     this.running ??= this.run(options.commitOffsets ?? true).finally(() => {
       this.running = undefined;

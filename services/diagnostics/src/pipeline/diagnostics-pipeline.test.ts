@@ -89,7 +89,7 @@ describe('DiagnosticsPipeline', () => {
     expect(pipeline.status).toMatchObject({ partitions: 0, vehicles: 0 });
   });
 
-  it('resumes from a checkpoint after a restart: skips what it reflects, keeps the alert, raises nothing twice', async () => {
+  it('resumes from a checkpoint after a restart: skips what it holds, keeps the alert, repeats nothing', async () => {
     const store = new MemoryDiagnosticsStore();
     const first = await start(store);
     await first.pipeline.evaluator.handleBatch(batch([record(0, 'VIN-A', 120, T0), record(1, 'VIN-A', 130, T0 + 1)]));

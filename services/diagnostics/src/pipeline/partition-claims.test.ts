@@ -61,7 +61,7 @@ describe('PartitionClaims', () => {
     expect(claims.status).toEqual({ partitions: 2, vehicles: 0, caughtUp: false });
   });
 
-  it('loads the vehicles that map to the partition under today’s partition count, wherever they were written', async () => {
+  it('loads the vehicles that map to the partition under today’s partition count, wherever written', async () => {
     topics.partitions = 2;
     const vins = Array.from({ length: 12 }, (_, i) => `VIN-${i}`);
     for (const vin of vins) store.states.set(vin, { topic: SIGNALS, state: {} });

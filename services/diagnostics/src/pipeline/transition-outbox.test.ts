@@ -84,7 +84,7 @@ describe('TransitionOutbox', () => {
     expect(alerts.published.map((e) => e.transitionSeq)).toEqual([1, 2]);
   });
 
-  it('writes nothing for a fenced partition and releases it after the current work; other partitions go on', async () => {
+  it('writes nothing for a fenced partition, releasing it after the current work; the others go on', async () => {
     const fenced = await own(0, ['VIN-A']);
     await own(1, ['VIN-BB']);
     store.steal(fenced.ref);
