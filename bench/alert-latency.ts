@@ -127,14 +127,17 @@ while (Date.now() < end) {
 }
 
 console.log(
-  `load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic, over-temperature fault on half) + 1 probe; gateway, decoder, diagnostics${values['no-store'] ? '' : ', store'} as processes`,
+  `load: ${VEHICLES} simulated premium EVs (aurora-ev-2026, full traffic, over-temperature fault on half) ` +
+    `+ 1 probe; gateway, decoder, diagnostics${values['no-store'] ? '' : ', store'} as processes`,
 );
 console.log(
-  `probe transitions: ${latency.length} measured, ${lost} not seen within 5 s; ${otherTransitions} transitions of the example rules for the simulated fleet`,
+  `probe transitions: ${latency.length} measured, ${lost} not seen within 5 s; ` +
+    `${otherTransitions} transitions of the example rules for the simulated fleet`,
 );
 console.log(`publish → alert on vehicle.alerts.v1: ${summary(latency)}`);
 console.log(
-  `command: npx tsx bench/alert-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}${values['no-store'] ? ' --no-store' : ''}`,
+  `command: npx tsx bench/alert-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}` +
+    (values['no-store'] ? ' --no-store' : ''),
 );
 
 await consumer.stop();

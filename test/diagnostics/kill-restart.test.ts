@@ -183,7 +183,8 @@ async function scenario(
     expect([...byKey.keys()].sort()).toEqual([...wanted].sort());
     for (const copies of byKey.values()) expect(new Set(copies).size).toBe(1);
     console.log(
-      `diagnostics ${name}: ${expected.length} transitions, ${published.length} records on Kafka (${published.length - byKey.size} exact repeats)`,
+      `diagnostics ${name}: ${expected.length} transitions, ${published.length} records on Kafka ` +
+        `(${published.length - byKey.size} exact repeats)`,
     );
 
     const open = await pool.query('SELECT alert_id FROM alerts WHERE state <> $1', ['cleared']);

@@ -113,7 +113,7 @@ describe('diagnostics after the signals topic grew', () => {
     // One partition each: B's state was written by the owner of partition 0 and must now be found by the other.
     await waitFor(
       'one partition per instance',
-      () => (service!.evaluator.status.partitions === 1 && second!.evaluator.status.partitions === 1) || undefined,
+      () => (service!.pipeline.status.partitions === 1 && second!.pipeline.status.partitions === 1) || undefined,
       30_000,
     );
     await sendTemperature(62); // still hot: nothing new

@@ -148,9 +148,11 @@ describe('RuleReloader', () => {
     fromStart.sort((a, b) => a - b);
     fromCommit.sort((a, b) => a - b);
     const fmt = (xs: number[]): string =>
-      `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${xs.at(-1)!.toFixed(1)} ms`;
+      `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, ` +
+      `max ${xs.at(-1)!.toFixed(1)} ms`;
     console.log(
-      `rule edit → active in the reloader, 20 edits: from update() call (incl. the commit) ${fmt(fromStart)}; from commit acknowledged ${fmt(fromCommit)}`,
+      `rule edit → active in the reloader, 20 edits: from update() call (incl. the commit) ${fmt(fromStart)}; ` +
+        `from commit acknowledged ${fmt(fromCommit)}`,
     );
     expect(percentile(fromStart, 99)).toBeLessThan(1000);
     expect(reloader.stats.repairs).toBe(0); // every edit arrived by notification

@@ -106,7 +106,7 @@ describe('telltale diagnostics', () => {
     if (pool) await dropSchema(pool, run);
   }, 60_000);
 
-  it('raises and clears from signals, with evidence and the rule version, in PostgreSQL and on vehicle.alerts.v1', async () => {
+  it('raises and clears from signals, with evidence and the rule version, in PostgreSQL and on Kafka', async () => {
     const t0 = Date.now() - 5000;
     await send([
       {
@@ -181,7 +181,8 @@ describe('telltale diagnostics', () => {
       },
     ]);
     const transitions = await pool.query<{ transition_seq: number; published_ms: string | null; evidence: unknown }>(
-      'SELECT transition_seq, published_ms, evidence FROM alert_transitions WHERE alert_id = $1 ORDER BY transition_seq',
+      'SELECT transition_seq, published_ms, evidence FROM alert_transitions WHERE alert_id = $1 ' +
+        'ORDER BY transition_seq',
       [raised!.alertId],
     );
     expect(transitions.rows.map((r) => r.transition_seq)).toEqual([1, 2]);
@@ -311,7 +312,8 @@ describe('telltale diagnostics', () => {
       // Upper bound of edit → active: the API answered after the commit; the alert needs a batch after activation.
       const editToAlertMs = Number(raised.emitTimeMsEpoch) - before;
       console.log(
-        `rule edit through the API → first alert of the new version: ${editToAlertMs} ms after the request (API answered in ${answered - before} ms)`,
+        `rule edit through the API → first alert of the new version: ${editToAlertMs} ms after the request ` +
+          `(API answered in ${answered - before} ms)`,
       );
       expect(editToAlertMs).toBeLessThan(1000);
     } finally {

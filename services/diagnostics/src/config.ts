@@ -48,7 +48,8 @@ export const DiagnosticsConfig = {
   }),
   relayIntervalMs: env.integer('RELAY_INTERVAL_MS', {
     description:
-      'how often alert transitions recorded but not on Kafka are published (acknowledgements from the API; transitions a crash stranded)',
+      'how often alert transitions recorded but not on Kafka are published ' +
+      '(acknowledgements from the API; transitions a crash stranded)',
     default: '1000',
     min: 50,
   }),

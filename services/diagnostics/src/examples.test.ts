@@ -28,7 +28,7 @@ beforeAll(async () => {
   snapshot = result.snapshot;
 });
 
-/** Feeds one vehicle of `model` one batch per second; `values(t)` gives the signals (by alias or name) of that second. */
+/** Feeds one vehicle of `model` one batch per second; `values(t)`: the signals (by alias or name) of that second. */
 function drive(
   model: (typeof MODELS)[number],
   seconds: number,
@@ -99,8 +99,8 @@ describe('example rules', () => {
       });
 
       it('detect a cell imbalance: one cell falling 4 mV/s', () => {
-        // From 10 s on, the minimum falls 4 mV/s from 3.896 V: the spread passes 50 mV at 19 s (raised 10 s later), 100 mV
-        // at 32 s (critical 5 s later).
+        // From 10 s on, the minimum falls 4 mV/s from 3.896 V: the spread passes 50 mV at 19 s (raised 10 s later),
+        // 100 mV at 32 s (critical 5 s later).
         const out = drive(model, 60, (t) => ({ ...healthy(t), cellVoltageMin: 3.896 - Math.max(0, t - 10) * 0.004 }));
         expect(summary(out)).toEqual([
           'bms.cell-imbalance raised warning @29s',

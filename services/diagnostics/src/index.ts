@@ -1,6 +1,6 @@
 /**
  * @telltale/diagnostics: the diagnostics service. Consumes vehicle.signals.v1, evaluates the fault rules
- * (@telltale/core/rules) per vehicle in event time with timers, records alert transitions in PostgreSQL and
+ * (@telltale/rules) per vehicle in event time with timers, records alert transitions in PostgreSQL and
  * publishes them to vehicle.alerts.v1, and persists vehicle state. See README.md.
  */
 export { runDiagnostics, startDiagnostics, type RunningDiagnostics } from './main.js';

@@ -1,6 +1,6 @@
 import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
-import type { DiagnosticsEvents } from './evaluator.js';
+import type { DiagnosticsEvents } from './pipeline/diagnostics-pipeline.js';
 
 export function diagnosticsMetrics(log: Logger): { registry: Registry; events: DiagnosticsEvents } {
   const registry = createMetricsRegistry('diagnostics');

@@ -7,25 +7,12 @@ import { TelltaleError } from '@telltale/platform';
 import type { Pool, PoolClient } from '@telltale/platform/db';
 import type { AlertEvent } from '@telltale/rules/alerts';
 import { severityRank, type AlertTransition, type Evidence, type Severity } from '@telltale/rules';
+import type { CheckpointStore, VehicleStateRow } from '../pipeline/checkpoint-writer.js';
+import type { ClaimStore, PartitionClaim } from '../pipeline/partition-claims.js';
+import type { PartitionRef } from '../pipeline/records.js';
+import type { TransitionStore } from '../pipeline/transition-outbox.js';
 
-export interface PartitionRef {
-  readonly topic: string;
-  readonly partition: number;
-}
-
-export interface PartitionClaim {
-  readonly epoch: number;
-  /** The first offset the persisted state does not reflect; null when nothing was checkpointed yet. */
-  readonly nextOffset: bigint | null;
-}
-
-export interface VehicleStateRow {
-  readonly vin: string;
-  /** JSON text of RuleEngine.snapshotState. */
-  readonly state: string;
-}
-
-export class PgDiagnosticsStore {
+export class PgDiagnosticsStore implements ClaimStore, CheckpointStore, TransitionStore {
   constructor(private readonly pool: Pool) {}
 
   /** Takes ownership of a partition: bumps its epoch (fencing the former owner's later writes). */
@@ -75,8 +62,8 @@ export class PgDiagnosticsStore {
         await client.query(
           `INSERT INTO diagnostics_vehicle_state (vin, topic, partition, state, updated_ms)
            SELECT s.vin, $2, $3, s.state::jsonb, $4 FROM unnest($1::text[], $5::text[]) AS s (vin, state)
-           ON CONFLICT (vin) DO UPDATE SET topic = EXCLUDED.topic, partition = EXCLUDED.partition, state = EXCLUDED.state,
-             updated_ms = EXCLUDED.updated_ms`,
+           ON CONFLICT (vin) DO UPDATE SET topic = EXCLUDED.topic, partition = EXCLUDED.partition,
+             state = EXCLUDED.state, updated_ms = EXCLUDED.updated_ms`,
           [states.map((s) => s.vin), ref.topic, ref.partition, nowMs, states.map((s) => s.state)],
         );
       }
@@ -143,7 +130,8 @@ export class PgDiagnosticsStore {
       if (rows.length > 0) {
         await publish(rows.map(fromRow));
         await client.query(
-          `UPDATE alert_transitions t SET published_ms = $3 FROM unnest($1::uuid[], $2::int[]) AS k (alert_id, transition_seq)
+          `UPDATE alert_transitions t SET published_ms = $3
+           FROM unnest($1::uuid[], $2::int[]) AS k (alert_id, transition_seq)
            WHERE t.alert_id = k.alert_id AND t.transition_seq = k.transition_seq`,
           [rows.map((r) => r.alert_id), rows.map((r) => r.transition_seq), nowMs()],
         );
@@ -220,13 +208,13 @@ async function insertTransitions(
   if (transitions.length === 0) return [];
   const col = <T>(f: (t: AlertTransition) => T): T[] => transitions.map(f);
   const { rows } = await client.query<{ alert_id: string; transition_seq: number }>(
-    `INSERT INTO alert_transitions (alert_id, transition_seq, vin, fleet_id, model_id, catalog_version, rule_id, rule_version,
-       rule_name, state, severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms, evidence, message,
-       backfill, timer, reason)
+    `INSERT INTO alert_transitions (alert_id, transition_seq, vin, fleet_id, model_id, catalog_version, rule_id,
+       rule_version, rule_name, state, severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms,
+       evidence, message, backfill, timer, reason)
      SELECT a, s, vin, fleet, model, cv, rule, rv, rn, st, sev, psev, et, ep, $20, ev::jsonb, msg, bf, tm, rs
-     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[],
-       $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::boolean[],
-       $18::boolean[], $19::text[])
+     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+       $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::text[], $16::text[],
+       $17::boolean[], $18::boolean[], $19::text[])
        AS t (a, s, vin, fleet, model, cv, rule, rv, rn, st, sev, psev, et, ep, ev, msg, bf, tm, rs)
      ON CONFLICT (alert_id, transition_seq) DO NOTHING
      RETURNING alert_id, transition_seq`,
@@ -278,14 +266,15 @@ async function upsertAlerts(client: PoolClient, transitions: readonly AlertTrans
        peak_severity, message, episode_start_ms, raised_ms, updated_ms, cleared_ms, last_seq, backfill)
      SELECT id, vin, fleet, model, rule, rv, rn, st, sev, peak, msg, ep, raised, upd,
        CASE WHEN st = 'cleared' THEN upd END, seq, bf
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
-       $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[], $15::int[], $16::boolean[])
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
+       $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[], $15::int[], $16::boolean[])
        AS t (id, vin, fleet, model, rule, rv, rn, st, sev, peak, msg, ep, raised, upd, seq, bf)
      ON CONFLICT (alert_id) DO UPDATE SET
        rule_version = EXCLUDED.rule_version, rule_name = EXCLUDED.rule_name, state = EXCLUDED.state,
        severity = EXCLUDED.severity, message = EXCLUDED.message, updated_ms = EXCLUDED.updated_ms,
        cleared_ms = EXCLUDED.cleared_ms, last_seq = EXCLUDED.last_seq,
-       peak_severity = CASE WHEN array_position($17::text[], EXCLUDED.peak_severity) > array_position($17::text[], a.peak_severity)
+       peak_severity = CASE
+         WHEN array_position($17::text[], EXCLUDED.peak_severity) > array_position($17::text[], a.peak_severity)
          THEN EXCLUDED.peak_severity ELSE a.peak_severity END
      WHERE a.last_seq < EXCLUDED.last_seq`,
     [

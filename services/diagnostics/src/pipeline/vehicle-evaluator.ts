@@ -1,0 +1,172 @@
+/**
+ * Evaluation: feeds each record of vehicle.signals.v1 to the rule engine (per vehicle, in event time), fires the
+ * timers of silent vehicles, swaps rules, and hands the transitions to the outbox. A record that is not a SignalBatch
+ * is dead-lettered with its reason and offset and counted; records below the partition's checkpoint are in the
+ * persisted state already and skipped. All of it runs inside the SerialWork, one piece at a time.
+ */
+import { TelltaleError } from '@telltale/platform';
+import type { AlertTransition, IngestResult, RuleSnapshot, SampleBatch } from '@telltale/rules';
+import { readSignalRecord } from '../domain/signal-record.js';
+import { timerClockMs } from '../domain/timer-clock.js';
+import type { SerialWork } from './serial-work.js';
+import type { OwnedPartition } from './partition-claims.js';
+import type { PartitionRef, RejectedSignalRecord, SignalRecord, SignalRecordBatch } from './records.js';
+
+/** The part of the rule engine that evaluates. */
+export interface RuleEvaluation {
+  setRules(snapshot: RuleSnapshot): AlertTransition[];
+  ingest(batch: SampleBatch): IngestResult;
+  advance(nowMs: number): AlertTransition[];
+}
+
+export interface EvaluationOwnership {
+  ownedOrClaimed(ref: PartitionRef): Promise<OwnedPartition | undefined>;
+  addVehicle(partition: OwnedPartition, vin: string): void;
+  list(): OwnedPartition[];
+}
+
+export interface TransitionRecorder {
+  /** Records, then publishes; returns the transitions that were new (and so published). */
+  record(transitions: readonly AlertTransition[]): Promise<AlertTransition[]>;
+}
+
+export interface DeadLetters {
+  /** Resolves once Kafka has every one. */
+  send(records: readonly RejectedSignalRecord[]): Promise<void>;
+}
+
+export interface EvaluationEvents {
+  batch(samples: number, applied: number, seconds: number): void;
+  /** Gateway receive time → alert on Kafka, for transitions made by a sample. */
+  alertLatency(ms: number): void;
+  rejected(reason: string): void;
+  dropped(kind: 'future' | 'invalid', count: number): void;
+}
+
+export interface VehicleEvaluatorOptions {
+  readonly work: SerialWork;
+  readonly engine: RuleEvaluation;
+  readonly ownership: EvaluationOwnership;
+  readonly outbox: TransitionRecorder;
+  readonly deadLetters: DeadLetters;
+  readonly fleetOf: (vin: string) => string | undefined;
+  readonly events: EvaluationEvents;
+  readonly now: () => number;
+}
+
+/** What evaluating a batch's records produced. */
+interface BatchOutcome {
+  readonly transitions: AlertTransition[];
+  /** Gateway receive time of the batch that made each transition. */
+  readonly arrivals: Map<AlertTransition, number>;
+  readonly rejects: RejectedSignalRecord[];
+  samples: number;
+  applied: number;
+  future: number;
+  invalid: number;
+}
+
+export class VehicleEvaluator {
+  private newestArrivalMs = 0;
+
+  constructor(private readonly options: VehicleEvaluatorOptions) {}
+
+  /** Swaps the rules; clears alerts of rules that are gone (reason rule-removed). */
+  setRules(snapshot: RuleSnapshot): Promise<void> {
+    return this.options.work.run(async () => {
+      await this.options.outbox.record(this.options.engine.setRules(snapshot));
+    });
+  }
+
+  /** Evaluates one partition batch; resolves once its transitions are recorded and published. */
+  handleBatch(batch: SignalRecordBatch): Promise<void> {
+    const ref = { topic: batch.topic, partition: batch.partition };
+    return this.options.work.run(async () => {
+      // The current claim (a rebalance may have replaced the one that existed when the batch was fetched).
+      const owned = await this.options.ownership.ownedOrClaimed(ref);
+      if (owned === undefined) {
+        throw new TelltaleError(
+          'DIAGNOSTICS_PARTITION_NOT_OWNED',
+          `partition ${ref.topic}/${ref.partition} is being reassigned; the batch will be consumed again`,
+          { retryable: true },
+        );
+      }
+      const started = process.hrtime.bigint();
+      const outcome = this.evaluate(owned, batch.records);
+      const last = batch.records[batch.records.length - 1];
+      if (last !== undefined && last.offset + 1n > owned.processedOffset) owned.processedOffset = last.offset + 1n;
+      owned.caughtUp = batch.lag === 0;
+      await this.finish(outcome);
+      this.options.events.batch(outcome.samples, outcome.applied, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  }
+
+  /**
+   * Fires the timers of silent vehicles, on the wall clock once every owned partition is caught up and on the newest
+   * gateway receive time consumed while a backlog is (so a replay does not fire silence early).
+   */
+  tick(): Promise<void> {
+    return this.options.work.run(async () => {
+      const owned = this.options.ownership.list();
+      const now = timerClockMs({
+        ownedPartitions: owned.length,
+        caughtUp: owned.every((p) => p.caughtUp),
+        wallClockMs: this.options.now(),
+        newestArrivalMs: this.newestArrivalMs,
+      });
+      if (now === undefined) return;
+      await this.options.outbox.record(this.options.engine.advance(now));
+    });
+  }
+
+  private evaluate(owned: OwnedPartition, records: readonly SignalRecord[]): BatchOutcome {
+    const { engine, ownership, fleetOf, now } = this.options;
+    const outcome: BatchOutcome = {
+      transitions: [],
+      arrivals: new Map(),
+      rejects: [],
+      samples: 0,
+      applied: 0,
+      future: 0,
+      invalid: 0,
+    };
+    for (const record of records) {
+      if (record.offset < owned.checkpointOffset) continue;
+      const read = readSignalRecord(record.value, fleetOf, now);
+      if (!read.ok) {
+        outcome.rejects.push(this.reject(record, read.reason, read.detail));
+        continue;
+      }
+      const { batch } = read;
+      const result = engine.ingest(batch);
+      if (!batch.backfill && batch.arrivalTimeMs > this.newestArrivalMs) this.newestArrivalMs = batch.arrivalTimeMs;
+      ownership.addVehicle(owned, batch.vin);
+      outcome.samples += batch.signalIds.length;
+      outcome.applied += result.applied;
+      outcome.future += result.droppedFuture;
+      outcome.invalid += result.droppedInvalid;
+      for (const t of result.transitions) outcome.arrivals.set(t, batch.arrivalTimeMs);
+      outcome.transitions.push(...result.transitions);
+    }
+    return outcome;
+  }
+
+  /** Dead letters, drop counts, then the transitions: recorded, published, and their latency measured. */
+  private async finish(outcome: BatchOutcome): Promise<void> {
+    const { deadLetters, events, outbox, now } = this.options;
+    if (outcome.rejects.length > 0) await deadLetters.send(outcome.rejects);
+    if (outcome.future > 0) events.dropped('future', outcome.future);
+    if (outcome.invalid > 0) events.dropped('invalid', outcome.invalid);
+    const published = await outbox.record(outcome.transitions);
+    const at = now();
+    for (const t of published) {
+      const arrival = outcome.arrivals.get(t);
+      if (arrival !== undefined && !t.timer) events.alertLatency(at - arrival);
+    }
+  }
+
+  private reject(record: SignalRecord, reason: string, detail: string): RejectedSignalRecord {
+    this.options.events.rejected(reason);
+    return { key: record.key, value: record.value, reason, detail, sourceOffset: record.offset };
+  }
+}
