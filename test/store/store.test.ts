@@ -2,8 +2,8 @@
 // in signal_latest, history keeps every sample once, a device clock far in the future is quarantined, and retention
 // drops whole day partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStore, STORE_HEADERS, type RunningStore } from '@telltale/store';
-import { createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
+import { startStore, type RunningStore } from '@telltale/store';
+import { RECORD_HEADER, createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
 import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
@@ -106,7 +106,7 @@ describe('store: latest by event time, history, quarantine', () => {
     );
     const record = await waitFor(
       'the quarantine record',
-      () => dlq.messages.find((m) => header(m, STORE_HEADERS.reason) === 'FUTURE_EVENT_TIME'),
+      () => dlq.messages.find((m) => header(m, RECORD_HEADER.reason) === 'FUTURE_EVENT_TIME'),
       30_000,
     );
     const quarantined = SignalBatch.decode(record.value!);

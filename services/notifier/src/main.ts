@@ -16,8 +16,9 @@ import { PgSubscriptionReader } from './adapters/pg-subscriptions.js';
 import { PgDeliveryQueue } from './adapters/pg-delivery-queue.js';
 import { HttpWebhookSender } from './adapters/http-webhook-sender.js';
 import { RedisAlertStreamPublisher } from './adapters/redis-alert-stream-publisher.js';
-import { AlertIntake } from './alert-intake.js';
-import { DeliveryWorker } from './delivery-worker.js';
+import { consumedRecordsOf } from './adapters/kafka-alert-records.js';
+import { AlertIntake } from './pipeline/alert-intake.js';
+import { DeliveryWorker } from './pipeline/delivery-worker.js';
 
 export type RunningNotifier = RunningService;
 
@@ -83,7 +84,7 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
       heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),
       maxWaitTimeInMs: 50,
     },
-    handleBatch: (batch) => intake.handle(batch.topic, batch.partition, batch.messages),
+    handleBatch: (batch) => intake.handle(consumedRecordsOf(batch)),
   });
   lifecycle.onShutdown('kafka consumer', () => consumer.stop());
 

@@ -1,20 +1,11 @@
 /** Every notifier event is counted, and the ones worth a line are logged by the same function. No VIN in labels. */
 import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, NextStep } from './domain/backoff.js';
+import type { AttemptOutcome } from './domain/backoff.js';
+import type { IntakeEvents } from './pipeline/alert-intake.js';
+import type { WorkerEvents } from './pipeline/delivery-worker.js';
 
-export interface NotifierEvents {
-  consumed(alerts: number): void;
-  rejected(reason: string, detail: string, where: { topic: string; partition: number; offset: string }): void;
-  enqueued(deliveries: number): void;
-  published(alerts: number): void;
-  subscriptionsLoaded(count: number, version: string): void;
-  attempted(outcome: AttemptOutcome, seconds: number, deliveryId: string, attempt: number): void;
-  settled(next: NextStep, deliveryId: string, attempt: number): void;
-  /** Alert emitted by diagnostics → the receiver's 2xx. */
-  deliveredLatency(ms: number): void;
-  workerFailed(err: unknown): void;
-}
+export type NotifierEvents = IntakeEvents & WorkerEvents;
 
 export function notifierMetrics(log: Logger): { registry: Registry; events: NotifierEvents } {
   const registry = createMetricsRegistry('notifier');

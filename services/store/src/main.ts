@@ -11,8 +11,9 @@ import {
 } from '@telltale/platform/kafka';
 import { StoreConfig } from './config.js';
 import { storeMetrics } from './metrics.js';
-import { SignalWriter } from './write-signals.js';
+import { SignalWriter } from './pipeline/write-signals.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
+import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
 
 export interface RunningStore extends RunningService {
   readonly store: PgSignalStore;
@@ -34,12 +35,7 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   await producer.connect();
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
   const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
-  const writer = new SignalWriter(
-    store,
-    async (messages) => void (await producer.send(dlqTopic, messages)),
-    metrics.events,
-    config,
-  );
+  const writer = new SignalWriter(store, kafkaDeadLetterSink(producer, dlqTopic), metrics.events, config);
 
   const retention = async (): Promise<void> => {
     const dropped = await store.dropExpiredPartitions(config.historyRetentionDays, Date.now());
@@ -69,7 +65,7 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 100,
     },
-    handleBatch: (batch) => writer.handle(batch.messages),
+    handleBatch: (batch) => writer.handle(signalRecordsOf(batch.partition, batch.messages)),
   });
   lifecycle.onShutdown('kafka consumer', () => consumer.stop());
 

@@ -1,6 +1,6 @@
 import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
-import type { StoreEvents } from './write-signals.js';
+import type { StoreEvents } from './pipeline/write-signals.js';
 
 export function storeMetrics(log: Logger): { registry: Registry; events: StoreEvents } {
   const registry = createMetricsRegistry('store');
@@ -21,7 +21,9 @@ export function storeMetrics(log: Logger): { registry: Registry; events: StoreEv
     'Samples with an event time too far in the future (dead-lettered)',
   );
   const expired = counter(registry, 'store_expired_total', 'Samples older than the history retention (latest only)');
-  const rejected = counter(registry, 'store_rejected_total', 'Records not decodable', ['reason']);
+  const rejected = counter(registry, 'store_rejected_total', 'Records dead-lettered as undecodable, by reason', [
+    'reason',
+  ]);
   const writeSeconds = histogram(
     registry,
     'store_write_seconds',
@@ -44,9 +46,9 @@ export function storeMetrics(log: Logger): { registry: Registry; events: StoreEv
         log.warn({ samples: n }, 'Quarantined samples with event times in the future.');
       },
       expired: (n) => expired.inc(n),
-      rejected: (reason) => {
+      rejected: (reason, detail, where) => {
         rejected.inc({ reason });
-        log.warn({ reason }, 'Signal record dead-lettered.');
+        log.warn({ reason, detail, ...where }, 'Signal record dead-lettered.');
       },
       visibleLatency: (ms) => visible.observe(ms / 1000),
     },

@@ -10,6 +10,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { AttemptOutcome } from '../domain/backoff.js';
 import { outcomeOfStatus } from '../domain/backoff.js';
 import { checkAddress, checkWebhookUrl, type TargetPolicy } from '../domain/target-policy.js';
+import type { WebhookRequest, WebhookTransport } from '../pipeline/delivery-worker.js';
 
 export interface SenderLimits {
   readonly timeoutMs: number;
@@ -17,17 +18,13 @@ export interface SenderLimits {
   readonly maxResponseBytes: number;
 }
 
-export interface WebhookRequest {
-  readonly url: string;
-  readonly body: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
+export type { WebhookRequest } from '../pipeline/delivery-worker.js';
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
 const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
-export class HttpWebhookSender {
+export class HttpWebhookSender implements WebhookTransport {
   // Keep-alive: a busy receiver gets its deliveries over a few warm connections instead of a handshake each.
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });

@@ -4,54 +4,20 @@
  * crashed instance's rows come back when their lease runs out.
  */
 import type { Pool } from '@telltale/platform/db';
-
-export interface NewDelivery {
-  readonly deliveryId: string;
-  readonly subscriptionId: string;
-  readonly alertId: string;
-  readonly transitionSeq: number;
-  readonly fleetId: string;
-  readonly vin: string;
-  readonly body: string;
-  readonly targetHost: string;
-  readonly emitTimeMs: number;
-}
-
-export interface DeadLetter {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: string | null;
-  readonly reason: string;
-  readonly detail: string;
-  readonly payload: Buffer | null;
-}
-
-export interface ClaimedDelivery {
-  readonly deliveryId: string;
-  readonly kind: 'alert' | 'ping';
-  readonly body: string;
-  /** This attempt's number (1-based). */
-  readonly attempt: number;
-  readonly targetHost: string;
-  readonly emitTimeMs: number | null;
-  /** null: the subscription no longer has a webhook or is disabled. */
-  readonly webhook: { readonly url: string; readonly secret: string } | null;
-}
-
-export interface AttemptRecord {
-  readonly startedMs: number;
-  readonly durationMs: number;
-  readonly outcome: string;
-  readonly statusCode: number | null;
-  readonly error: string | null;
-}
+import type { DeadLetter, DeliveryInbox, NewDelivery } from '../pipeline/alert-intake.js';
+import type {
+  AttemptRecord,
+  ClaimRequest,
+  ClaimedDelivery,
+  DeliveryQueue,
+  DeliveryState,
+} from '../pipeline/delivery-worker.js';
 
 interface PendingResult {
   readonly deliveryId: string;
   readonly attempt: number;
   readonly record: AttemptRecord;
-  readonly next: { status: 'pending' | 'delivered' | 'dead'; nextAttemptMs: number; deliveredMs: number | null };
+  readonly next: DeliveryState;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -59,7 +25,7 @@ interface PendingResult {
 /** Results written by one statement at most (a round's worth at the default concurrency, and then some). */
 const MAX_RESULTS_PER_WRITE = 500;
 
-export class PgDeliveryQueue {
+export class PgDeliveryQueue implements DeliveryInbox, DeliveryQueue {
   constructor(private readonly pool: Pool) {}
 
   /** Inserts new deliveries (due now); returns how many were new (replays insert nothing). */
@@ -104,13 +70,7 @@ export class PgDeliveryQueue {
    * Leases up to `limit` due deliveries, at most `perTarget − busy` per target host (so a slow receiver holds a
    * bounded number of slots and never blocks the others), fairly across hosts. Counts the attempt on claim.
    */
-  async claim(options: {
-    nowMs: number;
-    leaseMs: number;
-    limit: number;
-    perTarget: number;
-    busy: ReadonlyMap<string, number>;
-  }): Promise<ClaimedDelivery[]> {
+  async claim(options: ClaimRequest): Promise<ClaimedDelivery[]> {
     const hosts = [...options.busy.keys()];
     const { rows } = await this.pool.query<{
       delivery_id: string;
@@ -166,12 +126,7 @@ export class PgDeliveryQueue {
    * Records an attempt and the delivery's next state. Results arriving together (a busy receiver answers many
    * requests per millisecond) are written by one statement; each call resolves once its row is committed.
    */
-  finish(
-    deliveryId: string,
-    attempt: number,
-    record: AttemptRecord,
-    next: { status: 'pending' | 'delivered' | 'dead'; nextAttemptMs: number; deliveredMs: number | null },
-  ): Promise<void> {
+  finish(deliveryId: string, attempt: number, record: AttemptRecord, next: DeliveryState): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.results.push({ deliveryId, attempt, record, next, resolve, reject });
       if (this.results.length >= MAX_RESULTS_PER_WRITE) this.writeResults();

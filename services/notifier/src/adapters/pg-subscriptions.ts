@@ -2,6 +2,7 @@
 import type { Pool } from '@telltale/platform/db';
 import { isAlertSeverity, isAlertState, type AlertStateName } from '@telltale/rules/alerts';
 import type { Subscription } from '../domain/subscription.js';
+import type { SubscriptionSource } from '../pipeline/alert-intake.js';
 
 interface Row {
   subscription_id: string;
@@ -13,10 +14,9 @@ interface Row {
   states: string[];
   include_backfill: boolean;
   webhook_url: string | null;
-  webhook_secret: string | null;
 }
 
-export class PgSubscriptionReader {
+export class PgSubscriptionReader implements SubscriptionSource {
   constructor(private readonly pool: Pool) {}
 
   /** Changes with every insert, update or delete of a subscription (trigger in 0006_notifier.sql). */
@@ -25,9 +25,9 @@ export class PgSubscriptionReader {
     return rows[0]?.version ?? '0';
   }
 
-  async loadEnabled(): Promise<Subscription[]> {
+  async loadActive(): Promise<Subscription[]> {
     const { rows } = await this.pool.query<Row>(
-      `SELECT subscription_id, fleet_ids, model_ids, vins, rule_ids, min_severity, states, include_backfill, webhook_url, webhook_secret
+      `SELECT subscription_id, fleet_ids, model_ids, vins, rule_ids, min_severity, states, include_backfill, webhook_url
        FROM alert_subscriptions WHERE enabled`,
     );
     return rows.map((r) => ({
@@ -41,8 +41,7 @@ export class PgSubscriptionReader {
         states: r.states.filter((s): s is AlertStateName => isAlertState(s)),
         includeBackfill: r.include_backfill,
       },
-      webhook:
-        r.webhook_url !== null && r.webhook_secret !== null ? { url: r.webhook_url, secret: r.webhook_secret } : null,
+      webhook: r.webhook_url !== null ? { url: r.webhook_url } : null,
     }));
   }
 }

@@ -1,8 +1,9 @@
 /** Appends alerts to the Redis streams the API's live endpoints read: one per fleet, and one of every fleet. */
 import type { Redis } from 'ioredis';
 import { ALERT_STREAM_FIELD, ANY_FLEET, alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
+import type { AlertStreamSink } from '../pipeline/alert-intake.js';
 
-export class RedisAlertStreamPublisher {
+export class RedisAlertStreamPublisher implements AlertStreamSink {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,

@@ -40,7 +40,7 @@ const filter = (over: Partial<AlertFilter> = {}): AlertFilter => ({
 const sub = (id: string, f: Partial<AlertFilter>, webhook = true): Subscription => ({
   subscriptionId: id,
   filter: filter(f),
-  webhook: webhook ? { url: `http://r/${id}`, secret: 's' } : null,
+  webhook: webhook ? { url: `http://r/${id}` } : null,
 });
 
 describe('subscription matching', () => {

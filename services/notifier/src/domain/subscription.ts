@@ -5,8 +5,8 @@ import { alertMatches, type AlertEvent, type AlertFilter } from '@telltale/rules
 export interface Subscription {
   readonly subscriptionId: string;
   readonly filter: AlertFilter;
-  /** null: no webhook channel. */
-  readonly webhook: { readonly url: string; readonly secret: string } | null;
+  /** null: no webhook channel. The secret is not needed to match: the worker reads it when it signs. */
+  readonly webhook: { readonly url: string } | null;
 }
 
 export interface WebhookDelivery {

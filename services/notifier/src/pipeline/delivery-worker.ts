@@ -1,14 +1,77 @@
 /**
- * Sends due webhook deliveries from the PostgreSQL queue. Each round claims as many rows as there are free slots
+ * Sends due webhook deliveries from the durable queue. Each round claims as many rows as there are free slots
  * (NOTIFIER_CONCURRENCY), at most NOTIFIER_PER_TARGET_CONCURRENCY per target host counting what is already in
  * flight, and sends them concurrently: a slow or failing receiver occupies its own slots only. A round runs when
  * the intake queued something, when a send finished, and every NOTIFIER_POLL_MS for due retries.
+ *
+ * Declares the ports it needs below (PgDeliveryQueue and HttpWebhookSender implement them; the unit tests use
+ * in-memory fakes).
  */
-import { signatureHeader } from './domain/signature.js';
-import { nextStep, type AttemptOutcome, type RetryPolicy } from './domain/backoff.js';
-import type { ClaimedDelivery, PgDeliveryQueue } from './adapters/pg-delivery-queue.js';
-import type { WebhookRequest } from './adapters/http-webhook-sender.js';
-import type { NotifierEvents } from './metrics.js';
+import { signatureHeader } from '../domain/signature.js';
+import { nextStep, type AttemptOutcome, type NextStep, type RetryPolicy } from '../domain/backoff.js';
+
+export interface ClaimedDelivery {
+  readonly deliveryId: string;
+  readonly kind: 'alert' | 'ping';
+  readonly body: string;
+  /** This attempt's number (1-based). */
+  readonly attempt: number;
+  readonly targetHost: string;
+  readonly emitTimeMs: number | null;
+  /** null: the subscription no longer has a webhook or is disabled. */
+  readonly webhook: { readonly url: string; readonly secret: string } | null;
+}
+
+export interface ClaimRequest {
+  readonly nowMs: number;
+  readonly leaseMs: number;
+  readonly limit: number;
+  readonly perTarget: number;
+  /** Requests in flight per target host on this instance. */
+  readonly busy: ReadonlyMap<string, number>;
+}
+
+export interface AttemptRecord {
+  readonly startedMs: number;
+  readonly durationMs: number;
+  readonly outcome: string;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+}
+
+export interface DeliveryState {
+  readonly status: 'pending' | 'delivered' | 'dead';
+  readonly nextAttemptMs: number;
+  readonly deliveredMs: number | null;
+}
+
+export interface DeliveryQueue {
+  /**
+   * Leases up to `limit` due deliveries, at most `perTarget − busy` per target host; counts the attempt on claim.
+   * A lease that runs out makes the row due again (crash recovery).
+   */
+  claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /** Records an attempt and the delivery's next state, ending the lease. */
+  finish(deliveryId: string, attempt: number, record: AttemptRecord, next: DeliveryState): Promise<void>;
+}
+
+export interface WebhookRequest {
+  readonly url: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface WebhookTransport {
+  send(request: WebhookRequest): Promise<AttemptOutcome>;
+}
+
+export interface WorkerEvents {
+  attempted(outcome: AttemptOutcome, seconds: number, deliveryId: string, attempt: number): void;
+  settled(next: NextStep, deliveryId: string, attempt: number): void;
+  /** Alert emitted by diagnostics → the receiver's 2xx. */
+  deliveredLatency(ms: number): void;
+  workerFailed(err: unknown): void;
+}
 
 export interface WorkerOptions {
   readonly concurrency: number;
@@ -16,10 +79,6 @@ export interface WorkerOptions {
   readonly pollMs: number;
   readonly leaseMs: number;
   readonly retry: RetryPolicy;
-}
-
-export interface WebhookTransport {
-  send(request: WebhookRequest): Promise<AttemptOutcome>;
 }
 
 export class DeliveryWorker {
@@ -32,9 +91,9 @@ export class DeliveryWorker {
   private stopped = false;
 
   constructor(
-    private readonly queue: PgDeliveryQueue,
+    private readonly queue: DeliveryQueue,
     private readonly transport: WebhookTransport,
-    private readonly events: NotifierEvents,
+    private readonly events: WorkerEvents,
     private readonly options: WorkerOptions,
     private readonly now: () => number = Date.now,
     private readonly random: () => number = Math.random,

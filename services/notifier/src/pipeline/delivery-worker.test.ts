@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '@telltale/platform/testing';
+import type { AttemptOutcome, NextStep } from '../domain/backoff.js';
+import { verifySignature } from '../domain/signature.js';
+import {
+  DeliveryWorker,
+  type AttemptRecord,
+  type ClaimRequest,
+  type ClaimedDelivery,
+  type DeliveryQueue,
+  type DeliveryState,
+  type WebhookRequest,
+  type WorkerEvents,
+} from './delivery-worker.js';
+
+interface Row {
+  readonly id: string;
+  readonly host: string;
+  status: DeliveryState['status'];
+  attempts: number;
+  nextAttemptMs: number;
+  leaseUntilMs: number;
+  readonly webhook: ClaimedDelivery['webhook'];
+}
+
+/**
+ * The queue in memory, with the claim contract of PgDeliveryQueue: due rows only, at most `perTarget − busy` per
+ * host, at most `limit`. Its clock is virtual: when nothing is due, a claim jumps it to the next due row, so
+ * backoff schedules run in milliseconds.
+ */
+class MemoryQueue implements DeliveryQueue {
+  readonly rows = new Map<string, Row>();
+  readonly attempts: { id: string; attempt: number; startedMs: number; record: AttemptRecord }[] = [];
+  clock = 1_000_000;
+
+  add(id: string, host: string, webhook: ClaimedDelivery['webhook'] = { url: `http://${host}/`, secret: 's' }) {
+    this.rows.set(id, { id, host, status: 'pending', attempts: 0, nextAttemptMs: 0, leaseUntilMs: 0, webhook });
+  }
+
+  claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    const due = (r: Row) => r.status === 'pending' && r.nextAttemptMs <= this.clock && r.leaseUntilMs <= this.clock;
+    const waiting = [...this.rows.values()].filter((r) => r.status === 'pending' && r.leaseUntilMs === 0);
+    if (![...this.rows.values()].some(due) && waiting.length > 0)
+      this.clock = Math.max(this.clock, Math.min(...waiting.map((r) => r.nextAttemptMs)));
+    const taken = new Map<string, number>();
+    const out: ClaimedDelivery[] = [];
+    for (const r of [...this.rows.values()].filter(due).sort((a, b) => a.nextAttemptMs - b.nextAttemptMs)) {
+      if (out.length >= request.limit) break;
+      const used = (request.busy.get(r.host) ?? 0) + (taken.get(r.host) ?? 0);
+      if (used >= request.perTarget) continue;
+      taken.set(r.host, (taken.get(r.host) ?? 0) + 1);
+      r.attempts += 1;
+      r.leaseUntilMs = this.clock + request.leaseMs;
+      out.push({
+        deliveryId: r.id,
+        kind: 'alert',
+        body: `{"id":"${r.id}"}`,
+        attempt: r.attempts,
+        targetHost: r.host,
+        emitTimeMs: null,
+        webhook: r.webhook,
+      });
+    }
+    return Promise.resolve(out);
+  }
+
+  finish(deliveryId: string, attempt: number, record: AttemptRecord, next: DeliveryState): Promise<void> {
+    const r = this.rows.get(deliveryId)!;
+    this.attempts.push({ id: deliveryId, attempt, startedMs: record.startedMs, record });
+    r.status = next.status;
+    r.nextAttemptMs = next.nextAttemptMs;
+    r.leaseUntilMs = 0;
+    return Promise.resolve();
+  }
+}
+
+function recordingEvents() {
+  const settled: { id: string; next: NextStep }[] = [];
+  const failures: unknown[] = [];
+  const events: WorkerEvents = {
+    attempted: () => undefined,
+    settled: (next, id) => settled.push({ id, next }),
+    deliveredLatency: () => undefined,
+    workerFailed: (err) => failures.push(err),
+  };
+  return { events, settled, failures };
+}
+
+const retry = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 3000 };
+
+describe('DeliveryWorker', () => {
+  it('retries a failing receiver with backoff, then dead-letters the delivery after max attempts', async () => {
+    const queue = new MemoryQueue();
+    queue.add('d1', 'down.example');
+    const { events, settled, failures } = recordingEvents();
+    const sent: WebhookRequest[] = [];
+    const transport = {
+      send: (request: WebhookRequest): Promise<AttemptOutcome> => {
+        sent.push(request);
+        return Promise.resolve({ kind: 'rejected', statusCode: 503 });
+      },
+    };
+    const worker = new DeliveryWorker(
+      queue,
+      transport,
+      events,
+      { concurrency: 4, perTargetConcurrency: 2, pollMs: 1, leaseMs: 60_000, retry },
+      () => queue.clock,
+      () => 0.5,
+    );
+    worker.start();
+    await waitFor('the delivery to be dead', () => (queue.rows.get('d1')!.status === 'dead' ? true : undefined));
+    await worker.stop();
+
+    expect(failures).toEqual([]);
+    expect(sent).toHaveLength(4);
+    expect(sent.map((r) => r.headers['telltale-attempt'])).toEqual(['1', '2', '3', '4']);
+    // Full jitter at random 0.5: half of min(3000, 1000 × 2^(n−1)) after attempt n.
+    const starts = queue.attempts.map((a) => a.startedMs);
+    expect(starts.slice(1).map((s, i) => s - starts[i]!)).toEqual([500, 1000, 1500]);
+    expect(settled.map((s) => s.next.status)).toEqual(['pending', 'pending', 'pending', 'dead']);
+    expect(settled.at(-1)!.next).toEqual({ status: 'dead', reason: 'max_attempts' });
+    expect(queue.attempts.map((a) => a.record.statusCode)).toEqual([503, 503, 503, 503]);
+  });
+
+  it('signs with the subscription secret, and marks a delivery whose webhook is gone dead at once', async () => {
+    const queue = new MemoryQueue();
+    queue.add('signed', 'ok.example', { url: 'http://ok.example/', secret: 'whsec_unit' });
+    queue.add('orphan', 'gone.example', null);
+    const { events, settled } = recordingEvents();
+    const sent: WebhookRequest[] = [];
+    const worker = new DeliveryWorker(
+      queue,
+      { send: (r) => Promise.resolve(void sent.push(r)).then(() => ({ kind: 'delivered', statusCode: 204 })) },
+      events,
+      { concurrency: 4, perTargetConcurrency: 2, pollMs: 1, leaseMs: 60_000, retry },
+      () => queue.clock,
+    );
+    worker.start();
+    await waitFor('both settled', () => (settled.length === 2 ? true : undefined));
+    await worker.stop();
+
+    expect(sent).toHaveLength(1);
+    const check = verifySignature('whsec_unit', sent[0]!.headers['telltale-signature'], sent[0]!.body, queue.clock);
+    expect(check).toMatchObject({ ok: true });
+    expect(queue.rows.get('orphan')!.status).toBe('dead');
+    expect(queue.attempts.find((a) => a.id === 'orphan')!.record.outcome).toBe('refused');
+  });
+
+  it('never has more than the per-target limit in flight to one host, nor more than the total', async () => {
+    const queue = new MemoryQueue();
+    for (let i = 0; i < 12; i++) queue.add(`slow${i}`, 'slow.example');
+    for (let i = 0; i < 12; i++) queue.add(`fast${i}`, 'fast.example');
+    const { events, settled } = recordingEvents();
+    const inFlight = new Map<string, number>();
+    const peak = new Map<string, number>();
+    let total = 0;
+    let peakTotal = 0;
+    const transport = {
+      send: async (request: WebhookRequest): Promise<AttemptOutcome> => {
+        const host = new URL(request.url).host;
+        inFlight.set(host, (inFlight.get(host) ?? 0) + 1);
+        total += 1;
+        peak.set(host, Math.max(peak.get(host) ?? 0, inFlight.get(host)!));
+        peakTotal = Math.max(peakTotal, total);
+        await new Promise((resolve) => setTimeout(resolve, host === 'slow.example' ? 20 : 2));
+        inFlight.set(host, inFlight.get(host)! - 1);
+        total -= 1;
+        return { kind: 'delivered', statusCode: 200 };
+      },
+    };
+    const worker = new DeliveryWorker(
+      queue,
+      transport,
+      events,
+      { concurrency: 5, perTargetConcurrency: 3, pollMs: 1, leaseMs: 60_000, retry },
+      () => queue.clock,
+    );
+    worker.start();
+    await waitFor('all delivered', () => (settled.length === 24 ? true : undefined));
+    await worker.stop();
+
+    expect(peak.get('slow.example')).toBe(3);
+    expect(peak.get('fast.example')).toBeLessThanOrEqual(3);
+    expect(peakTotal).toBeLessThanOrEqual(5);
+    expect([...queue.rows.values()].every((r) => r.status === 'delivered')).toBe(true);
+  });
+});

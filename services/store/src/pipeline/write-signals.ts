@@ -1,0 +1,170 @@
+/**
+ * The store's handler for one partition batch of vehicle.signals.v1: decode, coalesce, write the rows, dead-letter
+ * what cannot be stored (undecodable records, samples from a device clock far in the future); the caller commits
+ * the offsets after `handle` resolves, so everything it wrote or dead-lettered is durable first.
+ *
+ * Takes plain records and talks to its outputs through the two narrow ports below: the Kafka and PostgreSQL
+ * adapters implement them, and the unit tests use in-memory fakes.
+ */
+import { RECORD_HEADER } from '@telltale/platform/kafka';
+import { SignalBatch, decodeSignalBatch } from '@telltale/platform/proto';
+import { coalesce, type DecodedBatch, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
+import type { QuarantinedSample } from '../domain/coalesce.js';
+
+const DAY_MS = 86_400_000;
+
+/** One consumed record, as the Kafka adapter hands it over. */
+export interface SignalRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | null;
+}
+
+/** A record for the dead-letter topic: the original bytes with RECORD_HEADER reason, detail and source offset. */
+export interface DeadLetterRecord {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type SignalRejectReason = 'EMPTY_RECORD' | 'MALFORMED_PROTOBUF' | 'FUTURE_EVENT_TIME';
+
+/** Where coalesced rows go (PgSignalStore): latest values newest-wins, history idempotent. */
+export interface SignalRowSink {
+  write(latest: LatestRows, history: HistoryRows, writeTimeMs: number): Promise<void>;
+}
+
+/** Resolves once every record is acknowledged by the dead-letter topic. */
+export interface DeadLetterSink {
+  send(records: readonly DeadLetterRecord[]): Promise<void>;
+}
+
+export interface StoreEvents {
+  written(samples: number, latestRows: number, historyRows: number, seconds: number): void;
+  quarantined(count: number): void;
+  expired(count: number): void;
+  rejected(reason: SignalRejectReason, detail: string, where: { partition: number; offset: string }): void;
+  visibleLatency(ms: number): void;
+}
+
+export interface SignalWriterOptions {
+  readonly maxFutureMs: number;
+  readonly historyResolutionMs: number;
+  readonly historyRetentionDays: number;
+  readonly now?: () => number;
+}
+
+export class SignalWriter {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly rows: SignalRowSink,
+    private readonly deadLetters: DeadLetterSink,
+    private readonly events: StoreEvents,
+    private readonly options: SignalWriterOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async handle(records: readonly SignalRecord[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const batches: DecodedBatch[] = [];
+    const sourceOf = new Map<DecodedBatch, SignalRecord>();
+    const rejects: DeadLetterRecord[] = [];
+    const reject = (record: SignalRecord, reason: SignalRejectReason, detail: string): void => {
+      rejects.push({ key: record.key, value: record.value, headers: deadLetterHeaders(record, reason, detail) });
+      this.events.rejected(reason, detail, { partition: record.partition, offset: record.offset });
+    };
+    for (const record of records) {
+      if (!record.value || record.value.length === 0) {
+        reject(record, 'EMPTY_RECORD', 'record has no value');
+        continue;
+      }
+      try {
+        const { header: b, columns } = decodeSignalBatch(record.value);
+        const batch: DecodedBatch = {
+          vin: b.vin,
+          modelId: b.modelId,
+          catalogVersion: b.catalogVersion,
+          baseTimeMsEpoch: b.baseTimeMsEpoch,
+          receiveTimeMs: b.source?.gatewayReceiveTimeMsEpoch ?? 0,
+          ...columns,
+        };
+        batches.push(batch);
+        sourceOf.set(batch, record);
+      } catch (error) {
+        reject(record, 'MALFORMED_PROTOBUF', (error as Error).message);
+      }
+    }
+    const now = this.now();
+    const today = Math.floor(now / DAY_MS);
+    const out = coalesce(batches, {
+      nowMs: now,
+      maxFutureMs: this.options.maxFutureMs,
+      historyResolutionMs: this.options.historyResolutionMs,
+      historyFromMs: (today - this.options.historyRetentionDays) * DAY_MS,
+    });
+    const writeTime = this.now();
+    await this.rows.write(out.latest, out.history, writeTime);
+    if (out.quarantined.length > 0) {
+      rejects.push(...quarantineRecords(out.quarantined, sourceOf, now, this.options.maxFutureMs));
+      this.events.quarantined(out.quarantined.length);
+    }
+    if (rejects.length > 0) await this.deadLetters.send(rejects);
+    if (out.expired > 0) this.events.expired(out.expired);
+    for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(writeTime - b.receiveTimeMs);
+    this.events.written(
+      out.samples,
+      out.latest.vin.length,
+      out.history.vin.length,
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+  }
+}
+
+function deadLetterHeaders(record: SignalRecord, reason: SignalRejectReason, detail: string): Record<string, string> {
+  return {
+    [RECORD_HEADER.reason]: reason,
+    [RECORD_HEADER.detail]: detail,
+    [RECORD_HEADER.sourceOffset]: `${record.partition}:${record.offset}`,
+  };
+}
+
+/** One SignalBatch per source batch with its quarantined samples, so the data is kept for inspection. */
+function quarantineRecords(
+  samples: readonly QuarantinedSample[],
+  sourceOf: ReadonlyMap<DecodedBatch, SignalRecord>,
+  nowMs: number,
+  maxFutureMs: number,
+): DeadLetterRecord[] {
+  const byBatch = new Map<DecodedBatch, number[]>();
+  for (const q of samples) {
+    const list = byBatch.get(q.batch) ?? [];
+    list.push(q.index);
+    byBatch.set(q.batch, list);
+  }
+  return [...byBatch].map(([b, indexes]) => {
+    const detail =
+      `${indexes.length} samples more than ${maxFutureMs} ms ahead of the store clock ` +
+      `(${new Date(nowMs).toISOString()})`;
+    const source = sourceOf.get(b);
+    return {
+      key: b.vin,
+      value: Buffer.from(
+        SignalBatch.encode({
+          vin: b.vin,
+          modelId: b.modelId,
+          catalogVersion: b.catalogVersion,
+          baseTimeMsEpoch: b.baseTimeMsEpoch,
+          signalId: indexes.map((i) => b.signalId[i]!),
+          value: indexes.map((i) => b.value[i]!),
+          timeOffsetMs: indexes.map((i) => b.timeOffsetMs[i]!),
+        }).finish(),
+      ),
+      headers: source
+        ? deadLetterHeaders(source, 'FUTURE_EVENT_TIME', detail)
+        : { [RECORD_HEADER.reason]: 'FUTURE_EVENT_TIME', [RECORD_HEADER.detail]: detail },
+    };
+  });
+}
