@@ -111,11 +111,25 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     expect(header(empty, RECORD_HEADER.detail)).toBe('payload has no VIN');
   });
 
+  it('dead-letters a payload the decoder would read as another vehicle (a VIN hidden in a bytes-typed seq)', async () => {
+    const hidden = uplink(VIN_B, 9);
+    const crafted = Buffer.concat([uplink(VIN_A, 8), Buffer.from([0x12, hidden.length]), hidden]);
+    await device.publishAsync(topicOf(VIN_A), crafted, { qos: 1 });
+    const record = await waitFor(
+      'the crafted dead letter',
+      () => dlq.messages.find((m) => Buffer.compare(m.value!, crafted) === 0),
+      15_000,
+    );
+    expect(header(record, RECORD_HEADER.reason)).toBe('MALFORMED_PROTOBUF');
+    expect(header(record, RECORD_HEADER.detail)).toContain('seq has wire type 2');
+    expect(frames.messages.filter((m) => Buffer.compare(m.value!, crafted) === 0)).toHaveLength(0);
+  });
+
   it('exposes its counters on /metrics', async () => {
     const text = await (await fetch(`${gateway.opsUrl}/metrics`)).text();
     expect(text).toMatch(/telltale_gateway_batches_total\{outcome="accepted",service="gateway"\} [1-9]/);
     expect(text).toMatch(/telltale_gateway_batches_total\{outcome="duplicate",service="gateway"\} [1-9]/);
     expect(text).toMatch(/telltale_gateway_rejected_total\{reason="TOPIC_VIN_MISMATCH",service="gateway"\} 2/);
-    expect(text).toMatch(/telltale_gateway_rejected_total\{reason="MALFORMED_PROTOBUF",service="gateway"\} 1/);
+    expect(text).toMatch(/telltale_gateway_rejected_total\{reason="MALFORMED_PROTOBUF",service="gateway"\} 2/);
   });
 });

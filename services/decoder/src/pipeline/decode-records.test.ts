@@ -113,4 +113,22 @@ describe('RecordDecoder', () => {
     expect(Buffer.compare(deadLetters[1]!.value!, Buffer.from([0x0a, 0x10, 0x42]))).toBe(0);
     expect(signals.length).toBeGreaterThan(0);
   });
+
+  it('dead-letters a record whose payload VIN differs from the Kafka key the gateway checked', async () => {
+    const { decoder, rejected } = fakes();
+    const { signals, deadLetters } = await decoder.decode([record(uplink({ vin: OTHER }), VIN)]);
+    expect(signals).toEqual([]);
+    expect(rejected).toEqual(['KEY_VIN_MISMATCH']);
+    expect(deadLetters.map((d) => [d.key, d.headers?.[RECORD_HEADER.reason]])).toEqual([[VIN, 'KEY_VIN_MISMATCH']]);
+  });
+
+  it('dead-letters an ambiguous payload that protobufjs alone would decode (a VIN hidden in a bytes seq)', async () => {
+    const { decoder, rejected } = fakes();
+    const hidden = TelemetryBatch.encode({ vin: VIN }).finish();
+    const crafted = Uint8Array.from([...uplink({ vin: VIN }), 0x12, hidden.length, ...hidden]);
+    const { signals, deadLetters } = await decoder.decode([record(crafted, VIN)]);
+    expect(signals).toEqual([]);
+    expect(rejected).toEqual(['MALFORMED_PROTOBUF']);
+    expect(deadLetters).toHaveLength(1);
+  });
 });

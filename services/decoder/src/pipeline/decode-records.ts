@@ -3,7 +3,7 @@
  * Lenient per frame: a frame that cannot be decoded is counted and dead-lettered (raw), the rest of its batch is
  * still decoded. A batch that cannot be decoded at all (unknown VIN, no catalog, malformed) is dead-lettered whole.
  */
-import { TelemetryBatch, encodeSignalBatch, strictBytes } from '@telltale/platform/proto';
+import { TelemetryBatch, encodeSignalBatch, scanTelemetryBatch, strictBytes } from '@telltale/platform/proto';
 import { RECORD_HEADER } from '@telltale/platform/kafka';
 import { BATCH_ERROR_REASON_NAMES, SignalSink, decodeBatch } from '@telltale/dbc';
 import type { CatalogLookup, CompiledCatalog } from '@telltale/catalog';
@@ -85,9 +85,17 @@ export class RecordDecoder {
       }
       let batch: TelemetryBatch;
       try {
+        // The gateway's strict reading first: protobufjs alone would also decode ambiguous bytes, and read them
+        // differently from what the gateway judged.
+        scanTelemetryBatch(value);
         batch = TelemetryBatch.decode(strictBytes(value));
       } catch (error) {
         rejectWhole('MALFORMED_PROTOBUF', (error as Error).message);
+        continue;
+      }
+      // The key is the VIN the gateway authenticated (topic, device); the payload must not speak for another one.
+      if (batch.vin !== vin) {
+        rejectWhole('KEY_VIN_MISMATCH', `payload VIN "${batch.vin}" differs from the record key "${vin}"`);
         continue;
       }
       const vehicle = this.vehicles.get(batch.vin);
