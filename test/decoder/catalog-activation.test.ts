@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDecoder, DECODER_HEADERS, type RunningDecoder } from '@telltale/decoder';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { startDecoder, type RunningDecoder } from '@telltale/decoder';
+import { RECORD_HEADER, createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
 import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { Pool } from '@telltale/platform/db';
@@ -78,10 +78,10 @@ describe('catalog and registry changes in a running decoder', () => {
     const first = await send();
     const dead = await waitFor(
       'the dead letter',
-      () => dlq!.messages.find((m) => header(m, DECODER_HEADERS.reason) === 'CATALOG_NOT_FOUND'),
+      () => dlq!.messages.find((m) => header(m, RECORD_HEADER.reason) === 'CATALOG_NOT_FOUND'),
       30_000,
     );
-    expect(header(dead, DECODER_HEADERS.detail)).toContain('aurora-ev-2026 version 1.0.0');
+    expect(header(dead, RECORD_HEADER.detail)).toContain('aurora-ev-2026 version 1.0.0');
     expect(decodedAs(first)).toBeUndefined();
 
     cpSync(join(root, 'signal-catalog/aurora-ev-2026'), join(catalogDir, 'aurora-ev-2026'), { recursive: true });

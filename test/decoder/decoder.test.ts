@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startGateway, type RunningGateway } from '@telltale/gateway';
-import { startDecoder, DECODER_HEADERS, type RunningDecoder } from '@telltale/decoder';
-import { createKafkaClient } from '@telltale/platform/kafka';
+import { startDecoder, type RunningDecoder } from '@telltale/decoder';
+import { RECORD_HEADER, createKafkaClient } from '@telltale/platform/kafka';
 import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
 import { encodeMessage, loadCatalog, type Catalog } from '@telltale/catalog';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
@@ -140,8 +140,8 @@ describe('decoder: MQTT publish → SignalBatch', () => {
     expect(valuesOf('bms/BMS_PackStatus/BMS_PackCurrent')[0]?.t).toBe(5);
 
     const dead = await waitFor('the dead-lettered frames', () => deadLetters.messages[0], 30_000);
-    expect(header(dead, DECODER_HEADERS.reason)).toBe('UNDECODABLE_FRAMES');
-    expect(header(dead, DECODER_HEADERS.frameReasons)).toBe('UNKNOWN_ID,UNKNOWN_BUS,SHORT_FRAME');
+    expect(header(dead, RECORD_HEADER.reason)).toBe('UNDECODABLE_FRAMES');
+    expect(header(dead, RECORD_HEADER.frameReasons)).toBe('UNKNOWN_ID,UNKNOWN_BUS,SHORT_FRAME');
     const bad = TelemetryBatch.decode(dead.value!);
     expect(bad.frames?.canId).toEqual([0x7fe, vehicleStatus.frameId, vehicleStatus.frameId]);
     expect(bad.frames?.bus).toEqual([0, 9, 0]);

@@ -3,8 +3,8 @@
 // the gateway keeps serving.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { startGateway, UPLINK_HEADERS, type RunningGateway } from '@telltale/gateway';
-import { createKafkaClient } from '@telltale/platform/kafka';
+import { startGateway, type RunningGateway } from '@telltale/gateway';
+import { RECORD_HEADER, createKafkaClient } from '@telltale/platform/kafka';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { Pool } from '@telltale/platform/db';
 import {
@@ -80,12 +80,12 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     await device.publishAsync(topicOf(VIN_A), spoofed, { qos: 1 });
     const record = await waitFor(
       'the dead-letter record',
-      () => dlq.messages.find((m) => header(m, UPLINK_HEADERS.reason) === 'TOPIC_VIN_MISMATCH'),
+      () => dlq.messages.find((m) => header(m, RECORD_HEADER.reason) === 'TOPIC_VIN_MISMATCH'),
       15_000,
     );
     expect(record.key?.toString()).toBe(VIN_A);
     expect(Buffer.compare(record.value!, spoofed)).toBe(0);
-    expect(header(record, UPLINK_HEADERS.detail)).toContain(VIN_B);
+    expect(header(record, RECORD_HEADER.detail)).toContain(VIN_B);
     expect(frames.messages.filter((m) => m.key?.toString() === VIN_B)).toHaveLength(0);
   });
 
@@ -98,7 +98,7 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     await waitFor('the batch after the garbage', () => framesWithSeq(VIN_B, 6)[0], 15_000);
     const malformed = await waitFor(
       'the malformed dead letter',
-      () => dlq.messages.find((m) => header(m, UPLINK_HEADERS.reason) === 'MALFORMED_PROTOBUF'),
+      () => dlq.messages.find((m) => header(m, RECORD_HEADER.reason) === 'MALFORMED_PROTOBUF'),
       15_000,
     );
     expect(Buffer.compare(malformed.value!, garbage)).toBe(0);
@@ -108,7 +108,21 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
       () => dlq.messages.find((m) => m.value?.length === 0),
       15_000,
     );
-    expect(header(empty, UPLINK_HEADERS.detail)).toBe('payload has no VIN');
+    expect(header(empty, RECORD_HEADER.detail)).toBe('payload has no VIN');
+  });
+
+  it('dead-letters a payload the decoder would read as another vehicle (a VIN hidden in a bytes-typed seq)', async () => {
+    const hidden = uplink(VIN_B, 9);
+    const crafted = Buffer.concat([uplink(VIN_A, 8), Buffer.from([0x12, hidden.length]), hidden]);
+    await device.publishAsync(topicOf(VIN_A), crafted, { qos: 1 });
+    const record = await waitFor(
+      'the crafted dead letter',
+      () => dlq.messages.find((m) => Buffer.compare(m.value!, crafted) === 0),
+      15_000,
+    );
+    expect(header(record, RECORD_HEADER.reason)).toBe('MALFORMED_PROTOBUF');
+    expect(header(record, RECORD_HEADER.detail)).toContain('seq has wire type 2');
+    expect(frames.messages.filter((m) => Buffer.compare(m.value!, crafted) === 0)).toHaveLength(0);
   });
 
   it('exposes its counters on /metrics', async () => {
@@ -116,6 +130,6 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     expect(text).toMatch(/telltale_gateway_batches_total\{outcome="accepted",service="gateway"\} [1-9]/);
     expect(text).toMatch(/telltale_gateway_batches_total\{outcome="duplicate",service="gateway"\} [1-9]/);
     expect(text).toMatch(/telltale_gateway_rejected_total\{reason="TOPIC_VIN_MISMATCH",service="gateway"\} 2/);
-    expect(text).toMatch(/telltale_gateway_rejected_total\{reason="MALFORMED_PROTOBUF",service="gateway"\} 1/);
+    expect(text).toMatch(/telltale_gateway_rejected_total\{reason="MALFORMED_PROTOBUF",service="gateway"\} 2/);
   });
 });

@@ -11,7 +11,8 @@ import {
 } from '@telltale/platform/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { DecoderConfig } from './config.js';
-import { RecordDecoder } from './decode-records.js';
+import { RecordDecoder } from './pipeline/decode-records.js';
+import { toUplinkRecords } from './adapters/kafka-records.js';
 import { decoderMetrics } from './metrics.js';
 import { CatalogLibrary } from '@telltale/catalog';
 import { TransactionalWriter } from './adapters/transactional-writer.js';
@@ -61,7 +62,7 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
     },
     handleBatch: async (batch, context) => {
       metrics.lag(batch.topic, batch.partition, context.lag);
-      const { signals, deadLetters } = await decoder.decode(batch.messages);
+      const { signals, deadLetters } = await decoder.decode(toUplinkRecords(batch.messages));
       try {
         await writer.commit(
           { topic: batch.topic, partition: batch.partition, nextOffset: context.nextOffset },

@@ -1,6 +1,6 @@
 import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
-import type { DecodeEvents } from './decode-records.js';
+import type { DecodeEvents } from './pipeline/decode-records.js';
 
 export interface DecoderMetrics {
   readonly registry: Registry;

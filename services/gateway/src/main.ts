@@ -10,8 +10,9 @@ import {
   topicName,
 } from '@telltale/platform/kafka';
 import { PgRegistry, RegistryCache } from '@telltale/registry';
+import { MAX_CAN_FRAME_BYTES } from '@telltale/dbc';
 import { GatewayConfig } from './config.js';
-import { UplinkIngest } from './ingest.js';
+import { UplinkIngest } from './pipeline/ingest.js';
 import { gatewayMetrics } from './metrics.js';
 import { KafkaUplinkSink } from './adapters/kafka-sink.js';
 import { rememberingKeyPartitioner } from './adapters/kafka-partitioner.js';
@@ -62,7 +63,7 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
       frames: topicName('frames', config.kafkaTopicPrefix),
       dlq: topicName('framesDlq', config.kafkaTopicPrefix),
     }),
-    limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: 64 },
+    limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: MAX_CAN_FRAME_BYTES },
     events,
     log,
     flushAtMessages: config.flushMaxMessages,

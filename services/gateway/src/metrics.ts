@@ -1,6 +1,6 @@
 import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
-import type { IngestEvents } from './ingest.js';
+import type { IngestEvents } from './pipeline/ingest.js';
 import type { RejectReason } from './domain/inspect-uplink.js';
 
 /** Every pipeline event is counted, and the ones worth a line are logged by the same function. */

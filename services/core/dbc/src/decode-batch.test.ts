@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { batchDecoderSource, compileDatabase, DecodeErrorReason, type CompiledDatabase } from './compile.js';
-import { decodeBatch, FRAME_FLAG_EXTENDED, SignalSink, type FrameColumns } from './decode-batch.js';
+import {
+  BATCH_ERROR_REASON_NAMES,
+  decodeBatch,
+  FRAME_FLAG_EXTENDED,
+  SignalSink,
+  UNKNOWN_BUS,
+  type FrameColumns,
+} from './decode-batch.js';
 import { hexToBytes } from './frame-json.js';
 import { parseDbc } from './parse.js';
 
@@ -148,6 +155,40 @@ describe('decodeBatch', () => {
           ],
           errors: [],
         });
+      });
+
+      it('dispatches each frame to its bus database when given one per bus, UNKNOWN_BUS for the others', () => {
+        const sink = new SignalSink(2, 1);
+        const frames = columns([
+          { id: 769, hex: '00ff', bus: 1 },
+          { id: 769, hex: '0001', bus: 2 }, // no database for bus 2
+          { id: 999, hex: '00', bus: 1 },
+          { id: 769, hex: '01fe', bus: 1 },
+          { id: 769, hex: '00'.repeat(65), bus: 7 }, // unknown bus is reported before the bad length
+        ]);
+        const lookups: number[] = [];
+        const byBus = {
+          decoderFor: (bus: number) => {
+            lookups.push(bus);
+            return bus === 1 ? compiled : undefined;
+          },
+        };
+        decodeBatch(frames, byBus, sink);
+        expect(rows(compiled, sink)).toEqual({
+          signals: [
+            [0, 'Sel', 0],
+            [0, 'A', 255],
+            [3, 'Sel', 1],
+            [3, 'B', -2],
+          ],
+          errors: [
+            [1, UNKNOWN_BUS],
+            [2, DecodeErrorReason.UNKNOWN_ID],
+            [4, UNKNOWN_BUS],
+          ],
+        });
+        expect(lookups).toEqual([1, 2, 1, 7]); // looked up when the bus changes, not per frame
+        expect(BATCH_ERROR_REASON_NAMES[UNKNOWN_BUS]).toBe('UNKNOWN_BUS');
       });
 
       it('resets the sink on every call', () => {

@@ -15,8 +15,18 @@
  *
  * `options.bus`: when set and the batch has a `bus` column, frames of other buses are skipped silently (not errors),
  * so a caller with one compiled database per bus can run the same batch through each.
+ *
+ * Bus dispatch: pass `{ decoderFor(bus) }` (a compiled vehicle catalog has it) instead of one compiled database, and
+ * each frame is decoded with its bus's database in one pass; a frame on a bus without one is an UNKNOWN_BUS error.
+ *
+ *   decodeBatch(frames, { decoderFor: (bus) => byBus[bus] }, sink);
  */
-import { DecodeErrorReason, type CompiledDatabase } from './compile.js';
+import {
+  DECODE_ERROR_REASON_NAMES,
+  DecodeErrorReason,
+  type CompiledDatabase,
+  type CompiledMessage,
+} from './compile.js';
 
 export interface FrameColumns {
   readonly count: number;
@@ -34,8 +44,22 @@ export interface FrameColumns {
 export const FRAME_FLAG_EXTENDED = 1;
 export const FRAME_FLAG_FD = 2;
 
-/** Largest CAN FD payload: anything longer is malformed input. */
-const MAX_FRAME_BYTES = 64;
+/** Largest CAN FD payload: anything longer is malformed input (the uplink's checks use the same limit). */
+export const MAX_CAN_FRAME_BYTES = 64;
+
+/** Error reason of bus dispatch: the frame's bus has no compiled database. Beside DecodeErrorReason's codes. */
+export const UNKNOWN_BUS = 100;
+
+/** Names of every reason decodeBatch records (DecodeErrorReason's and UNKNOWN_BUS). */
+export const BATCH_ERROR_REASON_NAMES: Readonly<Record<number, string>> = {
+  ...DECODE_ERROR_REASON_NAMES,
+  [UNKNOWN_BUS]: 'UNKNOWN_BUS',
+};
+
+/** One compiled database per bus index (a compiled vehicle catalog is one). */
+export interface BusDatabases {
+  decoderFor(busIndex: number): CompiledDatabase | undefined;
+}
 
 /** Growable columnar output of decodeBatch. The arrays may be replaced when they grow: read them after decoding. */
 export class SignalSink {
@@ -97,10 +121,13 @@ export interface DecodeBatchOptions {
   readonly bus?: number;
 }
 
-/** Decodes `frames` into `sink` (reset first). Returns the number of signals written. */
+/**
+ * Decodes `frames` into `sink` (reset first) with `compiled`, or with each frame's bus's database when given
+ * `BusDatabases` (frames without a bus column are on bus 0). Returns the number of signals written.
+ */
 export function decodeBatch(
   frames: FrameColumns,
-  compiled: CompiledDatabase,
+  compiled: CompiledDatabase | BusDatabases,
   sink: SignalSink,
   options: DecodeBatchOptions = {},
 ): number {
@@ -108,8 +135,12 @@ export function decodeBatch(
   const { count, canId, flags, length, data } = frames;
   const busColumn = options.bus === undefined ? undefined : frames.bus;
   const wantedBus = options.bus ?? 0;
-  const messages = compiled.messages;
-  const lookupIndex = compiled.lookupIndex;
+  const byBus = 'decoderFor' in compiled ? compiled : undefined;
+  const frameBus = byBus === undefined ? undefined : frames.bus;
+  let database = byBus === undefined ? (compiled as CompiledDatabase) : undefined;
+  let lastBus = byBus === undefined ? -1 : -2; // -2: nothing looked up yet
+  let messages: readonly CompiledMessage[] = database?.messages ?? [];
+  let lookupIndex: CompiledDatabase['lookupIndex'] | undefined = database?.lookupIndex;
   const dataLength = data.length;
   let signalIds = sink.signalId;
   let values = sink.value;
@@ -122,7 +153,20 @@ export function decodeBatch(
     const frameOffset = offset;
     offset += frameLength;
     if (busColumn !== undefined && busColumn[i] !== wantedBus) continue;
-    if (frameLength > MAX_FRAME_BYTES || offset > dataLength) {
+    if (byBus !== undefined) {
+      const bus = frameBus === undefined ? 0 : frameBus[i]!;
+      if (bus !== lastBus) {
+        lastBus = bus;
+        database = byBus.decoderFor(bus);
+        messages = database?.messages ?? [];
+        lookupIndex = database?.lookupIndex;
+      }
+    }
+    if (lookupIndex === undefined) {
+      sink.addError(i, UNKNOWN_BUS);
+      continue;
+    }
+    if (frameLength > MAX_CAN_FRAME_BYTES || offset > dataLength) {
       sink.addError(i, DecodeErrorReason.BAD_INPUT);
       continue;
     }

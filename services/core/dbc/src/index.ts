@@ -20,10 +20,14 @@ export {
   type MultiplexerSwitch,
 } from './compile.js';
 export {
+  BATCH_ERROR_REASON_NAMES,
   decodeBatch,
   FRAME_FLAG_EXTENDED,
   FRAME_FLAG_FD,
+  MAX_CAN_FRAME_BYTES,
   SignalSink,
+  UNKNOWN_BUS,
+  type BusDatabases,
   type DecodeBatchOptions,
   type FrameColumns,
 } from './decode-batch.js';

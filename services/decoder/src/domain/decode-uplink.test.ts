@@ -1,59 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SignalSink, parseDbc } from '@telltale/dbc';
-import { assignSignalIds, buildCatalog, catalogKeys, compileCatalog, formatSignalIds } from '@telltale/catalog';
-import { UNKNOWN_BUS, decodeFrames, messageLabel, toSignalColumns } from './decode-uplink.js';
+import { SignalSink, UNKNOWN_BUS, decodeBatch } from '@telltale/dbc';
+import { messageLabel, toSignalColumns } from './decode-uplink.js';
+import { testCatalog } from './test-catalog.fixture.js';
 
-// Two buses that both use CAN id 0x100 for different messages: dispatch must go by bus.
-const POWERTRAIN = `VERSION ""
-BU_: VCU
-BO_ 256 Speed: 8 VCU
- SG_ VehicleSpeed : 0|16@1+ (0.01,0) [0|300] "km/h" VCU
- SG_ Gear : 16|3@1+ (1,0) [0|7] "" VCU
-BA_DEF_ BO_ "GenMsgCycleTime" INT 0 10000;
-BA_ "GenMsgCycleTime" BO_ 256 10;
-`;
-const BMS = `VERSION ""
-BU_: BMS
-BO_ 256 Pack: 8 BMS
- SG_ PackVoltage : 0|16@1+ (0.1,0) [0|1000] "V" BMS
-BA_DEF_ BO_ "GenMsgCycleTime" INT 0 10000;
-BA_ "GenMsgCycleTime" BO_ 256 100;
-`;
-
-function testCatalog() {
-  const manifest = {
-    modelId: 'test-car',
-    displayName: 'Test car',
-    catalogVersion: '1.0.0',
-    buses: [
-      { index: 0, name: 'powertrain', dbc: 'pt.dbc', bitrate: 500000, fd: false },
-      { index: 3, name: 'bms', dbc: 'bms.dbc', bitrate: 500000, fd: false },
-    ],
-  };
-  const buses = [
-    { name: 'powertrain', database: parseDbc(POWERTRAIN).database },
-    { name: 'bms', database: parseDbc(BMS).database },
-  ];
-  const ids = assignSignalIds(undefined, catalogKeys(buses), { modelId: 'test-car', catalogVersion: '1.0.0' });
-  const catalog = buildCatalog({
-    manifest: JSON.stringify(manifest),
-    signalIds: formatSignalIds(ids),
-    dbcFiles: new Map([
-      ['pt.dbc', POWERTRAIN],
-      ['bms.dbc', BMS],
-    ]),
-  });
-  return compileCatalog(catalog);
-}
-
-describe('decodeFrames', () => {
+describe('decoding an uplink with the catalog (decodeBatch with bus dispatch)', () => {
   const compiled = testCatalog();
   const id = (q: string) => compiled.catalog.byQualifiedName.get(q)!.id;
 
   it('dispatches each frame to its bus and converts time offsets to ms', () => {
     const data = Uint8Array.from([0x10, 0x27, 0x03, 0, 0, 0, 0, 0, /* bms */ 0xa0, 0x0f, 0, 0, 0, 0, 0, 0]);
     const sink = new SignalSink(4, 4);
-    const n = decodeFrames(
+    const n = decodeBatch(
       {
         count: 2,
         timeOffsetUs: [1500, 20_999],
@@ -81,7 +38,7 @@ describe('decodeFrames', () => {
   it('records unknown buses, unknown ids and short frames as errors and decodes the rest', () => {
     const data = new Uint8Array(8 + 8 + 2 + 8);
     const sink = new SignalSink();
-    decodeFrames(
+    decodeBatch(
       {
         count: 4,
         timeOffsetUs: [0, 0, 0, 0],

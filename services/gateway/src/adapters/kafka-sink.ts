@@ -4,15 +4,8 @@
  * their Kafka timestamp; dead letters carry their provenance in headers.
  */
 import type { Message } from 'kafkajs';
-import type { ReliableProducer } from '@telltale/platform/kafka';
-import type { AcceptedRecord, RejectedRecord, UplinkSink } from '../ingest.js';
-
-export const HEADER = {
-  receivedMs: 'telltale-received-ms',
-  reason: 'telltale-reason',
-  detail: 'telltale-detail',
-  mqttTopic: 'telltale-mqtt-topic',
-} as const;
+import { RECORD_HEADER as HEADER, type ReliableProducer } from '@telltale/platform/kafka';
+import type { AcceptedRecord, RejectedRecord, UplinkSink } from '../pipeline/ingest.js';
 
 export class KafkaUplinkSink implements UplinkSink {
   constructor(

@@ -11,7 +11,7 @@
  */
 import mqtt, { type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
-import type { PendingMessage } from '../ingest.js';
+import type { PendingMessage } from '../pipeline/ingest.js';
 
 export interface MqttIntakeOptions {
   readonly url: string;

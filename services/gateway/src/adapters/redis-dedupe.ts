@@ -8,7 +8,7 @@
  * needs a single Redis node (or Redis Cluster with one slot for the dedupe keys via REDIS_KEY_PREFIX `{dd}:`).
  */
 import type { Redis } from 'ioredis';
-import type { DedupeStore } from '../ingest.js';
+import type { DedupeStore } from '../pipeline/ingest.js';
 
 const BLOCK_BITS = 12;
 const BLOCK_MASK = (1 << BLOCK_BITS) - 1;

@@ -119,4 +119,17 @@ describe('inspectUplink', () => {
       reason: 'FRAME_COLUMNS_INVALID',
     });
   });
+
+  it('rejects a payload the decoder would read differently: a VIN and frames hidden in a length-delimited seq', () => {
+    // The old header scan skipped field 2 sent as bytes; protobufjs reads its length as seq and then the blob's
+    // contents as top-level fields, so the hidden VIN and frames win. Kafka key and decoded VIN then disagree.
+    const hidden = TelemetryBatch.encode({
+      vin: OTHER,
+      frames: { timeOffsetUs: [0], bus: [0], canId: [0x100], flags: [0], length: [1], data: new Uint8Array(1) },
+    }).finish();
+    const outer = TelemetryBatch.encode({ vin: VIN, seq: 7, deviceId: 'tbox-1', baseTimeMsEpoch: 1 }).finish();
+    const crafted = Uint8Array.from([...outer, 0x12, hidden.length, ...hidden]);
+    expect(TelemetryBatch.decode(crafted).vin).toBe(OTHER); // what the decoder would see
+    expect(inspectUplink(topic, crafted, vehicles, limits)).toMatchObject({ ok: false, reason: 'MALFORMED_PROTOBUF' });
+  });
 });

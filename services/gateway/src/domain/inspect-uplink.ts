@@ -2,7 +2,7 @@
  * Decides what to do with one uplink message before anything is written: accept it (with the identity used for
  * dedupe and the Kafka key) or reject it with a stable reason. Pure: the registry view is passed in.
  */
-import { scanUplink, type UplinkHeader } from './scan-uplink.js';
+import { scanTelemetryBatch, type TelemetryBatchHeader } from '@telltale/platform/proto';
 import { isValidVin, vinFromTopic } from '@telltale/registry';
 
 export const REJECT_REASONS = [
@@ -57,9 +57,9 @@ export function inspectUplink(
   if (topicVin === undefined || !isValidVin(topicVin))
     return reject('INVALID_VIN', `topic "${topic}" does not name a valid VIN`, undefined);
 
-  let batch: UplinkHeader;
+  let batch: TelemetryBatchHeader;
   try {
-    batch = scanUplink(payload);
+    batch = scanTelemetryBatch(payload);
   } catch (error) {
     return reject('MALFORMED_PROTOBUF', `not a TelemetryBatch: ${(error as Error).message}`, topicVin);
   }
@@ -83,7 +83,7 @@ export function inspectUplink(
 
 const COLUMN_NAMES = ['timeOffsetUs', 'bus', 'canId', 'flags', 'length'] as const;
 
-function checkFrameColumns(batch: UplinkHeader, maxFrameBytes: number): string | undefined {
+function checkFrameColumns(batch: TelemetryBatchHeader, maxFrameBytes: number): string | undefined {
   const n = batch.columnCounts[2];
   for (let c = 0; c < COLUMN_NAMES.length; c++) {
     const count = batch.columnCounts[c]!;

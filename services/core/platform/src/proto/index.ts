@@ -37,3 +37,4 @@ export function strictBytes(bytes: Uint8Array): Uint8Array {
 }
 export { encodeSignalBatch, decodeSignalBatch, type SignalColumns } from './signal-columns.js';
 export { WireReader } from './wire.js';
+export { scanTelemetryBatch, type TelemetryBatchHeader } from './scan-telemetry-batch.js';

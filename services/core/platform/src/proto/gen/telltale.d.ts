@@ -263,6 +263,7 @@ export namespace telltale {
                 frames?: (telltale.uplink.v1.ICanFrames|null);
                 deviceId?: (string|null);
                 firmwareVersion?: (string|null);
+                bootId?: (number|null);
             }
 
             class TelemetryBatch implements ITelemetryBatch {
@@ -275,6 +276,7 @@ export namespace telltale {
                 public frames?: (telltale.uplink.v1.ICanFrames|null);
                 public deviceId: string;
                 public firmwareVersion: string;
+                public bootId: number;
                 public static create(properties?: telltale.uplink.v1.ITelemetryBatch): telltale.uplink.v1.TelemetryBatch;
                 public static encode(m: telltale.uplink.v1.ITelemetryBatch, w?: $protobuf.Writer): $protobuf.Writer;
                 public static encodeDelimited(message: telltale.uplink.v1.ITelemetryBatch, writer?: $protobuf.Writer): $protobuf.Writer;

@@ -3348,6 +3348,7 @@ export const telltale = $root.telltale = (() => {
                  * @property {telltale.uplink.v1.ICanFrames|null} [frames] TelemetryBatch frames
                  * @property {string|null} [deviceId] TelemetryBatch deviceId
                  * @property {string|null} [firmwareVersion] TelemetryBatch firmwareVersion
+                 * @property {number|null} [bootId] TelemetryBatch bootId
                  */
 
                 /**
@@ -3430,6 +3431,14 @@ export const telltale = $root.telltale = (() => {
                 TelemetryBatch.prototype.firmwareVersion = "";
 
                 /**
+                 * TelemetryBatch bootId.
+                 * @member {number} bootId
+                 * @memberof telltale.uplink.v1.TelemetryBatch
+                 * @instance
+                 */
+                TelemetryBatch.prototype.bootId = 0;
+
+                /**
                  * Creates a new TelemetryBatch instance using the specified properties.
                  * @function create
                  * @memberof telltale.uplink.v1.TelemetryBatch
@@ -3473,6 +3482,8 @@ export const telltale = $root.telltale = (() => {
                         w.uint32(58).string(m.deviceId);
                     if (m.firmwareVersion != null && Object.hasOwnProperty.call(m, "firmwareVersion"))
                         w.uint32(66).string(m.firmwareVersion);
+                    if (m.bootId != null && Object.hasOwnProperty.call(m, "bootId"))
+                        w.uint32(72).uint32(m.bootId);
                     return w;
                 };
 
@@ -3555,6 +3566,10 @@ export const telltale = $root.telltale = (() => {
                                 m.firmwareVersion = r.string();
                                 break;
                             }
+                        case 9: {
+                                m.bootId = r.uint32();
+                                break;
+                            }
                         default:
                             r.skipType(t & 7, n);
                             break;
@@ -3634,6 +3649,10 @@ export const telltale = $root.telltale = (() => {
                         if (!$util.isString(m.firmwareVersion))
                             return "firmwareVersion: string expected";
                     }
+                    if (m.bootId != null && Object.hasOwnProperty.call(m, "bootId")) {
+                        if (!$util.isInteger(m.bootId))
+                            return "bootId: integer expected";
+                    }
                     return null;
                 };
 
@@ -3688,6 +3707,9 @@ export const telltale = $root.telltale = (() => {
                     if (d.firmwareVersion != null) {
                         m.firmwareVersion = String(d.firmwareVersion);
                     }
+                    if (d.bootId != null) {
+                        m.bootId = d.bootId >>> 0;
+                    }
                     return m;
                 };
 
@@ -3721,6 +3743,7 @@ export const telltale = $root.telltale = (() => {
                         d.frames = null;
                         d.deviceId = "";
                         d.firmwareVersion = "";
+                        d.bootId = 0;
                     }
                     if (m.vin != null && Object.hasOwnProperty.call(m, "vin")) {
                         d.vin = m.vin;
@@ -3750,6 +3773,9 @@ export const telltale = $root.telltale = (() => {
                     }
                     if (m.firmwareVersion != null && Object.hasOwnProperty.call(m, "firmwareVersion")) {
                         d.firmwareVersion = m.firmwareVersion;
+                    }
+                    if (m.bootId != null && Object.hasOwnProperty.call(m, "bootId")) {
+                        d.bootId = m.bootId;
                     }
                     return d;
                 };

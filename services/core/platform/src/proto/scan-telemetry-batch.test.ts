@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TelemetryBatch } from '@telltale/platform/proto';
-import { scanUplink } from './scan-uplink.js';
+import { TelemetryBatch } from './index.js';
+import { scanTelemetryBatch as scanUplink } from './scan-telemetry-batch.js';
 
 function randomBatch(seed: number) {
   let x = seed;
@@ -28,7 +28,7 @@ function randomBatch(seed: number) {
   };
 }
 
-describe('scanUplink', () => {
+describe('scanTelemetryBatch', () => {
   it('reads the same header and column shape as the full decoder', () => {
     for (let seed = 1; seed < 200; seed++) {
       const input = randomBatch(seed);
@@ -40,6 +40,7 @@ describe('scanUplink', () => {
         deviceId: input.deviceId,
         baseTimeMsEpoch: input.baseTimeMsEpoch,
         backfill: input.backfill,
+        bootId: 0,
         columnCounts: [n, n, n, n, n],
         lengthSum: input.frames.data.length,
         maxLength: n === 0 ? 0 : Math.max(...input.frames.length),
@@ -48,7 +49,8 @@ describe('scanUplink', () => {
     }
   });
 
-  it('fails wherever the strict decoder fails on truncated input (and on truncated varints, which protobufjs reads leniently)', () => {
+  // …and also on truncated varints, which protobufjs reads leniently.
+  it('fails wherever the strict decoder fails on truncated input', () => {
     const bytes = TelemetryBatch.encode(randomBatch(7)).finish();
     for (let cut = 0; cut < bytes.length; cut++) {
       const part = Uint8Array.from(bytes.subarray(0, cut));

@@ -3,20 +3,31 @@
  * Lenient per frame: a frame that cannot be decoded is counted and dead-lettered (raw), the rest of its batch is
  * still decoded. A batch that cannot be decoded at all (unknown VIN, no catalog, malformed) is dead-lettered whole.
  */
-import type { KafkaMessage, Message } from 'kafkajs';
-import { TelemetryBatch, encodeSignalBatch, strictBytes } from '@telltale/platform/proto';
-import { SignalSink } from '@telltale/dbc';
-import type { CompiledCatalog } from '@telltale/catalog';
-import { REASON_NAMES, decodeFrames, messageLabel, toSignalColumns } from './domain/decode-uplink.js';
-import type { CatalogLookup } from '@telltale/catalog';
+import { TelemetryBatch, encodeSignalBatch, scanTelemetryBatch, strictBytes } from '@telltale/platform/proto';
+import { RECORD_HEADER } from '@telltale/platform/kafka';
+import { BATCH_ERROR_REASON_NAMES, SignalSink, decodeBatch } from '@telltale/dbc';
+import type { CatalogLookup, CompiledCatalog } from '@telltale/catalog';
+import { messageLabel, toSignalColumns } from '../domain/decode-uplink.js';
 
-export const HEADER = {
-  receivedMs: 'telltale-received-ms',
-  reason: 'telltale-reason',
-  detail: 'telltale-detail',
-  frameReasons: 'telltale-frame-reasons',
-  sourceOffset: 'telltale-source-offset',
-} as const;
+/** One tbox.frames.v1 record as the adapter hands it over (no Kafka client types). */
+export interface UplinkRecord {
+  /** The Kafka key: the VIN the gateway checked. */
+  readonly key: string | undefined;
+  readonly value: Uint8Array | undefined;
+  /** Offset in its partition (decimal string). */
+  readonly offset: string;
+  /** The record timestamp (the gateway's receive time), ms since the epoch as a decimal string. */
+  readonly timestamp: string;
+  /** Older gateways stamped the receive time in a header instead. */
+  readonly receivedMsHeader: string | undefined;
+}
+
+/** A record to produce: the adapter writes it as is. */
+export interface OutputRecord {
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 export interface VehicleModelLookup {
   get(vin: string): { readonly modelId: string; readonly catalogVersion: string } | undefined;
@@ -33,8 +44,8 @@ export interface DecodeEvents {
 }
 
 export interface DecodedRecords {
-  readonly signals: Message[];
-  readonly deadLetters: Message[];
+  readonly signals: OutputRecord[];
+  readonly deadLetters: OutputRecord[];
 }
 
 export class RecordDecoder {
@@ -49,21 +60,21 @@ export class RecordDecoder {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async decode(records: readonly KafkaMessage[]): Promise<DecodedRecords> {
-    const signals: Message[] = [];
-    const deadLetters: Message[] = [];
+  async decode(records: readonly UplinkRecord[]): Promise<DecodedRecords> {
+    const signals: OutputRecord[] = [];
+    const deadLetters: OutputRecord[] = [];
     for (const record of records) {
       const value = record.value;
-      const vin = record.key?.toString() ?? '';
+      const vin = record.key ?? '';
       const rejectWhole = (reason: string, detail: string): void => {
         this.events.batchRejected(reason);
         deadLetters.push({
           key: vin || null,
-          value: value ?? null,
+          value: value ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : null,
           headers: {
-            [HEADER.reason]: reason,
-            [HEADER.detail]: detail,
-            [HEADER.sourceOffset]: record.offset,
+            [RECORD_HEADER.reason]: reason,
+            [RECORD_HEADER.detail]: detail,
+            [RECORD_HEADER.sourceOffset]: record.offset,
             ...passThrough(record),
           },
         });
@@ -74,9 +85,17 @@ export class RecordDecoder {
       }
       let batch: TelemetryBatch;
       try {
+        // The gateway's strict reading first: protobufjs alone would also decode ambiguous bytes, and read them
+        // differently from what the gateway judged.
+        scanTelemetryBatch(value);
         batch = TelemetryBatch.decode(strictBytes(value));
       } catch (error) {
         rejectWhole('MALFORMED_PROTOBUF', (error as Error).message);
+        continue;
+      }
+      // The key is the VIN the gateway authenticated (topic, device); the payload must not speak for another one.
+      if (batch.vin !== vin) {
+        rejectWhole('KEY_VIN_MISMATCH', `payload VIN "${batch.vin}" differs from the record key "${vin}"`);
         continue;
       }
       const vehicle = this.vehicles.get(batch.vin);
@@ -102,8 +121,8 @@ export class RecordDecoder {
     batch: TelemetryBatch,
     modelId: string,
     catalog: CompiledCatalog,
-    record: KafkaMessage,
-  ): { signals: Message[]; deadLetter: Message | undefined; frames: number; signalCount: number } {
+    record: UplinkRecord,
+  ): { signals: OutputRecord[]; deadLetter: OutputRecord | undefined; frames: number; signalCount: number } {
     const f = batch.frames;
     const frames = {
       count: f?.canId?.length ?? 0,
@@ -114,13 +133,13 @@ export class RecordDecoder {
       length: f?.length ?? [],
       data: f?.data ?? new Uint8Array(0),
     };
-    const count = decodeFrames(frames, catalog, this.sink);
+    const count = decodeBatch(frames, catalog, this.sink);
     const columns = toSignalColumns(this.sink, frames.timeOffsetUs);
     // The gateway sets the record timestamp to its receive time (older records carried it in a header).
-    const received = Number(record.headers?.[HEADER.receivedMs]?.toString() ?? record.timestamp);
+    const received = Number(record.receivedMsHeader ?? record.timestamp);
     const decodedAt = this.now();
     const parts = Math.max(1, Math.ceil(count / this.maxSignalsPerRecord));
-    const signals: Message[] = [];
+    const signals: OutputRecord[] = [];
     for (let part = 0; part < parts; part++) {
       const from = part * this.maxSignalsPerRecord;
       const to = Math.min(count, from + this.maxSignalsPerRecord);
@@ -170,8 +189,8 @@ export class RecordDecoder {
     },
     modelId: string,
     catalog: CompiledCatalog,
-    record: KafkaMessage,
-  ): Message {
+    record: UplinkRecord,
+  ): OutputRecord {
     const starts: number[] = [];
     let offset = 0;
     for (let i = 0; i < frames.length.length; i++) {
@@ -190,7 +209,7 @@ export class RecordDecoder {
     const counts = new Map<string, number>();
     for (let e = 0; e < this.sink.errorCount; e++) {
       const i = this.sink.errorFrame[e]!;
-      const reason = REASON_NAMES[this.sink.errorReason[e]!] ?? 'UNKNOWN';
+      const reason = BATCH_ERROR_REASON_NAMES[this.sink.errorReason[e]!] ?? 'UNKNOWN';
       reasons.push(reason);
       const label = `${messageLabel(catalog, frames.bus[i]!, frames.canId[i]!, frames.flags[i]!)}\u0000${reason}`;
       counts.set(label, (counts.get(label) ?? 0) + 1);
@@ -227,15 +246,15 @@ export class RecordDecoder {
       key: batch.vin,
       value: Buffer.from(value),
       headers: {
-        [HEADER.reason]: 'UNDECODABLE_FRAMES',
-        [HEADER.frameReasons]: reasons.join(','),
-        [HEADER.sourceOffset]: record.offset,
+        [RECORD_HEADER.reason]: 'UNDECODABLE_FRAMES',
+        [RECORD_HEADER.frameReasons]: reasons.join(','),
+        [RECORD_HEADER.sourceOffset]: record.offset,
         ...passThrough(record),
       },
     };
   }
 }
 
-function passThrough(record: KafkaMessage): Record<string, string> {
-  return { [HEADER.receivedMs]: record.headers?.[HEADER.receivedMs]?.toString() ?? record.timestamp };
+function passThrough(record: UplinkRecord): Record<string, string> {
+  return { [RECORD_HEADER.receivedMs]: record.receivedMsHeader ?? record.timestamp };
 }

@@ -9,7 +9,7 @@
  * gateway instances in the short window between check and mark are dropped downstream by batch id.
  */
 import type { Logger } from 'pino';
-import { inspectUplink, type InspectLimits, type RejectReason, type VehicleLookup } from './domain/inspect-uplink.js';
+import { inspectUplink, type InspectLimits, type RejectReason, type VehicleLookup } from '../domain/inspect-uplink.js';
 
 export interface PendingMessage {
   readonly topic: string;

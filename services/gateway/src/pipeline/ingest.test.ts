@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { TelemetryBatch } from '@telltale/platform/proto';
+import { testLogger } from '@telltale/platform/testing';
+import {
+  UplinkIngest,
+  type AcceptedRecord,
+  type DedupeStore,
+  type IngestEvents,
+  type RejectedRecord,
+  type UplinkSink,
+} from './ingest.js';
+
+const VIN = 'LRW3E7FS1RC000001';
+const topic = `tbox/${VIN}/telemetry`;
+
+function uplink(seq: number): Buffer {
+  return Buffer.from(
+    TelemetryBatch.encode({
+      vin: VIN,
+      seq,
+      deviceId: 'tbox-1',
+      baseTimeMsEpoch: 1_763_700_000_000,
+      frames: { timeOffsetUs: [0], bus: [0], canId: [0x100], flags: [0], length: [2], data: new Uint8Array(2) },
+    }).finish(),
+  );
+}
+
+class MemoryDedupe implements DedupeStore {
+  readonly marked = new Set<string>();
+  failing = false;
+  seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]> {
+    if (this.failing) return Promise.reject(new Error('redis down'));
+    return Promise.resolve(keys.map((k) => this.marked.has(`${k.vin}:${k.seq}`)));
+  }
+  markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void> {
+    for (const k of keys) this.marked.add(`${k.vin}:${k.seq}`);
+    return Promise.resolve();
+  }
+}
+
+class MemorySink implements UplinkSink {
+  readonly accepted: AcceptedRecord[] = [];
+  readonly rejected: RejectedRecord[] = [];
+  failures = 0;
+  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      return Promise.reject(new Error('kafka down'));
+    }
+    this.accepted.push(...accepted);
+    this.rejected.push(...rejected);
+    return Promise.resolve();
+  }
+}
+
+function setup() {
+  const counts = { accepted: 0, duplicate: 0, rejected: [] as string[], sinkFailed: 0, dedupeFailed: 0 };
+  const events: IngestEvents = {
+    accepted: (n) => (counts.accepted += n),
+    duplicate: (n) => (counts.duplicate += n),
+    rejected: (reason) => counts.rejected.push(reason),
+    flushed: () => undefined,
+    sinkFailed: () => (counts.sinkFailed += 1),
+    dedupeFailed: () => (counts.dedupeFailed += 1),
+  };
+  const dedupe = new MemoryDedupe();
+  const sink = new MemorySink();
+  const ingest = new UplinkIngest({
+    vehicles: new Map([[VIN, { deviceId: 'tbox-1' }]]),
+    dedupe,
+    sink,
+    limits: { maxBatchBytes: 4096, maxFrameBytes: 64 },
+    events,
+    log: testLogger(),
+    flushAtMessages: 100,
+    lingerMs: 1,
+    retryInitialMs: 1,
+    retryMaxMs: 2,
+  });
+  const acks: number[] = [];
+  const submit = (seq: number, payload: Buffer = uplink(seq)) =>
+    ingest.submit({ topic, payload, receivedMs: seq, ack: () => acks.push(seq) });
+  return { ingest, dedupe, sink, counts, acks, submit };
+}
+
+describe('UplinkIngest', () => {
+  it('writes accepted and rejected batches, then acknowledges each in arrival order', async () => {
+    const { ingest, sink, counts, acks, submit } = setup();
+    submit(1);
+    submit(2, Buffer.from([0x0a, 0x10, 0x42]));
+    submit(3);
+    await ingest.drain();
+    expect(sink.accepted.map((r) => [r.vin, r.seq, r.frameCount])).toEqual([
+      [VIN, 1, 1],
+      [VIN, 3, 1],
+    ]);
+    expect(sink.rejected.map((r) => [r.vin, r.reason])).toEqual([[VIN, 'MALFORMED_PROTOBUF']]);
+    expect(counts).toMatchObject({ accepted: 2, rejected: ['MALFORMED_PROTOBUF'] });
+    expect(acks).toEqual([1, 2, 3]);
+  });
+
+  it('writes a (vin, seq) once: within a flush and across flushes', async () => {
+    const { ingest, sink, counts, acks, submit } = setup();
+    submit(1);
+    submit(1);
+    await ingest.drain();
+    submit(1);
+    submit(2);
+    await ingest.drain();
+    expect(sink.accepted.map((r) => r.seq)).toEqual([1, 2]);
+    expect(counts.duplicate).toBe(2);
+    expect(acks).toEqual([1, 1, 1, 2]); // duplicates are acknowledged too
+  });
+
+  it('holds acknowledgements while the sink fails and marks nothing seen before the write', async () => {
+    const { ingest, sink, dedupe, counts, acks, submit } = setup();
+    sink.failures = 3;
+    submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(acks).toEqual([]);
+    expect(dedupe.marked.size).toBe(0);
+    await ingest.drain();
+    expect(counts.sinkFailed).toBe(3);
+    expect(sink.accepted.map((r) => r.seq)).toEqual([1]);
+    expect(acks).toEqual([1]);
+    expect([...dedupe.marked]).toEqual([`${VIN}:1`]);
+  });
+
+  it('passes batches through when the dedupe store fails (counted)', async () => {
+    const { ingest, sink, dedupe, counts, submit } = setup();
+    dedupe.failing = true;
+    submit(1);
+    await ingest.drain();
+    expect(sink.accepted).toHaveLength(1);
+    expect(counts.dedupeFailed).toBe(1);
+  });
+});
