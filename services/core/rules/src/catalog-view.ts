@@ -56,7 +56,11 @@ function nameIndex(catalog: RuleCatalog): NameIndex {
   return index;
 }
 
-export function lookupSignal(catalog: RuleCatalog, name: string): SignalLookup {
+/** Longest name a suggestion is looked for: edit distance costs its length times each candidate's. */
+const MAX_SUGGESTED_NAME_LENGTH = 64;
+
+/** `suggest: false` skips the nearest-name search (the compiler stops suggesting after a few unknown names). */
+export function lookupSignal(catalog: RuleCatalog, name: string, suggest = true): SignalLookup {
   const direct = catalog.aliases.get(name) ?? catalog.byQualifiedName.get(name);
   if (direct !== undefined) return { kind: 'found', signal: direct };
   const index = nameIndex(catalog);
@@ -64,6 +68,7 @@ export function lookupSignal(catalog: RuleCatalog, name: string): SignalLookup {
   if (byName !== undefined && byName.length === 1) return { kind: 'found', signal: byName[0]! };
   if (byName !== undefined && byName.length > 1)
     return { kind: 'ambiguous', candidates: byName.map((s) => s.qualifiedName).sort() };
+  if (!suggest || name.length > MAX_SUGGESTED_NAME_LENGTH) return { kind: 'unknown', suggestion: undefined };
   const pool = name.includes('/') ? [...catalog.byQualifiedName.keys()] : index.suggestable;
   return { kind: 'unknown', suggestion: nearest(name, pool) };
 }

@@ -15,11 +15,12 @@ export {
 export { lookupSignal, type RuleCatalog, type RuleCatalogSignal, type SignalLookup } from './catalog-view.js';
 export type { Expr, BinaryOperator } from './expression/ast.js';
 export { printExpr } from './expression/ast.js';
-export { parseExpression } from './expression/parser.js';
+export { MAX_EXPRESSION_DEPTH, parseExpression } from './expression/parser.js';
 export { tokenize, type Token, type TokenKind } from './expression/lexer.js';
-export { formatDtc, formatNumber, type TemplateVariables } from './template.js';
+export { formatDtc, formatNumber, MAX_PLACEHOLDERS, type TemplateVariables } from './template.js';
 export {
   parseRuleDefinition,
+  RULE_LIMITS,
   type LadderStep,
   type ParsedRule,
   type RuleDefinition,

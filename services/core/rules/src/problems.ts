@@ -7,6 +7,8 @@ import { TelltaleError } from '@telltale/platform/errors';
 
 export type RuleProblemCode =
   | 'RULE_SYNTAX'
+  /** Past a bound: expression nesting, placeholders in a message. */
+  | 'RULE_TOO_COMPLEX'
   | 'RULE_TYPE'
   | 'RULE_UNKNOWN_SIGNAL'
   | 'RULE_AMBIGUOUS_SIGNAL'
@@ -70,17 +72,4 @@ export class RuleExpressionError extends TelltaleError {
     this.suggestion = suggestion;
     this.bareMessage = message;
   }
-}
-
-/** Position of `offset` in `text`, for errors found after tokenizing. */
-export function positionAt(text: string, offset: number, length = 1): SourcePosition {
-  let line = 1;
-  let column = 1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      column = 1;
-    } else column++;
-  }
-  return { offset, line, column, length: Math.max(1, length) };
 }

@@ -4,7 +4,7 @@
  * and, inside an expression, the line and column. Type-checking against a vehicle model happens in compile-rules.ts.
  */
 import { parseDuration } from './duration.js';
-import { RuleExpressionError, type RuleProblem } from './problems.js';
+import { RuleExpressionError, type RuleProblem, type RuleProblemCode } from './problems.js';
 import { isSeverity, SEVERITIES, severityRank, type Severity } from './severity.js';
 import type { Expr } from './expression/ast.js';
 import { parseExpression } from './expression/parser.js';
@@ -107,7 +107,31 @@ const KEYS = new Set([
   'backfill',
 ]);
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const MAX_EXPRESSION_LENGTH = 10_000;
+
+/**
+ * Bounds of every string and list in a definition: what the rule compiler, the API and the store may be handed is
+ * limited before anything costly runs (a 1 MiB message once took an hour to compile).
+ */
+export const RULE_LIMITS = Object.freeze({
+  /** Characters of one expression (condition, when, clear condition, sequence first/then). */
+  expressionLength: 10_000,
+  /** Characters of the message template (its placeholders: MAX_PLACEHOLDERS in template.ts). */
+  messageLength: 2_000,
+  nameLength: 200,
+  descriptionLength: 4_000,
+  tags: 32,
+  tagLength: 64,
+  /** Entries of each of scope.fleets, scope.models, scope.vins. */
+  scopeEntries: 1_000,
+  scopeEntryLength: 128,
+  durationLength: 32,
+  /** Unknown fields reported one by one; the rest are counted. */
+  unknownFieldsShown: 5,
+});
+
+/** A JSON pointer token (RFC 6901), cut short: an unknown field's name is the caller's text, of any length. */
+const pointerToken = (key: string): string =>
+  (key.length > 64 ? `${key.slice(0, 64)}…` : key).replace(/~/g, '~0').replace(/\//g, '~1');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -127,41 +151,47 @@ class Checker {
   }
 
   keys(value: Record<string, unknown>, path: string, allowed: ReadonlySet<string>): void {
-    for (const key of Object.keys(value))
-      if (!allowed.has(key))
-        this.fail(`${path}/${key}`, `is not a rule field; expected one of ${[...allowed].join(', ')}`);
+    const unknown = Object.keys(value).filter((key) => !allowed.has(key));
+    for (const key of unknown.slice(0, RULE_LIMITS.unknownFieldsShown))
+      this.fail(`${path}/${pointerToken(key)}`, `is not a rule field; expected one of ${[...allowed].join(', ')}`);
+    const more = unknown.length - RULE_LIMITS.unknownFieldsShown;
+    if (more > 0) this.fail(path === '' ? '/' : path, `has ${more} more fields that are not rule fields`);
   }
 
-  string(value: unknown, path: string): string | undefined {
-    return typeof value === 'string' ? value : this.fail(path, 'must be a string');
+  string(value: unknown, path: string, maxLength: number): string | undefined {
+    if (typeof value !== 'string') return this.fail(path, 'must be a string');
+    return value.length > maxLength ? this.fail(path, `is longer than ${maxLength} characters`) : value;
   }
 
   duration(value: unknown, path: string): number | undefined {
     if (value === undefined) return 0;
-    const ms = typeof value === 'string' ? parseDuration(value.trim()) : undefined;
+    const ms =
+      typeof value === 'string' && value.length <= RULE_LIMITS.durationLength ? parseDuration(value.trim()) : undefined;
+    const shown = typeof value === 'string' && value.length > 40 ? `"${value.slice(0, 40)}…"` : JSON.stringify(value);
     return ms === undefined
-      ? this.fail(path, `must be a duration like "500ms", "30s", "5m", "1h" or "1m30s", not ${JSON.stringify(value)}`)
+      ? this.fail(path, `must be a duration like "500ms", "30s", "5m", "1h" or "1m30s", not ${shown}`)
       : ms;
   }
 
-  strings(value: unknown, path: string): readonly string[] | undefined {
+  strings(value: unknown, path: string, maxItems: number, maxLength: number): readonly string[] | undefined {
     if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === ''))
       return this.fail(path, 'must be a list of non-empty strings');
+    if (value.length > maxItems) return this.fail(path, `has more than ${maxItems} entries`);
+    const long = (value as string[]).findIndex((v) => v.length > maxLength);
+    if (long >= 0) return this.fail(`${path}/${long}`, `is longer than ${maxLength} characters`);
     return value as string[];
   }
 
   expression(value: unknown, path: string): ParsedExpression | undefined {
-    const source = this.string(value, path);
+    const source = this.string(value, path, RULE_LIMITS.expressionLength);
     if (source === undefined) return undefined;
-    if (source.length > MAX_EXPRESSION_LENGTH)
-      return this.fail(path, `is longer than ${MAX_EXPRESSION_LENGTH} characters`);
     try {
       return { expr: parseExpression(source), source, path };
     } catch (error) {
       if (!(error instanceof RuleExpressionError)) throw error;
       this.problems.push({
         severity: 'error',
-        code: 'RULE_SYNTAX',
+        code: error.code as RuleProblemCode,
         message: error.bareMessage,
         path,
         position: error.position,
@@ -192,9 +222,9 @@ export function parseRuleDefinition(input: unknown): {
   const version = input.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > 0xffffffff)
     c.fail('/version', 'must be a whole number from 1');
-  const name = input.name === undefined ? id : c.string(input.name, '/name');
-  if (input.description !== undefined) c.string(input.description, '/description');
-  if (input.tags !== undefined) c.strings(input.tags, '/tags');
+  const name = input.name === undefined ? id : c.string(input.name, '/name', RULE_LIMITS.nameLength);
+  if (input.description !== undefined) c.string(input.description, '/description', RULE_LIMITS.descriptionLength);
+  if (input.tags !== undefined) c.strings(input.tags, '/tags', RULE_LIMITS.tags, RULE_LIMITS.tagLength);
   if (input.enabled !== undefined && typeof input.enabled !== 'boolean') c.fail('/enabled', 'must be true or false');
 
   const scope: { fleets?: ReadonlySet<string>; models?: ReadonlySet<string>; vins?: ReadonlySet<string> } = {};
@@ -204,7 +234,12 @@ export function parseRuleDefinition(input: unknown): {
       c.keys(input.scope, '/scope', new Set(['fleets', 'models', 'vins']));
       for (const key of ['fleets', 'models', 'vins'] as const) {
         if (input.scope[key] === undefined) continue;
-        const list = c.strings(input.scope[key], `/scope/${key}`);
+        const list = c.strings(
+          input.scope[key],
+          `/scope/${key}`,
+          RULE_LIMITS.scopeEntries,
+          RULE_LIMITS.scopeEntryLength,
+        );
         if (list !== undefined && list.length > 0) scope[key] = new Set(list);
       }
     }
@@ -272,7 +307,8 @@ export function parseRuleDefinition(input: unknown): {
     ) {
       c.fail(
         '/condition',
-        'is required when a ladder step has no "when" (without a condition, the rule holds while any step\'s "when" holds)',
+        'is required when a ladder step has no "when" ' +
+          '(without a condition, the rule holds while any step\'s "when" holds)',
       );
     }
     trigger = { kind: 'any-step' };
@@ -290,7 +326,7 @@ export function parseRuleDefinition(input: unknown): {
     }
   }
   const reraiseAfterMs = c.duration(input.reraiseAfter, '/reraiseAfter');
-  const message = input.message === undefined ? name : c.string(input.message, '/message');
+  const message = input.message === undefined ? name : c.string(input.message, '/message', RULE_LIMITS.messageLength);
   const backfill = input.backfill ?? 'ignore';
   if (backfill !== 'ignore' && backfill !== 'evaluate')
     c.fail('/backfill', 'must be "ignore" (the default) or "evaluate"');

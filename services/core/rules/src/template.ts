@@ -8,10 +8,11 @@
  * Formats: fixed(N) (N decimals), int, hex (0x0A7F00), dtc (SAE J2012: P0A7F-00), label (the VAL_ label of a
  * signal's value). Unknown values render as "?".
  */
-import { RuleExpressionError, positionAt } from './problems.js';
+import { RuleExpressionError, type SourcePosition } from './problems.js';
 import type { EvalContext } from './signal-state.js';
 import type { ExpressionCompiler } from './expression/compile.js';
 import { parseExpression } from './expression/parser.js';
+import type { TextOrigin } from './expression/lexer.js';
 import { lookupSignal, type RuleCatalog } from './catalog-view.js';
 
 export interface TemplateVariables {
@@ -72,9 +73,49 @@ function formatter(format: string, labels: ReadonlyMap<string, string> | undefin
   }
 }
 
+/** Most placeholders one message may have. */
+export const MAX_PLACEHOLDERS = 64;
+
+const FORMAT_SUFFIX = /^\s*([A-Za-z]+(?:\(\s*\d+\s*\))?)\s*$/;
+
+/** Where the `| format` of a placeholder starts inside its text, or -1: the last `|` that is not part of `||`. */
+function formatPipe(inner: string): { readonly at: number; readonly format: string } | undefined {
+  const at = inner.lastIndexOf('|');
+  if (at < 0 || inner[at - 1] === '|') return undefined;
+  const match = FORMAT_SUFFIX.exec(inner.slice(at + 1));
+  return match === null ? undefined : { at, format: match[1]!.replace(/\s+/g, '') };
+}
+
+/**
+ * Line and column of offsets in one text, asked in increasing order: each character is looked at once, so a
+ * template costs time linear in its length however many placeholders (or errors) it has.
+ */
+class PositionTracker {
+  private offset = 0;
+  private line = 1;
+  private column = 1;
+
+  constructor(private readonly text: string) {}
+
+  at(offset: number): TextOrigin {
+    for (; this.offset < offset && this.offset < this.text.length; this.offset++) {
+      if (this.text.charCodeAt(this.offset) === 10) {
+        this.line++;
+        this.column = 1;
+      } else this.column++;
+    }
+    return { offset, line: this.line, column: this.column };
+  }
+
+  position(offset: number, length: number): SourcePosition {
+    return { ...this.at(offset), length: Math.max(1, length) };
+  }
+}
+
 /**
  * Compiles a template with the rule's expression compiler (errors land in compiler.errors, positioned in the
- * template text). The template's signals are kept for the vehicle but do not make the rule evaluate.
+ * template text). The template's signals are kept for the vehicle but do not make the rule evaluate. Linear in the
+ * length of the text: each placeholder is parsed where it stands, with its origin in the template.
  */
 export function compileTemplate(
   text: string,
@@ -82,7 +123,9 @@ export function compileTemplate(
   catalog: RuleCatalog,
 ): CompiledTemplate | undefined {
   const parts: Part[] = [];
+  const where = new PositionTracker(text);
   let failed = false;
+  let placeholders = 0;
   let i = 0;
   compiler.uses.triggers = false;
   try {
@@ -96,22 +139,23 @@ export function compileTemplate(
       const close = text.indexOf('}}', open + 2);
       if (close < 0) {
         compiler.errors.push(
-          new RuleExpressionError('RULE_SYNTAX', '"{{" is not closed with "}}"', positionAt(text, open, 2)),
+          new RuleExpressionError('RULE_SYNTAX', '"{{" is not closed with "}}"', where.position(open, 2)),
         );
         failed = true;
         break;
       }
+      if (++placeholders > MAX_PLACEHOLDERS) {
+        const message = `a message has at most ${MAX_PLACEHOLDERS} placeholders`;
+        compiler.errors.push(new RuleExpressionError('RULE_TOO_COMPLEX', message, where.position(open, 2)));
+        failed = true;
+        break;
+      }
       const inner = text.slice(open + 2, close);
-      // Positions of errors inside a placeholder count in the whole template: parse it with the rest blanked out.
-      const pipe = /(?<!\|)\|(?!\|)\s*([A-Za-z]+(?:\(\s*\d+\s*\))?)\s*$/.exec(inner);
-      const exprEnd = pipe === null ? close : open + 2 + pipe.index;
-      const masked =
-        text
-          .slice(0, exprEnd)
-          .replace(/[^\n]/g, ' ')
-          .slice(0, open + 2) + text.slice(open + 2, exprEnd);
-      const exprText = text.slice(open + 2, exprEnd).trim();
-      const format = pipe?.[1]?.replace(/\s+/g, '');
+      const pipe = formatPipe(inner);
+      const exprEnd = pipe === undefined ? close : open + 2 + pipe.at;
+      const source = text.slice(open + 2, exprEnd);
+      const exprText = source.trim();
+      const format = pipe?.format;
       i = close + 2;
       if (VARIABLES.has(exprText)) {
         const name = exprText as keyof TemplateVariables;
@@ -120,7 +164,8 @@ export function compileTemplate(
       }
       let expr;
       try {
-        expr = parseExpression(masked);
+        // Parsed where it stands: positions of its errors count in the whole template.
+        expr = parseExpression(source, where.at(open + 2));
       } catch (error) {
         if (!(error instanceof RuleExpressionError)) throw error;
         compiler.errors.push(error);
@@ -141,7 +186,7 @@ export function compileTemplate(
           : undefined;
       const fmt = format === undefined ? formatNumber : formatter(format, labels);
       if (typeof fmt === 'string') {
-        compiler.errors.push(new RuleExpressionError('RULE_TYPE', fmt, positionAt(text, exprEnd, close - exprEnd)));
+        compiler.errors.push(new RuleExpressionError('RULE_TYPE', fmt, where.position(exprEnd, close - exprEnd)));
         failed = true;
         continue;
       }

@@ -68,9 +68,13 @@ interface Typed {
   readonly type: ValueType;
 }
 
+/** Unknown names of one rule that get a "did you mean" (each suggestion scans the catalog's names). */
+const MAX_SUGGESTIONS = 16;
+
 export class ExpressionCompiler {
   readonly errors: RuleExpressionError[] = [];
   private probes = new Map<string, Probe>();
+  private suggestionsLeft = MAX_SUGGESTIONS;
 
   constructor(
     private readonly catalog: RuleCatalog,
@@ -140,7 +144,7 @@ export class ExpressionCompiler {
   }
 
   private resolve(e: Extract<Expr, { kind: 'signal' }>): RuleCatalogSignal | undefined {
-    const found = lookupSignal(this.catalog, e.name);
+    const found = lookupSignal(this.catalog, e.name, this.suggestionsLeft > 0);
     switch (found.kind) {
       case 'found':
         this.uses.use(found.signal);
@@ -157,13 +161,16 @@ export class ExpressionCompiler {
           found.candidates[0],
         );
       }
-      case 'unknown':
+      case 'unknown': {
+        this.suggestionsLeft--;
+        const hint = found.suggestion === undefined ? '' : ` (did you mean ${found.suggestion}?)`;
         return this.error(
           'RULE_UNKNOWN_SIGNAL',
-          `unknown signal "${e.name}" in model ${this.catalog.modelId}${found.suggestion === undefined ? '' : ` (did you mean ${found.suggestion}?)`}`,
+          `unknown signal "${e.name}" in model ${this.catalog.modelId}${hint}`,
           e.position,
           found.suggestion,
         );
+      }
     }
   }
 

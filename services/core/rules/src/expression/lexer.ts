@@ -24,13 +24,27 @@ const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 const isIdentStart = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
 const isIdentPart = (c: string): boolean => isIdentStart(c) || isDigit(c);
 
-export function tokenize(source: string): Token[] {
+/** Where a piece of text starts inside a larger one (a placeholder inside a message template). */
+export interface TextOrigin {
+  /** 0-based offset of the first character. */
+  readonly offset: number;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+export const TEXT_START: TextOrigin = { offset: 0, line: 1, column: 1 };
+
+/** Tokens of `source`; positions count from `origin`, so errors point into the text `source` was cut from. */
+export function tokenize(source: string, origin: TextOrigin = TEXT_START): Token[] {
   const tokens: Token[] = [];
   let i = 0;
-  let line = 1;
-  let lineStart = 0;
+  let line = origin.line;
+  // The column of a local offset is `offset - lineStart + 1`; on the first line it continues the origin's.
+  let lineStart = 1 - origin.column;
   const pos = (offset: number, length: number): SourcePosition => ({
-    offset,
+    offset: origin.offset + offset,
     line,
     column: offset - lineStart + 1,
     length: Math.max(1, length),
@@ -72,10 +86,12 @@ export function tokenize(source: string): Token[] {
         const text = source.slice(start, i);
         const ms = parseDuration(text);
         if (ms === undefined) {
+          const units = Object.keys(DURATION_UNITS_MS).join(', ');
           fail(
             start,
             i - start,
-            `"${text}" is neither a number nor a duration: numbers take no unit, and durations use ${Object.keys(DURATION_UNITS_MS).join(', ')} (e.g. 30s, 1m30s)`,
+            `"${text}" is neither a number nor a duration: numbers take no unit, and durations use ${units} ` +
+              '(e.g. 30s, 1m30s)',
           );
         }
         tokens.push({ kind: 'duration', text, value: ms!, position: pos(start, i - start) });

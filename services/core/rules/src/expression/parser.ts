@@ -4,10 +4,17 @@
  *   or  ||   →   and  &&   →   not  !   →   == != < <= > >= (not chainable)   →   + -   →   * / %   →   unary -
  *
  * The first error ends the parse with a RuleExpressionError that names the line and column.
+ *
+ * Nesting is bounded (MAX_EXPRESSION_DEPTH): the parser, the compiler and the compiled closures all recurse once per
+ * level, so a deeper expression would overflow the stack (a RangeError) instead of getting a positioned error.
+ * The bound counts both parentheses and the height of the tree (`a + a + … + a` is as deep as it is long).
  */
 import { RuleExpressionError, type SourcePosition } from '../problems.js';
 import { COMPARISONS, type BinaryOperator, type Expr } from './ast.js';
-import { tokenize, type Token } from './lexer.js';
+import { tokenize, TEXT_START, type TextOrigin, type Token } from './lexer.js';
+
+/** Most levels of nesting an expression may have; real rules stay far below it. */
+export const MAX_EXPRESSION_DEPTH = 256;
 
 /** Left and right binding power of the infix operators. */
 const INFIX: Readonly<Record<string, readonly [number, number, BinaryOperator]>> = {
@@ -41,6 +48,10 @@ class Parser {
   private index = 0;
   /** Nodes written in parentheses: `(a < b) == c` is fine, `a < b == c` is not. */
   private readonly grouped = new WeakSet<Expr>();
+  /** Height of each node built: a leaf is 1. */
+  private readonly heights = new WeakMap<Expr, number>();
+  /** Nested parse() calls in progress. */
+  private depth = 0;
 
   constructor(private readonly tokens: readonly Token[]) {}
 
@@ -58,6 +69,23 @@ class Parser {
     throw new RuleExpressionError('RULE_SYNTAX', message, token.position);
   }
 
+  private tooDeep(token: Token): never {
+    throw new RuleExpressionError(
+      'RULE_TOO_COMPLEX',
+      `the expression nests more than ${MAX_EXPRESSION_DEPTH} levels deep here; split it or drop parentheses`,
+      token.position,
+    );
+  }
+
+  /** Records the node's height; refuses it when the tree grows deeper than the bound. */
+  private built(node: Expr, at: Token, ...children: readonly Expr[]): Expr {
+    let height = 1;
+    for (const child of children) height = Math.max(height, (this.heights.get(child) ?? 1) + 1);
+    if (height > MAX_EXPRESSION_DEPTH) this.tooDeep(at);
+    this.heights.set(node, height);
+    return node;
+  }
+
   parseAll(): Expr {
     if (this.peek().kind === 'eof') this.fail(this.peek(), 'empty expression');
     const expr = this.parse(0);
@@ -73,6 +101,7 @@ class Parser {
   }
 
   private parse(minBp: number): Expr {
+    if (++this.depth > MAX_EXPRESSION_DEPTH) this.tooDeep(this.peek());
     let left = this.prefix();
     for (;;) {
       const token = this.peek();
@@ -84,8 +113,14 @@ class Parser {
       }
       this.next();
       const right = this.parse(rightBp);
-      left = { kind: 'binary', op, left, right, position: span(left.position, right.position) };
+      left = this.built(
+        { kind: 'binary', op, left, right, position: span(left.position, right.position) },
+        token,
+        left,
+        right,
+      );
     }
+    this.depth--;
     return left;
   }
 
@@ -115,11 +150,10 @@ class Parser {
         if (token.text === '(') {
           const inner = this.parse(0);
           const close = this.next();
-          if (close.text !== ')' || close.kind !== 'op')
-            this.fail(
-              close,
-              `expected ")" to close the "(" at ${token.position.line}:${token.position.column}, found ${describe(close)}`,
-            );
+          if (close.text !== ')' || close.kind !== 'op') {
+            const opened = `${token.position.line}:${token.position.column}`;
+            this.fail(close, `expected ")" to close the "(" at ${opened}, found ${describe(close)}`);
+          }
           this.grouped.add(inner);
           return inner;
         }
@@ -131,7 +165,7 @@ class Parser {
 
   private unary(op: '-' | 'not', token: Token, bp: number): Expr {
     const operand = this.parse(bp);
-    return { kind: 'unary', op, operand, position: span(token.position, operand.position) };
+    return this.built({ kind: 'unary', op, operand, position: span(token.position, operand.position) }, token, operand);
   }
 
   private call(name: Token): Expr {
@@ -147,11 +181,15 @@ class Parser {
       }
     } else this.next();
     const close = this.tokens[this.index - 1]!;
-    return { kind: 'call', name: name.text, args, position: span(name.position, close.position) };
+    const node: Expr = { kind: 'call', name: name.text, args, position: span(name.position, close.position) };
+    return this.built(node, name, ...args);
   }
 }
 
-/** Parses one expression; throws RuleExpressionError (code RULE_SYNTAX) with the line and column of the problem. */
-export function parseExpression(source: string): Expr {
-  return new Parser(tokenize(source)).parseAll();
+/**
+ * Parses one expression; throws RuleExpressionError (RULE_SYNTAX, or RULE_TOO_COMPLEX past MAX_EXPRESSION_DEPTH)
+ * with the line and column of the problem, counted from `origin` when the text was cut from a larger one.
+ */
+export function parseExpression(source: string, origin: TextOrigin = TEXT_START): Expr {
+  return new Parser(tokenize(source, origin)).parseAll();
 }
