@@ -2,6 +2,7 @@
  * Configuration from the environment: declared once per service as a spec of typed variables, validated once at
  * boot, returned frozen. Every problem is reported at once, each naming its variable.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TelltaleError } from './errors.js';
 
@@ -31,6 +32,12 @@ const define = <T>(env: string, options: VarOptions, parse: EnvVar<T>['parse']):
     ...(options.default === undefined ? {} : { default: options.default }),
     parse,
   });
+
+/** A file named by a setting (a CA bundle, a client certificate), read once when the configuration loads. */
+export interface ConfigFile {
+  readonly path: string;
+  readonly contents: Buffer;
+}
 
 const HOST_PORT = /^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
@@ -81,6 +88,18 @@ export const env = {
       const bad = items.findIndex((item) => !HOST_PORT.test(item));
       if (bad >= 0) return { ok: false, reason: `item ${bad} ("${items[bad]}") must be host:port` };
       return { ok: true, value: Object.freeze(items) };
+    }),
+
+  /** A file read at boot ("-", the default, for none): a missing or unreadable file is a configuration error. */
+  file: (name: string, options: { description: string }): EnvVar<ConfigFile | undefined> =>
+    define(name, { ...options, default: '-' }, (raw) => {
+      if (raw === '-') return { ok: true, value: undefined };
+      try {
+        return { ok: true, value: Object.freeze({ path: raw, contents: readFileSync(raw) }) };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        return { ok: false, reason: `must name a readable file (${code})` };
+      }
     }),
 
   url: (name: string, options: VarOptions & { protocols?: readonly string[] }): EnvVar<string> =>
@@ -176,4 +195,47 @@ export const kafkaConfig = {
     min: 1,
     max: 16,
   }),
+  kafkaSsl: env.boolean('KAFKA_SSL', {
+    description: 'connect to the brokers over TLS (server verified against KAFKA_SSL_CA_FILE, else the system CAs)',
+    default: 'false',
+  }),
+  kafkaSslCaFile: env.file('KAFKA_SSL_CA_FILE', { description: 'PEM CA bundle the brokers are verified against' }),
+  kafkaSslCertFile: env.file('KAFKA_SSL_CERT_FILE', {
+    description: 'PEM client certificate, for brokers that require mutual TLS (with KAFKA_SSL_KEY_FILE)',
+  }),
+  kafkaSslKeyFile: env.file('KAFKA_SSL_KEY_FILE', { description: 'PEM private key of KAFKA_SSL_CERT_FILE' }),
+  kafkaSaslMechanism: env.oneOf('KAFKA_SASL_MECHANISM', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], {
+    description: 'SASL authentication at the brokers (plain needs KAFKA_SSL=true)',
+    default: 'none',
+  }),
+  kafkaSaslUsername: env.string('KAFKA_SASL_USERNAME', { description: 'SASL user ("-" for none)', default: '-' }),
+  kafkaSaslPassword: env.string('KAFKA_SASL_PASSWORD', { description: 'its password ("-" for none)', default: '-' }),
 } as const;
+
+/**
+ * TLS to Redis: REDIS_URL=rediss://… turns it on (ioredis verifies the server against the system CAs); this file
+ * adds a private CA. Services with a REDIS_URL spread it into their config and pass redisTlsOptions(config).
+ */
+export const redisTlsConfig = {
+  redisTlsCaFile: env.file('REDIS_TLS_CA_FILE', {
+    description: 'PEM CA bundle the Redis server is verified against (needs a rediss:// REDIS_URL)',
+  }),
+} as const;
+
+/** ioredis options for TLS from REDIS_URL and REDIS_TLS_CA_FILE; CONFIG_INVALID when they disagree. */
+export function redisTlsOptions(config: {
+  readonly redisUrl: string;
+  readonly redisTlsCaFile: ConfigFile | undefined;
+}): { tls?: { ca: Buffer; rejectUnauthorized: true } } {
+  const tls = new URL(config.redisUrl).protocol === 'rediss:';
+  if (config.redisTlsCaFile === undefined) return {};
+  if (!tls) {
+    throw new TelltaleError(
+      'CONFIG_INVALID',
+      `REDIS_TLS_CA_FILE is set (${config.redisTlsCaFile.path}) but REDIS_URL does not use rediss://: ` +
+        'the connection would not use TLS.',
+      { details: { problems: ['REDIS_TLS_CA_FILE needs a rediss:// REDIS_URL'] } },
+    );
+  }
+  return { tls: { ca: config.redisTlsCaFile.contents, rejectUnauthorized: true } };
+}

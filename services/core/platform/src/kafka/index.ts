@@ -1,4 +1,9 @@
-export { createKafkaClient, type KafkaClientOptions } from './client.js';
+export {
+  createKafkaClient,
+  kafkaSecurityOptions,
+  type KafkaClientOptions,
+  type KafkaSecurityConfig,
+} from './client.js';
 export { createReliableProducer, type ReliableProducer } from './producer.js';
 export {
   startCommittingConsumer,

@@ -1,0 +1,109 @@
+// Least privilege in PostgreSQL (migration 0009): services run as <schema>_service, which reads and writes the
+// tables but cannot create, alter, drop or truncate them, nor rewrite the migration ledger. Migrations run as the
+// owner, optionally through a separate DATABASE_OWNER_URL so the services' own login never holds DDL rights.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lifecycle } from '@telltale/platform';
+import { createPgPool, migrate, openServiceDatabase, serviceRoleName, type Pool } from '@telltale/platform/db';
+import { LOCAL, testLogger, uniqueName } from '@telltale/platform/testing';
+
+const run = uniqueName('pgrole');
+const login = `${run}_login`;
+const longSchema = `${run}_${'x'.repeat(59 - run.length)}`;
+const log = testLogger();
+
+function insufficientPrivilege(sql: string) {
+  return expect(service.query(sql)).rejects.toMatchObject({ code: '42501' });
+}
+
+let admin: Pool;
+let service: Pool;
+const lifecycle = new Lifecycle(log, 5000);
+
+beforeAll(async () => {
+  admin = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 1 });
+  service = await openServiceDatabase(
+    { databaseUrl: LOCAL.postgresUrl, databaseSchema: run },
+    { service: 'security-test', max: 2, lifecycle, log },
+  );
+});
+
+afterAll(async () => {
+  await lifecycle.shutdown('test done');
+  for (const schema of [run, longSchema]) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  for (const role of [login, serviceRoleName(run), serviceRoleName(longSchema)]) {
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+  }
+  await admin.end();
+});
+
+describe('the service pool', () => {
+  it('runs as the schema service role, not as the owner', async () => {
+    const { rows } = await service.query<{ current_user: string }>('SELECT current_user');
+    expect(rows[0]!.current_user).toBe(`${run}_service`);
+  });
+
+  it('reads and writes the tables', async () => {
+    await service.query("INSERT INTO fleets (fleet_id, name) VALUES ('f1', 'Fleet one')");
+    await service.query("UPDATE fleets SET name = 'Fleet 1' WHERE fleet_id = 'f1'");
+    const { rows } = await service.query<{ name: string }>("SELECT name FROM fleets WHERE fleet_id = 'f1'");
+    expect(rows).toEqual([{ name: 'Fleet 1' }]);
+    await service.query("DELETE FROM fleets WHERE fleet_id = 'f1'");
+    // Sequences (bigserial ids) are usable too.
+    await expect(service.query("SELECT nextval(pg_get_serial_sequence('rule_audit', 'id'))")).resolves.toBeDefined();
+  });
+
+  it('cannot create, alter, drop or truncate tables', async () => {
+    await insufficientPrivilege('CREATE TABLE intruder (id int)');
+    await insufficientPrivilege(`CREATE TABLE ${run}.intruder (id int)`);
+    await insufficientPrivilege('ALTER TABLE fleets ADD COLUMN backdoor text');
+    await insufficientPrivilege('DROP TABLE fleets');
+    await insufficientPrivilege('TRUNCATE fleets');
+    await insufficientPrivilege('CREATE INDEX fleets_name_idx ON fleets (name)');
+  });
+
+  it('cannot rewrite the migration ledger', async () => {
+    const { rows } = await service.query<{ version: string }>('SELECT version FROM schema_migrations');
+    expect(rows.map((r) => r.version)).toContain('0009');
+    await insufficientPrivilege("DELETE FROM schema_migrations WHERE version = '0009'");
+  });
+});
+
+describe('separate owner and service logins', () => {
+  it('migrates through DATABASE_OWNER_URL; SET ROLE NONE on the service login still has no DDL', async () => {
+    await admin.query(`CREATE ROLE ${login} LOGIN IN ROLE ${serviceRoleName(run)}`);
+    const url = new URL(LOCAL.postgresUrl);
+    url.username = login;
+    const pool = await openServiceDatabase(
+      { databaseUrl: url.toString(), databaseOwnerUrl: LOCAL.postgresUrl, databaseSchema: run },
+      { service: 'security-test-login', max: 1, lifecycle, log },
+    );
+    const client = await pool.connect();
+    try {
+      // RESET ROLE returns to the role the connection started with; SET ROLE NONE to the login itself.
+      await client.query('SET ROLE NONE');
+      const { rows } = await client.query<{ current_user: string }>('SELECT current_user');
+      expect(rows[0]!.current_user).toBe(login);
+      await expect(client.query('SELECT count(*) FROM fleets')).resolves.toBeDefined();
+      await expect(client.query('DROP TABLE fleets')).rejects.toMatchObject({ code: '42501' });
+      await expect(client.query('CREATE TABLE intruder (id int)')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      client.release();
+    }
+  });
+});
+
+describe('role names', () => {
+  it('are the same in migration 0009 and serviceRoleName, also for schema names too long for a suffix', async () => {
+    expect(longSchema.length).toBe(60);
+    const pool = createPgPool({ url: LOCAL.postgresUrl, schema: longSchema, max: 1 });
+    try {
+      await migrate(pool, { schema: longSchema });
+      const role = serviceRoleName(longSchema);
+      expect(role.length).toBeLessThanOrEqual(63);
+      const { rows } = await pool.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      expect(rows).toHaveLength(1);
+    } finally {
+      await pool.end();
+    }
+  });
+});
