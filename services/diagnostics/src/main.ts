@@ -29,7 +29,8 @@ import { KafkaAlertPublisher } from './adapters/kafka-alert-publisher.js';
 import { KafkaDeadLetters } from './adapters/kafka-dead-letters.js';
 import { startSignalConsumer } from './adapters/kafka-signal-consumer.js';
 import { KafkaTopicOffsets } from './adapters/kafka-topic-offsets.js';
-import { PgDiagnosticsStore } from './adapters/pg-diagnostics-store.js';
+import { PgAlertOutbox } from './adapters/pg-alert-outbox.js';
+import { PgPartitionState } from './adapters/pg-partition-state.js';
 import { DiagnosticsConfig } from './config.js';
 import { diagnosticsMetrics } from './metrics.js';
 import { DiagnosticsPipeline } from './pipeline/diagnostics-pipeline.js';
@@ -57,7 +58,8 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
   // The consumer is started below; offsets are committed through it after each checkpoint.
   let commit: (offsets: OffsetCommit[]) => Promise<void> = () => Promise.resolve();
   const pipeline = new DiagnosticsPipeline({
-    store: new PgDiagnosticsStore(pool),
+    partitionState: new PgPartitionState(pool),
+    transitionStore: new PgAlertOutbox(pool),
     topics: new KafkaTopicOffsets(admin),
     publisher: new KafkaAlertPublisher(producer, topicName('alerts', prefix)),
     deadLetters: new KafkaDeadLetters(producer, topicName('signalsDlq', prefix)),
