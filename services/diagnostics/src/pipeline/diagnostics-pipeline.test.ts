@@ -31,7 +31,8 @@ async function start(store: MemoryDiagnosticsStore) {
   const alerts = new MemoryAlerts();
   const commits: string[] = [];
   const pipeline = new DiagnosticsPipeline({
-    store,
+    partitionState: store,
+    transitionStore: store,
     topics: new MemoryTopics(),
     publisher: alerts,
     deadLetters: new MemoryDeadLetters(),

@@ -18,7 +18,10 @@ import { VehicleEvaluator, type DeadLetters, type EvaluationEvents } from './veh
 export type DiagnosticsEvents = ClaimEvents & CheckpointEvents & OutboxEvents & EvaluationEvents;
 
 export interface DiagnosticsPipelineOptions {
-  readonly store: ClaimStore & CheckpointStore & TransitionStore;
+  /** Partition epochs and offsets, vehicle state. */
+  readonly partitionState: ClaimStore & CheckpointStore;
+  /** Alert transitions: recorded, marked published, relayed. */
+  readonly transitionStore: TransitionStore;
   readonly topics: TopicOffsets;
   /** Produces to vehicle.alerts.v1. */
   readonly publisher: AlertPublisher;
@@ -44,14 +47,14 @@ export class DiagnosticsPipeline {
   private readonly log: Logger;
 
   constructor(options: DiagnosticsPipelineOptions) {
-    const { store, events, log } = options;
+    const { partitionState, events, log } = options;
     const now = options.now ?? Date.now;
     const work = this.work;
     const engine = new RuleEngine(options.engine ?? {});
     this.log = log;
     const outbox = new TransitionOutbox({
       work,
-      store,
+      store: options.transitionStore,
       events,
       now,
       ownership: { partitionOf: (vin) => this.claims.partitionOf(vin), release: (p) => this.claims.release(p) },
@@ -59,7 +62,7 @@ export class DiagnosticsPipeline {
     });
     this.outbox = outbox;
     this.claims = new PartitionClaims({
-      store,
+      store: partitionState,
       events,
       log,
       topics: options.topics,
@@ -74,7 +77,7 @@ export class DiagnosticsPipeline {
       work,
       ownership,
       vehicles: engine,
-      store,
+      store: partitionState,
       commitOffsets,
       events,
       log,

@@ -1,78 +1,17 @@
 /**
- * The diagnostics service's PostgreSQL state (migration 0005_alerts.sql): alert transitions (also the outbox of
- * vehicle.alerts.v1) and the current row of every alert; per partition of vehicle.signals.v1 the offset the persisted
- * vehicle state reflects, with an epoch that fences a former owner; the rule engine's state per vehicle.
+ * Alert transitions in PostgreSQL (migration 0005_alerts.sql): `alert_transitions` (also the outbox of
+ * vehicle.alerts.v1; key alert id + transition seq, so a replay inserts nothing) and the current row of every alert
+ * in `alerts`, written together while the partition's epoch is still this instance's.
  */
-import { TelltaleError } from '@telltale/platform';
 import type { Pool, PoolClient } from '@telltale/platform/db';
 import type { AlertEvent } from '@telltale/rules/alerts';
 import { severityRank, type AlertTransition, type Evidence, type Severity } from '@telltale/rules';
-import type { CheckpointStore, VehicleStateRow } from '../pipeline/checkpoint-writer.js';
-import type { ClaimStore, PartitionClaim } from '../pipeline/partition-claims.js';
 import type { PartitionRef } from '../pipeline/records.js';
 import type { TransitionStore } from '../pipeline/transition-outbox.js';
+import { connectClient, fencedTransaction, queryRows, storeUnavailable } from './pg-fenced-transaction.js';
 
-export class PgDiagnosticsStore implements ClaimStore, CheckpointStore, TransitionStore {
+export class PgAlertOutbox implements TransitionStore {
   constructor(private readonly pool: Pool) {}
-
-  /** Takes ownership of a partition: bumps its epoch (fencing the former owner's later writes). */
-  async claimPartition(ref: PartitionRef, owner: string): Promise<PartitionClaim> {
-    const { rows } = await this.query<{ epoch: string; next_offset: string | null }>(
-      `INSERT INTO diagnostics_partitions (topic, partition, epoch, owner) VALUES ($1, $2, 1, $3)
-       ON CONFLICT (topic, partition) DO UPDATE SET epoch = diagnostics_partitions.epoch + 1, owner = EXCLUDED.owner
-       RETURNING epoch, next_offset`,
-      [ref.topic, ref.partition, owner],
-    );
-    const row = rows[0]!;
-    return { epoch: Number(row.epoch), nextOffset: row.next_offset === null ? null : BigInt(row.next_offset) };
-  }
-
-  /**
-   * The persisted state of the vehicles `owns(vin)` picks among those of the topic. Ownership is decided by the
-   * caller from the VIN (the producers' partitioner and today's partition count), not by the partition the state was
-   * written under: after the topic's partitions grew, a vehicle's state follows it to its new partition.
-   */
-  async loadStates(topic: string, owns: (vin: string) => boolean): Promise<{ vin: string; state: unknown }[]> {
-    const { rows: all } = await this.query<{ vin: string }>(
-      'SELECT vin FROM diagnostics_vehicle_state WHERE topic = $1',
-      [topic],
-    );
-    const vins = all.map((r) => r.vin).filter(owns);
-    if (vins.length === 0) return [];
-    const { rows } = await this.query<{ vin: string; state: unknown }>(
-      'SELECT vin, state FROM diagnostics_vehicle_state WHERE vin = ANY($1::text[])',
-      [vins],
-    );
-    return rows;
-  }
-
-  /**
-   * Persists vehicle states as of `nextOffset` of their partition, in one transaction, if `epoch` is still the
-   * partition's. False: another instance claimed the partition since (nothing was written).
-   */
-  async checkpoint(
-    ref: PartitionRef,
-    epoch: number,
-    nextOffset: bigint,
-    states: readonly VehicleStateRow[],
-    nowMs: number,
-  ): Promise<boolean> {
-    return this.fenced([{ ...ref, epoch }], async (client) => {
-      if (states.length > 0) {
-        await client.query(
-          `INSERT INTO diagnostics_vehicle_state (vin, topic, partition, state, updated_ms)
-           SELECT s.vin, $2, $3, s.state::jsonb, $4 FROM unnest($1::text[], $5::text[]) AS s (vin, state)
-           ON CONFLICT (vin) DO UPDATE SET topic = EXCLUDED.topic, partition = EXCLUDED.partition,
-             state = EXCLUDED.state, updated_ms = EXCLUDED.updated_ms`,
-          [states.map((s) => s.vin), ref.topic, ref.partition, nowMs, states.map((s) => s.state)],
-        );
-      }
-      await client.query(
-        'UPDATE diagnostics_partitions SET next_offset = $3, checkpoint_ms = $4 WHERE topic = $1 AND partition = $2',
-        [ref.topic, ref.partition, nextOffset.toString(), nowMs],
-      );
-    });
-  }
 
   /**
    * Records transitions (of vehicles of one partition, while `epoch` is its current one) and updates their alerts'
@@ -85,7 +24,7 @@ export class PgDiagnosticsStore implements ClaimStore, CheckpointStore, Transiti
     emitTimeMs: number,
   ): Promise<AlertTransition[] | undefined> {
     let inserted: AlertTransition[] = [];
-    const ok = await this.fenced([{ ...ref, epoch }], async (client) => {
+    const ok = await fencedTransaction(this.pool, [{ ...ref, epoch }], async (client) => {
       inserted = await insertTransitions(client, transitions, emitTimeMs);
       await upsertAlerts(client, inserted);
     });
@@ -97,7 +36,8 @@ export class PgDiagnosticsStore implements ClaimStore, CheckpointStore, Transiti
     nowMs: number,
   ): Promise<void> {
     if (transitions.length === 0) return;
-    await this.query(
+    await queryRows(
+      this.pool,
       `UPDATE alert_transitions t SET published_ms = $3
        FROM unnest($1::uuid[], $2::int[]) AS k (alert_id, transition_seq)
        WHERE t.alert_id = k.alert_id AND t.transition_seq = k.transition_seq AND t.published_ms IS NULL`,
@@ -118,7 +58,7 @@ export class PgDiagnosticsStore implements ClaimStore, CheckpointStore, Transiti
     publish: (events: AlertEvent[]) => Promise<void>,
     nowMs: () => number,
   ): Promise<number> {
-    const client = await this.connect();
+    const client = await connectClient(this.pool);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<TransitionRow>(
@@ -140,64 +80,11 @@ export class PgDiagnosticsStore implements ClaimStore, CheckpointStore, Transiti
       return rows.length;
     } catch (cause) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw unavailable(cause);
+      throw storeUnavailable(cause);
     } finally {
       client.release();
     }
   }
-
-  private async fenced(
-    fences: readonly (PartitionRef & { epoch: number })[],
-    work: (client: PoolClient) => Promise<void>,
-  ): Promise<boolean> {
-    const client = await this.connect();
-    try {
-      await client.query('BEGIN');
-      for (const f of fences) {
-        const { rows } = await client.query<{ epoch: string }>(
-          'SELECT epoch FROM diagnostics_partitions WHERE topic = $1 AND partition = $2 FOR SHARE',
-          [f.topic, f.partition],
-        );
-        if (rows[0] === undefined || Number(rows[0].epoch) !== f.epoch) {
-          await client.query('ROLLBACK');
-          return false;
-        }
-      }
-      await work(client);
-      await client.query('COMMIT');
-      return true;
-    } catch (cause) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw unavailable(cause);
-    } finally {
-      client.release();
-    }
-  }
-
-  private async connect(): Promise<PoolClient> {
-    try {
-      return await this.pool.connect();
-    } catch (cause) {
-      throw unavailable(cause);
-    }
-  }
-
-  private async query<R extends object>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
-    try {
-      return await this.pool.query<R>(sql, params);
-    } catch (cause) {
-      throw unavailable(cause);
-    }
-  }
-}
-
-function unavailable(cause: unknown): TelltaleError {
-  if (cause instanceof TelltaleError) return cause;
-  return new TelltaleError(
-    'DIAGNOSTICS_STORE_UNAVAILABLE',
-    `PostgreSQL write of diagnostics state failed: ${(cause as Error).message}`,
-    { retryable: true, cause },
-  );
 }
 
 async function insertTransitions(
