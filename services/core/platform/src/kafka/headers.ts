@@ -14,6 +14,6 @@ export const RECORD_HEADER = {
   detail: 'telltale-detail',
   /** Dead letters from the decoder: the per-frame reasons, comma-separated. */
   frameReasons: 'telltale-frame-reasons',
-  /** Dead letters of a consumer: the offset of the rejected source record (its partition is the record's own). */
+  /** Dead letters of a consumer: the offset of the rejected source record in its partition. */
   sourceOffset: 'telltale-source-offset',
 } as const;
