@@ -12,8 +12,9 @@ import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { repoRoot } from '../lib/repo.js';
 import { withRegistry } from './registry.js';
 
-const ENVIRONMENT = `Environment: TELLTALE_PKI_DIR (<repo>/.telltale/pki), the directory of the CA, the broker's certificate,
-the CRL and devices/<id>.pem|.key (private keys mode 0600); deploy/local/mosquitto/mosquitto.sh reads the same.`;
+const ENVIRONMENT = `Environment: TELLTALE_PKI_DIR (<repo>/.telltale/pki), the directory of the CA, the broker's
+certificate, the CRL and devices/<id>.pem|.key (private keys mode 0600); deploy/local/mosquitto/mosquitto.sh
+reads the same.`;
 
 function pkiDir(io: CliIo, given: string | undefined): string {
   return given ?? io.env.TELLTALE_PKI_DIR ?? join(repoRoot(), '.telltale', 'pki');
@@ -61,7 +62,8 @@ ${ENVIRONMENT}`,
       const dir = pkiDir(io, v.dir as string | undefined);
       const { paths, created } = await createDevicePki(dir, { hosts: (v.host as string[] | undefined) ?? [] });
       io.stdout.write(
-        `${created ? 'Created the CA' : 'Kept the existing CA'} ${paths.caCert}; broker certificate ${paths.serverCert}; CRL ${paths.crl}.\n`,
+        `${created ? 'Created the CA' : 'Kept the existing CA'} ${paths.caCert}; ` +
+          `broker certificate ${paths.serverCert}; CRL ${paths.crl}.\n`,
       );
       return 0;
     },

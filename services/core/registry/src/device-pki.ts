@@ -264,7 +264,8 @@ export function assertCertificateDeviceId(deviceId: string): string {
   if (!DEVICE_ID.test(deviceId)) {
     throw new TelltaleError(
       'PKI_DEVICE_ID_INVALID',
-      `--device "${deviceId}" must be a registry device id of at most 64 characters (A-Z a-z 0-9 _ . : -) to be a certificate CN.`,
+      `--device "${deviceId}" must be a registry device id of at most 64 characters (A-Z a-z 0-9 _ . : -) ` +
+        'to be a certificate CN.',
       { details: { deviceId } },
     );
   }
