@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createDevicePki, issueDeviceCertificate } from '@telltale/registry';
 import { uniqueName, waitFor } from '@telltale/platform/testing';
-import type { Pool } from '@telltale/platform/db';
-import { VIN_A, VIN_B, dropSchema, registryWithTwoVehicles } from '../helpers.js';
+import { dropServiceRole, type Pool } from '@telltale/platform/db';
+import { VIN_A, VIN_B, registryWithTwoVehicles } from '../helpers.js';
 import { freePort } from '../local-mosquitto.js';
 
 const run = promisify(execFile);
@@ -78,7 +78,7 @@ describe('mutual TLS for devices', () => {
   afterAll(async () => {
     await subscriber?.endAsync();
     await broker('stop').catch(() => undefined);
-    if (pool) await dropSchema(pool, schema);
+    if (pool) await dropSchemaAndRole(pool, schema);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -126,3 +126,10 @@ describe('mutual TLS for devices', () => {
     await a.endAsync();
   });
 });
+
+/** Schemas drop with their grants; the service role (cluster-wide) goes after them. */
+async function dropSchemaAndRole(pool: Pool, name: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  await dropServiceRole(pool, name);
+  await pool.end();
+}
