@@ -1,7 +1,7 @@
 /** Shared set-up for integration tests: registry fixtures, topic collectors, uplink payloads. */
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { startCommittingConsumer, type CommittingConsumer } from '@telltale/platform/kafka';
-import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { createPgPool, dropServiceRole, migrate, type Pool } from '@telltale/platform/db';
 import { PgRegistry, type VehicleImportRow } from '@telltale/registry';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { LOCAL, testLogger } from '@telltale/platform/testing';
@@ -61,6 +61,8 @@ export async function registryWithVehicles(
 
 export async function dropSchema(pool: Pool, schema: string): Promise<void> {
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  // The schema's service role (migration 0009) is cluster-wide: drop it with the schema.
+  await dropServiceRole(pool, schema);
   await pool.end();
 }
 

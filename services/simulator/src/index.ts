@@ -39,6 +39,8 @@ export {
   simulatedVin,
   simulatedSecret,
   simulatedFleetId,
+  randomSeed,
+  MIN_SECRET_SEED_LENGTH,
   parseCredentialsCsv,
   vinCheckDigit,
   type DeviceIdentity,

@@ -11,6 +11,7 @@ import { replayCommands } from './replay.js';
 import { apiCommands } from './api.js';
 import { rulesCommands } from './rules.js';
 import { startCommands } from './start.js';
+import { certsCommands } from './certs.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -26,4 +27,5 @@ export const commands: readonly Command[] = [
   ...apiCommands,
   ...rulesCommands,
   ...startCommands,
+  ...certsCommands,
 ];

@@ -6,7 +6,7 @@ import { syncBroker } from '@telltale/registry';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { readInputFile } from '../lib/files.js';
 
-async function withRegistry<T>(io: CliIo, fn: (registry: PgRegistry, schema: string) => Promise<T>): Promise<T> {
+export async function withRegistry<T>(io: CliIo, fn: (registry: PgRegistry, schema: string) => Promise<T>): Promise<T> {
   const config = loadConfig(postgresConfig, io.env);
   const pool = createPgPool({
     url: config.databaseUrl,

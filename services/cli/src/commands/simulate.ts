@@ -15,7 +15,8 @@ offline. Progress on stderr; a summary at the end (or on Ctrl-C; a second Ctrl-C
 Options:
   --vehicles N          virtual T-Boxes (default 1, or every row of --vehicles-file)
   --model ID|DIR        vehicle model id in signal-catalog/ or a model directory (default aurora-ev-2026)
-  --seed S              seed for VINs, secrets, driving, fault picks (default 1): same seed, same data
+  --seed S              seed for VINs, secrets, driving, fault picks: same seed, same data (default 1; with
+                        --provision a random seed, printed, since anyone who knows the seed can derive the secrets)
   --duration S          stop after S seconds (default: until Ctrl-C)
   --rate R              batches per vehicle per second (default 1)
   --mqtt-url URL        broker (default MQTT_URL or mqtt://127.0.0.1:1883)
@@ -156,7 +157,16 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
   }
   const v = parsed.values;
   const sim = await import('@telltale/simulator');
-  const seed = v.seed ?? '1';
+  // Device secrets derive from the seed: provisioning must not use a public one.
+  const seed = v.seed ?? (v.provision ? sim.randomSeed() : '1');
+  if (v.provision && v.seed === undefined) {
+    io.stderr.write(`Provisioning with the random seed ${seed}: pass --seed ${seed} to run these vehicles again.\n`);
+  } else if (v.provision && seed.length < sim.MIN_SECRET_SEED_LENGTH) {
+    io.stderr.write(
+      `Warning: --seed ${seed} is short; anyone who knows it can derive these devices' secrets (use a random seed ` +
+        `of ${sim.MIN_SECRET_SEED_LENGTH}+ characters outside tests).\n`,
+    );
+  }
   const flood = v.flood === true;
   const log = createLogger({
     service: 'simulator',

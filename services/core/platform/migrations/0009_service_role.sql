@@ -30,7 +30,11 @@ BEGIN
     schema_name,
     role_name
   );
-  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES TO %I', schema_name, role_name);
+  EXECUTE format(
+    'ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES TO %I',
+    schema_name,
+    role_name
+  );
   EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON %I.schema_migrations FROM %I', schema_name, role_name);
 END
 $migration$;

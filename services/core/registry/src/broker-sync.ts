@@ -1,15 +1,16 @@
 /**
  * Makes the project-managed, authenticating Mosquitto (deploy/local/mosquitto/mosquitto.sh) agree with the registry:
  * writes <dir>/passwd (user = VIN with the enabled device's PBKDF2 credential, plus the gateway's service account)
- * and <dir>/acl (a device may publish only to tbox/<its VIN>/telemetry), then sends the broker SIGHUP so it reloads
- * them. Used by `telltale broker sync` and by `telltale simulate --provision`.
+ * and <dir>/acl (a device may publish only to tbox/<its VIN>/telemetry), and <dir>/acl-tls for the mutual-TLS
+ * listener (user = device id from the certificate CN, allowed only its bound VIN's topics), then sends the broker
+ * SIGHUP so it reloads them. Used by `telltale broker sync` and by `telltale simulate --provision`.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { env, loadConfig } from '@telltale/platform';
 import { TelltaleError } from '@telltale/platform/errors';
-import { renderAclFile, renderPasswordFile } from './broker-auth.js';
+import { renderAclFile, renderCertificateAclFile, renderPasswordFile } from './broker-auth.js';
 import { generateDeviceSecret, hashDeviceSecret } from './credentials.js';
 import type { BrokerDevice } from './broker-auth.js';
 
@@ -57,7 +58,7 @@ export function brokerDir(source: NodeJS.ProcessEnv): { dir: string; port: numbe
   };
 }
 
-function runningPid(dir: string): number | undefined {
+export function runningBrokerPid(dir: string): number | undefined {
   const file = join(dir, 'mosquitto.pid');
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
@@ -90,11 +91,12 @@ export function syncBroker(options: BrokerSyncOptions): BrokerSyncResult {
   writeFileSync(passwd, renderPasswordFile(options.devices, [service]), { mode: 0o600 });
   chmodSync(passwd, 0o600);
   writeFileSync(join(dir, 'acl'), renderAclFile([service]));
+  writeFileSync(join(dir, 'acl-tls'), renderCertificateAclFile(options.devices));
 
   const reload = options.reload ?? true;
   let reloaded = false;
   if (reload !== false) {
-    const pid = runningPid(dir);
+    const pid = runningBrokerPid(dir);
     if (pid === undefined) {
       if (reload === true) {
         throw new TelltaleError(

@@ -177,13 +177,13 @@ export class PgRegistry {
 
   async listBrokerDevices(): Promise<BrokerDevice[]> {
     const { rows } = await this.pool
-      .query<{ vin: string; credential_hash: string }>(
-        'SELECT vin, credential_hash FROM devices WHERE enabled ORDER BY vin',
+      .query<{ vin: string; device_id: string; credential_hash: string }>(
+        'SELECT vin, device_id, credential_hash FROM devices WHERE enabled ORDER BY vin',
       )
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
-    return rows.map((r) => ({ vin: r.vin, credentialHash: r.credential_hash }));
+    return rows.map((r) => ({ vin: r.vin, deviceId: r.device_id, credentialHash: r.credential_hash }));
   }
 
   // Administration (the API's admin routes). Every change bumps registry_version in its transaction, so the

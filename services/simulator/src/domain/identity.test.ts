@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isValidVin } from '@telltale/registry';
-import { parseCredentialsCsv, simulatedIdentities, vinCheckDigit } from './identity.js';
+import {
+  MIN_SECRET_SEED_LENGTH,
+  parseCredentialsCsv,
+  randomSeed,
+  simulatedFleetId,
+  simulatedIdentities,
+  vinCheckDigit,
+} from './identity.js';
 
 describe('simulated identities', () => {
   it('computes the ISO 3779 check digit', () => {
@@ -21,6 +28,20 @@ describe('simulated identities', () => {
     expect(simulatedIdentities(1, 'aurora-ev-2026', 2)).toEqual(fleet.slice(0, 2));
     expect(simulatedIdentities(2, 'aurora-ev-2026', 1)[0]!.vin).not.toBe(fleet[0]!.vin);
     expect(simulatedIdentities(1, 'cargo-van-e-2025', 1)[0]!.vin[9]).toBe('S');
+  });
+});
+
+describe('random seeds', () => {
+  it('are 128-bit, distinct, and give valid identities and fleet ids', () => {
+    const seeds = Array.from({ length: 100 }, () => randomSeed());
+    expect(new Set(seeds).size).toBe(100);
+    for (const seed of seeds) expect(seed).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(seeds[0]!.length).toBeGreaterThanOrEqual(MIN_SECRET_SEED_LENGTH);
+    const [a] = simulatedIdentities(seeds[0]!, 'aurora-ev-2026', 1);
+    const [b] = simulatedIdentities(seeds[1]!, 'aurora-ev-2026', 1);
+    expect(isValidVin(a!.vin)).toBe(true);
+    expect(a!.deviceSecret).not.toBe(b!.deviceSecret);
+    expect(simulatedFleetId(seeds[0]!)).toMatch(/^[a-z0-9][a-z0-9_.-]{0,63}$/);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * Who the simulated T-Boxes are: VINs, device ids and device secrets derived from the seed (so `--provision` and a
  * later run with the same seed agree without storing anything), or read from a CSV of existing registrations.
+ * Whoever knows the seed can derive the secrets: provisioning without --seed therefore draws a random one
+ * (randomSeed), printed so the run can be repeated, instead of a public default.
  *
  * Simulated VINs are valid ISO 3779 VINs: WMI "TLT", a model code, the North-American check digit (position 9), the
  * model year, plant "S" (simulator) and a 6-digit serial offset by the seed.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { TelltaleError } from '@telltale/platform';
 import { hash32 } from './rng.js';
 
@@ -78,6 +80,14 @@ export function simulatedVin(seed: number | string, modelId: string, index: numb
   const draft = `TLT${modelCode(modelId)}0${yearCode(modelId)}S${String(serial).padStart(6, '0')}`;
   return draft.slice(0, 8) + vinCheckDigit(draft) + draft.slice(9);
 }
+
+/** A fresh 128-bit seed (22 base64url characters) for provisioning: its secrets are as strong as a random token. */
+export function randomSeed(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Seeds shorter than this make guessable device secrets (`--seed 1`): fine for tests, warned about otherwise. */
+export const MIN_SECRET_SEED_LENGTH = 16;
 
 /** A device secret only someone who knows the seed can derive (≥ 16 characters, as the registry requires). */
 export function simulatedSecret(seed: number | string, vin: string): string {
