@@ -95,6 +95,9 @@ export const Subscription = Type.Object({
   webhook: Type.Union([Type.Object({ url: Type.String() }), Type.Null()]),
   stream: Type.Boolean(),
   enabled: Type.Boolean(),
+  active: Type.Boolean({
+    description: 'enabled, and the creating key is not revoked: a subscription delivers only while active',
+  }),
   createdBy: Type.String({ description: 'key id of the creating key' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -148,6 +151,7 @@ export const subscriptionJson = (s: SubscriptionRecord): Static<typeof Subscript
   webhook: s.webhookUrl === null ? null : { url: s.webhookUrl },
   stream: s.stream,
   enabled: s.enabled,
+  active: s.enabled && !s.creatorRevoked,
   createdBy: s.createdBy,
   createdAt: iso(s.createdAt),
   updatedAt: iso(s.updatedAt),
