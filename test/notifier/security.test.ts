@@ -112,7 +112,7 @@ describe('notifier: revoked creators and encrypted secrets', () => {
     expect(verifyAsReceiver(LEGACY_SECRET, request.headers['telltale-signature'] as string, request.body)).toBe(true);
   });
 
-  it('stops delivering when the creating key is revoked: queued retries end dead, new alerts queue nothing', async () => {
+  it('stops delivering once the creating key is revoked: queued retries end dead, new alerts queue none', async () => {
     const mine = await subscribe(doomed, '/doomed');
     const control = await subscribe(keeper, '/control');
     t.receiver.on('/doomed', () => 500);

@@ -31,7 +31,8 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
     if (c.leaseMs <= c.webhookTimeoutMs) {
       throw new TelltaleError(
         'CONFIG_INVALID',
-        `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`,
+        `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed ` +
+          `NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`,
       );
     }
   });

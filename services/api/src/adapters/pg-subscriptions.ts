@@ -222,13 +222,15 @@ export class PgSubscriptionStore {
         error: string | null;
       }[];
     }>(
-      `SELECT d.delivery_id, d.kind, d.alert_id, d.transition_seq, d.vin, d.status, d.attempts, d.created_ms, d.next_attempt_ms, d.delivered_ms,
-              d.last_status_code, d.last_error,
-              coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'started_ms', a.started_ms, 'duration_ms', a.duration_ms,
-                          'outcome', a.outcome, 'status_code', a.status_code, 'error', a.error) ORDER BY a.attempt)
+      `SELECT d.delivery_id, d.kind, d.alert_id, d.transition_seq, d.vin, d.status, d.attempts, d.created_ms,
+              d.next_attempt_ms, d.delivered_ms, d.last_status_code, d.last_error,
+              coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'started_ms', a.started_ms,
+                          'duration_ms', a.duration_ms, 'outcome', a.outcome, 'status_code', a.status_code,
+                          'error', a.error) ORDER BY a.attempt)
                         FROM webhook_delivery_attempts a WHERE a.delivery_id = d.delivery_id), '[]') AS log
        FROM webhook_deliveries d
-       WHERE d.subscription_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::bigint IS NULL OR d.created_ms < $3)
+       WHERE d.subscription_id = $1 AND ($2::text IS NULL OR d.status = $2)
+         AND ($3::bigint IS NULL OR d.created_ms < $3)
        ORDER BY d.created_ms DESC, d.delivery_id LIMIT $4`,
       [subscriptionId, options.status ?? null, options.beforeMs ?? null, options.limit],
     );
@@ -267,7 +269,8 @@ export class PgSubscriptionStore {
       timeMs: nowMs,
     });
     await this.pool.query(
-      `INSERT INTO webhook_deliveries (delivery_id, subscription_id, kind, body, target_host, status, next_attempt_ms, created_ms)
+      `INSERT INTO webhook_deliveries (delivery_id, subscription_id, kind, body, target_host, status, next_attempt_ms,
+         created_ms)
        VALUES ($1, $2, 'ping', $3, $4, 'pending', $5, $5)`,
       [deliveryId, subscription.subscriptionId, body, new URL(subscription.webhookUrl).host.toLowerCase(), nowMs],
     );

@@ -77,10 +77,12 @@ export class PgDeliveryQueue implements DeliveryInbox, DeliveryQueue {
     if (deliveries.length === 0) return 0;
     const col = <K extends keyof NewDelivery>(k: K) => deliveries.map((d) => d[k]);
     const result = await this.pool.query(
-      `INSERT INTO webhook_deliveries (delivery_id, subscription_id, kind, alert_id, transition_seq, fleet_id, vin, body, target_host,
+      `INSERT INTO webhook_deliveries (delivery_id, subscription_id, kind, alert_id, transition_seq, fleet_id, vin,
+         body, target_host,
          status, next_attempt_ms, emit_time_ms, created_ms)
        SELECT d.id, d.sub, 'alert', d.alert, d.seq, d.fleet, d.vin, d.body, d.host, 'pending', $10, d.emit, $10
-       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::bigint[])
          AS d(id, sub, alert, seq, fleet, vin, body, host, emit)
        WHERE EXISTS (SELECT 1 FROM alert_subscriptions s WHERE s.subscription_id = d.sub)
        ON CONFLICT (delivery_id) DO NOTHING`,
@@ -103,7 +105,8 @@ export class PgDeliveryQueue implements DeliveryInbox, DeliveryQueue {
   async deadLetter(records: readonly DeadLetter[], nowMs: number): Promise<void> {
     for (const r of records) {
       await this.pool.query(
-        `INSERT INTO notifier_dead_letters (topic, partition, record_offset, record_key, reason, detail, payload, created_ms)
+        `INSERT INTO notifier_dead_letters (topic, partition, record_offset, record_key, reason, detail, payload,
+           created_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (topic, partition, record_offset) DO NOTHING`,
         [r.topic, r.partition, r.offset, r.key, r.reason, r.detail, r.payload, nowMs],
       );
@@ -178,11 +181,14 @@ export class PgDeliveryQueue implements DeliveryInbox, DeliveryQueue {
     this.pool
       .query(
         `WITH r AS (
-           SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
+           SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::text[],
+                                $8::text[], $9::bigint[], $10::bigint[])
              AS r(id, attempt, started, duration, outcome, code, error, status, next_ms, delivered)
          ), logged AS (
-           INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_ms, duration_ms, outcome, status_code, error)
-           SELECT id, attempt, started, duration, outcome, code, error FROM r ON CONFLICT (delivery_id, attempt) DO NOTHING
+           INSERT INTO webhook_delivery_attempts
+             (delivery_id, attempt, started_ms, duration_ms, outcome, status_code, error)
+           SELECT id, attempt, started, duration, outcome, code, error FROM r
+           ON CONFLICT (delivery_id, attempt) DO NOTHING
          )
          UPDATE webhook_deliveries w SET status = r.status, next_attempt_ms = r.next_ms, lease_until_ms = 0,
            delivered_ms = r.delivered, last_status_code = r.code, last_error = r.error

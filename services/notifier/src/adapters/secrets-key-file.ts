@@ -1,5 +1,6 @@
 /**
- * The keyring from configuration (`source` says where the current key came from, for the start-up log). SECRETS_KEY is required, except where NODE_ENV is `development` or `test`: there
+ * The keyring from configuration (`source` says where the current key came from, for the start-up log).
+ * SECRETS_KEY is required, except where NODE_ENV is `development` or `test`: there
  * a key is generated once into `.telltale/secrets.key` under the working directory (directory 0700, file 0600, made
  * atomically so processes starting together agree on one key), and every service started from the same directory
  * shares it. Anywhere else a missing or malformed key stops the service with CONFIG_INVALID naming the variable.

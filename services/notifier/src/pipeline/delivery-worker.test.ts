@@ -155,7 +155,7 @@ describe('DeliveryWorker', () => {
     expect(queue.attempts.map((a) => a.record.statusCode)).toEqual([503, 503, 503, 503]);
   });
 
-  it('signs with the opened secret; refuses an inactive subscription at once; fails clearly on an unknown key', async () => {
+  it('signs with the opened secret, refuses an inactive subscription, fails clearly on an unknown key', async () => {
     const queue = new MemoryQueue();
     const sealed = sealSecret(KEYRING, 'sub-signed', 'whsec_unit');
     queue.add('signed', 'ok.example', { url: 'http://ok.example/', secret: sealed });

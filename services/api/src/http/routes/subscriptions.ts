@@ -186,7 +186,8 @@ function checkFields(principal: Principal, fields: SubscriptionFields): void {
     throw new ApiError(
       403,
       'FORBIDDEN',
-      `API key ${principal.keyId} cannot subscribe to ${describeFleets(fields.fleets)}: its fleets are ${describeFleets(principal.fleets)}.`,
+      `API key ${principal.keyId} cannot subscribe to ${describeFleets(fields.fleets)}: ` +
+        `its fleets are ${describeFleets(principal.fleets)}.`,
     );
   }
   if (fields.webhookUrl !== null) {
@@ -233,7 +234,8 @@ export function subscriptionRoutes(app: App, deps: ApiDeps): void {
         tags: ['subscriptions'],
         summary: 'Subscribe to alerts; the webhook secret is in this response only',
         description:
-          "Filters: empty lists match anything; `fleets` must be within the key's fleets. Channels: `webhook` (signed POSTs, see the notifier README) and/or `stream`.",
+          "Filters: empty lists match anything; `fleets` must be within the key's fleets. " +
+          'Channels: `webhook` (signed POSTs, see the notifier README) and/or `stream`.',
         body: CreateBody,
         response: { 201: WithSecret, ...errorResponses },
       },
@@ -289,7 +291,8 @@ export function subscriptionRoutes(app: App, deps: ApiDeps): void {
         tags: ['subscriptions'],
         summary: 'Change filters or channels; rotate the webhook secret',
         description:
-          'Fields left out keep their value. A new webhook without `secret`, or `rotateSecret: true`, generates a secret, returned in this response only.',
+          'Fields left out keep their value. A new webhook without `secret`, or `rotateSecret: true`, ' +
+          'generates a secret, returned in this response only.',
         params: SubscriptionParams,
         body: UpdateBody,
         response: { 200: WithSecret, ...errorResponses },
