@@ -11,7 +11,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startNotifier } from '@telltale/notifier';
 import { alertStreamKey } from '@telltale/rules/alerts';
@@ -53,7 +53,9 @@ const pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
 await migrate(pool, { schema: run });
 for (let i = 0; i < SUBSCRIPTIONS; i++) {
   await pool.query(
-    `INSERT INTO alert_subscriptions (subscription_id, name, fleet_ids, webhook_url, webhook_secret, created_by) VALUES ($1, $2, '{fleet-a}', $3, 'bench-secret-0123456789', 'bench')`,
+    // Plain secrets, as before migration 0008: the notifier seals them when it starts.
+    `INSERT INTO alert_subscriptions (subscription_id, name, fleet_ids, webhook_url, webhook_secret, created_by)
+     VALUES ($1, $2, '{fleet-a}', $3, 'bench-secret-0123456789', 'bench')`,
     [randomUUID(), `bench ${i}`, `http://127.0.0.1:${port}/hook/${i}`],
   );
 }
@@ -69,6 +71,8 @@ const notifier = await startNotifier({
   REDIS_KEY_PREFIX: `${run}:`,
   LOG_LEVEL: 'warn',
   NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
+  // A fresh key per run (its subscriptions are made above and dropped after).
+  SECRETS_KEY: process.env.SECRETS_KEY ?? randomBytes(32).toString('base64'),
 });
 const producer = createReliableProducer(kafka);
 await producer.connect();
@@ -123,7 +127,8 @@ const elapsed = (Date.now() - started) / 1000;
 const sorted = [...latencies].sort((a, b) => a - b);
 const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 console.log(
-  `load: ${produced} alerts in ${SECONDS} s (${Math.round(produced / SECONDS)}/s) × ${SUBSCRIPTIONS} webhook subscriptions = ${expected} deliveries`,
+  `load: ${produced} alerts in ${SECONDS} s (${Math.round(produced / SECONDS)}/s) × ` +
+    `${SUBSCRIPTIONS} webhook subscriptions = ${expected} deliveries`,
 );
 console.log(`received: ${latencies.length} (${Math.round(latencies.length / elapsed)}/s)`);
 console.log(

@@ -85,7 +85,8 @@ async function measure(label: string, withHistory: boolean, roundOffset: number)
 }
 
 console.log(
-  `store UPSERT: ${VEHICLES} vehicles × ${SIGNALS} signals, ${ROUNDS} rounds, polls of ${PER_POLL} vehicles (${PER_POLL * SIGNALS} rows)`,
+  `store UPSERT: ${VEHICLES} vehicles × ${SIGNALS} signals, ${ROUNDS} rounds, ` +
+    `polls of ${PER_POLL} vehicles (${PER_POLL * SIGNALS} rows)`,
 );
 // Warm-up round creates the rows (INSERT path); the measured rounds update them (the steady state).
 await measure('first write (insert)', false, 0);

@@ -104,6 +104,8 @@ export interface Run {
   produce(...alerts: IAlert[]): Promise<void>;
   produceRaw(key: string, value: Buffer): Promise<void>;
   startNotifier(): Promise<void>;
+  /** Runs another notifier of this run with `env` added, expecting it to exit by itself (killed after 30 s). */
+  notifierExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }>;
   killNotifier(): Promise<void>;
   close(): Promise<void>;
 }
@@ -177,27 +179,30 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
   let child: ChildProcess | undefined;
   let opsPort = 0;
 
+  const notifierEnvironment = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+    ...process.env,
+    ...shared,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '2',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
+    NOTIFIER_WEBHOOK_MAX_ATTEMPTS: '3',
+    NOTIFIER_RETRY_BASE_MS: '100',
+    NOTIFIER_RETRY_MAX_MS: '300',
+    NOTIFIER_POLL_MS: '50',
+    NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
+    NOTIFIER_LEASE_MS: '3000',
+    NOTIFIER_PER_TARGET_CONCURRENCY: '8',
+    ...notifierEnv,
+    ...extra,
+  });
+  const cli = join(root, 'services/cli/bin/telltale.js');
+
   const startNotifier = async (): Promise<void> => {
     opsPort = await freePort();
-    const proc = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), 'notifier'], {
-      env: {
-        ...process.env,
-        ...shared,
-        KAFKA_TOPIC_PREFIX: prefix,
-        KAFKA_PARTITIONS: '2',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-        OPS_PORT: String(opsPort),
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-        NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
-        NOTIFIER_WEBHOOK_MAX_ATTEMPTS: '3',
-        NOTIFIER_RETRY_BASE_MS: '100',
-        NOTIFIER_RETRY_MAX_MS: '300',
-        NOTIFIER_POLL_MS: '50',
-        NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
-        NOTIFIER_LEASE_MS: '3000',
-        NOTIFIER_PER_TARGET_CONCURRENCY: '8',
-        ...notifierEnv,
-      },
+    const proc = spawn(process.execPath, [cli, 'notifier'], {
+      env: notifierEnvironment({ OPS_PORT: String(opsPort) }),
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     child = proc;
@@ -214,6 +219,19 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
       60_000,
       200,
     );
+  };
+
+  const notifierExit = async (env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> => {
+    const proc = spawn(process.execPath, [cli, 'notifier'], {
+      env: notifierEnvironment({ OPS_PORT: '0', LOG_LEVEL: 'info', ...env }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    clearTimeout(timer);
+    return { code, stderr };
   };
 
   const killNotifier = async (): Promise<void> => {
@@ -253,6 +271,7 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
       await producer.send(topic, [{ key, value }]);
     },
     startNotifier,
+    notifierExit,
     killNotifier,
     close: async () => {
       await killNotifier();

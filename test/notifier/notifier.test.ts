@@ -53,7 +53,7 @@ describe('notifier: webhooks and live streams', () => {
     await t?.close();
   });
 
-  it("delivers signed webhooks per fleet: A's subscriber never receives B's alerts, and a replayed alert is sent once", async () => {
+  it("delivers signed webhooks per fleet: A's subscriber never gets B's alerts; a replay is sent once", async () => {
     const a = await subscribe(engineerA, {
       name: 'fleet A ops',
       fleets: ['fleet-a'],
@@ -178,7 +178,7 @@ describe('notifier: webhooks and live streams', () => {
     ).toBe(true);
   });
 
-  it('dead-letters a delivery after NOTIFIER_WEBHOOK_MAX_ATTEMPTS (3) failures, without holding up other receivers', async () => {
+  it('dead-letters a delivery after NOTIFIER_WEBHOOK_MAX_ATTEMPTS (3) failures, not holding up others', async () => {
     t.receiver.on('/down', () => 503);
     const dead = await subscribe(engineerA, {
       name: 'down receiver',
@@ -220,7 +220,7 @@ describe('notifier: webhooks and live streams', () => {
     expect(rows.map((r) => r.reason)).toEqual(['ALERT_UNDECODABLE', 'ALERT_INVALID']);
   });
 
-  it("streams fleet A's alerts to SSE and WebSocket clients of fleet A only, resumable with Last-Event-ID", async () => {
+  it("streams fleet A's alerts to SSE and WebSocket clients of fleet A only, resumable (Last-Event-ID)", async () => {
     const viewerA = await t.key('viewer', ['fleet-a']);
     const admin = await t.key('admin', ['*']);
     const base = t.api.url.replace(/^http/, 'ws');
@@ -288,7 +288,7 @@ describe('notifier: webhooks and live streams', () => {
     await expect(openWebSocket(`${base}/v1/alerts/stream`, {})).rejects.toThrow(/401/);
   });
 
-  it('loses no delivery when the notifier is killed -9 with deliveries in flight and alerts still on Kafka', async () => {
+  it('loses no delivery when the notifier is killed -9 with deliveries in flight, alerts still on Kafka', async () => {
     let receiving = false;
     t.receiver.on('/restart', () => (receiving ? 200 : 'hang'));
     await subscribe(engineerA, {

@@ -129,7 +129,10 @@ describe('store: latest by event time, history, quarantine', () => {
     const partitions = async () =>
       (
         await pool.query<{ name: string }>(
-          "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history' AND n.nspname = $1 ORDER BY 1",
+          `SELECT c.relname AS name FROM pg_inherits i
+           JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+           JOIN pg_namespace n ON n.oid = p.relnamespace
+           WHERE p.relname = 'signal_history' AND n.nspname = $1 ORDER BY 1`,
           [run],
         )
       ).rows.map((r) => r.name);

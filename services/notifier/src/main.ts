@@ -18,7 +18,11 @@ import { HttpWebhookSender } from './adapters/http-webhook-sender.js';
 import { RedisAlertStreamPublisher } from './adapters/redis-alert-stream-publisher.js';
 import { consumedRecordsOf } from './adapters/kafka-alert-records.js';
 import { AlertIntake } from './pipeline/alert-intake.js';
-import { DeliveryWorker } from './pipeline/delivery-worker.js';
+import { DeliveryWorker, type SecretOpener } from './pipeline/delivery-worker.js';
+import { openSecret, type Keyring } from './domain/secret-box.js';
+import type { Logger } from 'pino';
+import { loadKeyring } from './adapters/secrets-key-file.js';
+import { PgWebhookSecrets } from './adapters/pg-webhook-secrets.js';
 
 export type RunningNotifier = RunningService;
 
@@ -27,11 +31,13 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
     if (c.leaseMs <= c.webhookTimeoutMs) {
       throw new TelltaleError(
         'CONFIG_INVALID',
-        `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`,
+        `Invalid configuration: NOTIFIER_LEASE_MS (${c.leaseMs}) must exceed ` +
+          `NOTIFIER_WEBHOOK_TIMEOUT_MS (${c.webhookTimeoutMs}).`,
       );
     }
   });
   const { registry, events } = notifierMetrics(log);
+  const { keyring, source: keySource } = loadKeyring(config);
 
   const pool = await openServiceDatabase(config, { service: 'notifier', max: config.databasePoolSize, lifecycle, log });
 
@@ -40,6 +46,13 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
   await redis.connect();
   lifecycle.onShutdown('redis', () => void redis.disconnect());
 
+  try {
+    await sealStoredSecrets(new PgWebhookSecrets(pool), keyring, keySource, log);
+  } catch (error) {
+    await lifecycle.shutdown('start-up failed'); // the pool would keep the process alive
+    throw error;
+  }
+
   const queue = new PgDeliveryQueue(pool);
   const sender = new HttpWebhookSender(targetPolicy(config.webhookAllow, config.webhookDeny), {
     timeoutMs: config.webhookTimeoutMs,
@@ -47,7 +60,10 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
     maxResponseBytes: config.webhookMaxResponseBytes,
   });
   lifecycle.onShutdown('webhook connections', () => sender.close());
-  const worker = new DeliveryWorker(queue, sender, events, {
+  const secrets: SecretOpener = {
+    open: (subscriptionId, secret) => ('plain' in secret ? secret.plain : openSecret(keyring, subscriptionId, secret)),
+  };
+  const worker = new DeliveryWorker(queue, sender, secrets, events, {
     concurrency: config.concurrency,
     perTargetConcurrency: config.perTargetConcurrency,
     pollMs: config.pollMs,
@@ -105,4 +121,27 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
 /** Entry point of `telltale notifier`: runs until SIGTERM/SIGINT. */
 export function runNotifier(): Promise<void> {
   return runUntilSignalled(() => startNotifier());
+}
+
+/** Brings stored webhook secrets under the current key; refuses when some need a key the keyring lacks. */
+async function sealStoredSecrets(
+  secrets: PgWebhookSecrets,
+  keyring: Keyring,
+  keySource: string,
+  log: Logger,
+): Promise<void> {
+  const report = await secrets.resealAll(keyring);
+  if (report.unknownKeys.size > 0) {
+    const keys = [...report.unknownKeys].map(([id, n]) => `${id} (${n} subscriptions)`).join(', ');
+    throw new TelltaleError(
+      'SECRETS_KEY_UNKNOWN',
+      `Webhook secrets are sealed with keys ${keys} that are neither SECRETS_KEY (key ${keyring.current.id}) ` +
+        'nor in SECRETS_PREVIOUS_KEYS: is SECRETS_KEY the one the API uses?',
+      { details: { currentKeyId: keyring.current.id, unknownKeyIds: [...report.unknownKeys.keys()] } },
+    );
+  }
+  log.info(
+    { keyId: keyring.current.id, keySource, sealed: report.sealed, resealed: report.resealed },
+    'Webhook secrets are sealed with the current key.',
+  );
 }

@@ -1,5 +1,5 @@
 /** Every notifier event is counted, and the ones worth a line are logged by the same function. No VIN in labels. */
-import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
+import { counter, createMetricsRegistry, histogram, isTelltaleError, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { AttemptOutcome } from './domain/backoff.js';
 import type { IntakeEvents } from './pipeline/alert-intake.js';
@@ -25,6 +25,12 @@ export function notifierMetrics(log: Logger): { registry: Registry; events: Noti
     'notifier_webhook_deliveries_total',
     'Webhook deliveries by outcome: delivered, retry (another attempt scheduled), dead',
     ['outcome'],
+  );
+  const secretErrors = counter(
+    registry,
+    'notifier_secret_errors_total',
+    'Webhook secrets that could not be opened (attempt failed, retried), by error code',
+    ['code'],
   );
   const attemptSeconds = histogram(registry, 'notifier_webhook_attempt_seconds', 'Duration of one webhook attempt');
   const latency = histogram(
@@ -64,6 +70,14 @@ export function notifierMetrics(log: Logger): { registry: Registry; events: Noti
       },
       deliveredLatency: (ms) => latency.observe(Math.max(ms, 0) / 1000),
       workerFailed: (err) => log.warn({ err }, 'Delivery worker round failed; retrying.'),
+      secretUnreadable: (err, deliveryId, subscriptionId) => {
+        const code = isTelltaleError(err) ? err.code : 'SECRET_UNREADABLE';
+        secretErrors.inc({ code });
+        log.error(
+          { err, code, deliveryId, subscriptionId },
+          'Webhook secret cannot be opened; check SECRETS_KEY and SECRETS_PREVIOUS_KEYS.',
+        );
+      },
     },
   };
 }

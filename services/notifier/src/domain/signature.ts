@@ -19,7 +19,10 @@ export type SignatureCheck =
   | { readonly ok: true; readonly timestampMs: number }
   | { readonly ok: false; readonly reason: 'malformed' | 'stale' | 'mismatch' };
 
-/** What a receiver does (README shows the same in plain Node): parse, check the time window, compare in constant time. */
+/**
+ * What a receiver does (README shows the same in plain Node): parse, check the time window, compare in constant
+ * time.
+ */
 export function verifySignature(
   secret: string,
   header: string | undefined,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '@telltale/platform/testing';
 import type { AttemptOutcome, NextStep } from '../domain/backoff.js';
 import { verifySignature } from '../domain/signature.js';
+import { keyringOf, openSecret, parseSecretsKey, sealSecret } from '../domain/secret-box.js';
 import {
   DeliveryWorker,
   type AttemptRecord,
@@ -9,6 +10,7 @@ import {
   type ClaimedDelivery,
   type DeliveryQueue,
   type DeliveryState,
+  type SecretOpener,
   type WebhookRequest,
   type WorkerEvents,
 } from './delivery-worker.js';
@@ -21,6 +23,7 @@ interface Row {
   nextAttemptMs: number;
   leaseUntilMs: number;
   readonly webhook: ClaimedDelivery['webhook'];
+  readonly inactive: string | null;
 }
 
 /**
@@ -33,8 +36,22 @@ class MemoryQueue implements DeliveryQueue {
   readonly attempts: { id: string; attempt: number; startedMs: number; record: AttemptRecord }[] = [];
   clock = 1_000_000;
 
-  add(id: string, host: string, webhook: ClaimedDelivery['webhook'] = { url: `http://${host}/`, secret: 's' }) {
-    this.rows.set(id, { id, host, status: 'pending', attempts: 0, nextAttemptMs: 0, leaseUntilMs: 0, webhook });
+  add(
+    id: string,
+    host: string,
+    webhook: ClaimedDelivery['webhook'] = { url: `http://${host}/`, secret: { plain: 's' } },
+    inactive: string | null = null,
+  ) {
+    this.rows.set(id, {
+      id,
+      host,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptMs: 0,
+      leaseUntilMs: 0,
+      webhook,
+      inactive,
+    });
   }
 
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
@@ -53,11 +70,13 @@ class MemoryQueue implements DeliveryQueue {
       r.leaseUntilMs = this.clock + request.leaseMs;
       out.push({
         deliveryId: r.id,
+        subscriptionId: `sub-${r.id}`,
         kind: 'alert',
         body: `{"id":"${r.id}"}`,
         attempt: r.attempts,
         targetHost: r.host,
         emitTimeMs: null,
+        inactive: r.inactive,
         webhook: r.webhook,
       });
     }
@@ -77,16 +96,28 @@ class MemoryQueue implements DeliveryQueue {
 function recordingEvents() {
   const settled: { id: string; next: NextStep }[] = [];
   const failures: unknown[] = [];
+  const unreadable: unknown[] = [];
   const events: WorkerEvents = {
+    secretUnreadable: (err) => unreadable.push(err),
     attempted: () => undefined,
     settled: (next, id) => settled.push({ id, next }),
     deliveredLatency: () => undefined,
     workerFailed: (err) => failures.push(err),
   };
-  return { events, settled, failures };
+  return { events, settled, failures, unreadable };
 }
 
 const retry = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 3000 };
+const KEYRING = keyringOf(parseSecretsKeyOrThrow('11'.repeat(32)));
+const secrets: SecretOpener = {
+  open: (subscriptionId, secret) => ('plain' in secret ? secret.plain : openSecret(KEYRING, subscriptionId, secret)),
+};
+
+function parseSecretsKeyOrThrow(raw: string) {
+  const parsed = parseSecretsKey(raw);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
+}
 
 describe('DeliveryWorker', () => {
   it('retries a failing receiver with backoff, then dead-letters the delivery after max attempts', async () => {
@@ -103,6 +134,7 @@ describe('DeliveryWorker', () => {
     const worker = new DeliveryWorker(
       queue,
       transport,
+      secrets,
       events,
       { concurrency: 4, perTargetConcurrency: 2, pollMs: 1, leaseMs: 60_000, retry },
       () => queue.clock,
@@ -123,28 +155,41 @@ describe('DeliveryWorker', () => {
     expect(queue.attempts.map((a) => a.record.statusCode)).toEqual([503, 503, 503, 503]);
   });
 
-  it('signs with the subscription secret, and marks a delivery whose webhook is gone dead at once', async () => {
+  it('signs with the opened secret, refuses an inactive subscription, fails clearly on an unknown key', async () => {
     const queue = new MemoryQueue();
-    queue.add('signed', 'ok.example', { url: 'http://ok.example/', secret: 'whsec_unit' });
-    queue.add('orphan', 'gone.example', null);
-    const { events, settled } = recordingEvents();
+    const sealed = sealSecret(KEYRING, 'sub-signed', 'whsec_unit');
+    queue.add('signed', 'ok.example', { url: 'http://ok.example/', secret: sealed });
+    queue.add('revoked', 'ok.example', null, 'the API key 0123456789ab that created the subscription was revoked');
+    const otherKey = keyringOf(parseSecretsKeyOrThrow('22'.repeat(32)));
+    queue.add('unknown-key', 'ok.example', {
+      url: 'http://ok.example/',
+      secret: sealSecret(otherKey, 'sub-unknown-key', 'whsec_other'),
+    });
+    const { events, settled, unreadable } = recordingEvents();
     const sent: WebhookRequest[] = [];
     const worker = new DeliveryWorker(
       queue,
       { send: (r) => Promise.resolve(void sent.push(r)).then(() => ({ kind: 'delivered', statusCode: 204 })) },
+      secrets,
       events,
-      { concurrency: 4, perTargetConcurrency: 2, pollMs: 1, leaseMs: 60_000, retry },
+      { concurrency: 4, perTargetConcurrency: 4, pollMs: 1, leaseMs: 60_000, retry: { ...retry, maxAttempts: 1 } },
       () => queue.clock,
     );
     worker.start();
-    await waitFor('both settled', () => (settled.length === 2 ? true : undefined));
+    await waitFor('all settled', () => (settled.length === 3 ? true : undefined));
     await worker.stop();
 
     expect(sent).toHaveLength(1);
-    const check = verifySignature('whsec_unit', sent[0]!.headers['telltale-signature'], sent[0]!.body, queue.clock);
-    expect(check).toMatchObject({ ok: true });
-    expect(queue.rows.get('orphan')!.status).toBe('dead');
-    expect(queue.attempts.find((a) => a.id === 'orphan')!.record.outcome).toBe('refused');
+    const header = sent[0]!.headers['telltale-signature'];
+    expect(verifySignature('whsec_unit', header, sent[0]!.body, queue.clock)).toMatchObject({ ok: true });
+    const attemptOf = (id: string) => queue.attempts.find((a) => a.id === id)!.record;
+    expect(queue.rows.get('revoked')!.status).toBe('dead');
+    expect(attemptOf('revoked').outcome).toBe('refused');
+    expect(attemptOf('revoked').error).toContain('that created the subscription was revoked');
+    expect(attemptOf('unknown-key').outcome).toBe('failed');
+    expect(attemptOf('unknown-key').error).toContain(`sealed with key ${otherKey.current.id}`);
+    expect(unreadable).toHaveLength(1);
+    expect(unreadable[0]).toMatchObject({ code: 'SECRETS_KEY_UNKNOWN' });
   });
 
   it('never has more than the per-target limit in flight to one host, nor more than the total', async () => {
@@ -172,6 +217,7 @@ describe('DeliveryWorker', () => {
     const worker = new DeliveryWorker(
       queue,
       transport,
+      secrets,
       events,
       { concurrency: 5, perTargetConcurrency: 3, pollMs: 1, leaseMs: 60_000, retry },
       () => queue.clock,

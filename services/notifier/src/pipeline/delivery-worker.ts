@@ -10,16 +10,27 @@
 import { signatureHeader } from '../domain/signature.js';
 import { nextStep, type AttemptOutcome, type NextStep, type RetryPolicy } from '../domain/backoff.js';
 
+/** A webhook secret as stored: sealed (see domain/secret-box.ts), or plain in a row written before 0008. */
+export type StoredSecret = { readonly keyId: string; readonly sealed: Buffer } | { readonly plain: string };
+
 export interface ClaimedDelivery {
   readonly deliveryId: string;
+  readonly subscriptionId: string;
   readonly kind: 'alert' | 'ping';
   readonly body: string;
   /** This attempt's number (1-based). */
   readonly attempt: number;
   readonly targetHost: string;
   readonly emitTimeMs: number | null;
-  /** null: the subscription no longer has a webhook or is disabled. */
-  readonly webhook: { readonly url: string; readonly secret: string } | null;
+  /** Why the subscription cannot deliver any more (disabled, no webhook, creating key revoked), or null. */
+  readonly inactive: string | null;
+  /** Set when `inactive` is null. */
+  readonly webhook: { readonly url: string; readonly secret: StoredSecret } | null;
+}
+
+/** Opens a stored secret for signing; throws a TelltaleError (SECRETS_KEY_UNKNOWN, SECRET_UNREADABLE) if it cannot. */
+export interface SecretOpener {
+  open(subscriptionId: string, secret: StoredSecret): string;
 }
 
 export interface ClaimRequest {
@@ -71,6 +82,8 @@ export interface WorkerEvents {
   /** Alert emitted by diagnostics → the receiver's 2xx. */
   deliveredLatency(ms: number): void;
   workerFailed(err: unknown): void;
+  /** A secret could not be opened: the attempt fails (and is retried: a key may be added to the keyring). */
+  secretUnreadable(err: unknown, deliveryId: string, subscriptionId: string): void;
 }
 
 export interface WorkerOptions {
@@ -93,6 +106,7 @@ export class DeliveryWorker {
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly transport: WebhookTransport,
+    private readonly secrets: SecretOpener,
     private readonly events: WorkerEvents,
     private readonly options: WorkerOptions,
     private readonly now: () => number = Date.now,
@@ -168,23 +182,7 @@ export class DeliveryWorker {
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     const startedMs = this.now();
     const started = performance.now();
-    let outcome: AttemptOutcome;
-    if (delivery.webhook === null) {
-      outcome = { kind: 'refused', error: 'the subscription is disabled or has no webhook' };
-    } else {
-      const timestampMs = this.now();
-      outcome = await this.transport.send({
-        url: delivery.webhook.url,
-        body: delivery.body,
-        headers: {
-          'telltale-signature': signatureHeader(delivery.webhook.secret, timestampMs, delivery.body),
-          'telltale-delivery-id': delivery.deliveryId,
-          'idempotency-key': delivery.deliveryId,
-          'telltale-event': delivery.kind === 'ping' ? 'ping' : 'alert.transition',
-          'telltale-attempt': String(delivery.attempt),
-        },
-      });
-    }
+    const outcome = await this.attempt(delivery);
     const durationMs = performance.now() - started;
     this.events.attempted(outcome, durationMs / 1000, delivery.deliveryId, delivery.attempt);
     const endMs = this.now();
@@ -213,5 +211,29 @@ export class DeliveryWorker {
       },
     );
     this.events.settled(next, delivery.deliveryId, delivery.attempt);
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
+    if (delivery.inactive !== null) return { kind: 'refused', error: delivery.inactive };
+    if (delivery.webhook === null) return { kind: 'refused', error: 'the subscription has no webhook' };
+    let secret: string;
+    try {
+      secret = this.secrets.open(delivery.subscriptionId, delivery.webhook.secret);
+    } catch (err) {
+      this.events.secretUnreadable(err, delivery.deliveryId, delivery.subscriptionId);
+      return { kind: 'failed', error: (err as Error).message };
+    }
+    const timestampMs = this.now();
+    return this.transport.send({
+      url: delivery.webhook.url,
+      body: delivery.body,
+      headers: {
+        'telltale-signature': signatureHeader(secret, timestampMs, delivery.body),
+        'telltale-delivery-id': delivery.deliveryId,
+        'idempotency-key': delivery.deliveryId,
+        'telltale-event': delivery.kind === 'ping' ? 'ping' : 'alert.transition',
+        'telltale-attempt': String(delivery.attempt),
+      },
+    });
   }
 }

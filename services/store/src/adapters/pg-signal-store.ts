@@ -20,7 +20,8 @@ const CHUNK = 20_000;
 // VINs and (model, version) pairs travel once per statement as small arrays, rows refer to them by index: most of
 // the parameter text PostgreSQL parses is then numbers.
 const UPSERT_LATEST = `
-INSERT INTO signal_latest AS l (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id, catalog_version)
+INSERT INTO signal_latest AS l
+  (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id, catalog_version)
 SELECT ($1::text[])[vi], s, x, e, r, $9, ($2::text[])[mi], ($3::text[])[mi]
 FROM unnest($4::int[], $5::int[], $6::float8[], $7::int8[], $8::int8[], $10::int[]) AS t(vi, s, x, e, r, mi)
 ON CONFLICT (vin, signal_id) DO UPDATE SET
@@ -50,7 +51,8 @@ export class PgSignalStore {
       await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.signal_history'))");
       for (const day of missing) {
         await client.query(
-          `CREATE TABLE IF NOT EXISTS ${dayPartitionName(day)} PARTITION OF signal_history FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
+          `CREATE TABLE IF NOT EXISTS ${dayPartitionName(day)} PARTITION OF signal_history ` +
+            `FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
         );
       }
       await client.query('COMMIT');

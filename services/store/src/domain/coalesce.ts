@@ -246,7 +246,8 @@ export function historyDays(history: HistoryRows): number[] {
 
 export function dayPartitionName(day: number): string {
   const d = new Date(day * DAY_MS);
-  return `signal_history_${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+  const month = String(d.getUTCMonth() + 1).padStart(2, '0');
+  return `signal_history_${d.getUTCFullYear()}${month}${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
 /** The day a partition name stands for, or undefined for names that are not day partitions. */

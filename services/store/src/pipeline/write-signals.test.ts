@@ -110,7 +110,7 @@ describe('SignalWriter', () => {
     expect(h.deadLetters).toEqual([]);
   });
 
-  it('quarantines samples from a clock too far in the future: dead-lettered as a SignalBatch, never stored', async () => {
+  it('quarantines samples from a clock too far ahead: dead-lettered as a SignalBatch, never stored', async () => {
     const h = harness({ maxFutureMs: 60_000 });
     const source = record(
       batch(NOW, [

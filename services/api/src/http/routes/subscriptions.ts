@@ -95,6 +95,9 @@ export const Subscription = Type.Object({
   webhook: Type.Union([Type.Object({ url: Type.String() }), Type.Null()]),
   stream: Type.Boolean(),
   enabled: Type.Boolean(),
+  active: Type.Boolean({
+    description: 'enabled, and the creating key is not revoked: a subscription delivers only while active',
+  }),
   createdBy: Type.String({ description: 'key id of the creating key' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -148,6 +151,7 @@ export const subscriptionJson = (s: SubscriptionRecord): Static<typeof Subscript
   webhook: s.webhookUrl === null ? null : { url: s.webhookUrl },
   stream: s.stream,
   enabled: s.enabled,
+  active: s.enabled && !s.creatorRevoked,
   createdBy: s.createdBy,
   createdAt: iso(s.createdAt),
   updatedAt: iso(s.updatedAt),
@@ -182,7 +186,8 @@ function checkFields(principal: Principal, fields: SubscriptionFields): void {
     throw new ApiError(
       403,
       'FORBIDDEN',
-      `API key ${principal.keyId} cannot subscribe to ${describeFleets(fields.fleets)}: its fleets are ${describeFleets(principal.fleets)}.`,
+      `API key ${principal.keyId} cannot subscribe to ${describeFleets(fields.fleets)}: ` +
+        `its fleets are ${describeFleets(principal.fleets)}.`,
     );
   }
   if (fields.webhookUrl !== null) {
@@ -229,7 +234,8 @@ export function subscriptionRoutes(app: App, deps: ApiDeps): void {
         tags: ['subscriptions'],
         summary: 'Subscribe to alerts; the webhook secret is in this response only',
         description:
-          "Filters: empty lists match anything; `fleets` must be within the key's fleets. Channels: `webhook` (signed POSTs, see the notifier README) and/or `stream`.",
+          "Filters: empty lists match anything; `fleets` must be within the key's fleets. " +
+          'Channels: `webhook` (signed POSTs, see the notifier README) and/or `stream`.',
         body: CreateBody,
         response: { 201: WithSecret, ...errorResponses },
       },
@@ -285,7 +291,8 @@ export function subscriptionRoutes(app: App, deps: ApiDeps): void {
         tags: ['subscriptions'],
         summary: 'Change filters or channels; rotate the webhook secret',
         description:
-          'Fields left out keep their value. A new webhook without `secret`, or `rotateSecret: true`, generates a secret, returned in this response only.',
+          'Fields left out keep their value. A new webhook without `secret`, or `rotateSecret: true`, ' +
+          'generates a secret, returned in this response only.',
         params: SubscriptionParams,
         body: UpdateBody,
         response: { 200: WithSecret, ...errorResponses },
