@@ -1,5 +1,6 @@
 import { commonConfig, env, kafkaConfig, type EnvVar } from '@telltale/platform';
 import { postgresConfig } from '@telltale/platform/db';
+import { secretsConfig } from '@telltale/platform/secrets';
 import { parsePatterns } from './domain/target-policy.js';
 
 /** Comma-separated hosts, *.suffixes, IPs and CIDRs; "-" for none. */
@@ -95,18 +96,7 @@ export const NotifierConfig = {
     default: '250',
     min: 10,
   }),
-  secretsKey: env.string('SECRETS_KEY', {
-    description: "key encrypting webhook secrets at rest: 32 bytes, hex or base64; the same as the API's",
-    default: '-',
-  }),
-  secretsPreviousKeys: env.string('SECRETS_PREVIOUS_KEYS', {
-    description: 'earlier SECRETS_KEYs, comma-separated: still open secrets, which are re-sealed at start ("-": none)',
-    default: '-',
-  }),
-  nodeEnv: env.string('NODE_ENV', {
-    description: 'development or test allow a generated key in .telltale/secrets.key when SECRETS_KEY is not set',
-    default: 'production',
-  }),
+  ...secretsConfig,
   leaseMs: env.integer('NOTIFIER_LEASE_MS', {
     description: 'a claimed delivery is sent again by any instance if not finished within this (crash recovery)',
     default: '60000',

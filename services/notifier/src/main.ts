@@ -19,9 +19,9 @@ import { RedisAlertStreamPublisher } from './adapters/redis-alert-stream-publish
 import { consumedRecordsOf } from './adapters/kafka-alert-records.js';
 import { AlertIntake } from './pipeline/alert-intake.js';
 import { DeliveryWorker, type SecretOpener } from './pipeline/delivery-worker.js';
-import { openSecret, type Keyring } from './domain/secret-box.js';
+import { loadKeyring, openSecret, type Keyring } from '@telltale/platform/secrets';
 import type { Logger } from 'pino';
-import { loadKeyring } from './adapters/secrets-key-file.js';
+
 import { PgWebhookSecrets } from './adapters/pg-webhook-secrets.js';
 
 export type RunningNotifier = RunningService;

@@ -5,7 +5,7 @@
  */
 import type { Pool } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform/errors';
-import { openSecret, sealSecret, type Keyring } from '../domain/secret-box.js';
+import { openSecret, sealSecret, type Keyring } from '@telltale/platform/secrets';
 
 export interface ResealReport {
   /** Plain secrets now sealed. */

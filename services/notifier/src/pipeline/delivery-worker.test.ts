@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '@telltale/platform/testing';
 import type { AttemptOutcome, NextStep } from '../domain/backoff.js';
 import { verifySignature } from '../domain/signature.js';
-import { keyringOf, openSecret, parseSecretsKey, sealSecret } from '../domain/secret-box.js';
+import { keyringOf, openSecret, parseSecretsKey, sealSecret } from '@telltale/platform/secrets';
 import {
   DeliveryWorker,
   type AttemptRecord,

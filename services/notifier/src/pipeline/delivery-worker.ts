@@ -10,7 +10,7 @@
 import { signatureHeader } from '../domain/signature.js';
 import { nextStep, type AttemptOutcome, type NextStep, type RetryPolicy } from '../domain/backoff.js';
 
-/** A webhook secret as stored: sealed (see domain/secret-box.ts), or plain in a row written before 0008. */
+/** A webhook secret as stored: sealed (see @telltale/platform/secrets), or plain in a row written before 0008. */
 export type StoredSecret = { readonly keyId: string; readonly sealed: Buffer } | { readonly plain: string };
 
 export interface ClaimedDelivery {

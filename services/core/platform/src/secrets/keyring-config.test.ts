@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEV_KEY_FILE, loadKeyring } from './secrets-key-file.js';
+import { DEV_KEY_FILE, loadKeyring } from './keyring-config.js';
 
 const dirs: string[] = [];
 const tempDir = (): string => {

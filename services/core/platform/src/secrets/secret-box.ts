@@ -7,7 +7,7 @@
  * The key id is the first 8 bytes of SHA-256 over a fixed label and the key: derived, so it can never disagree
  * with the key, and it tells an operator which key a row needs without revealing anything usable.
  *
- * The API seals with the same format (services/api/src/adapters/pg-subscriptions.ts); keep them in step.
+ * The API seals and the notifier opens (and re-seals on rotation) through this one module.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { TelltaleError } from '@telltale/platform/errors';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TelltaleError } from '@telltale/platform/errors';
-import { keyringOf, parseSecretsKey, type Keyring, type SecretsKey } from '../domain/secret-box.js';
+import { keyringOf, parseSecretsKey, type Keyring, type SecretsKey } from './secret-box.js';
 
 export interface SecretsSettings {
   /** SECRETS_KEY, or '-' when not set. */
