@@ -65,7 +65,8 @@ BO_TX_BU_ 100 : ECU,GW;`),
 
   it('accepts CRLF, tabs, odd spacing and every number notation (1E+002, +5, .5, 10.)', () => {
     const text = dbc(
-      `BO_ 100 Odd :\t8\tECU\n SG_ A:0|8@1+(1E+002,+5)[.5|10.]""ECU\n SG_   B  m3 :8|8@1- ( 10. , -1E2 ) [ 0 | 0 ] "%" ECU`,
+      `BO_ 100 Odd :\t8\tECU\n SG_ A:0|8@1+(1E+002,+5)[.5|10.]""ECU\n` +
+        ` SG_   B  m3 :8|8@1- ( 10. , -1E2 ) [ 0 | 0 ] "%" ECU`,
     ).replace(/\n/g, '\r\n');
     const { database } = parseDbc(text);
     const [a, b] = database.messages[0]!.signals;
@@ -160,7 +161,9 @@ BO_ 101 N: 8 ECU
  SG_ Short : 0|8@1+ (1,0) [0|0] "" ECU
 
 BA_DEF_ BO_ "GenMsgCycleTime" INT 0 65535;
-BA_DEF_ BO_ "VFrameFormat" ENUM "StandardCAN","ExtendedCAN","reserved","J1939PG","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","StandardCAN_FD","ExtendedCAN_FD";
+BA_DEF_ BO_ "VFrameFormat" ENUM "StandardCAN","ExtendedCAN","reserved","J1939PG","reserved","reserved",
+  "reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","StandardCAN_FD",
+  "ExtendedCAN_FD";
 BA_DEF_ "BusType" STRING ;
 BA_DEF_ SG_ "GenSigStartValue" FLOAT 0 100;
 BA_DEF_ SG_ "SystemSignalLongSymbol" STRING ;
@@ -475,7 +478,8 @@ describe('parseDbc: multiplexing', () => {
   it('adds SG_MUL_VAL_ ranges to a simple mN value', () => {
     const { database } = parseDbc(
       dbc(
-        'BO_ 1 M: 2 ECU\n SG_ Sel M : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ A m2 : 8|8@1+ (1,0) [0|0] "" ECU\n\nSG_MUL_VAL_ 1 A Sel 5-7, 3-3;',
+        'BO_ 1 M: 2 ECU\n SG_ Sel M : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ A m2 : 8|8@1+ (1,0) [0|0] "" ECU\n\n' +
+          'SG_MUL_VAL_ 1 A Sel 5-7, 3-3;',
       ),
     );
     expect(database.messages[0]?.signals[1]?.multiplexing.parent?.ranges).toEqual([
