@@ -7,6 +7,7 @@ import { TelltaleError } from '@telltale/platform';
 import {
   checkDbc,
   compileDatabase,
+  countDiagnostics,
   decodeFrame,
   formatBadInputLine,
   formatDiagnostic,
@@ -29,9 +30,11 @@ export function readInputFile(io: CliIo, file: string): Uint8Array {
 /** Loads a DBC for a tool: warnings are summed up on stderr (`dbc lint` lists them), errors throw DBC_INVALID. */
 export function loadDbcForTool(io: CliIo, file: string, strict: boolean): Database {
   const { database, diagnostics } = parseDbc(readInputFile(io, file), { fileName: file, strict });
-  if (diagnostics.length > 0) {
+  // A summary diagnostic stands for the warnings past the per-code cap: count what it omits too.
+  const warnings = countDiagnostics(diagnostics, 'warning');
+  if (warnings > 0) {
     io.stderr.write(
-      `${file}: ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'} (telltale dbc lint ${file} lists them)\n`,
+      `${file}: ${warnings} warning${warnings === 1 ? '' : 's'} (telltale dbc lint ${file} lists them)\n`,
     );
   }
   return database;
@@ -101,8 +104,8 @@ export const dbcCommands: readonly Command[] = [
       });
       let out = '';
       for (const d of diagnostics) out += `${formatDiagnostic(file, d)}\n`;
-      const errors = diagnostics.filter((d) => d.severity === 'error').length;
-      const warnings = diagnostics.length - errors;
+      const errors = countDiagnostics(diagnostics, 'error');
+      const warnings = countDiagnostics(diagnostics, 'warning');
       const signals = database.messages.reduce((sum, m) => sum + m.signals.length, 0);
       out += `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}; `;
       out += `${database.messages.length} messages, ${signals} signals (${database.encoding ?? 'utf-8'})\n`;

@@ -5,7 +5,8 @@
  * messages that collect them. Semantics follow cantools where files are ambiguous, because the conformance cases
  * are cantools' decodes; each such rule says so where it is applied.
  */
-import type { Database, DbcDiagnostic } from './model.js';
+import type { DiagnosticLog } from './diagnostics.js';
+import type { Database } from './model.js';
 import type { DbcDocument } from './parser.js';
 import { collectAttributeValues, effectiveAttribute, loadAttributeDefinitions } from './assembly/attributes.js';
 import { collectChoices, collectValueTables } from './assembly/choices.js';
@@ -19,7 +20,7 @@ import { buildEnvironmentVariables, buildNodes } from './assembly/network.js';
 
 export type { AssembleOptions } from './assembly/context.js';
 
-export function assembleDatabase(doc: DbcDocument, diagnostics: DbcDiagnostic[], options: AssembleOptions): Database {
+export function assembleDatabase(doc: DbcDocument, diagnostics: DiagnosticLog, options: AssembleOptions): Database {
   const context = new AssemblyContext(doc, diagnostics, options);
   const definitions = loadAttributeDefinitions(context); // BA_DEF_, BA_DEF_REL_, BA_DEF_DEF_
   indexMessages(context); // BO_ ids, for every reference below

@@ -443,7 +443,8 @@ export function compileDatabase(database: Database, options: CompileOptions = {}
       if (clash !== undefined) {
         throw new DbcError(
           'DBC_SIGNAL_ID_INVALID',
-          `Signal ids collide: ${message.name}.${signal.name} and ${clash.message.name}.${clash.signal.name} both have id ${id}.`,
+          `Signal ids collide: ${message.name}.${signal.name} and ` +
+            `${clash.message.name}.${clash.signal.name} both have id ${id}.`,
         );
       }
       const compiled: CompiledSignal = {

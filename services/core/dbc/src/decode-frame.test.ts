@@ -71,7 +71,8 @@ describe('decodeFrame: bit layouts', () => {
     expect(result.signals).toEqual({ F32: null, F64: null });
     expect(result.nonfinite).toEqual({ F32: 'NaN', F64: 'Infinity' });
     expect(formatDecodeLine(result)).toBe(
-      '{"id":513,"extended":false,"message":"Floats","signals":{"F32":null,"F64":null},"choices":{},"nonfinite":{"F32":"NaN","F64":"Infinity"}}',
+      '{"id":513,"extended":false,"message":"Floats","signals":{"F32":null,"F64":null},"choices":{},' +
+        '"nonfinite":{"F32":"NaN","F64":"Infinity"}}',
     );
   });
 });

@@ -111,7 +111,8 @@ const orders: ByteOrder[] = ['little_endian', 'big_endian'];
 const datas = [randomBytes(1), randomBytes(2), new Uint8Array(64).fill(0xff), new Uint8Array(64).fill(0x80)];
 
 describe('bit extraction', () => {
-  // One message per (length, order, sign) holding a signal at each start bit of the first 10 bytes (every bit offset, every span up to 9 bytes).
+  // One message per (length, order, sign) holding a signal at each start bit of the first 10 bytes (every bit offset,
+  // every span up to 9 bytes).
   const messages: Message[] = [];
   for (let length = 1; length <= 64; length++) {
     for (const byteOrder of orders) {
@@ -157,7 +158,8 @@ describe('bit extraction', () => {
         for (const s of compiled.signals) {
           if (values[s.index] !== want[s.index]) {
             expect.fail(
-              `${s.signal.byteOrder} start ${s.signal.startBit} length ${s.signal.length}: ${values[s.index]} != ${want[s.index]}`,
+              `${s.signal.byteOrder} start ${s.signal.startBit} length ${s.signal.length}: ` +
+                `${values[s.index]} != ${want[s.index]}`,
             );
           }
         }

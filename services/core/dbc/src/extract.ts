@@ -19,7 +19,10 @@ export interface Chunk {
   readonly firstByte: number;
   readonly byteCount: number;
   readonly byteOrder: ByteOrder;
-  /** For little_endian: offset of the chunk's LSB from the word's LSB. For big_endian: offset of its MSB from the word's MSB. */
+  /**
+   * For little_endian: offset of the chunk's LSB from the word's LSB. For big_endian: offset of its MSB from the
+   * word's MSB.
+   */
   readonly bitOffset: number;
   readonly bits: number;
   readonly signed: boolean;

@@ -5,6 +5,8 @@
 export * from './model.js';
 export { DbcError, isDbcError, type DbcErrorCode } from './errors.js';
 export { checkDbc, formatDiagnostic, parseDbc, type ParseDbcOptions, type ParseDbcResult } from './parse.js';
+export { countDiagnostics } from './parse.js';
+export { MAX_DIAGNOSTICS_PER_KIND } from './diagnostics.js';
 export { byteMasks, fitsInLength, lastByteIndex, motorolaMsbPosition, type SignalGeometry } from './layout.js';
 export { decodeDbcText, type DbcTextEncoding } from './text.js';
 export {

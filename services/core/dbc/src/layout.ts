@@ -31,7 +31,9 @@ export function fitsInLength(signal: SignalGeometry, lengthBytes: number): boole
   return signal.length > 0 && lastByteIndex(signal) < lengthBytes;
 }
 
-/** One bit mask per byte (bit b of entry k = physical bit 8k + b), for overlap checks. Bits past 64 bytes are dropped. */
+/**
+ * One bit mask per byte (bit b of entry k = physical bit 8k + b), for overlap checks. Bits past 64 bytes are dropped.
+ */
 export function byteMasks(signal: SignalGeometry): Uint8Array {
   const masks = new Uint8Array(64);
   for (let i = 0; i < signal.length; i++) {

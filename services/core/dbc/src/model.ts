@@ -160,4 +160,9 @@ export interface DbcDiagnostic {
   readonly message: string;
   readonly line: number;
   readonly column: number;
+  /**
+   * Set on a summary diagnostic only: how many diagnostics of this severity and code were not listed (past the
+   * first 100 of each kind); line and column are those of the first one omitted.
+   */
+  readonly omitted?: number;
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isDbcError, type DbcError } from './errors.js';
-import { checkDbc, parseDbc } from './parse.js';
+import { checkDbc, countDiagnostics, parseDbc } from './parse.js';
+import { MAX_DIAGNOSTICS_PER_KIND } from './diagnostics.js';
+import { MAX_MULTIPLEXER_DEPTH } from './assembly/multiplexing.js';
 import type { DbcDiagnostic } from './model.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
@@ -63,7 +65,8 @@ BO_TX_BU_ 100 : ECU,GW;`),
 
   it('accepts CRLF, tabs, odd spacing and every number notation (1E+002, +5, .5, 10.)', () => {
     const text = dbc(
-      `BO_ 100 Odd :\t8\tECU\n SG_ A:0|8@1+(1E+002,+5)[.5|10.]""ECU\n SG_   B  m3 :8|8@1- ( 10. , -1E2 ) [ 0 | 0 ] "%" ECU`,
+      `BO_ 100 Odd :\t8\tECU\n SG_ A:0|8@1+(1E+002,+5)[.5|10.]""ECU\n` +
+        ` SG_   B  m3 :8|8@1- ( 10. , -1E2 ) [ 0 | 0 ] "%" ECU`,
     ).replace(/\n/g, '\r\n');
     const { database } = parseDbc(text);
     const [a, b] = database.messages[0]!.signals;
@@ -158,7 +161,9 @@ BO_ 101 N: 8 ECU
  SG_ Short : 0|8@1+ (1,0) [0|0] "" ECU
 
 BA_DEF_ BO_ "GenMsgCycleTime" INT 0 65535;
-BA_DEF_ BO_ "VFrameFormat" ENUM "StandardCAN","ExtendedCAN","reserved","J1939PG","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","StandardCAN_FD","ExtendedCAN_FD";
+BA_DEF_ BO_ "VFrameFormat" ENUM "StandardCAN","ExtendedCAN","reserved","J1939PG","reserved","reserved",
+  "reserved","reserved","reserved","reserved","reserved","reserved","reserved","reserved","StandardCAN_FD",
+  "ExtendedCAN_FD";
 BA_DEF_ "BusType" STRING ;
 BA_DEF_ SG_ "GenSigStartValue" FLOAT 0 100;
 BA_DEF_ SG_ "SystemSignalLongSymbol" STRING ;
@@ -239,17 +244,45 @@ SIG_VALTYPE_ 100 D : 2;`),
     expect(price?.unit).toBe('€');
   });
 
-  it('drops a statement cut off without its semicolon, with a warning at its start', () => {
+  it('reads a VAL_ and a CM_ left without their semicolon at the end of a line, with a warning each', () => {
+    const text = dbc(`BO_ 100 M: 8 ECU
+ SG_ S : 0|8@1+ (1,0) [0|0] "" ECU
+
+VAL_ 100 S 1 "On" 0 "Off"
+CM_ SG_ 100 S "no semicolon either"
+BA_DEF_ BO_ "GenMsgCycleTime" INT 0 65535;`);
+    const { database, diagnostics } = parseDbc(text);
+    expect(diagnostics).toMatchObject([
+      { severity: 'warning', code: 'DBC_MISSING_SEMICOLON', line: 12, column: 1 },
+      { severity: 'warning', code: 'DBC_MISSING_SEMICOLON', line: 13, column: 1 },
+    ]);
+    expect(diagnostics[0]?.message).toBe("VAL_ statement is not ended by ';'; read as if it were.");
+    const signal = database.messages[0]?.signals[0];
+    expect([...(signal?.choices ?? [])]).toEqual([
+      ['1', 'On'],
+      ['0', 'Off'],
+    ]);
+    expect(signal?.comment).toBe('no semicolon either');
+    expect(database.attributeDefinitions?.map((d) => d.name)).toEqual(['GenMsgCycleTime']);
+  });
+
+  it("drops such statements with missingSemicolons: 'drop' (cantools' reading), with the same warnings", () => {
     const { database, diagnostics } = parseDbc(
       dbc(`BO_ 100 M: 8 ECU
  SG_ S : 0|8@1+ (1,0) [0|0] "" ECU
 
 VAL_ 100 S 1 "On" 0 "Off"
 CM_ SG_ 100 S "still read";`),
+      { missingSemicolons: 'drop' },
     );
     expect(diagnostics).toMatchObject([{ severity: 'warning', code: 'DBC_MISSING_SEMICOLON', line: 12, column: 1 }]);
     expect(database.messages[0]?.signals[0]?.choices.size).toBe(0);
     expect(database.messages[0]?.signals[0]?.comment).toBe('still read');
+  });
+
+  it('still rejects a statement followed by anything but a new section', () => {
+    const text = dbc('BO_ 100 M: 8 ECU\n SG_ S : 0|8@1+ (1,0) [0|0] "" ECU\n\nVAL_ 100 S 1 "On" junk;');
+    expect(parseError(text).message).toMatch(/^test\.dbc:12:19: Expected ';' to end the VAL_ statement/);
   });
 
   it('ignores a malformed comment with a warning (opendbc carries some)', () => {
@@ -279,6 +312,62 @@ describe('parseDbc: layout rules', () => {
     expect(diagnostics[0]?.message).toBe(
       'Signal LowByte of message Overlapping overlaps signal Whole; each decodes on its own.',
     );
+  });
+
+  it('bounds the diagnostics of 4,000 mutually overlapping signals: one warning per signal, capped per code', () => {
+    const signals = Array.from({ length: 4000 }, (_, i) => ` SG_ S${i} : 0|64@1+ (1,0) [0|0] "" ECU`).join('\n');
+    const started = performance.now();
+    const { diagnostics } = checkDbc(dbc(`BO_ 100 Wide: 8 ECU\n${signals}`));
+    const elapsedMs = performance.now() - started;
+    // The old pairwise check produced 7,998,000 warnings here and needed gigabytes.
+    expect(diagnostics).toHaveLength(MAX_DIAGNOSTICS_PER_KIND + 1);
+    expect(diagnostics[0]?.message).toBe('Signal S1 of message Wide overlaps signal S0; each decodes on its own.');
+    expect(diagnostics[MAX_DIAGNOSTICS_PER_KIND - 1]?.message).toMatch(
+      /^Signal S100 of message Wide overlaps signal S0;/,
+    );
+    expect(diagnostics[MAX_DIAGNOSTICS_PER_KIND]).toMatchObject({
+      severity: 'warning',
+      code: 'DBC_OVERLAPPING_SIGNALS',
+      omitted: 3999 - MAX_DIAGNOSTICS_PER_KIND,
+      line: 10 + MAX_DIAGNOSTICS_PER_KIND + 1,
+    });
+    expect(countDiagnostics(diagnostics, 'warning')).toBe(3999);
+    // Generous: a behaviour bound (seconds, not minutes), not a benchmark; it takes milliseconds.
+    expect(elapsedMs).toBeLessThan(10_000);
+  });
+
+  it('reports overlaps within a multiplexer branch and with plain signals, not across branches', () => {
+    const { diagnostics } = checkDbc(
+      dbc(`BO_ 100 Mux: 8 ECU
+ SG_ Sw M : 0|8@1+ (1,0) [0|0] "" ECU
+ SG_ A m1 : 8|16@1+ (1,0) [0|0] "" ECU
+ SG_ B m2 : 8|16@1+ (1,0) [0|0] "" ECU
+ SG_ C m1 : 16|8@1+ (1,0) [0|0] "" ECU
+ SG_ Plain : 20|4@1+ (1,0) [0|0] "" ECU`),
+    );
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      'Signal C of message Mux overlaps signal A; each decodes on its own.',
+      'Signal Plain of message Mux overlaps signal A; each decodes on its own.',
+    ]);
+  });
+
+  it('counts errors past the cap in the load error', () => {
+    const messages = Array.from({ length: 150 }, (_, i) => `BO_ ${i + 1} M${i}: 65 ECU`).join('\n');
+    const error = parseError(dbc(messages));
+    expect(error.message).toMatch(/exceeds the CAN FD maximum of 64\. \(and 149 more errors\)$/);
+    const diagnostics = error.details.diagnostics as DbcDiagnostic[];
+    expect(diagnostics).toHaveLength(MAX_DIAGNOSTICS_PER_KIND + 1);
+    expect(diagnostics.at(-1)).toMatchObject({ severity: 'error', code: 'DBC_MESSAGE_LENGTH', omitted: 50 });
+  });
+
+  it('rejects multiplexers nested deeper than the limit', () => {
+    const depth = MAX_MULTIPLEXER_DEPTH + 2;
+    const chain = Array.from({ length: depth }, (_, i) =>
+      i === 0 ? ' SG_ S0 M : 0|1@1+ (1,0) [0|0] "" ECU' : ` SG_ S${i} m1M : ${i}|1@1+ (1,0) [0|0] "" ECU`,
+    );
+    const values = Array.from({ length: depth - 1 }, (_, i) => `SG_MUL_VAL_ 100 S${i + 1} S${i} 1-1;`);
+    const error = parseError(dbc(`BO_ 100 Deep: 8 ECU\n${chain.join('\n')}\n\n${values.join('\n')}`));
+    expect(error.message).toMatch(/Signal S17 of message Deep hangs 17 switches deep, past the limit of 16\.$/);
   });
 
   it('rejects a signal reaching past the message length, and accepts it with a warning when not strict', () => {
@@ -389,7 +478,8 @@ describe('parseDbc: multiplexing', () => {
   it('adds SG_MUL_VAL_ ranges to a simple mN value', () => {
     const { database } = parseDbc(
       dbc(
-        'BO_ 1 M: 2 ECU\n SG_ Sel M : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ A m2 : 8|8@1+ (1,0) [0|0] "" ECU\n\nSG_MUL_VAL_ 1 A Sel 5-7, 3-3;',
+        'BO_ 1 M: 2 ECU\n SG_ Sel M : 0|8@1+ (1,0) [0|0] "" ECU\n SG_ A m2 : 8|8@1+ (1,0) [0|0] "" ECU\n\n' +
+          'SG_MUL_VAL_ 1 A Sel 5-7, 3-3;',
       ),
     );
     expect(database.messages[0]?.signals[1]?.multiplexing.parent?.ranges).toEqual([

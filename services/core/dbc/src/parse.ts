@@ -4,6 +4,7 @@
  */
 import { DbcError } from './errors.js';
 import { assembleDatabase } from './assemble.js';
+import { DiagnosticLog } from './diagnostics.js';
 import type { Database, DbcDiagnostic } from './model.js';
 import { parseDocument } from './parser.js';
 import { decodeDbcText } from './text.js';
@@ -16,25 +17,44 @@ export interface ParseDbcOptions {
    * and never decodes (opendbc and OEM files carry such signals; cantools' `strict=False`).
    */
   readonly strict?: boolean;
+  /**
+   * A statement left without its closing ';' at the end of a line (real files do this with VAL_ and CM_): 'recover'
+   * (default) reads it, 'drop' ignores it as cantools does. Either way with a DBC_MISSING_SEMICOLON warning.
+   */
+  readonly missingSemicolons?: 'recover' | 'drop';
 }
 
 export interface ParseDbcResult {
   readonly database: Database;
-  /** Warnings (errors throw), in file order. */
+  /**
+   * Warnings (errors throw), in file order; past the first 100 of one code, a last summary diagnostic counts the
+   * rest (`omitted`).
+   */
   readonly diagnostics: DbcDiagnostic[];
 }
 
 /** `file:line:column severity CODE message`, the form editors and CI annotations pick up. */
 export function formatDiagnostic(fileName: string, diagnostic: DbcDiagnostic): string {
-  return `${fileName}:${diagnostic.line}:${diagnostic.column} ${diagnostic.severity} ${diagnostic.code} ${diagnostic.message}`;
+  const { line, column, severity, code, message } = diagnostic;
+  return `${fileName}:${line}:${column} ${severity} ${code} ${message}`;
 }
 
-/** Parses without throwing: every diagnostic (errors included) is returned; `database` is best effort. */
+/** How many problems a diagnostic list stands for: a summary diagnostic counts the ones it omits. */
+export function countDiagnostics(diagnostics: readonly DbcDiagnostic[], severity: DbcDiagnostic['severity']): number {
+  let count = 0;
+  for (const d of diagnostics) if (d.severity === severity) count += d.omitted ?? 1;
+  return count;
+}
+
+/**
+ * Parses without throwing: the diagnostics (errors included, capped per code as in ParseDbcResult) are returned;
+ * `database` is best effort.
+ */
 export function checkDbc(
   input: string | Uint8Array,
   options: ParseDbcOptions = {},
 ): { database: Database; diagnostics: DbcDiagnostic[] } {
-  const diagnostics: DbcDiagnostic[] = [];
+  const diagnostics = new DiagnosticLog();
   let text: string;
   let encoding: 'utf-8' | 'cp1252' = 'utf-8';
   if (typeof input === 'string') {
@@ -44,13 +64,9 @@ export function checkDbc(
     text = decoded.text;
     encoding = decoded.encoding;
   }
-  const document = parseDocument(text, diagnostics);
+  const document = parseDocument(text, diagnostics, { missingSemicolons: options.missingSemicolons ?? 'recover' });
   const database = { ...assembleDatabase(document, diagnostics, { strict: options.strict ?? true }), encoding };
-  const ordered = diagnostics
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => a.d.line - b.d.line || a.d.column - b.d.column || a.i - b.i)
-    .map((x) => x.d);
-  return { database, diagnostics: ordered };
+  return { database, diagnostics: diagnostics.list() };
 }
 
 export function parseDbc(input: string | Uint8Array, options: ParseDbcOptions = {}): ParseDbcResult {
@@ -59,7 +75,8 @@ export function parseDbc(input: string | Uint8Array, options: ParseDbcOptions = 
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     const first = errors[0]!;
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+    const others = countDiagnostics(errors, 'error') - 1;
+    const more = others > 0 ? ` (and ${others} more error${others > 1 ? 's' : ''})` : '';
     throw new DbcError('DBC_INVALID', `${fileName}:${first.line}:${first.column}: ${first.message}${more}`, {
       fileName,
       diagnostics,

@@ -6,7 +6,8 @@
  * parsing resumes at the next line that starts with a section keyword so one pass reports every broken statement.
  * Sections the model has no use for (SGTYPE_VAL_, CAT_, FILTER, ...) are skipped with a warning.
  */
-import type { ByteOrder, DbcDiagnostic, EnvironmentVariable, SignalType } from './model.js';
+import type { DiagnosticLog } from './diagnostics.js';
+import type { ByteOrder, EnvironmentVariable, SignalType } from './model.js';
 import { DbcLexError, Lexer, type Token } from './lexer.js';
 
 export interface SourcePosition {
@@ -171,9 +172,14 @@ function isKeyword(token: Token): boolean {
   return token.kind === 'word' && KEYWORDS.has(token.text);
 }
 
+export interface ParseDocumentOptions {
+  /** A statement left without its ';' at the end of a line: kept (default) or dropped (cantools); warned both ways. */
+  readonly missingSemicolons: 'recover' | 'drop';
+}
+
 /** Parses a DBC text into its statements. Never throws: problems are appended to `diagnostics`. */
-export function parseDocument(text: string, diagnostics: DbcDiagnostic[]): DbcDocument {
-  return new Parser(text, diagnostics).parse();
+export function parseDocument(text: string, diagnostics: DiagnosticLog, options: ParseDocumentOptions): DbcDocument {
+  return new Parser(text, diagnostics, options).parse();
 }
 
 class Parser {
@@ -200,7 +206,8 @@ class Parser {
 
   constructor(
     text: string,
-    private readonly diagnostics: DbcDiagnostic[],
+    private readonly diagnostics: DiagnosticLog,
+    private readonly options: ParseDocumentOptions,
   ) {
     this.lexer = new Lexer(text);
   }
@@ -223,21 +230,9 @@ class Parser {
   private report(error: unknown): boolean {
     if (!(error instanceof SyntaxError_ || error instanceof DbcLexError)) throw error;
     this.errors++;
-    this.diagnostics.push({
-      severity: 'error',
-      code: 'DBC_SYNTAX',
-      message: error.message,
-      line: error.line,
-      column: error.column,
-    });
+    this.diagnostics.add('error', 'DBC_SYNTAX', error.message, error);
     if (this.errors >= MAX_ERRORS) {
-      this.diagnostics.push({
-        severity: 'error',
-        code: 'DBC_SYNTAX',
-        message: `Stopped after ${MAX_ERRORS} errors.`,
-        line: error.line,
-        column: error.column,
-      });
+      this.diagnostics.add('error', 'DBC_SYNTAX', `Stopped after ${MAX_ERRORS} errors.`, error);
       this.stopped = true;
       return false;
     }
@@ -315,8 +310,10 @@ class Parser {
   }
 
   /**
-   * Ends a statement at ';' and returns true. A statement cut off by the next section (no ';') is dropped with a
-   * warning and false is returned: it may be truncated, and the reference tools do not read it either.
+   * Ends a statement at ';' and returns true when the statement is to be kept. Real files often leave the ';' off
+   * at the end of a line (`VAL_ ... "Off"`, a CM_ whose string ends the line): when the next token starts a new
+   * section (or the file ends), the statement is complete as far as its grammar goes. It is kept with a warning, or
+   * with `missingSemicolons: 'drop'` dropped with a warning (cantools' reading). Anything else is a syntax error.
    */
   private endStatement(keyword: Token): boolean {
     const token = this.lexer.peek();
@@ -325,14 +322,16 @@ class Parser {
       return true;
     }
     if (token.kind === 'eof' || (token.firstOnLine && isKeyword(token))) {
-      this.warn('DBC_MISSING_SEMICOLON', `${keyword.text} statement is not ended by ';'; ignored.`, keyword);
-      return false;
+      const recover = this.options.missingSemicolons === 'recover';
+      const outcome = recover ? 'read as if it were' : 'ignored';
+      this.warn('DBC_MISSING_SEMICOLON', `${keyword.text} statement is not ended by ';'; ${outcome}.`, keyword);
+      return recover;
     }
     this.fail(token, `';' to end the ${keyword.text} statement`);
   }
 
   private warn(code: string, message: string, at: SourcePosition): void {
-    this.diagnostics.push({ severity: 'warning', code, message, line: at.line, column: at.column });
+    this.diagnostics.add('warning', code, message, at);
   }
 
   private pos(token: Token): SourcePosition {

@@ -12,7 +12,14 @@ export interface ChoicesByObject {
 
 /** Normalises a VAL_ number to a decimal integer string (`+5`, `05`, `1E2` → `5`, `5`, `100`), 64-bit safe. */
 export function normalizeChoiceValue(text: string): string | undefined {
-  if (/^[+-]?\d+$/.test(text)) return BigInt(text).toString();
+  if (/^[+-]?\d+$/.test(text)) {
+    // Normalised as text: BigInt would take quadratic time on a number with millions of digits.
+    const signed = text[0] === '-' || text[0] === '+';
+    let start = signed ? 1 : 0;
+    while (start < text.length - 1 && text[start] === '0') start++;
+    const digits = text.slice(start);
+    return text[0] === '-' && digits !== '0' ? `-${digits}` : digits;
+  }
   const value = Number(text);
   if (!Number.isFinite(value) || !Number.isInteger(value)) return undefined;
   return BigInt(value).toString();

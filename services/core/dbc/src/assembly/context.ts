@@ -3,13 +3,21 @@
  * statement refers to something the file defines. Each step reads the document's statements of its own section and
  * reports through here, so references are checked and worded the same way in every section.
  */
-import type { DbcDiagnostic } from '../model.js';
+import type { DiagnosticLog } from '../diagnostics.js';
 import type { DbcDocument, RawMessage, SourcePosition } from '../parser.js';
 
 export interface AssembleOptions {
   /** Signals reaching past their message's length: error when strict, else warning (they then never decode). */
   readonly strict: boolean;
 }
+
+/**
+ * Steps the overlap check may take per file (one per bit of a signal and group it can be present with, one per pair
+ * of multiplexer groups). A real file needs a few per signal bit; only pathological files (hundreds of thousands of
+ * signals in one message, or hundreds of multiplexer groups that can all be present together) reach it, and then
+ * later overlaps go unreported: they are warnings, nothing else changes.
+ */
+export const MAX_OVERLAP_COMPARISONS = 20_000_000;
 
 export type AttributeValues = Record<string, string | number>;
 
@@ -23,10 +31,14 @@ export class AssemblyContext {
   readonly ignoredIds = new Set<number>();
   readonly nodeNames: ReadonlySet<string>;
   readonly environmentVariableNames: ReadonlySet<string>;
+  /** Signal names per raw message id, built on first use (a linear scan per reference is quadratic on big files). */
+  private readonly signalNames = new Map<number, ReadonlySet<string>>();
+  /** Steps the overlap check may still take in this file: the bound on its time for any input. */
+  overlapComparisonsLeft = MAX_OVERLAP_COMPARISONS;
 
   constructor(
     readonly doc: DbcDocument,
-    private readonly diagnostics: DbcDiagnostic[],
+    private readonly diagnostics: DiagnosticLog,
     readonly options: AssembleOptions,
   ) {
     this.nodeNames = new Set(doc.nodes.map((n) => n.name));
@@ -34,7 +46,7 @@ export class AssemblyContext {
   }
 
   report(severity: 'error' | 'warning', code: string, message: string, at: SourcePosition): void {
-    this.diagnostics.push({ severity, code, message, line: at.line, column: at.column });
+    this.diagnostics.add(severity, code, message, at);
   }
 
   warn(code: string, message: string, at: SourcePosition): void {
@@ -71,7 +83,8 @@ export class AssemblyContext {
   isKnownSignal(rawId: number, signal: string, section: string, at: SourcePosition): boolean {
     if (!this.isKnownMessage(rawId, section, at)) return false;
     const message = this.messagesById.get(rawId)!;
-    if (message.signals.some((s) => s.name === signal)) return true;
+    const names = getOrCreate(this.signalNames, rawId, () => new Set(message.signals.map((s) => s.name)));
+    if (names.has(signal)) return true;
     this.unknownReference(`signal ${signal} of message ${message.name}`, section, at);
     return false;
   }

@@ -28,7 +28,8 @@ export function collectExtraSenders(context: AssemblyContext): ExtraSenders {
   const senders: ExtraSenders = new Map();
   for (const entry of context.doc.extraSenders) {
     if (context.isKnownMessage(entry.rawId, 'BO_TX_BU_', entry.pos)) {
-      getOrCreate(senders, entry.rawId, () => []).push(...entry.senders);
+      const list = getOrCreate(senders, entry.rawId, () => []);
+      for (const sender of entry.senders) list.push(sender); // no spread: a huge list would overflow the stack
     }
   }
   return senders;

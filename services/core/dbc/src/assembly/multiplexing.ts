@@ -11,6 +11,9 @@ import { getOrCreate, type AssemblyContext } from './context.js';
 
 export type Ranges = readonly (readonly [number, number])[];
 
+/** Deepest switch nesting a file may use (real files: 3); see checkSwitchChains. */
+export const MAX_MULTIPLEXER_DEPTH = 16;
+
 interface MultiplexerValue {
   readonly ranges: Ranges;
   readonly pos: SourcePosition;
@@ -80,7 +83,7 @@ export function resolveMultiplexing(
   };
   const result = new Map<RawSignal, Multiplexing>();
   for (const signal of raw.signals) result.set(signal, signalMultiplexing(context, message, signal));
-  warnAboutCycles(context, raw, result);
+  checkSwitchChains(context, raw, result);
   return result;
 }
 
@@ -123,7 +126,7 @@ function parentOfTheOnlySwitch(message: MessageSwitches, signal: RawSignal, sing
     ranges.push([value, value]);
   }
   const extra = message.values?.get(single)?.get(signal.name);
-  if (extra) ranges.push(...extra.ranges);
+  for (const range of extra?.ranges ?? []) ranges.push(range);
   return ranges.length > 0 ? { multiplexer: single, ranges: mergeRanges(ranges) } : undefined;
 }
 
@@ -152,25 +155,59 @@ function parentFromMultiplexerValues(
   return undefined;
 }
 
-/** A switch chain that never reaches a root signal (a cycle) never decodes. */
-function warnAboutCycles(context: AssemblyContext, raw: RawMessage, result: Map<RawSignal, Multiplexing>): void {
+/** Signal → how many switches lie above it (0 for a root signal), or CYCLE when its chain never reaches a root. */
+const CYCLE = -1;
+
+function switchChainDepths(raw: RawMessage, result: ReadonlyMap<RawSignal, Multiplexing>): Map<RawSignal, number> {
   const byName = new Map(raw.signals.map((s) => [s.name, s]));
-  for (const signal of raw.signals) {
-    const seen = new Set<string>();
-    let current: RawSignal | undefined = signal;
+  const depths = new Map<RawSignal, number>();
+  // Each signal is walked once: a walk stops at the first signal whose depth is known, then fills in its path.
+  for (const start of raw.signals) {
+    const path: RawSignal[] = [];
+    const onPath = new Set<RawSignal>();
+    let base = 0;
+    let current: RawSignal | undefined = start;
     while (current !== undefined) {
-      const parent = result.get(current)?.parent;
-      if (parent === undefined) break;
-      if (seen.has(current.name)) {
-        context.warn(
-          'DBC_MULTIPLEXING',
-          `Signal ${signal.name} of message ${raw.name} sits in a multiplexer cycle; it never decodes.`,
-          signal.pos,
-        );
+      const known = depths.get(current);
+      if (known !== undefined) {
+        base = known === CYCLE ? CYCLE : known + 1;
         break;
       }
-      seen.add(current.name);
+      if (onPath.has(current)) {
+        base = CYCLE;
+        break;
+      }
+      const parent = result.get(current)?.parent;
+      if (parent === undefined) {
+        depths.set(current, 0);
+        base = 1;
+        break;
+      }
+      onPath.add(current);
+      path.push(current);
       current = byName.get(parent.multiplexer);
+    }
+    // A parent that is no signal of the message ends the chain like a root (reported as "not a switch").
+    if (current === undefined) base = 1;
+    for (let k = path.length - 1; k >= 0; k--, base = base === CYCLE ? CYCLE : base + 1) depths.set(path[k]!, base);
+  }
+  return depths;
+}
+
+/**
+ * A switch chain that never reaches a root signal (a cycle) never decodes: a warning. One deeper than
+ * MAX_MULTIPLEXER_DEPTH is a load error: no real file comes near it, and it bounds the decode tree's depth.
+ */
+function checkSwitchChains(context: AssemblyContext, raw: RawMessage, result: Map<RawSignal, Multiplexing>): void {
+  const depths = switchChainDepths(raw, result);
+  for (const signal of raw.signals) {
+    const depth = depths.get(signal)!;
+    const where = `Signal ${signal.name} of message ${raw.name}`;
+    if (depth === CYCLE) {
+      context.warn('DBC_MULTIPLEXING', `${where} sits in a multiplexer cycle; it never decodes.`, signal.pos);
+    } else if (depth > MAX_MULTIPLEXER_DEPTH) {
+      const problem = `hangs ${depth} switches deep, past the limit of ${MAX_MULTIPLEXER_DEPTH}`;
+      context.report('error', 'DBC_MULTIPLEXING', `${where} ${problem}.`, signal.pos);
     }
   }
 }
