@@ -10,6 +10,7 @@ import { simulateCommands } from './simulate.js';
 import { replayCommands } from './replay.js';
 import { apiCommands } from './api.js';
 import { rulesCommands } from './rules.js';
+import { archiveCommands } from './archive.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   ...replayCommands,
   ...apiCommands,
   ...rulesCommands,
+  ...archiveCommands,
 ];
