@@ -95,7 +95,7 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
     fromBeginning: true,
     log,
     offsetCommit: 'in-handler',
-    onAssignment: () => archiver.reset(),
+    onAssignment: (assignment) => archiver.reset(assignment[signalsTopic] ?? []),
     consumerConfig: {
       sessionTimeout: config.kafkaSessionTimeoutMs,
       heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),

@@ -89,9 +89,11 @@ export class SignalArchiver {
    * A (re)join of the consumer group: every partition is claimed afresh on its next batch, and buffered rows are
    * dropped (Kafka redelivers them from the committed offset; the ledger skips what is archived).
    */
-  reset(): void {
+  reset(partitions: readonly number[] = []): void {
     for (const state of this.states.values()) void state.then((s) => (s.dropped = true)).catch(() => undefined);
     this.states.clear();
+    // Claim at once, not on the first batch: a partition with nothing new still gets its leftovers cleaned up.
+    for (const partition of partitions) void this.state(partition).catch(() => undefined);
   }
 
   async handle(partition: number, records: readonly SignalRecord[]): Promise<void> {
