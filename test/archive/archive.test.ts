@@ -120,7 +120,7 @@ describe('archive: Parquet by model/date/hour, dead letters, compaction, retenti
         .sort(),
     );
     const ledger = await pool.query<{ partition: number; first: string; last: string }>(
-      'SELECT partition, first_offset AS first, last_offset AS last FROM archive_segments ORDER BY partition, first_offset',
+      'SELECT partition, first_offset AS first, last_offset AS last FROM archive_segments ORDER BY 1, 2',
     );
     // Segments of a partition never overlap.
     for (let i = 1; i < ledger.rows.length; i++) {

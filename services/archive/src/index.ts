@@ -6,3 +6,4 @@ export { PgManifest, type ManifestFile } from './adapters/pg-manifest.js';
 export { Segment, type ArchivableBatch, type RowGroup } from './domain/segment.js';
 export { partitionDir, hourPartition, hourOf } from './domain/layout.js';
 export { REJECT_REASONS as ARCHIVE_REJECT_REASONS } from './domain/check-batch.js';
+export { fsyncFile } from './adapters/fs-files.js';

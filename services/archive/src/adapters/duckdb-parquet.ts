@@ -60,7 +60,8 @@ export class ParquetWriter {
   async write(group: RowGroup, path: string): Promise<void> {
     try {
       await this.db.run(
-        'CREATE OR REPLACE TEMP TABLE archive_rows (vi UINTEGER, signal_id UINTEGER, t DOUBLE, value DOUBLE, ci UINTEGER, device_seq UINTEGER)',
+        `CREATE OR REPLACE TEMP TABLE archive_rows
+           (vi UINTEGER, signal_id UINTEGER, t DOUBLE, value DOUBLE, ci UINTEGER, device_seq UINTEGER)`,
       );
       await this.db.run('CREATE OR REPLACE TEMP TABLE archive_vins (vi UINTEGER, vin VARCHAR)');
       await this.db.run('CREATE OR REPLACE TEMP TABLE archive_versions (ci UINTEGER, catalog_version VARCHAR)');

@@ -145,7 +145,8 @@ export class PgManifest {
       if (last !== null && last !== undefined && BigInt(last) >= s.firstOffset) {
         throw new TelltaleError(
           'ARCHIVE_OFFSETS_OVERLAP',
-          `Offsets ${s.firstOffset}–${s.lastOffset} of partition ${s.partition} overlap archived offsets through ${last}.`,
+          `Offsets ${s.firstOffset}–${s.lastOffset} of partition ${s.partition} overlap archived offsets ` +
+            `through ${last}.`,
           { retryable: false, details: { partition: s.partition } },
         );
       }
@@ -221,7 +222,8 @@ export class PgManifest {
         fileParams([merged], { topic: null, partition: null, first: null, last: null }, sourceFiles),
       );
       await c.query(
-        `INSERT INTO archive_pending_deletes (path, reason) SELECT unnest($1::text[]), 'compacted' ON CONFLICT DO NOTHING`,
+        `INSERT INTO archive_pending_deletes (path, reason)
+         SELECT unnest($1::text[]), 'compacted' ON CONFLICT DO NOTHING`,
         [paths],
       );
       return true;
@@ -250,7 +252,8 @@ export class PgManifest {
       ]);
       const paths = rows.map((r) => r.path);
       await c.query(
-        `INSERT INTO archive_pending_deletes (path, reason) SELECT unnest($1::text[]), 'retention' ON CONFLICT DO NOTHING`,
+        `INSERT INTO archive_pending_deletes (path, reason)
+         SELECT unnest($1::text[]), 'retention' ON CONFLICT DO NOTHING`,
         [paths],
       );
       await c.query(

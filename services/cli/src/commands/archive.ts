@@ -6,8 +6,8 @@ import { BUNDLED_CATALOG_DIR, CatalogLibrary, type Catalog, type CatalogSignal }
 import { PgRegistry, type VehicleRecord } from '@telltale/registry';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 
-const exportUsage = `Usage: telltale history export (--vin VIN ... | --fleet ID) --from TIME [--to TIME] [--signals NAMES]
-                              [--format parquet|csv] --out FILE
+const exportUsage = `Usage: telltale history export (--vin VIN ... | --fleet ID) --from TIME [--to TIME]
+                              [--signals NAMES] [--format parquet|csv] --out FILE
 
 Exports archived samples (the Parquet archive written by \`telltale archive\`, read through its manifest with
 DuckDB) to one file sorted by vin, event time and signal. Columns: vin, model_id, signal (bus/message/signal),
@@ -160,7 +160,8 @@ async function runExport(args: readonly string[], io: CliIo): Promise<number> {
       progress: (p) => io.stderr.write(`history export: ${p.filesRead}/${p.files} files read, ${p.rows} rows so far\n`),
     });
     io.stderr.write(
-      `history export: ${result.rows} rows from ${result.files} files to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      `history export: ${result.rows} rows from ${result.files} files to ${out} ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     return 0;
   } finally {
