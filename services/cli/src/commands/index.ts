@@ -12,6 +12,7 @@ import { apiCommands } from './api.js';
 import { rulesCommands } from './rules.js';
 import { startCommands } from './start.js';
 import { certsCommands } from './certs.js';
+import { archiveCommands } from './archive.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -28,4 +29,5 @@ export const commands: readonly Command[] = [
   ...rulesCommands,
   ...startCommands,
   ...certsCommands,
+  ...archiveCommands,
 ];
