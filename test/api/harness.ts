@@ -40,7 +40,8 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
+/** `env` overrides the API's configuration (limits, intervals) for one test file. */
+export async function startApiHarness(env: Readonly<Record<string, string>> = {}): Promise<ApiHarness> {
   const schema = uniqueName('api');
   const { pool, registry } = await registryWithTwoVehicles(schema);
   const api = await startApi({
@@ -52,6 +53,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     OPS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     CATALOG_DIR: BUNDLED_CATALOG_DIR,
+    ...env,
   });
   const keys = new PgApiKeyStore(pool);
   return {

@@ -40,6 +40,26 @@ export const ApiConfig = {
     default: '500',
     min: 1,
   }),
+  alertStreamMaxPerKey: env.integer('ALERT_STREAM_MAX_PER_KEY', {
+    description: 'live alert streams one API key may hold open at once on one instance (429 beyond)',
+    default: '5',
+    min: 1,
+  }),
+  alertStreamKeyRecheckMs: env.integer('ALERT_STREAM_KEY_RECHECK_MS', {
+    description: "how often open live streams re-check their API key; a revoked key's streams end within it",
+    default: '3000',
+    min: 100,
+  }),
+  apiRateLimitPerSecond: env.integer('API_RATE_LIMIT_PER_SECOND', {
+    description: 'requests per second one API key may make on one instance, sustained (a rule check counts 5)',
+    default: '20',
+    min: 1,
+  }),
+  apiRateLimitBurst: env.integer('API_RATE_LIMIT_BURST', {
+    description: 'requests one idle API key may make at once on one instance before API_RATE_LIMIT_PER_SECOND applies',
+    default: '100',
+    min: 10,
+  }),
   apiKeyTouchIntervalMs: env.integer('API_KEY_TOUCH_INTERVAL_MS', {
     description: "how often a key's last_used_at is written at most (per key and instance)",
     default: '60000',

@@ -58,7 +58,14 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       health,
       now: Date.now,
     },
-    { logger: log, version: VERSION, streamHeartbeatMs: config.alertStreamHeartbeatMs },
+    {
+      logger: log,
+      version: VERSION,
+      streamHeartbeatMs: config.alertStreamHeartbeatMs,
+      streamMaxPerKey: config.alertStreamMaxPerKey,
+      streamKeyRecheckMs: config.alertStreamKeyRecheckMs,
+      rateLimit: { perSecond: config.apiRateLimitPerSecond, burst: config.apiRateLimitBurst },
+    },
   );
   lifecycle.onShutdown('http server', () => app.close());
   await app.listen({ port: config.apiPort, host: config.apiHost });

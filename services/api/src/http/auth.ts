@@ -1,11 +1,13 @@
 /**
  * Authentication and authorisation of /v1: the bearer API key is checked on every request (no cache, so a revoked
  * key stops working at once), then the key's role against the route's. Fleet scope is checked by the routes,
- * which answer 404 for what the key may not see.
+ * which answer 404 for what the key may not see. Then the key's rate limit (domain/rate-limit.ts): this runs in
+ * onRequest, before the body is read or parsed, so a key over its limit costs next to nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiKeySecretMatches, bearerToken, parseApiKey } from '../domain/api-key.js';
 import { roleAtLeast } from '../domain/access.js';
+import type { RateLimiter } from '../domain/rate-limit.js';
 import type { AuthFailure } from '../metrics.js';
 import type { ApiDeps } from './context.js';
 import { ApiError } from './errors.js';
@@ -34,7 +36,10 @@ function queryToken(request: FastifyRequest): string | undefined {
   return typeof token === 'string' ? `Bearer ${token}` : undefined;
 }
 
-export function authenticate(deps: ApiDeps): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function authenticate(
+  deps: ApiDeps,
+  limiter: RateLimiter,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
     const bearer = bearerToken(request.headers.authorization ?? queryToken(request));
     if (!bearer.ok) {
@@ -78,6 +83,18 @@ export function authenticate(deps: ApiDeps): (request: FastifyRequest, reply: Fa
       );
     }
     request.principal = { keyId: key.keyId, name: key.name, role: key.role, fleets: key.fleets };
+    const route = request.routeOptions.url ?? 'unmatched';
+    const rate = limiter.take(key.keyId, request.routeOptions.config.rateCost ?? 1, deps.now());
+    if (!rate.ok) {
+      deps.events.rateLimited(key.keyId, route);
+      reply.header('retry-after', String(rate.retryAfterSeconds));
+      throw new ApiError(
+        429,
+        'RATE_LIMITED',
+        `API key ${key.keyId} sends requests faster than its limit; retry in ${rate.retryAfterSeconds} s.`,
+        { retryable: true, details: { retryAfterSeconds: rate.retryAfterSeconds } },
+      );
+    }
     const required = request.routeOptions.config.role ?? 'admin';
     if (!roleAtLeast(key.role, required)) {
       deps.events.forbidden(key.keyId, request.routeOptions.url ?? request.url);

@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Least role a key needs for the route; every /v1 route declares one. */
     role?: Role;
+    /** Tokens a request takes from its key's rate-limit bucket (default 1). */
+    rateCost?: number;
   }
   interface FastifyRequest {
     /** The authenticated caller; null before authentication and on public routes. */

@@ -1,7 +1,10 @@
 /**
  * The fastify application: public /healthz, /openapi.json and /docs; everything else under /v1 behind API keys.
  * Every route has schemas, which validate requests (400 naming the bad path), shape responses (nothing leaves that
- * the schema does not list) and make the OpenAPI document.
+ * the schema does not list) and make the OpenAPI document. Every response carries the security headers
+ * (security-headers.ts); every body has a per-route size limit (limits.ts); every key a rate limit (auth.ts).
+ * A 5xx answer never carries what failed inside (a PostgreSQL message, a host name): the log has it, under the
+ * request id the answer gives.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -10,7 +13,11 @@ import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { TelltaleError } from '@telltale/platform';
+import { RateLimiter, type RateLimitOptions } from '../domain/rate-limit.js';
 import { authenticate } from './auth.js';
+import { bodyLimitOf } from './limits.js';
+import { LiveStreams } from './live-streams.js';
+import { addSecurityHeaders } from './security-headers.js';
 import type { ApiDeps, App } from './context.js';
 import {
   ApiError,
@@ -35,6 +42,18 @@ export interface ApiServerOptions {
   readonly version?: string;
   /** Idle time after which live alert streams send a heartbeat (default 15 s). */
   readonly streamHeartbeatMs?: number;
+  /** Live streams one key may hold open at once (default 5). */
+  readonly streamMaxPerKey?: number;
+  /** How often open live streams re-check their key (default 3 s). */
+  readonly streamKeyRecheckMs?: number;
+  /** Per-key rate limit (default 20 per second, bursts of 100). */
+  readonly rateLimit?: RateLimitOptions;
+}
+
+/** What a 5xx answer says instead of the failure's own message, which may quote PostgreSQL or Redis. */
+export function genericServerMessage(code: string, requestId: string): string {
+  const what = code.endsWith('_UNAVAILABLE') ? 'A backing service is unavailable; retry shortly' : 'Internal error';
+  return `${what}. The server log has the details under request id ${requestId}.`;
 }
 
 const API_PREFIX = '/v1';
@@ -46,12 +65,20 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     routerOptions: { maxParamLength: 300 },
+    bodyLimit: 16 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const limiter = new RateLimiter(options.rateLimit ?? { perSecond: 20, burst: 100 });
+  const streams = new LiveStreams(options.streamMaxPerKey ?? 5, {
+    error: (err, keyId) =>
+      app.log.warn({ err, keyId }, 'Could not re-check the API key of live streams; checking again shortly.'),
+    revoked: (keyId, count) => deps.events.streamLimited(keyId, 'revoked', count),
+  });
 
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onSend', addSecurityHeaders);
   app.addHook('onResponse', async (request, reply) => {
     deps.events.requestDone(
       request.method,
@@ -63,6 +90,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
 
   // Fail closed at start-up: a /v1 route that forgets its role would otherwise be admin-only at best.
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) route.bodyLimit ??= bodyLimitOf(method, route.url);
     if (!route.url.startsWith(API_PREFIX) || route.method === 'HEAD') return;
     const role = route.config?.role;
     if (role === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no role`);
@@ -84,21 +112,20 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       failure = new ApiError(status, fastifyClientErrorCode(error.code, status), error.message);
     } else {
       status = 500;
-      failure = new TelltaleError(
-        'INTERNAL',
-        `Internal error; the server log has the details under request id ${request.id}.`,
-      );
+      failure = new TelltaleError('INTERNAL', 'Internal error.');
     }
+    // A route's own 5xx (ApiError) is written for the client; anything else may quote PostgreSQL, Redis, a host.
+    const internal = status >= 500 && !(failure instanceof ApiError);
     if (status >= 500) {
       if (failure.retryable)
         request.log.warn({ err: error, route: request.routeOptions.url }, 'Request failed; a retry may succeed.');
       else deps.events.failed(error, request.routeOptions.url ?? 'unmatched');
     }
-    const details = Object.keys(failure.details).length > 0 ? { details: failure.details } : {};
+    const details = !internal && Object.keys(failure.details).length > 0 ? { details: failure.details } : {};
     const body: ErrorBody = {
       error: {
         code: failure.code,
-        message: failure.message,
+        message: internal ? genericServerMessage(failure.code, request.id) : failure.message,
         retryable: failure.retryable,
         requestId: request.id,
         ...details,
@@ -123,9 +150,12 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
         title: 'Telltale API',
         version: options.version ?? '0.1.0',
         description:
-          'Vehicles, their live signal state and history, fault rules, alerts, and registry administration. Every /v1 route needs an API key ' +
-          '(`Authorization: Bearer tt_<key id>_<secret>`); its role (viewer < engineer < admin) limits what it may do and its fleets what it ' +
-          'sees. Vehicles outside the key\'s fleets answer 404. Errors are `{ "error": { code, message, retryable, requestId, details } }`.',
+          'Vehicles, their live signal state and history, fault rules, alerts, and registry administration. ' +
+          'Every /v1 route needs an API key (`Authorization: Bearer tt_<key id>_<secret>`); its role ' +
+          '(viewer < engineer < admin) limits what it may do and its fleets what it sees. Vehicles outside the ' +
+          'key\'s fleets answer 404. Errors are `{ "error": { code, message, retryable, requestId, details } }`. ' +
+          'Each key has a rate limit per API instance (429 `RATE_LIMITED` with `Retry-After`); request bodies ' +
+          'have a size limit per route (413 `BODY_TOO_LARGE`); 5xx answers carry a request id, never the cause.',
       },
       components: {
         securitySchemes: {
@@ -181,19 +211,24 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
 
   await app.register(
     (v1, _options, done) => {
-      v1.addHook('onRequest', authenticate(deps));
+      v1.addHook('onRequest', authenticate(deps, limiter));
       const typed = v1.withTypeProvider<TypeBoxTypeProvider>();
       vehicleReadRoutes(typed, deps);
       registryRoutes(typed, deps);
-      keyRoutes(typed, deps);
       subscriptionRoutes(typed, deps);
-      alertStreamRoutes(typed, deps, { heartbeatMs: options.streamHeartbeatMs ?? 15_000 });
+      alertStreamRoutes(typed, deps, { heartbeatMs: options.streamHeartbeatMs ?? 15_000, streams });
+      keyRoutes(typed, deps, streams);
       ruleRoutes(typed, deps);
       alertRoutes(typed, deps);
       done();
     },
     { prefix: API_PREFIX },
   );
+  streams.startRechecking(deps.keys, options.streamKeyRecheckMs ?? 3_000);
+  app.addHook('onClose', (_instance, done) => {
+    streams.stop();
+    done();
+  });
   await app.ready();
   return app;
 }

@@ -3,7 +3,8 @@
  * path (an Upgrade request). Fan-out goes through Redis (one stream per fleet, written by `telltale notifier`),
  * so any API instance serves any client. Resumable: each event's id is a cursor (see domain/alert-stream.ts);
  * send it back as `Last-Event-ID` (EventSource does so by itself) or `?lastEventId=`. Heartbeats keep idle
- * connections open through proxies.
+ * connections open through proxies. A key holds at most ALERT_STREAM_MAX_PER_KEY streams (429 beyond), and its
+ * streams end when it is revoked (see live-streams.ts): SSE with an `error` event, WebSocket with close code 1008.
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -20,6 +21,8 @@ import { formatCursor, parseCursor, streamFleets } from '../../domain/alert-stre
 import type { AlertStreamReader } from '../../adapters/redis-alert-stream-reader.js';
 import { principalOf, type ApiDeps, type App } from '../context.js';
 import { ApiError, invalidRequest } from '../errors.js';
+import type { LiveStreams, StreamEndReason } from '../live-streams.js';
+import { securityHeaders } from '../security-headers.js';
 import { errorResponses, ids } from '../schemas.js';
 import { visibleSubscription } from './subscriptions.js';
 
@@ -71,7 +74,26 @@ interface StreamPlan {
 
 export interface AlertStreamOptions {
   readonly heartbeatMs: number;
+  readonly streams: LiveStreams;
 }
+
+const STREAM_RETRY_AFTER_SECONDS = 5;
+
+function tooManyStreams(deps: ApiDeps, keyId: string, maxPerKey: number): ApiError {
+  deps.events.streamLimited(keyId, 'refused', 1);
+  return new ApiError(
+    429,
+    'ALERT_STREAM_KEY_LIMIT',
+    `API key ${keyId} already holds ${maxPerKey} live streams on this instance, its most; close one first.`,
+    { retryable: true, details: { maxPerKey } },
+  );
+}
+
+/** What a client is told when its stream is ended from this side. */
+const END_MESSAGES: Readonly<Record<StreamEndReason, string>> = {
+  API_KEY_REVOKED: 'The API key of this stream was revoked.',
+  SERVER_CLOSING: 'This API instance is shutting down; reconnect with the last id.',
+};
 
 /** Validates the request and resolves where to start; throws ApiError before anything is streamed. */
 async function plan(deps: ApiDeps, request: FastifyRequest, reader: AlertStreamReader): Promise<StreamPlan> {
@@ -174,10 +196,10 @@ async function openReader(deps: ApiDeps): Promise<AlertStreamReader> {
 }
 
 export function alertStreamRoutes(app: App, deps: ApiDeps, options: AlertStreamOptions): void {
+  const { streams } = options;
   // Open SSE responses are hijacked: the server's close would wait for them, so they are ended first.
-  const openStreams = new Set<() => void>();
   app.addHook('preClose', (done) => {
-    for (const end of openStreams) end();
+    streams.endAll('SERVER_CLOSING');
     done();
   });
   app.route({
@@ -188,18 +210,42 @@ export function alertStreamRoutes(app: App, deps: ApiDeps, options: AlertStreamO
       tags: ['alerts'],
       summary: "Live alerts of the key's fleets: Server-Sent Events, or a WebSocket with Upgrade",
       description:
-        'SSE events: `ready` (the stream is positioned; its id is the cursor), `alert` (data: the alert JSON), and `: heartbeat` comments. ' +
-        'WebSocket messages: JSON `{type: "ready"|"alert"|"heartbeat", id?, alert?}`. Resume with `Last-Event-ID` or `?lastEventId=`. ' +
-        'Browsers, which cannot set Authorization on EventSource or WebSocket, may pass the key as `?token=` (it may then appear in proxy logs).',
+        'SSE events: `ready` (the stream is positioned; its id is the cursor), `alert` (data: the alert JSON), ' +
+        '`error` (data: `{code, message}`, then the stream ends: `API_KEY_REVOKED`, `SERVER_CLOSING`) and ' +
+        '`: heartbeat` comments. WebSocket messages: JSON `{type: "ready"|"alert"|"heartbeat"|"error", id?, ' +
+        'alert?, error?}`. Resume with `Last-Event-ID` or `?lastEventId=`. Browsers, which cannot set ' +
+        'Authorization on EventSource or WebSocket, may pass the key as `?token=` (it may then appear in proxy ' +
+        'logs). A key holds at most ALERT_STREAM_MAX_PER_KEY streams per instance (429 `ALERT_STREAM_KEY_LIMIT` ' +
+        'beyond); its streams end within seconds of its revocation.',
       querystring: StreamQuery,
       produces: ['text/event-stream'],
       response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
     },
+    // Before the WebSocket upgrade too: a key at its cap gets a plain 429.
+    preHandler: async (request, reply) => {
+      const { keyId } = principalOf(request);
+      if (streams.hasRoom(keyId)) return;
+      reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS));
+      throw tooManyStreams(deps, keyId, streams.maxPerKey);
+    },
     handler: async (request, reply) => {
+      const { keyId } = principalOf(request);
       const reader = await openReader(deps);
       let streamPlan: StreamPlan;
+      let open = true;
+      let release: (() => void) | undefined;
+      const end = (): void => {
+        open = false;
+        reader.close();
+        release?.();
+      };
       try {
         streamPlan = await plan(deps, request, reader);
+        release = streams.open(keyId, (reason) => endWith(reason));
+        if (release === undefined) {
+          reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS));
+          throw tooManyStreams(deps, keyId, streams.maxPerKey);
+        }
       } catch (error) {
         reader.close();
         throw error;
@@ -207,22 +253,22 @@ export function alertStreamRoutes(app: App, deps: ApiDeps, options: AlertStreamO
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
+        ...securityHeaders(request.url),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
         'x-request-id': request.id,
       });
-      let open = true;
-      const end = (): void => {
-        open = false;
-        reader.close();
-        openStreams.delete(end);
-      };
-      openStreams.add(end);
       request.raw.on('close', end);
       const write = async (chunk: string): Promise<void> => {
         if (!raw.write(chunk)) await new Promise<void>((resolve) => raw.once('drain', resolve).once('close', resolve));
+      };
+      const endWith = (reason: StreamEndReason): void => {
+        if (!open) return;
+        if (reason !== 'SERVER_CLOSING')
+          raw.write(`event: error\ndata: ${JSON.stringify({ code: reason, message: END_MESSAGES[reason] })}\n\n`);
+        end();
       };
       await write(`retry: 2000\nid: ${formatCursor(streamPlan.positions)}\nevent: ready\ndata: {}\n\n`);
       try {
@@ -255,9 +301,11 @@ async function serveWebSocket(
 ): Promise<void> {
   let reader: AlertStreamReader | undefined;
   let open = true;
+  let release: (() => void) | undefined;
   socket.on('close', () => {
     open = false;
     reader?.close();
+    release?.();
   });
   socket.on('error', () => undefined);
   const sendJson = async (message: unknown): Promise<void> => {
@@ -266,10 +314,19 @@ async function serveWebSocket(
     if (socket.bufferedAmount > 4 * 1024 * 1024) socket.close(1013, 'client too slow');
     await Promise.resolve();
   };
+  const { streams } = options;
+  const { keyId } = principalOf(request);
   try {
     reader = await openReader(deps);
     if (!open) return reader.close();
     const streamPlan = await plan(deps, request, reader);
+    if (!open) return reader.close();
+    release = streams.open(keyId, (reason) => {
+      if (!open) return;
+      socket.send(JSON.stringify({ type: 'error', error: { code: reason, message: END_MESSAGES[reason] } }));
+      socket.close(reason === 'SERVER_CLOSING' ? 1001 : 1008, reason);
+    });
+    if (release === undefined) throw tooManyStreams(deps, keyId, streams.maxPerKey);
     await sendJson({ type: 'ready', id: formatCursor(streamPlan.positions) });
     await pump(
       reader,
@@ -292,7 +349,8 @@ async function serveWebSocket(
           },
         }),
       );
-      socket.close(known ? 1008 : 1011, known?.code ?? 'stream failed');
+      const code = known?.statusCode === 429 ? 1013 : known ? 1008 : 1011;
+      socket.close(code, known?.code ?? 'stream failed');
     }
   } finally {
     reader?.close();

@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import { checkKeyGrant, keyFleetProblems, type Principal } from '../../domain/access.js';
 import type { ApiKeyRecord } from '../../adapters/pg-api-keys.js';
 import { iso, isoOrNull, principalOf, type ApiDeps, type App } from '../context.js';
+import type { LiveStreams } from '../live-streams.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { ApiKey, errorResponses, ids, Notice, RoleSchema } from '../schemas.js';
 
@@ -22,7 +23,7 @@ export const apiKeyJson = (k: ApiKeyRecord) => ({
 
 const manageable = (principal: Principal, key: ApiKeyRecord): boolean => checkKeyGrant(principal, key).ok;
 
-export function keyRoutes(app: App, deps: ApiDeps): void {
+export function keyRoutes(app: App, deps: ApiDeps, streams: LiveStreams): void {
   app.get(
     '/keys',
     {
@@ -52,7 +53,8 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
         tags: ['keys'],
         summary: 'Create an API key; the token is in this response only',
         description:
-          '`fleets` lists fleet ids, or `["*"]` for every fleet (admin keys only). A key with no fleets sees no vehicle.',
+          '`fleets` lists fleet ids, or `["*"]` for every fleet (admin keys only). ' +
+          'A key with no fleets sees no vehicle.',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -98,6 +100,9 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
       schema: {
         tags: ['keys'],
         summary: 'Revoke an API key (it stops working at once)',
+        description:
+          "The key's live alert streams end at once on this instance, and within ALERT_STREAM_KEY_RECHECK_MS " +
+          '(3 s by default) on the others.',
         params: Type.Object({ keyId: ids.KEY_ID }),
         response: { 200: ApiKey, ...errorResponses },
       },
@@ -111,6 +116,8 @@ export function keyRoutes(app: App, deps: ApiDeps): void {
       const revoked = await deps.keys.revoke(keyId);
       if (!revoked) throw new ApiError(404, 'API_KEY_NOT_FOUND', `API key ${keyId} not found.`, { details: { keyId } });
       deps.events.changed('key.revoke', principal.keyId, { revokedKeyId: keyId });
+      const ended = streams.endKey(keyId, 'API_KEY_REVOKED');
+      if (ended > 0) deps.events.streamLimited(keyId, 'revoked', ended);
       return apiKeyJson(revoked);
     },
   );

@@ -64,6 +64,20 @@ async function withFleetCheck<T>(fleetId: string | undefined, work: () => Promis
   }
 }
 
+/**
+ * VINs and device ids are unique across fleets, so a create may collide with one the caller cannot see. The answer
+ * is the same whichever fleet holds it (a fleet-scoped key cannot tell its own fleets' ids from others' by it):
+ * it names no fleet, vehicle or owner.
+ */
+const vinTaken = (vin: string): ApiError =>
+  new ApiError(409, 'VEHICLE_EXISTS', `VIN ${vin} is already registered; a VIN is registered once in all fleets.`, {
+    details: { path: '/body/vin', vin },
+  });
+const deviceIdTaken = (deviceId: string): ApiError =>
+  new ApiError(409, 'DEVICE_EXISTS', `Device id ${deviceId} is already taken; device ids are never reused.`, {
+    details: { path: '/body/deviceId', deviceId },
+  });
+
 const VinParams = Type.Object({ vin: ids.VIN });
 
 export function registryRoutes(app: App, deps: ApiDeps): void {
@@ -160,7 +174,9 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       const body = { ...request.body, vin: request.body.vin.toUpperCase() };
       assertFleetUsable(principal, body.fleetId);
       await assertCatalogKnown(deps, body.modelId, body.catalogVersion);
-      await withFleetCheck(body.fleetId, () => deps.registry.createVehicle(body));
+      await withFleetCheck(body.fleetId, () => deps.registry.createVehicle(body)).catch((error: unknown) => {
+        throw isTelltaleError(error, 'VEHICLE_EXISTS') ? vinTaken(body.vin) : error;
+      });
       deps.events.changed('vehicle.create', principal.keyId, { vin: body.vin, fleetId: body.fleetId });
       return reply.status(201).send(vehicleJson((await deps.vehicles.get(body.vin))!));
     },
@@ -270,7 +286,11 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
     async (request, reply) => {
       const principal = principalOf(request);
       const vehicle = await visibleVehicle(deps, principal, request.params.vin);
-      const { device, secret } = await deps.registry.addDevice(vehicle.vin, request.body.deviceId);
+      const { device, secret } = await deps.registry
+        .addDevice(vehicle.vin, request.body.deviceId)
+        .catch((error: unknown) => {
+          throw isTelltaleError(error, 'DEVICE_EXISTS') ? deviceIdTaken(request.body.deviceId) : error;
+        });
       deps.events.changed('device.create', principal.keyId, { vin: vehicle.vin, deviceId: device.deviceId });
       reply.header('cache-control', 'no-store');
       return reply.status(201).send({

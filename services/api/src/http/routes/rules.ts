@@ -7,7 +7,7 @@
 import { Type } from 'typebox';
 import { compileRules, type JsonObject, type RuleProblem } from '@telltale/rules';
 import { type StoredRule, type StoredRuleVersion } from '@telltale/rules/pg';
-import { TelltaleError } from '@telltale/platform';
+import { isTelltaleError, TelltaleError } from '@telltale/platform';
 import { fleetScope, type Principal } from '../../domain/access.js';
 import {
   canReadRule,
@@ -24,6 +24,7 @@ import type { CurrentRule } from '../../adapters/pg-rules.js';
 import { iso, principalOf, type ApiDeps, type App } from '../context.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { errorResponses, nullable, TIME } from '../schemas.js';
+import { RULE_CHECK_COST } from '../limits.js';
 
 const RULE_ID = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
@@ -184,6 +185,16 @@ const versionJson = (v: StoredRuleVersion, rule: { readonly enabled: boolean; re
   comment: v.comment ?? null,
 });
 
+/**
+ * Rule ids are one namespace across fleets, so a create may collide with a rule the caller cannot see. The answer
+ * is the same whichever fleet holds the id: it names no fleet, version or owner, and does not suggest updating a
+ * rule the caller may not see (that PUT answers 404).
+ */
+const ruleIdTaken = (ruleId: string): ApiError =>
+  new ApiError(409, 'RULE_EXISTS', `Rule id ${ruleId} is already taken; choose another id.`, {
+    details: { path: '/body/rule/id', ruleId },
+  });
+
 const ruleNotFound = (ruleId: string): TelltaleError =>
   new TelltaleError('RULE_NOT_FOUND', `Rule ${ruleId} does not exist.`, { details: { ruleId } });
 
@@ -268,7 +279,7 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
   app.post(
     '/rules/validate',
     {
-      config: { role: 'viewer' },
+      config: { role: 'viewer', rateCost: RULE_CHECK_COST },
       schema: {
         tags: ['rules'],
         summary: "Check a rule against every vehicle model's newest catalog, without saving it",
@@ -364,7 +375,7 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
   app.post(
     '/rules',
     {
-      config: { role: 'engineer' },
+      config: { role: 'engineer', rateCost: RULE_CHECK_COST },
       schema: {
         tags: ['rules'],
         summary: 'Create a rule (version 1, enabled)',
@@ -381,7 +392,9 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       const { rule, comment } = request.body;
       requireWrite(principal, rule, `create rule ${rule.id}`);
       const result = await checked({ ...(rule as JsonObject), version: 1 });
-      const saved = await deps.rules.create(rule, actorOf(principal), comment);
+      const saved = await deps.rules.create(rule, actorOf(principal), comment).catch((error: unknown) => {
+        throw isTelltaleError(error, 'RULE_EXISTS') ? ruleIdTaken(rule.id) : error;
+      });
       deps.events.changed('rule.create', principal.keyId, { ruleId: saved.ruleId, version: saved.version });
       reply.header('etag', ruleEtag(saved.version)).header('location', `/v1/rules/${encodeURIComponent(saved.ruleId)}`);
       return reply.status(201).send({
@@ -395,7 +408,7 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
   app.put(
     '/rules/:ruleId',
     {
-      config: { role: 'engineer' },
+      config: { role: 'engineer', rateCost: RULE_CHECK_COST },
       schema: {
         tags: ['rules'],
         summary: 'Save a new version of a rule; it becomes current',
@@ -461,7 +474,7 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
     app.post(
       `/rules/:ruleId/${action}`,
       {
-        config: { role: 'engineer' },
+        config: { role: 'engineer', rateCost: enabled ? RULE_CHECK_COST : 1 },
         schema: {
           tags: ['rules'],
           summary: enabled
