@@ -1,8 +1,10 @@
 import { commonConfig, env } from '@telltale/platform';
 import { postgresConfig } from '@telltale/platform/db';
+import { secretsConfig } from '@telltale/platform/secrets';
 import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
 
 export const ApiConfig = {
+  ...secretsConfig,
   ...commonConfig,
   ...postgresConfig,
   apiPort: env.integer('API_PORT', {

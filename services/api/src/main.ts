@@ -5,6 +5,7 @@ import { openServiceDatabase } from '@telltale/platform/db';
 import { CatalogLibrary } from '@telltale/catalog';
 import { PgRegistry } from '@telltale/registry';
 import { PgRuleStore } from '@telltale/rules/pg';
+import { loadKeyring } from '@telltale/platform/secrets';
 import { ApiConfig } from './config.js';
 import { apiMetrics } from './metrics.js';
 import { PgAlertReader } from './adapters/pg-alerts.js';
@@ -28,6 +29,9 @@ export interface RunningApi extends RunningService {
 export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise<RunningApi> {
   const { config, log, lifecycle } = bootService('api', ApiConfig, source);
   const { registry: metrics, events } = apiMetrics(log);
+  // Webhook secrets are sealed with this keyring; the notifier opens them with the same SECRETS_KEY.
+  const { keyring, source: keySource } = loadKeyring(config);
+  log.info({ keyId: keyring.current.id, keySource }, 'Webhook secrets are sealed at rest.');
 
   const pool = await openServiceDatabase(config, { service: 'api', max: config.databasePoolSize, lifecycle, log });
   const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
@@ -52,7 +56,7 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       rules: new PgRuleStore(pool),
       ruleReader: new PgRuleReader(pool),
       alerts: new PgAlertReader(pool),
-      subscriptions: new PgSubscriptionStore(pool),
+      subscriptions: new PgSubscriptionStore(pool, keyring),
       alertStreams: new RedisAlertStreamReader(config.redisUrl, config.redisKeyPrefix, config.alertStreamMaxClients),
       events,
       health,

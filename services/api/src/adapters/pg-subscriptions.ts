@@ -2,14 +2,12 @@
  * Alert subscriptions and their webhook delivery log in PostgreSQL (0006_notifier.sql). The API writes
  * subscriptions; `telltale notifier` reads them (a trigger bumps their version) and writes the deliveries.
  */
-import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from '@telltale/platform/db';
-import { TelltaleError } from '@telltale/platform/errors';
+import { sealSecret, type Keyring } from '@telltale/platform/secrets';
 import type { AlertFilter, AlertSeverity, AlertStateName } from '@telltale/rules/alerts';
 
-/** The filter (see @telltale/core/alerts) and the channels; the webhook secret travels separately (write-only). */
+/** The filter (see @telltale/rules/alerts) and the channels; the webhook secret travels separately (write-only). */
 export interface SubscriptionFields extends AlertFilter {
   readonly name: string;
   readonly webhookUrl: string | null;
@@ -99,8 +97,8 @@ export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toSt
 export class PgSubscriptionStore {
   constructor(
     private readonly pool: Pool,
-    /** Seals webhook secrets before they are stored; from SECRETS_KEY (see webhookSecretSealerFromEnv). */
-    private readonly secrets: WebhookSecretSealer = webhookSecretSealerFromEnv(process.env),
+    /** Seals webhook secrets before they are stored (SECRETS_KEY; the notifier opens them with the same keyring). */
+    private readonly keyring: Keyring,
   ) {}
 
   async create(
@@ -109,7 +107,7 @@ export class PgSubscriptionStore {
     createdBy: string,
   ): Promise<SubscriptionRecord> {
     const subscriptionId = randomUUID();
-    const sealed = webhookSecret === null ? null : this.secrets.seal(subscriptionId, webhookSecret);
+    const sealed = webhookSecret === null ? null : sealSecret(this.keyring, subscriptionId, webhookSecret);
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO alert_subscriptions (subscription_id, name, fleet_ids, model_ids, vins, rule_ids, min_severity,
          states, include_backfill, webhook_url, webhook_secret_key_id, webhook_secret_sealed, stream, enabled,
@@ -158,7 +156,9 @@ export class PgSubscriptionStore {
     webhookSecret: string | null | undefined,
   ): Promise<SubscriptionRecord | undefined> {
     const sealed =
-      webhookSecret === undefined || webhookSecret === null ? null : this.secrets.seal(subscriptionId, webhookSecret);
+      webhookSecret === undefined || webhookSecret === null
+        ? null
+        : sealSecret(this.keyring, subscriptionId, webhookSecret);
     const { rows } = await this.pool.query<Row>(
       `UPDATE alert_subscriptions SET name = $2, fleet_ids = $3, model_ids = $4, vins = $5, rule_ids = $6,
          min_severity = $7, states = $8, include_backfill = $9, webhook_url = $10,
@@ -276,86 +276,4 @@ export class PgSubscriptionStore {
     );
     return deliveryId;
   }
-}
-
-/**
- * Webhook secrets at rest: AES-256-GCM under SECRETS_KEY, `iv (12) ‖ tag (16) ‖ ciphertext` with the subscription
- * id as authenticated data, stored beside the id of the sealing key; `telltale notifier` opens them to sign. The
- * format and the key rules must match services/notifier/src/domain/secret-box.ts and
- * adapters/secrets-key-file.ts (a service cannot import another: both belong in @telltale/platform).
- */
-export interface WebhookSecretSealer {
-  seal(subscriptionId: string, secret: string): { keyId: string; sealed: Buffer };
-}
-
-/**
- * SECRETS_KEY: 32 bytes as hex or base64. Without it the API refuses to start, except where NODE_ENV is
- * `development` or `test`: then it shares the key the services generate in .telltale/secrets.key (mode 0600).
- */
-export function webhookSecretSealerFromEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): WebhookSecretSealer {
-  const raw = source.SECRETS_KEY?.trim() ?? '';
-  const nodeEnv = source.NODE_ENV ?? 'production';
-  let key: Buffer | undefined;
-  if (raw !== '' && raw !== '-') {
-    key = secretsKeyOf(raw);
-    if (!key) throw secretsConfigError('SECRETS_KEY must be 32 bytes as 64 hex digits or base64');
-  } else if (nodeEnv === 'development' || nodeEnv === 'test') {
-    key = developmentSecretsKey(join(cwd, '.telltale', 'secrets.key'));
-  } else {
-    throw secretsConfigError(
-      'SECRETS_KEY is required: 32 bytes, hex or base64, that encrypt webhook secrets at rest ' +
-        '(make one with `openssl rand -base64 32`; the API and the notifier need the same key). ' +
-        'For local development only, NODE_ENV=development uses a key generated into .telltale/secrets.key',
-    );
-  }
-  const current = key;
-  const keyId = createHash('sha256').update('telltale-secrets-key-id\0').update(current).digest('hex').slice(0, 16);
-  return {
-    seal: (subscriptionId, secret) => {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current, iv);
-      cipher.setAAD(Buffer.from(`telltale:webhook-secret:v1:${subscriptionId}`, 'utf8'));
-      const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-      return { keyId, sealed: Buffer.concat([iv, cipher.getAuthTag(), ciphertext]) };
-    },
-  };
-}
-
-function secretsKeyOf(text: string): Buffer | undefined {
-  const t = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(t)
-    ? Buffer.from(t, 'hex')
-    : /^[A-Za-z0-9+/_-]{43}={0,1}$/.test(t)
-      ? Buffer.from(t, 'base64')
-      : undefined;
-  return key?.length === 32 ? key : undefined;
-}
-
-function secretsConfigError(problem: string): TelltaleError {
-  return new TelltaleError('CONFIG_INVALID', `Invalid configuration: ${problem}.`, {
-    details: { problems: [problem] },
-  });
-}
-
-/** Made once, atomically (a private temporary file linked into place), so processes starting together agree. */
-function developmentSecretsKey(path: string): Buffer {
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-  try {
-    statSync(path);
-  } catch {
-    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(temporary, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(temporary, path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temporary);
-    }
-  }
-  if ((statSync(path).mode & 0o077) !== 0)
-    throw secretsConfigError(`the development key file ${path} is readable by others; chmod 600 it or set SECRETS_KEY`);
-  const key = secretsKeyOf(readFileSync(path, 'utf8'));
-  if (!key) throw secretsConfigError(`the development key file ${path} does not hold a 32-byte key; set SECRETS_KEY`);
-  return key;
 }
