@@ -62,6 +62,8 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
     sink: new KafkaUplinkSink(producer, {
       frames: topicName('frames', config.kafkaTopicPrefix),
       dlq: topicName('framesDlq', config.kafkaTopicPrefix),
+      maxRequestBytes: config.kafkaMaxRequestBytes,
+      maxDeadLetterBytes: config.dlqMaxPayloadBytes,
     }),
     limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: MAX_CAN_FRAME_BYTES },
     events,

@@ -6,7 +6,9 @@ import {
   type AcceptedRecord,
   type DedupeStore,
   type IngestEvents,
+  type RefusedRecord,
   type RejectedRecord,
+  type SinkResult,
   type UplinkSink,
 } from './ingest.js';
 
@@ -42,25 +44,40 @@ class MemorySink implements UplinkSink {
   readonly accepted: AcceptedRecord[] = [];
   readonly rejected: RejectedRecord[] = [];
   failures = 0;
-  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<void> {
+  /** Seqs Kafka refuses for good (as MESSAGE_TOO_LARGE). */
+  readonly tooLarge = new Set<number>();
+  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<SinkResult> {
     if (this.failures > 0) {
       this.failures -= 1;
       return Promise.reject(new Error('kafka down'));
     }
-    this.accepted.push(...accepted);
+    const refused: RefusedRecord[] = [];
+    for (const r of accepted) {
+      if (this.tooLarge.has(r.seq))
+        refused.push({ vin: r.vin, kafkaError: 'MESSAGE_TOO_LARGE', deadLettered: true, accepted: r });
+      else this.accepted.push(r);
+    }
     this.rejected.push(...rejected);
-    return Promise.resolve();
+    return Promise.resolve({ refused });
   }
 }
 
 function setup() {
-  const counts = { accepted: 0, duplicate: 0, rejected: [] as string[], sinkFailed: 0, dedupeFailed: 0 };
+  const counts = {
+    accepted: 0,
+    duplicate: 0,
+    rejected: [] as string[],
+    refused: [] as string[],
+    sinkFailed: 0,
+    dedupeFailed: 0,
+  };
   const events: IngestEvents = {
     accepted: (n) => (counts.accepted += n),
     duplicate: (n) => (counts.duplicate += n),
     rejected: (reason) => counts.rejected.push(reason),
     flushed: () => undefined,
     sinkFailed: () => (counts.sinkFailed += 1),
+    refused: (error, uplink, deadLettered) => counts.refused.push(`${error}:${uplink}:${deadLettered}`),
     dedupeFailed: () => (counts.dedupeFailed += 1),
   };
   const dedupe = new MemoryDedupe();
@@ -133,5 +150,20 @@ describe('UplinkIngest', () => {
     await ingest.drain();
     expect(sink.accepted).toHaveLength(1);
     expect(counts.dedupeFailed).toBe(1);
+  });
+
+  it('acknowledges records Kafka refuses for good, counts them and does not mark them seen', async () => {
+    const { ingest, sink, dedupe, counts, acks, submit } = setup();
+    sink.tooLarge.add(2);
+    submit(1);
+    submit(2);
+    submit(3);
+    await ingest.drain();
+    expect(acks).toEqual([1, 2, 3]);
+    expect(sink.accepted.map((r) => r.seq)).toEqual([1, 3]);
+    expect(counts.accepted).toBe(2);
+    expect(counts.refused).toEqual(['MESSAGE_TOO_LARGE:true:true']);
+    expect(counts.sinkFailed).toBe(0);
+    expect([...dedupe.marked]).toEqual([`${VIN}:1`, `${VIN}:3`]);
   });
 });
