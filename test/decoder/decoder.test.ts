@@ -52,6 +52,7 @@ describe('decoder: MQTT publish → SignalBatch', () => {
       MQTT_SHARE_GROUP: run,
       MQTT_CONNECTIONS: '2',
       MQTT_CLIENT_ID_PREFIX: run,
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
     });
     decoder = await startDecoder({ ...env, CATALOG_DIR: catalogDir, DECODER_INSTANCE_ID: run });
     const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });

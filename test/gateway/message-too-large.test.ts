@@ -65,7 +65,12 @@ describe('gateway: records Kafka refuses do not stall the flush', () => {
     });
     await admin.disconnect();
     gateway = await startGateway(
-      gatewayTestEnv(run, { FLUSH_LINGER_MS: '200', DLQ_MAX_PAYLOAD_BYTES: '4096', KAFKA_MAX_REQUEST_BYTES: '16000' }),
+      gatewayTestEnv(run, {
+        FLUSH_LINGER_MS: '200',
+        GATEWAY_ALLOW_ANONYMOUS: 'true',
+        DLQ_MAX_PAYLOAD_BYTES: '4096',
+        KAFKA_MAX_REQUEST_BYTES: '16000',
+      }),
     );
     frames = await collectTopic(kafka, `${prefix}tbox.frames.v1`, `${run}-frames`);
     dlq = await collectTopic(kafka, `${prefix}tbox.frames.dlq.v1`, `${run}-dlq`);

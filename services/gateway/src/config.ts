@@ -16,6 +16,12 @@ export const GatewayConfig = {
     default: '-',
   }),
   mqttPassword: env.string('MQTT_PASSWORD', { description: 'its password', default: '-' }),
+  allowAnonymous: env.boolean('GATEWAY_ALLOW_ANONYMOUS', {
+    description:
+      'accept uplinks through a broker without device authentication (development only): without it the gateway ' +
+      'needs MQTT_USERNAME, i.e. the authenticating broker',
+    default: 'false',
+  }),
   mqttUplinkTopic: env.string('MQTT_UPLINK_TOPIC', {
     description: 'uplink topic filter; the VIN is the level before "telemetry"',
     default: 'tbox/+/telemetry',

@@ -52,6 +52,13 @@ describe('inspectUplink', () => {
     });
   });
 
+  it('rejects a batch without a device id', () => {
+    expect(inspectUplink(topic, encode({ deviceId: '' }), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'MISSING_DEVICE_ID',
+    });
+  });
+
   it('rejects unknown and malformed VINs', () => {
     const unknown = 'WVWZZZ1JZXW999999';
     expect(inspectUplink(`tbox/${unknown}/telemetry`, encode({ vin: unknown }), vehicles, limits)).toMatchObject({

@@ -12,6 +12,7 @@ export const REJECT_REASONS = [
   'TOPIC_VIN_MISMATCH',
   'UNKNOWN_VIN',
   'DEVICE_MISMATCH',
+  'MISSING_DEVICE_ID',
   'MISSING_SEQ',
   'MISSING_BASE_TIME',
   'FRAME_COLUMNS_INVALID',
@@ -69,7 +70,8 @@ export function inspectUplink(
     return reject('TOPIC_VIN_MISMATCH', `payload VIN "${batch.vin}" differs from topic VIN ${topicVin}`, topicVin);
   const vehicle = vehicles.get(topicVin);
   if (!vehicle) return reject('UNKNOWN_VIN', `VIN ${topicVin} is not in the registry`, topicVin);
-  if (vehicle.deviceId === undefined || (batch.deviceId !== '' && batch.deviceId !== vehicle.deviceId)) {
+  if (batch.deviceId === '') return reject('MISSING_DEVICE_ID', 'device_id is required', topicVin);
+  if (vehicle.deviceId === undefined || batch.deviceId !== vehicle.deviceId) {
     return reject('DEVICE_MISMATCH', `device "${batch.deviceId}" is not the T-Box bound to ${topicVin}`, topicVin);
   }
   if (batch.seq === 0)
