@@ -113,7 +113,7 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     expect(header(empty, RECORD_HEADER.detail)).toBe('payload has no VIN');
   });
 
-  it('dead-letters a payload the decoder would read as another vehicle (a VIN hidden in a bytes-typed seq)', async () => {
+  it('dead-letters a payload the decoder would read as another vehicle (VIN hidden in a bytes seq)', async () => {
     const hidden = uplink(VIN_B, 9);
     const crafted = Buffer.concat([uplink(VIN_A, 8), Buffer.from([0x12, hidden.length]), hidden]);
     await device.publishAsync(topicOf(VIN_A), crafted, { qos: 1 });

@@ -35,6 +35,7 @@ describe('inspectUplink', () => {
       ok: true,
       vin: VIN,
       seq: 7,
+      stream: 'tbox-1:0',
       backfill: false,
       frameCount: 2,
     });

@@ -24,6 +24,8 @@ export type Inspection =
       readonly ok: true;
       readonly vin: string;
       readonly seq: number;
+      /** The device's sequence the seq belongs to: device id and declared boot id (dedupe key). */
+      readonly stream: string;
       readonly backfill: boolean;
       readonly frameCount: number;
     }
@@ -80,7 +82,14 @@ export function inspectUplink(
 
   const problem = checkFrameColumns(batch, limits.maxFrameBytes);
   if (problem !== undefined) return reject('FRAME_COLUMNS_INVALID', problem, topicVin);
-  return { ok: true, vin: topicVin, seq: batch.seq, backfill: batch.backfill, frameCount: batch.columnCounts[2] };
+  return {
+    ok: true,
+    vin: topicVin,
+    seq: batch.seq,
+    stream: `${batch.deviceId}:${batch.bootId}`,
+    backfill: batch.backfill,
+    frameCount: batch.columnCounts[2],
+  };
 }
 
 const COLUMN_NAMES = ['timeOffsetUs', 'bus', 'canId', 'flags', 'length'] as const;

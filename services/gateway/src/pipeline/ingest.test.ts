@@ -4,6 +4,7 @@ import { testLogger } from '@telltale/platform/testing';
 import {
   UplinkIngest,
   type AcceptedRecord,
+  type DedupeKey,
   type DedupeStore,
   type IngestEvents,
   type RefusedRecord,
@@ -15,11 +16,12 @@ import {
 const VIN = 'LRW3E7FS1RC000001';
 const topic = `tbox/${VIN}/telemetry`;
 
-function uplink(seq: number): Buffer {
+function uplink(seq: number, bootId = 0): Buffer {
   return Buffer.from(
     TelemetryBatch.encode({
       vin: VIN,
       seq,
+      bootId,
       deviceId: 'tbox-1',
       baseTimeMsEpoch: 1_763_700_000_000,
       frames: { timeOffsetUs: [0], bus: [0], canId: [0x100], flags: [0], length: [2], data: new Uint8Array(2) },
@@ -30,12 +32,12 @@ function uplink(seq: number): Buffer {
 class MemoryDedupe implements DedupeStore {
   readonly marked = new Set<string>();
   failing = false;
-  seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]> {
+  seen(keys: readonly DedupeKey[]): Promise<boolean[]> {
     if (this.failing) return Promise.reject(new Error('redis down'));
-    return Promise.resolve(keys.map((k) => this.marked.has(`${k.vin}:${k.seq}`)));
+    return Promise.resolve(keys.map((k) => this.marked.has(`${k.stream}/${k.seq}`)));
   }
-  markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void> {
-    for (const k of keys) this.marked.add(`${k.vin}:${k.seq}`);
+  markSeen(keys: readonly DedupeKey[]): Promise<void> {
+    for (const k of keys) this.marked.add(`${k.stream}/${k.seq}`);
     return Promise.resolve();
   }
 }
@@ -140,7 +142,7 @@ describe('UplinkIngest', () => {
     expect(counts.sinkFailed).toBe(3);
     expect(sink.accepted.map((r) => r.seq)).toEqual([1]);
     expect(acks).toEqual([1]);
-    expect([...dedupe.marked]).toEqual([`${VIN}:1`]);
+    expect([...dedupe.marked]).toEqual(['tbox-1:0/1']);
   });
 
   it('passes batches through when the dedupe store fails (counted)', async () => {
@@ -164,6 +166,20 @@ describe('UplinkIngest', () => {
     expect(counts.accepted).toBe(2);
     expect(counts.refused).toEqual(['MESSAGE_TOO_LARGE:true:true']);
     expect(counts.sinkFailed).toBe(0);
-    expect([...dedupe.marked]).toEqual([`${VIN}:1`, `${VIN}:3`]);
+    expect([...dedupe.marked]).toEqual(['tbox-1:0/1', 'tbox-1:0/3']);
+  });
+
+  it('accepts a declared sequence reset: the same seq under a new boot id is a new batch', async () => {
+    const { ingest, sink, counts, submit } = setup();
+    submit(1, uplink(1, 0));
+    await ingest.drain();
+    submit(1, uplink(1, 0xbeef)); // the T-Box rebooted without its counter and declares it
+    submit(1, uplink(1, 0xbeef)); // …and a QoS 1 redelivery of that
+    await ingest.drain();
+    expect(sink.accepted.map((r) => [r.stream, r.seq])).toEqual([
+      ['tbox-1:0', 1],
+      [`tbox-1:${0xbeef}`, 1],
+    ]);
+    expect(counts.duplicate).toBe(1);
   });
 });

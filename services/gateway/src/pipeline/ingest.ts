@@ -23,6 +23,9 @@ export interface PendingMessage {
 export interface AcceptedRecord {
   readonly vin: string;
   readonly topic: string;
+  /** Device id and declared boot id: (stream, seq) identifies a batch, so a replaced T-Box or a declared reset
+   * starts afresh instead of being dropped as a duplicate of the VIN's earlier batches. */
+  readonly stream: string;
   readonly seq: number;
   readonly payload: Buffer;
   readonly receivedMs: number;
@@ -41,11 +44,17 @@ export interface RejectedRecord {
   readonly receivedMs: number;
 }
 
+/** A batch's identity: the device's sequence (device id + boot id) and its seq in it. */
+export interface DedupeKey {
+  readonly stream: string;
+  readonly seq: number;
+}
+
 /** Ports the pipeline needs; adapters implement them over Redis and Kafka. */
 export interface DedupeStore {
-  /** For each (vin, seq): was it already written to Kafka? */
-  seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]>;
-  markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void>;
+  /** For each (stream, seq): was it already written to Kafka? */
+  seen(keys: readonly DedupeKey[]): Promise<boolean[]>;
+  markSeen(keys: readonly DedupeKey[]): Promise<void>;
 }
 
 /** A record Kafka refused for good (retrying cannot help): an uplink dead-lettered instead, or a lost dead letter. */
@@ -179,7 +188,7 @@ export class UplinkIngest {
         events.rejected(verdict.reason);
         continue;
       }
-      const key = `${verdict.vin}:${verdict.seq}`;
+      const key = `${verdict.stream}:${verdict.seq}`;
       if (inBatch.has(key)) {
         duplicates += 1;
         continue;
@@ -188,6 +197,7 @@ export class UplinkIngest {
       accepted.push({
         vin: verdict.vin,
         topic: m.topic,
+        stream: verdict.stream,
         seq: verdict.seq,
         payload: m.payload,
         receivedMs: m.receivedMs,
