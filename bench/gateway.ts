@@ -164,6 +164,7 @@ async function main(): Promise<void> {
       KAFKA_TOPIC_PREFIX: `${run}.`,
       KAFKA_PARTITIONS: String(partitions),
       MQTT_URL,
+      GATEWAY_ALLOW_ANONYMOUS: 'true', // the bench floods the development broker
       MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
       MQTT_SHARE_GROUP: run,
       MQTT_CONNECTIONS: String(gatewayConnections),

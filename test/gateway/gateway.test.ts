@@ -33,7 +33,9 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
 
   beforeAll(async () => {
     ({ pool } = await registryWithTwoVehicles(run));
-    gateway = await startGateway(gatewayTestEnv(run, { KAFKA_PARTITIONS: '2', MQTT_CONNECTIONS: '4' }));
+    gateway = await startGateway(
+      gatewayTestEnv(run, { KAFKA_PARTITIONS: '2', MQTT_CONNECTIONS: '4', GATEWAY_ALLOW_ANONYMOUS: 'true' }),
+    );
     frames = await collectTopic(kafka, `${prefix}tbox.frames.v1`, `${run}-frames`);
     dlq = await collectTopic(kafka, `${prefix}tbox.frames.dlq.v1`, `${run}-dlq`);
     device = await mqtt.connectAsync(LOCAL.mqttUrl, { clientId: `${run}-device` });
@@ -111,7 +113,7 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     expect(header(empty, RECORD_HEADER.detail)).toBe('payload has no VIN');
   });
 
-  it('dead-letters a payload the decoder would read as another vehicle (a VIN hidden in a bytes-typed seq)', async () => {
+  it('dead-letters a payload the decoder would read as another vehicle (VIN hidden in a bytes seq)', async () => {
     const hidden = uplink(VIN_B, 9);
     const crafted = Buffer.concat([uplink(VIN_A, 8), Buffer.from([0x12, hidden.length]), hidden]);
     await device.publishAsync(topicOf(VIN_A), crafted, { qos: 1 });
@@ -123,6 +125,22 @@ describe('gateway: MQTT → Kafka with checks and dedupe', () => {
     expect(header(record, RECORD_HEADER.reason)).toBe('MALFORMED_PROTOBUF');
     expect(header(record, RECORD_HEADER.detail)).toContain('seq has wire type 2');
     expect(frames.messages.filter((m) => Buffer.compare(m.value!, crafted) === 0)).toHaveLength(0);
+  });
+
+  it('refuses to start on an anonymous broker unless GATEWAY_ALLOW_ANONYMOUS is set', async () => {
+    await expect(startGateway(gatewayTestEnv(`${run}x`))).rejects.toThrow(/GATEWAY_ALLOW_ANONYMOUS=true/);
+  });
+
+  it("dead-letters a batch without a device id (it could otherwise mark a victim's seq as seen)", async () => {
+    const anonymous = uplink(VIN_A, 10, { deviceId: '' });
+    await device.publishAsync(topicOf(VIN_A), anonymous, { qos: 1 });
+    const record = await waitFor(
+      'the dead letter',
+      () => dlq.messages.find((m) => header(m, RECORD_HEADER.reason) === 'MISSING_DEVICE_ID'),
+      15_000,
+    );
+    expect(Buffer.compare(record.value!, anonymous)).toBe(0);
+    expect(framesWithSeq(VIN_A, 10)).toHaveLength(0);
   });
 
   it('exposes its counters on /metrics', async () => {

@@ -36,6 +36,7 @@ describe('gateway while Kafka is down', () => {
     MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
     MQTT_SHARE_GROUP: run,
     MQTT_CONNECTIONS: '4',
+    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
     MQTT_CLIENT_ID_PREFIX: run, // the same ids after a restart resume the broker sessions holding unacked messages
     REDIS_KEY_PREFIX: `${run}:`,
     LOG_LEVEL: 'silent',

@@ -90,7 +90,8 @@ connection_messages false
 # Shared-subscription consumers (the gateway) hold messages until Kafka acknowledges them.
 max_inflight_messages 1000
 max_queued_messages 1000000
-max_packet_size 1048576
+# Uplinks above the gateway's MAX_BATCH_BYTES (256 KiB) + topic and header room are refused at the broker.
+max_packet_size 266240
 CONF
   log "Starting authenticating Mosquitto on 127.0.0.1:$PORT ($DIR)."
   "$bin" -d -c "$DIR/mosquitto.conf"

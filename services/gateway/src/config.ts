@@ -16,6 +16,12 @@ export const GatewayConfig = {
     default: '-',
   }),
   mqttPassword: env.string('MQTT_PASSWORD', { description: 'its password', default: '-' }),
+  allowAnonymous: env.boolean('GATEWAY_ALLOW_ANONYMOUS', {
+    description:
+      'accept uplinks through a broker without device authentication (development only): without it the gateway ' +
+      'needs MQTT_USERNAME, i.e. the authenticating broker',
+    default: 'false',
+  }),
   mqttUplinkTopic: env.string('MQTT_UPLINK_TOPIC', {
     description: 'uplink topic filter; the VIN is the level before "telemetry"',
     default: 'tbox/+/telemetry',
@@ -26,7 +32,8 @@ export const GatewayConfig = {
   }),
   mqttConnections: env.integer('MQTT_CONNECTIONS', {
     description:
-      'subscriber connections per instance (the broker queues per connection: more connections, more buffering while Kafka is slow)',
+      'subscriber connections per instance (the broker queues per connection: more connections, more buffering ' +
+      'while Kafka is slow)',
     default: '64',
     min: 1,
     max: 2048,
@@ -47,9 +54,19 @@ export const GatewayConfig = {
     min: 60,
   }),
   maxBatchBytes: env.integer('MAX_BATCH_BYTES', {
-    description: 'largest accepted uplink payload',
-    default: '1048576',
+    description: 'largest accepted uplink payload (keep below the broker limit and the topic max.message.bytes)',
+    default: '262144',
     min: 1024,
+  }),
+  kafkaMaxRequestBytes: env.integer('KAFKA_MAX_REQUEST_BYTES', {
+    description: "produce requests are split to stay below this (the topics' max.message.bytes is 1 MB by default)",
+    default: '900000',
+    min: 2048,
+  }),
+  dlqMaxPayloadBytes: env.integer('DLQ_MAX_PAYLOAD_BYTES', {
+    description: 'dead-letter records carry at most this much of the rejected payload',
+    default: '65536',
+    min: 0,
   }),
   flushMaxMessages: env.integer('FLUSH_MAX_MESSAGES', {
     description: 'messages written to Kafka in one request at most; a flush starts when this many wait',

@@ -1,6 +1,7 @@
 /** Wiring only: config → logger → adapters → pipeline → start; graceful shutdown in reverse. */
 import { Redis } from 'ioredis';
 import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import { TelltaleError } from '@telltale/platform/errors';
 import { openServiceDatabase } from '@telltale/platform/db';
 import {
   createKafkaClient,
@@ -23,6 +24,22 @@ export type RunningGateway = RunningService;
 
 export async function startGateway(source: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
   const { config, log, lifecycle } = bootService('gateway', GatewayConfig, source);
+  // Without device authentication anyone can publish as any VIN (and mark a victim's batches as seen).
+  if (config.mqttUsername === '-' && !config.allowAnonymous) {
+    throw new TelltaleError(
+      'CONFIG_INVALID',
+      'MQTT_USERNAME is not set: the gateway would read from an anonymous broker, where devices are not ' +
+        'authenticated. Set the gateway account of the authenticating broker, or GATEWAY_ALLOW_ANONYMOUS=true ' +
+        'for development.',
+      { retryable: false },
+    );
+  }
+  if (config.allowAnonymous) {
+    log.warn(
+      { mqttUrl: config.mqttUrl },
+      'GATEWAY_ALLOW_ANONYMOUS is set: uplinks are accepted without device authentication (development only).',
+    );
+  }
   // Late-bound so metrics exist before the parts they observe.
   const observed: { intake?: MqttIntake; ingest?: UplinkIngest } = {};
   const { registry: metrics, events } = gatewayMetrics(log, {
@@ -62,6 +79,8 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
     sink: new KafkaUplinkSink(producer, {
       frames: topicName('frames', config.kafkaTopicPrefix),
       dlq: topicName('framesDlq', config.kafkaTopicPrefix),
+      maxRequestBytes: config.kafkaMaxRequestBytes,
+      maxDeadLetterBytes: config.dlqMaxPayloadBytes,
     }),
     limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: MAX_CAN_FRAME_BYTES },
     events,

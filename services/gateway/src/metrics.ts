@@ -27,6 +27,12 @@ export function gatewayMetrics(
     'gateway_dedupe_failures_total',
     'Redis dedupe errors (batches passed through)',
   );
+  const refused = counter(
+    registry,
+    'gateway_kafka_refused_total',
+    'Records Kafka refused for good, by Kafka error and what became of them',
+    ['error', 'record', 'outcome'],
+  );
   const flushSeconds = histogram(registry, 'gateway_flush_seconds', 'Inspect + dedupe + Kafka write + ack, per flush');
   const flushSize = histogram(registry, 'gateway_flush_messages', 'Messages per flush', {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
@@ -55,6 +61,11 @@ export function gatewayMetrics(
       sinkFailures.inc();
       if (attempt === 1 || attempt % 10 === 0)
         log.warn({ err, attempt }, 'Kafka write failed; holding acknowledgements and retrying.');
+    },
+    refused: (kafkaError, uplink, deadLettered) => {
+      const outcome = deadLettered ? 'dead_lettered' : 'lost';
+      refused.inc({ error: kafkaError, record: uplink ? 'uplink' : 'dead_letter', outcome });
+      log.warn({ kafkaError, uplink, outcome }, 'Kafka refused a record; not retrying it.');
     },
     dedupeFailed: (err) => {
       dedupeFailures.inc();

@@ -1,5 +1,6 @@
 /**
- * (vin, seq) dedupe in Redis as bitmaps: one key per VIN and block of 4096 sequence numbers, one bit per batch,
+ * (device stream, seq) dedupe in Redis as bitmaps (a stream is a device id and its declared boot id, so a replaced
+ * T-Box or a declared sequence reset starts a fresh window): one key per stream and block of 4096 sequence numbers, one bit per batch,
  * expiring `windowS` after the block was last written. A fleet sending one batch per vehicle per second costs about
  * 2.6 KB per vehicle per day, where a key per batch would cost ~100 bytes per batch.
  *
@@ -8,7 +9,7 @@
  * needs a single Redis node (or Redis Cluster with one slot for the dedupe keys via REDIS_KEY_PREFIX `{dd}:`).
  */
 import type { Redis } from 'ioredis';
-import type { DedupeStore } from '../pipeline/ingest.js';
+import type { DedupeKey, DedupeStore } from '../pipeline/ingest.js';
 
 const BLOCK_BITS = 12;
 const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
@@ -52,7 +53,7 @@ export class RedisDedupe implements DedupeStore {
   }
 
   /** The keys of a flush, each with its bit offsets (comma-separated) and the positions of its batches. */
-  private group(keys: readonly { vin: string; seq: number }[]): {
+  private group(keys: readonly DedupeKey[]): {
     keys: string[];
     offsets: string[];
     positions: number[][];
@@ -60,8 +61,8 @@ export class RedisDedupe implements DedupeStore {
     const index = new Map<string, number>();
     const out = { keys: [] as string[], offsets: [] as string[], positions: [] as number[][] };
     for (let i = 0; i < keys.length; i++) {
-      const { vin, seq } = keys[i]!;
-      const key = `${this.keyPrefix}dd:${vin}:${seq >>> BLOCK_BITS}`;
+      const { stream, seq } = keys[i]!;
+      const key = `${this.keyPrefix}dd:${stream}:${seq >>> BLOCK_BITS}`;
       let k = index.get(key);
       if (k === undefined) {
         k = out.keys.length;
@@ -78,10 +79,9 @@ export class RedisDedupe implements DedupeStore {
   }
 
   /** The groups of the last `seen` call: a flush usually marks exactly the batches it checked (the same array). */
-  private checked:
-    { keys: readonly { vin: string; seq: number }[]; groups: ReturnType<RedisDedupe['group']> } | undefined;
+  private checked: { keys: readonly DedupeKey[]; groups: ReturnType<RedisDedupe['group']> } | undefined;
 
-  async seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]> {
+  async seen(keys: readonly DedupeKey[]): Promise<boolean[]> {
     if (keys.length === 0) return [];
     const groups = this.group(keys);
     this.checked = { keys, groups };
@@ -95,7 +95,7 @@ export class RedisDedupe implements DedupeStore {
     return seen;
   }
 
-  async markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void> {
+  async markSeen(keys: readonly DedupeKey[]): Promise<void> {
     if (keys.length === 0) return;
     const groups = this.checked?.keys === keys ? this.checked.groups : this.group(keys);
     this.checked = undefined;

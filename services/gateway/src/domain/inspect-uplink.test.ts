@@ -35,6 +35,7 @@ describe('inspectUplink', () => {
       ok: true,
       vin: VIN,
       seq: 7,
+      stream: 'tbox-1:0',
       backfill: false,
       frameCount: 2,
     });
@@ -49,6 +50,13 @@ describe('inspectUplink', () => {
     expect(inspectUplink(topic, encode({ deviceId: 'tbox-2' }), vehicles, limits)).toMatchObject({
       ok: false,
       reason: 'DEVICE_MISMATCH',
+    });
+  });
+
+  it('rejects a batch without a device id', () => {
+    expect(inspectUplink(topic, encode({ deviceId: '' }), vehicles, limits)).toMatchObject({
+      ok: false,
+      reason: 'MISSING_DEVICE_ID',
     });
   });
 

@@ -12,6 +12,7 @@ export const REJECT_REASONS = [
   'TOPIC_VIN_MISMATCH',
   'UNKNOWN_VIN',
   'DEVICE_MISMATCH',
+  'MISSING_DEVICE_ID',
   'MISSING_SEQ',
   'MISSING_BASE_TIME',
   'FRAME_COLUMNS_INVALID',
@@ -23,6 +24,8 @@ export type Inspection =
       readonly ok: true;
       readonly vin: string;
       readonly seq: number;
+      /** The device's sequence the seq belongs to: device id and declared boot id (dedupe key). */
+      readonly stream: string;
       readonly backfill: boolean;
       readonly frameCount: number;
     }
@@ -69,7 +72,8 @@ export function inspectUplink(
     return reject('TOPIC_VIN_MISMATCH', `payload VIN "${batch.vin}" differs from topic VIN ${topicVin}`, topicVin);
   const vehicle = vehicles.get(topicVin);
   if (!vehicle) return reject('UNKNOWN_VIN', `VIN ${topicVin} is not in the registry`, topicVin);
-  if (vehicle.deviceId === undefined || (batch.deviceId !== '' && batch.deviceId !== vehicle.deviceId)) {
+  if (batch.deviceId === '') return reject('MISSING_DEVICE_ID', 'device_id is required', topicVin);
+  if (vehicle.deviceId === undefined || batch.deviceId !== vehicle.deviceId) {
     return reject('DEVICE_MISMATCH', `device "${batch.deviceId}" is not the T-Box bound to ${topicVin}`, topicVin);
   }
   if (batch.seq === 0)
@@ -78,7 +82,14 @@ export function inspectUplink(
 
   const problem = checkFrameColumns(batch, limits.maxFrameBytes);
   if (problem !== undefined) return reject('FRAME_COLUMNS_INVALID', problem, topicVin);
-  return { ok: true, vin: topicVin, seq: batch.seq, backfill: batch.backfill, frameCount: batch.columnCounts[2] };
+  return {
+    ok: true,
+    vin: topicVin,
+    seq: batch.seq,
+    stream: `${batch.deviceId}:${batch.bootId}`,
+    backfill: batch.backfill,
+    frameCount: batch.columnCounts[2],
+  };
 }
 
 const COLUMN_NAMES = ['timeOffsetUs', 'bus', 'canId', 'flags', 'length'] as const;

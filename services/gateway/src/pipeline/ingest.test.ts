@@ -4,20 +4,24 @@ import { testLogger } from '@telltale/platform/testing';
 import {
   UplinkIngest,
   type AcceptedRecord,
+  type DedupeKey,
   type DedupeStore,
   type IngestEvents,
+  type RefusedRecord,
   type RejectedRecord,
+  type SinkResult,
   type UplinkSink,
 } from './ingest.js';
 
 const VIN = 'LRW3E7FS1RC000001';
 const topic = `tbox/${VIN}/telemetry`;
 
-function uplink(seq: number): Buffer {
+function uplink(seq: number, bootId = 0): Buffer {
   return Buffer.from(
     TelemetryBatch.encode({
       vin: VIN,
       seq,
+      bootId,
       deviceId: 'tbox-1',
       baseTimeMsEpoch: 1_763_700_000_000,
       frames: { timeOffsetUs: [0], bus: [0], canId: [0x100], flags: [0], length: [2], data: new Uint8Array(2) },
@@ -28,12 +32,12 @@ function uplink(seq: number): Buffer {
 class MemoryDedupe implements DedupeStore {
   readonly marked = new Set<string>();
   failing = false;
-  seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]> {
+  seen(keys: readonly DedupeKey[]): Promise<boolean[]> {
     if (this.failing) return Promise.reject(new Error('redis down'));
-    return Promise.resolve(keys.map((k) => this.marked.has(`${k.vin}:${k.seq}`)));
+    return Promise.resolve(keys.map((k) => this.marked.has(`${k.stream}/${k.seq}`)));
   }
-  markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void> {
-    for (const k of keys) this.marked.add(`${k.vin}:${k.seq}`);
+  markSeen(keys: readonly DedupeKey[]): Promise<void> {
+    for (const k of keys) this.marked.add(`${k.stream}/${k.seq}`);
     return Promise.resolve();
   }
 }
@@ -42,25 +46,40 @@ class MemorySink implements UplinkSink {
   readonly accepted: AcceptedRecord[] = [];
   readonly rejected: RejectedRecord[] = [];
   failures = 0;
-  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<void> {
+  /** Seqs Kafka refuses for good (as MESSAGE_TOO_LARGE). */
+  readonly tooLarge = new Set<number>();
+  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<SinkResult> {
     if (this.failures > 0) {
       this.failures -= 1;
       return Promise.reject(new Error('kafka down'));
     }
-    this.accepted.push(...accepted);
+    const refused: RefusedRecord[] = [];
+    for (const r of accepted) {
+      if (this.tooLarge.has(r.seq))
+        refused.push({ vin: r.vin, kafkaError: 'MESSAGE_TOO_LARGE', deadLettered: true, accepted: r });
+      else this.accepted.push(r);
+    }
     this.rejected.push(...rejected);
-    return Promise.resolve();
+    return Promise.resolve({ refused });
   }
 }
 
 function setup() {
-  const counts = { accepted: 0, duplicate: 0, rejected: [] as string[], sinkFailed: 0, dedupeFailed: 0 };
+  const counts = {
+    accepted: 0,
+    duplicate: 0,
+    rejected: [] as string[],
+    refused: [] as string[],
+    sinkFailed: 0,
+    dedupeFailed: 0,
+  };
   const events: IngestEvents = {
     accepted: (n) => (counts.accepted += n),
     duplicate: (n) => (counts.duplicate += n),
     rejected: (reason) => counts.rejected.push(reason),
     flushed: () => undefined,
     sinkFailed: () => (counts.sinkFailed += 1),
+    refused: (error, uplink, deadLettered) => counts.refused.push(`${error}:${uplink}:${deadLettered}`),
     dedupeFailed: () => (counts.dedupeFailed += 1),
   };
   const dedupe = new MemoryDedupe();
@@ -123,7 +142,7 @@ describe('UplinkIngest', () => {
     expect(counts.sinkFailed).toBe(3);
     expect(sink.accepted.map((r) => r.seq)).toEqual([1]);
     expect(acks).toEqual([1]);
-    expect([...dedupe.marked]).toEqual([`${VIN}:1`]);
+    expect([...dedupe.marked]).toEqual(['tbox-1:0/1']);
   });
 
   it('passes batches through when the dedupe store fails (counted)', async () => {
@@ -133,5 +152,34 @@ describe('UplinkIngest', () => {
     await ingest.drain();
     expect(sink.accepted).toHaveLength(1);
     expect(counts.dedupeFailed).toBe(1);
+  });
+
+  it('acknowledges records Kafka refuses for good, counts them and does not mark them seen', async () => {
+    const { ingest, sink, dedupe, counts, acks, submit } = setup();
+    sink.tooLarge.add(2);
+    submit(1);
+    submit(2);
+    submit(3);
+    await ingest.drain();
+    expect(acks).toEqual([1, 2, 3]);
+    expect(sink.accepted.map((r) => r.seq)).toEqual([1, 3]);
+    expect(counts.accepted).toBe(2);
+    expect(counts.refused).toEqual(['MESSAGE_TOO_LARGE:true:true']);
+    expect(counts.sinkFailed).toBe(0);
+    expect([...dedupe.marked]).toEqual(['tbox-1:0/1', 'tbox-1:0/3']);
+  });
+
+  it('accepts a declared sequence reset: the same seq under a new boot id is a new batch', async () => {
+    const { ingest, sink, counts, submit } = setup();
+    submit(1, uplink(1, 0));
+    await ingest.drain();
+    submit(1, uplink(1, 0xbeef)); // the T-Box rebooted without its counter and declares it
+    submit(1, uplink(1, 0xbeef)); // …and a QoS 1 redelivery of that
+    await ingest.drain();
+    expect(sink.accepted.map((r) => [r.stream, r.seq])).toEqual([
+      ['tbox-1:0', 1],
+      [`tbox-1:${0xbeef}`, 1],
+    ]);
+    expect(counts.duplicate).toBe(1);
   });
 });

@@ -3,7 +3,9 @@
  * `ack`. Messages from all connections are flushed together:
  * inspect → dedupe check → one Kafka request (accepted to tbox.frames.v1, rejected to the dead-letter topic) →
  * mark as seen → ack. A failed Kafka write is retried with backoff and nothing is acknowledged meanwhile, so an
- * acknowledged batch is always in Kafka; unacknowledged ones are redelivered by the broker.
+ * acknowledged batch is always in Kafka; unacknowledged ones are redelivered by the broker. Records Kafka refuses
+ * for good (too large, invalid) cannot be retried: the sink dead-letters them and they are counted, so one device's
+ * bad publishes never hold every vehicle's acknowledgements.
  *
  * One flush runs at a time, which keeps per-VIN order and makes the in-process dedupe exact; duplicates across
  * gateway instances in the short window between check and mark are dropped downstream by batch id.
@@ -20,31 +22,62 @@ export interface PendingMessage {
 
 export interface AcceptedRecord {
   readonly vin: string;
+  readonly topic: string;
+  /** Device id and declared boot id: (stream, seq) identifies a batch, so a replaced T-Box or a declared reset
+   * starts afresh instead of being dropped as a duplicate of the VIN's earlier batches. */
+  readonly stream: string;
   readonly seq: number;
   readonly payload: Buffer;
   readonly receivedMs: number;
   readonly frameCount: number;
 }
 
+/** Why a record goes to the dead-letter topic: the inspection's verdict, or Kafka refused the uplink. */
+export type DeadLetterReason = RejectReason | 'KAFKA_REFUSED';
+
 export interface RejectedRecord {
   readonly vin: string | undefined;
   readonly topic: string;
-  readonly reason: RejectReason;
+  readonly reason: DeadLetterReason;
   readonly detail: string;
   readonly payload: Buffer;
   readonly receivedMs: number;
 }
 
+/** A batch's identity: the device's sequence (device id + boot id) and its seq in it. */
+export interface DedupeKey {
+  readonly stream: string;
+  readonly seq: number;
+}
+
 /** Ports the pipeline needs; adapters implement them over Redis and Kafka. */
 export interface DedupeStore {
-  /** For each (vin, seq): was it already written to Kafka? */
-  seen(keys: readonly { vin: string; seq: number }[]): Promise<boolean[]>;
-  markSeen(keys: readonly { vin: string; seq: number }[]): Promise<void>;
+  /** For each (stream, seq): was it already written to Kafka? */
+  seen(keys: readonly DedupeKey[]): Promise<boolean[]>;
+  markSeen(keys: readonly DedupeKey[]): Promise<void>;
+}
+
+/** A record Kafka refused for good (retrying cannot help): an uplink dead-lettered instead, or a lost dead letter. */
+export interface RefusedRecord {
+  readonly vin: string | undefined;
+  /** Kafka's error type, e.g. MESSAGE_TOO_LARGE. */
+  readonly kafkaError: string;
+  /** The uplink went to the dead-letter topic (reason KAFKA_REFUSED); false: nothing of it is in Kafka. */
+  readonly deadLettered: boolean;
+  /** The accepted uplink it was, if it was one (not marked as seen: a retransmit may still get through). */
+  readonly accepted: AcceptedRecord | undefined;
+}
+
+export interface SinkResult {
+  readonly refused: readonly RefusedRecord[];
 }
 
 export interface UplinkSink {
-  /** Resolves once every record is acknowledged by Kafka. */
-  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<void>;
+  /**
+   * Resolves once every record is acknowledged by Kafka or refused for good (returned); rejects on errors a retry
+   * can help with.
+   */
+  write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<SinkResult>;
 }
 
 export interface IngestEvents {
@@ -53,6 +86,8 @@ export interface IngestEvents {
   rejected(reason: RejectReason): void;
   flushed(messages: number, seconds: number): void;
   sinkFailed(error: Error, attempt: number): void;
+  /** Kafka refused a record for good: an uplink (dead-lettered unless `deadLettered` is false) or a dead letter. */
+  refused(kafkaError: string, uplink: boolean, deadLettered: boolean): void;
   dedupeFailed(error: Error): void;
 }
 
@@ -153,7 +188,7 @@ export class UplinkIngest {
         events.rejected(verdict.reason);
         continue;
       }
-      const key = `${verdict.vin}:${verdict.seq}`;
+      const key = `${verdict.stream}:${verdict.seq}`;
       if (inBatch.has(key)) {
         duplicates += 1;
         continue;
@@ -161,6 +196,8 @@ export class UplinkIngest {
       inBatch.add(key);
       accepted.push({
         vin: verdict.vin,
+        topic: m.topic,
+        stream: verdict.stream,
         seq: verdict.seq,
         payload: m.payload,
         receivedMs: m.receivedMs,
@@ -181,9 +218,10 @@ export class UplinkIngest {
       }
     }
 
+    let refused: readonly RefusedRecord[] = [];
     for (let attempt = 1; ; attempt++) {
       try {
-        if (fresh.length > 0 || rejected.length > 0) await this.options.sink.write(fresh, rejected);
+        if (fresh.length > 0 || rejected.length > 0) ({ refused } = await this.options.sink.write(fresh, rejected));
         break;
       } catch (error) {
         events.sinkFailed(error as Error, attempt);
@@ -196,6 +234,14 @@ export class UplinkIngest {
       }
     }
 
+    if (refused.length > 0) {
+      const refusedUplinks = new Set<AcceptedRecord>();
+      for (const r of refused) {
+        events.refused(r.kafkaError, r.accepted !== undefined, r.deadLettered);
+        if (r.accepted) refusedUplinks.add(r.accepted);
+      }
+      if (refusedUplinks.size > 0) fresh = fresh.filter((r) => !refusedUplinks.has(r));
+    }
     if (fresh.length > 0) {
       await this.options.dedupe.markSeen(fresh).catch((error: unknown) => events.dedupeFailed(error as Error));
     }
