@@ -71,6 +71,7 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     KAFKA_PARTITIONS: '6',
     LOG_LEVEL: 'warn',
     MQTT_URL: LOCAL.mqttUrl,
+    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
     MQTT_UPLINK_TOPIC: `${mqttPrefix}tbox/+/telemetry`,
     MQTT_SHARE_GROUP: run,
     MQTT_CLIENT_ID_PREFIX: run,

@@ -43,6 +43,7 @@ describe('injected fault → alert → subscribers', () => {
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     LOG_LEVEL: 'warn',
     MQTT_URL: LOCAL.mqttUrl,
+    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
     MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
     MQTT_SHARE_GROUP: run,
     MQTT_CLIENT_ID_PREFIX: run,

@@ -109,6 +109,7 @@ describe('simulator → Mosquitto → gateway → Kafka', () => {
     gateway = await startGateway(
       gatewayTestEnv(run, {
         ...env,
+        GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
         KAFKA_TOPIC_PREFIX: prefix,
         KAFKA_PARTITIONS: '2',
         MQTT_CONNECTIONS: '4',
@@ -247,7 +248,7 @@ describe('candump replay → Mosquitto → gateway → Kafka', () => {
 
   beforeAll(async () => {
     ({ pool } = await registryWithTwoVehicles(replayRun));
-    gateway = await startGateway(gatewayTestEnv(replayRun));
+    gateway = await startGateway(gatewayTestEnv(replayRun, { GATEWAY_ALLOW_ANONYMOUS: 'true' }));
     frames = await collectTopic(kafka, `${replayPrefix}tbox.frames.v1`, `${replayRun}-frames`);
   }, 120_000);
 
