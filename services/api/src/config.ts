@@ -1,4 +1,4 @@
-import { commonConfig, env } from '@telltale/platform';
+import { commonConfig, env, redisTlsConfig } from '@telltale/platform';
 import { postgresConfig } from '@telltale/platform/db';
 import { secretsConfig } from '@telltale/platform/secrets';
 import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
@@ -23,6 +23,7 @@ export const ApiConfig = {
     default: '5000',
     min: 100,
   }),
+  ...redisTlsConfig,
   redisUrl: env.url('REDIS_URL', {
     description: 'Redis holding the live alert streams (written by telltale notifier)',
     default: 'redis://127.0.0.1:6379',

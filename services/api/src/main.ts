@@ -1,6 +1,12 @@
 /** Wiring only: config → logger → PostgreSQL (migrations), catalogs → HTTP server and ops endpoint → start. */
 import { readFileSync } from 'node:fs';
-import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import {
+  startOpsServer,
+  bootService,
+  redisTlsOptions,
+  runUntilSignalled,
+  type RunningService,
+} from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
 import { CatalogLibrary } from '@telltale/catalog';
 import { PgRegistry } from '@telltale/registry';
@@ -57,7 +63,12 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       ruleReader: new PgRuleReader(pool),
       alerts: new PgAlertReader(pool),
       subscriptions: new PgSubscriptionStore(pool, keyring),
-      alertStreams: new RedisAlertStreamReader(config.redisUrl, config.redisKeyPrefix, config.alertStreamMaxClients),
+      alertStreams: new RedisAlertStreamReader(
+        config.redisUrl,
+        config.redisKeyPrefix,
+        config.alertStreamMaxClients,
+        redisTlsOptions(config),
+      ),
       events,
       health,
       now: Date.now,

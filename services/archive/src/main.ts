@@ -50,7 +50,12 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
     return Promise.resolve();
   });
 
-  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-archive`, log });
+  const kafka = createKafkaClient({
+    brokers: config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-archive`,
+    log,
+    security: config,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['signals', 'signalsDlq']));

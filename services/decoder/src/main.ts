@@ -30,7 +30,12 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
   const catalogs = new CatalogLibrary(config.catalogDir, log, config.catalogRescanMs);
   await catalogs.scan();
 
-  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-decoder`, log });
+  const kafka = createKafkaClient({
+    brokers: config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-decoder`,
+    log,
+    security: config,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['frames', 'signals', 'signalsDlq']));

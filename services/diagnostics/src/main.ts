@@ -124,6 +124,7 @@ async function connectKafka(
     brokers: config.kafkaBrokers,
     clientId: `${config.kafkaClientId}-diagnostics`,
     log,
+    security: config,
   });
   const admin = kafka.admin();
   await admin.connect();

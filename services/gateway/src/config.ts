@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { commonConfig, env, kafkaConfig } from '@telltale/platform';
+import { commonConfig, env, kafkaConfig, redisTlsConfig } from '@telltale/platform';
 import { postgresConfig } from '@telltale/platform/db';
 
 export const GatewayConfig = {
@@ -42,6 +42,7 @@ export const GatewayConfig = {
     description: 'client id prefix; stable across restarts so sessions resume',
     default: `telltale-gateway-${hostname()}`,
   }),
+  ...redisTlsConfig,
   redisUrl: env.url('REDIS_URL', {
     description: 'Redis for (vin, seq) deduplication',
     default: 'redis://127.0.0.1:6379',

@@ -1,6 +1,12 @@
 /** Wiring only: config → logger → adapters → pipeline → start; graceful shutdown in reverse. */
 import { Redis } from 'ioredis';
-import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import {
+  startOpsServer,
+  bootService,
+  redisTlsOptions,
+  runUntilSignalled,
+  type RunningService,
+} from '@telltale/platform';
 import { TelltaleError } from '@telltale/platform/errors';
 import { openServiceDatabase } from '@telltale/platform/db';
 import {
@@ -52,7 +58,12 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
   await vehicles.start();
   lifecycle.onShutdown('registry view', () => vehicles.stop());
 
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  const redis = new Redis(config.redisUrl, {
+    ...redisTlsOptions(config),
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   redis.on('error', (err) => log.debug({ err }, 'Redis connection error.'));
   await redis.connect();
   lifecycle.onShutdown('redis', () => void redis.disconnect());
@@ -63,6 +74,7 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
     brokers: config.kafkaBrokers,
     clientId: `${config.kafkaClientId}-gateway`,
     log,
+    security: config,
     overrides: { retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } },
   });
   const admin = kafka.admin();

@@ -1,4 +1,4 @@
-import { commonConfig, env, kafkaConfig, type EnvVar } from '@telltale/platform';
+import { commonConfig, env, kafkaConfig, type EnvVar, redisTlsConfig } from '@telltale/platform';
 import { postgresConfig } from '@telltale/platform/db';
 import { secretsConfig } from '@telltale/platform/secrets';
 import { parsePatterns } from './domain/target-policy.js';
@@ -25,6 +25,7 @@ export const NotifierConfig = {
   ...commonConfig,
   ...kafkaConfig,
   ...postgresConfig,
+  ...redisTlsConfig,
   redisUrl: env.url('REDIS_URL', {
     description: 'Redis for the live alert streams',
     default: 'redis://127.0.0.1:6379',

@@ -1,6 +1,13 @@
 /** Wiring only: config → logger → PostgreSQL, Redis, Kafka → intake (consume, queue, stream) and delivery worker. */
 import { Redis } from 'ioredis';
-import { TelltaleError, startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
+import {
+  TelltaleError,
+  startOpsServer,
+  bootService,
+  redisTlsOptions,
+  runUntilSignalled,
+  type RunningService,
+} from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
 import {
   createKafkaClient,
@@ -41,7 +48,12 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
 
   const pool = await openServiceDatabase(config, { service: 'notifier', max: config.databasePoolSize, lifecycle, log });
 
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  const redis = new Redis(config.redisUrl, {
+    ...redisTlsOptions(config),
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   redis.on('error', (err) => log.debug({ err }, 'Redis connection error.'));
   await redis.connect();
   lifecycle.onShutdown('redis', () => void redis.disconnect());
@@ -82,7 +94,12 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
   );
   await intake.refreshSubscriptions();
 
-  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-notifier`, log });
+  const kafka = createKafkaClient({
+    brokers: config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-notifier`,
+    log,
+    security: config,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['alerts']));

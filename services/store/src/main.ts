@@ -26,7 +26,12 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   const pool = await openServiceDatabase(config, { service: 'store', max: config.databasePoolSize, lifecycle, log });
   const store = new PgSignalStore(pool);
 
-  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-store`, log });
+  const kafka = createKafkaClient({
+    brokers: config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-store`,
+    log,
+    security: config,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['signals', 'signalsDlq']));

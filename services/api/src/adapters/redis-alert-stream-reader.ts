@@ -3,7 +3,7 @@
  * its own connection for its blocking XREAD, so a slow client never delays another; the cost is one Redis
  * connection per open stream (bounded by ALERT_STREAM_MAX_CLIENTS).
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { ALERT_STREAM_FIELD, alertStreamKey, type AlertEvent } from '@telltale/rules/alerts';
 
 export interface StreamEntry {
@@ -27,6 +27,8 @@ export class RedisAlertStreamReader {
     private readonly redisUrl: string,
     private readonly keyPrefix: string,
     readonly maxClients: number,
+    /** Connection options such as TLS (redisTlsOptions of the service's config). */
+    private readonly redisOptions: RedisOptions = {},
   ) {}
 
   get clients(): number {
@@ -37,7 +39,12 @@ export class RedisAlertStreamReader {
   async openReader(): Promise<AlertStreamReader | undefined> {
     if (this.open >= this.maxClients) return undefined;
     this.open += 1;
-    const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true, enableOfflineQueue: false });
+    const redis = new Redis(this.redisUrl, {
+      ...this.redisOptions,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+    });
     redis.on('error', () => undefined);
     let closed = false;
     const close = (): void => {

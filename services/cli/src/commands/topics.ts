@@ -15,7 +15,12 @@ Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC_PREFIX, KAFKA_PARTITION
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const config = loadConfig(kafkaConfig, io.env);
       const log = createLogger({ service: 'telltale-cli', level: 'warn', destination: 2 });
-      const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-cli`, log });
+      const kafka = createKafkaClient({
+        brokers: config.kafkaBrokers,
+        clientId: `${config.kafkaClientId}-cli`,
+        log,
+        security: config,
+      });
       const admin = kafka.admin();
       await admin.connect();
       try {
