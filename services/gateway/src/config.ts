@@ -54,6 +54,16 @@ export const GatewayConfig = {
     default: '172800',
     min: 60,
   }),
+  seqMaxJump: env.integer('GATEWAY_SEQ_MAX_JUMP', {
+    description: "a batch more than this many seqs ahead of its device stream's newest is dead-lettered",
+    default: '4096',
+    min: 1,
+  }),
+  seqStreams: env.integer('GATEWAY_SEQ_STREAMS', {
+    description: 'device streams whose newest seq is remembered (least recently used ones are forgotten)',
+    default: '200000',
+    min: 100,
+  }),
   maxBatchBytes: env.integer('MAX_BATCH_BYTES', {
     description: 'largest accepted uplink payload (keep below the broker limit and the topic max.message.bytes)',
     default: '262144',

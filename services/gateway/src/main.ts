@@ -20,6 +20,7 @@ import { PgRegistry, RegistryCache } from '@telltale/registry';
 import { MAX_CAN_FRAME_BYTES } from '@telltale/dbc';
 import { GatewayConfig } from './config.js';
 import { UplinkIngest } from './pipeline/ingest.js';
+import { SequenceWindow } from './domain/sequence-window.js';
 import { gatewayMetrics } from './metrics.js';
 import { KafkaUplinkSink } from './adapters/kafka-sink.js';
 import { rememberingKeyPartitioner } from './adapters/kafka-partitioner.js';
@@ -95,6 +96,7 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
       maxDeadLetterBytes: config.dlqMaxPayloadBytes,
     }),
     limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: MAX_CAN_FRAME_BYTES },
+    sequences: new SequenceWindow(config.seqMaxJump, config.seqStreams),
     events,
     log,
     flushAtMessages: config.flushMaxMessages,

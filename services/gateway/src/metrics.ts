@@ -49,7 +49,7 @@ export function gatewayMetrics(
       frames.inc(frameCount);
     },
     duplicate: (count) => batches.inc({ outcome: 'duplicate' }, count),
-    rejected: (reason: RejectReason) => {
+    rejected: (reason: RejectReason | 'SEQ_OUT_OF_WINDOW') => {
       batches.inc({ outcome: 'rejected' });
       rejects.inc({ reason });
     },

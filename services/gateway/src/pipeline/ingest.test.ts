@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { testLogger } from '@telltale/platform/testing';
+import { SequenceWindow } from '../domain/sequence-window.js';
 import {
   UplinkIngest,
   type AcceptedRecord,
@@ -89,6 +90,7 @@ function setup() {
     dedupe,
     sink,
     limits: { maxBatchBytes: 4096, maxFrameBytes: 64 },
+    sequences: new SequenceWindow(1000, 100),
     events,
     log: testLogger(),
     flushAtMessages: 100,
@@ -181,5 +183,23 @@ describe('UplinkIngest', () => {
       [`tbox-1:${0xbeef}`, 1],
     ]);
     expect(counts.duplicate).toBe(1);
+  });
+
+  it('dead-letters a batch far ahead of its stream (SEQ_OUT_OF_WINDOW) and keeps accepting the stream', async () => {
+    const { ingest, sink, counts, submit, acks } = setup();
+    submit(10);
+    await ingest.drain();
+    submit(10 + 4096); // one dedupe block further: a walking seq, not the next batch
+    submit(11);
+    await ingest.drain();
+    expect(sink.accepted.map((r) => r.seq)).toEqual([10, 11]);
+    expect(sink.rejected.map((r) => [r.reason, r.detail.includes('declare a reset')])).toEqual([
+      ['SEQ_OUT_OF_WINDOW', true],
+    ]);
+    expect(counts.rejected).toEqual(['SEQ_OUT_OF_WINDOW']);
+    expect(acks.sort((a, b) => a - b)).toEqual([10, 11, 10 + 4096]);
+    submit(5000, uplink(5000, 0xbeef)); // a declared reset may start anywhere
+    await ingest.drain();
+    expect(sink.accepted.map((r) => r.seq)).toEqual([10, 11, 5000]);
   });
 });

@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import { inspectUplink, type InspectLimits, type RejectReason, type VehicleLookup } from '../domain/inspect-uplink.js';
+import type { SequenceWindow } from '../domain/sequence-window.js';
 
 export interface PendingMessage {
   readonly topic: string;
@@ -33,7 +34,7 @@ export interface AcceptedRecord {
 }
 
 /** Why a record goes to the dead-letter topic: the inspection's verdict, or Kafka refused the uplink. */
-export type DeadLetterReason = RejectReason | 'KAFKA_REFUSED';
+export type DeadLetterReason = RejectReason | 'KAFKA_REFUSED' | 'SEQ_OUT_OF_WINDOW';
 
 export interface RejectedRecord {
   readonly vin: string | undefined;
@@ -83,7 +84,7 @@ export interface UplinkSink {
 export interface IngestEvents {
   accepted(count: number, frames: number): void;
   duplicate(count: number): void;
-  rejected(reason: RejectReason): void;
+  rejected(reason: RejectReason | 'SEQ_OUT_OF_WINDOW'): void;
   flushed(messages: number, seconds: number): void;
   sinkFailed(error: Error, attempt: number): void;
   /** Kafka refused a record for good: an uplink (dead-lettered unless `deadLettered` is false) or a dead letter. */
@@ -96,6 +97,8 @@ export interface IngestOptions {
   readonly dedupe: DedupeStore;
   readonly sink: UplinkSink;
   readonly limits: InspectLimits;
+  /** Refuses batches far ahead of their stream's newest seq (SEQ_OUT_OF_WINDOW). */
+  readonly sequences: SequenceWindow;
   readonly events: IngestEvents;
   readonly log: Logger;
   /** Flush as soon as this many messages wait; a flush writes at most this many. */
@@ -188,6 +191,20 @@ export class UplinkIngest {
         events.rejected(verdict.reason);
         continue;
       }
+      if (this.options.sequences.isFarAhead(verdict.stream, verdict.seq)) {
+        rejected.push({
+          vin: verdict.vin,
+          topic: m.topic,
+          reason: 'SEQ_OUT_OF_WINDOW',
+          detail:
+            `seq ${verdict.seq} is more than ${this.options.sequences.maxJump} ahead of the newest batch of ` +
+            `device stream ${verdict.stream}; declare a reset with a new boot id`,
+          payload: m.payload,
+          receivedMs: m.receivedMs,
+        });
+        events.rejected('SEQ_OUT_OF_WINDOW');
+        continue;
+      }
       const key = `${verdict.stream}:${verdict.seq}`;
       if (inBatch.has(key)) {
         duplicates += 1;
@@ -242,6 +259,7 @@ export class UplinkIngest {
       }
       if (refusedUplinks.size > 0) fresh = fresh.filter((r) => !refusedUplinks.has(r));
     }
+    for (const r of fresh) this.options.sequences.advance(r.stream, r.seq);
     if (fresh.length > 0) {
       await this.options.dedupe.markSeen(fresh).catch((error: unknown) => events.dedupeFailed(error as Error));
     }
