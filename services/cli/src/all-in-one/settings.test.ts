@@ -33,10 +33,13 @@ describe('startSettings', () => {
   });
 
   it('lets an explicit variable win and adds the separator a topic prefix lacks', () => {
-    const s = startSettings({ DATABASE_SCHEMA: 'mine', KAFKA_TOPIC_PREFIX: 'dev', LOG_LEVEL: 'info' }, {
-      ...mqtt,
-      instance: 'x',
-    });
+    const s = startSettings(
+      { DATABASE_SCHEMA: 'mine', KAFKA_TOPIC_PREFIX: 'dev', LOG_LEVEL: 'info' },
+      {
+        ...mqtt,
+        instance: 'x',
+      },
+    );
     expect(s.env).toMatchObject({ DATABASE_SCHEMA: 'mine', KAFKA_TOPIC_PREFIX: 'dev.', LOG_LEVEL: 'info' });
     expect(normaliseTopicPrefix('dev-')).toBe('dev-');
     expect(normaliseTopicPrefix('-')).toBe('-');
