@@ -268,7 +268,9 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       const host = io.env.MQTT_EMBEDDED_HOST || '127.0.0.1';
       broker = await startEmbeddedBroker({ host, port, topicPrefix: instance ? `${instance}/` : '' });
       mqttUrl = broker.url;
-      detail(`No MQTT broker answers: serving MQTT in this process (aedes) on ${host}:${port}.`);
+      detail(
+        `${infra.mqttUrl === undefined ? 'No MQTT broker answers' : '--embedded-broker'}: serving MQTT in this process (aedes) on ${host}:${port}.`,
+      );
     }
     const settings = startSettings(io.env, {
       instance,
