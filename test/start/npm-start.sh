@@ -6,8 +6,9 @@
 #
 # Isolated from the tests and from a developer's own `npm start`: instance ci_start (schema telltale_ci_start,
 # topics ci_start.*, Redis keys telltale:ci_start:*, MQTT topics ci_start/tbox/+/telemetry), its own data directory
-# and ports. Environment: START_READY_LIMIT_S (120), START_ALERT_LIMIT_S (180), START_API_PORT (18480),
-# START_OPS_PORT_BASE (19480).
+# and ports. One van by default (START_VEHICLES): on a shared 2-core machine one process cannot also carry an
+# Aurora's 5,400 frames/s reliably. Environment: START_READY_LIMIT_S (120), START_ALERT_LIMIT_S (180),
+# START_API_PORT (18480), START_OPS_PORT_BASE (19480), START_VEHICLES (1).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -26,10 +27,19 @@ fail() {
   exit 1
 }
 
-# A clean slate for this instance's tables (Kafka topics and consumer offsets carry over harmlessly).
+# A clean slate for this instance: its tables, and its topics (a backlog of an earlier run would otherwise be
+# replayed first and delay this run's signals).
 if command -v psql >/dev/null 2>&1; then
   psql -q -h 127.0.0.1 -U postgres -c "DROP SCHEMA IF EXISTS telltale_$INSTANCE CASCADE" >/dev/null 2>&1 || true
 fi
+node --input-type=module -e '
+  import { Kafka, logLevel } from "kafkajs";
+  const admin = new Kafka({ brokers: [process.env.KAFKA_BROKERS || "127.0.0.1:9092"], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(process.argv[1]));
+  if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10000 });
+  await admin.disconnect();
+' "$INSTANCE." 2>/dev/null || true
 
 t0=$(date +%s%N)
 elapsed() { echo $((($(date +%s%N) - t0) / 1000000)); }
@@ -37,7 +47,7 @@ seconds() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
 
 TELLTALE_INSTANCE=$INSTANCE TELLTALE_DATA_DIR="$DATA_DIR" API_PORT="$API_PORT" \
   TELLTALE_OPS_PORT_BASE="${START_OPS_PORT_BASE:-19480}" \
-  npm start -- --vehicles 2 --fault-after 2 >"$LOG" 2>&1 </dev/null &
+  npm start -- --vehicles "${START_VEHICLES:-1}" --fault-after 2 >"$LOG" 2>&1 </dev/null &
 npm_pid=$!
 cleanup() {
   local pid

@@ -355,15 +355,13 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       const vins = prepared.vins;
       const stored = await waitFor('a decoded signal of a simulated vehicle in the store', 60_000, async () => {
         const { rows } = await pool!.query<{ n: string }>(
-          'SELECT count(*) AS n FROM signal_latest WHERE vin = ANY($1) AND write_time_ms >= $2',
+          'SELECT count(*) AS n FROM signal_latest WHERE vin = ANY($1) AND receive_time_ms >= $2',
           [vins, t0],
         );
         const n = Number(rows[0]?.n ?? 0);
         return n > 0 ? n : undefined;
       });
-      step(
-        `Ready in ${seconds(Date.now() - t0)}: API answering, ${stored} signals of the simulated vehicles stored since the start.`,
-      );
+      step(`Ready in ${seconds(Date.now() - t0)}: API answering, ${stored} signals received since the start stored.`);
       let seen = false;
       alertWatch = setInterval(() => {
         if (seen) return;
