@@ -34,7 +34,8 @@ if command -v psql >/dev/null 2>&1; then
 fi
 node --input-type=module -e '
   import { Kafka, logLevel } from "kafkajs";
-  const admin = new Kafka({ brokers: [process.env.KAFKA_BROKERS || "127.0.0.1:9092"], logLevel: logLevel.NOTHING }).admin();
+  const brokers = [process.env.KAFKA_BROKERS || "127.0.0.1:9092"];
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(process.argv[1]));
   if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10000 });

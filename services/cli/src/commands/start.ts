@@ -114,7 +114,8 @@ async function applyExampleRules(settings: StartSettings, io: CliIo): Promise<st
   const lines = out.trim().split('\n');
   const created = lines.filter((l) => l.startsWith('created')).length;
   const updated = lines.filter((l) => l.startsWith('updated')).length;
-  return `${lines.length} example rules (${created} created, ${updated} updated, ${lines.length - created - updated} unchanged)`;
+  const unchanged = lines.length - created - updated;
+  return `${lines.length} example rules (${created} created, ${updated} updated, ${unchanged} unchanged)`;
 }
 
 /** <data dir>/start.pid: the running start command's process id (scripts send it SIGINT); one start per data dir. */
@@ -177,7 +178,8 @@ function whereToLook(settings: StartSettings, keyFile: string, vins: readonly st
     `  API key       ${keyFile} (admin, every fleet; keep it private)`,
     `  metrics       ${ops.slice(0, 3).join(', ')}`,
     `                ${ops.slice(3).join(', ')}`,
-    `  database      psql -h 127.0.0.1 -U postgres -c 'select vin, count(*) from ${settings.databaseSchema}.signal_latest group by vin'`,
+    `  database      psql -h 127.0.0.1 -U postgres -c 'select vin, count(*) from ` +
+      `${settings.databaseSchema}.signal_latest group by vin'`,
     '',
     'Try:',
     `  curl -s ${auth} ${apiUrl}/v1/vehicles`,
@@ -269,7 +271,8 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       broker = await startEmbeddedBroker({ host, port, topicPrefix: instance ? `${instance}/` : '' });
       mqttUrl = broker.url;
       detail(
-        `${infra.mqttUrl === undefined ? 'No MQTT broker answers' : '--embedded-broker'}: serving MQTT in this process (aedes) on ${host}:${port}.`,
+        `${infra.mqttUrl === undefined ? 'No MQTT broker answers' : '--embedded-broker'}: ` +
+          `serving MQTT in this process (aedes) on ${host}:${port}.`,
       );
     }
     const settings = startSettings(io.env, {
