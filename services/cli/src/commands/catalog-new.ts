@@ -24,7 +24,8 @@ import { TelltaleError } from '@telltale/platform';
 import { CliUsageError, type CliIo } from '../command.js';
 import { parseCommandArgs, readInputFile } from './dbc.js';
 
-export const catalogNewUsage = `Usage: telltale catalog new <model dir> --dbc <file.dbc> [--bus <name>] [--fd] [--model-id <id>]
+export const catalogNewUsage = `Usage: telltale catalog new <model dir> --dbc <file.dbc> [--bus <name>] [--fd]
+                            [--model-id <id>]
 
 Creates a vehicle model directory from one DBC: copies the DBC, writes manifest.json (one bus, index 0) and
 signal-ids.json (stable ids for every signal), lints it and prints the next steps. The directory must not exist or
@@ -174,16 +175,19 @@ export async function runCatalogNew(args: readonly string[], io: CliIo): Promise
   for (const d of lint.diagnostics) io.stdout.write(`${formatCatalogDiagnostic(d, dir)}\n`);
   const signals = lint.catalog?.signalCount ?? ids.ids.size;
   io.stdout.write(
-    `Created ${dir}: model ${modelId} 1.0.0, bus ${bus} (${values.fd ? 'CAN FD' : 'classic CAN'}), ${signals} signals; ` +
+    `Created ${dir}: model ${modelId} 1.0.0, bus ${bus} (${values.fd ? 'CAN FD' : 'classic CAN'}), ` +
+      `${signals} signals; ` +
       `lint: ${lint.errorCount} errors, ${lint.diagnostics.length - lint.errorCount} warnings.\n`,
   );
   if (leftOut.length > 0) {
     io.stderr.write(
       [
         '',
-        `WARNING: ${leftOut.length} signal${leftOut.length === 1 ? '' : 's'} of ${values.dbc} reach past their message's end and were LEFT OUT of the model (they would never decode):`,
+        `WARNING: ${leftOut.length} signal${leftOut.length === 1 ? '' : 's'} of ${values.dbc} reach past their ` +
+          "message's end and were LEFT OUT of the model (they would never decode):",
         ...leftOut.map((s) => `  ${s.message}.${s.signal}: ${s.reason}`),
-        `The supplier's file is kept as ${path.join(dir, `${dbcFile}.supplier`)}; ask the supplier for a corrected DBC.`,
+        `The supplier's file is kept as ${path.join(dir, `${dbcFile}.supplier`)}; ` +
+          'ask the supplier for a corrected DBC.',
         '',
       ].join('\n'),
     );
@@ -192,14 +196,17 @@ export async function runCatalogNew(args: readonly string[], io: CliIo): Promise
     [
       '',
       'Next steps:',
-      `  1. Review ${path.join(dir, MANIFEST_FILE)}: displayName, bitrate, aliases (e.g. "vehicleSpeed": "${bus}/<message>/<signal>").`,
+      `  1. Review ${path.join(dir, MANIFEST_FILE)}: displayName, bitrate, aliases`,
+      `     (e.g. "vehicleSpeed": "${bus}/<message>/<signal>").`,
       `  2. telltale catalog lint ${dir}        (again after every edit; telltale catalog stats ${dir} for its size)`,
       `  3. Make it visible to the services: put it under signal-catalog/ or set CATALOG_DIR to its parent directory.`,
       `  4. Register a vehicle (device_id required for a T-Box to be accepted):`,
-      `       printf 'vin,fleet_id,model_id,catalog_version,device_id\\nTLTDEM12345678901,my-fleet,${modelId},1.0.0,tbox-1\\n' > fleet.csv`,
+      `       printf 'vin,fleet_id,model_id,catalog_version,device_id\\n' > fleet.csv`,
+      `       printf 'TLTDEM12345678901,my-fleet,${modelId},1.0.0,tbox-1\\n' >> fleet.csv`,
       `       telltale vehicles import fleet.csv`,
       `  5. Send a CAN log: telltale replay <candump.log> --vin TLTDEM12345678901   (with npm start running)`,
-      `  6. Read it back: curl -H "Authorization: Bearer $(cat .telltale/admin-api-key)" http://127.0.0.1:8080/v1/vehicles/TLTDEM12345678901/signals`,
+      `  6. Read it back: curl -H "Authorization: Bearer $(cat .telltale/admin-api-key)" \\`,
+      `       http://127.0.0.1:8080/v1/vehicles/TLTDEM12345678901/signals`,
       '',
     ].join('\n'),
   );
