@@ -115,7 +115,7 @@ export async function bringUpInfrastructure(env: NodeJS.ProcessEnv, progress: Pr
     const install =
       notInstalled.length > 0
         ? ` Install with: sudo apt-get install ${notInstalled.map((m) => m.install).join(' ')} (Debian/Ubuntu; on ` +
-          `macOS: brew install ${notInstalled.map((m) => (m.install === 'postgresql' ? m.install : 'redis')).join(' ')}), ` +
+          `macOS: brew install ${notInstalled.map((m) => m.install.replace('-server', '')).join(' ')}), ` +
           'then run npm start again.'
         : '';
     throw new TelltaleError(
