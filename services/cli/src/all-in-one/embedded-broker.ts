@@ -57,8 +57,10 @@ export async function startEmbeddedBroker(options: {
     );
     server.listen(options.port, options.host, () => resolve());
   });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {
-    url: `mqtt://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
+    url: `mqtt://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     clients: () => broker.connectedClients,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -115,7 +115,8 @@ export async function bringUpInfrastructure(env: NodeJS.ProcessEnv, progress: Pr
     const install =
       notInstalled.length > 0
         ? ` Install with: sudo apt-get install ${notInstalled.map((m) => m.install).join(' ')} (Debian/Ubuntu; on ` +
-          `macOS: brew install ${notInstalled.map((m) => (m.install === 'postgresql' ? 'postgresql' : 'redis')).join(' ')}), then run npm start again.`
+          `macOS: brew install ${notInstalled.map((m) => m.install.replace('-server', '')).join(' ')}), ` +
+          'then run npm start again.'
         : '';
     throw new TelltaleError(
       'INFRASTRUCTURE_MISSING',

@@ -20,54 +20,59 @@ const starters: Readonly<Record<ServiceName, (env: NodeJS.ProcessEnv) => Promise
 };
 
 /**
- * Starts the services concurrently (each joins its consumer group while the others connect); the gateway, the
- * intake, last, once everything downstream runs. If one fails, the started ones are stopped and the error thrown.
+ * Starts the services one after the other in SERVICES order, the gateway (the intake) last. One at a time on
+ * purpose: they share one event loop, and a service compiling a large catalog would otherwise stall the others'
+ * connection attempts past their timeouts. If one fails, the started ones are stopped and the error thrown.
  */
 export async function startServices(
   settings: StartSettings,
   onStarted: (name: ServiceName, ms: number) => void,
 ): Promise<StartedService[]> {
-  const t0 = Date.now();
   const started: StartedService[] = [];
-  const start = async (name: ServiceName): Promise<void> => {
-    const running = await starters[name](serviceEnv(settings, name));
-    started.push({ name, running });
-    onStarted(name, Date.now() - t0);
-  };
-  const downstream = SERVICES.filter((s) => s !== 'gateway');
-  const results = await Promise.allSettled(downstream.map(start));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (!failed) {
+  for (const name of SERVICES) {
+    const t0 = Date.now();
     try {
-      await start('gateway');
-      return started;
+      started.push({ name, running: await starters[name](serviceEnv(settings, name)) });
     } catch (error) {
-      await stopServices(started);
+      await stopServices(started, 10_000);
       throw error;
     }
+    onStarted(name, Date.now() - t0);
   }
-  await stopServices(started);
-  throw failed.reason;
+  return started;
 }
 
-/** Upstream first: intake, then each stage before what consumes its output; the API last. */
-const STOP_ORDER: readonly ServiceName[] = ['gateway', 'decoder', 'diagnostics', 'notifier', 'store', 'api'];
-
-/** Stops in STOP_ORDER; a failing stop is reported and the others still stop. */
+/**
+ * The gateway (intake) first, so nothing new arrives; then the others together: each drains its own in-flight work
+ * and commits only what is durable, so their order does not matter. Bounded by `budgetMs`: a service still stopping
+ * then is reported as failed (the process exits regardless).
+ */
 export async function stopServices(
   started: readonly StartedService[],
-  onStopped?: (name: ServiceName, error: unknown) => void,
+  budgetMs: number,
+  onStopped?: (name: ServiceName, ms: number, error: unknown) => void,
 ): Promise<boolean> {
-  let clean = true;
-  const ordered = [...started].sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
-  for (const { name, running } of ordered) {
+  const t0 = Date.now();
+  const stopOne = async ({ name, running }: StartedService): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, budgetMs - (Date.now() - t0));
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still stopping after ${budgetMs} ms`)), left);
+    });
     try {
-      await running.stop();
-      onStopped?.(name, undefined);
+      await Promise.race([running.stop(), timeout]);
+      onStopped?.(name, Date.now() - t0, undefined);
+      return true;
     } catch (error) {
-      clean = false;
-      onStopped?.(name, error);
+      onStopped?.(name, Date.now() - t0, error);
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
-  }
-  return clean;
+  };
+  const intake = started.filter((s) => s.name === 'gateway');
+  const rest = started.filter((s) => s.name !== 'gateway');
+  const first = await Promise.all(intake.map(stopOne));
+  const second = await Promise.all(rest.map(stopOne));
+  return [...first, ...second].every(Boolean);
 }

@@ -4,7 +4,7 @@
  * `telltale simulate --provision` (the simulator's runFleet and provisionFleet), in this process.
  */
 import type { Logger } from '@telltale/platform';
-import type { FleetSummary } from '@telltale/simulator';
+import type { FleetOptions, FleetSummary } from '@telltale/simulator';
 
 export interface FleetPart {
   readonly modelId: string;
@@ -39,30 +39,32 @@ export function clockSeqStart(nowMs = Date.now()): number {
 }
 
 export interface RunningFleet {
-  readonly vins: readonly string[];
-  readonly fleetIds: readonly string[];
-  /** One line per vehicle and fault, for the start-up report. */
-  readonly description: readonly string[];
   /** Stops recording, waits for queued batches (bounded), resolves with each model's summary. */
   stop(): Promise<FleetSummary[]>;
 }
 
-export async function startSimulatedFleet(options: {
+export interface PreparedFleet {
+  readonly vins: readonly string[];
+  /** One line per model and fault, for the start-up report. */
+  readonly description: readonly string[];
+  /** Connects the vehicles and starts sending. */
+  start(): RunningFleet;
+}
+
+/** Loads the models and registers the vehicles (the slow part), without connecting yet. */
+export async function prepareSimulatedFleet(options: {
   env: NodeJS.ProcessEnv;
   cwd: string;
   parts: readonly FleetPart[];
   mqttUrl: string;
   topicPrefix: string;
   log: Logger;
-}): Promise<RunningFleet> {
+}): Promise<PreparedFleet> {
   const sim = await import('@telltale/simulator');
-  const controller = new AbortController();
-  const hardStop = new AbortController();
-  const seqStart = clockSeqStart();
   const vins: string[] = [];
   const description: string[] = [];
-  const runs: Promise<FleetSummary>[] = [];
   const fleetId = sim.simulatedFleetId(SEED);
+  const prepared: Omit<FleetOptions, 'seqStart' | 'signal' | 'hardStop'>[] = [];
   for (const part of options.parts) {
     const model = await sim.loadSimModel(part.modelId, options.cwd, options.env);
     const identities = sim.simulatedIdentities(SEED, part.modelId, part.vehicles);
@@ -87,43 +89,50 @@ export async function startSimulatedFleet(options: {
         description.push(
           `  fault after ${part.faultAfterS} s on ${identities[vehicle]!.vin}: ${sim.describeFault(fault, model)}`,
         );
-    runs.push(
-      sim.runFleet({
-        model,
-        identities,
-        seed: SEED,
-        rateHz: 1,
-        durationS: Infinity,
-        mqttUrl: options.mqttUrl,
-        topicPrefix: options.topicPrefix,
-        anonymous: true,
-        faults,
-        faultAfterS: part.faultAfterS,
-        outages: [],
-        outboxLimit: 300,
-        maxInflight: 8,
-        seqStart,
-        firmwareVersion: 'telltale-start',
-        clientIdPrefix: `tbox-${options.topicPrefix.replace(/\W/g, '')}${part.modelId}-`,
-        drainTimeoutMs: 3000,
-        log: options.log,
-        signal: controller.signal,
-        hardStop: hardStop.signal,
-      }),
-    );
+    prepared.push({
+      model,
+      identities,
+      seed: SEED,
+      rateHz: 1,
+      durationS: Infinity,
+      mqttUrl: options.mqttUrl,
+      topicPrefix: options.topicPrefix,
+      anonymous: true,
+      faults,
+      faultAfterS: part.faultAfterS,
+      outages: [],
+      outboxLimit: 300,
+      maxInflight: 8,
+      firmwareVersion: 'telltale-start',
+      clientIdPrefix: `tbox-${options.topicPrefix.replace(/\W/g, '')}${part.modelId}-`,
+      drainTimeoutMs: 3000,
+      log: options.log,
+    });
   }
   return {
     vins,
-    fleetIds: [fleetId],
     description,
-    stop: async () => {
-      controller.abort();
-      const timer = setTimeout(() => hardStop.abort(), 4000);
-      try {
-        return await Promise.all(runs);
-      } finally {
-        clearTimeout(timer);
-      }
+    start: () => {
+      const controller = new AbortController();
+      const hardStop = new AbortController();
+      const seqStart = clockSeqStart();
+      const runs = prepared.map((p) => {
+        const run = sim.runFleet({ ...p, seqStart, signal: controller.signal, hardStop: hardStop.signal });
+        run.catch((err: unknown) => options.log.error({ err }, 'A simulated fleet stopped with an error.'));
+        return run;
+      });
+      return {
+        stop: async () => {
+          controller.abort();
+          const timer = setTimeout(() => hardStop.abort(), 4000);
+          try {
+            const settled = await Promise.allSettled(runs);
+            return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+      };
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '@telltale/catalog';
 import { CliUsageError, type Command } from '../command.js';
 import { parseCommandArgs, readInputFile } from './dbc.js';
+import { catalogNewUsage, runCatalogNew } from './catalog-new.js';
 
 function modelDirArgument<T extends Parameters<typeof parseCommandArgs>[1]>(args: readonly string[], options: T) {
   const { values, positionals } = parseCommandArgs(args, options);
@@ -116,5 +117,11 @@ export const catalogCommands: readonly Command[] = [
       );
       return 0;
     },
+  },
+  {
+    path: ['catalog', 'new'],
+    summary: 'Create a vehicle model directory from a DBC (manifest, signal ids, lint, next steps)',
+    usage: catalogNewUsage,
+    run: runCatalogNew,
   },
 ];

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,12 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../all-in-one/embedded
 import { bringUpInfrastructure, endpointOf, portOpen, stopKafka } from '../all-in-one/infrastructure.js';
 import { startServices, stopServices, type StartedService } from '../all-in-one/run-services.js';
 import { opsPort, SERVICES, startSettings, type StartSettings } from '../all-in-one/settings.js';
-import { planFleet, startSimulatedFleet, type RunningFleet } from '../all-in-one/simulated-fleet.js';
+import {
+  planFleet,
+  prepareSimulatedFleet,
+  type PreparedFleet,
+  type RunningFleet,
+} from '../all-in-one/simulated-fleet.js';
 import { rulesCommands } from './rules.js';
 
 const usage = `Usage: telltale start [options]     (npm start -- [options])
@@ -26,7 +31,7 @@ Ctrl-C stops everything; the data stays for the next start.
 
 Options:
   --no-simulator      no simulated fleet (real T-Boxes publish to the broker)
-  --vehicles N        simulated vehicles, split between the two bundled models (default 4)
+  --vehicles N        simulated vehicles, split between the two bundled models (default 3)
   --fault-after S     seconds until the first scheduled fault (default 20)
   --instance NAME     a second, isolated pipeline on the same servers: schema telltale_NAME, topics NAME.*,
                       Redis keys telltale:NAME:*, MQTT topics NAME/tbox/+/telemetry (env TELLTALE_INSTANCE)
@@ -56,19 +61,24 @@ function integer(value: string | undefined, name: string, fallback: number, min:
   return n;
 }
 
+/** Ctrl-C must end the process within 15 s: the services get most of it, the simulator and Kafka the rest. */
+const SERVICE_STOP_BUDGET_MS = 10_000;
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
 function firstSignal(io: CliIo): { promise: Promise<string>; dispose(): void } {
-  let received = false;
+  let receivedAt: number | undefined;
   let resolveSignal: (signal: string) => void = () => undefined;
   const promise = new Promise<string>((r) => (resolveSignal = r));
   const handler = (signal: NodeJS.Signals): void => {
-    if (received) {
+    if (receivedAt !== undefined) {
+      // Ctrl-C reaches every process of the terminal's group; a copy relayed by a parent (npm) is not a second press.
+      if (Date.now() - receivedAt < 1000) return;
       io.stderr.write(`\n${signal} again: exiting now.\n`);
       process.exit(1);
     }
-    received = true;
+    receivedAt = Date.now();
     resolveSignal(signal);
   };
   process.on('SIGINT', handler);
@@ -104,7 +114,39 @@ async function applyExampleRules(settings: StartSettings, io: CliIo): Promise<st
   const lines = out.trim().split('\n');
   const created = lines.filter((l) => l.startsWith('created')).length;
   const updated = lines.filter((l) => l.startsWith('updated')).length;
-  return `${lines.length} example rules (${created} created, ${updated} updated, ${lines.length - created - updated} unchanged)`;
+  const unchanged = lines.length - created - updated;
+  return `${lines.length} example rules (${created} created, ${updated} updated, ${unchanged} unchanged)`;
+}
+
+/** <data dir>/start.pid: the running start command's process id (scripts send it SIGINT); one start per data dir. */
+const PID_FILE = 'start.pid';
+
+async function claimPidFile(file: string): Promise<void> {
+  const previous = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(previous) && previous > 0 && previous !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(previous, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive)
+      throw new TelltaleError(
+        'ALREADY_RUNNING',
+        `telltale start already runs as process ${previous} with this data directory (${file}); stop it first.`,
+      );
+  }
+  await writeFile(file, `${process.pid}\n`, { mode: 0o600 });
+}
+
+/** Promise.all that waits for every step before failing, so what did start can be stopped. */
+async function settledAll<T extends readonly unknown[]>(
+  steps: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(steps as readonly Promise<unknown>[]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -136,7 +178,8 @@ function whereToLook(settings: StartSettings, keyFile: string, vins: readonly st
     `  API key       ${keyFile} (admin, every fleet; keep it private)`,
     `  metrics       ${ops.slice(0, 3).join(', ')}`,
     `                ${ops.slice(3).join(', ')}`,
-    `  database      psql -h 127.0.0.1 -U postgres -c 'select vin, count(*) from ${settings.databaseSchema}.signal_latest group by vin'`,
+    `  database      psql -h 127.0.0.1 -U postgres -c 'select vin, count(*) from ` +
+      `${settings.databaseSchema}.signal_latest group by vin'`,
     '',
     'Try:',
     `  curl -s ${auth} ${apiUrl}/v1/vehicles`,
@@ -158,7 +201,7 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
   }
   const v = parsed.values;
   const simulate = v['no-simulator'] !== true;
-  const vehicles = integer(v.vehicles, '--vehicles', 4, 1, 200);
+  const vehicles = integer(v.vehicles, '--vehicles', 3, 1, 200);
   const faultAfterS = integer(v['fault-after'], '--fault-after', 20, 0, 3600);
   const t0 = Date.now();
   const say = (line: string): void => void io.stdout.write(`${line}\n`);
@@ -173,6 +216,9 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
   let fleet: RunningFleet | undefined;
   let startedKafka = false;
   let alertWatch: NodeJS.Timeout | undefined;
+  const dataDir = resolve(io.cwd, io.env.TELLTALE_DATA_DIR || join(repoRoot(), '.telltale'));
+  const pidFile = join(dataDir, PID_FILE);
+  let ownsPidFile = false;
 
   const shutdown = async (): Promise<boolean> => {
     const s0 = Date.now();
@@ -183,23 +229,31 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       const acked = summaries.reduce((n, s) => n + s.batchesAcked, 0);
       step(`Simulator stopped (${acked} batches acknowledged).`);
     }
-    clean =
-      (await stopServices(services, (name, error) => {
-        if (error) step(`${name}: stop failed: ${(error as Error).message}`);
-      })) && clean;
-    if (services.length > 0) step('Services stopped.');
+    if (services.length > 0) {
+      const stopped = await stopServices(services, SERVICE_STOP_BUDGET_MS, (name, ms, error) =>
+        detail(
+          `${name.padEnd(11)} ${error ? `did not stop: ${(error as Error).message}` : 'stopped'} (${seconds(ms)})`,
+        ),
+      );
+      clean = stopped && clean;
+      step(`Services stopped${stopped ? '' : ' (not all cleanly)'}.`);
+    }
     if (broker) await broker.close();
     if (pool) await pool.end().catch(() => undefined);
     if (startedKafka && v['keep-kafka'] !== true) {
       step('Stopping the Kafka broker this command started (--keep-kafka leaves it running).');
       await stopKafka(io.env, detail);
     }
+    if (ownsPidFile) await rm(pidFile, { force: true });
     step(`Stopped in ${seconds(Date.now() - s0)}${clean ? '' : ' (with errors, above)'}.`);
     return clean;
   };
 
   try {
     say('Telltale: the whole pipeline in one process (Ctrl-C stops it).');
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await claimPidFile(pidFile);
+    ownsPidFile = true;
     step('Infrastructure (deploy/local)');
     const infra = await bringUpInfrastructure(io.env, detail);
     startedKafka = infra.startedKafka;
@@ -216,7 +270,10 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       const host = io.env.MQTT_EMBEDDED_HOST || '127.0.0.1';
       broker = await startEmbeddedBroker({ host, port, topicPrefix: instance ? `${instance}/` : '' });
       mqttUrl = broker.url;
-      detail(`No MQTT broker answers: serving MQTT in this process (aedes) on ${host}:${port}.`);
+      detail(
+        `${infra.mqttUrl === undefined ? 'No MQTT broker answers' : '--embedded-broker'}: ` +
+          `serving MQTT in this process (aedes) on ${host}:${port}.`,
+      );
     }
     const settings = startSettings(io.env, {
       instance,
@@ -259,26 +316,21 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       await admin.disconnect();
     }
 
-    step('Rules and models');
-    detail(await applyExampleRules(settings, io));
-
-    const dataDir = resolve(io.cwd, io.env.TELLTALE_DATA_DIR || join(repoRoot(), '.telltale'));
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const key = await ensureAdminKey(pool, join(dataDir, ADMIN_KEY_FILE));
+    step('Rules and admin key');
+    const [, key] = await settledAll([
+      applyExampleRules(settings, io).then((line) => detail(line)),
+      ensureAdminKey(pool, join(dataDir, ADMIN_KEY_FILE)),
+    ]);
     if (key.created) {
       step(`Admin API key created, shown this once (also in ${key.file}, mode 0600):`);
       detail(key.token);
     } else step(`Admin API key: ${key.file}`);
-
-    step('Services');
-    services = await startServices(settings, (name, ms) =>
-      detail(`${name.padEnd(11)} started (${seconds(ms)}), ops http://127.0.0.1:${opsPort(settings, name)}`),
-    );
     const apiUrl = `http://127.0.0.1:${settings.apiPort}`;
 
+    let prepared: PreparedFleet | undefined;
     if (simulate) {
-      step(`Simulated fleet → ${mqttUrl}`);
-      fleet = await startSimulatedFleet({
+      step('Simulated fleet: models and registrations');
+      prepared = await prepareSimulatedFleet({
         env: settings.env,
         cwd: repoRoot(),
         parts: planFleet(vehicles, faultAfterS),
@@ -286,27 +338,37 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
         topicPrefix: settings.mqttTopicPrefix,
         log,
       });
-      for (const line of fleet.description) detail(line);
+      for (const line of prepared.description) detail(line);
+    }
+
+    step('Services');
+    services = await startServices(settings, (name, ms) =>
+      detail(`${name.padEnd(11)} started in ${seconds(ms)}, ops http://127.0.0.1:${opsPort(settings, name)}/metrics`),
+    );
+
+    if (prepared) {
+      step(`Simulated fleet → ${mqttUrl}`);
+      fleet = prepared.start();
     }
 
     await waitFor('the API at /healthz', 30_000, async () =>
       (await fetch(`${apiUrl}/healthz`)).ok ? true : undefined,
     );
-    if (fleet) {
-      const vins = fleet.vins;
+    if (prepared) {
+      const vins = prepared.vins;
       const stored = await waitFor('a decoded signal of a simulated vehicle in the store', 60_000, async () => {
         const { rows } = await pool!.query<{ n: string }>(
-          'SELECT count(*) AS n FROM signal_latest WHERE vin = ANY($1)',
-          [vins],
+          'SELECT count(*) AS n FROM signal_latest WHERE vin = ANY($1) AND receive_time_ms >= $2',
+          [vins, t0],
         );
         const n = Number(rows[0]?.n ?? 0);
         return n > 0 ? n : undefined;
       });
-      step(`Ready in ${seconds(Date.now() - t0)}: API answering, ${stored} signals of the simulated vehicles stored.`);
+      step(`Ready in ${seconds(Date.now() - t0)}: API answering, ${stored} signals received since the start stored.`);
       let seen = false;
       alertWatch = setInterval(() => {
         if (seen) return;
-        fetch(`${apiUrl}/v1/alerts?limit=1`, { headers: { authorization: `Bearer ${key.token}` } })
+        fetch(`${apiUrl}/v1/alerts?limit=1&from=${t0}`, { headers: { authorization: `Bearer ${key.token}` } })
           .then(async (response) => {
             const body = (await response.json()) as { alerts?: AlertJson[] };
             const alert = body.alerts?.[0];
@@ -321,7 +383,7 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
     } else {
       step(`Ready in ${seconds(Date.now() - t0)}: API answering; waiting for T-Boxes on ${mqttUrl}.`);
     }
-    say(whereToLook(settings, key.file, fleet?.vins ?? [], apiUrl));
+    say(whereToLook(settings, key.file, prepared?.vins ?? [], apiUrl));
 
     const received = await signal.promise;
     say('');
