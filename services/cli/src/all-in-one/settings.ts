@@ -100,6 +100,12 @@ export function startSettings(
     MQTT_CONNECTIONS: given('MQTT_CONNECTIONS') ?? String(DEFAULT_MQTT_CONNECTIONS),
     // Shutdown must finish well inside the 15 s a user (and CI) waits after Ctrl-C.
     SHUTDOWN_TIMEOUT_MS: given('SHUTDOWN_TIMEOUT_MS') ?? '10000',
+    // A development platform: webhook secrets are sealed with a key generated once in .telltale/secrets.key
+    // (mode 0600) unless SECRETS_KEY is set.
+    NODE_ENV: given('NODE_ENV') ?? 'development',
+    // The local broker (Mosquitto on 1883 or the embedded one) has no device logins: ingest is anonymous, which
+    // the gateway announces with a warning. With MQTT_USERNAME set (an authenticating broker) it is not.
+    GATEWAY_ALLOW_ANONYMOUS: given('GATEWAY_ALLOW_ANONYMOUS') ?? (given('MQTT_USERNAME') ? 'false' : 'true'),
   };
   if (options.embeddedBroker) {
     // The embedded broker has no shared subscriptions: one plain subscriber connection.
