@@ -53,6 +53,13 @@ describe('inspectUplink', () => {
     });
   });
 
+  it('names a vehicle registered without a T-Box (NO_DEVICE_REGISTERED), not a device mismatch', () => {
+    const withoutDevice: VehicleLookup = new Map([[VIN, { deviceId: undefined }]]);
+    const result = inspectUplink(topic, encode({ deviceId: 'tbox-1' }), withoutDevice, limits);
+    expect(result).toMatchObject({ ok: false, reason: 'NO_DEVICE_REGISTERED' });
+    expect(!result.ok && result.detail).toContain('import it with a device_id');
+  });
+
   it('rejects a batch without a device id', () => {
     expect(inspectUplink(topic, encode({ deviceId: '' }), vehicles, limits)).toMatchObject({
       ok: false,

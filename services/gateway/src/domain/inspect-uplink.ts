@@ -11,6 +11,7 @@ export const REJECT_REASONS = [
   'INVALID_VIN',
   'TOPIC_VIN_MISMATCH',
   'UNKNOWN_VIN',
+  'NO_DEVICE_REGISTERED',
   'DEVICE_MISMATCH',
   'MISSING_DEVICE_ID',
   'MISSING_SEQ',
@@ -73,7 +74,14 @@ export function inspectUplink(
   const vehicle = vehicles.get(topicVin);
   if (!vehicle) return reject('UNKNOWN_VIN', `VIN ${topicVin} is not in the registry`, topicVin);
   if (batch.deviceId === '') return reject('MISSING_DEVICE_ID', 'device_id is required', topicVin);
-  if (vehicle.deviceId === undefined || batch.deviceId !== vehicle.deviceId) {
+  if (vehicle.deviceId === undefined) {
+    return reject(
+      'NO_DEVICE_REGISTERED',
+      `VIN ${topicVin} has no enabled T-Box registered: import it with a device_id (telltale vehicles import)`,
+      topicVin,
+    );
+  }
+  if (batch.deviceId !== vehicle.deviceId) {
     return reject('DEVICE_MISMATCH', `device "${batch.deviceId}" is not the T-Box bound to ${topicVin}`, topicVin);
   }
   if (batch.seq === 0)

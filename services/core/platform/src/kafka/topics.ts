@@ -16,8 +16,13 @@ export const TOPICS = {
 
 export type TopicName = keyof typeof TOPICS;
 
+/**
+ * The topic's name under KAFKA_TOPIC_PREFIX ('-' or '' for none). A prefix that does not end in a separator
+ * (`.`, `_` or `-`) gets a `.`: `ci` gives `ci.tbox.frames.v1`, not `citbox.frames.v1`.
+ */
 export function topicName(name: TopicName, prefix: string): string {
-  return prefix === '-' || prefix === '' ? TOPICS[name] : `${prefix}${TOPICS[name]}`;
+  if (prefix === '-' || prefix === '') return TOPICS[name];
+  return /[._-]$/.test(prefix) ? `${prefix}${TOPICS[name]}` : `${prefix}.${TOPICS[name]}`;
 }
 
 export interface TopicSpec {
