@@ -91,7 +91,7 @@ describe('committed models', () => {
     }
   });
 
-  it('Aurora is a premium-size catalog: ≥ 8,000 signals on ≥ 4 buses with CAN FD, multiplexing and both byte orders', () => {
+  it('Aurora is premium-size: ≥ 8,000 signals on ≥ 4 buses with CAN FD, multiplexing and both byte orders', () => {
     const stats = catalogStats(aurora.catalog);
     expect(stats.signals).toBeGreaterThanOrEqual(8000);
     expect(stats.signals).toBeLessThanOrEqual(9000);

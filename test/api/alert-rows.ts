@@ -39,9 +39,11 @@ export async function insertAlert(pool: Pool, row: AlertRow): Promise<string> {
   if (state === 'cleared') transitions.push([2, 'cleared', clearedMs!]);
   for (const [seq, transitionState, eventTimeMs] of transitions) {
     await pool.query(
-      `INSERT INTO alert_transitions (alert_id, transition_seq, vin, fleet_id, model_id, catalog_version, rule_id, rule_version, rule_name, state,
-         severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms, evidence, message, backfill, timer, reason)
-       VALUES ($1, $2, $3, $4, $5, '1.0.0', $6, $7, $8, $9, $10, NULL, $11::bigint, $12, $11::bigint + 200, $13, $14, false, $15, 'condition')`,
+      `INSERT INTO alert_transitions (alert_id, transition_seq, vin, fleet_id, model_id, catalog_version, rule_id,
+         rule_version, rule_name, state, severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms,
+         evidence, message, backfill, timer, reason)
+       VALUES ($1, $2, $3, $4, $5, '1.0.0', $6, $7, $8, $9, $10, NULL, $11::bigint, $12, $11::bigint + 200, $13, $14,
+         false, $15, 'condition')`,
       [
         alertId,
         seq,
@@ -62,8 +64,8 @@ export async function insertAlert(pool: Pool, row: AlertRow): Promise<string> {
     );
   }
   await pool.query(
-    `INSERT INTO alerts (alert_id, vin, fleet_id, model_id, rule_id, rule_version, rule_name, state, severity, peak_severity, message,
-       episode_start_ms, raised_ms, updated_ms, cleared_ms, last_seq, backfill)
+    `INSERT INTO alerts (alert_id, vin, fleet_id, model_id, rule_id, rule_version, rule_name, state, severity,
+       peak_severity, message, episode_start_ms, raised_ms, updated_ms, cleared_ms, last_seq, backfill)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 'Cell temperature 57.5 °C', $10, $10, $11, $12, $13, false)`,
     [
       alertId,

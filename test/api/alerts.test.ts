@@ -268,7 +268,8 @@ describe('alerts', () => {
       message: string;
       published_ms: string | null;
     }>(
-      'SELECT transition_seq, state, origin, message, published_ms FROM alert_transitions WHERE alert_id = $1 AND state = $2',
+      'SELECT transition_seq, state, origin, message, published_ms FROM alert_transitions ' +
+        'WHERE alert_id = $1 AND state = $2',
       [id.temp, 'acknowledged'],
     );
     expect(events).toEqual([

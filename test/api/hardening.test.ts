@@ -104,7 +104,7 @@ describe('body limits', () => {
 });
 
 describe('rule bounds', () => {
-  it('refuses a deeply nested condition with 400 RULE_INVALID and a positioned RULE_TOO_COMPLEX, not a 500', async () => {
+  it('refuses a deeply nested condition: 400 RULE_INVALID with a positioned RULE_TOO_COMPLEX, not a 500', async () => {
     const { token } = await h.key('engineer', ['fleet-a'], 'deep');
     const condition = `${'('.repeat(4_000)}cellTemperatureMax > 55${')'.repeat(4_000)}`;
     const r = await h.call<{ error: ErrorJson['error'] & { details: { problems: Record<string, unknown>[] } } }>(
@@ -189,7 +189,8 @@ describe('5xx answers', () => {
       expect(r.status).toBe(503);
       expect(r.body.error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', retryable: true });
       expect(r.body.error.message).toBe(
-        `A backing service is unavailable; retry shortly. The server log has the details under request id ${r.body.error.requestId}.`,
+        'A backing service is unavailable; retry shortly. ' +
+          `The server log has the details under request id ${r.body.error.requestId}.`,
       );
       expect(JSON.stringify(r.body)).not.toMatch(/vehicles|relation|does not exist/);
       expect(r.body.error.details).toBeUndefined();
@@ -210,7 +211,7 @@ describe('id conflicts across fleets', () => {
     expect(strip(a, ids[0]!)).toBe(strip(b, ids[1]!));
   };
 
-  it('answers a taken rule id the same whether the caller sees the rule or not, without offering an update', async () => {
+  it('answers a taken rule id alike whether the caller sees the rule or not, without offering an update', async () => {
     const { token: engineerB } = await h.key('engineer', ['fleet-b'], 'engineer-b');
     const { token: engineerA } = await h.key('engineer', ['fleet-a'], 'engineer-a');
     const scoped = (id: string, fleet: string) => rule(id, { scope: { fleets: [fleet] } });

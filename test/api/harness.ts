@@ -122,7 +122,8 @@ export async function seedLatest(
 ): Promise<void> {
   for (const v of values) {
     await pool.query(
-      `INSERT INTO signal_latest (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id, catalog_version)
+      `INSERT INTO signal_latest (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id,
+         catalog_version)
        VALUES ($1, $2, $3, $4, $5, $5, 'aurora-ev-2026', $6)
        ON CONFLICT (vin, signal_id) DO UPDATE SET value = excluded.value, event_time_ms = excluded.event_time_ms,
          receive_time_ms = excluded.receive_time_ms, catalog_version = excluded.catalog_version`,

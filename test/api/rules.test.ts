@@ -126,7 +126,7 @@ describe('rules', () => {
     expect(again.body.error.code).toBe('RULE_EXISTS');
   });
 
-  it("refuses a rule with an error: 400 RULE_INVALID with each problem's position, model and suggestion; nothing saved", async () => {
+  it("refuses a bad rule: 400 RULE_INVALID, each problem's position, model, suggestion; nothing saved", async () => {
     const rule = overTemperature('bms.typo', {
       condition: 'vehicleSpeed > 20 and\n  cellTemperatureMx > 55',
       scope: { fleets: ['fleet-a'] },
@@ -353,7 +353,8 @@ describe('rules', () => {
     // Written past the API (as the CLI or an old catalog might have), then disabled.
     await h.pool.query(`
       WITH r AS (INSERT INTO rules (rule_id, current_version, enabled) VALUES ('legacy.rule', 1, false))
-      INSERT INTO rule_versions (rule_id, version, definition, created_by) VALUES ('legacy.rule', 1, '{"id":"legacy.rule","version":1,"condition":"retiredSignal > 1"}', 'cli')`);
+      INSERT INTO rule_versions (rule_id, version, definition, created_by)
+      VALUES ('legacy.rule', 1, '{"id":"legacy.rule","version":1,"condition":"retiredSignal > 1"}', 'cli')`);
     const r = await h.call<RuleError>('POST', '/v1/rules/legacy.rule/enable', { token });
     expect(r.status).toBe(400);
     expect(r.body.error.details.problems[0]).toMatchObject({ code: 'RULE_UNKNOWN_SIGNAL', path: '/condition' });

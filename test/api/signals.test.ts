@@ -117,7 +117,7 @@ describe('vehicle signals', () => {
       expect(r.body.signals.map((x) => x.id)).toEqual([...r.body.signals.map((x) => x.id)].sort((a, b) => a - b));
     });
 
-    it('filters by alias, qualified name and plain name, comma-separated or repeated, and lists what has no value', async () => {
+    it('filters by alias, qualified or plain name, comma-separated or repeated; lists what has no value', async () => {
       const r = await signals(`?names=vehicleSpeed,${encodeURIComponent(LATITUDE)}&names=VCU_GearActual&names=soc`);
       expect(r.status).toBe(200);
       expect(r.body.signals.map((s) => s.qualifiedName).sort()).toEqual([GEAR, SPEED, LATITUDE].sort());
@@ -223,7 +223,7 @@ describe('vehicle signals', () => {
       expect(r.body.signal.choices).toMatchObject({ '3': 'D' });
     });
 
-    it('resolves the name as an alias, a plain name, message/signal or a qualified name, slashes encoded or not', async () => {
+    it('resolves the name as alias, plain name, message/signal or qualified name, slashes encoded or not', async () => {
       const paths = [
         'vehicleSpeed',
         'VCU_VehicleSpeed',

@@ -116,8 +116,9 @@ type TransitionRow = {
   reason: string;
 };
 
-const COLUMNS = `alert_id, vin, fleet_id, model_id, rule_id, rule_version, rule_name, origin, state, severity, peak_severity, message,
-  episode_start_ms, raised_ms, updated_ms, cleared_ms, last_seq, backfill, acknowledged_ms, acknowledged_by, acknowledge_note`;
+const COLUMNS = `alert_id, vin, fleet_id, model_id, rule_id, rule_version, rule_name, origin, state, severity,
+  peak_severity, message, episode_start_ms, raised_ms, updated_ms, cleared_ms, last_seq, backfill, acknowledged_ms,
+  acknowledged_by, acknowledge_note`;
 
 const msOrUndefined = (v: string | null): number | undefined => (v === null ? undefined : Number(v));
 
@@ -206,7 +207,8 @@ export class PgAlertReader {
     params.push(q.limit + 1);
     const { rows } = await this.pool
       .query<AlertRow>(
-        `SELECT ${COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY raised_ms DESC, alert_id LIMIT $${params.length}`,
+        `SELECT ${COLUMNS} FROM alerts WHERE ${where.join(' AND ')}
+         ORDER BY raised_ms DESC, alert_id LIMIT $${params.length}`,
         params,
       )
       .catch((cause: unknown) => {
@@ -224,8 +226,8 @@ export class PgAlertReader {
     if (alert === undefined) return undefined;
     const { rows } = await this.pool
       .query<TransitionRow>(
-        `SELECT transition_seq, state, severity, previous_severity, rule_id, rule_version, rule_name, catalog_version, event_time_ms, emit_time_ms,
-                evidence, message, backfill, timer, reason
+        `SELECT transition_seq, state, severity, previous_severity, rule_id, rule_version, rule_name, catalog_version,
+                event_time_ms, emit_time_ms, evidence, message, backfill, timer, reason
          FROM alert_transitions WHERE alert_id = $1 AND transition_seq > 0 ORDER BY transition_seq`,
         [alertId],
       )
@@ -266,7 +268,8 @@ export class PgAlertReader {
              rule_version, rule_name, state, severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms,
              evidence, message, backfill, timer, reason, origin)
            SELECT a.alert_id, 0, a.vin, a.fleet_id, a.model_id,
-             coalesce((SELECT t.catalog_version FROM alert_transitions t WHERE t.alert_id = a.alert_id ORDER BY t.transition_seq DESC LIMIT 1), ''),
+             coalesce((SELECT t.catalog_version FROM alert_transitions t WHERE t.alert_id = a.alert_id
+                       ORDER BY t.transition_seq DESC LIMIT 1), ''),
              a.rule_id, a.rule_version, a.rule_name, 'acknowledged', a.severity, NULL, $2, a.episode_start_ms, $2,
              '[]', $3, a.backfill, false, 'operator', 'operator'
            FROM alerts a WHERE a.alert_id = $1

@@ -77,7 +77,8 @@ export class PgSignalReader {
   async lastSeen(vin: string): Promise<{ eventTimeMs: number; receiveTimeMs: number } | undefined> {
     const { rows } = await this.pool
       .query<{ event_time_ms: string | null; receive_time_ms: string | null }>(
-        'SELECT max(event_time_ms) AS event_time_ms, max(receive_time_ms) AS receive_time_ms FROM signal_latest WHERE vin = $1',
+        'SELECT max(event_time_ms) AS event_time_ms, max(receive_time_ms) AS receive_time_ms ' +
+          'FROM signal_latest WHERE vin = $1',
         [vin],
       )
       .catch((cause: unknown) => {

@@ -62,7 +62,8 @@ export class PgVehicleReader {
       .query<Row>(
         `${SELECT}
          WHERE ($1 OR v.fleet_id = ANY ($2::text[]))
-           AND ($3::text IS NULL OR v.fleet_id = $3) AND ($4::text IS NULL OR v.model_id = $4) AND ($5::text IS NULL OR v.vin > $5)
+           AND ($3::text IS NULL OR v.fleet_id = $3) AND ($4::text IS NULL OR v.model_id = $4)
+           AND ($5::text IS NULL OR v.vin > $5)
          ORDER BY v.vin LIMIT $6`,
         [
           query.scope.all,

@@ -79,7 +79,9 @@ export function checkKeyGrant(
   if (!scopeCovers(fleetScope(creator.fleets), key.fleets)) {
     return {
       ok: false,
-      reason: `this key's fleets (${describeFleets(creator.fleets)}) do not include all of ${describeFleets(key.fleets)}`,
+      reason:
+        `this key's fleets (${describeFleets(creator.fleets)}) ` +
+        `do not include all of ${describeFleets(key.fleets)}`,
     };
   }
   return { ok: true };

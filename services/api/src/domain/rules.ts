@@ -38,14 +38,18 @@ export function checkRuleWrite(
   if (fleets === undefined) {
     return {
       ok: false,
-      reason: `the rule covers every fleet (no scope.fleets), which needs a key for all fleets ("*"); this key has ${describeFleets(keyFleets)}`,
+      reason:
+        'the rule covers every fleet (no scope.fleets), which needs a key for all fleets ("*"); ' +
+        `this key has ${describeFleets(keyFleets)}`,
     };
   }
   const outside = fleets.filter((f) => !scope.fleets.has(f));
   if (outside.length > 0)
     return {
       ok: false,
-      reason: `the rule covers fleets this key does not have (${outside.join(', ')}); this key has ${describeFleets(keyFleets)}`,
+      reason:
+        `the rule covers fleets this key does not have (${outside.join(', ')}); ` +
+        `this key has ${describeFleets(keyFleets)}`,
     };
   return { ok: true };
 }

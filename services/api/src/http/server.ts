@@ -95,7 +95,9 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     const role = route.config?.role;
     if (role === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no role`);
     if (route.schema)
-      route.schema.description = `${route.schema.description ?? ''}${route.schema.description ? '\n\n' : ''}Requires an API key with the **${role}** role or higher.`;
+      route.schema.description =
+        `${route.schema.description ?? ''}${route.schema.description ? '\n\n' : ''}` +
+        `Requires an API key with the **${role}** role or higher.`;
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -100,7 +100,8 @@ ${DB_ENV}`,
       const { key, token } = await withKeyStore(io, (keys) => keys.create({ name, role, fleets, createdBy: 'cli' }));
       io.stdout.write(`${token}\n`);
       io.stderr.write(
-        `Created API key ${key.keyId} (${key.name}, ${key.role}, fleets: ${key.fleets.join(', ') || 'none'}). Store the token now: it is not shown again.\n`,
+        `Created API key ${key.keyId} (${key.name}, ${key.role}, fleets: ${key.fleets.join(', ') || 'none'}). ` +
+          'Store the token now: it is not shown again.\n',
       );
       if (fleets.length === 0)
         io.stderr.write("Warning: the key has no fleet, so it sees no vehicle; add --fleet <id> or --fleet '*'.\n");

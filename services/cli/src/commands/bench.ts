@@ -94,13 +94,16 @@ function runDecodeBench(args: readonly string[], io: CliIo): number {
   const sink = new SignalSink();
   const out = (line: string): void => void io.stdout.write(`${line}\n`);
   out(
-    `dbc ${path.basename(values.dbc)}: ${database.messages.length} messages, ${compiled.signals.length} signals; ${codegen ? 'generated' : 'interpreted'} decoders`,
+    `dbc ${path.basename(values.dbc)}: ${database.messages.length} messages, ${compiled.signals.length} signals; ` +
+      `${codegen ? 'generated' : 'interpreted'} decoders`,
   );
   out(
-    `frames ${path.basename(values.frames)}: ${frames} (${skipped} unparsable lines skipped), batches of ${batchSize}; node ${process.version}`,
+    `frames ${path.basename(values.frames)}: ${frames} (${skipped} unparsable lines skipped), ` +
+      `batches of ${batchSize}; node ${process.version}`,
   );
   out(
-    `command: telltale bench decode --dbc ${values.dbc} --frames ${values.frames} --seconds ${seconds} --batch-size ${batchSize}${codegen ? '' : ' --interpreted'}`,
+    `command: telltale bench decode --dbc ${values.dbc} --frames ${values.frames} --seconds ${seconds} ` +
+      `--batch-size ${batchSize}${codegen ? '' : ' --interpreted'}`,
   );
 
   /** Decodes every batch once; returns the number of signals written. */
@@ -132,7 +135,8 @@ function runDecodeBench(args: readonly string[], io: CliIo): number {
     if (now >= nextReport) {
       const s = (now - reportStart) / 1000;
       out(
-        `  ${((now - start) / 1000).toFixed(1)} s: ${Math.round(reportFrames / s)} frames/s, ${Math.round(reportSignals / s)} signals/s`,
+        `  ${((now - start) / 1000).toFixed(1)} s: ${Math.round(reportFrames / s)} frames/s, ` +
+          `${Math.round(reportSignals / s)} signals/s`,
       );
       reportStart = now;
       reportFrames = 0;

@@ -94,7 +94,8 @@ describe('telltale dbc lint', () => {
     const { code, stdout } = await run(['dbc', 'lint', 'broken.dbc']);
     expect(code).toBe(1);
     expect(stdout).toBe(
-      'broken.dbc:19:12 error DBC_SIGNAL_OUT_OF_RANGE Signal Out of message Bad: bits reach byte 1 but the message is 1 bytes long.\n' +
+      'broken.dbc:19:12 error DBC_SIGNAL_OUT_OF_RANGE Signal Out of message Bad: ' +
+        'bits reach byte 1 but the message is 1 bytes long.\n' +
         'broken.dbc: 1 error, 0 warnings; 3 messages, 4 signals (utf-8)\n',
     );
   });

@@ -57,11 +57,15 @@ function positive(value: string | undefined, name: string, fallback: number, int
 }
 
 function summaryText(s: ReplaySummary, file: string): string {
+  const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
   const lines = [
-    `Replayed ${file}: ${s.lines} lines, ${s.frames} frames over ${s.logSeconds.toFixed(1)} s of log in ${s.seconds.toFixed(1)} s`,
-    `  batches   ${s.batches} sent (seq ${s.firstSeq}..${s.lastSeq}), ${s.acked} acknowledged, ${s.unacked} unacknowledged, ${s.bytesAcked} bytes`,
-    `  latency   publish → PUBACK p50 ${Number.isFinite(s.latencyMs.p50) ? s.latencyMs.p50.toFixed(2) : '-'} ms, p99 ${Number.isFinite(s.latencyMs.p99) ? s.latencyMs.p99.toFixed(2) : '-'} ms`,
-    `  bad lines ${s.badLines}${s.outOfOrder > 0 ? `; ${s.outOfOrder} frames out of time order (kept in their window)` : ''}`,
+    `Replayed ${file}: ${s.lines} lines, ${s.frames} frames ` +
+      `over ${s.logSeconds.toFixed(1)} s of log in ${s.seconds.toFixed(1)} s`,
+    `  batches   ${s.batches} sent (seq ${s.firstSeq}..${s.lastSeq}), ${s.acked} acknowledged, ` +
+      `${s.unacked} unacknowledged, ${s.bytesAcked} bytes`,
+    `  latency   publish → PUBACK p50 ${ms(s.latencyMs.p50)} ms, p99 ${ms(s.latencyMs.p99)} ms`,
+    `  bad lines ${s.badLines}` +
+      (s.outOfOrder > 0 ? `; ${s.outOfOrder} frames out of time order (kept in their window)` : ''),
   ];
   for (const bad of s.firstBadLines) lines.push(`    line ${bad.line}: ${bad.error}`);
   if (s.badLines > s.firstBadLines.length) lines.push(`    ... and ${s.badLines - s.firstBadLines.length} more`);
@@ -129,7 +133,8 @@ async function runReplay(args: readonly string[], io: CliIo): Promise<number> {
       onProgress: (p) => {
         if (tty)
           io.stderr.write(
-            `\r\x1b[K${p.lines} lines, ${p.frames} frames (${p.logSeconds.toFixed(1)} s of log), ${p.batches} batches sent, ${p.acked} acked, ${p.badLines} bad lines`,
+            `\r\x1b[K${p.lines} lines, ${p.frames} frames (${p.logSeconds.toFixed(1)} s of log), ` +
+              `${p.batches} batches sent, ${p.acked} acked, ${p.badLines} bad lines`,
           );
       },
     });

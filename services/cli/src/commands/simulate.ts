@@ -129,21 +129,28 @@ const fmt = (n: number, digits = 0): string =>
 function fleetSummaryText(s: FleetSummary): string {
   return [
     `Simulated ${s.vehicles} vehicle${s.vehicles === 1 ? '' : 's'} for ${fmt(s.seconds, 1)} s:`,
-    `  batches   ${fmt(s.batchesSealed)} recorded, ${fmt(s.batchesPublished)} published, ${fmt(s.batchesAcked)} acknowledged, ${fmt(s.unacked)} unacknowledged at exit`,
-    `  frames    ${fmt(s.framesSealed)} recorded, ${fmt(s.framesAcked)} acknowledged (${fmt(s.framesAcked / Math.max(s.seconds, 0.001))}/s)`,
+    `  batches   ${fmt(s.batchesSealed)} recorded, ${fmt(s.batchesPublished)} published, ` +
+      `${fmt(s.batchesAcked)} acknowledged, ${fmt(s.unacked)} unacknowledged at exit`,
+    `  frames    ${fmt(s.framesSealed)} recorded, ` +
+      `${fmt(s.framesAcked)} acknowledged (${fmt(s.framesAcked / Math.max(s.seconds, 0.001))}/s)`,
     `  bytes     ${fmt(s.bytesAcked)} acknowledged (${fmt(s.bytesAcked / Math.max(s.seconds, 0.001) / 1024, 1)} KiB/s)`,
-    `  offline   ${fmt(s.backfilled)} backfilled batches acknowledged, ${fmt(s.dropped)} dropped (${fmt(s.droppedFrames)} frames), ${fmt(s.reconnects)} reconnects`,
-    `  latency   publish → PUBACK p50 ${fmt(s.latencyMs.p50, 2)} ms, p99 ${fmt(s.latencyMs.p99, 2)} ms, max ${fmt(s.latencyMs.max, 2)} ms`,
+    `  offline   ${fmt(s.backfilled)} backfilled batches acknowledged, ` +
+      `${fmt(s.dropped)} dropped (${fmt(s.droppedFrames)} frames), ${fmt(s.reconnects)} reconnects`,
+    `  latency   publish → PUBACK p50 ${fmt(s.latencyMs.p50, 2)} ms, p99 ${fmt(s.latencyMs.p99, 2)} ms, ` +
+      `max ${fmt(s.latencyMs.max, 2)} ms`,
     '',
   ].join('\n');
 }
 
 function floodSummaryText(s: FloodSummary): string {
   return [
-    `Flood over ${s.connections} connections for ${fmt(s.seconds, 1)} s (${s.framesPerBatch} frames, ${s.payloadBytes} bytes per batch):`,
+    `Flood over ${s.connections} connections for ${fmt(s.seconds, 1)} s ` +
+      `(${s.framesPerBatch} frames, ${s.payloadBytes} bytes per batch):`,
     `  batches   ${fmt(s.published)} published, ${fmt(s.acked)} acknowledged, ${fmt(s.failed)} failed`,
-    `  rate      ${fmt(s.ackedPerS)} batches/s, ${fmt(s.ackedPerS * s.framesPerBatch)} frames/s acknowledged by the broker`,
-    `  latency   publish → PUBACK p50 ${fmt(s.latencyMs.p50, 2)} ms, p99 ${fmt(s.latencyMs.p99, 2)} ms, max ${fmt(s.latencyMs.max, 2)} ms`,
+    `  rate      ${fmt(s.ackedPerS)} batches/s, ` +
+      `${fmt(s.ackedPerS * s.framesPerBatch)} frames/s acknowledged by the broker`,
+    `  latency   publish → PUBACK p50 ${fmt(s.latencyMs.p50, 2)} ms, p99 ${fmt(s.latencyMs.p99, 2)} ms, ` +
+      `max ${fmt(s.latencyMs.max, 2)} ms`,
     '',
   ].join('\n');
 }
@@ -212,11 +219,14 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
       brokerSync,
     });
     io.stderr.write(
-      `Provisioned ${result.imported.vehicles} vehicles and devices in schema ${result.schema} (fleet ${sim.simulatedFleetId(seed)}).\n`,
+      `Provisioned ${result.imported.vehicles} vehicles and devices in schema ${result.schema} ` +
+        `(fleet ${sim.simulatedFleetId(seed)}).\n`,
     );
     if (result.broker) {
       io.stderr.write(
-        `Wrote ${result.broker.devices} broker credentials to ${result.broker.dir}${result.broker.reloaded ? ' and reloaded Mosquitto' : ' (no authenticating Mosquitto running to reload)'}.\n`,
+        `Wrote ${result.broker.devices} broker credentials to ${result.broker.dir}` +
+          (result.broker.reloaded ? ' and reloaded Mosquitto' : ' (no authenticating Mosquitto running to reload)') +
+          '.\n',
       );
     }
   }
@@ -256,7 +266,8 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
         signal: controller.signal,
         onProgress: (p) =>
           progress.write(
-            `flood ${fmt(p.elapsedS)} s: ${p.connected}/${count} connected, ${fmt(p.acked)} acked, ${fmt(p.ackedPerS)} batches/s, ${p.inflight} in flight`,
+            `flood ${fmt(p.elapsedS)} s: ${p.connected}/${count} connected, ${fmt(p.acked)} acked, ` +
+              `${fmt(p.ackedPerS)} batches/s, ${p.inflight} in flight`,
           ),
       });
       progress.done();
@@ -271,7 +282,8 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
     for (const [vehicle, list] of [...faults.entries()].sort((a, b) => a[0] - b[0])) {
       for (const fault of list)
         io.stderr.write(
-          `Fault on vehicle ${vehicle} (${identities[vehicle]!.vin}) from ${faultAfterS} s: ${sim.describeFault(fault, model)}\n`,
+          `Fault on vehicle ${vehicle} (${identities[vehicle]!.vin}) from ${faultAfterS} s: ` +
+            `${sim.describeFault(fault, model)}\n`,
         );
     }
     const outages = (v.outage ?? []).map((o) => parseOutage(sim, o, count, seed));
@@ -281,7 +293,8 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
         ? Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100)
         : number(seqStartText, '--seq-start', 1, { min: 1, max: 2 ** 32 - 1, integer: true });
     io.stderr.write(
-      `Simulating ${count} × ${model.catalog.displayName} (${model.messages.length} messages, ${fmt(model.framesPerSecond)} frames/s each) → ${mqttUrl}\n`,
+      `Simulating ${count} × ${model.catalog.displayName} ` +
+        `(${model.messages.length} messages, ${fmt(model.framesPerSecond)} frames/s each) → ${mqttUrl}\n`,
     );
     const summary = await sim.runFleet({
       model,
@@ -306,7 +319,10 @@ async function runSimulate(args: readonly string[], io: CliIo): Promise<number> 
       hardStop: hardStop.signal,
       onProgress: (p) =>
         progress.write(
-          `${fmt(p.elapsedS)} s: ${p.connected}/${p.vehicles} connected, batches ${fmt(p.published)} sent / ${fmt(p.acked)} acked, ${fmt(p.framesPerS)} frames/s, ${fmt(p.pending)} pending${p.dropped > 0 ? `, ${fmt(p.dropped)} dropped` : ''}`,
+          `${fmt(p.elapsedS)} s: ${p.connected}/${p.vehicles} connected, ` +
+            `batches ${fmt(p.published)} sent / ${fmt(p.acked)} acked, ` +
+            `${fmt(p.framesPerS)} frames/s, ${fmt(p.pending)} pending` +
+            (p.dropped > 0 ? `, ${fmt(p.dropped)} dropped` : ''),
         ),
     });
     progress.done();

@@ -390,7 +390,8 @@ export class PgRegistry {
 
 type FleetRow = { fleet_id: string; name: string; created_at: Date; vehicles: string };
 const FLEET_SELECT =
-  'SELECT f.fleet_id, f.name, f.created_at, count(v.vin) AS vehicles FROM fleets f LEFT JOIN vehicles v ON v.fleet_id = f.fleet_id';
+  'SELECT f.fleet_id, f.name, f.created_at, count(v.vin) AS vehicles ' +
+  'FROM fleets f LEFT JOIN vehicles v ON v.fleet_id = f.fleet_id';
 const fleetRecord = (r: FleetRow): FleetRecord => ({
   fleetId: r.fleet_id,
   name: r.name,

@@ -57,5 +57,8 @@ export interface AlertTransition {
 export function alertId(vin: string, ruleId: string, episodeStartMs: number): string {
   const hex = createHash('sha256').update(`${vin}\u0000${ruleId}\u0000${episodeStartMs}`).digest('hex');
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return (
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-` +
+    `${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  );
 }

@@ -37,8 +37,10 @@ describe('rule definitions', () => {
 
   it('name the JSON path of every problem', () => {
     expect(problemsOf({ id: 'bad id!', version: 0, condition: 'x > 1', colour: 'red' })).toEqual([
-      'error RULE_INVALID /id must be a string of letters, digits and . _ : - (at most 128, starting with a letter or digit)',
-      'error RULE_INVALID /colour is not a rule field; expected one of id, version, name, description, tags, enabled, scope, condition, sequence, for, severity, ladder, clear, reraiseAfter, message, backfill',
+      'error RULE_INVALID /id must be a string of letters, digits and . _ : - ' +
+        '(at most 128, starting with a letter or digit)',
+      'error RULE_INVALID /colour is not a rule field; expected one of id, version, name, description, tags, ' +
+        'enabled, scope, condition, sequence, for, severity, ladder, clear, reraiseAfter, message, backfill',
       'error RULE_INVALID /version must be a whole number from 1',
     ]);
     expect(problemsOf({ ...base, for: '10 sec' })).toEqual([
@@ -102,7 +104,8 @@ describe('compileRules', () => {
     );
     expect(ok).toBe(false);
     expect(problems.map(formatRuleProblem)).toEqual([
-      'rule r /condition 1:22 [test-model]: error RULE_UNKNOWN_SIGNAL unknown signal "cellVoltageMaks" in model test-model (did you mean cellVoltageMax?)',
+      'rule r /condition 1:22 [test-model]: error RULE_UNKNOWN_SIGNAL ' +
+        'unknown signal "cellVoltageMaks" in model test-model (did you mean cellVoltageMax?)',
     ]);
     expect(problems[0]).toMatchObject({ suggestion: 'cellVoltageMax', position: { offset: 21, length: 15 } });
     expect(snapshot.rules).toEqual([]);
@@ -114,8 +117,10 @@ describe('compileRules', () => {
       [CATALOG],
     );
     expect(problems.map(formatRuleProblem)).toEqual([
-      'rule r /message 1:10 [test-model]: error RULE_UNKNOWN_SIGNAL unknown signal "vehicleSped" in model test-model (did you mean vehicleSpeed?)',
-      'rule r /message 1:45 [test-model]: error RULE_TYPE unknown format "round"; formats: fixed(N), int, hex, dtc, label',
+      'rule r /message 1:10 [test-model]: error RULE_UNKNOWN_SIGNAL ' +
+        'unknown signal "vehicleSped" in model test-model (did you mean vehicleSpeed?)',
+      'rule r /message 1:45 [test-model]: error RULE_TYPE ' +
+        'unknown format "round"; formats: fixed(N), int, hex, dtc, label',
     ]);
   });
 
@@ -126,7 +131,8 @@ describe('compileRules', () => {
     );
     expect(ok).toBe(true);
     expect(problems.map(formatRuleProblem)).toEqual([
-      'rule cargo [test-model]: warning RULE_NOT_APPLICABLE does not apply to model test-model, which has no signal cargoTemperature',
+      'rule cargo [test-model]: warning RULE_NOT_APPLICABLE ' +
+        'does not apply to model test-model, which has no signal cargoTemperature',
     ]);
     expect(snapshot.models.get('van')!.rules.map((r) => r.id)).toEqual(['cargo']);
     expect(snapshot.models.get('test-model')!.rules).toEqual([]);

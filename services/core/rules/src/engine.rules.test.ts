@@ -9,7 +9,7 @@ import { Drive } from './test-support.js';
 const VIN = 'VIN0000000000001';
 
 describe('rule features, in event time', () => {
-  it('arithmetic and logic: raises when the cell spread passes 50 mV, clears when it does not, with evidence and message', () => {
+  it('arithmetic and logic: raises when the cell spread passes 50 mV, clears when not; evidence and message', () => {
     const d = Drive.of([
       {
         id: 'cell-spread',
@@ -71,7 +71,8 @@ describe('rule features, in event time', () => {
         condition: 'BMS_DtcConfirmed == "Yes" and BMS_DtcCode != 0',
         severity: 'major',
         message:
-          '{{ BMS_DtcCode | dtc }} ({{ BMS_DtcCode | hex }}) in gear {{ gear | label }}, {{ vehicleSpeed }} km/h, spread {{ cellVoltageMax - cellVoltageMin }}',
+          '{{ BMS_DtcCode | dtc }} ({{ BMS_DtcCode | hex }}) in gear {{ gear | label }}, {{ vehicleSpeed }} km/h, ' +
+          'spread {{ cellVoltageMax - cellVoltageMin }}',
       },
     ]);
     const [raised] = d.at(0, { BMS_DtcConfirmed: 1, BMS_DtcCode: 0x0a7f00, gear: 3 });
@@ -164,7 +165,7 @@ describe('rule features, in event time', () => {
     expect(d.transitions[0]).toMatchObject({ timer: true, episodeStartMs: 0, alertId: alertId(VIN, 'hot', 0) });
   });
 
-  it('"for": fires at the deadline in event time when later data arrives, and not at all when the condition breaks', () => {
+  it('"for": fires at the deadline in event time when later data arrives, not at all when the condition breaks', () => {
     const late = Drive.of([{ id: 'hot', condition: 'cellTemperatureMax > 55', for: '10s' }]);
     late.at(0, { cellTemperatureMax: 56 });
     expect(late.at(12_000, { cellTemperatureMax: 56 })).toMatchObject([
@@ -256,7 +257,7 @@ describe('rule features, in event time', () => {
     expect(new Set(d.transitions.map((t) => t.alertId)).size).toBe(1);
   });
 
-  it('severity ladder: a step with "for" escalates only after it held that long; the raise starts at the highest step that holds', () => {
+  it('ladder: a "for" step escalates only after it held that long; raises start at the highest step that holds', () => {
     const d = Drive.of([
       {
         id: 'spread',
@@ -274,7 +275,7 @@ describe('rule features, in event time', () => {
     expect(d.summary()).toEqual(['raised@0 major', 'escalated@4000 critical']);
   });
 
-  it('hysteresis: a value flapping around its threshold raises once, and clears only below the clear threshold for the clear delay', () => {
+  it('hysteresis: a flapping value raises once, and clears only below the clear threshold for the clear delay', () => {
     const rule = {
       id: 'over-temp',
       condition: 'cellTemperatureMax > 55',
@@ -302,7 +303,7 @@ describe('rule features, in event time', () => {
     expect(d.advanceVehicle(16_000)).toMatchObject([{ state: 'cleared', eventTimeMs: 16_000, timer: true }]);
   });
 
-  it('reraiseAfter: a new episode within the interval after a raise waits for it, and is dropped if it ends first', () => {
+  it('reraiseAfter: a new episode within the interval after a raise waits for it, is dropped if it ends first', () => {
     const d = Drive.of([{ id: 'speeding', condition: 'vehicleSpeed > 100', reraiseAfter: '1m' }]);
     d.at(0, { vehicleSpeed: 120 });
     d.at(1000, { vehicleSpeed: 90 });

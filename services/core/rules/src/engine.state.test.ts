@@ -1,4 +1,6 @@
-/** Replays, restarts, rebalances and rule reloads: nothing forgotten, nothing raised twice, no started duration lost. */
+/**
+ * Replays, restarts, rebalances and rule reloads: nothing forgotten, nothing raised twice, no started duration lost.
+ */
 import { describe, expect, it } from 'vitest';
 import type { AlertTransition } from './alert.js';
 import { RuleEngine } from './engine.js';
@@ -55,7 +57,7 @@ describe('engine state', () => {
     expect(d.summary()).toEqual(['raised@0 warning', 'cleared@1000 warning']);
   });
 
-  it('a restart in the middle of a "for" continues the duration: the alert is raised at the original deadline with the same id', () => {
+  it('a restart in the middle of a "for" keeps the duration: raised at the original deadline with the same id', () => {
     const uninterrupted = Drive.of([HOT]);
     uninterrupted.at(0, { cellTemperatureMax: 56 });
     uninterrupted.at(3000, { cellTemperatureMax: 57 });
@@ -178,7 +180,7 @@ describe('engine state', () => {
     expect(d.engine.ruleStatus(VIN, 'speeding')).toBeUndefined();
   });
 
-  it("a rule added later counts silence for stale() from when it was added, not from the vehicle's first sample", () => {
+  it("a rule added later counts stale() silence from when it was added, not from the vehicle's first sample", () => {
     const d = Drive.of([{ id: 'speeding', condition: 'vehicleSpeed > 500' }]);
     d.series('vehicleSpeed', 0, 60_000, 1000, () => 50);
     d.engine.setRules(snapshotOf([{ id: 'tyre', condition: 'stale(tyrePressureFrontLeft, 5s)' }]));

@@ -32,9 +32,15 @@ import { isSeverity, type Severity } from './severity.js';
 import { CHANGED, UNCHANGED, VehicleSignals, WindowBuffer, type EvalContext } from './signal-state.js';
 
 export interface RuleEngineOptions {
-  /** Silence shorter than this after the last arrival does not move a vehicle's clock (upload period + latency). Default 2000. */
+  /**
+   * Silence shorter than this after the last arrival does not move a vehicle's clock (upload period + latency).
+   * Default 2000.
+   */
   readonly silenceGraceMs?: number;
-  /** Samples whose event time is more than this ahead of their arrival are dropped (device clock wrong). Default 300000. */
+  /**
+   * Samples whose event time is more than this ahead of their arrival are dropped (device clock wrong).
+   * Default 300000.
+   */
   readonly maxFutureMs?: number;
   /** At most this many samples per signal in a window buffer; the oldest go first. Default 10000. */
   readonly maxWindowSamples?: number;

@@ -3,7 +3,10 @@
  *
  *   idle ──condition true──▶ pending ──true for `for` (and `reraiseAfter` since the last raise)──▶ active(level)
  *     ▲                        │ false                                                           │ clear condition true
- *     └────────────────────────┘                                   active ◀──clear false── clearing ──true for clear.for──▶ idle
+ *     └────────────────────────┘                                   active ◀──clear false── clearing
+ *                                                                                              │ true for clear.for
+ *                                                                                              ▼
+ *                                                                                            idle
  *
  * While active, the ladder moves the level: up to a step whose `when` held for the step's `for`, down from a step
  * whose `when` was false for clear.for (the same hysteresis delay as clearing). Every deadline (`for`, clear delay,

@@ -19,7 +19,7 @@ describe('window buffers', () => {
     expect(b.aggregate('delta', 0, 3000)).toBe(2);
   });
 
-  it('drop samples older than the retention behind the newest, and beyond the sample cap; sums stay right after compaction', () => {
+  it('drop samples past the retention behind the newest or over the sample cap; sums stay right when compacted', () => {
     const b = new WindowBuffer();
     for (let t = 0; t < 5000; t++) b.insert(t, t % 7, 1000, 100_000);
     expect(b.size).toBe(1000);

@@ -135,7 +135,10 @@ export type SampleEffect = typeof UNCHANGED | typeof UPDATED | typeof CHANGED;
 export class VehicleSignals {
   readonly latest = new Map<number, SignalSlot>();
   readonly windows = new Map<number, WindowBuffer>();
-  /** Event time of the first sample of this vehicle: "never updated" counts from here for stale(). NaN: no sample yet. */
+  /**
+   * Event time of the first sample of this vehicle: "never updated" counts from here for stale().
+   * NaN: no sample yet.
+   */
   firstEventTimeMs = NaN;
 
   /**

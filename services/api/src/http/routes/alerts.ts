@@ -208,9 +208,9 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
   };
 
   const LIST_DESCRIPTION =
-    'Newest raise first, one page at a time: pass `nextCursor` as `cursor` (with the same filters) for the next page. `severity` and `state` ' +
-    'may be repeated; `minSeverity` keeps alerts at least that severe; `open=true` keeps alerts not yet cleared. `from` (inclusive) and `to` ' +
-    '(exclusive) bound the raise time.';
+    'Newest raise first, one page at a time: pass `nextCursor` as `cursor` (with the same filters) ' +
+    'for the next page. `severity` and `state` may be repeated; `minSeverity` keeps alerts at least that severe; ' +
+    '`open=true` keeps alerts not yet cleared. `from` (inclusive) and `to` (exclusive) bound the raise time.';
 
   app.get(
     '/alerts',
@@ -281,8 +281,8 @@ export function alertRoutes(app: App, deps: ApiDeps): void {
         tags: ['alerts'],
         summary: 'Acknowledge an alert, with an optional note',
         description:
-          'Idempotent: the first acknowledgement is kept, and a repeated one answers 200 with it unchanged. Acknowledging changes neither the ' +
-          "alert's state nor its clearing.",
+          'Idempotent: the first acknowledgement is kept, and a repeated one answers 200 with it unchanged. ' +
+          "Acknowledging changes neither the alert's state nor its clearing.",
         params: Type.Object({ alertId: ALERT_ID }),
         body: Type.Object(
           { note: Type.Optional(Type.String({ maxLength: 2000 })) },

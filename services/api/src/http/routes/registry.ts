@@ -47,7 +47,8 @@ async function assertCatalogKnown(deps: ApiDeps, modelId: string, catalogVersion
     400,
     lookup.reason,
     lookup.reason === 'CATALOG_NOT_FOUND'
-      ? `No catalog for model ${modelId} version ${catalogVersion} on this server; known: ${deps.catalogs.known.join(', ') || 'none'}.`
+      ? `No catalog for model ${modelId} version ${catalogVersion} on this server; ` +
+          `known: ${deps.catalogs.known.join(', ') || 'none'}.`
       : `The catalog of model ${modelId} version ${catalogVersion} does not load: ${lookup.detail}`,
     { details: { path: '/body/catalogVersion', modelId, catalogVersion, known: deps.catalogs.known } },
   );
@@ -161,7 +162,8 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
         tags: ['vehicles'],
         summary: 'Register a vehicle',
         description:
-          "The fleet must exist and be within the key's fleets; the model and catalog version must be installed on this server.",
+          "The fleet must exist and be within the key's fleets; " +
+          'the model and catalog version must be installed on this server.',
         body: Type.Object(
           { vin: ids.VIN, fleetId: ids.FLEET_ID, modelId: ids.MODEL_ID, catalogVersion: ids.CATALOG_VERSION },
           { additionalProperties: false },
@@ -270,7 +272,8 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
         tags: ['devices'],
         summary: 'Bind a new T-Box to the vehicle; its generated secret is in this response only',
         description:
-          "Disables the vehicle's other devices (one enabled T-Box per VIN). Only a PBKDF2 hash of the secret is stored.",
+          "Disables the vehicle's other devices (one enabled T-Box per VIN). " +
+          'Only a PBKDF2 hash of the secret is stored.',
         params: VinParams,
         body: Type.Object({ deviceId: ids.DEVICE_ID }, { additionalProperties: false }),
         response: {

@@ -50,7 +50,8 @@ const ruleFields = {
   backfill: field('"ignore" (default) or "evaluate"'),
 };
 const RULE_DESCRIPTION =
-  "A rule in the rule language (services/diagnostics/README.md). The rule compiler checks it against every vehicle model's catalog; its " +
+  'A rule in the rule language (services/diagnostics/README.md). ' +
+  "The rule compiler checks it against every vehicle model's catalog; its " +
   'problems name the field (`/condition`), line and column.';
 const RuleDefinition = Type.Object(
   { id: RULE_ID, ...ruleFields },
@@ -258,7 +259,8 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         tags: ['rules'],
         summary: 'The rules the key sees, by id, with their current version',
         description:
-          'A key limited to some fleets sees the rules that cover every fleet (no `scope.fleets`) and those that share a fleet with it.',
+          'A key limited to some fleets sees the rules that cover every fleet (no `scope.fleets`) ' +
+          'and those that share a fleet with it.',
         querystring: Type.Object(
           { enabled: Type.Optional(Type.Boolean({ description: 'only enabled (true) or disabled (false) rules' })) },
           { additionalProperties: false },
@@ -284,7 +286,8 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         tags: ['rules'],
         summary: "Check a rule against every vehicle model's newest catalog, without saving it",
         description:
-          'Always 200 for a rule that could be checked: `ok` is false when the rule has an error. `models` says, per vehicle model, whether the rule applies.',
+          'Always 200 for a rule that could be checked: `ok` is false when the rule has an error. ' +
+          '`models` says, per vehicle model, whether the rule applies.',
         body: Type.Object({ rule: RuleDefinition }, { additionalProperties: false }),
         response: {
           200: Type.Object({
@@ -380,9 +383,10 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         tags: ['rules'],
         summary: 'Create a rule (version 1, enabled)',
         description:
-          'Refused with 400 `RULE_INVALID` when the rule has an error for any vehicle model (`details.problems`); warnings come back in `warnings`. ' +
-          'A key limited to some fleets may only create rules whose `scope.fleets` lists some of its fleets and no other; a rule for every ' +
-          'fleet needs a key for all fleets.',
+          'Refused with 400 `RULE_INVALID` when the rule has an error for any vehicle model (`details.problems`); ' +
+          'warnings come back in `warnings`. ' +
+          'A key limited to some fleets may only create rules whose `scope.fleets` lists some of its fleets ' +
+          'and no other; a rule for every fleet needs a key for all fleets.',
         body: Type.Object({ rule: RuleDefinition, comment: COMMENT }, { additionalProperties: false }),
         response: { 201: SavedRule, ...errorResponses },
       },
@@ -413,9 +417,10 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
         tags: ['rules'],
         summary: 'Save a new version of a rule; it becomes current',
         description:
-          'Optimistic concurrency: send the version you edited as `If-Match: "<version>"` (the ETag of GET /v1/rules/{ruleId}) or as ' +
-          '`expectedVersion`; when someone saved another version meanwhile the answer is 409 `RULE_VERSION_CONFLICT`. The key must be allowed ' +
-          "the rule's fleets both before and after the change.",
+          'Optimistic concurrency: send the version you edited as `If-Match: "<version>"` ' +
+          '(the ETag of GET /v1/rules/{ruleId}) or as `expectedVersion`; ' +
+          'when someone saved another version meanwhile the answer is 409 `RULE_VERSION_CONFLICT`. ' +
+          "The key must be allowed the rule's fleets both before and after the change.",
         params: RuleParams,
         headers: Type.Object({
           'if-match': Type.Optional(Type.String({ description: 'ETag of the version edited: "3"' })),

@@ -35,7 +35,8 @@ export function signalForName(catalog: Catalog, name: string, where: string): Ca
     throw new ApiError(
       400,
       'SIGNAL_NAME_AMBIGUOUS',
-      `Signal name "${name}" matches ${resolution.candidates.length} signals of ${catalog.modelId}; use a qualified name: ${resolution.candidates.join(', ')}.`,
+      `Signal name "${name}" matches ${resolution.candidates.length} signals of ${catalog.modelId}; ` +
+        `use a qualified name: ${resolution.candidates.join(', ')}.`,
       { details: { path: where, name, candidates: resolution.candidates } },
     );
   }
@@ -43,7 +44,9 @@ export function signalForName(catalog: Catalog, name: string, where: string): Ca
   throw new ApiError(
     404,
     'SIGNAL_NOT_FOUND',
-    `No signal "${name}" in ${catalog.modelId} ${catalog.catalogVersion}; use a signal name, <bus>/<message>/<signal> or an alias such as ${[...catalog.aliases.keys()].slice(0, 2).join(' or ') || 'vehicleSpeed'}.${hint}`,
+    `No signal "${name}" in ${catalog.modelId} ${catalog.catalogVersion}; ` +
+      'use a signal name, <bus>/<message>/<signal> ' +
+      `or an alias such as ${[...catalog.aliases.keys()].slice(0, 2).join(' or ') || 'vehicleSpeed'}.${hint}`,
     { details: { path: where, name, hints: resolution.hints } },
   );
 }
@@ -138,8 +141,10 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
         tags: ['signals'],
         summary: 'Latest value of every signal (or of the named ones), with unit, label and staleness',
         description:
-          "Read from the real-time store without a cache. A value is `stale` when its event time is older than the signal's `staleAfterMs`. " +
-          '`names` takes signal names, qualified names (`bus/message/signal`) and aliases (`vehicleSpeed`), comma-separated or repeated.',
+          'Read from the real-time store without a cache. ' +
+          "A value is `stale` when its event time is older than the signal's `staleAfterMs`. " +
+          '`names` takes signal names, qualified names (`bus/message/signal`) and aliases (`vehicleSpeed`), ' +
+          'comma-separated or repeated.',
         params: VinParams,
         querystring: Type.Object(
           {
@@ -257,9 +262,11 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
         tags: ['signals'],
         summary: 'Stored samples of one signal in a time range, by event time',
         description:
-          '`name` is a signal name, qualified name (`powertrain/VCU_VehicleStatus/VCU_VehicleSpeed`; its slashes may be URL-encoded) or alias. ' +
-          '`from` (inclusive) and `to` (exclusive) are milliseconds since the epoch or ISO 8601 with an offset; `from` defaults to 24 h before `to` ' +
-          '(or now), `to` to no upper bound. A full page has `next`: the range of the following page.',
+          '`name` is a signal name, qualified name (`powertrain/VCU_VehicleStatus/VCU_VehicleSpeed`; ' +
+          'its slashes may be URL-encoded) or alias. ' +
+          '`from` (inclusive) and `to` (exclusive) are milliseconds since the epoch or ISO 8601 with an offset; ' +
+          '`from` defaults to 24 h before `to` (or now), `to` to no upper bound. ' +
+          'A full page has `next`: the range of the following page.',
         params: Type.Object({ vin: ids.VIN, name: Type.String({ minLength: 1, maxLength: 300 }) }),
         querystring: HistoryQuery,
         response: { 200: SignalHistory, ...errorResponses },

@@ -54,7 +54,8 @@ export async function migrate(
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`SET search_path = ${schema}, public`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: string; checksum: string }>(
       'SELECT version, checksum FROM schema_migrations',
     );
@@ -65,7 +66,8 @@ export async function migrate(
         if (checksum !== m.checksum) {
           throw new TelltaleError(
             'MIGRATION_CHECKSUM_MISMATCH',
-            `Migration ${m.version}_${m.name} was changed after it was applied to schema ${schema}; add a new migration instead.`,
+            `Migration ${m.version}_${m.name} was changed after it was applied to schema ${schema}; ` +
+              'add a new migration instead.',
             { details: { version: m.version } },
           );
         }

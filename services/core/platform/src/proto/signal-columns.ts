@@ -150,7 +150,8 @@ export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; col
   const columns = { signalId: ids.done(), value, timeOffsetMs: offsets.done() };
   if (columns.signalId.length !== value.length || columns.timeOffsetMs.length !== value.length) {
     throw new Error(
-      `columns differ in length: ${columns.signalId.length} ids, ${value.length} values, ${columns.timeOffsetMs.length} offsets`,
+      `columns differ in length: ${columns.signalId.length} ids, ${value.length} values, ` +
+        `${columns.timeOffsetMs.length} offsets`,
     );
   }
   return { header, columns };

@@ -24,7 +24,10 @@ function compile(
   };
 }
 
-/** Evaluates at `nowMs` over signals given by name: a number is one sample at time 0, an array is [time, value] samples. */
+/**
+ * Evaluates at `nowMs` over signals given by name:
+ * a number is one sample at time 0, an array is [time, value] samples.
+ */
 function evaluate(
   source: string,
   values: Readonly<Record<string, number | readonly (readonly [number, number])[]>>,
@@ -66,7 +69,8 @@ describe('type checker', () => {
 
   it('lists the qualified candidates of an ambiguous short name, and accepts them in backticks', () => {
     expect(compile('Counter > 3').errors).toEqual([
-      'RULE_AMBIGUOUS_SIGNAL 1:1 signal name "Counter" is used by 2 messages; write the qualified name in backticks: `body/BCM_Doors/Counter`, `body/BCM_Lights/Counter`',
+      'RULE_AMBIGUOUS_SIGNAL 1:1 signal name "Counter" is used by 2 messages; ' +
+        'write the qualified name in backticks: `body/BCM_Doors/Counter`, `body/BCM_Lights/Counter`',
     ]);
     expect(compile('`body/BCM_Doors/Counter` > 3').errors).toEqual([]);
   });
@@ -179,7 +183,7 @@ describe('compiled expressions', () => {
     expect(evaluate('delta(packCurrent, 1s)', { packCurrent }, 4000)).toBeNaN();
   });
 
-  it('compute stale(): no update for the duration, counting from the first sample of the vehicle when never seen', () => {
+  it("compute stale(): no update for the duration, counting from the vehicle's first sample when never seen", () => {
     expect(evaluate('stale(vehicleSpeed, 5s)', { vehicleSpeed: [[1000, 3]] }, 5999)).toBe(0);
     expect(evaluate('stale(vehicleSpeed, 5s)', { vehicleSpeed: [[1000, 3]] }, 6000)).toBe(1);
     expect(evaluate('stale(vehicleSpeed)', { vehicleSpeed: [[1000, 3]] }, 3000)).toBe(1);

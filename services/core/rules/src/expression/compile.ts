@@ -156,7 +156,8 @@ export class ExpressionCompiler {
           .join(', ');
         return this.error(
           'RULE_AMBIGUOUS_SIGNAL',
-          `signal name "${e.name}" is used by ${found.candidates.length} messages; write the qualified name in backticks: ${shown}${found.candidates.length > 6 ? ', …' : ''}`,
+          `signal name "${e.name}" is used by ${found.candidates.length} messages; ` +
+            `write the qualified name in backticks: ${shown}${found.candidates.length > 6 ? ', …' : ''}`,
           e.position,
           found.candidates[0],
         );
@@ -376,7 +377,9 @@ export class ExpressionCompiler {
       const suggestion = nearest(labelSide.value, labels);
       return this.error(
         'RULE_UNKNOWN_LABEL',
-        `${signalSide.name} has no label "${labelSide.value}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}; its labels: ${labels.slice(0, 16).join(', ')}${labels.length > 16 ? ', …' : ''}`,
+        `${signalSide.name} has no label "${labelSide.value}"` +
+          `${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}; ` +
+          `its labels: ${labels.slice(0, 16).join(', ')}${labels.length > 16 ? ', …' : ''}`,
         labelSide.position,
         suggestion,
       );
@@ -428,7 +431,8 @@ export class ExpressionCompiler {
     const suggestion = nearest(name, FUNCTIONS);
     return this.error(
       'RULE_UNKNOWN_FUNCTION',
-      `unknown function ${name}()${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; functions: ${FUNCTIONS.join(', ')}`,
+      `unknown function ${name}()${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}; ` +
+        `functions: ${FUNCTIONS.join(', ')}`,
       e.position,
       suggestion,
     );
@@ -502,7 +506,8 @@ export class ExpressionCompiler {
     else if (signal.staleAfterMs === undefined || signal.staleAfterMs <= 0) {
       return this.error(
         'RULE_TYPE',
-        `${signal.qualifiedName} is event-driven and never stale by the catalog; give a duration: stale(${(e.args[0] as Extract<Expr, { kind: 'signal' }>).name}, 10s)`,
+        `${signal.qualifiedName} is event-driven and never stale by the catalog; ` +
+          `give a duration: stale(${(e.args[0] as Extract<Expr, { kind: 'signal' }>).name}, 10s)`,
         e.position,
       );
     } else ms = signal.staleAfterMs;

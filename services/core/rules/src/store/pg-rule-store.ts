@@ -262,7 +262,8 @@ export class PgRuleStore {
     // One statement, one snapshot: versions and audit entries agree with the rule row.
     const { rows } = await this.query<{ rule: RuleRow | null; versions: VersionRow[]; audit: AuditRow[] }>(
       `SELECT (SELECT row_to_json(r) FROM rules r WHERE r.rule_id = $1) AS rule,
-              coalesce((SELECT json_agg(v ORDER BY v.version) FROM rule_versions v WHERE v.rule_id = $1), '[]') AS versions,
+              coalesce((SELECT json_agg(v ORDER BY v.version) FROM rule_versions v WHERE v.rule_id = $1), '[]')
+                AS versions,
               coalesce((SELECT json_agg(a ORDER BY a.id) FROM rule_audit a WHERE a.rule_id = $1), '[]') AS audit`,
       [ruleId],
     );
@@ -308,7 +309,8 @@ export class PgRuleStore {
     comment: string | undefined,
   ): Promise<StoredRuleVersion> {
     const { rows } = await client.query<VersionRow>(
-      'INSERT INTO rule_versions (rule_id, version, definition, created_by, comment) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+      'INSERT INTO rule_versions (rule_id, version, definition, created_by, comment) ' +
+        'VALUES ($1, $2, $3, $4, $5) RETURNING *',
       [ruleId, version, JSON.stringify(definition), actor, comment ?? null],
     );
     return versionOf(rows[0]!);
