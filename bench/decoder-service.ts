@@ -149,7 +149,8 @@ const seconds = (lastAt - started) / 1000;
 const steady = (lastAt - firstAt) / 1000;
 const frameCount = frames.length * BATCHES;
 console.log(
-  `\ndecoder service (1 instance, 6 partitions, transactions), ${BATCHES} batches of ${frames.length} frames in ${seconds.toFixed(2)} s from decoder start`,
+  `\ndecoder service (1 instance, 6 partitions, transactions), ${BATCHES} batches of ${frames.length} frames ` +
+    `in ${seconds.toFixed(2)} s from decoder start`,
 );
 console.log(`command: npx tsx bench/decoder-service.ts --batches ${BATCHES} --model ${values.model}`);
 console.log(

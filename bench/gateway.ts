@@ -66,7 +66,13 @@ const lingerMs = Number(values['linger-ms']);
 const partitions = Number(values.partitions);
 const gatewayCount = Number(values.gateways);
 const backlogLimit = Number(values.backlog);
-const command = `npx tsx bench/gateway.ts --seconds ${seconds} --warmup ${warmupS} --connections ${connections} --inflight ${inflight} --frames ${framesPerBatch} --gateway-connections ${gatewayConnections} --linger-ms ${lingerMs} --partitions ${partitions}${gatewayCount > 1 ? ` --gateways ${gatewayCount}` : ''}${backlogLimit !== 20000 ? ` --backlog ${backlogLimit}` : ''}`;
+const command = [
+  `npx tsx bench/gateway.ts --seconds ${seconds} --warmup ${warmupS} --connections ${connections}`,
+  `--inflight ${inflight} --frames ${framesPerBatch} --gateway-connections ${gatewayConnections}`,
+  `--linger-ms ${lingerMs} --partitions ${partitions}`,
+  ...(gatewayCount > 1 ? [`--gateways ${gatewayCount}`] : []),
+  ...(backlogLimit !== 20000 ? [`--backlog ${backlogLimit}`] : []),
+].join(' ');
 
 const MQTT_URL = 'mqtt://127.0.0.1:1883';
 const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -139,7 +145,8 @@ const FLUSH_SECONDS_COUNT = /^telltale_gateway_flush_seconds_count\{[^}]*\} (\S+
 
 async function main(): Promise<void> {
   say(
-    `gateway benchmark ${run}: ${connections} publishers × ${inflight} in flight, ${framesPerBatch} frames/batch, gateway MQTT_CONNECTIONS=${gatewayConnections} FLUSH_LINGER_MS=${lingerMs}, ${partitions} partitions`,
+    `gateway benchmark ${run}: ${connections} publishers × ${inflight} in flight, ${framesPerBatch} frames/batch, ` +
+      `gateway MQTT_CONNECTIONS=${gatewayConnections} FLUSH_LINGER_MS=${lingerMs}, ${partitions} partitions`,
   );
   const model = await loadSimModel(values.model, root);
   const identities = simulatedIdentities(run, model.catalog.modelId, connections);
@@ -250,7 +257,10 @@ async function main(): Promise<void> {
       backlogLimit,
       onProgress: (p) =>
         say(
-          `  ${p.elapsedS.toFixed(0).padStart(3)} s: broker acks ${Math.round(p.ackedPerS).toLocaleString('en-US')}/s, gateway accepted ${accepted.toLocaleString('en-US')}, backlog ${(p.acked - accepted).toLocaleString('en-US')}${p.throttled ? ' (throttled)' : ''}`,
+          `  ${p.elapsedS.toFixed(0).padStart(3)} s: ` +
+            `broker acks ${Math.round(p.ackedPerS).toLocaleString('en-US')}/s, ` +
+            `gateway accepted ${accepted.toLocaleString('en-US')}, ` +
+            `backlog ${(p.acked - accepted).toLocaleString('en-US')}${p.throttled ? ' (throttled)' : ''}`,
         ),
     });
     const endedAt = performance.now();
@@ -296,7 +306,8 @@ async function main(): Promise<void> {
     const floodCpu = cpuAtWarmup ? (cpuAtEnd.self - cpuAtWarmup.self) / windowS : NaN;
     const infra = INFRASTRUCTURE.map(
       (name, i) =>
-        `${name === 'java' ? 'kafka' : name} ${cpuAtWarmup ? (((cpuAtEnd.infra[i]! - cpuAtWarmup.infra[i]!) / windowS) * 100).toFixed(0) : '?'} %`,
+        `${name === 'java' ? 'kafka' : name} ` +
+        `${cpuAtWarmup ? (((cpuAtEnd.infra[i]! - cpuAtWarmup.infra[i]!) / windowS) * 100).toFixed(0) : '?'} %`,
     ).join(', ');
 
     const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -304,13 +315,24 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `Gateway throughput (QoS 1, ack after the Kafka write), ${windowS.toFixed(1)} s after a ${warmupS} s warm-up, node ${process.version}:`,
-        `  sustained        ${fmt(sustained)} batches/s, ${fmt(sustained * flood.framesPerBatch)} frames/s (${flood.framesPerBatch} frames, ${flood.payloadBytes} bytes per batch)`,
-        `  per second       min ${fmt(perSecond[0] ?? NaN)}, median ${fmt(perSecond[Math.floor(perSecond.length / 2)] ?? NaN)}, max ${fmt(perSecond.at(-1) ?? NaN)} batches/s`,
-        `  gateway flushes  ${flushAvg.toFixed(1)} messages per Kafka write, ${(flushSeconds * 1000).toFixed(1)} ms per flush (inspect, dedupe, produce, ack) on average`,
-        `  publish → PUBACK (broker) p50 ${flood.latencyMs.p50.toFixed(2)} ms, p99 ${flood.latencyMs.p99.toFixed(2)} ms`,
-        `  CPU              gateway${gatewayCount > 1 ? `s (${gatewayCount})` : ''} ${(gatewayCpu * 100).toFixed(0)} % of a core (${((gatewayCpu / sustained) * 1e6).toFixed(1)} µs per batch), flood ${(floodCpu * 100).toFixed(0)} %, ${infra}; machine ${(machine * 100).toFixed(0)} % of ${cpus().length} cores busy`,
-        `  Kafka check      ${fmt(flood.acked)} batches acknowledged by the broker, ${fmt(inKafka)} records in ${topic}, ${deadLetters} dead letters: ${verdict}`,
+        `Gateway throughput (QoS 1, ack after the Kafka write), ${windowS.toFixed(1)} s after a ${warmupS} s ` +
+          `warm-up, node ${process.version}:`,
+        `  sustained        ${fmt(sustained)} batches/s, ${fmt(sustained * flood.framesPerBatch)} frames/s ` +
+          `(${flood.framesPerBatch} frames, ${flood.payloadBytes} bytes per batch)`,
+        `  per second       min ${fmt(perSecond[0] ?? NaN)}, ` +
+          `median ${fmt(perSecond[Math.floor(perSecond.length / 2)] ?? NaN)}, ` +
+          `max ${fmt(perSecond.at(-1) ?? NaN)} batches/s`,
+        `  gateway flushes  ${flushAvg.toFixed(1)} messages per Kafka write, ${(flushSeconds * 1000).toFixed(1)} ms ` +
+          'per flush (inspect, dedupe, produce, ack) on average',
+        `  publish → PUBACK (broker) p50 ${flood.latencyMs.p50.toFixed(2)} ms, ` +
+          `p99 ${flood.latencyMs.p99.toFixed(2)} ms`,
+        `  CPU              gateway${gatewayCount > 1 ? `s (${gatewayCount})` : ''} ` +
+          `${(gatewayCpu * 100).toFixed(0)} % of a core ` +
+          `(${((gatewayCpu / sustained) * 1e6).toFixed(1)} µs per batch), ` +
+          `flood ${(floodCpu * 100).toFixed(0)} %, ${infra}; machine ${(machine * 100).toFixed(0)} % of ` +
+          `${cpus().length} cores busy`,
+        `  Kafka check      ${fmt(flood.acked)} batches acknowledged by the broker, ${fmt(inKafka)} records in ` +
+          `${topic}, ${deadLetters} dead letters: ${verdict}`,
         `  reproduce        ${command}`,
         '',
       ].join('\n'),

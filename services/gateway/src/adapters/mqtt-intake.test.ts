@@ -63,7 +63,7 @@ describe('HeldAcknowledgements', () => {
     expect(written).toEqual([Buffer.from([0x40, 2, 0, 9])]);
   });
 
-  it('keeps a PUBACK held when its write failed, and ignores the release of a message whose id was reused', async () => {
+  it('keeps a PUBACK held when its write failed; ignores the release of a message whose id was reused', async () => {
     const { client, written } = fakeClient();
     const acks = new HeldAcknowledgements(client);
     const failed = receive(acks, client, 5);

@@ -135,7 +135,7 @@ type SendPacket = (packet: Packet, cb?: (error?: Error) => void, cbStorePut?: ()
  * tick costs a fraction of that. While the client is offline they go through mqtt.js, which queues them.
  */
 export class HeldAcknowledgements {
-  /** By message id; a message id reused while an earlier message still waits replaces it (the earlier release is void). */
+  /** By message id; an id reused while an earlier message still waits replaces it (the earlier release is void). */
   private readonly held = new Map<number, HeldMessage>();
   private readonly send: SendPacket;
   private ready: number[] = [];

@@ -1,8 +1,8 @@
 /**
  * (device stream, seq) dedupe in Redis as bitmaps (a stream is a device id and its declared boot id, so a replaced
- * T-Box or a declared sequence reset starts a fresh window): one key per stream and block of 4096 sequence numbers, one bit per batch,
- * expiring `windowS` after the block was last written. A fleet sending one batch per vehicle per second costs about
- * 2.6 KB per vehicle per day, where a key per batch would cost ~100 bytes per batch.
+ * T-Box or a declared sequence reset starts a fresh window): one key per stream and block of 4096 sequence numbers,
+ * one bit per batch, expiring `windowS` after the block was last written. A fleet sending one batch per vehicle per
+ * second costs about 2.6 KB per vehicle per day, where a key per batch would cost ~100 bytes per batch.
  *
  * A flush checks and marks all its batches with one script call each (not three commands per batch): at thousands of
  * batches per second the per-command cost in the client dominated. The keys of one call span many VINs, so this
