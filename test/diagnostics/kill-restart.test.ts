@@ -235,6 +235,9 @@ describe('diagnostics across crashes and rebalances', () => {
         else if (first?.exitCode === null && elapsed > 8_000) {
           const { rows } = await s.pool.query<{ owner: string }>('SELECT DISTINCT owner FROM diagnostics_partitions');
           owners = new Set(rows.map((r) => r.owner));
+          // The group rebalance that gives the second instance its partition can take a while on a busy machine:
+          // wait for it (the assertion below still fails if it never comes) before the first one leaves.
+          if (owners.size < 2 && elapsed < 14_000) return;
           first.kill('SIGTERM'); // graceful: last checkpoint, leave the group
           await exited(first);
         }
