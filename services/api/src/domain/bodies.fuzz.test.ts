@@ -18,6 +18,9 @@ import {
   ruleSummary,
 } from './rules.js';
 
+/** `npm run fuzz` asks for up to 100,000 cases per property: allow 20 ms each. */
+const TIMEOUT_MS = Math.max(60_000, fuzzRuns(0) * 20);
+
 // Two models, the second without the BMS signals, so that some rules apply to one model only.
 const full = testCatalog('model-a');
 const lean = testCatalog('model-b', [
@@ -188,7 +191,7 @@ function checkLikeTheApi(definition: unknown): void {
   }
 }
 
-describe('rule bodies (property)', () => {
+describe('rule bodies (property)', { timeout: TIMEOUT_MS }, () => {
   it('answers mutated rules and random JSON with a result or structured RULE_* problems', () => {
     fc.assert(
       fc.property(body, ([input, mutations]) => {

@@ -10,6 +10,9 @@ import { VehicleSignals } from './signal-state.js';
 import { compileTemplate, MAX_PLACEHOLDERS, type CompiledTemplate } from './template.js';
 import { signalId, testCatalog } from './test-support.js';
 
+/** `npm run fuzz` asks for up to 100,000 cases per property: allow 20 ms each. */
+const TIMEOUT_MS = Math.max(60_000, fuzzRuns(0) * 20);
+
 const catalog = testCatalog();
 /** Generous: the largest case is about 300 KB of template. */
 const CASE_BUDGET_MS = 2_000;
@@ -84,7 +87,7 @@ const template = fc.oneof(
   fc.string({ maxLength: 200 }),
 );
 
-describe('compileTemplate (property)', () => {
+describe('compileTemplate (property)', { timeout: TIMEOUT_MS }, () => {
   it('answers any template with a renderer or positioned RULE_* errors; a renderer renders', () => {
     const signals = vehicle();
     fc.assert(

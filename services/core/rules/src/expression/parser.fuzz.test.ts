@@ -12,6 +12,9 @@ import { ExpressionCompiler, SignalUses } from './compile.js';
 import { tokenize } from './lexer.js';
 import { MAX_EXPRESSION_DEPTH, parseExpression } from './parser.js';
 
+/** `npm run fuzz` asks for up to 100,000 cases per property: allow 20 ms each (deep nesting is the slowest). */
+const TIMEOUT_MS = Math.max(60_000, fuzzRuns(0) * 20);
+
 const catalog = testCatalog();
 /** Generous: a case is at most a few hundred kilobytes, and the parser stops at the nesting bound. */
 const CASE_BUDGET_MS = 1_000;
@@ -102,7 +105,7 @@ const longChain = fc
   })
   .map(({ operand, operator, length }) => Array.from({ length }, () => operand).join(operator));
 
-describe('parseExpression (property)', () => {
+describe('parseExpression (property)', { timeout: TIMEOUT_MS }, () => {
   it('answers arbitrary text with an expression or a positioned RULE_* error', () => {
     const text = fc.oneof(
       fc.string({ maxLength: 200 }),
