@@ -1,8 +1,8 @@
 /**
- * Fault rules (services/diagnostics/README.md): read with the viewer role, written with the engineer role through
- * core's PgRuleStore, which versions every save and keeps the audit trail (the actor is the API key). Every saved or
- * enabled rule is first compiled against the newest catalog of each vehicle model: an error refuses it (400
- * RULE_INVALID with the problems), warnings are returned. Fleet scope: see domain/rules.ts.
+ * Fault rules (the language: services/core/rules/README.md): read with the viewer role, written with the engineer
+ * role through @telltale/rules' PgRuleStore, which versions every save and keeps the audit trail (the actor is the
+ * API key). Every saved or enabled rule is first compiled against the newest catalog of each vehicle model: an
+ * error refuses it (400 RULE_INVALID with the problems), warnings are returned. Fleet scope: see domain/rules.ts.
  */
 import { Type } from 'typebox';
 import { compileRules, type JsonObject, type RuleProblem } from '@telltale/rules';
@@ -50,7 +50,7 @@ const ruleFields = {
   backfill: field('"ignore" (default) or "evaluate"'),
 };
 const RULE_DESCRIPTION =
-  'A rule in the rule language (services/diagnostics/README.md). ' +
+  'A rule in the rule language (services/core/rules/README.md). ' +
   "The rule compiler checks it against every vehicle model's catalog; its " +
   'problems name the field (`/condition`), line and column.';
 const RuleDefinition = Type.Object(
