@@ -61,6 +61,28 @@ describe('the service pool', () => {
     await insufficientPrivilege('CREATE INDEX fleets_name_idx ON fleets (name)');
   });
 
+  it('creates and drops signal_history day partitions only through the owner functions (migration 0012)', async () => {
+    const day = 20_000; // 2024-10-04
+    await insufficientPrivilege(
+      `CREATE TABLE signal_history_20241004 PARTITION OF signal_history FOR VALUES FROM (${day * 86_400_000}) ` +
+        `TO (${(day + 1) * 86_400_000})`,
+    );
+    await service.query('SELECT signal_history_ensure_day($1)', [day]);
+    await service.query('SELECT signal_history_ensure_day($1)', [day]); // idempotent
+    // The store writes through the parent table; the new partition carries the DML grants.
+    await service.query(
+      'INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version) ' +
+        "VALUES ('V1', 1, $1, 1.5, $1, '1.0.0')",
+      [day * 86_400_000 + 5],
+    );
+    expect((await service.query('SELECT signal_history_drop_day($1) AS dropped', [day])).rows).toEqual([
+      { dropped: true },
+    ]);
+    expect((await service.query('SELECT signal_history_drop_day($1) AS dropped', [day])).rows).toEqual([
+      { dropped: false },
+    ]);
+  });
+
   it('cannot rewrite the migration ledger', async () => {
     const { rows } = await service.query<{ version: string }>('SELECT version FROM schema_migrations');
     expect(rows.map((r) => r.version)).toContain('0009');

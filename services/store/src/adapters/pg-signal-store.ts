@@ -8,7 +8,6 @@ import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
 import {
   DAY_MS,
-  dayPartitionName,
   historyDays,
   partitionDay,
   type HistoryRows,
@@ -47,14 +46,9 @@ export class PgSignalStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // Serialises partition creation between instances (CREATE … IF NOT EXISTS still races on the catalog).
-      await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.signal_history'))");
-      for (const day of missing) {
-        await client.query(
-          `CREATE TABLE IF NOT EXISTS ${dayPartitionName(day)} PARTITION OF signal_history ` +
-            `FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
-        );
-      }
+      // As the table's owner, through the function of migration 0012: the store runs as the service role, which
+      // cannot create tables. The function serialises creation between instances.
+      for (const day of missing) await client.query('SELECT signal_history_ensure_day($1)', [day]);
       await client.query('COMMIT');
       for (const day of missing) this.partitions.add(day);
     } catch (cause) {
@@ -151,7 +145,7 @@ export class PgSignalStore {
     for (const { name } of rows) {
       const day = partitionDay(name);
       if (day === undefined || day >= cutoffDay) continue;
-      await this.pool.query(`DROP TABLE IF EXISTS ${name}`);
+      await this.pool.query('SELECT signal_history_drop_day($1)', [day]); // as the owner (migration 0012)
       this.partitions.delete(day);
       dropped.push(name);
     }
