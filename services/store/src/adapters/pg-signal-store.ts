@@ -6,13 +6,7 @@
  */
 import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
-import {
-  DAY_MS,
-  historyDays,
-  partitionDay,
-  type HistoryRows,
-  type LatestRows,
-} from '../domain/coalesce.js';
+import { DAY_MS, historyDays, partitionDay, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
 
 const CHUNK = 20_000;
 
