@@ -23,7 +23,7 @@ describe('Segment', () => {
   it('splits a batch across hour partitions and keeps every row with its provenance', () => {
     const s = new Segment();
     s.add(10n, batch('VIN-A', [0, 500, 1000, 1500]), 1000);
-    s.skip(11n, 1001);
+    s.addEmpty(11n, 1001);
     s.add(12n, batch('VIN-B', [0], { catalogVersion: '1.1.0', deviceSeq: 4 }), 1002);
     expect(s.firstOffset).toBe(10n);
     expect(s.lastOffset).toBe(12n);

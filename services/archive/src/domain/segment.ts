@@ -6,7 +6,7 @@
  *
  *   const segment = new Segment();
  *   segment.add(offset, batch);              // a decoded, checked SignalBatch
- *   segment.skip(offset);                    // a dead-lettered record: its offset is in the range, no rows
+ *   segment.addEmpty(offset);                // a dead-lettered record: its offset is in the range, no rows
  *   for (const group of segment.groups()) …  // per hour partition: vins, signal ids, times, values, …
  */
 import { hourOf, hourPartition, type HourPartition } from './layout.js';
@@ -153,7 +153,7 @@ export class Segment {
   }
 
   /** A record with no rows (dead-lettered, empty): its offset joins the range. */
-  skip(offset: bigint, nowMs = Date.now()): void {
+  addEmpty(offset: bigint, nowMs = Date.now()): void {
     this.note(offset, nowMs);
   }
 

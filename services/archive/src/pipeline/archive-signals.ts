@@ -112,7 +112,7 @@ export class SignalArchiver {
         if ('reason' in parsed) {
           this.events.rejected(parsed.reason);
           dead.push(deadLetterOf(record, partition, parsed.reason, parsed.detail));
-          state.segment.skip(offset, this.now());
+          state.segment.addEmpty(offset, this.now());
         } else {
           state.segment.add(offset, parsed.batch, this.now());
         }
