@@ -10,8 +10,9 @@
  * Needs the local infrastructure (npm run infra:up). Unique schema, topic prefix and MQTT topic prefix per run.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CLI, PROBE_VIN, freePort, startPipeline, summary } from './pipeline.js';
+import { CLI, PROBE_VIN, cpuSeconds, freePort, percentile, startPipeline, summary } from './pipeline.js';
 
 const { values } = parseArgs({
   options: { vehicles: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' } },
@@ -75,6 +76,10 @@ for (let attempt = 0; ; attempt++) {
 
 await pipeline.simulate(VEHICLES, SECONDS + 20);
 
+const processes = ['simulate', 'gateway', 'decoder', 'store', 'api'] as const;
+const cpuAt = (): (number | undefined)[] => processes.map((p) => cpuSeconds(pipeline.children.get(p)?.pid));
+const cpuBefore = cpuAt();
+const measureStart = Date.now();
 const writeLatency: number[] = [];
 const seenLatency: number[] = [];
 let lost = 0;
@@ -93,6 +98,9 @@ while (Date.now() < end) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 
+const cpuAfter = cpuAt();
+const elapsedS = (Date.now() - measureStart) / 1000;
+const load = loadavg().map((x) => x.toFixed(2));
 const { rows } = await pool.query<{ rows: string; vehicles: string }>(
   'SELECT count(*) AS rows, count(DISTINCT vin) AS vehicles FROM signal_latest',
 );
@@ -103,6 +111,18 @@ console.log(
 console.log(`probes: ${writeLatency.length} measured, ${lost} not visible within 5 s`);
 console.log(`publish → committed in PostgreSQL: ${summary(writeLatency)}`);
 console.log(`publish → seen through the API:   ${summary(seenLatency)}`);
+const cpu = processes.map((p, i) => {
+  const [a, b] = [cpuBefore[i], cpuAfter[i]];
+  return `${p} ${a === undefined || b === undefined ? '?' : Math.round((100 * (b - a)) / elapsedS)}%`;
+});
+console.log(`CPU per process (100% = one core) over the ${elapsedS.toFixed(0)} s measured: ${cpu.join(', ')}`);
+console.log(`load average (1, 5, 15 min) at the end: ${load.join(', ')}`);
 console.log(`command: npx tsx bench/e2e-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}`);
+const ms = (xs: number[], p: number): string => (xs.length === 0 ? '–' : String(percentile(xs, p)));
+console.log('| EVs | probes seen | not visible in 5 s | p50 ms | p95 ms | p99 ms | load avg (1 min) |');
+console.log(
+  `| ${VEHICLES} | ${seenLatency.length} | ${lost} | ${ms(seenLatency, 50)} | ${ms(seenLatency, 95)} | ` +
+    `${ms(seenLatency, 99)} | ${load[0]} |`,
+);
 
 await pipeline.close();

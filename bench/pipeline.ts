@@ -4,6 +4,8 @@
  * time, and the simulator as background load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -26,6 +28,8 @@ export interface Pipeline {
   /** Signal id of powertrain/VCU_VehicleStatus/VCU_VehicleSpeed. */
   readonly speedId: number;
   service(name: string, extra?: string[]): ChildProcess;
+  /** The processes started by service(), by name (the simulator is "simulate"). */
+  readonly children: ReadonlyMap<string, ChildProcess>;
   /** Publishes one probe batch with this vehicle speed (QoS 1); resolves with the time just before publishing. */
   publishSpeed(speed: number): Promise<number>;
   /** Starts the simulator (provisioned, anonymous) with N aurora-ev-2026 vehicles for S seconds; waits `settleMs`. */
@@ -78,10 +82,11 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     REDIS_KEY_PREFIX: `${run}:`,
     DECODER_INSTANCE_ID: run,
     REGISTRY_REFRESH_MS: '500',
+    SECRETS_KEY: process.env.SECRETS_KEY ?? randomBytes(32).toString('base64'), // the API refuses to start without
   };
-  const children: ChildProcess[] = [];
+  const children = new Map<string, ChildProcess>();
   const kill = (): void => {
-    for (const c of children) c.kill('SIGTERM');
+    for (const c of children.values()) c.kill('SIGTERM');
   };
   process.on('exit', kill);
   const service = (serviceName: string, extra: string[] = []): ChildProcess => {
@@ -89,7 +94,7 @@ export async function startPipeline(name: string): Promise<Pipeline> {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    children.push(child);
+    children.set(serviceName, child);
     return child;
   };
 
@@ -103,6 +108,7 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     catalog,
     speedId,
     service,
+    children,
     publishSpeed: async (speed) => {
       seq += 1;
       const data = encodeMessage(status, { VCU_VehicleSpeed: speed });
@@ -156,3 +162,17 @@ export function summary(xs: readonly number[]): string {
   const [p50, p95, p99] = [percentile(xs, 50), percentile(xs, 95), percentile(xs, 99)];
   return `p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms, max ${Math.max(...xs)} ms (n=${xs.length})`;
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100;

@@ -1,6 +1,7 @@
 /** A real API server on a free port over its own PostgreSQL schema, with vehicles A (fleet-a) and B (fleet-b). */
 import { join } from 'node:path';
 import { startApi, PgApiKeyStore, type RunningApi, type Role } from '@telltale/api';
+import { PgSignalStore } from '@telltale/store';
 import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog, type CatalogSignal } from '@telltale/catalog';
 import type { Pool } from '@telltale/platform/db';
 import type { PgRegistry } from '@telltale/registry';
@@ -113,23 +114,27 @@ export interface SeedValue {
   readonly receiveTimeMs?: number;
 }
 
-/** Writes rows as the real-time store does (its tables, its columns), bypassing it. */
+/** Writes latest values through the real-time store's own writer (newest event time wins), bypassing Kafka. */
 export async function seedLatest(
   pool: Pool,
   vin: string,
   values: readonly SeedValue[],
   catalogVersion = '1.0.0',
 ): Promise<void> {
-  for (const v of values) {
-    await pool.query(
-      `INSERT INTO signal_latest (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id,
-         catalog_version)
-       VALUES ($1, $2, $3, $4, $5, $5, 'aurora-ev-2026', $6)
-       ON CONFLICT (vin, signal_id) DO UPDATE SET value = excluded.value, event_time_ms = excluded.event_time_ms,
-         receive_time_ms = excluded.receive_time_ms, catalog_version = excluded.catalog_version`,
-      [vin, v.signalId, v.value, v.eventTimeMs, v.receiveTimeMs ?? v.eventTimeMs + 150, catalogVersion],
-    );
-  }
+  const sorted = [...values].sort((a, b) => a.signalId - b.signalId);
+  await new PgSignalStore(pool).write(
+    {
+      vin: sorted.map(() => vin),
+      signalId: sorted.map((v) => v.signalId),
+      value: sorted.map((v) => v.value),
+      eventTimeMs: sorted.map((v) => v.eventTimeMs),
+      receiveTimeMs: sorted.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150),
+      modelId: sorted.map(() => 'aurora-ev-2026'),
+      catalogVersion: sorted.map(() => catalogVersion),
+    },
+    { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] },
+    Date.now(),
+  );
 }
 
 export async function seedHistory(pool: Pool, vin: string, values: readonly SeedValue[]): Promise<void> {

@@ -158,7 +158,7 @@ describe('vehicle signals', () => {
       const r = await signals();
       expect(r.body.unresolvedSignalIds).toEqual([999_999]);
       expect(r.body.signals.some((s) => s.id === 999_999)).toBe(false);
-      await h.pool.query('DELETE FROM signal_latest WHERE signal_id = 999999');
+      await h.pool.query('DELETE FROM signal_latest_block WHERE block = 999999 / 128');
     });
 
     it('describes values decoded with another catalog version by their stable ids', async () => {

@@ -2,7 +2,7 @@
 // in signal_latest, history keeps every sample once, a device clock far in the future is quarantined, and retention
 // drops whole day partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStore, type RunningStore } from '@telltale/store';
+import { PgSignalStore, startStore, type RunningStore } from '@telltale/store';
 import { RECORD_HEADER, createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
 import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
@@ -95,6 +95,109 @@ describe('store: latest by event time, history, quarantine', () => {
       [VIN],
     );
     expect(rows.map((r) => r.value)).toEqual([5, 10, 11]);
+  });
+
+  it('latest blocks: a writer behind another (rebalance), a replay and a restart never regress a signal', async () => {
+    const vin = 'LRW3E7FS1RC000077';
+    const empty = { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
+    const latestRows = (samples: [id: number, value: number, time: number][]) => ({
+      vin: samples.map(() => vin),
+      signalId: samples.map((x) => x[0]),
+      value: samples.map((x) => x[1]),
+      eventTimeMs: samples.map((x) => x[2]),
+      receiveTimeMs: samples.map((x) => x[2] + 50),
+      modelId: samples.map(() => 'aurora-ev-2026'),
+      catalogVersion: samples.map(() => '1.0.0'),
+    });
+    const values = async () =>
+      (
+        await pool.query<{ signal_id: number; value: number; event_time_ms: string }>(
+          'SELECT signal_id, value, event_time_ms FROM signal_latest WHERE vin = $1 ORDER BY signal_id',
+          [vin],
+        )
+      ).rows.map((r) => [r.signal_id, r.value, Number(r.event_time_ms)]);
+    const blocks = async () =>
+      (
+        await pool.query<{ block: number; version: string; write_time_ms: string }>(
+          'SELECT block, version, write_time_ms FROM signal_latest_block WHERE vin = $1 ORDER BY block',
+          [vin],
+        )
+      ).rows.map((r) => [r.block, Number(r.version), Number(r.write_time_ms)]);
+
+    const a = new PgSignalStore(store.store.pool);
+    const b = new PgSignalStore(store.store.pool);
+    await a.write(
+      latestRows([
+        [1, 10, NOW - 3000],
+        [2, 20, NOW - 3000],
+        [300, 3, NOW - 3000],
+      ]),
+      empty,
+      1,
+    );
+    // b takes the partition over, reads the blocks and writes newer signal 1 and a first signal 3.
+    await b.write(
+      latestRows([
+        [1, 11, NOW - 1000],
+        [3, 30, NOW - 5000],
+      ]),
+      empty,
+      2,
+    );
+    // a, still running with what it had in memory, writes signal 1 older than b's, signal 2 newer.
+    await a.write(
+      latestRows([
+        [1, 9, NOW - 2000],
+        [2, 21, NOW - 2000],
+      ]),
+      empty,
+      3,
+    );
+    expect(a.counts.latestConflicts).toBe(1); // block 0 had moved on: merged under lock, not overwritten
+    const expected = [
+      [1, 11, NOW - 1000],
+      [2, 21, NOW - 2000],
+      [3, 30, NOW - 5000],
+      [300, 3, NOW - 3000],
+    ];
+    expect(await values()).toEqual(expected);
+    expect(await blocks()).toEqual([
+      [0, 3, 3],
+      [2, 1, 1],
+    ]);
+
+    // Replays, by the same writer and by a restarted one (nothing in memory), write nothing.
+    const written = a.counts.latestBlocks;
+    await a.write(
+      latestRows([
+        [1, 9, NOW - 2000],
+        [2, 21, NOW - 2000],
+      ]),
+      empty,
+      4,
+    );
+    expect(a.counts.latestBlocks).toBe(written);
+    const restarted = new PgSignalStore(store.store.pool);
+    await restarted.write(
+      latestRows([
+        [1, 10, NOW - 3000],
+        [2, 20, NOW - 3000],
+        [300, 3, NOW - 3000],
+      ]),
+      empty,
+      5,
+    );
+    expect(restarted.counts.latestBlocks).toBe(0);
+    expect(await values()).toEqual(expected);
+    expect(await blocks()).toEqual([
+      [0, 3, 3],
+      [2, 1, 1],
+    ]);
+    // The fleet-wide read of one signal goes through its block.
+    const { rows } = await pool.query<{ vin: string; value: number }>(
+      'SELECT vin, value FROM signal_latest_of(2) WHERE value > 20',
+    );
+    expect(rows).toEqual([{ vin, value: 21 }]);
   });
 
   it('quarantines samples from a clock far in the future and stores the rest of the batch', async () => {

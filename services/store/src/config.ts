@@ -24,6 +24,13 @@ export const StoreConfig = {
     default: '30',
     min: 1,
   }),
+  latestCacheBlocks: env.integer('LATEST_CACHE_BLOCKS', {
+    description:
+      'latest-value blocks (128 signals, ~4 KB each) kept in memory for merging; least recently written vehicles ' +
+      'beyond it are read again from PostgreSQL when they next send',
+    default: '100000',
+    min: 1,
+  }),
   retentionIntervalMs: env.integer('RETENTION_INTERVAL_MS', {
     description: 'how often old history partitions are dropped',
     default: '3600000',

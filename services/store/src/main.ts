@@ -24,7 +24,7 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   const metrics = storeMetrics(log);
 
   const pool = await openServiceDatabase(config, { service: 'store', max: config.databasePoolSize, lifecycle, log });
-  const store = new PgSignalStore(pool);
+  const store = new PgSignalStore(pool, { latestCacheBlocks: config.latestCacheBlocks });
 
   const kafka = createKafkaClient({
     brokers: config.kafkaBrokers,

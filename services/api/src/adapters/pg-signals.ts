@@ -1,6 +1,7 @@
 /**
- * Reads the real-time store's tables (migrations/0002_signal_store.sql) directly, without a cache, so a value the
- * store has committed is what the next request sees.
+ * Reads the real-time store's tables directly, without a cache, so a value the store has committed is what the next
+ * request sees. Latest values are stored as blocks of 128 signal ids (signal_latest_block, migration 0016) and read
+ * through its view signal_latest (one row per signal with a value); history is signal_history (0002).
  */
 import type { Pool } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform';
@@ -77,8 +78,8 @@ export class PgSignalReader {
   async lastSeen(vin: string): Promise<{ eventTimeMs: number; receiveTimeMs: number } | undefined> {
     const { rows } = await this.pool
       .query<{ event_time_ms: string | null; receive_time_ms: string | null }>(
-        'SELECT max(event_time_ms) AS event_time_ms, max(receive_time_ms) AS receive_time_ms ' +
-          'FROM signal_latest WHERE vin = $1',
+        'SELECT max(max_event_time_ms) AS event_time_ms, max(max_receive_time_ms) AS receive_time_ms ' +
+          'FROM signal_latest_block WHERE vin = $1',
         [vin],
       )
       .catch((cause: unknown) => {

@@ -1,26 +1,16 @@
 /**
- * Writes coalesced rows to PostgreSQL: the latest values (UPSERT that only replaces a row when the new event time is
- * strictly newer), then history (INSERT … ON CONFLICT DO NOTHING). Both take whole arrays
- * through unnest, so a poll of thousands of signals is two statements per chunk. Idempotent: a replay of the same
- * input changes nothing.
+ * Writes coalesced rows to PostgreSQL: the latest values as blocks merged in memory (signal_latest_block: a newer
+ * event time wins per signal, changed blocks written whole, compare-and-set on their version; pg-latest-blocks.ts),
+ * then history (INSERT … ON CONFLICT DO NOTHING through unnest). Idempotent: a replay of the same input changes
+ * nothing.
  */
 import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
 import { DAY_MS, historyDays, partitionDay, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
+import { LatestBlockCache } from '../domain/latest-blocks.js';
+import { loadLatestBlocks, writeLatestBlocks } from './pg-latest-blocks.js';
 
 const CHUNK = 20_000;
-
-// VINs and (model, version) pairs travel once per statement as small arrays, rows refer to them by index: most of
-// the parameter text PostgreSQL parses is then numbers.
-const UPSERT_LATEST = `
-INSERT INTO signal_latest AS l
-  (vin, signal_id, value, event_time_ms, receive_time_ms, write_time_ms, model_id, catalog_version)
-SELECT ($1::text[])[vi], s, x, e, r, $9, ($2::text[])[mi], ($3::text[])[mi]
-FROM unnest($4::int[], $5::int[], $6::float8[], $7::int8[], $8::int8[], $10::int[]) AS t(vi, s, x, e, r, mi)
-ON CONFLICT (vin, signal_id) DO UPDATE SET
-  value = excluded.value, event_time_ms = excluded.event_time_ms, receive_time_ms = excluded.receive_time_ms,
-  write_time_ms = excluded.write_time_ms, model_id = excluded.model_id, catalog_version = excluded.catalog_version
-WHERE excluded.event_time_ms > l.event_time_ms`;
 
 const INSERT_HISTORY = `
 INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version)
@@ -28,10 +18,24 @@ SELECT ($1::text[])[vi], s, e, x, r, ($2::text[])[ci]
 FROM unnest($3::int[], $4::int[], $5::int8[], $6::float8[], $7::int8[], $8::int[]) AS t(vi, s, e, x, r, ci)
 ON CONFLICT DO NOTHING`;
 
+export interface PgSignalStoreOptions {
+  /** Latest-value blocks kept in memory (~4 KB each); see LatestBlockCache. */
+  readonly latestCacheBlocks: number;
+}
+
 export class PgSignalStore {
   private readonly partitions = new Set<number>();
+  /** The latest values of the vehicles this instance writes (it owns their partitions), merged in memory. */
+  private readonly latest: LatestBlockCache;
+  /** Blocks written, and blocks another writer had changed (merged under lock), since start. */
+  readonly counts = { latestBlocks: 0, latestConflicts: 0 };
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    readonly pool: pg.Pool,
+    options: PgSignalStoreOptions = { latestCacheBlocks: 100_000 },
+  ) {
+    this.latest = new LatestBlockCache({ maxBlocks: options.latestCacheBlocks });
+  }
 
   /** Creates the day partitions the rows need (once per day per process; safe across instances). */
   async ensurePartitions(history: HistoryRows): Promise<void> {
@@ -59,31 +63,21 @@ export class PgSignalStore {
    */
   async write(latest: LatestRows, history: HistoryRows, writeTimeMs: number): Promise<void> {
     await this.ensurePartitions(history);
-    await this.inTransaction(async (client) => {
-      for (let from = 0; from < latest.vin.length; from += CHUNK) {
-        const to = Math.min(latest.vin.length, from + CHUNK);
-        const vins = new Indexer();
-        const models = new Indexer();
-        const vinIndex = new Array<number>(to - from);
-        const modelIndex = new Array<number>(to - from);
-        for (let i = from; i < to; i++) {
-          vinIndex[i - from] = vins.index(latest.vin[i]!);
-          modelIndex[i - from] = models.index(`${latest.modelId[i]}\u0000${latest.catalogVersion[i]}`);
-        }
-        await client.query(UPSERT_LATEST, [
-          vins.values,
-          models.values.map((m) => m.split('\u0000')[0]),
-          models.values.map((m) => m.split('\u0000')[1]),
-          vinIndex,
-          latest.signalId.slice(from, to),
-          latest.value.slice(from, to),
-          latest.eventTimeMs.slice(from, to),
-          latest.receiveTimeMs.slice(from, to),
-          writeTimeMs,
-          modelIndex,
-        ]);
+    if (latest.vin.length > 0) {
+      const vins = new Set(latest.vin);
+      try {
+        await this.inTransaction(async (client) => {
+          await loadLatestBlocks(client, this.latest, this.latest.missing(latest));
+          const changed = this.latest.merge(latest);
+          this.counts.latestBlocks += changed.length;
+          this.counts.latestConflicts += await writeLatestBlocks(client, changed, writeTimeMs);
+        });
+      } catch (error) {
+        this.latest.forget(vins); // memory may be ahead of PostgreSQL now: read these vehicles again
+        throw error;
       }
-    });
+      this.latest.touch(vins);
+    }
     if (history.vin.length === 0) return;
     await this.inTransaction(async (client) => {
       for (let from = 0; from < history.vin.length; from += CHUNK) {
