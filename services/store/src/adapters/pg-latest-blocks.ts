@@ -12,6 +12,7 @@ import {
   type LatestBlockCache,
   type StoredBlock,
 } from '../domain/latest-blocks.js';
+import { Indexer } from './indexer.js';
 
 /** Blocks per statement: ~3.3 KB of parameters each. */
 const BLOCKS_PER_STATEMENT = 200;
@@ -243,20 +244,5 @@ class SlotArrays {
       this.versionIndex.int2(index);
     }
     return `{${versions.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-  }
-}
-
-/** Distinct strings with 1-based indexes (PostgreSQL arrays start at 1). */
-class Indexer {
-  readonly values: string[] = [];
-  private readonly map = new Map<string, number>();
-  index(value: string): number {
-    let i = this.map.get(value);
-    if (i === undefined) {
-      this.values.push(value);
-      i = this.values.length;
-      this.map.set(value, i);
-    }
-    return i;
   }
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
 import { DAY_MS, historyDays, partitionDay, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
 import { LatestBlockCache } from '../domain/latest-blocks.js';
+import { Indexer } from './indexer.js';
 import { loadLatestBlocks, writeLatestBlocks } from './pg-latest-blocks.js';
 
 const CHUNK = 20_000;
@@ -138,21 +139,6 @@ export class PgSignalStore {
       dropped.push(name);
     }
     return dropped.sort();
-  }
-}
-
-/** Distinct strings with 1-based indexes (PostgreSQL arrays start at 1). */
-class Indexer {
-  readonly values: string[] = [];
-  private readonly map = new Map<string, number>();
-  index(value: string): number {
-    let i = this.map.get(value);
-    if (i === undefined) {
-      this.values.push(value);
-      i = this.values.length;
-      this.map.set(value, i);
-    }
-    return i;
   }
 }
 
