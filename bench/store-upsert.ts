@@ -1,7 +1,8 @@
 /**
- * UPSERT throughput of the real-time store into PostgreSQL: rows/s into signal_latest (newest event time wins),
- * with and without the history append, in the store's own write path (PgSignalStore.write: unnest arrays,
- * sorted keys, one transaction per poll).
+ * Write throughput of the real-time store into PostgreSQL: signal values/s into the latest values (newest event time
+ * wins per signal; one row per signal before migration 0016, blocks of 128 signals merged in memory since), with and
+ * without the history append, in the store's own write path (PgSignalStore.write, one transaction per poll).
+ * A "row" below is one (vin, signal) value offered to the latest store.
  *
  *   npx tsx bench/store-upsert.ts [--vehicles 50] [--signals 8400] [--rounds 10]
  *
@@ -93,6 +94,6 @@ await measure('first write (insert)', false, 0);
 const upsert = await measure('latest UPSERT (update, newer event time)', false, 1);
 await measure('latest UPSERT + history append', true, 1 + ROUNDS);
 console.log(`command: npx tsx bench/store-upsert.ts --vehicles ${VEHICLES} --signals ${SIGNALS} --rounds ${ROUNDS}`);
-console.log(`${Math.round(upsert)} rows/s into signal_latest`);
+console.log(`${Math.round(upsert)} signal values/s into the latest values (rows/s before migration 0016)`);
 await pool.query(`DROP SCHEMA ${schema} CASCADE`);
 await pool.end();

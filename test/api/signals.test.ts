@@ -51,6 +51,7 @@ describe('vehicle signals', () => {
   let gear: CatalogSignal;
   let latitude: CatalogSignal;
   let keyCommand: CatalogSignal;
+  let seededAt: number;
   const signals = (query = ''): Promise<{ status: number; body: Latest }> =>
     h.call<Latest>('GET', `/v1/vehicles/${VIN_A}/signals${query}`, { token });
   const history = (name: string, query = ''): Promise<{ status: number; body: History }> =>
@@ -64,6 +65,7 @@ describe('vehicle signals', () => {
     latitude = await auroraSignal(LATITUDE);
     keyCommand = await auroraSignal(KEY_COMMAND);
     const now = Date.now();
+    seededAt = now;
     await seedLatest(h.pool, VIN_A, [
       { signalId: speed.id, value: 87.5, eventTimeMs: now - 500, receiveTimeMs: now - 300 }, // fresh (stale after 2 s)
       { signalId: gear.id, value: 3, eventTimeMs: now - 10_000 }, // stale
@@ -86,6 +88,16 @@ describe('vehicle signals', () => {
   afterAll(() => h?.close());
 
   describe('latest values', () => {
+    it("reports the newest event and receive time of any signal as the vehicle's lastSeen", async () => {
+      const r = await h.call<{ lastSeen: { eventTimeMs: number; receiveTimeMs: number } | null }>(
+        'GET',
+        `/v1/vehicles/${VIN_A}`,
+        { token },
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.lastSeen).toMatchObject({ eventTimeMs: seededAt - 500, receiveTimeMs: seededAt - 300 });
+    });
+
     it('joins every stored value with its name, unit, label, times and staleness', async () => {
       const r = await signals();
       expect(r.status).toBe(200);

@@ -57,9 +57,12 @@ export class PgSignalReader {
   async latest(vin: string, signalIds?: readonly number[]): Promise<LatestValue[]> {
     const { rows } = await this.pool
       .query<LatestRow>(
-        `SELECT signal_id, value, event_time_ms, receive_time_ms, model_id, catalog_version FROM signal_latest
-         WHERE vin = $1 AND ($2::integer[] IS NULL OR signal_id = ANY ($2::integer[])) ORDER BY signal_id`,
-        [vin, signalIds ?? null],
+        signalIds === undefined
+          ? `SELECT signal_id, value, event_time_ms, receive_time_ms, model_id, catalog_version FROM signal_latest
+             WHERE vin = $1 ORDER BY signal_id`
+          : `SELECT signal_id, value, event_time_ms, receive_time_ms, model_id, catalog_version
+             FROM signal_latest_for($1, $2::integer[]) ORDER BY signal_id`,
+        signalIds === undefined ? [vin] : [vin, signalIds],
       )
       .catch((cause: unknown) => {
         throw unavailable(cause);

@@ -39,7 +39,7 @@ Configuration: services/decoder/README.md.`,
     usage: `Usage: telltale store
 
 Consumes vehicle.signals.v1, coalesces each poll to the newest event time per (vin, signal), and writes
-PostgreSQL (signal_latest UPSERT where newer, signal_history append) in one transaction before committing offsets.
+PostgreSQL (latest values as blocks merged newest-wins per signal, signal_history append) before committing offsets.
 Event times beyond MAX_FUTURE_MS are quarantined to vehicle.signals.dlq.v1. Configuration: services/store/README.md.`,
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);

@@ -16,6 +16,7 @@
 --   vehicle's "last seen"); write_time_ms: when a write last changed the block.
 -- signal_latest: a view with the old table's columns (one row per vin and signal with a value), for per-vehicle
 --   reads and ad-hoc SQL. Filter it by vin: a filter on signal_id alone unnests every block of the fleet.
+-- signal_latest_for(vin, signal ids): some signals of one vehicle, reading only their blocks (the API's named read).
 -- signal_latest_of(signal_id): the fleet-wide read of one signal (one row per vehicle with a value), reading only
 --   that signal's block through the (block, vin) index: SELECT vin FROM signal_latest_of(42) WHERE value < 10.
 --
@@ -74,4 +75,15 @@ CREATE FUNCTION signal_latest_of(signal integer) RETURNS TABLE (
     b.model_id, b.catalog_versions[b.catalog_version_index[signal % 128 + 1]]
   FROM signal_latest_block b
   WHERE b.block = signal / 128 AND b.event_time_ms[signal % 128 + 1] IS NOT NULL
+$$;
+
+CREATE FUNCTION signal_latest_for(vehicle text, signals integer[]) RETURNS TABLE (
+  signal_id integer, value double precision, event_time_ms bigint, receive_time_ms bigint, model_id text,
+  catalog_version text
+) LANGUAGE sql STABLE AS $$
+  SELECT s.id, b.value[s.id % 128 + 1], b.event_time_ms[s.id % 128 + 1], b.receive_time_ms[s.id % 128 + 1],
+    b.model_id, b.catalog_versions[b.catalog_version_index[s.id % 128 + 1]]
+  FROM (SELECT DISTINCT unnest(signals) AS id) s
+  JOIN signal_latest_block b ON b.vin = vehicle AND b.block = s.id / 128
+  WHERE s.id >= 0 AND b.event_time_ms[s.id % 128 + 1] IS NOT NULL
 $$;
