@@ -219,6 +219,7 @@ describe('store: latest by event time, history, quarantine', () => {
     expect((await latest()).some((r) => r[0] === 4)).toBe(false);
     const text = await (await fetch(`${store.opsUrl}/metrics`)).text();
     expect(text).toMatch(/telltale_store_quarantined_total\{service="store"\} 1/);
+    expect(text).toMatch(/telltale_store_latest_blocks_total\{service="store"\} [1-9]/);
   });
 
   it('drops history partitions past retention and keeps recent ones', async () => {

@@ -24,7 +24,10 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   const metrics = storeMetrics(log);
 
   const pool = await openServiceDatabase(config, { service: 'store', max: config.databasePoolSize, lifecycle, log });
-  const store = new PgSignalStore(pool, { latestCacheBlocks: config.latestCacheBlocks });
+  const store = new PgSignalStore(pool, {
+    latestCacheBlocks: config.latestCacheBlocks,
+    onLatestWritten: metrics.latestWritten,
+  });
 
   const kafka = createKafkaClient({
     brokers: config.kafkaBrokers,

@@ -2,7 +2,14 @@ import { counter, createMetricsRegistry, histogram, type Registry } from '@tellt
 import type { Logger } from 'pino';
 import type { StoreEvents } from './pipeline/write-signals.js';
 
-export function storeMetrics(log: Logger): { registry: Registry; events: StoreEvents } {
+/** Latest-value block writes (PgSignalStore's onLatestWritten). */
+export type LatestWrittenEvent = (blocks: number, conflicts: number) => void;
+
+export function storeMetrics(log: Logger): {
+  registry: Registry;
+  events: StoreEvents;
+  latestWritten: LatestWrittenEvent;
+} {
   const registry = createMetricsRegistry('store');
   const samples = counter(registry, 'store_samples_total', 'Signal samples consumed');
   const latestRows = counter(
@@ -32,8 +39,20 @@ export function storeMetrics(log: Logger): { registry: Registry; events: StoreEv
   const visible = histogram(registry, 'store_visible_latency_seconds', 'Gateway receive → committed in PostgreSQL', {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });
+  const latestBlocks = counter(registry, 'store_latest_blocks_total', 'Latest-value blocks written (128 signals each)');
+  const latestConflicts = counter(
+    registry,
+    'store_latest_conflicts_total',
+    'Latest-value blocks another writer had changed since this instance read them (merged under lock)',
+  );
   return {
     registry,
+    latestWritten: (blocks, conflicts) => {
+      latestBlocks.inc(blocks);
+      if (conflicts === 0) return;
+      latestConflicts.inc(conflicts);
+      log.info({ blocks: conflicts }, 'Latest-value blocks changed by another writer; merged them under lock.');
+    },
     events: {
       written: (n, latest, history, seconds) => {
         samples.inc(n);

@@ -22,6 +22,8 @@ ON CONFLICT DO NOTHING`;
 export interface PgSignalStoreOptions {
   /** Latest-value blocks kept in memory (~4 KB each); see LatestBlockCache. */
   readonly latestCacheBlocks: number;
+  /** After each committed latest-value write: blocks written, and how many of them another writer had changed. */
+  readonly onLatestWritten?: (blocks: number, conflicts: number) => void;
 }
 
 export class PgSignalStore {
@@ -33,7 +35,7 @@ export class PgSignalStore {
 
   constructor(
     readonly pool: pg.Pool,
-    options: PgSignalStoreOptions = { latestCacheBlocks: 100_000 },
+    private readonly options: PgSignalStoreOptions = { latestCacheBlocks: 100_000 },
   ) {
     this.latest = new LatestBlockCache({ maxBlocks: options.latestCacheBlocks });
   }
@@ -66,18 +68,23 @@ export class PgSignalStore {
     await this.ensurePartitions(history);
     if (latest.vin.length > 0) {
       const vins = new Set(latest.vin);
+      let blocks = 0;
+      let conflicts = 0;
       try {
         await this.inTransaction(async (client) => {
           await loadLatestBlocks(client, this.latest, this.latest.missing(latest));
           const changed = this.latest.merge(latest);
-          this.counts.latestBlocks += changed.length;
-          this.counts.latestConflicts += await writeLatestBlocks(client, changed, writeTimeMs);
+          blocks = changed.length;
+          conflicts = await writeLatestBlocks(client, changed, writeTimeMs);
         });
       } catch (error) {
         this.latest.forget(vins); // memory may be ahead of PostgreSQL now: read these vehicles again
         throw error;
       }
       this.latest.touch(vins);
+      this.counts.latestBlocks += blocks;
+      this.counts.latestConflicts += conflicts;
+      this.options.onLatestWritten?.(blocks, conflicts);
     }
     if (history.vin.length === 0) return;
     await this.inTransaction(async (client) => {
