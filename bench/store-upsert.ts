@@ -69,11 +69,15 @@ function rows(round: number, vehicles: string[], withHistory: boolean) {
 async function measure(label: string, withHistory: boolean, roundOffset: number): Promise<number> {
   let written = 0;
   let seconds = 0;
+  let cpuMicros = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (let v = 0; v < VEHICLES; v += PER_POLL) {
       const { latest, history } = rows(round + roundOffset, vins.slice(v, v + PER_POLL), withHistory);
       const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
       await store.write(latest, history, Date.now());
+      const cpu = process.cpuUsage(cpu0);
+      cpuMicros += cpu.user + cpu.system;
       seconds += Number(process.hrtime.bigint() - t0) / 1e9;
       written += latest.vin.length;
     }
@@ -81,7 +85,10 @@ async function measure(label: string, withHistory: boolean, roundOffset: number)
   }
   const rate = written / seconds;
   process.stderr.write('\n');
-  console.log(`${label}: ${written} rows in ${seconds.toFixed(2)} s = ${Math.round(rate)} rows/s`);
+  console.log(
+    `${label}: ${written} rows in ${seconds.toFixed(2)} s = ${Math.round(rate)} rows/s; ` +
+      `store process CPU ${((cpuMicros / written) * 1000).toFixed(0)} ns per row`,
+  );
   return rate;
 }
 
