@@ -44,6 +44,18 @@ export interface RuleEngineOptions {
   readonly maxFutureMs?: number;
   /** At most this many samples per signal in a window buffer; the oldest go first. Default 10000. */
   readonly maxWindowSamples?: number;
+  /**
+   * Measures each rule's evaluations and the time they take (two clock reads per evaluation), drained with
+   * `drainRuleTimings()`: what a live service exports per rule. Default false (backtests do not pay for it).
+   */
+  readonly measureRules?: boolean;
+}
+
+/** Evaluations of one rule and the time they took, since the last drain. */
+export interface RuleTiming {
+  readonly ruleId: string;
+  readonly evaluations: number;
+  readonly seconds: number;
 }
 
 /** One batch of decoded samples of one vehicle, as columns (the shape of telltale.signals.v1.SignalBatch). */
@@ -168,11 +180,14 @@ export class RuleEngine {
   private readonly kept: number[] = [];
   private readonly touched: number[] = [];
   private touchedFlags = new Uint8Array(0);
+  private readonly measureRules: boolean;
+  private readonly ruleTimings = new Map<string, { evaluations: number; ms: number }>();
 
   constructor(options: RuleEngineOptions = {}) {
     this.silenceGraceMs = options.silenceGraceMs ?? 2000;
     this.maxFutureMs = options.maxFutureMs ?? 300_000;
     this.maxWindowSamples = options.maxWindowSamples ?? 10_000;
+    this.measureRules = options.measureRules ?? false;
   }
 
   get rules(): RuleSnapshot {
@@ -445,10 +460,33 @@ export class RuleEngine {
     const state = v.states[index]!;
     this.ctx.signals = v.signals;
     this.ctx.nowMs = Number.isNaN(state.atMs) ? t : Math.max(t, state.atMs);
-    evaluateRule(rule, state, this.ctx, scope, out);
+    if (this.measureRules) {
+      const started = performance.now();
+      evaluateRule(rule, state, this.ctx, scope, out);
+      this.accountRule(rule.id, performance.now() - started);
+    } else {
+      evaluateRule(rule, state, this.ctx, scope, out);
+    }
     state.nextDeadlineMs = nextDeadline(rule, state, v.signals, this.ctx.nowMs);
     // Keeps v.nextDeadlineMs a lower bound of its rules' deadlines (settle() makes it exact).
     if (state.nextDeadlineMs < v.nextDeadlineMs) v.nextDeadlineMs = state.nextDeadlineMs;
+  }
+
+  private accountRule(ruleId: string, ms: number): void {
+    const timing = this.ruleTimings.get(ruleId);
+    if (timing === undefined) this.ruleTimings.set(ruleId, { evaluations: 1, ms });
+    else {
+      timing.evaluations++;
+      timing.ms += ms;
+    }
+  }
+
+  /** Per-rule evaluations and time since the last call (empty unless `measureRules`); resets them. */
+  drainRuleTimings(): RuleTiming[] {
+    const out: RuleTiming[] = [];
+    for (const [ruleId, t] of this.ruleTimings) out.push({ ruleId, evaluations: t.evaluations, seconds: t.ms / 1000 });
+    this.ruleTimings.clear();
+    return out;
   }
 
   private touch(index: number): void {
