@@ -23,7 +23,7 @@ export function decoderMetrics(log: Logger): DecoderMetrics {
   const outOfRange = counter(
     registry,
     'decoder_signal_out_of_range_total',
-    'Decoded samples outside their DBC [minimum|maximum] (published all the same), by model and signal',
+    'Decoded samples outside their DBC range (minimum, maximum; published all the same), by model and signal',
     ['model', 'signal'],
   );
   const rejected = counter(
