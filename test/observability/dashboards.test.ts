@@ -16,6 +16,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '@telltale/platform/kafka';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import { freePort } from '../local-mosquitto.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OBS = join(ROOT, 'deploy/observability');
@@ -84,18 +85,6 @@ function exportedNames(text: string): Set<string> {
     if (kind === 'summary') for (const s of ['_sum', '_count']) names.add(name! + s);
   }
   return names;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** A base port with the next eight free (the start command's ops ports are base + 1..6, the archive + 7). */
