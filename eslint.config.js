@@ -21,6 +21,8 @@ export default tseslint.config(
             'bench/*.mjs',
             'deploy/local/*.mjs',
             'deploy/local/*/*.mjs',
+            'deploy/k8s/*.mjs',
+            'deploy/observability/*/*.mjs',
           ],
         },
         tsconfigRootDir: import.meta.dirname,

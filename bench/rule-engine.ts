@@ -4,6 +4,7 @@
  * no rule reads), then the silence timers. Prints its figures and the command that reproduces them.
  *
  *   npx tsx bench/rule-engine.ts [vehicles=2000] [seconds=30]
+ *   MEASURE_RULES=1 npx tsx bench/rule-engine.ts …     (with per-rule timing, as the diagnostics service runs it)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,8 @@ definitions.push(
 );
 const { snapshot, problems } = compileRules(definitions, [catalog]);
 if (problems.length > 0) throw new Error(JSON.stringify(problems));
-const engine = new RuleEngine();
+const measureRules = process.env.MEASURE_RULES === '1';
+const engine = new RuleEngine({ measureRules });
 engine.setRules(snapshot);
 
 const id = (name: string): number =>
@@ -114,7 +116,7 @@ const ruleCount = snapshot.models.get(catalog.modelId)!.rules.length;
 const batches = vehicles * seconds;
 console.log(
   `rule engine: ${vehicles} vehicles × ${seconds} s, ${ruleCount} rules, ` +
-    `${perBatch} samples per batch (${perBatch - 2000} read by rules)`,
+    `${perBatch} samples per batch (${perBatch - 2000} read by rules)${measureRules ? ', per-rule timing on' : ''}`,
 );
 console.log(
   `  ${(samples / elapsedS / 1e6).toFixed(2)} M samples/s, ${(batches / elapsedS / 1000).toFixed(1)} k batches/s, ` +
@@ -123,4 +125,11 @@ console.log(
 console.log(
   `  advance(): ${(advanceMs / seconds).toFixed(2)} ms per call over ${vehicles} vehicles; ${transitions} transitions`,
 );
-console.log(`  reproduce: npx tsx bench/rule-engine.ts ${vehicles} ${seconds}`);
+if (measureRules) {
+  const timings = engine.drainRuleTimings();
+  const evaluations = timings.reduce((sum, t) => sum + t.evaluations, 0);
+  console.log(`  ${evaluations} rule evaluations measured across ${timings.length} rules`);
+}
+console.log(
+  `  reproduce: ${measureRules ? 'MEASURE_RULES=1 ' : ''}npx tsx bench/rule-engine.ts ${vehicles} ${seconds}`,
+);

@@ -95,6 +95,7 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
     config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
   const consumer = await startCommittingConsumer({
     kafka,
+    metrics: metrics.registry,
     groupId,
     topics: [signalsTopic],
     fromBeginning: true,

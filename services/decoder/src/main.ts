@@ -53,6 +53,7 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
 
   const consumer = await startCommittingConsumer({
     kafka,
+    metrics: metrics.registry,
     groupId,
     topics: [topicName('frames', config.kafkaTopicPrefix)],
     fromBeginning: true,

@@ -20,6 +20,12 @@ export function decoderMetrics(log: Logger): DecoderMetrics {
     'Frames not decoded (dead-lettered), by model, message and reason',
     ['model', 'message', 'reason'],
   );
+  const outOfRange = counter(
+    registry,
+    'decoder_signal_out_of_range_total',
+    'Decoded samples outside their DBC range (minimum, maximum; published all the same), by model and signal',
+    ['model', 'signal'],
+  );
   const rejected = counter(
     registry,
     'decoder_batches_rejected_total',
@@ -50,6 +56,7 @@ export function decoderMetrics(log: Logger): DecoderMetrics {
         decodeSeconds.observe(seconds);
       },
       frameErrors: (model, message, reason, count) => frameErrors.inc({ model, message, reason }, count),
+      outOfRange: (model, signal, count) => outOfRange.inc({ model, signal }, count),
       batchRejected: (reason) => {
         rejected.inc({ reason });
         log.warn({ reason }, 'Uplink batch dead-lettered.');

@@ -68,7 +68,7 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
     events: metrics.events,
     log,
     owner: config.instanceId,
-    engine: { silenceGraceMs: config.silenceGraceMs, maxFutureMs: config.maxFutureMs },
+    engine: { silenceGraceMs: config.silenceGraceMs, maxFutureMs: config.maxFutureMs, measureRules: true },
   });
   const reloader = await startRuleReload(config, pool, pipeline, log, lifecycle);
 
@@ -80,6 +80,7 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
     );
 
   const consumer = await startSignalConsumer({
+    metrics: metrics.registry,
     kafka,
     groupId,
     topic: topicName('signals', prefix),

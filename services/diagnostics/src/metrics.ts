@@ -17,6 +17,22 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
     'Alert transitions made by the engine (before dedupe against PostgreSQL)',
     ['state', 'severity'],
   );
+  // Rule id: a bounded label (the rule store holds a few hundred at most), never a VIN.
+  const ruleTransitions = counter(
+    registry,
+    'diagnostics_rule_transitions_total',
+    'Alert transitions made by the engine per rule and new state (before dedupe against PostgreSQL)',
+    ['rule', 'state'],
+  );
+  const ruleEvaluations = counter(registry, 'diagnostics_rule_evaluations_total', 'Rule evaluations per rule', [
+    'rule',
+  ]);
+  const ruleSeconds = counter(
+    registry,
+    'diagnostics_rule_evaluation_seconds_total',
+    'Time spent evaluating each rule (rate over rule_evaluations_total rate = mean time per evaluation)',
+    ['rule'],
+  );
   const latency = histogram(
     registry,
     'diagnostics_alert_latency_seconds',
@@ -50,7 +66,10 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
         batchSeconds.observe(seconds);
       },
       transitions: (list) => {
-        for (const t of list) transitions.inc({ state: t.state, severity: t.severity });
+        for (const t of list) {
+          transitions.inc({ state: t.state, severity: t.severity });
+          ruleTransitions.inc({ rule: t.ruleId, state: t.state });
+        }
       },
       alertLatency: (ms) => latency.observe(ms / 1000),
       rejected: (reason) => {
@@ -63,6 +82,12 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
         checkpointSeconds.observe(seconds);
       },
       dropped: (kind, count) => dropped.inc({ kind }, count),
+      ruleTimings: (timings) => {
+        for (const t of timings) {
+          ruleEvaluations.inc({ rule: t.ruleId }, t.evaluations);
+          ruleSeconds.inc({ rule: t.ruleId }, t.seconds);
+        }
+      },
     },
   };
 }

@@ -37,6 +37,12 @@ export function gatewayMetrics(
   const flushSize = histogram(registry, 'gateway_flush_messages', 'Messages per flush', {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
   });
+  const pubackSeconds = histogram(
+    registry,
+    'gateway_puback_latency_seconds',
+    'MQTT receive → PUBACK released (after the Kafka write was acknowledged), per message',
+    { buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+  );
   gauge(registry, 'gateway_mqtt_connections', 'Connected MQTT subscriber connections', [], (g) =>
     g.set(probes.connections()),
   );
@@ -66,6 +72,9 @@ export function gatewayMetrics(
       const outcome = deadLettered ? 'dead_lettered' : 'lost';
       refused.inc({ error: kafkaError, record: uplink ? 'uplink' : 'dead_letter', outcome });
       log.warn({ kafkaError, uplink, outcome }, 'Kafka refused a record; not retrying it.');
+    },
+    acknowledged: (messages, ackedMs) => {
+      for (const m of messages) pubackSeconds.observe(Math.max(0, ackedMs - m.receivedMs) / 1000);
     },
     dedupeFailed: (err) => {
       dedupeFailures.inc();

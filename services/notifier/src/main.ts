@@ -17,7 +17,7 @@ import {
   topicName,
 } from '@telltale/platform/kafka';
 import { NotifierConfig } from './config.js';
-import { notifierMetrics } from './metrics.js';
+import { notifierMetrics, registerQueueDepth } from './metrics.js';
 import { targetPolicy } from './domain/target-policy.js';
 import { PgSubscriptionReader } from './adapters/pg-subscriptions.js';
 import { PgDeliveryQueue } from './adapters/pg-delivery-queue.js';
@@ -66,6 +66,7 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
   }
 
   const queue = new PgDeliveryQueue(pool);
+  registerQueueDepth(registry, (nowMs) => queue.depth(nowMs));
   const sender = new HttpWebhookSender(targetPolicy(config.webhookAllow, config.webhookDeny), {
     timeoutMs: config.webhookTimeoutMs,
     connectTimeoutMs: config.webhookConnectTimeoutMs,
@@ -108,6 +109,7 @@ export async function startNotifier(source: NodeJS.ProcessEnv = process.env): Pr
     config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
   const consumer = await startCommittingConsumer({
     kafka,
+    metrics: registry,
     groupId,
     topics: [topicName('alerts', config.kafkaTopicPrefix)],
     fromBeginning: true,

@@ -1,5 +1,5 @@
 /** Every notifier event is counted, and the ones worth a line are logged by the same function. No VIN in labels. */
-import { counter, createMetricsRegistry, histogram, isTelltaleError, type Registry } from '@telltale/platform';
+import { counter, createMetricsRegistry, gauge, histogram, isTelltaleError, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { AttemptOutcome } from './domain/backoff.js';
 import type { IntakeEvents } from './pipeline/alert-intake.js';
@@ -80,4 +80,32 @@ export function notifierMetrics(log: Logger): { registry: Registry; events: Noti
       },
     },
   };
+}
+
+/**
+ * The webhook queue's depth, read from PostgreSQL at scrape time: deliveries pending (waiting for their next attempt)
+ * and due now, and how long the oldest due one has waited. A read that fails leaves the last values.
+ */
+export function registerQueueDepth(
+  registry: Registry,
+  probe: (nowMs: number) => Promise<{ pending: number; due: number; oldestDueMs: number | undefined }>,
+): void {
+  const depth = gauge(registry, 'notifier_queue_deliveries', 'Webhook deliveries not yet settled, by state', ['state']);
+  gauge(
+    registry,
+    'notifier_queue_oldest_due_seconds',
+    'How long the oldest due webhook delivery has waited for an attempt (0 when none is due)',
+    [],
+    async (g) => {
+      const now = Date.now();
+      try {
+        const d = await probe(now);
+        depth.set({ state: 'pending' }, d.pending);
+        depth.set({ state: 'due' }, d.due);
+        g.set(d.oldestDueMs === undefined ? 0 : Math.max(0, now - d.oldestDueMs) / 1000);
+      } catch {
+        // The last values stay; the postgres health check reports the outage.
+      }
+    },
+  );
 }

@@ -36,4 +36,14 @@ export const StoreConfig = {
     default: '3600000',
     min: 1000,
   }),
+  fleetStaleAfterMs: env.integer('FLEET_STALE_AFTER_MS', {
+    description: 'a vehicle with no sample received for this long counts as stale in telltale_fleet_vehicles',
+    default: '300000',
+    min: 1000,
+  }),
+  fleetHealthRefreshMs: env.integer('FLEET_HEALTH_REFRESH_MS', {
+    description: 'the fleet health gauges are recomputed at most this often (a query over signal_latest)',
+    default: '60000',
+    min: 1000,
+  }),
 } as const;

@@ -10,7 +10,8 @@ import {
   topicName,
 } from '@telltale/platform/kafka';
 import { StoreConfig } from './config.js';
-import { storeMetrics } from './metrics.js';
+import { registerFleetHealth, storeMetrics } from './metrics.js';
+import { readFleetFreshness } from './adapters/pg-fleet-health.js';
 import { SignalWriter } from './pipeline/write-signals.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
@@ -28,6 +29,11 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
     latestCacheBlocks: config.latestCacheBlocks,
     onLatestWritten: metrics.latestWritten,
   });
+  registerFleetHealth(
+    metrics.registry,
+    (nowMs) => readFleetFreshness(pool, nowMs, config.fleetStaleAfterMs),
+    config.fleetHealthRefreshMs,
+  );
 
   const kafka = createKafkaClient({
     brokers: config.kafkaBrokers,
@@ -61,6 +67,7 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
     config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
   const consumer = await startCommittingConsumer({
     kafka,
+    metrics: metrics.registry,
     groupId,
     topics: [topicName('signals', config.kafkaTopicPrefix)],
     fromBeginning: true,

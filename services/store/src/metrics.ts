@@ -1,4 +1,4 @@
-import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
+import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { StoreEvents } from './pipeline/write-signals.js';
 
@@ -72,4 +72,37 @@ export function storeMetrics(log: Logger): {
       visibleLatency: (ms) => visible.observe(ms / 1000),
     },
   };
+}
+
+/**
+ * Per fleet: registered vehicles, and those with no sample received for the stale period. Read at scrape time, at
+ * most once per `refreshMs` (the query touches every vehicle); a failed read keeps the last values.
+ */
+export function registerFleetHealth(
+  registry: Registry,
+  read: (nowMs: number) => Promise<ReadonlyArray<{ fleetId: string; vehicles: number; stale: number }>>,
+  refreshMs: number,
+): void {
+  let readAt = -Infinity;
+  gauge(
+    registry,
+    'fleet_vehicles',
+    'Registered vehicles per fleet, by freshness (stale: no sample received for FLEET_STALE_AFTER_MS)',
+    ['fleet', 'state'],
+    async (g) => {
+      const now = Date.now();
+      if (now - readAt < refreshMs) return;
+      readAt = now;
+      try {
+        const fleets = await read(now);
+        g.reset();
+        for (const f of fleets) {
+          g.set({ fleet: f.fleetId, state: 'stale' }, f.stale);
+          g.set({ fleet: f.fleetId, state: 'fresh' }, f.vehicles - f.stale);
+        }
+      } catch {
+        // The last values stay; the postgres health check reports the outage.
+      }
+    },
+  );
 }

@@ -29,8 +29,8 @@ export function gauge<L extends string = never>(
   name: string,
   help: string,
   labelNames: Labels<L> = [],
-  /** Called at scrape time to set the current value(s). */
-  collect?: (gauge: Gauge<L>) => void,
+  /** Called at scrape time to set the current value(s); the scrape waits for a returned promise. */
+  collect?: (gauge: Gauge<L>) => void | Promise<void>,
 ): Gauge<L> {
   return new Gauge({
     name: `telltale_${name}`,
@@ -40,7 +40,7 @@ export function gauge<L extends string = never>(
     ...(collect
       ? {
           collect(this: Gauge<L>) {
-            collect(this);
+            return collect(this);
           },
         }
       : {}),

@@ -44,6 +44,19 @@ export interface RuleEngineOptions {
   readonly maxFutureMs?: number;
   /** At most this many samples per signal in a window buffer; the oldest go first. Default 10000. */
   readonly maxWindowSamples?: number;
+  /**
+   * Counts each rule's evaluations and measures the time of one in eight (two clock reads each; the rest are
+   * estimated from them), drained with `drainRuleTimings()`: what a live service exports per rule. Default false
+   * (backtests do not pay for it).
+   */
+  readonly measureRules?: boolean;
+}
+
+/** Evaluations of one rule and the time they took (estimated from the measured ones), since the last drain. */
+export interface RuleTiming {
+  readonly ruleId: string;
+  readonly evaluations: number;
+  readonly seconds: number;
 }
 
 /** One batch of decoded samples of one vehicle, as columns (the shape of telltale.signals.v1.SignalBatch). */
@@ -168,11 +181,15 @@ export class RuleEngine {
   private readonly kept: number[] = [];
   private readonly touched: number[] = [];
   private touchedFlags = new Uint8Array(0);
+  private readonly measureRules: boolean;
+  private readonly ruleTimings = new Map<string, { evaluations: number; measured: number; ms: number }>();
+  private measureTick = 0;
 
   constructor(options: RuleEngineOptions = {}) {
     this.silenceGraceMs = options.silenceGraceMs ?? 2000;
     this.maxFutureMs = options.maxFutureMs ?? 300_000;
     this.maxWindowSamples = options.maxWindowSamples ?? 10_000;
+    this.measureRules = options.measureRules ?? false;
   }
 
   get rules(): RuleSnapshot {
@@ -445,10 +462,42 @@ export class RuleEngine {
     const state = v.states[index]!;
     this.ctx.signals = v.signals;
     this.ctx.nowMs = Number.isNaN(state.atMs) ? t : Math.max(t, state.atMs);
-    evaluateRule(rule, state, this.ctx, scope, out);
+    if (this.measureRules && (this.measureTick++ & 7) === 0) {
+      const started = performance.now();
+      evaluateRule(rule, state, this.ctx, scope, out);
+      this.accountRule(rule.id, performance.now() - started);
+    } else {
+      if (this.measureRules) this.accountRule(rule.id, -1);
+      evaluateRule(rule, state, this.ctx, scope, out);
+    }
     state.nextDeadlineMs = nextDeadline(rule, state, v.signals, this.ctx.nowMs);
     // Keeps v.nextDeadlineMs a lower bound of its rules' deadlines (settle() makes it exact).
     if (state.nextDeadlineMs < v.nextDeadlineMs) v.nextDeadlineMs = state.nextDeadlineMs;
+  }
+
+  /** One evaluation of the rule; `ms` its measured time, or -1 when it was not measured. */
+  private accountRule(ruleId: string, ms: number): void {
+    let timing = this.ruleTimings.get(ruleId);
+    if (timing === undefined) {
+      timing = { evaluations: 0, measured: 0, ms: 0 };
+      this.ruleTimings.set(ruleId, timing);
+    }
+    timing.evaluations++;
+    if (ms >= 0) {
+      timing.measured++;
+      timing.ms += ms;
+    }
+  }
+
+  /** Per-rule evaluations and time since the last call (empty unless `measureRules`); resets them. */
+  drainRuleTimings(): RuleTiming[] {
+    const out: RuleTiming[] = [];
+    for (const [ruleId, t] of this.ruleTimings) {
+      const seconds = t.measured === 0 ? 0 : ((t.ms / t.measured) * t.evaluations) / 1000;
+      out.push({ ruleId, evaluations: t.evaluations, seconds });
+    }
+    this.ruleTimings.clear();
+    return out;
   }
 
   private touch(index: number): void {

@@ -41,6 +41,7 @@ export {
   VEHICLE_STATE_FORMAT,
   type IngestResult,
   type RuleEngineOptions,
+  type RuleTiming,
   type RuleStateJson,
   type SampleBatch,
   type VehicleStateJson,

@@ -9,7 +9,7 @@ const VIN = 'LRW3E7FS1RC000001';
 const OTHER = 'LRW3E7FS1RC000002';
 const compiled = testCatalog();
 
-function fakes() {
+function fakes(extra: Partial<DecodeEvents> = {}) {
   const rejected: string[] = [];
   const frameErrors: string[] = [];
   const batches: { model: string; frames: number; signals: number }[] = [];
@@ -17,6 +17,7 @@ function fakes() {
     batch: (model, frames, signals) => batches.push({ model, frames, signals }),
     frameErrors: (model, message, reason, count) => frameErrors.push(`${model}/${message}/${reason}×${count}`),
     batchRejected: (reason) => rejected.push(reason),
+    ...extra,
   };
   const vehicles = new Map([
     [VIN, { modelId: 'test-car', catalogVersion: '1.0.0' }],
@@ -56,6 +57,33 @@ function uplink(overrides: Partial<ITelemetryBatch> = {}): Uint8Array {
 }
 
 describe('RecordDecoder', () => {
+  it('counts samples outside their DBC range per signal, and publishes them all the same', async () => {
+    const outOfRange: string[] = [];
+    const { decoder } = fakes({
+      outOfRange: (model, signal, count) => outOfRange.push(`${model} ${signal} ×${count}`),
+    });
+    const { signals } = await decoder.decode([
+      record(
+        uplink({
+          frames: {
+            timeOffsetUs: [0, 1000, 2000],
+            bus: [0, 0, 0],
+            canId: [0x100, 0x100, 0x100],
+            flags: [0, 0, 0],
+            length: [8, 8, 8],
+            // VehicleSpeed [0|300] km/h: 655.35 (out), 100 (in), 655.35 (out); Gear 0 (in)
+            data: Uint8Array.from([
+              0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x10, 0x27, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0,
+            ]),
+          },
+        }),
+      ),
+    ]);
+    expect(outOfRange).toEqual(['test-car powertrain/Speed/VehicleSpeed ×2']);
+    const values = signals.flatMap((s) => [...decodeSignalBatch(s.value!).columns.value]);
+    expect(values.filter((v) => v > 300)).toEqual([655.35, 655.35]);
+  });
+
   it('decodes an uplink into SignalBatch records split at the size limit, with provenance', async () => {
     const { decoder, batches } = fakes();
     const { signals } = await decoder.decode([record(uplink())]);

@@ -8,6 +8,7 @@ import { RECORD_HEADER } from '@telltale/platform/kafka';
 import { BATCH_ERROR_REASON_NAMES, SignalSink, decodeBatch } from '@telltale/dbc';
 import type { CatalogLookup, CompiledCatalog } from '@telltale/catalog';
 import { messageLabel, toSignalColumns } from '../domain/decode-uplink.js';
+import { countOutOfRange, signalRanges } from '../domain/signal-ranges.js';
 
 /** One tbox.frames.v1 record as the adapter hands it over (no Kafka client types). */
 export interface UplinkRecord {
@@ -41,6 +42,8 @@ export interface DecodeEvents {
   batch(modelId: string, frames: number, signals: number, seconds: number): void;
   frameErrors(modelId: string, message: string, reason: string, count: number): void;
   batchRejected(reason: string): void;
+  /** Samples outside their signal's DBC range (published all the same), per qualified signal name. */
+  outOfRange?(modelId: string, signal: string, count: number): void;
 }
 
 export interface DecodedRecords {
@@ -50,6 +53,7 @@ export interface DecodedRecords {
 
 export class RecordDecoder {
   private readonly sink = new SignalSink(16384, 256);
+  private readonly outOfRange = new Map<number, number>();
 
   constructor(
     private readonly vehicles: VehicleModelLookup,
@@ -135,6 +139,7 @@ export class RecordDecoder {
     };
     const count = decodeBatch(frames, catalog, this.sink);
     const columns = toSignalColumns(this.sink, frames.timeOffsetUs);
+    if (this.events.outOfRange) this.countOutOfRange(columns, count, modelId, catalog);
     // The gateway sets the record timestamp to its receive time (older records carried it in a header).
     const received = Number(record.receivedMsHeader ?? record.timestamp);
     const decodedAt = this.now();
@@ -174,6 +179,21 @@ export class RecordDecoder {
       frames: frames.count,
       signalCount: count,
     };
+  }
+
+  private countOutOfRange(
+    columns: { signalId: ArrayLike<number>; value: ArrayLike<number> },
+    count: number,
+    modelId: string,
+    catalog: CompiledCatalog,
+  ): void {
+    const out = this.outOfRange;
+    countOutOfRange(columns.signalId, columns.value, count, signalRanges(catalog.catalog), out);
+    if (out.size === 0) return;
+    for (const [id, n] of out) {
+      this.events.outOfRange?.(modelId, catalog.catalog.signals[id]?.qualifiedName ?? String(id), n);
+    }
+    out.clear();
   }
 
   /** The frames that failed, as a TelemetryBatch of their own (same tools read it), with one reason per frame. */

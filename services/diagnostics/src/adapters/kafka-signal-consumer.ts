@@ -3,7 +3,7 @@
  * committed per batch but by the checkpoint (`commitOffsets`), never ahead of the state persisted in PostgreSQL.
  */
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '@telltale/platform';
+import type { Logger, Registry } from '@telltale/platform';
 import { startCommittingConsumer } from '@telltale/platform/kafka';
 import type { OffsetCommit, SignalRecordBatch } from '../pipeline/records.js';
 
@@ -13,6 +13,8 @@ export interface SignalConsumerOptions {
   readonly topic: string;
   readonly sessionTimeoutMs: number;
   readonly log: Logger;
+  /** The service's registry: consumer lag and processing time are exported on it. */
+  readonly metrics?: Registry;
   readonly onAssignment: (assignment: Readonly<Record<string, readonly number[]>>) => void;
   readonly handleBatch: (batch: SignalRecordBatch) => Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function startSignalConsumer(options: SignalConsumerOptions): Promi
     topics: [options.topic],
     fromBeginning: true,
     log: options.log,
+    metrics: options.metrics,
     offsetCommit: 'in-handler', // committed after each checkpoint, never ahead of the persisted state
     onAssignment: options.onAssignment,
     consumerConfig: {

@@ -5,7 +5,7 @@
  * persisted state already and skipped. All of it runs inside the SerialWork, one piece at a time.
  */
 import { TelltaleError } from '@telltale/platform';
-import type { AlertTransition, IngestResult, RuleSnapshot, SampleBatch } from '@telltale/rules';
+import type { AlertTransition, IngestResult, RuleSnapshot, RuleTiming, SampleBatch } from '@telltale/rules';
 import { readSignalRecord } from '../domain/signal-record.js';
 import { timerClockMs } from '../domain/timer-clock.js';
 import type { SerialWork } from './serial-work.js';
@@ -17,6 +17,8 @@ export interface RuleEvaluation {
   setRules(snapshot: RuleSnapshot): AlertTransition[];
   ingest(batch: SampleBatch): IngestResult;
   advance(nowMs: number): AlertTransition[];
+  /** Per-rule evaluations and time since the last call (when the engine measures them). */
+  drainRuleTimings?(): RuleTiming[];
 }
 
 export interface EvaluationOwnership {
@@ -41,6 +43,8 @@ export interface EvaluationEvents {
   alertLatency(ms: number): void;
   rejected(reason: string): void;
   dropped(kind: 'future' | 'invalid', count: number): void;
+  /** Per-rule evaluations and their time, after each batch and timer tick. */
+  ruleTimings?(timings: readonly RuleTiming[]): void;
 }
 
 export interface VehicleEvaluatorOptions {
@@ -98,6 +102,7 @@ export class VehicleEvaluator {
       owned.caughtUp = batch.lag === 0;
       await this.finish(outcome);
       this.options.events.batch(outcome.samples, outcome.applied, Number(process.hrtime.bigint() - started) / 1e9);
+      this.reportRuleTimings();
     });
   }
 
@@ -116,7 +121,13 @@ export class VehicleEvaluator {
       });
       if (now === undefined) return;
       await this.options.outbox.record(this.options.engine.advance(now));
+      this.reportRuleTimings();
     });
+  }
+
+  private reportRuleTimings(): void {
+    const timings = this.options.engine.drainRuleTimings?.();
+    if (timings !== undefined && timings.length > 0) this.options.events.ruleTimings?.(timings);
   }
 
   private evaluate(owned: OwnedPartition, records: readonly SignalRecord[]): BatchOutcome {

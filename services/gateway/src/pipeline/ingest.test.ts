@@ -73,6 +73,8 @@ function setup() {
     refused: [] as string[],
     sinkFailed: 0,
     dedupeFailed: 0,
+    /** Messages whose PUBACK was released: [receivedMs, ackedMs] each, in order. */
+    acknowledged: [] as [number, number][],
   };
   const events: IngestEvents = {
     accepted: (n) => (counts.accepted += n),
@@ -82,6 +84,9 @@ function setup() {
     sinkFailed: () => (counts.sinkFailed += 1),
     refused: (error, uplink, deadLettered) => counts.refused.push(`${error}:${uplink}:${deadLettered}`),
     dedupeFailed: () => (counts.dedupeFailed += 1),
+    acknowledged: (messages, ackedMs) => {
+      for (const m of messages) counts.acknowledged.push([m.receivedMs, ackedMs]);
+    },
   };
   const dedupe = new MemoryDedupe();
   const sink = new MemorySink();
@@ -118,6 +123,18 @@ describe('UplinkIngest', () => {
     expect(sink.rejected.map((r) => [r.vin, r.reason])).toEqual([[VIN, 'MALFORMED_PROTOBUF']]);
     expect(counts).toMatchObject({ accepted: 2, rejected: ['MALFORMED_PROTOBUF'] });
     expect(acks).toEqual([1, 2, 3]);
+  });
+
+  it('reports each released acknowledgement with its receive time (PUBACK latency), only after the write', async () => {
+    const { ingest, sink, counts, submit } = setup();
+    sink.failures = 2;
+    const before = Date.now();
+    submit(1);
+    submit(2, Buffer.from([0x0a, 0x10, 0x42]));
+    await ingest.drain();
+    expect(counts.sinkFailed).toBe(2);
+    expect(counts.acknowledged.map(([received]) => received)).toEqual([1, 2]);
+    for (const [, ackedMs] of counts.acknowledged) expect(ackedMs).toBeGreaterThanOrEqual(before);
   });
 
   it('writes a (vin, seq) once: within a flush and across flushes', async () => {

@@ -90,6 +90,8 @@ export interface IngestEvents {
   /** Kafka refused a record for good: an uplink (dead-lettered unless `deadLettered` is false) or a dead letter. */
   refused(kafkaError: string, uplink: boolean, deadLettered: boolean): void;
   dedupeFailed(error: Error): void;
+  /** The flush's messages were acknowledged (their PUBACKs released) at `ackedMs`, after their Kafka write. */
+  acknowledged?(messages: readonly PendingMessage[], ackedMs: number): void;
 }
 
 export interface IngestOptions {
@@ -270,6 +272,7 @@ export class UplinkIngest {
       );
     if (duplicates > 0) events.duplicate(duplicates);
     for (const m of batch) m.ack();
+    events.acknowledged?.(batch, Date.now());
     events.flushed(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
   }
 }

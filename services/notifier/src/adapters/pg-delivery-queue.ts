@@ -72,6 +72,22 @@ const MAX_RESULTS_PER_WRITE = 500;
 export class PgDeliveryQueue implements DeliveryInbox, DeliveryQueue {
   constructor(private readonly pool: Pool) {}
 
+  /** The queue as an operator sees it: deliveries waiting (pending), those due now, and the oldest due time. */
+  async depth(nowMs: number): Promise<{ pending: number; due: number; oldestDueMs: number | undefined }> {
+    const { rows } = await this.pool.query<{ pending: string; due: string; oldest: string | null }>(
+      `SELECT count(*) AS pending, count(*) FILTER (WHERE next_attempt_ms <= $1) AS due,
+              min(next_attempt_ms) FILTER (WHERE next_attempt_ms <= $1) AS oldest
+       FROM webhook_deliveries WHERE status = 'pending'`,
+      [nowMs],
+    );
+    const row = rows[0];
+    return {
+      pending: Number(row?.pending ?? 0),
+      due: Number(row?.due ?? 0),
+      oldestDueMs: row?.oldest == null ? undefined : Number(row.oldest),
+    };
+  }
+
   /** Inserts new deliveries (due now); returns how many were new (replays insert nothing). */
   async enqueue(deliveries: readonly NewDelivery[], nowMs: number): Promise<number> {
     if (deliveries.length === 0) return 0;

@@ -1,5 +1,7 @@
 import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { consumerMetrics } from './consumer-metrics.js';
 
 export interface PartitionBatch {
   readonly topic: string;
@@ -43,6 +45,11 @@ export interface CommittingConsumerOptions {
    */
   onAssignment?: (assignment: Readonly<Record<string, readonly number[]>>) => void;
   consumerConfig?: Partial<ConsumerConfig>;
+  /**
+   * The service's metrics registry: when given, the consumer exports its lag per partition (log end − committed),
+   * handler time per batch, records and failures (`consumer-metrics.ts`).
+   */
+  metrics?: Registry;
 }
 
 export interface CommittingConsumer {
@@ -68,6 +75,9 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
   const log = options.log.child({ component: 'consumer', groupId: options.groupId });
   const { onAssignment } = options;
   if (onAssignment) consumer.on(consumer.events.GROUP_JOIN, (event) => onAssignment(event.payload.memberAssignment));
+  const metrics = options.metrics
+    ? consumerMetrics(options.metrics, { kafka: options.kafka, groupId: options.groupId, topics: options.topics })
+    : undefined;
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
   await consumer.run({
@@ -78,15 +88,22 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
       if (batch.messages.length === 0 || payload.isStale()) return;
       const last = batch.lastOffset();
       const nextOffset = (BigInt(last) + 1n).toString();
-      await options.handleBatch(
-        { topic: batch.topic, partition: batch.partition, messages: batch.messages },
-        {
-          heartbeat: () => payload.heartbeat(),
-          isRunning: () => payload.isRunning() && !payload.isStale(),
-          nextOffset,
-          lag: Number(batch.offsetLag()),
-        },
-      );
+      const started = process.hrtime.bigint();
+      try {
+        await options.handleBatch(
+          { topic: batch.topic, partition: batch.partition, messages: batch.messages },
+          {
+            heartbeat: () => payload.heartbeat(),
+            isRunning: () => payload.isRunning() && !payload.isStale(),
+            nextOffset,
+            lag: Number(batch.offsetLag()),
+          },
+        );
+      } catch (error) {
+        metrics?.batch(batch.topic, batch.messages.length, secondsSince(started), false);
+        throw error;
+      }
+      metrics?.batch(batch.topic, batch.messages.length, secondsSince(started), true);
       payload.resolveOffset(last);
       if (options.offsetCommit !== 'in-handler') {
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
@@ -98,7 +115,12 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
     raw: consumer,
     stop: async () => {
       await consumer.disconnect();
+      await metrics?.close();
       log.info({}, 'Consumer stopped.');
     },
   };
+}
+
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
