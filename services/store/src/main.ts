@@ -11,7 +11,7 @@ import {
 } from '@telltale/platform/kafka';
 import { StoreConfig } from './config.js';
 import { storeMetrics } from './metrics.js';
-import { SignalWriter } from './pipeline/write-signals.js';
+import { SignalWriter, hotWindowStartMs } from './pipeline/write-signals.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
 
@@ -43,8 +43,8 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   const writer = new SignalWriter(store, kafkaDeadLetterSink(producer, dlqTopic), metrics.events, config);
 
   const retention = async (): Promise<void> => {
-    const dropped = await store.dropExpiredPartitions(config.historyRetentionDays, Date.now());
-    if (dropped.length > 0) log.info({ dropped }, 'Dropped history partitions past retention.');
+    const dropped = await store.dropPartitionsBefore(hotWindowStartMs(Date.now(), config.historyHotHours));
+    if (dropped.length > 0) log.info({ dropped }, 'Dropped history partitions older than the hot window.');
   };
   await retention();
   const timer = setInterval(
