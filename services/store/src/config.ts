@@ -25,7 +25,7 @@ export const StoreConfig = {
       '0: no history in PostgreSQL',
     default: '24',
     min: 0,
-    max: 24 * 366,
+    max: 24 * 3660,
   }),
   retentionIntervalMs: env.integer('RETENTION_INTERVAL_MS', {
     description: 'how often history partitions older than the hot window are dropped',
