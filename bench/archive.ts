@@ -4,7 +4,12 @@
  * decode SignalBatch → check → segment buffer → sorted zstd Parquet per hour partition → fsync. One DuckDB thread,
  * one Node thread: samples/s on one core, and bytes on disk per sample.
  *
- *   npx tsx bench/archive.ts [--vehicles 4] [--seconds 30] [--flush-rows 2000000]
+ *   npx tsx bench/archive.ts [--vehicles 4] [--seconds 30] [--flush-rows 2000000] [--pg-seconds 3]
+ *
+ * For comparison, the first --pg-seconds vehicle-seconds of the same records go through the store's own write path
+ * (coalesce at full resolution, PgSignalStore.write) into signal_history in a unique schema on 127.0.0.1:5432
+ * (dropped afterwards), and the bench prints PostgreSQL's bytes per history row (table + primary key) beside the
+ * archive's bytes per sample.
  *
  * Targets (docs: performance budget): ≥ 1,000,000 samples/s per core, ≤ 2 bytes per sample.
  */
@@ -17,17 +22,22 @@ import { compileCatalog } from '@telltale/catalog';
 import { SignalSink, decodeBatch } from '@telltale/dbc';
 import { decodeSignalBatch, encodeSignalBatch } from '@telltale/platform/proto';
 import { FrameBuffer, VehicleSimulator, loadSimModel } from '@telltale/simulator';
+import { PgSignalStore, coalesce } from '@telltale/store';
+import { createPgPool, migrate } from '@telltale/platform/db';
+import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
 const { values: args } = parseArgs({
   options: {
     vehicles: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '30' },
     'flush-rows': { type: 'string', default: '2000000' },
+    'pg-seconds': { type: 'string', default: '3' },
   },
 });
 const vehicles = Number(args.vehicles);
 const seconds = Number(args.seconds);
 const flushRows = Number(args['flush-rows']);
+const pgSeconds = Number(args['pg-seconds']);
 const root = join(import.meta.dirname, '..');
 const START = Date.parse('2026-05-04T10:00:00Z');
 
@@ -47,12 +57,15 @@ for (let v = 0; v < vehicles; v++) {
     const ids: number[] = [];
     const vals: number[] = [];
     const offs: number[] = [];
+    const subs: number[] = [];
     for (const { bus, compiled: db } of compiled.buses) {
       decodeBatch(frames, db, sink, { bus: bus.index });
       for (let i = 0; i < sink.count; i++) {
         ids.push(sink.signalId[i]!);
         vals.push(sink.value[i]!);
-        offs.push(Math.max(0, Math.floor(frames.timeUs[sink.frameIndex[i]!]! / 1000) - s * 1000));
+        const us = Math.max(0, frames.timeUs[sink.frameIndex[i]!]! - s * 1e6);
+        offs.push(Math.floor(us / 1000));
+        subs.push(us % 1000);
       }
     }
     samples += ids.length;
@@ -65,7 +78,12 @@ for (let v = 0; v < vehicles; v++) {
           baseTimeMsEpoch: START + s * 1000,
           source: { deviceSeq: s + 1 },
         },
-        { signalId: Uint32Array.from(ids), value: Float64Array.from(vals), timeOffsetMs: Uint32Array.from(offs) },
+        {
+          signalId: Uint32Array.from(ids),
+          value: Float64Array.from(vals),
+          timeOffsetMs: Uint32Array.from(offs),
+          timeSubMsUs: Uint32Array.from(subs),
+        },
       ),
     );
   }
@@ -78,10 +96,17 @@ const writer = new ParquetWriter(await duckdb.connect());
 let bytes = 0;
 let files = 0;
 let segment = new Segment();
+let writeSeconds = 0;
+let writeCpuSeconds = 0;
 async function flush(): Promise<void> {
   for (const group of segment.groups()) {
     const path = join(dir, `${partitionDir(group.partition).replaceAll('/', '_')}-${files}.parquet`);
+    const writeStarted = process.hrtime.bigint();
+    const writeCpu = process.cpuUsage();
     await writer.write(group, path);
+    writeSeconds += Number(process.hrtime.bigint() - writeStarted) / 1e9;
+    const used = process.cpuUsage(writeCpu);
+    writeCpuSeconds += (used.user + used.system) / 1e6;
     await fsyncFile(path);
     bytes += statSync(path).size;
     files++;
@@ -89,6 +114,7 @@ async function flush(): Promise<void> {
   segment = new Segment();
 }
 const started = process.hrtime.bigint();
+const cpuStarted = process.cpuUsage();
 let offset = 0n;
 for (const record of records) {
   const { header, columns } = decodeSignalBatch(record);
@@ -105,15 +131,71 @@ for (const record of records) {
 }
 await flush();
 const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+const cpu = process.cpuUsage(cpuStarted);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 rmSync(dir, { recursive: true, force: true });
+
+// 3. PostgreSQL history for comparison (not timed): the same samples, every one a row, as the store writes them.
+const schema = uniqueName('benchhistory');
+const pool = createPgPool({ url: LOCAL.postgresUrl, schema, max: 2 });
+let pgBytesPerRow = NaN;
+let pgRows = 0;
+try {
+  await migrate(pool, { schema });
+  const store = new PgSignalStore(pool);
+  for (const record of records.slice(0, pgSeconds)) {
+    const { header, columns } = decodeSignalBatch(record);
+    const out = coalesce(
+      [
+        {
+          vin: header.vin,
+          modelId: header.modelId,
+          catalogVersion: header.catalogVersion,
+          baseTimeMsEpoch: Number(header.baseTimeMsEpoch),
+          receiveTimeMs: START,
+          ...columns,
+        },
+      ],
+      { nowMs: START + 86_400_000, maxFutureMs: 0, historyResolutionMs: 0, historyFromMs: 0 },
+    );
+    await store.write(out.latest, out.history, Date.now());
+    pgRows += out.history.vin.length;
+  }
+  await pool.query('VACUUM ANALYZE signal_history');
+  const { rows } = await pool.query<{ bytes: string }>(
+    `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_inherits i
+     JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+     JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history' AND n.nspname = $1`,
+    [schema],
+  );
+  pgBytesPerRow = Number(rows[0]?.bytes ?? 0) / pgRows;
+} finally {
+  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+  await pool.end();
+}
 
 const perVehicleSecond = Math.round(samples / (vehicles * seconds)).toLocaleString('en');
 const rate = Math.round(samples / elapsed).toLocaleString('en');
 console.log(`archive bench: aurora-ev-2026, ${vehicles} vehicles × ${seconds} s of simulated traffic`);
 console.log(`  samples          ${samples.toLocaleString('en')} (${perVehicleSecond} per vehicle-second)`);
 console.log(`  files            ${files} (flush every ${flushRows.toLocaleString('en')} samples, zstd, sorted)`);
-console.log(`  write throughput ${rate} samples/s on one core (${elapsed.toFixed(2)} s)`);
+console.log(`  write throughput ${rate} samples/s wall clock (${elapsed.toFixed(2)} s, one Node + one DuckDB thread)`);
+console.log(
+  `  per CPU second   ${Math.round(samples / cpuSeconds).toLocaleString('en')} samples/s ` +
+    `(${cpuSeconds.toFixed(2)} CPU s, all threads of the process)`,
+);
+console.log(
+  `  split (CPU)      ${(cpuSeconds - writeCpuSeconds).toFixed(2)} s decode + buffer, ` +
+    `${writeCpuSeconds.toFixed(2)} s sort + DuckDB append + Parquet write ` +
+    `(wall ${(elapsed - writeSeconds).toFixed(2)} s + ${writeSeconds.toFixed(2)} s)`,
+);
 console.log(`  size on disk     ${(bytes / samples).toFixed(3)} bytes/sample (${(bytes / 1e6).toFixed(1)} MB)`);
 console.log(
-  `  command          npx tsx bench/archive.ts --vehicles ${vehicles} --seconds ${seconds} --flush-rows ${flushRows}`,
+  `  PostgreSQL       ${pgBytesPerRow.toFixed(1)} bytes per signal_history row (table + primary key, ` +
+    `${pgRows.toLocaleString('en')} rows of the same traffic: ` +
+    `${(pgBytesPerRow / (bytes / samples)).toFixed(0)}× the archive)`,
+);
+console.log(
+  `  command          npx tsx bench/archive.ts --vehicles ${vehicles} --seconds ${seconds} --flush-rows ${flushRows} ` +
+    `--pg-seconds ${pgSeconds}`,
 );

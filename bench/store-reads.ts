@@ -44,7 +44,15 @@ const layout = blocks ? 'blocks (signal_latest_block)' : 'rows (signal_latest)';
 const store = new PgSignalStore(pool);
 const vins = Array.from({ length: VEHICLES }, (_, i) => `LRW3E7FS1RC${String(i).padStart(6, '0')}`);
 const now = Date.now();
-const empty = { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
+const empty = {
+  vin: [],
+  signalId: [],
+  eventTimeMs: [],
+  eventTimeSubMsUs: [],
+  value: [],
+  receiveTimeMs: [],
+  catalogVersion: [],
+};
 
 const fillStart = performance.now();
 for (let v = 0; v < VEHICLES; v += PER_POLL) {
@@ -55,6 +63,7 @@ for (let v = 0; v < VEHICLES; v += PER_POLL) {
     signalId: new Array<number>(n),
     value: new Array<number>(n),
     eventTimeMs: new Array<number>(n),
+    eventTimeSubMsUs: new Array<number>(n).fill(0),
     receiveTimeMs: new Array<number>(n),
     modelId: new Array<string>(n).fill(catalog.modelId),
     catalogVersion: new Array<string>(n).fill(catalog.catalogVersion),

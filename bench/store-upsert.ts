@@ -39,6 +39,7 @@ function rows(round: number, vehicles: string[], withHistory: boolean) {
     signalId: new Array<number>(n),
     value: new Array<number>(n),
     eventTimeMs: new Array<number>(n),
+    eventTimeSubMsUs: new Array<number>(n).fill(0),
     receiveTimeMs: new Array<number>(n),
     modelId: new Array<string>(n).fill('aurora-ev-2026'),
     catalogVersion: new Array<string>(n).fill('1.0.0'),
@@ -58,11 +59,20 @@ function rows(round: number, vehicles: string[], withHistory: boolean) {
         vin: latest.vin,
         signalId: latest.signalId,
         eventTimeMs: latest.eventTimeMs,
+        eventTimeSubMsUs: latest.eventTimeSubMsUs,
         value: latest.value,
         receiveTimeMs: latest.receiveTimeMs,
         catalogVersion: latest.catalogVersion,
       }
-    : { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
+    : {
+        vin: [],
+        signalId: [],
+        eventTimeMs: [],
+        eventTimeSubMsUs: [],
+        value: [],
+        receiveTimeMs: [],
+        catalogVersion: [],
+      };
   return { latest, history };
 }
 

@@ -54,6 +54,9 @@ export async function startApiHarness(env: Readonly<Record<string, string>> = {}
     OPS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     CATALOG_DIR: BUNDLED_CATALOG_DIR,
+    // History tests seed PostgreSQL at fixed past dates: a hot window of ten years keeps them PostgreSQL-only (the
+    // archive's side has its own test, test/api/history-archive.test.ts).
+    STORE_HISTORY_HOT_HOURS: String(24 * 3650),
     ...env,
   });
   const keys = new PgApiKeyStore(pool);
@@ -112,6 +115,8 @@ export interface SeedValue {
   readonly value: number;
   readonly eventTimeMs: number;
   readonly receiveTimeMs?: number;
+  /** µs within the ms (history only). */
+  readonly eventTimeSubMsUs?: number;
 }
 
 /** Writes latest values through the real-time store's own writer (newest event time wins), bypassing Kafka. */
@@ -128,11 +133,12 @@ export async function seedLatest(
       signalId: sorted.map((v) => v.signalId),
       value: sorted.map((v) => v.value),
       eventTimeMs: sorted.map((v) => v.eventTimeMs),
+      eventTimeSubMsUs: sorted.map(() => 0),
       receiveTimeMs: sorted.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150),
       modelId: sorted.map(() => 'aurora-ev-2026'),
       catalogVersion: sorted.map(() => catalogVersion),
     },
-    { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] },
+    { vin: [], signalId: [], eventTimeMs: [], eventTimeSubMsUs: [], value: [], receiveTimeMs: [], catalogVersion: [] },
     Date.now(),
   );
 }
@@ -141,14 +147,16 @@ export async function seedHistory(pool: Pool, vin: string, values: readonly Seed
   // The store creates day partitions as data arrives; one catch-all partition stands in for them here.
   await pool.query('CREATE TABLE IF NOT EXISTS signal_history_test PARTITION OF signal_history DEFAULT');
   await pool.query(
-    `INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version)
-     SELECT $1, * , '1.0.0' FROM unnest($2::integer[], $3::bigint[], $4::float8[], $5::bigint[])`,
+    `INSERT INTO signal_history
+       (vin, signal_id, event_time_ms, value, receive_time_ms, event_time_sub_ms_us, catalog_version)
+     SELECT $1, * , '1.0.0' FROM unnest($2::integer[], $3::bigint[], $4::float8[], $5::bigint[], $6::int2[])`,
     [
       vin,
       values.map((v) => v.signalId),
       values.map((v) => v.eventTimeMs),
       values.map((v) => v.value),
       values.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150),
+      values.map((v) => v.eventTimeSubMsUs ?? 0),
     ],
   );
 }

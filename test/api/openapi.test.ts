@@ -89,6 +89,7 @@ describe('API documentation and health', () => {
       'query:from',
       'query:limit',
       'query:order',
+      'query:points',
       'query:to',
     ]);
     expect(Object.keys(history.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));

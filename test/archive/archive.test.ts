@@ -119,6 +119,19 @@ describe('archive: Parquet by model/date/hour, dead letters, compaction, retenti
         .map((t) => `model=${MODEL}/date=${iso(t).slice(0, 10)}/hour=${iso(t).slice(11, 13)}`)
         .sort(),
     );
+    // Every file's rows are in file order (vin, signal id, event time to the µs): what the writer's sort promises.
+    for (const [hour, files] of hourFiles(dir)) {
+      for (const file of files) {
+        const { rows } = await readArchiveRows([join(dir, hour, file)]);
+        const keys = rows.map((r) => r.split('|'));
+        for (let i = 1; i < keys.length; i++) {
+          const [a, b] = [keys[i - 1]!, keys[i]!];
+          const order =
+            a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : Number(a[1]) - Number(b[1]) || Number(a[2]) - Number(b[2]);
+          expect(order, `${file} row ${i}`).toBeLessThanOrEqual(0);
+        }
+      }
+    }
     const ledger = await pool.query<{ partition: number; first: string; last: string }>(
       'SELECT partition, first_offset AS first, last_offset AS last FROM archive_segments ORDER BY 1, 2',
     );
@@ -213,16 +226,18 @@ describe('archive: Parquet by model/date/hour, dead letters, compaction, retenti
     expect(errText).toMatch(/files read/);
     expect(code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('vin,model_id,signal,signal_id,event_time,event_time_ms,value,catalog_version,device_seq');
+    expect(lines[0]).toBe(
+      'vin,model_id,signal,signal_id,event_time,event_time_ms,event_time_sub_ms_us,value,catalog_version,device_seq',
+    );
     const got = lines.slice(1).map((l) => {
       const c = l.split(',');
-      return `${c[0]}|${c[3]}|${c[5]}|${Number(c[6])}`;
+      return `${c[0]}|${c[3]}|${Number(c[5]) * 1000 + Number(c[6])}|${Number(c[7])}`;
     });
     const want = produced
       .flatMap((p) => p.rows)
       .filter((r) => {
         const [vin, id, t] = r.split('|');
-        return vin === VINS[0] && (id === '1' || id === '2') && Number(t) >= from && Number(t) < to;
+        return vin === VINS[0] && (id === '1' || id === '2') && Number(t) >= from * 1000 && Number(t) < to * 1000;
       });
     expect(want.length).toBeGreaterThan(0);
     expect(compareRows(want, got)).toEqual({ missing: [], extra: [] });

@@ -8,13 +8,14 @@ export const HOUR_MS = 3_600_000;
 export interface Produced {
   readonly key: string;
   readonly value: Buffer;
-  /** Rows as "vin|signal|time|value". */
+  /** Rows as "vin|signal|time in µs|value". */
   readonly rows: readonly string[];
 }
 
 /**
  * `count` uplink batches over `vins`, each split into `parts` records (SignalBatch part/part_count, as the decoder
- * splits large batches), 40 samples per part, event times from `startMs` advancing 1 s per batch.
+ * splits large batches), 40 samples per part, event times from `startMs` advancing 1 s per batch. Each part has 20
+ * signals with two samples each inside one millisecond (500 µs apart), which the archive must keep apart.
  */
 export function knownBatches(count: number, vins: readonly string[], startMs: number, parts = 2): Produced[] {
   const out: Produced[] = [];
@@ -26,10 +27,12 @@ export function knownBatches(count: number, vins: readonly string[], startMs: nu
       const ids: number[] = [];
       const values: number[] = [];
       const offsets: number[] = [];
+      const subs: number[] = [];
       for (let i = 0; i < 40; i++) {
-        ids.push(part * 40 + i + 1);
+        ids.push(part * 40 + (i % 20) + 1);
         values.push(Math.round(Math.sin(b * 0.37 + i) * 1e6) / 1e3 + part);
-        offsets.push((i * 25) % 1000);
+        offsets.push(((i % 20) * 50) % 1000);
+        subs.push(i < 20 ? 100 : 600);
       }
       out.push({
         key: vin,
@@ -43,19 +46,20 @@ export function knownBatches(count: number, vins: readonly string[], startMs: nu
             signalId: ids,
             value: values,
             timeOffsetMs: offsets,
+            timeSubMsUs: subs,
             batchId: `${vin}:${seq}`,
             part,
             partCount: parts,
           }).finish(),
         ),
-        rows: ids.map((id, i) => `${vin}|${id}|${base + offsets[i]!}|${values[i]!}`),
+        rows: ids.map((id, i) => `${vin}|${id}|${(base + offsets[i]!) * 1000 + subs[i]!}|${values[i]!}`),
       });
     }
   }
   return out;
 }
 
-/** Every row under `dir` as "vin|signal|time|value", read the way any engine would: the hive-partitioned glob. */
+/** Every row under `dir` as "vin|signal|time µs|value", read the way any engine would: the hive-partitioned glob. */
 export async function readArchiveRows(
   files: string | readonly string[],
 ): Promise<{ rows: string[]; models: string[]; dates: string[] }> {
@@ -67,14 +71,15 @@ export async function readArchiveRows(
         ? `'${files}/**/*.parquet'`
         : `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
     const reader = await db.runAndReadAll(
-      `SELECT vin, signal_id, event_time_ms, value, model, CAST(date AS VARCHAR) AS date
+      `SELECT vin, signal_id, event_time_ms * 1000 + event_time_sub_ms_us AS event_time_us, value, model,
+              CAST(date AS VARCHAR) AS date
        FROM read_parquet(${source}, hive_partitioning = true)`,
     );
     const rows: string[] = [];
     const models = new Set<string>();
     const dates = new Set<string>();
     for (const r of reader.getRowObjects()) {
-      rows.push(`${String(r['vin'])}|${String(r['signal_id'])}|${String(r['event_time_ms'])}|${String(r['value'])}`);
+      rows.push(`${String(r['vin'])}|${String(r['signal_id'])}|${String(r['event_time_us'])}|${String(r['value'])}`);
       models.add(String(r['model']));
       dates.add(String(r['date']));
     }

@@ -14,7 +14,12 @@ const prefix = `${run}.`;
 const VIN = 'LRW3E7FS1RC000009';
 const NOW = Date.now();
 
-function signalBatch(seq: number, base: number, samples: [id: number, value: number, offset: number][]): Buffer {
+function signalBatch(
+  seq: number,
+  base: number,
+  samples: [id: number, value: number, offset: number][],
+  subMsUs?: number[],
+): Buffer {
   return Buffer.from(
     SignalBatch.encode({
       vin: VIN,
@@ -25,6 +30,7 @@ function signalBatch(seq: number, base: number, samples: [id: number, value: num
       signalId: samples.map((s) => s[0]),
       value: samples.map((s) => s[1]),
       timeOffsetMs: samples.map((s) => s[2]),
+      ...(subMsUs ? { timeSubMsUs: subMsUs } : {}),
       batchId: `${VIN}:${seq}`,
     }).finish(),
   );
@@ -99,12 +105,21 @@ describe('store: latest by event time, history, quarantine', () => {
 
   it('latest blocks: a writer behind another (rebalance), a replay and a restart never regress a signal', async () => {
     const vin = 'LRW3E7FS1RC000077';
-    const empty = { vin: [], signalId: [], eventTimeMs: [], value: [], receiveTimeMs: [], catalogVersion: [] };
+    const empty = {
+      vin: [],
+      signalId: [],
+      eventTimeMs: [],
+      eventTimeSubMsUs: [],
+      value: [],
+      receiveTimeMs: [],
+      catalogVersion: [],
+    };
     const latestRows = (samples: [id: number, value: number, time: number][]) => ({
       vin: samples.map(() => vin),
       signalId: samples.map((x) => x[0]),
       value: samples.map((x) => x[1]),
       eventTimeMs: samples.map((x) => x[2]),
+      eventTimeSubMsUs: samples.map(() => 0),
       receiveTimeMs: samples.map((x) => x[2] + 50),
       modelId: samples.map(() => 'aurora-ev-2026'),
       catalogVersion: samples.map(() => '1.0.0'),
@@ -222,12 +237,61 @@ describe('store: latest by event time, history, quarantine', () => {
     expect(text).toMatch(/telltale_store_latest_blocks_total\{service="store"\} [1-9]/);
   });
 
-  it('drops history partitions past retention and keeps recent ones', async () => {
+  it('keeps every sample of a signal within one millisecond, to the µs, and the newest µs as latest', async () => {
+    // Four frames of one CAN message inside 2 ms (500 µs apart): four history rows per signal, not two.
+    await send(
+      signalBatch(
+        5,
+        NOW - 2_000,
+        [
+          [20, 1, 0],
+          [20, 2, 0],
+          [20, 3, 1],
+          [20, 4, 1],
+        ],
+        [0, 500, 0, 500],
+      ),
+    );
+    await send(signalBatch(6, NOW - 2_000, [[20, 5, 1]], [750])); // a later poll, same ms, later µs
+    await sentinel(902);
+    const { rows } = await pool.query<{ value: number; event_time_ms: string; event_time_sub_ms_us: number }>(
+      `SELECT value, event_time_ms, event_time_sub_ms_us FROM signal_history WHERE vin = $1 AND signal_id = 20
+       ORDER BY event_time_ms, event_time_sub_ms_us`,
+      [VIN],
+    );
+    expect(rows.map((r) => [r.value, Number(r.event_time_ms) - (NOW - 2_000), r.event_time_sub_ms_us])).toEqual([
+      [1, 0, 0],
+      [2, 0, 500],
+      [3, 1, 0],
+      [4, 1, 500],
+      [5, 1, 750],
+    ]);
+    expect((await latest()).find((r) => r[0] === 20)).toEqual([20, 5, NOW - 2_000 + 1]);
+  });
+
+  it('drops history partitions older than the hot window and keeps recent ones', async () => {
     const day = 86_400_000;
     const old = Math.floor(NOW / day) * day - 40 * day;
     await store.store.write(
-      { vin: [], signalId: [], value: [], eventTimeMs: [], receiveTimeMs: [], modelId: [], catalogVersion: [] },
-      { vin: [VIN], signalId: [7], eventTimeMs: [old], value: [1], receiveTimeMs: [old], catalogVersion: ['1.0.0'] },
+      {
+        vin: [],
+        signalId: [],
+        value: [],
+        eventTimeMs: [],
+        eventTimeSubMsUs: [],
+        receiveTimeMs: [],
+        modelId: [],
+        catalogVersion: [],
+      },
+      {
+        vin: [VIN],
+        signalId: [7],
+        eventTimeMs: [old],
+        eventTimeSubMsUs: [0],
+        value: [1],
+        receiveTimeMs: [old],
+        catalogVersion: ['1.0.0'],
+      },
       Date.now(),
     );
     const partitions = async () =>
@@ -242,7 +306,7 @@ describe('store: latest by event time, history, quarantine', () => {
       ).rows.map((r) => r.name);
     const before = await partitions();
     expect(before.length).toBeGreaterThanOrEqual(2);
-    const dropped = await store.store.dropExpiredPartitions(30, NOW);
+    const dropped = await store.store.dropPartitionsBefore(NOW - 30 * day);
     expect(dropped).toHaveLength(1);
     expect(await partitions()).toEqual(before.filter((p) => !dropped.includes(p)));
     const { rows } = await pool.query('SELECT 1 FROM signal_history WHERE signal_id = 7');

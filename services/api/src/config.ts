@@ -63,6 +63,17 @@ export const ApiConfig = {
     default: '100',
     min: 10,
   }),
+  archiveDir: env.string('ARCHIVE_DIR', {
+    description: "the archive's root directory (telltale archive): history older than the hot window is read there",
+    default: './var/archive',
+  }),
+  historyHotHours: env.integer('STORE_HISTORY_HOT_HOURS', {
+    description:
+      "hours of history the store keeps in PostgreSQL (the store's setting): older history is read from the archive",
+    default: '24',
+    min: 0,
+    max: 24 * 3660,
+  }),
   apiKeyTouchIntervalMs: env.integer('API_KEY_TOUCH_INTERVAL_MS', {
     description: "how often a key's last_used_at is written at most (per key and instance)",
     default: '60000',

@@ -20,6 +20,7 @@ import { PgSubscriptionStore } from './adapters/pg-subscriptions.js';
 import { RedisAlertStreamReader } from './adapters/redis-alert-stream-reader.js';
 import { PgRuleReader } from './adapters/pg-rules.js';
 import { PgSignalReader } from './adapters/pg-signals.js';
+import { ArchiveHistoryReader } from './adapters/archive-history.js';
 import { PgVehicleReader } from './adapters/pg-vehicles.js';
 import { buildApiServer } from './http/server.js';
 import type { Health } from './http/context.js';
@@ -48,6 +49,8 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
     .catch((err: unknown) => log.warn({ err }, 'Catalogs failed to compile; rule edits will retry.'));
 
   const signals = new PgSignalReader(pool);
+  const archive = new ArchiveHistoryReader(pool, config.archiveDir);
+  lifecycle.onShutdown('archive reader', () => archive.close());
   const health = async (): Promise<Health> => {
     const postgres = await signals.ping().catch(() => false);
     return { healthy: postgres, checks: { postgres, catalogs: catalogs.known.length > 0 } };
@@ -57,6 +60,8 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       keys: new PgApiKeyStore(pool, config.apiKeyTouchIntervalMs),
       vehicles: new PgVehicleReader(pool),
       signals,
+      archive,
+      historyHotHours: config.historyHotHours,
       registry: new PgRegistry(pool),
       catalogs,
       rules: new PgRuleStore(pool),

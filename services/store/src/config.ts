@@ -19,10 +19,13 @@ export const StoreConfig = {
     default: '1000',
     min: 0,
   }),
-  historyRetentionDays: env.integer('HISTORY_RETENTION_DAYS', {
-    description: 'day partitions older than this are dropped',
-    default: '30',
-    min: 1,
+  historyHotHours: env.integer('STORE_HISTORY_HOT_HOURS', {
+    description:
+      'hours of history PostgreSQL keeps (the hot window; older history is read from the archive); ' +
+      '0: no history in PostgreSQL',
+    default: '24',
+    min: 0,
+    max: 24 * 3660,
   }),
   latestCacheBlocks: env.integer('LATEST_CACHE_BLOCKS', {
     description:
@@ -32,7 +35,7 @@ export const StoreConfig = {
     min: 1,
   }),
   retentionIntervalMs: env.integer('RETENTION_INTERVAL_MS', {
-    description: 'how often old history partitions are dropped',
+    description: 'how often history partitions older than the hot window are dropped',
     default: '3600000',
     min: 1000,
   }),

@@ -12,7 +12,7 @@ import {
 import { StoreConfig } from './config.js';
 import { registerFleetHealth, storeMetrics } from './metrics.js';
 import { readFleetFreshness } from './adapters/pg-fleet-health.js';
-import { SignalWriter } from './pipeline/write-signals.js';
+import { SignalWriter, hotWindowStartMs } from './pipeline/write-signals.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
 
@@ -52,8 +52,8 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   const writer = new SignalWriter(store, kafkaDeadLetterSink(producer, dlqTopic), metrics.events, config);
 
   const retention = async (): Promise<void> => {
-    const dropped = await store.dropExpiredPartitions(config.historyRetentionDays, Date.now());
-    if (dropped.length > 0) log.info({ dropped }, 'Dropped history partitions past retention.');
+    const dropped = await store.dropPartitionsBefore(hotWindowStartMs(Date.now(), config.historyHotHours));
+    if (dropped.length > 0) log.info({ dropped }, 'Dropped history partitions older than the hot window.');
   };
   await retention();
   const timer = setInterval(

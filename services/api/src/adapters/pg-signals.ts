@@ -6,6 +6,7 @@
 import type { Pool } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform';
 import type { StoredValue } from '../domain/signal-values.js';
+import type { BucketPartial } from '../domain/history.js';
 
 export interface LatestValue extends StoredValue {
   readonly modelId: string;
@@ -23,7 +24,14 @@ export interface HistoryQuery {
   readonly order: 'asc' | 'desc';
 }
 
-export interface HistoryPoint extends StoredValue {
+export interface HistoryPoint {
+  readonly signalId: number;
+  readonly value: number;
+  readonly eventTimeMs: number;
+  /** µs within the event time's ms (0-999). */
+  readonly eventTimeSubMsUs: number;
+  /** When the gateway received it; null for samples read from the archive (which does not keep it). */
+  readonly receiveTimeMs: number | null;
   readonly catalogVersion: string;
 }
 
@@ -46,6 +54,7 @@ type HistoryRow = {
   signal_id: number;
   value: number;
   event_time_ms: string;
+  event_time_sub_ms_us: number;
   receive_time_ms: string;
   catalog_version: string;
 };
@@ -94,13 +103,15 @@ export class PgSignalReader {
       : { eventTimeMs: Number(r.event_time_ms), receiveTimeMs: Number(r.receive_time_ms) };
   }
 
-  /** Samples of one signal in [fromMs, toMs) by event time, at most `limit`, oldest or newest first. */
+  /** Samples of one signal in [fromMs, toMs) by event time (to the µs), at most `limit`, oldest or newest first. */
   async history(query: HistoryQuery): Promise<HistoryPoint[]> {
+    const dir = query.order === 'desc' ? 'DESC' : 'ASC';
     const { rows } = await this.pool
       .query<HistoryRow>(
-        `SELECT signal_id, value, event_time_ms, receive_time_ms, catalog_version FROM signal_history
+        `SELECT signal_id, value, event_time_ms, event_time_sub_ms_us, receive_time_ms, catalog_version
+         FROM signal_history
          WHERE vin = $1 AND signal_id = $2 AND event_time_ms >= $3 AND ($4::bigint IS NULL OR event_time_ms < $4)
-         ORDER BY event_time_ms ${query.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $5`,
+         ORDER BY event_time_ms ${dir}, event_time_sub_ms_us ${dir} LIMIT $5`,
         [query.vin, query.signalId, query.fromMs, query.toMs ?? null, query.limit],
       )
       .catch((cause: unknown) => {
@@ -110,9 +121,31 @@ export class PgSignalReader {
       signalId: r.signal_id,
       value: r.value,
       eventTimeMs: Number(r.event_time_ms),
+      eventTimeSubMsUs: r.event_time_sub_ms_us,
       receiveTimeMs: Number(r.receive_time_ms),
       catalogVersion: r.catalog_version,
     }));
+  }
+
+  /** count, sum, min, max of one signal's samples in [fromMs, toMs) per bucket of `widthMs` counted from `originMs`. */
+  async historyBuckets(
+    query: Omit<HistoryQuery, 'limit' | 'order'>,
+    originMs: number,
+    widthMs: number,
+  ): Promise<BucketPartial[]> {
+    const { rows } = await this.pool
+      .query<{ bucket: string; n: string; sum: number; min: number; max: number }>(
+        `SELECT (event_time_ms - $5::bigint) / $6::bigint AS bucket, count(*) AS n, sum(value) AS sum,
+                min(value) AS min, max(value) AS max
+         FROM signal_history
+         WHERE vin = $1 AND signal_id = $2 AND event_time_ms >= $3 AND ($4::bigint IS NULL OR event_time_ms < $4)
+         GROUP BY 1 ORDER BY 1`,
+        [query.vin, query.signalId, query.fromMs, query.toMs ?? null, originMs, widthMs],
+      )
+      .catch((cause: unknown) => {
+        throw unavailable(cause);
+      });
+    return rows.map((r) => ({ bucket: Number(r.bucket), count: Number(r.n), sum: r.sum, min: r.min, max: r.max }));
   }
 
   /** Whether PostgreSQL answers (health checks). */

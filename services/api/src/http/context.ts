@@ -16,6 +16,7 @@ import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
 import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';
 import type { RedisAlertStreamReader } from '../adapters/redis-alert-stream-reader.js';
 import type { PgSignalReader } from '../adapters/pg-signals.js';
+import type { ArchiveHistoryReader } from '../adapters/archive-history.js';
 import type { PgRuleReader } from '../adapters/pg-rules.js';
 import type { PgVehicleReader, VehicleView } from '../adapters/pg-vehicles.js';
 import { canSeeFleet, fleetScope, type Principal, type Role } from '../domain/access.js';
@@ -52,6 +53,10 @@ export interface ApiDeps {
   readonly keys: PgApiKeyStore;
   readonly vehicles: PgVehicleReader;
   readonly signals: PgSignalReader;
+  /** History older than the hot window, from the archive's Parquet files. */
+  readonly archive: Pick<ArchiveHistoryReader, 'samples' | 'buckets'>;
+  /** Hours of history PostgreSQL holds (STORE_HISTORY_HOT_HOURS); older history comes from the archive. */
+  readonly historyHotHours: number;
   readonly registry: PgRegistry;
   readonly catalogs: CatalogLibrary;
   /** Rule writes and single-rule reads (versions, audit trail). */

@@ -45,6 +45,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RULE_INVALID: 400,
   RULE_ID_MISMATCH: 400,
   RULE_STORE_UNAVAILABLE: 503,
+  ARCHIVE_UNAVAILABLE: 503,
 };
 
 export function statusOf(error: TelltaleError): number {

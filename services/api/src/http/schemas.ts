@@ -2,7 +2,8 @@
 import { Type, type TSchema } from 'typebox';
 import { ROLES } from '../domain/access.js';
 
-export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
 
 // Case-insensitive on input (lowercase is uppercased); ISO 3779 otherwise: no I, O or Q.
 export const VIN = Type.String({
@@ -135,16 +136,38 @@ export const SignalHistory = Type.Object({
   toMs: nullable(MS),
   to: nullable(TIME),
   order: Type.Enum(['asc', 'desc']),
-  count: Type.Integer(),
+  hotWindowStartMs: Type.Integer({
+    description:
+      "samples at or after this event time come from PostgreSQL (the hot window, at the store's resolution), " +
+      'older ones from the archive (every sample)',
+  }),
+  count: Type.Integer({ description: 'number of points (raw samples) or of buckets' }),
   points: Type.Array(
     Type.Object({
       eventTimeMs: MS,
+      eventTimeUs: Type.Integer({ description: 'event time in µs since the epoch (the CAN frame time)' }),
       eventTime: TIME,
       value: Type.Number(),
       label: nullable(Type.String()),
-      receiveTimeMs: MS,
-      catalogVersion: Type.String(),
+      receiveTimeMs: nullable(MS, 'null for samples read from the archive'),
+      catalogVersion: nullable(Type.String()),
     }),
+    { description: 'raw samples (empty when `points` was asked for: see `buckets`)' },
+  ),
+  bucketMs: nullable(Type.Integer({ description: 'width of each bucket when downsampled' })),
+  buckets: nullable(
+    Type.Array(
+      Type.Object({
+        fromMs: MS,
+        from: TIME,
+        toMs: MS,
+        count: Type.Integer({ description: 'samples in the bucket' }),
+        min: Type.Number(),
+        max: Type.Number(),
+        avg: Type.Number(),
+      }),
+    ),
+    'with ?points=N: min/max/avg per time bucket, oldest first, buckets without samples left out; else null',
   ),
   next: nullable(
     Type.Object(

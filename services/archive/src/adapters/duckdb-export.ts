@@ -44,7 +44,8 @@ export async function exportHistory(
     await db.run('CREATE OR REPLACE TEMP TABLE export_vins (model_id VARCHAR, vin VARCHAR)');
     await db.run('CREATE OR REPLACE TEMP TABLE export_signals (model_id VARCHAR, signal_id UINTEGER, signal VARCHAR)');
     await db.run(`CREATE OR REPLACE TEMP TABLE export_rows (vin VARCHAR, model_id VARCHAR, signal VARCHAR,
-      signal_id UINTEGER, event_time_ms BIGINT, value DOUBLE, catalog_version VARCHAR, device_seq UINTEGER)`);
+      signal_id UINTEGER, event_time_ms BIGINT, event_time_sub_ms_us USMALLINT, value DOUBLE, catalog_version VARCHAR,
+      device_seq UINTEGER)`);
     const vins = await db.createAppender('export_vins');
     const signals = await db.createAppender('export_signals');
     for (const t of o.targets) {
@@ -69,8 +70,9 @@ export async function exportHistory(
       const group = files.slice(at, at + step).map((f) => sqlString(join(o.archiveDir, f.path)));
       const inserted = await db.runAndReadAll(
         `INSERT INTO export_rows
-         SELECT p.vin, p.model, s.signal, p.signal_id, p.event_time_ms, p.value, p.catalog_version, p.device_seq
-         FROM read_parquet([${group.join(', ')}], hive_partitioning = true) p
+         SELECT p.vin, p.model, s.signal, p.signal_id, p.event_time_ms, coalesce(p.event_time_sub_ms_us, 0), p.value,
+                p.catalog_version, p.device_seq
+         FROM read_parquet([${group.join(', ')}], hive_partitioning = true, union_by_name = true) p
          JOIN export_vins v ON v.model_id = p.model AND v.vin = p.vin
          JOIN export_signals s ON s.model_id = p.model AND s.signal_id = p.signal_id
          WHERE p.event_time_ms >= ${Math.trunc(o.fromMs)} AND p.event_time_ms < ${Math.trunc(o.toMs)}`,
@@ -81,9 +83,10 @@ export async function exportHistory(
     const options =
       o.format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2';
     await db.run(
-      `COPY (SELECT vin, model_id, signal, signal_id, epoch_ms(event_time_ms) AS event_time, event_time_ms,
-                    value, catalog_version, device_seq
-             FROM export_rows ORDER BY vin, event_time_ms, signal, value)
+      `COPY (SELECT vin, model_id, signal, signal_id,
+                    make_timestamp(event_time_ms * 1000 + event_time_sub_ms_us) AS event_time, event_time_ms,
+                    event_time_sub_ms_us, value, catalog_version, device_seq
+             FROM export_rows ORDER BY vin, event_time_ms, event_time_sub_ms_us, signal, value)
        TO ${sqlString(o.out)} (${options})`,
     );
     await db.run('DROP TABLE export_rows');

@@ -1,36 +1,49 @@
 /**
- * Parquet through an embedded DuckDB (in-process, no server): rows go in through an appender as column chunks, and
- * out with COPY … ORDER BY vin, signal_id, event_time_ms TO '<file>' (FORMAT parquet, COMPRESSION zstd,
- * PARQUET_VERSION v2). Sorted rows make long runs: a VIN and a signal id repeat for thousands of rows
- * (dictionary + RLE), times within a signal grow by a cycle time (delta encoding), values change slowly.
+ * Parquet through an embedded DuckDB (in-process, no server). The rows arrive already in file order
+ * (domain/sort-rows.ts), go in through an appender as whole column chunks (typed-array copies, no call per value),
+ * and out with COPY … TO '<file>' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2) in insertion order
+ * (preserve_insertion_order): DuckDB neither sorts nor joins. Sorted rows make long runs: a VIN and a
+ * signal id repeat for thousands of rows (dictionary + RLE), times within a signal grow by a cycle time (delta
+ * encoding), values change slowly.
  *
  * The file schema, one row per sample:
- *   vin VARCHAR, signal_id UINTEGER, event_time_ms BIGINT (UTC ms since the epoch), value DOUBLE,
- *   catalog_version VARCHAR, device_seq UINTEGER
- * The model, date and hour are in the path (hive partitioning), not in the file.
+ *   vin VARCHAR, signal_id UINTEGER, event_time_ms BIGINT (UTC ms since the epoch),
+ *   event_time_sub_ms_us USMALLINT (µs within that ms, 0-999), value DOUBLE, catalog_version VARCHAR,
+ *   device_seq UINTEGER
+ * The model, date and hour are in the path (hive partitioning), not in the file. Files written before the µs column
+ * existed lack it; readers use union_by_name and read it as 0 (FILE_COLUMNS below).
  */
 import {
   DuckDBDataChunk,
   DuckDBDoubleType,
   DuckDBInstance,
   DuckDBUIntegerType,
-  type DuckDBAppender,
+  DuckDBUSmallIntType,
+  ENUM,
   type DuckDBConnection,
-  type DuckDBDoubleVector,
-  type DuckDBUIntegerVector,
 } from '@duckdb/node-api';
 import { TelltaleError } from '@telltale/platform';
 import type { RowGroup } from '../domain/segment.js';
+import { sortedRowOrder } from '../domain/sort-rows.js';
 
 /** DuckDB's vector size: an appended chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
 
 export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2, ROW_GROUP_SIZE 1000000';
-export const SORT_ORDER = 'vin, signal_id, event_time_ms';
+export const SORT_ORDER = 'vin, signal_id, event_time_ms, event_time_sub_ms_us';
+/** The file columns, read from any archive file (older files have no µs column: 0). Needs union_by_name = true. */
+export const FILE_COLUMNS =
+  'vin, signal_id, event_time_ms, CAST(coalesce(event_time_sub_ms_us, 0) AS USMALLINT) AS event_time_sub_ms_us, ' +
+  'value, catalog_version, device_seq';
 
 /** A path inside a single-quoted SQL string literal. */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** An ENUM type literal of these (distinct) values, in this order. */
+function enumSql(values: readonly string[]): string {
+  return `ENUM(${values.map(sqlString).join(', ')})`;
 }
 
 export interface DuckDbOptions {
@@ -43,7 +56,7 @@ export interface DuckDbOptions {
 
 /** An in-memory DuckDB (nothing persists in it: it only turns rows into Parquet and reads Parquet back). */
 export async function openDuckDb(options: DuckDbOptions): Promise<DuckDBInstance> {
-  const settings: Record<string, string> = { threads: String(options.threads) };
+  const settings: Record<string, string> = { threads: String(options.threads), preserve_insertion_order: 'true' };
   if (options.tempDirectory) settings['temp_directory'] = options.tempDirectory;
   if (options.memoryLimit) settings['memory_limit'] = options.memoryLimit;
   try {
@@ -53,48 +66,86 @@ export async function openDuckDb(options: DuckDbOptions): Promise<DuckDBInstance
   }
 }
 
+/** The columns as DuckDB receives them, in file order. */
+interface SortedColumns {
+  readonly vinIndex: Uint32Array;
+  readonly signalId: Uint32Array;
+  readonly eventTimeMs: Float64Array;
+  readonly eventTimeSubMsUs: Uint16Array;
+  readonly value: Float64Array;
+  readonly catalogVersionIndex: Uint32Array;
+  readonly deviceSeq: Uint32Array;
+}
+
+function gather(group: RowGroup, order: Uint32Array): SortedColumns {
+  const n = order.length;
+  const out = {
+    vinIndex: new Uint32Array(n),
+    signalId: new Uint32Array(n),
+    eventTimeMs: new Float64Array(n),
+    eventTimeSubMsUs: new Uint16Array(n),
+    value: new Float64Array(n),
+    catalogVersionIndex: new Uint32Array(n),
+    deviceSeq: new Uint32Array(n),
+  };
+  for (let r = 0; r < n; r++) {
+    const i = order[r]!;
+    out.vinIndex[r] = group.vinIndex[i]!;
+    out.signalId[r] = group.signalId[i]!;
+    out.eventTimeMs[r] = group.eventTimeMs[i]!;
+    out.eventTimeSubMsUs[r] = group.eventTimeSubMsUs[i]!;
+    out.value[r] = group.value[i]!;
+    out.catalogVersionIndex[r] = group.catalogVersionIndex[i]!;
+    out.deviceSeq[r] = group.deviceSeq[i]!;
+  }
+  return out;
+}
+
+/** Vectors of a fresh data chunk expose their data as a typed array (`items`); flush() copies it to DuckDB. */
+interface ItemsVector {
+  readonly items: { set(source: ArrayLike<number>, offset?: number): void };
+  flush(): void;
+}
+
 export class ParquetWriter {
   constructor(private readonly db: DuckDBConnection) {}
 
   /** Writes one hour partition's rows, sorted, to `path` (which must not be read before it is published). */
   async write(group: RowGroup, path: string): Promise<void> {
     try {
+      const c = gather(group, sortedRowOrder(group));
+      // VINs and catalog versions as ENUM columns: the appender takes their indexes as typed arrays, and the
+      // Parquet writer turns an ENUM into a dictionary-encoded string column without hashing a string per row.
+      const vinType = ENUM(group.vins);
+      const versionType = ENUM(group.catalogVersions);
       await this.db.run(
-        `CREATE OR REPLACE TEMP TABLE archive_rows
-           (vi UINTEGER, signal_id UINTEGER, t DOUBLE, value DOUBLE, ci UINTEGER, device_seq UINTEGER)`,
+        `CREATE OR REPLACE TEMP TABLE archive_rows (vin ${enumSql(group.vins)}, signal_id UINTEGER, t DOUBLE,
+           sub USMALLINT, value DOUBLE, catalog_version ${enumSql(group.catalogVersions)}, device_seq UINTEGER)`,
       );
-      await this.db.run('CREATE OR REPLACE TEMP TABLE archive_vins (vi UINTEGER, vin VARCHAR)');
-      await this.db.run('CREATE OR REPLACE TEMP TABLE archive_versions (ci UINTEGER, catalog_version VARCHAR)');
-      await appendDictionary(await this.db.createAppender('archive_vins'), group.vins);
-      await appendDictionary(await this.db.createAppender('archive_versions'), group.catalogVersions);
       const appender = await this.db.createAppender('archive_rows');
       const u = DuckDBUIntegerType.instance;
       const d = DuckDBDoubleType.instance;
-      const columns = [
-        group.vinIndex,
-        group.signalId,
-        group.eventTimeMs,
-        group.value,
-        group.catalogVersionIndex,
-        group.deviceSeq,
-      ];
+      const columns = [c.vinIndex, c.signalId, c.eventTimeMs, c.eventTimeSubMsUs, c.value, c.catalogVersionIndex];
+      const types = [vinType, u, d, DuckDBUSmallIntType.instance, d, versionType, u];
+      // One chunk, refilled: its vectors' typed arrays are copied in whole (set + flush), no call per value.
+      const chunk = DuckDBDataChunk.create(types, Math.min(CHUNK_ROWS, group.rows));
+      const vectors = types.map((_, col) => chunk.getColumnVector(col) as unknown as ItemsVector);
       for (let from = 0; from < group.rows; from += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, group.rows - from);
-        const chunk = DuckDBDataChunk.create([u, u, d, d, u, u], n);
-        chunk.rowCount = n;
-        for (let c = 0; c < columns.length; c++) {
-          const source = columns[c]!;
-          const vector = chunk.getColumnVector(c) as DuckDBUIntegerVector | DuckDBDoubleVector;
-          for (let i = 0; i < n; i++) vector.setItem(i, source[from + i]!);
-          vector.flush();
+        if (n !== chunk.rowCount) chunk.rowCount = n;
+        for (let col = 0; col < vectors.length; col++) {
+          const source = col < columns.length ? columns[col]! : c.deviceSeq;
+          vectors[col]!.items.set(source.subarray(from, from + n));
+          vectors[col]!.flush();
         }
         appender.appendDataChunk(chunk);
       }
       appender.closeSync();
       await this.db.run(
-        `COPY (SELECT v.vin, r.signal_id, CAST(r.t AS BIGINT) AS event_time_ms, r.value, c.catalog_version, r.device_seq
-               FROM archive_rows r JOIN archive_vins v USING (vi) JOIN archive_versions c USING (ci)
-               ORDER BY ${SORT_ORDER}, value, device_seq)
+        `COPY (SELECT CAST(vin AS VARCHAR) AS vin, signal_id, CAST(t AS BIGINT) AS event_time_ms,
+                      sub AS event_time_sub_ms_us, value, CAST(catalog_version AS VARCHAR) AS catalog_version,
+                      device_seq
+               FROM archive_rows)
          TO ${sqlString(path)} (${PARQUET_OPTIONS})`,
       );
       await this.db.run('DROP TABLE archive_rows');
@@ -115,8 +166,8 @@ export class ParquetWriter {
     try {
       const list = `[${inputs.map(sqlString).join(', ')}]`;
       await this.db.run(
-        `COPY (SELECT vin, signal_id, event_time_ms, value, catalog_version, device_seq
-               FROM read_parquet(${list}, hive_partitioning = false)
+        `COPY (SELECT ${FILE_COLUMNS}
+               FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true)
                ORDER BY ${SORT_ORDER}, value, device_seq)
          TO ${sqlString(path)} (${PARQUET_OPTIONS})`,
       );
@@ -129,14 +180,4 @@ export class ParquetWriter {
       });
     }
   }
-}
-
-async function appendDictionary(appender: DuckDBAppender, values: readonly string[]): Promise<void> {
-  for (let i = 0; i < values.length; i++) {
-    appender.appendUInteger(i);
-    appender.appendVarchar(values[i]!);
-    appender.endRow();
-  }
-  appender.closeSync();
-  await Promise.resolve();
 }

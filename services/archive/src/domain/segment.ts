@@ -21,6 +21,8 @@ export interface ArchivableBatch {
   readonly signalId: Uint32Array;
   readonly value: Float64Array;
   readonly timeOffsetMs: Uint32Array;
+  /** µs within the ms (0-999) per sample; absent: all 0 (a producer that predates SignalBatch field 13). */
+  readonly timeSubMsUs?: Uint32Array;
 }
 
 /** One hour partition's rows; vins and catalog versions as indexes into small per-group dictionaries. */
@@ -33,6 +35,8 @@ export interface RowGroup {
   readonly signalId: Uint32Array;
   /** ms since the epoch; whole numbers, exact in a double. */
   readonly eventTimeMs: Float64Array;
+  /** µs within the event time's ms, 0-999. */
+  readonly eventTimeSubMsUs: Uint32Array;
   readonly value: Float64Array;
   readonly catalogVersionIndex: Uint32Array;
   readonly deviceSeq: Uint32Array;
@@ -68,6 +72,7 @@ class GroupBuilder {
   readonly vinIndex = new Column(u32(1024), u32);
   readonly signalId = new Column(u32(1024), u32);
   readonly eventTimeMs = new Column(f64(1024), f64);
+  readonly eventTimeSubMsUs = new Column(u32(1024), u32);
   readonly value = new Column(f64(1024), f64);
   readonly versionIndex = new Column(u32(1024), u32);
   readonly deviceSeq = new Column(u32(1024), u32);
@@ -89,8 +94,16 @@ class GroupBuilder {
   /** Appends rows from..to (exclusive) of a batch. */
   append(b: ArchivableBatch, from: number, to: number): void {
     const n = to - from;
-    for (const c of [this.vinIndex, this.signalId, this.eventTimeMs, this.value, this.versionIndex, this.deviceSeq])
-      c.reserve(n);
+    const columns = [
+      this.vinIndex,
+      this.signalId,
+      this.eventTimeMs,
+      this.eventTimeSubMsUs,
+      this.value,
+      this.versionIndex,
+      this.deviceSeq,
+    ];
+    for (const c of columns) c.reserve(n);
     const vi = this.id(this.vinIds, this.vins, b.vin);
     const ci = this.id(this.versionIds, this.catalogVersions, b.catalogVersion);
     const at = this.value.length;
@@ -99,6 +112,8 @@ class GroupBuilder {
     this.deviceSeq.data.fill(b.deviceSeq, at, at + n);
     this.signalId.data.set(b.signalId.subarray(from, to), at);
     this.value.data.set(b.value.subarray(from, to), at);
+    if (b.timeSubMsUs) this.eventTimeSubMsUs.data.set(b.timeSubMsUs.subarray(from, to), at);
+    else this.eventTimeSubMsUs.data.fill(0, at, at + n);
     const times = this.eventTimeMs.data;
     for (let i = from; i < to; i++) {
       const t = b.baseTimeMsEpoch + b.timeOffsetMs[i]!;
@@ -106,8 +121,7 @@ class GroupBuilder {
       if (t < this.min) this.min = t;
       if (t > this.max) this.max = t;
     }
-    for (const c of [this.vinIndex, this.signalId, this.eventTimeMs, this.value, this.versionIndex, this.deviceSeq])
-      c.length += n;
+    for (const c of columns) c.length += n;
   }
 
   build(): RowGroup {
@@ -119,6 +133,7 @@ class GroupBuilder {
       vinIndex: this.vinIndex.view(),
       signalId: this.signalId.view(),
       eventTimeMs: this.eventTimeMs.view(),
+      eventTimeSubMsUs: this.eventTimeSubMsUs.view(),
       value: this.value.view(),
       catalogVersionIndex: this.versionIndex.view(),
       deviceSeq: this.deviceSeq.view(),

@@ -7,7 +7,7 @@ describe('decoding an uplink with the catalog (decodeBatch with bus dispatch)', 
   const compiled = testCatalog();
   const id = (q: string) => compiled.catalog.byQualifiedName.get(q)!.id;
 
-  it('dispatches each frame to its bus and converts time offsets to ms', () => {
+  it('dispatches each frame to its bus and splits time offsets into ms and µs within the ms', () => {
     const data = Uint8Array.from([0x10, 0x27, 0x03, 0, 0, 0, 0, 0, /* bms */ 0xa0, 0x0f, 0, 0, 0, 0, 0, 0]);
     const sink = new SignalSink(4, 4);
     const n = decodeBatch(
@@ -32,6 +32,7 @@ describe('decoding an uplink with the catalog (decodeBatch with bus dispatch)', 
     ]);
     expect([...columns.value]).toEqual([100, 3, 400]);
     expect([...columns.timeOffsetMs]).toEqual([1, 1, 20]);
+    expect([...columns.timeSubMsUs]).toEqual([500, 500, 999]);
     expect(sink.errorCount).toBe(0);
   });
 

@@ -169,6 +169,7 @@ export class RecordDecoder {
           signalId: columns.signalId.subarray(from, to),
           value: columns.value.subarray(from, to),
           timeOffsetMs: columns.timeOffsetMs.subarray(from, to),
+          timeSubMsUs: columns.timeSubMsUs.subarray(from, to),
         },
       );
       signals.push({ key: batch.vin, value: Buffer.from(output.buffer, output.byteOffset, output.byteLength) });

@@ -14,9 +14,11 @@ import { loadLatestBlocks, writeLatestBlocks } from './pg-latest-blocks.js';
 const CHUNK = 20_000;
 
 const INSERT_HISTORY = `
-INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version)
-SELECT ($1::text[])[vi], s, e, x, r, ($2::text[])[ci]
-FROM unnest($3::int[], $4::int[], $5::int8[], $6::float8[], $7::int8[], $8::int[]) AS t(vi, s, e, x, r, ci)
+INSERT INTO signal_history
+  (vin, signal_id, event_time_ms, event_time_sub_ms_us, value, receive_time_ms, catalog_version)
+SELECT ($1::text[])[vi], s, e, u, x, r, ($2::text[])[ci]
+FROM unnest($3::int[], $4::int[], $5::int8[], $6::float8[], $7::int8[], $8::int[], $9::int2[])
+  AS t(vi, s, e, x, r, ci, u)
 ON CONFLICT DO NOTHING`;
 
 export interface PgSignalStoreOptions {
@@ -107,6 +109,7 @@ export class PgSignalStore {
           history.value.slice(from, to),
           history.receiveTimeMs.slice(from, to),
           versionIndex,
+          history.eventTimeSubMsUs.slice(from, to),
         ]);
       }
     });
@@ -128,9 +131,10 @@ export class PgSignalStore {
     }
   }
 
-  /** Drops day partitions entirely older than `retentionDays` before `nowMs`; returns their names. */
-  async dropExpiredPartitions(retentionDays: number, nowMs: number): Promise<string[]> {
-    const cutoffDay = Math.floor(nowMs / DAY_MS) - retentionDays;
+  /** Drops the day partitions that end at or before `cutoffMs` (all their rows are older); returns their names. */
+  async dropPartitionsBefore(cutoffMs: number): Promise<string[]> {
+    // Day d holds [d, d + 1) days: it can go when d + 1 <= cutoff day (fractional), i.e. d < floor(cutoff) days.
+    const cutoffDay = Math.floor(cutoffMs / DAY_MS);
     const { rows } = await this.pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent

@@ -24,6 +24,39 @@ function batch(
 }
 
 describe('coalesce', () => {
+  it('keeps every sample within one millisecond: four frames of one message inside 2 ms, five signals each', () => {
+    // Reproduces the report: 20 decoded samples collapsed to 10 history rows when times were whole ms.
+    const ids: number[] = [];
+    const offsets: number[] = [];
+    const subs: number[] = [];
+    const values: number[] = [];
+    for (let frame = 0; frame < 4; frame++) {
+      for (let signal = 0; signal < 5; signal++) {
+        ids.push(signal);
+        offsets.push(Math.floor((frame * 500) / 1000));
+        subs.push((frame * 500) % 1000);
+        values.push(frame * 10 + signal);
+      }
+    }
+    const b: DecodedBatch = { ...batch('V', NOW, []), signalId: ids, value: values, timeOffsetMs: offsets };
+    expect(coalesce([b], options).history.vin).toHaveLength(10); // whole-ms times: what the report saw
+    const out = coalesce([{ ...b, timeSubMsUs: subs }], options);
+    expect(out.history.vin).toHaveLength(20);
+    const first = out.history.signalId.flatMap((id, i) => (id === 0 ? [i] : []));
+    expect(first.map((i) => [out.history.eventTimeMs[i]! - NOW, out.history.eventTimeSubMsUs[i]])).toEqual([
+      [0, 0],
+      [0, 500],
+      [1, 0],
+      [1, 500],
+    ]);
+    expect(first.map((i) => out.history.value[i])).toEqual([0, 10, 20, 30]);
+    // The newest µs is the latest value; at 1 s resolution the bucket keeps the last sample.
+    expect(out.latest.value[0]).toBe(30);
+    expect(out.latest.eventTimeSubMsUs[0]).toBe(500);
+    const coarse = coalesce([{ ...b, timeSubMsUs: subs }], { ...options, historyResolutionMs: 1000 });
+    expect(coarse.history.value).toEqual([30, 31, 32, 33, 34]);
+  });
+
   it('keeps the newest event time per (vin, signal), whatever the arrival order', () => {
     const out = coalesce(
       [

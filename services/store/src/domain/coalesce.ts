@@ -1,11 +1,14 @@
 /**
  * One poll's worth of decoded signal batches → the rows to write. Pure.
  *
+ * Event times are compared in µs (the frame's time: ms plus the µs within it, SignalBatch field 13), so two samples
+ * of one signal within one millisecond are two samples.
+ *
  * - latest: one row per (vin, signal id) carrying the sample with the newest event time in the input (ties keep the
  *   first seen, so a replayed duplicate changes nothing), sorted by (vin, signal id) so concurrent writers lock rows
  *   in the same order.
  * - history: samples bucketed per (vin, signal, event time / resolution), the last sample of each bucket kept
- *   (resolution 0 keeps every sample); exact duplicates collapse.
+ *   (resolution 0 keeps every sample, to the µs); exact duplicates (same signal and µs) collapse.
  * - quarantined: samples whose event time is further in the future than `maxFutureMs` (a device clock gone wrong):
  *   neither latest nor history.
  * - expired: samples older than the history retention: they may still update latest, never history.
@@ -19,6 +22,8 @@ export interface DecodedBatch {
   readonly signalId: ArrayLike<number>;
   readonly value: ArrayLike<number>;
   readonly timeOffsetMs: ArrayLike<number>;
+  /** µs within the ms (0-999) per sample; absent: all 0. */
+  readonly timeSubMsUs?: ArrayLike<number>;
 }
 
 export interface LatestRows {
@@ -26,6 +31,7 @@ export interface LatestRows {
   readonly signalId: number[];
   readonly value: number[];
   readonly eventTimeMs: number[];
+  readonly eventTimeSubMsUs: number[];
   readonly receiveTimeMs: number[];
   readonly modelId: string[];
   readonly catalogVersion: string[];
@@ -35,6 +41,7 @@ export interface HistoryRows {
   readonly vin: string[];
   readonly signalId: number[];
   readonly eventTimeMs: number[];
+  readonly eventTimeSubMsUs: number[];
   readonly value: number[];
   readonly receiveTimeMs: number[];
   readonly catalogVersion: string[];
@@ -62,12 +69,16 @@ export interface CoalesceOptions {
   readonly historyFromMs: number;
 }
 
-/** Bucket offsets within one poll must fit below this for the numeric history key (else string keys are used). */
-const BUCKET_SPAN = 2 ** 22;
+/**
+ * Bucket offsets within one poll must fit below this, and signal ids below MAX_NUMERIC_ID, for the numeric history
+ * key (else string keys are used): 2^32 µs is 71 minutes of event time, and the product stays below 2^53.
+ */
+const BUCKET_SPAN = 2 ** 32;
+const MAX_NUMERIC_ID = 2 ** 20;
 
 /**
  * Per vehicle: dense typed arrays indexed by signal id for the newest sample (no object per sample), and history
- * buckets keyed by a number (signal id × 2^22 + bucket offset) mapping to slots in flat arrays.
+ * buckets keyed by a number (signal id × 2^32 + bucket offset) mapping to slots in flat arrays. Times are µs.
  */
 class VehicleState {
   readonly touched: number[] = [];
@@ -104,11 +115,13 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
   const resolution = options.historyResolutionMs;
   let minBucket = Infinity;
   let maxBucket = -Infinity;
+  let maxId = 0;
   for (const batch of batches) {
     let max = sizes.get(batch.vin) ?? 0;
     const ids = batch.signalId;
     for (let i = 0; i < ids.length; i++) if (ids[i]! >= max) max = ids[i]! + 1;
     sizes.set(batch.vin, max);
+    if (max > maxId) maxId = max;
     const offsets = batch.timeOffsetMs;
     if (offsets.length > 0) {
       let lo = Infinity;
@@ -117,13 +130,13 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
         if (offsets[i]! < lo) lo = offsets[i]!;
         if (offsets[i]! > hi) hi = offsets[i]!;
       }
-      const from = bucketOf(batch.baseTimeMsEpoch + lo, resolution);
-      const to = bucketOf(batch.baseTimeMsEpoch + hi, resolution);
+      const from = bucketOf((batch.baseTimeMsEpoch + lo) * 1000, resolution);
+      const to = bucketOf((batch.baseTimeMsEpoch + hi) * 1000 + 999, resolution);
       if (from < minBucket) minBucket = from;
       if (to > maxBucket) maxBucket = to;
     }
   }
-  const numericKeys = maxBucket - minBucket < BUCKET_SPAN;
+  const numericKeys = maxBucket - minBucket < BUCKET_SPAN && maxId <= MAX_NUMERIC_ID;
   const vehicles = new Map<string, VehicleState>();
   const quarantined: QuarantinedSample[] = [];
   const limit = options.nowMs + options.maxFutureMs;
@@ -136,15 +149,16 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
       state = new VehicleState(batch.vin, sizes.get(batch.vin) ?? 0);
       vehicles.set(batch.vin, state);
     }
-    const { signalId, value, timeOffsetMs, baseTimeMsEpoch, receiveTimeMs } = batch;
+    const { signalId, value, timeOffsetMs, timeSubMsUs, baseTimeMsEpoch, receiveTimeMs } = batch;
     const n = signalId.length;
     samples += n;
     for (let i = 0; i < n; i++) {
-      const time = baseTimeMsEpoch + timeOffsetMs[i]!;
-      if (time > limit) {
+      const ms = baseTimeMsEpoch + timeOffsetMs[i]!;
+      if (ms > limit) {
         quarantined.push({ batch, index: i });
         continue;
       }
+      const time = ms * 1000 + (timeSubMsUs === undefined ? 0 : timeSubMsUs[i]!);
       const id = signalId[i]!;
       const v = value[i]!;
       const newest = state.time[id]!;
@@ -155,7 +169,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
         state.receive[id] = receiveTimeMs;
         state.source[id] = b;
       }
-      if (time < options.historyFromMs) {
+      if (ms < options.historyFromMs) {
         expired += 1;
         continue;
       }
@@ -192,6 +206,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
     signalId: [],
     value: [],
     eventTimeMs: [],
+    eventTimeSubMsUs: [],
     receiveTimeMs: [],
     modelId: [],
     catalogVersion: [],
@@ -200,6 +215,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
     vin: [],
     signalId: [],
     eventTimeMs: [],
+    eventTimeSubMsUs: [],
     value: [],
     receiveTimeMs: [],
     catalogVersion: [],
@@ -212,7 +228,10 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
       latest.vin.push(vin);
       latest.signalId.push(id);
       latest.value.push(state.value[id]!);
-      latest.eventTimeMs.push(state.time[id]!);
+      const us = state.time[id]!;
+      const ms = Math.floor(us / 1000);
+      latest.eventTimeMs.push(ms);
+      latest.eventTimeSubMsUs.push(us - ms * 1000);
       latest.receiveTimeMs.push(state.receive[id]!);
       latest.modelId.push(source.modelId);
       latest.catalogVersion.push(source.catalogVersion);
@@ -222,7 +241,10 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
     for (const i of order) {
       history.vin.push(vin);
       history.signalId.push(state.historyId[i]!);
-      history.eventTimeMs.push(state.historyTime[i]!);
+      const us = state.historyTime[i]!;
+      const ms = Math.floor(us / 1000);
+      history.eventTimeMs.push(ms);
+      history.eventTimeSubMsUs.push(us - ms * 1000);
       history.value.push(state.historyValue[i]!);
       history.receiveTimeMs.push(state.historyReceive[i]!);
       history.catalogVersion.push(batches[state.historySource[i]!]!.catalogVersion);
@@ -231,8 +253,9 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
   return { latest, history, quarantined, expired, samples };
 }
 
-function bucketOf(time: number, resolution: number): number {
-  return resolution > 0 ? Math.floor(time / resolution) : time;
+/** The history bucket of an event time in µs: `resolutionMs` wide, or the µs itself for resolution 0. */
+function bucketOf(timeUs: number, resolutionMs: number): number {
+  return resolutionMs > 0 ? Math.floor(timeUs / (resolutionMs * 1000)) : timeUs;
 }
 
 const DAY_MS = 86_400_000;

@@ -67,7 +67,7 @@ function harness(options: { maxFutureMs?: number } = {}) {
   const writer = new SignalWriter(rows, sink, events, {
     maxFutureMs: options.maxFutureMs ?? 300_000,
     historyResolutionMs: 0,
-    historyRetentionDays: 30,
+    historyHotHours: 30 * 24,
     now: () => NOW,
   });
   return { writer, latest, history, deadLetters, rejected, quarantined: () => quarantined };
@@ -144,7 +144,7 @@ describe('SignalWriter', () => {
         },
       },
       { written() {}, quarantined() {}, expired() {}, rejected() {}, visibleLatency() {} },
-      { maxFutureMs: 1000, historyResolutionMs: 0, historyRetentionDays: 30, now: () => NOW },
+      { maxFutureMs: 1000, historyResolutionMs: 0, historyHotHours: 30 * 24, now: () => NOW },
     );
     await expect(failing.handle([record(Buffer.from([0xff])), record(batch(NOW, [[1, 1, 0]]))])).rejects.toThrow(
       'database down',

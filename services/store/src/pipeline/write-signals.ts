@@ -11,8 +11,6 @@ import { SignalBatch, decodeSignalBatch } from '@telltale/platform/proto';
 import { coalesce, type DecodedBatch, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
 import type { QuarantinedSample } from '../domain/coalesce.js';
 
-const DAY_MS = 86_400_000;
-
 /** One consumed record, as the Kafka adapter hands it over. */
 export interface SignalRecord {
   readonly partition: number;
@@ -51,7 +49,8 @@ export interface StoreEvents {
 export interface SignalWriterOptions {
   readonly maxFutureMs: number;
   readonly historyResolutionMs: number;
-  readonly historyRetentionDays: number;
+  /** History older than this many hours before now is not written (the archive has it); 0: no history. */
+  readonly historyHotHours: number;
   readonly now?: () => number;
 }
 
@@ -98,12 +97,12 @@ export class SignalWriter {
       }
     }
     const now = this.now();
-    const today = Math.floor(now / DAY_MS);
+    const hot = this.options.historyHotHours;
     const out = coalesce(batches, {
       nowMs: now,
       maxFutureMs: this.options.maxFutureMs,
       historyResolutionMs: this.options.historyResolutionMs,
-      historyFromMs: (today - this.options.historyRetentionDays) * DAY_MS,
+      historyFromMs: hot > 0 ? hotWindowStartMs(now, hot) : Number.POSITIVE_INFINITY,
     });
     const writeTime = this.now();
     await this.rows.write(out.latest, out.history, writeTime);
@@ -112,7 +111,7 @@ export class SignalWriter {
       this.events.quarantined(out.quarantined.length);
     }
     if (rejects.length > 0) await this.deadLetters.send(rejects);
-    if (out.expired > 0) this.events.expired(out.expired);
+    if (out.expired > 0 && hot > 0) this.events.expired(out.expired);
     for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(writeTime - b.receiveTimeMs);
     this.events.written(
       out.samples,
@@ -121,6 +120,11 @@ export class SignalWriter {
       Number(process.hrtime.bigint() - started) / 1e9,
     );
   }
+}
+
+/** Where the hot window starts: PostgreSQL holds history from here on, the archive what is older. */
+export function hotWindowStartMs(nowMs: number, hotHours: number): number {
+  return nowMs - hotHours * 3_600_000;
 }
 
 function deadLetterHeaders(record: SignalRecord, reason: SignalRejectReason, detail: string): Record<string, string> {

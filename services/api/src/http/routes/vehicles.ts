@@ -4,6 +4,8 @@ import { fleetScope, type Principal } from '../../domain/access.js';
 import { resolveSignalName, splitNameList, type NameResolution } from '../../domain/signal-names.js';
 import { choiceLabel, describeSignal, signalValueView, type SignalValueView } from '../../domain/signal-values.js';
 import { isoTime, parseTimeParam } from '../../domain/time.js';
+import { bucketWidthMs, concatInOrder, mergeBuckets, pageOf, splitAtHotWindow } from '../../domain/history.js';
+import type { HistoryPoint } from '../../adapters/pg-signals.js';
 import type { Catalog, CatalogSignal } from '@telltale/catalog';
 import type { VehicleView } from '../../adapters/pg-vehicles.js';
 import { catalogOf, iso, principalOf, visibleVehicle, type ApiDeps, type App } from '../context.js';
@@ -25,6 +27,7 @@ export function vehicleJson(v: VehicleView) {
 const VinParams = Type.Object({ vin: ids.VIN });
 const DEFAULT_HISTORY_WINDOW_MS = 24 * 3600 * 1000;
 const DEFAULT_HISTORY_LIMIT = 1000;
+const MAX_HISTORY_BUCKETS = 10_000;
 const DEFAULT_PAGE = 100;
 
 /** The signal a name means in this catalog, or the 400/404 that explains why there is none. */
@@ -211,29 +214,37 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
       to: Type.Optional(Type.String({ description: 'exclusive; ms since the epoch or ISO 8601' })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: DEFAULT_HISTORY_LIMIT })),
       order: Type.Optional(Type.Enum(['asc', 'desc'], { default: 'asc' })),
+      points: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: MAX_HISTORY_BUCKETS,
+          description: 'downsample on the server: at most this many time buckets with min/max/avg each',
+        }),
+      ),
     },
     { additionalProperties: false },
   );
-  type HistoryQueryValue = { from?: string; to?: string; limit?: number; order?: 'asc' | 'desc' };
+  type HistoryQueryValue = { from?: string; to?: string; limit?: number; order?: 'asc' | 'desc'; points?: number };
 
   const history = async (principal: Principal, vin: string, name: string, query: HistoryQueryValue) => {
     const vehicle = await visibleVehicle(deps, principal, vin);
     const catalog = await catalogOf(deps, vehicle.modelId, vehicle.catalogVersion);
-    const toMs = timeParam(query.to, 'to');
-    const fromMs = timeParam(query.from, 'from') ?? (toMs ?? deps.now()) - DEFAULT_HISTORY_WINDOW_MS;
+    const nowMs = deps.now();
+    const requestedTo = timeParam(query.to, 'to');
+    // Downsampling needs an end: the buckets of an open range end now.
+    const toMs = requestedTo ?? (query.points === undefined ? undefined : nowMs);
+    const fromMs = timeParam(query.from, 'from') ?? (toMs ?? nowMs) - DEFAULT_HISTORY_WINDOW_MS;
     if (toMs !== undefined && fromMs >= toMs)
       throw invalidRequest([{ path: '/querystring/from', message: `must be before to (${isoTime(toMs)})` }]);
+    if (query.points !== undefined && query.order === 'desc')
+      throw invalidRequest([{ path: '/querystring/order', message: 'buckets (points) are always oldest first' }]);
     const signal = signalForName(catalog, name, '/params/name');
+    const hotWindowStartMs = deps.historyHotHours > 0 ? nowMs - deps.historyHotHours * 3_600_000 : nowMs;
+    const { cold, hot } = splitAtHotWindow(fromMs, toMs, hotWindowStartMs);
+    const at = { vin: vehicle.vin, signalId: signal.id };
+    const archiveRange = cold && { ...at, modelId: vehicle.modelId, ...cold };
     const { limit = DEFAULT_HISTORY_LIMIT, order = 'asc' } = query;
-    const points = await deps.signals.history({ vin: vehicle.vin, signalId: signal.id, fromMs, toMs, limit, order });
-    const last = points.at(-1);
-    const next =
-      points.length < limit || last === undefined
-        ? null
-        : order === 'asc'
-          ? { fromMs: last.eventTimeMs + 1, toMs: toMs ?? null }
-          : { fromMs, toMs: last.eventTimeMs };
-    return {
+    const base = {
       vin: vehicle.vin,
       signal: describeSignal(signal),
       fromMs,
@@ -241,16 +252,57 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
       toMs: toMs ?? null,
       to: toMs === undefined ? null : isoTime(toMs),
       order,
-      count: points.length,
-      points: points.map((p) => ({
+      hotWindowStartMs,
+    };
+
+    if (query.points !== undefined) {
+      const end = toMs!;
+      const width = bucketWidthMs(fromMs, end, query.points);
+      const [coldParts, hotParts] = await Promise.all([
+        archiveRange ? deps.archive.buckets(archiveRange, fromMs, width) : [],
+        hot ? deps.signals.historyBuckets({ ...at, ...hot }, fromMs, width) : [],
+      ]);
+      const buckets = mergeBuckets(fromMs, end, width, [coldParts, hotParts]);
+      return {
+        ...base,
+        count: buckets.length,
+        points: [],
+        bucketMs: width,
+        buckets: buckets.map((b) => ({ ...b, from: isoTime(b.fromMs) })),
+        next: null,
+      };
+    }
+
+    // Raw samples: the older source first (asc) or the newer first (desc); one sample beyond the page is read to
+    // know whether more follow and whether the page's last millisecond is complete.
+    const want = limit + 1;
+    const fromArchive = async () => (archiveRange ? deps.archive.samples(archiveRange, want, order) : []);
+    const fromStore = async (n: number) =>
+      hot && n > 0 ? deps.signals.history({ ...at, ...hot, limit: n, order }) : [];
+    let merged: HistoryPoint[];
+    if (order === 'asc') {
+      const older = await fromArchive();
+      merged = concatInOrder(older, await fromStore(want - older.length), order, want);
+    } else {
+      const newer = await fromStore(want);
+      merged = concatInOrder(newer.length < want ? await fromArchive() : [], newer, order, want);
+    }
+    const page = pageOf(merged, limit, order, { fromMs, toMs });
+    return {
+      ...base,
+      count: page.points.length,
+      points: page.points.map((p) => ({
         eventTimeMs: p.eventTimeMs,
+        eventTimeUs: p.eventTimeMs * 1000 + p.eventTimeSubMsUs,
         eventTime: isoTime(p.eventTimeMs),
         value: p.value,
         label: choiceLabel(catalog, signal, p.value),
         receiveTimeMs: p.receiveTimeMs,
         catalogVersion: p.catalogVersion,
       })),
-      next,
+      bucketMs: null,
+      buckets: null,
+      next: page.next && { fromMs: page.next.fromMs, toMs: page.next.toMs ?? null },
     };
   };
 
@@ -266,7 +318,11 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
           'its slashes may be URL-encoded) or alias. ' +
           '`from` (inclusive) and `to` (exclusive) are milliseconds since the epoch or ISO 8601 with an offset; ' +
           '`from` defaults to 24 h before `to` (or now), `to` to no upper bound. ' +
-          'A full page has `next`: the range of the following page.',
+          'A full page has `next`: the range of the following page. ' +
+          "The hot window (the last STORE_HISTORY_HOT_HOURS, at the store's resolution) is read from PostgreSQL, " +
+          'older history from the archive (every sample, to the µs); each sample comes from exactly one of them. ' +
+          '`points=N` downsamples on the server: `buckets` holds min/max/avg/count per time bucket ' +
+          '(at most N, oldest first) instead of raw `points`.',
         params: Type.Object({ vin: ids.VIN, name: Type.String({ minLength: 1, maxLength: 300 }) }),
         querystring: HistoryQuery,
         response: { 200: SignalHistory, ...errorResponses },

@@ -35,6 +35,12 @@ export type IFeatureVector = telltale.features.v1.IFeatureVector;
 export function strictBytes(bytes: Uint8Array): Uint8Array {
   return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 }
-export { encodeSignalBatch, decodeSignalBatch, type SignalColumns } from './signal-columns.js';
+export {
+  encodeSignalBatch,
+  decodeSignalBatch,
+  eventTimeUs,
+  type SignalColumns,
+  type DecodedSignalColumns,
+} from './signal-columns.js';
 export { WireReader } from './wire.js';
 export { scanTelemetryBatch, type TelemetryBatchHeader } from './scan-telemetry-batch.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignalBatch } from './index.js';
-import { decodeSignalBatch, encodeSignalBatch } from './signal-columns.js';
+import { decodeSignalBatch, encodeSignalBatch, eventTimeUs } from './signal-columns.js';
 
 const header = {
   vin: 'LRW3E7FS1RC000001',
@@ -66,5 +66,56 @@ describe('SignalBatch column codec', () => {
     expect(() => decodeSignalBatch(bytes.subarray(0, bytes.length - 3))).toThrow();
     const uneven = SignalBatch.encode({ signalId: [1, 2], value: [1], timeOffsetMs: [0, 0] }).finish();
     expect(() => decodeSignalBatch(uneven)).toThrow('columns differ in length');
+  });
+});
+
+describe('SignalBatch sub-millisecond times (field 13)', () => {
+  const sub = (n: number) => Uint32Array.from({ length: n }, (_, i) => (i * 37) % 1000);
+
+  it('round-trips through the fast path and the generated code in both directions', () => {
+    const cols = { ...columns(300), timeSubMsUs: sub(300) };
+    const bytes = encodeSignalBatch(header, cols);
+    expect(SignalBatch.decode(bytes).timeSubMsUs).toEqual([...cols.timeSubMsUs]);
+    expect(decodeSignalBatch(bytes).columns.timeSubMsUs).toEqual(cols.timeSubMsUs);
+    const generated = SignalBatch.encode({
+      ...header,
+      signalId: [...cols.signalId],
+      value: [...cols.value],
+      timeOffsetMs: [...cols.timeOffsetMs],
+      timeSubMsUs: [...cols.timeSubMsUs],
+    }).finish();
+    expect(decodeSignalBatch(generated).columns.timeSubMsUs).toEqual(cols.timeSubMsUs);
+  });
+
+  it('leaves the column out when every remainder is 0, and reads a record without it as zeros', () => {
+    const withZeros = encodeSignalBatch(header, { ...columns(40), timeSubMsUs: new Uint32Array(40) });
+    expect(withZeros).toEqual(encodeSignalBatch(header, columns(40)));
+    const decoded = decodeSignalBatch(withZeros).columns;
+    expect(decoded.timeSubMsUs).toEqual(new Uint32Array(40));
+  });
+
+  it('gives each sample its µs event time; an old reader still gets the millisecond', () => {
+    const cols = {
+      signalId: Uint32Array.of(5, 5, 5, 5),
+      value: Float64Array.of(1, 2, 3, 4),
+      timeOffsetMs: Uint32Array.of(0, 0, 1, 1),
+      timeSubMsUs: Uint32Array.of(0, 500, 0, 500),
+    };
+    const bytes = encodeSignalBatch(header, cols);
+    const { columns: c } = decodeSignalBatch(bytes);
+    const times = [0, 1, 2, 3].map((i) => eventTimeUs(header.baseTimeMsEpoch, c, i));
+    expect(times).toEqual([0, 500, 1000, 1500].map((us) => header.baseTimeMsEpoch * 1000 + us));
+    expect(SignalBatch.decode(bytes).timeOffsetMs).toEqual([0, 0, 1, 1]);
+  });
+
+  it('rejects a remainder column of another length or a remainder above 999', () => {
+    const base = { signalId: [1, 2], value: [1, 2], timeOffsetMs: [0, 0] };
+    expect(() => decodeSignalBatch(SignalBatch.encode({ ...base, timeSubMsUs: [1] }).finish())).toThrow(
+      'columns differ in length',
+    );
+    expect(() => decodeSignalBatch(SignalBatch.encode({ ...base, timeSubMsUs: [1, 1000] }).finish())).toThrow(
+      'not 0-999',
+    );
+    expect(() => encodeSignalBatch(header, { ...columns(3), timeSubMsUs: sub(2) })).toThrow('2 entries for 3');
   });
 });

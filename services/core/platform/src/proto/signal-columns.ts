@@ -1,10 +1,10 @@
 /**
- * Fast path for SignalBatch's three packed columns (signal_id = 6, value = 7, time_offset_ms = 8). protobufjs
- * encodes and decodes packed arrays one element at a time through generic writer/reader calls, which makes a decoded
- * vehicle-second (~67,000 signals) cost ~20 ms to encode and ~10 ms to decode. Here the columns are written and read
- * directly as varints and little-endian doubles into typed arrays; the small header fields still go through the
- * generated code. The bytes are plain protobuf: any protobuf reader decodes them, and these functions read any
- * valid encoding (packed or not, fields in any order).
+ * Fast path for SignalBatch's packed columns (signal_id = 6, value = 7, time_offset_ms = 8, time_sub_ms_us = 13).
+ * protobufjs encodes and decodes packed arrays one element at a time through generic writer/reader calls, which
+ * makes a decoded vehicle-second (~67,000 signals) cost ~20 ms to encode and ~10 ms to decode. Here the columns are
+ * written and read directly as varints and little-endian doubles into typed arrays; the small header fields still go
+ * through the generated code. The bytes are plain protobuf: any protobuf reader decodes them, and these functions
+ * read any valid encoding (packed or not, fields in any order).
  */
 import { SignalBatch, strictBytes, type ISignalBatch } from './index.js';
 import { WireReader as Cursor } from './wire.js';
@@ -13,11 +13,27 @@ export interface SignalColumns {
   readonly signalId: Uint32Array;
   readonly value: Float64Array;
   readonly timeOffsetMs: Uint32Array;
+  /**
+   * Microseconds within the millisecond (0-999) of each event time. Optional when encoding (absent or all zero: the
+   * column is left out); always present, full length, when decoding (zeros when the record has none).
+   */
+  readonly timeSubMsUs?: Uint32Array;
+}
+
+/** Decoded columns: the sub-millisecond column is always there. */
+export interface DecodedSignalColumns extends SignalColumns {
+  readonly timeSubMsUs: Uint32Array;
+}
+
+/** Event time of sample `i` in µs since the epoch (exact in a double until the year 2255). */
+export function eventTimeUs(baseTimeMsEpoch: number, columns: DecodedSignalColumns, i: number): number {
+  return (baseTimeMsEpoch + columns.timeOffsetMs[i]!) * 1000 + columns.timeSubMsUs[i]!;
 }
 
 const TAG_SIGNAL_ID = (6 << 3) | 2;
 const TAG_VALUE = (7 << 3) | 2;
 const TAG_TIME_OFFSET = (8 << 3) | 2;
+const TAG_TIME_SUB_MS = (13 << 3) | 2;
 
 function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
@@ -34,7 +50,7 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
 
 /** Encodes header fields (columns in `header` are ignored) plus the columns. */
 export function encodeSignalBatch(
-  header: Omit<ISignalBatch, 'signalId' | 'value' | 'timeOffsetMs'>,
+  header: Omit<ISignalBatch, 'signalId' | 'value' | 'timeOffsetMs' | 'timeSubMsUs'>,
   columns: SignalColumns,
 ): Uint8Array {
   const head = SignalBatch.encode(header).finish();
@@ -44,6 +60,16 @@ export function encodeSignalBatch(
   for (let i = 0; i < n; i++) {
     idBytes += varintSize(columns.signalId[i]!);
     offsetBytes += varintSize(columns.timeOffsetMs[i]!);
+  }
+  const sub = columns.timeSubMsUs;
+  let subBytes = 0;
+  let anySub = false;
+  if (sub) {
+    if (sub.length !== n) throw new Error(`time_sub_ms_us has ${sub.length} entries for ${n} samples`);
+    for (let i = 0; i < n; i++) {
+      subBytes += varintSize(sub[i]!);
+      if (sub[i] !== 0) anySub = true;
+    }
   }
   const valueBytes = n * 8;
   const total =
@@ -56,7 +82,8 @@ export function encodeSignalBatch(
         varintSize(valueBytes) +
         valueBytes +
         varintSize(offsetBytes) +
-        offsetBytes);
+        offsetBytes +
+        (anySub ? 1 + varintSize(subBytes) + subBytes : 0));
   const out = new Uint8Array(total);
   out.set(head, 0);
   let pos = head.length;
@@ -72,6 +99,11 @@ export function encodeSignalBatch(
   out[pos++] = TAG_TIME_OFFSET;
   pos = writeVarint(out, pos, offsetBytes);
   for (let i = 0; i < n; i++) pos = writeVarint(out, pos, columns.timeOffsetMs[i]!);
+  if (anySub) {
+    out[pos++] = TAG_TIME_SUB_MS;
+    pos = writeVarint(out, pos, subBytes);
+    for (let i = 0; i < n; i++) pos = writeVarint(out, pos, sub![i]!);
+  }
   return out;
 }
 
@@ -95,10 +127,11 @@ class GrowableU32 {
  * Decodes a SignalBatch: header fields through the generated decoder (with empty columns), columns into typed
  * arrays. Throws on malformed input (truncated fields, columns of different lengths).
  */
-export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; columns: SignalColumns } {
+export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; columns: DecodedSignalColumns } {
   const buf = strictBytes(bytes);
   const ids = new GrowableU32();
   const offsets = new GrowableU32();
+  const subs = new GrowableU32();
   const valueChunks: Float64Array[] = [];
   const headerParts: Uint8Array[] = [];
   const c = new Cursor(buf, 0, buf.length);
@@ -107,8 +140,8 @@ export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; col
     const tag = c.varint();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if ((field === 6 || field === 8) && (wire === 2 || wire === 0)) {
-      const target = field === 6 ? ids : offsets;
+    if ((field === 6 || field === 8 || field === 13) && (wire === 2 || wire === 0)) {
+      const target = field === 6 ? ids : field === 8 ? offsets : subs;
       if (wire === 0) target.push(c.varint());
       else {
         const len = c.varint();
@@ -147,12 +180,17 @@ export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; col
       v += chunk.length;
     }
   }
-  const columns = { signalId: ids.done(), value, timeOffsetMs: offsets.done() };
-  if (columns.signalId.length !== value.length || columns.timeOffsetMs.length !== value.length) {
+  const n = value.length;
+  const timeSubMsUs = subs.length === 0 ? new Uint32Array(n) : subs.done();
+  const columns = { signalId: ids.done(), value, timeOffsetMs: offsets.done(), timeSubMsUs };
+  if (columns.signalId.length !== n || columns.timeOffsetMs.length !== n || timeSubMsUs.length !== n) {
     throw new Error(
-      `columns differ in length: ${columns.signalId.length} ids, ${value.length} values, ` +
-        `${columns.timeOffsetMs.length} offsets`,
+      `columns differ in length: ${columns.signalId.length} ids, ${n} values, ` +
+        `${columns.timeOffsetMs.length} offsets, ${subs.length} sub-millisecond times`,
     );
+  }
+  for (let i = 0; i < subs.length; i++) {
+    if (timeSubMsUs[i]! > 999) throw new Error(`time_sub_ms_us[${i}] is ${timeSubMsUs[i]}, not 0-999`);
   }
   return { header, columns };
 }

@@ -195,6 +195,7 @@ export namespace telltale {
                 batchId?: (string|null);
                 part?: (number|null);
                 partCount?: (number|null);
+                timeSubMsUs?: (number[]|null);
             }
 
             class SignalBatch implements ISignalBatch {
@@ -211,6 +212,7 @@ export namespace telltale {
                 public batchId: string;
                 public part: number;
                 public partCount: number;
+                public timeSubMsUs: number[];
                 public static create(properties?: telltale.signals.v1.ISignalBatch): telltale.signals.v1.SignalBatch;
                 public static encode(m: telltale.signals.v1.ISignalBatch, w?: $protobuf.Writer): $protobuf.Writer;
                 public static encodeDelimited(message: telltale.signals.v1.ISignalBatch, writer?: $protobuf.Writer): $protobuf.Writer;

@@ -2327,6 +2327,7 @@ export const telltale = $root.telltale = (() => {
                  * @property {string|null} [batchId] SignalBatch batchId
                  * @property {number|null} [part] SignalBatch part
                  * @property {number|null} [partCount] SignalBatch partCount
+                 * @property {Array.<number>|null} [timeSubMsUs] SignalBatch timeSubMsUs
                  */
 
                 /**
@@ -2341,6 +2342,7 @@ export const telltale = $root.telltale = (() => {
                     this.signalId = [];
                     this.value = [];
                     this.timeOffsetMs = [];
+                    this.timeSubMsUs = [];
                     if (p)
                         for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
                             if (p[ks[i]] != null && ks[i] !== "__proto__")
@@ -2444,6 +2446,14 @@ export const telltale = $root.telltale = (() => {
                 SignalBatch.prototype.partCount = 0;
 
                 /**
+                 * SignalBatch timeSubMsUs.
+                 * @member {Array.<number>} timeSubMsUs
+                 * @memberof telltale.signals.v1.SignalBatch
+                 * @instance
+                 */
+                SignalBatch.prototype.timeSubMsUs = $util.emptyArray;
+
+                /**
                  * Creates a new SignalBatch instance using the specified properties.
                  * @function create
                  * @memberof telltale.signals.v1.SignalBatch
@@ -2507,6 +2517,12 @@ export const telltale = $root.telltale = (() => {
                         w.uint32(88).uint32(m.part);
                     if (m.partCount != null && Object.hasOwnProperty.call(m, "partCount"))
                         w.uint32(96).uint32(m.partCount);
+                    if (m.timeSubMsUs != null && m.timeSubMsUs.length) {
+                        w.uint32(106).fork();
+                        for (var i = 0; i < m.timeSubMsUs.length; ++i)
+                            w.uint32(m.timeSubMsUs[i]);
+                        w.ldelim();
+                    }
                     return w;
                 };
 
@@ -2644,6 +2660,23 @@ export const telltale = $root.telltale = (() => {
                                 m.partCount = r.uint32();
                                 break;
                             }
+                        case 13: {
+                                if (!(m.timeSubMsUs && m.timeSubMsUs.length))
+                                    m.timeSubMsUs = [];
+                                if ((t & 7) === 2) {
+                                    var c2 = r.uint32() + r.pos;
+                                    if (c2 > r.len)
+                                        throw RangeError("index out of range");
+                                    r.len = c2;
+                                    while (r.pos < c2)
+                                        m.timeSubMsUs.push(r.uint32());
+                                    if (r.pos !== c2)
+                                        throw RangeError("index out of range");
+                                    r.len = c;
+                                } else
+                                    m.timeSubMsUs.push(r.uint32());
+                                break;
+                            }
                         default:
                             r.skipType(t & 7, n);
                             break;
@@ -2751,6 +2784,14 @@ export const telltale = $root.telltale = (() => {
                         if (!$util.isInteger(m.partCount))
                             return "partCount: integer expected";
                     }
+                    if (m.timeSubMsUs != null && Object.hasOwnProperty.call(m, "timeSubMsUs")) {
+                        if (!Array.isArray(m.timeSubMsUs))
+                            return "timeSubMsUs: array expected";
+                        for (var i = 0; i < m.timeSubMsUs.length; ++i) {
+                            if (!$util.isInteger(m.timeSubMsUs[i]))
+                                return "timeSubMsUs: integer[] expected";
+                        }
+                    }
                     return null;
                 };
 
@@ -2832,6 +2873,14 @@ export const telltale = $root.telltale = (() => {
                     if (d.partCount != null) {
                         m.partCount = d.partCount >>> 0;
                     }
+                    if (d.timeSubMsUs) {
+                        if (!Array.isArray(d.timeSubMsUs))
+                            throw TypeError(".telltale.signals.v1.SignalBatch.timeSubMsUs: array expected");
+                        m.timeSubMsUs = [];
+                        for (var i = 0; i < d.timeSubMsUs.length; ++i) {
+                            m.timeSubMsUs[i] = d.timeSubMsUs[i] >>> 0;
+                        }
+                    }
                     return m;
                 };
 
@@ -2856,6 +2905,7 @@ export const telltale = $root.telltale = (() => {
                         d.signalId = [];
                         d.value = [];
                         d.timeOffsetMs = [];
+                        d.timeSubMsUs = [];
                     }
                     if (o.defaults) {
                         d.vin = "";
@@ -2921,6 +2971,12 @@ export const telltale = $root.telltale = (() => {
                     }
                     if (m.partCount != null && Object.hasOwnProperty.call(m, "partCount")) {
                         d.partCount = m.partCount;
+                    }
+                    if (m.timeSubMsUs && m.timeSubMsUs.length) {
+                        d.timeSubMsUs = [];
+                        for (var j = 0; j < m.timeSubMsUs.length; ++j) {
+                            d.timeSubMsUs[j] = m.timeSubMsUs[j];
+                        }
                     }
                     return d;
                 };
