@@ -1,5 +1,5 @@
 /**
- * A short `telltale loadtest --start` run (one step, one van, 10 s) and its report checked against what Kafka and
+ * A short `telltale loadtest --start` run (one step, one van, 8 s) and its report checked against what Kafka and
  * PostgreSQL counted themselves: every batch the simulator and the probe had acknowledged is one record on the
  * frames topic, the gateway's accepted count agrees, the store's history rows are the rows in signal_history, the
  * stored vehicles are the rows in signal_latest, and each probe alert measured is a transition in PostgreSQL.
@@ -61,7 +61,7 @@ describe('telltale loadtest', () => {
   it('reports what Kafka and PostgreSQL counted', async () => {
     out = await mkdtemp(join(tmpdir(), 'telltale-loadtest-'));
     const args = ['loadtest', '--start', '--instance', instance, '--steps', '1', '--model', 'cargo-van-e-2025'];
-    args.push('--step-seconds', '10', '--warmup-seconds', '3', '--max-seconds', '100', '--out', out);
+    args.push('--step-seconds', '8', '--warmup-seconds', '2', '--max-seconds', '100', '--out', out);
     // Exit code 3 (no step held) is a verdict on a busy machine, not a failure of the command.
     const run = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 110_000 }).catch(
       (error: { code?: number; stdout?: string; stderr?: string }) => {
