@@ -116,13 +116,19 @@ async function runLoadtestCommand(args: readonly string[], io: CliIo): Promise<n
     modelId: v.model ?? AURORA,
     steps,
     stepSeconds,
-    warmupSeconds: number(v['warmup-seconds'], '--warmup-seconds', Math.min(8, stepSeconds / 3), 0, stepSeconds - 1),
+    warmupSeconds: number(
+      v['warmup-seconds'],
+      '--warmup-seconds',
+      Math.min(8, Math.round(stepSeconds / 3)),
+      0,
+      stepSeconds - 1,
+    ),
     rateHz: number(v.rate, '--rate', 1, 0.1, 10),
     maxSeconds: number(v['max-seconds'], '--max-seconds', stepsSeconds({ steps, stepSeconds }) + 150, 10, 86400),
     budgetMs: number(v['budget-ms'], '--budget-ms', 500, 1, 60_000),
     continueAfterFailure: v.continue === true,
   };
-  const deadlineMs = t0 + plan.maxSeconds * 1000;
+  const bound = { deadlineMs: t0 + plan.maxSeconds * 1000 };
   const probeIntervalMs = number(v['probe-interval-ms'], '--probe-interval-ms', 200, 0, 60_000);
   const probeTimeoutMs = number(v['probe-timeout-ms'], '--probe-timeout-ms', 5000, 100, 60_000);
   const outDir = resolve(io.cwd, v.out ?? 'loadtest-report');
@@ -198,6 +204,17 @@ async function runLoadtestCommand(args: readonly string[], io: CliIo): Promise<n
   const kafka = createKafkaClient({ brokers: kafkaSettings.kafkaBrokers, clientId: 'telltale-loadtest', log });
   const admin = kafka.admin();
   const groupId = `telltale-loadtest-${Date.now().toString(36)}`;
+  // Ctrl-C ends the run early (the step in progress is cut, the report written, a started pipeline stopped);
+  // a second one exits at once.
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    bound.deadlineMs = Date.now();
+    say('Interrupted: finishing the report (again to exit at once).');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     say(`Registering ${maxVehicles} × ${plan.modelId} and a probe vehicle in schema ${settings.databaseSchema}.`);
     await migrate(pool, { schema: settings.databaseSchema });
@@ -222,7 +239,7 @@ async function runLoadtestCommand(args: readonly string[], io: CliIo): Promise<n
         opsPortBase: settings.opsPortBase,
         dataDir: join(tmpdir(), `telltale-${instance}`),
         env,
-        timeoutMs: Math.min(180_000, Math.max(10_000, deadlineMs - Date.now() - stepSeconds * 1000)),
+        timeoutMs: Math.min(180_000, Math.max(10_000, bound.deadlineMs - Date.now() - stepSeconds * 1000)),
       });
       say(`Pipeline ready (process ${pipeline.pid}).`);
     }
@@ -256,7 +273,9 @@ async function runLoadtestCommand(args: readonly string[], io: CliIo): Promise<n
       partitions,
       runName: `loadtest-${settings.instance ?? 'default'}`,
       command,
-      deadlineMs,
+      get deadlineMs() {
+        return bound.deadlineMs;
+      },
       probeIntervalMs,
       probeTimeoutMs,
       log,
@@ -270,6 +289,8 @@ async function runLoadtestCommand(args: readonly string[], io: CliIo): Promise<n
     io.stdout.write(`${summaryText(report)}\nReport: ${join(outDir, 'loadtest.html')} (and loadtest.json)\n`);
     return report.highest ? 0 : 3;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await probe?.stop();
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

@@ -46,7 +46,7 @@ export interface LoadTestRun {
   readonly partitions: number;
   readonly runName: string;
   readonly command: string;
-  /** Epoch ms by which everything, the drain included, must be done. */
+  /** Epoch ms by which everything, the drain included, must be done (read again and again: Ctrl-C moves it). */
   readonly deadlineMs: number;
   readonly probeIntervalMs: number;
   readonly probeTimeoutMs: number;
@@ -163,7 +163,7 @@ export async function runLoadTest(run: LoadTestRun): Promise<LoadTestReport> {
       const stepEndMs = Math.min(stepStartMs + plan.stepSeconds * 1000, run.deadlineMs - 5000);
       const records: ProbeRecord[] = [];
       let before: { scrape: Scrape; totals: Record<string, number>; at: number; cpu: NodeJS.CpuUsage } | undefined;
-      while (Date.now() < stepEndMs) {
+      while (Date.now() < Math.min(stepEndMs, run.deadlineMs)) {
         if (!before && Date.now() >= measureFromMs) {
           before = {
             scrape: await scrapeAll(target.ops),

@@ -52,6 +52,8 @@ export async function spawnPipeline(options: {
       ...options.env,
       TELLTALE_OPS_PORT_BASE: String(options.opsPortBase),
       TELLTALE_DATA_DIR: options.dataDir,
+      // A throwaway pipeline: its gateway's MQTT session must not outlive it at the broker.
+      MQTT_CLEAN_SESSION: options.env.MQTT_CLEAN_SESSION ?? 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

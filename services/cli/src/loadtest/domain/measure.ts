@@ -78,18 +78,29 @@ export function counterDelta(
 }
 
 /**
- * Which services share a process: same start time and same V8 heap size in one scrape round. Two processes started
- * in the same second would have different heaps; one process's registries report identical process metrics.
+ * Which services share a process: in one scrape round (all endpoints read at once), one process's registries report
+ * the same start time, and CPU seconds and resident memory that differ only by what passed between the reads.
+ * Separate processes differ in at least one of them.
  */
 export function processGroups(scrape: Scrape): string[][] {
-  const byIdentity = new Map<string, string[]>();
+  const groups: { services: string[]; start: number; cpu: number; rss: number }[] = [];
   for (const [service, samples] of scrape) {
     const start = total(samples, 'telltale_process_start_time_seconds');
-    const heap = total(samples, 'telltale_nodejs_heap_size_total_bytes');
-    const key = start === undefined ? `alone:${service}` : `${start}:${heap ?? service}`;
-    byIdentity.set(key, [...(byIdentity.get(key) ?? []), service]);
+    const cpu = total(samples, 'telltale_process_cpu_seconds_total');
+    const rss = total(samples, 'telltale_process_resident_memory_bytes');
+    const same =
+      start === undefined || cpu === undefined || rss === undefined
+        ? undefined
+        : groups.find(
+            (g) =>
+              g.start === start &&
+              Math.abs(g.cpu - cpu) <= Math.max(0.25, 0.02 * cpu) &&
+              Math.abs(g.rss - rss) <= 0.05 * rss,
+          );
+    if (same) same.services.push(service);
+    else groups.push({ services: [service], start: start ?? NaN, cpu: cpu ?? NaN, rss: rss ?? NaN });
   }
-  return [...byIdentity.values()];
+  return groups.map((g) => g.services);
 }
 
 export function processUsage(

@@ -50,12 +50,13 @@ describe('measure', () => {
   });
   it('groups services of one process and gives its CPU once', () => {
     const shared = new Map([
-      ['gateway', parseMetrics(exposition(3, 0))],
-      ['decoder', parseMetrics(exposition(3, 0))],
-      ['store', parseMetrics(exposition(3, 0, 1700000000, 9e7))],
+      ['gateway', parseMetrics(exposition(30, 0))],
+      ['decoder', parseMetrics(exposition(30.1, 0))], // the same process, read a moment later
+      ['store', parseMetrics(exposition(12, 0))], // started in the same second, but another process
+      ['api', parseMetrics(exposition(30, 0, 1700000050))],
     ]);
     const groups = processGroups(shared);
-    expect(groups).toEqual([['gateway', 'decoder'], ['store']]);
+    expect(groups).toEqual([['gateway', 'decoder'], ['store'], ['api']]);
     const usage = processUsage([['gateway']], before, after, 0, 4000);
     expect(usage).toEqual([{ services: ['gateway'], cpuPercent: 25, rssMiB: 100 }]);
   });

@@ -34,8 +34,9 @@ function latencySeries(report: LoadTestReport): Series[] {
 
 function lagSeries(report: LoadTestReport): Series[] {
   const groups = [...new Set(report.timeline.flatMap((p) => Object.keys(p.lag)))];
+  const prefix = report.target.topicPrefix === '-' ? '' : report.target.topicPrefix;
   return groups.map((group) => ({
-    name: group,
+    name: group.startsWith(prefix) ? group.slice(prefix.length) : group,
     points: report.timeline.map((p): [number, number | null] => [p.t, p.lag[group] ?? null]),
   }));
 }

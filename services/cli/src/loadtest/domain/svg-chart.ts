@@ -46,10 +46,15 @@ export function renderLineChart(chart: LineChart): string {
   const ys = chart.series.flatMap((s) => s.points.map(([, y]) => y).filter((y): y is number => y !== null));
   const xs = chart.series.flatMap((s) => s.points.map(([x]) => x));
   const yTop = Math.max(1e-9, ...ys, chart.limit?.y ?? 0) * 1.08;
-  const xMin = xs.length === 0 ? 0 : Math.min(...xs);
-  const xMax = xs.length === 0 ? 1 : Math.max(xMin + 1e-9, ...xs);
+  let xMin = xs.length === 0 ? 0 : Math.min(...xs);
+  let xMax = xs.length === 0 ? 1 : Math.max(...xs);
+  if (xMax - xMin < 1e-9) {
+    xMin -= 1; // one step only: centre it
+    xMax += 1;
+  }
   const yStep = niceStep(yTop);
-  const xStep = niceStep(xMax - xMin, 6);
+  const integral = xs.every((x) => Number.isInteger(x));
+  const xStep = integral ? Math.max(1, niceStep(xMax - xMin, 6)) : niceStep(xMax - xMin, 6);
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const px = (x: number): number => M.left + ((x - xMin) / (xMax - xMin || 1)) * pw;
@@ -82,6 +87,9 @@ export function renderLineChart(chart: LineChart): string {
       `<text x="${W - M.right - 4}" y="${Number(y) - 4}" text-anchor="end">${escapeXml(chart.limit.label)}</text>`,
     );
   }
+  // Legend above the plot, flowing left to right (about 6 px per character at 11 px).
+  let legendX = M.left + 8;
+  let legendY = M.top + 12;
   chart.series.forEach((series, i) => {
     const colour = PALETTE[i % PALETTE.length]!;
     let d = '';
@@ -99,8 +107,14 @@ export function renderLineChart(chart: LineChart): string {
       for (const [x, y] of series.points)
         if (y !== null)
           parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"/>`);
-    const lx = M.left + 8 + (i % 3) * 185;
-    const ly = M.top + 12 + Math.floor(i / 3) * 14;
+    const itemWidth = 24 + series.name.length * 6;
+    if (legendX + itemWidth > W - M.right && legendX > M.left + 8) {
+      legendX = M.left + 8;
+      legendY += 14;
+    }
+    const lx = legendX;
+    const ly = legendY;
+    legendX += itemWidth;
     parts.push(
       `<rect x="${lx}" y="${ly - 8}" width="10" height="3" fill="${colour}"/>`,
       `<text x="${lx + 14}" y="${ly - 4}">${escapeXml(series.name)}</text>`,
