@@ -23,11 +23,19 @@ WORK="$(mktemp -d -t telltale-npm-start-XXXXXX)"
 LOG="$WORK/npm-start.log"
 PID=""
 
+# Ctrl-C goes to the start command itself (its pid file; npm does not pass a signal sent to it alone on), which
+# stops its services and the Kafka broker it started; then npm exits.
+stop_start() {
+  local pid
+  pid="$(cat "$WORK/data/start.pid" 2>/dev/null || true)"
+  [[ -n "$pid" ]] && kill -INT "$pid" 2>/dev/null
+  for _ in $(seq 1 60); do kill -0 "$PID" 2>/dev/null || return 0; sleep 0.5; done
+  [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null
+  kill -KILL "$PID" 2>/dev/null || true
+}
+
 cleanup() {
-  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
-    kill -INT "$PID" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
-  fi
+  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then stop_start; fi
   # The private broker, should Ctrl-C not have stopped it.
   KAFKA_PORT="$KAFKA_PORT" KAFKA_DATA_DIR="$WORK/kafka-data" TELLTALE_LOCAL_DIR="$WORK/local" \
     bash deploy/local/kafka/kafka.sh stop >/dev/null 2>&1 || true
@@ -64,8 +72,12 @@ while [[ -z "$READY" ]]; do
   sleep 0.2
 done
 T1=$(date +%s.%N)
-grep -E 'Resolving|Formatting|Kafka (started|answers)|download' "$LOG" | sed 's/^/  /' || true
+grep -E 'Resolving|Formatting|Kafka (started|answers)|download|\] (Database schema|Services|Ready)' "$LOG" \
+  | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ */  /' || true
 printf '%s Maven cache: npm start printed "%s"; wall time from the command to it %.1f s\n' \
   "$MODE" "$READY" "$(echo "$T1 - $T0" | bc)"
+T2=$(date +%s.%N)
+stop_start
+printf 'Ctrl-C → exit %.1f s\n' "$(echo "$(date +%s.%N) - $T2" | bc)"
 echo "uptime: $(uptime)"
 echo "command: bash bench/npm-start-cold.sh $MODE"

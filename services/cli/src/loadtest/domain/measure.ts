@@ -1,7 +1,9 @@
 /**
  * From two scrapes of the services' /metrics to per-stage rates and per-process CPU and memory. Services that
  * report the same process (the all-in-one `telltale start`: every service's registry sees one Node process) are
- * grouped, so a process is counted once and its CPU is never split by guesswork.
+ * grouped, so a process is counted once and its CPU is never split by guesswork. CPU is the rate of the process
+ * CPU counter of the group's first service between the two scrapes (each registry counts from its own creation,
+ * so the rates agree where the totals do not).
  */
 import { total, type Sample } from './prometheus.js';
 import type { ProcessUsage, StageRate } from './report.js';
@@ -78,29 +80,18 @@ export function counterDelta(
 }
 
 /**
- * Which services share a process: in one scrape round (all endpoints read at once), one process's registries report
- * the same start time, and CPU seconds and resident memory that differ only by what passed between the reads.
- * Separate processes differ in at least one of them.
+ * Which services share a process: the ones whose /metrics name the same host and process id
+ * (`telltale_process_identity`, from the platform's metrics registry). prom-client's own process metrics cannot
+ * tell: each registry counts CPU from its own creation. A service without the identity is its own process.
  */
 export function processGroups(scrape: Scrape): string[][] {
-  const groups: { services: string[]; start: number; cpu: number; rss: number }[] = [];
+  const byProcess = new Map<string, string[]>();
   for (const [service, samples] of scrape) {
-    const start = total(samples, 'telltale_process_start_time_seconds');
-    const cpu = total(samples, 'telltale_process_cpu_seconds_total');
-    const rss = total(samples, 'telltale_process_resident_memory_bytes');
-    const same =
-      start === undefined || cpu === undefined || rss === undefined
-        ? undefined
-        : groups.find(
-            (g) =>
-              g.start === start &&
-              Math.abs(g.cpu - cpu) <= Math.max(0.25, 0.02 * cpu) &&
-              Math.abs(g.rss - rss) <= 0.05 * rss,
-          );
-    if (same) same.services.push(service);
-    else groups.push({ services: [service], start: start ?? NaN, cpu: cpu ?? NaN, rss: rss ?? NaN });
+    const identity = samples.find((s) => s.name === 'telltale_process_identity');
+    const key = identity ? `${identity.labels.host}/${identity.labels.pid}` : `alone:${service}`;
+    byProcess.set(key, [...(byProcess.get(key) ?? []), service]);
   }
-  return groups.map((g) => g.services);
+  return [...byProcess.values()];
 }
 
 export function processUsage(

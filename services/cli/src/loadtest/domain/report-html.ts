@@ -10,6 +10,8 @@ const stageNames = (report: LoadTestReport): string[] => [
   ...new Set(report.steps.flatMap((s) => s.stages.map((x) => x.stage))),
 ];
 
+const isFrames = (stage: string): boolean => stage.endsWith('frames') || stage.endsWith('frames in');
+
 function stageSeries(report: LoadTestReport, stages: readonly string[]): Series[] {
   return stages.map((stage) => ({
     name: stage,
@@ -133,10 +135,7 @@ export function renderHtml(report: LoadTestReport): string {
           name: 'simulator acked',
           points: report.steps.map((s): [number, number] => [s.vehicles, s.simulator.framesPerS]),
         },
-        ...stageSeries(
-          report,
-          stageNames(report).filter((s) => s.endsWith('frames') || s.endsWith('frames in')),
-        ),
+        ...stageSeries(report, stageNames(report).filter(isFrames)),
       ],
     }),
     renderLineChart({
@@ -145,7 +144,7 @@ export function renderHtml(report: LoadTestReport): string {
       yLabel: 'signals/s',
       series: stageSeries(
         report,
-        stageNames(report).filter((s) => !(s.endsWith('frames') || s.endsWith('frames in'))),
+        stageNames(report).filter((s) => !isFrames(s) && !s.endsWith('batches')),
       ),
     }),
     renderLineChart({
