@@ -53,6 +53,11 @@ describe('telltale loadtest', () => {
   const pool = createPgPool({ url: LOCAL.postgresUrl, schema, max: 1 });
   let out = '';
   afterAll(async () => {
+    const admin = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: instance, log: testLogger() }).admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${instance}.`));
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await pool.end();
     if (out) await rm(out, { recursive: true, force: true });
