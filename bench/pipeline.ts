@@ -74,6 +74,7 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_PARTITIONS: '6',
     LOG_LEVEL: 'warn',
+    OPS_PORT: '0', // several services, and perhaps `npm start` beside: no fixed ports
     MQTT_URL: LOCAL.mqttUrl,
     GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
     MQTT_UPLINK_TOPIC: `${mqttPrefix}tbox/+/telemetry`,

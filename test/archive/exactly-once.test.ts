@@ -56,6 +56,7 @@ describe('archive: exactly once across kill -9', () => {
         KAFKA_PARTITIONS: '3',
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         LOG_LEVEL: 'info',
+        OPS_PORT: '0', // `telltale archive` alone takes its fixed port otherwise
         ARCHIVE_DIR: dir,
         ARCHIVE_FLUSH_ROWS: '600',
         ARCHIVE_FLUSH_INTERVAL_MS: '400',

@@ -33,6 +33,7 @@ describe('decoder killed mid-stream', () => {
         DECODER_INSTANCE_ID: 'only-instance',
         CATALOG_DIR: join(root, 'signal-catalog'),
         LOG_LEVEL: 'warn',
+        OPS_PORT: '0', // `telltale decoder` alone takes its fixed port otherwise
         KAFKA_SESSION_TIMEOUT_MS: '6000',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -83,6 +83,7 @@ async function scenario(
           KAFKA_TOPIC_PREFIX: prefix,
           KAFKA_PARTITIONS: '2',
           LOG_LEVEL: 'warn',
+          OPS_PORT: '0', // `telltale diagnostics` alone takes its fixed port otherwise
           CHECKPOINT_INTERVAL_MS: '300',
           KAFKA_SESSION_TIMEOUT_MS: '6000',
         },

@@ -42,6 +42,7 @@ describe('injected fault → alert → subscribers', () => {
     KAFKA_PARTITIONS: '2',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     LOG_LEVEL: 'warn',
+    OPS_PORT: '0', // `telltale <service>` alone takes its fixed port otherwise
     MQTT_URL: LOCAL.mqttUrl,
     GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
     MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,

@@ -8,7 +8,8 @@
 #   deploy/local/kafka/kafka.sh reset    stop and delete the data directory
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m),
-# KAFKA_DATA_DIR (data and logs of this broker), TELLTALE_LOCAL_DIR (~/.cache/telltale: jars, default data dirs).
+# KAFKA_DATA_DIR (data and logs of this broker), TELLTALE_LOCAL_DIR (~/.cache/telltale: jars, default data dirs),
+# MAVEN_REPO_LOCAL (Maven's local repository, default ~/.m2/repository: a fresh directory measures a cold start).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lib.sh
@@ -41,7 +42,8 @@ resolve_jars() {
   [[ -f "$LIB_DIR/.complete" ]] && return 0
   log "Resolving Kafka $KAFKA_VERSION and its dependencies from Maven Central into $LIB_DIR ..."
   mkdir -p "$LIB_DIR"
-  mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml" dependency:copy-dependencies "-Dkafka.lib.dir=$LIB_DIR" \
+  mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml" ${MAVEN_REPO_LOCAL:+"-Dmaven.repo.local=$MAVEN_REPO_LOCAL"} \
+    dependency:copy-dependencies "-Dkafka.lib.dir=$LIB_DIR" \
     || die "mvn could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION (see the Maven output above)."
   touch "$LIB_DIR/.complete"
 }

@@ -38,6 +38,13 @@ export const GatewayConfig = {
     min: 1,
     max: 2048,
   }),
+  mqttCleanSession: env.boolean('MQTT_CLEAN_SESSION', {
+    description:
+      'connect with a clean session: the broker forgets the subscription and drops what it queued for the gateway ' +
+      'once it disconnects (throwaway pipelines: tests, load tests); false keeps a persistent session that ' +
+      'queues QoS 1 uplinks while the gateway restarts',
+    default: 'false',
+  }),
   mqttClientIdPrefix: env.string('MQTT_CLIENT_ID_PREFIX', {
     description: 'client id prefix; stable across restarts so sessions resume',
     default: `telltale-gateway-${hostname()}`,

@@ -110,6 +110,7 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
     shareGroup: config.mqttShareGroup,
     connections: config.mqttConnections,
     clientIdPrefix: config.mqttClientIdPrefix,
+    cleanSession: config.mqttCleanSession,
     log,
     onMessage: (m) => ingest.submit(m),
   });

@@ -4,6 +4,7 @@ import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 // @telltale/api is imported when a command runs: fastify and its plugins stay out of every other command's start-up.
 import type { ApiKeyRecord, PgApiKeyStore } from '@telltale/api';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { useFixedOpsPort } from '../lib/ops-port.js';
 
 async function withKeyStore<T>(io: CliIo, fn: (keys: PgApiKeyStore) => Promise<T>): Promise<T> {
   const config = loadConfig(postgresConfig, io.env);
@@ -64,6 +65,7 @@ Configuration: services/api/README.md.`,
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runApi } = await import('@telltale/api');
+      useFixedOpsPort('api');
       await runApi();
       return new Promise<number>(() => undefined); // runs until a signal ends the process
     },

@@ -5,6 +5,7 @@ import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary, type Catalog, type CatalogSignal } from '@telltale/catalog';
 import { PgRegistry, type VehicleRecord } from '@telltale/registry';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { useFixedOpsPort } from '../lib/ops-port.js';
 
 const exportUsage = `Usage: telltale history export (--vin VIN ... | --fleet ID) --from TIME [--to TIME]
                               [--signals NAMES] [--format parquet|csv] --out FILE
@@ -186,6 +187,7 @@ vehicle.signals.dlq.v1. Configuration: services/archive/README.md.`,
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runArchive } = await import('@telltale/archive');
+      useFixedOpsPort('archive');
       await runArchive();
       return new Promise<number>(() => undefined);
     },

@@ -1,4 +1,5 @@
 import { CliUsageError, type Command } from '../command.js';
+import { useFixedOpsPort } from '../lib/ops-port.js';
 
 /** Long-running services: each runs until SIGTERM/SIGINT, configured by environment variables (see its README). */
 export const serviceCommands: readonly Command[] = [
@@ -13,6 +14,7 @@ Rejects go to tbox.frames.dlq.v1 with their reason. Configuration: services/gate
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runGateway } = await import('@telltale/gateway');
+      useFixedOpsPort('gateway');
       await runGateway();
       return new Promise<number>(() => undefined); // runs until a signal ends the process
     },
@@ -29,6 +31,7 @@ Configuration: services/decoder/README.md.`,
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runDecoder } = await import('@telltale/decoder');
+      useFixedOpsPort('decoder');
       await runDecoder();
       return new Promise<number>(() => undefined);
     },
@@ -44,6 +47,7 @@ Event times beyond MAX_FUTURE_MS are quarantined to vehicle.signals.dlq.v1. Conf
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runStore } = await import('@telltale/store');
+      useFixedOpsPort('store');
       await runStore();
       return new Promise<number>(() => undefined);
     },
@@ -61,6 +65,7 @@ Configuration: services/diagnostics/README.md.`,
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runDiagnostics } = await import('@telltale/diagnostics');
+      useFixedOpsPort('diagnostics');
       await runDiagnostics();
       return new Promise<number>(() => undefined);
     },
@@ -78,6 +83,7 @@ API serves as GET /v1/alerts/stream (SSE and WebSocket). Configuration: services
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
       const { runNotifier } = await import('@telltale/notifier');
+      useFixedOpsPort('notifier');
       await runNotifier();
       return new Promise<number>(() => undefined);
     },

@@ -2,6 +2,7 @@
  * Prometheus metrics. Each service owns one registry; label values stay low-cardinality (a reason, a topic,
  * a model id), never a VIN.
  */
+import { hostname } from 'node:os';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -9,7 +10,17 @@ export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export function createMetricsRegistry(service: string, options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'telltale_' });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: 'telltale_' });
+    // Which process serves this endpoint: services in one process (`telltale start`) report the same one, so a
+    // reader (`telltale loadtest`) counts that process's CPU and memory once. Two labels, one series per process.
+    new Gauge({
+      name: 'telltale_process_identity',
+      help: 'Always 1; its labels name the host and process id serving these metrics',
+      labelNames: ['host', 'pid'],
+      registers: [registry],
+    }).set({ host: hostname(), pid: String(process.pid) }, 1);
+  }
   return registry;
 }
 

@@ -21,6 +21,8 @@ export interface MqttIntakeOptions {
   readonly shareGroup: string;
   readonly connections: number;
   readonly clientIdPrefix: string;
+  /** A clean session ends with the connection; a persistent one keeps queuing QoS 1 messages while it is away. */
+  readonly cleanSession: boolean;
   readonly log: Logger;
   readonly onMessage: (message: PendingMessage) => void;
 }
@@ -47,7 +49,7 @@ export class MqttIntake {
       Array.from({ length: options.connections }, async (_, i) => {
         const client = mqtt.connect(options.url, {
           clientId: `${options.clientIdPrefix}-${i}`,
-          clean: false,
+          clean: options.cleanSession,
           protocolVersion: 4,
           reconnectPeriod: 1000,
           connectTimeout: 10_000,
