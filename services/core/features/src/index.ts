@@ -21,3 +21,9 @@ export {
   type ModelFeatureSet,
 } from './compile.js';
 export { VehicleWindows, type ClosedWindow, type IngestOutcome, type VehicleWindowsJson } from './vehicle-windows.js';
+export {
+  onlineFeatureKey,
+  ONLINE_VECTOR_FIELD,
+  ONLINE_WINDOW_END_FIELD,
+  type OnlineFeatureVector,
+} from './online-store.js';
