@@ -18,8 +18,8 @@ export const FeaturesConfig = {
     protocols: ['redis', 'rediss'],
   }),
   redisKeyPrefix: env.string('REDIS_KEY_PREFIX', {
-    description: "prefix of every Redis key ('-': none; the API must use the same)",
-    default: '-',
+    description: "prefix of every Redis key ('-': none; the API's must be the same)",
+    default: 'telltale:',
   }),
   consumerGroup: env.string('FEATURES_GROUP', {
     description: 'Kafka consumer group shared by all features instances',
