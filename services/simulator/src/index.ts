@@ -22,6 +22,8 @@ export { BatchSealer, type UplinkBatch, type DeviceHeader } from './domain/batch
 export { UplinkQueue, type QueuedUplink } from './domain/uplink-queue.js';
 export {
   FAULT_KINDS,
+  SLOW_FAULT_KINDS,
+  startSlowFault,
   DEFAULT_DTC_CODE,
   parseFaultSpec,
   parseVehicleSelection,
