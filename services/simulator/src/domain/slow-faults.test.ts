@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFaultSpec } from './faults.js';
 import { AURORA_SPEC, VehiclePhysics } from './physics.js';
 
-/** Steps physics for `hours` at 1 s (what the model dataset uses; slow faults change over minutes) and returns `read` once a minute. */
+/** Steps physics for `hours` at 1 s (as the model dataset does) and returns `read` once a minute. */
 function run(start: (p: VehiclePhysics) => void, read: (p: VehiclePhysics) => number, hours: number): number[] {
   const physics = new VehiclePhysics(AURORA_SPEC, { seed: 7, label: 'slow', ambientC: 15 });
   start(physics);
