@@ -14,6 +14,7 @@ import { startCommands } from './start.js';
 import { certsCommands } from './certs.js';
 import { archiveCommands } from './archive.js';
 import { featuresCommands } from './features.js';
+import { modelCommands } from './model.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -32,4 +33,5 @@ export const commands: readonly Command[] = [
   ...certsCommands,
   ...archiveCommands,
   ...featuresCommands,
+  ...modelCommands,
 ];
