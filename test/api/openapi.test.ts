@@ -44,6 +44,7 @@ describe('API documentation and health', () => {
         'DELETE /v1/vehicles/{vin}',
         'GET /v1/vehicles/{vin}/signals',
         'GET /v1/vehicles/{vin}/signals/{name}/history',
+        'GET /v1/vehicles/{vin}/features',
         'GET /v1/vehicles/{vin}/devices',
         'POST /v1/vehicles/{vin}/devices',
         'PATCH /v1/vehicles/{vin}/devices/{deviceId}',

@@ -18,6 +18,7 @@ import { PgAlertReader } from './adapters/pg-alerts.js';
 import { PgApiKeyStore } from './adapters/pg-api-keys.js';
 import { PgSubscriptionStore } from './adapters/pg-subscriptions.js';
 import { RedisAlertStreamReader } from './adapters/redis-alert-stream-reader.js';
+import { RedisFeatureReader } from './adapters/redis-feature-reader.js';
 import { PgRuleReader } from './adapters/pg-rules.js';
 import { PgSignalReader } from './adapters/pg-signals.js';
 import { ArchiveHistoryReader } from './adapters/archive-history.js';
@@ -55,6 +56,8 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
     const postgres = await signals.ping().catch(() => false);
     return { healthy: postgres, checks: { postgres, catalogs: catalogs.known.length > 0 } };
   };
+  const features = new RedisFeatureReader(config.redisUrl, config.redisKeyPrefix, redisTlsOptions(config));
+  lifecycle.onShutdown('feature reader', () => features.close());
   const app = await buildApiServer(
     {
       keys: new PgApiKeyStore(pool, config.apiKeyTouchIntervalMs),
@@ -74,6 +77,7 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
         config.alertStreamMaxClients,
         redisTlsOptions(config),
       ),
+      features,
       events,
       health,
       now: Date.now,

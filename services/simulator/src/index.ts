@@ -16,12 +16,14 @@ export {
 export { buildSimModel, vehicleSpecFor, type SimModel, type SimMessage } from './domain/model.js';
 export { VehicleSimulator, TICK_US, type VehicleOptions } from './domain/vehicle.js';
 export { VehiclePhysics, AURORA_SPEC, VAN_SPEC, type PhysicsState, type VehicleSpec } from './domain/physics.js';
-export { NAME_RULES, bindSignal, type SignalSource } from './domain/bindings.js';
+export { NAME_RULES, aliasQuantity, bindSignal, type SignalSource } from './domain/bindings.js';
 export { FrameBuffer, type FrameColumns } from './domain/frames.js';
 export { BatchSealer, type UplinkBatch, type DeviceHeader } from './domain/batch.js';
 export { UplinkQueue, type QueuedUplink } from './domain/uplink-queue.js';
 export {
   FAULT_KINDS,
+  SLOW_FAULT_KINDS,
+  startSlowFault,
   DEFAULT_DTC_CODE,
   parseFaultSpec,
   parseVehicleSelection,

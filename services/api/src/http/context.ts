@@ -15,6 +15,7 @@ import type { PgAlertReader } from '../adapters/pg-alerts.js';
 import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
 import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';
 import type { RedisAlertStreamReader } from '../adapters/redis-alert-stream-reader.js';
+import type { FeatureReader } from '../adapters/redis-feature-reader.js';
 import type { PgSignalReader } from '../adapters/pg-signals.js';
 import type { ArchiveHistoryReader } from '../adapters/archive-history.js';
 import type { PgRuleReader } from '../adapters/pg-rules.js';
@@ -68,6 +69,8 @@ export interface ApiDeps {
   readonly subscriptions: PgSubscriptionStore;
   /** The live alert streams in Redis. */
   readonly alertStreams: RedisAlertStreamReader;
+  /** The online feature store in Redis (written by `telltale features`). */
+  readonly features: FeatureReader;
   readonly events: ApiEvents;
   readonly health: () => Promise<Health>;
   readonly now: () => number;

@@ -35,6 +35,7 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 import { registryRoutes } from './routes/registry.js';
 import { ruleRoutes } from './routes/rules.js';
 import { vehicleReadRoutes } from './routes/vehicles.js';
+import { featureRoutes } from './routes/features.js';
 
 export interface ApiServerOptions {
   readonly logger: FastifyBaseLogger;
@@ -182,6 +183,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
           description: "Fault rules: versions, audit trail, validation against the vehicle models' catalogs",
         },
         { name: 'alerts', description: 'Alerts raised by the rules, and their acknowledgement' },
+        { name: 'features', description: 'Online feature store: latest feature vector and fault probability' },
         { name: 'service', description: 'Health and documentation' },
       ],
     },
@@ -216,6 +218,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       v1.addHook('onRequest', authenticate(deps, limiter));
       const typed = v1.withTypeProvider<TypeBoxTypeProvider>();
       vehicleReadRoutes(typed, deps);
+      featureRoutes(typed, deps);
       registryRoutes(typed, deps);
       subscriptionRoutes(typed, deps);
       alertStreamRoutes(typed, deps, { heartbeatMs: options.streamHeartbeatMs ?? 15_000, streams });

@@ -14,6 +14,7 @@ const starters: Readonly<Record<ServiceName, (env: NodeJS.ProcessEnv) => Promise
   decoder: async (env) => (await import('@telltale/decoder')).startDecoder(env),
   store: async (env) => (await import('@telltale/store')).startStore(env),
   diagnostics: async (env) => (await import('@telltale/diagnostics')).startDiagnostics(env),
+  features: async (env) => (await import('@telltale/features')).startFeatures(env),
   notifier: async (env) => (await import('@telltale/notifier')).startNotifier(env),
   api: async (env) => (await import('@telltale/api')).startApi(env),
   gateway: async (env) => (await import('@telltale/gateway')).startGateway(env),

@@ -9,7 +9,7 @@
 import { CliUsageError } from '../command.js';
 
 /** The services `telltale start` runs, in start order; each has a fixed ops port (/metrics, /healthz). */
-export const SERVICES = ['decoder', 'store', 'diagnostics', 'notifier', 'api', 'gateway'] as const;
+export const SERVICES = ['decoder', 'store', 'diagnostics', 'features', 'notifier', 'api', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Ops port of each service: TELLTALE_OPS_PORT_BASE (9100) + offset. Documented in docs/getting-started.md. */
@@ -20,6 +20,7 @@ export const OPS_PORT_OFFSET: Readonly<Record<ServiceName, number>> = {
   diagnostics: 4,
   notifier: 5,
   api: 6,
+  features: 7,
 };
 
 export const DEFAULT_API_PORT = 8080;

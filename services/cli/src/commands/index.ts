@@ -14,6 +14,8 @@ import { startCommands } from './start.js';
 import { certsCommands } from './certs.js';
 import { archiveCommands } from './archive.js';
 import { loadtestCommands } from './loadtest.js';
+import { featuresCommands } from './features.js';
+import { modelCommands } from './model.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -32,4 +34,6 @@ export const commands: readonly Command[] = [
   ...certsCommands,
   ...archiveCommands,
   ...loadtestCommands,
+  ...featuresCommands,
+  ...modelCommands,
 ];

@@ -88,4 +88,21 @@ API serves as GET /v1/alerts/stream (SSE and WebSocket). Configuration: services
       return new Promise<number>(() => undefined);
     },
   },
+  {
+    path: ['features'],
+    summary: 'Run features: event-time feature windows → vehicle.features.v1, Redis online store, fault model',
+    usage: `Usage: telltale features
+
+Consumes vehicle.signals.v1 and aggregates the active feature set of each vehicle's model (telltale features apply)
+over event-time windows per vehicle; closed windows go to vehicle.features.v1 as FeatureVectors and to the Redis
+online store, scored by the vehicle model's active fault model (ONNX Runtime; telltale model activate), whose
+probability raises predictive alerts with hysteresis through the alert outbox. Window state is checkpointed with the
+offsets, so a restart never counts a window twice. Configuration: services/features/README.md.`,
+    run: async (args) => {
+      if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      const { runFeatures } = await import('@telltale/features');
+      await runFeatures();
+      return new Promise<number>(() => undefined);
+    },
+  },
 ];

@@ -8,6 +8,7 @@ import { createKafkaClient, ensureTopics, platformTopicSpecs } from '@telltale/p
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { repoRoot } from '../lib/repo.js';
 import { ADMIN_KEY_FILE, ensureAdminKey } from '../all-in-one/admin-key.js';
+import { applyExampleFeatureSets } from '../all-in-one/feature-sets.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../all-in-one/embedded-broker.js';
 import { bringUpInfrastructure, endpointOf, portOpen, stopKafka } from '../all-in-one/infrastructure.js';
 import { startServices, stopServices, type StartedService } from '../all-in-one/run-services.js';
@@ -320,6 +321,7 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
     const [, key] = await settledAll([
       applyExampleRules(settings, io).then((line) => detail(line)),
       ensureAdminKey(pool, join(dataDir, ADMIN_KEY_FILE)),
+      applyExampleFeatureSets(pool, io).then((line) => detail(line)),
     ]);
     if (key.created) {
       step(`Admin API key created, shown this once (also in ${key.file}, mode 0600):`);

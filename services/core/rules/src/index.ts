@@ -48,3 +48,7 @@ export {
 } from './engine.js';
 export type { RulePhase } from './rule-state.js';
 export { diffDefinitions, summarizeDefinition, type JsonObject, type JsonValue } from './rule-diff.js';
+// The expression compiler and the per-vehicle signal state it reads, for other evaluators of the same language
+// (@telltale/feature-sets aggregates expressions over event-time windows).
+export { ExpressionCompiler, SignalUses, type CompiledExpression } from './expression/compile.js';
+export { VehicleSignals, type EvalContext } from './signal-state.js';

@@ -599,3 +599,16 @@ export function planMessage(message: Message, ctx: BindingContext): MessagePlan 
     Uint16Array.from(fixed.flatMap((s, i) => (s.kind === kind ? [i] : [])));
   return { sources: fixed, counter, crc, physics: indexes('physics'), walks: indexes('walk') };
 }
+
+/**
+ * The physics quantity behind a model-independent alias (`cellVoltageMax`, `tyrePressureFrontLeft`, …) in the alias'
+ * canonical unit, for tools that step physics without encoding frames (the model dataset). Undefined: no such alias,
+ * or one that needs its catalog signal.
+ */
+export function aliasQuantity(alias: string): Quantity | undefined {
+  const rule = ALIAS_RULES[alias];
+  const value = rule?.value;
+  if (value === undefined || value.length > 1) return undefined;
+  return (s) =>
+    value(s, [] as unknown as RegExpMatchArray, undefined as unknown as BindingContext, undefined as unknown as Signal);
+}

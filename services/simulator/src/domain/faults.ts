@@ -10,6 +10,14 @@
  * - `dtc`: an ECU's DTC broadcast reports a confirmed, active code with the warning lamp on (default: the BMS,
  *   code 0x0A7F00 = P0A7F-00 "hybrid/EV battery pack deterioration").
  *
+ * Faults that develop slowly, over hours (for the fault-probability model and its lead time over threshold rules):
+ * - `cell-self-discharge`: one cell's internal short grows; its voltage falls behind the others, slowly at first
+ *   (about 12 mV after an hour, 50 mV after two).
+ * - `coolant-pump-wear`: the motor loop's pump loses 40 % of its flow per hour, so the coolant runs ever hotter
+ *   above ambient under load.
+ * - `tyre-slow-leak`: one tyre (target 1–4: FL, FR, RL, RR) loses pressure, faster and faster (about 60 kPa after
+ *   2.5 h).
+ *
  * Spec syntax: `<kind>[@<target>][=<dtc code>][:<vehicles>]`, vehicles being `all` (default), a fraction with a
  * decimal point (`0.1` = 10 % of the fleet, at least one vehicle, chosen from the seed) or 0-based vehicle indexes
  * (`0,3,7`). Targets: a 1-based cell number, a 1-based module number, a message name, an ECU name.
@@ -17,8 +25,19 @@
 import { TelltaleError } from '@telltale/platform';
 import { Rng } from './rng.js';
 import type { SimModel } from './model.js';
+import type { VehiclePhysics } from './physics.js';
 
-export const FAULT_KINDS = ['cell-imbalance', 'over-temperature', 'sensor-silent', 'dtc'] as const;
+export const FAULT_KINDS = [
+  'cell-imbalance',
+  'over-temperature',
+  'sensor-silent',
+  'dtc',
+  'cell-self-discharge',
+  'coolant-pump-wear',
+  'tyre-slow-leak',
+] as const;
+/** The faults that develop over hours. */
+export const SLOW_FAULT_KINDS = ['cell-self-discharge', 'coolant-pump-wear', 'tyre-slow-leak'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const DEFAULT_DTC_CODE = 0x0a7f00;
@@ -38,6 +57,9 @@ export type ResolvedFault =
   | { readonly kind: 'cell-imbalance'; readonly cell: number }
   | { readonly kind: 'over-temperature'; readonly module: number }
   | { readonly kind: 'sensor-silent'; readonly message: number }
+  | { readonly kind: 'cell-self-discharge'; readonly cell: number }
+  | { readonly kind: 'coolant-pump-wear' }
+  | { readonly kind: 'tyre-slow-leak'; readonly wheel: number }
   | {
       readonly kind: 'dtc';
       readonly code: number;
@@ -69,7 +91,10 @@ export function parseFaultSpec(text: string): FaultSpec {
       throw invalid(text, `code "${codeText}" must be a 24-bit UDS DTC like 0x0A7F00`);
   }
   if (
-    (kind === 'cell-imbalance' || kind === 'over-temperature') &&
+    (kind === 'cell-imbalance' ||
+      kind === 'over-temperature' ||
+      kind === 'cell-self-discharge' ||
+      kind === 'tyre-slow-leak') &&
     target !== undefined &&
     !/^[1-9]\d*$/.test(target)
   ) {
@@ -142,6 +167,19 @@ export function resolveFault(spec: FaultSpec, model: SimModel, seed: number | st
     }
     case 'dtc':
       return resolveDtc(spec, model);
+    case 'cell-self-discharge': {
+      const cells = model.spec.cellsInSeries;
+      const cell = spec.target === undefined ? rng.int(cells) : Number(spec.target) - 1;
+      if (cell >= cells) throw invalid(spec.text, `cell ${spec.target} does not exist (the pack has ${cells})`);
+      return { kind: 'cell-self-discharge', cell };
+    }
+    case 'coolant-pump-wear':
+      return { kind: 'coolant-pump-wear' };
+    case 'tyre-slow-leak': {
+      const wheel = spec.target === undefined ? rng.int(4) : Number(spec.target) - 1;
+      if (wheel >= 4) throw invalid(spec.text, `tyre ${spec.target} does not exist (1–4: FL, FR, RL, RR)`);
+      return { kind: 'tyre-slow-leak', wheel };
+    }
   }
 }
 
@@ -226,9 +264,25 @@ export function describeFault(fault: ResolvedFault, model: SimModel): string {
       return `over-temperature: module ${fault.module + 1} heats past 60 °C`;
     case 'sensor-silent':
       return `sensor-silent: ${model.messages[fault.message]!.message.name} stops`;
+    case 'cell-self-discharge':
+      return `cell-self-discharge: cell ${fault.cell + 1} self-discharges, slowly faster`;
+    case 'coolant-pump-wear':
+      return 'coolant-pump-wear: the motor loop pump loses flow';
+    case 'tyre-slow-leak':
+      return `tyre-slow-leak: tyre ${['FL', 'FR', 'RL', 'RR'][fault.wheel]} loses pressure`;
     case 'dtc': {
       const message = model.messages[[...fault.overrides.keys()][0]!]!;
       return `dtc: ${message.message.name} reports 0x${fault.code.toString(16).toUpperCase().padStart(6, '0')}`;
     }
   }
+}
+
+/** Starts a slowly developing fault in a vehicle's physics (the dataset builder steps physics directly). */
+export function startSlowFault(
+  physics: Pick<VehiclePhysics, 'startCellSelfDischarge' | 'startCoolantPumpWear' | 'startTyreSlowLeak'>,
+  fault: ResolvedFault,
+): void {
+  if (fault.kind === 'cell-self-discharge') physics.startCellSelfDischarge(fault.cell);
+  else if (fault.kind === 'coolant-pump-wear') physics.startCoolantPumpWear();
+  else if (fault.kind === 'tyre-slow-leak') physics.startTyreSlowLeak(fault.wheel);
 }

@@ -12,7 +12,9 @@
  * - charging: below 12 % the vehicle stops at a DC charger and charges (tapering above 50 %) to 80 %.
  *
  * Faults act here: a cell leak (soft internal short) pulls one cell's voltage down; a hot spot ramps one
- * module's cell temperatures up.
+ * module's cell temperatures up. Slowly developing faults grow over hours: a self-discharging cell (its leak
+ * accelerates), a wearing coolant pump (the motor loop's heat rejection falls), a tyre leaking slowly (its cold
+ * pressure falls, faster and faster).
  */
 import { openCircuitVoltage, resistanceFactor } from './battery.js';
 import { DriveCycle, type RoadPhase } from './drive-cycle.js';
@@ -181,6 +183,14 @@ export class VehiclePhysics {
   private readonly cellLeakRateVps: Float64Array;
   /** Modules with a hot spot: temperature ramp in °C/s. */
   private readonly moduleHeatingCps: Float64Array;
+  /** Self-discharge: how fast each cell's leak rate grows, V/s². */
+  private readonly cellLeakGrowthVps2: Float64Array;
+  /** Coolant pump wear: share of the pump's flow lost per second, and the flow left (1 = new). */
+  private pumpWearPerS = 0;
+  private pumpFlow = 1;
+  /** Tyre slow leak per wheel: how fast the leak grows, kPa/s². */
+  private readonly tyreLeakGrowthKpaPs2 = new Float64Array(4);
+  private readonly tyreLeakRateKpaPs = new Float64Array(4);
   private polarisationV = 0;
   private readonly tyreColdKpa: Float64Array;
   private readonly wheelSlip: Float64Array;
@@ -202,6 +212,7 @@ export class VehiclePhysics {
     );
     this.cellLeakV = new Float64Array(n);
     this.cellLeakRateVps = new Float64Array(n);
+    this.cellLeakGrowthVps2 = new Float64Array(n);
     this.moduleHeatingCps = new Float64Array(spec.modules);
     this.tyreColdKpa = Float64Array.from(WHEELS, () => spec.tyreColdKpa + this.rng.range(-8, 4));
     this.wheelSlip = Float64Array.from(WHEELS, () => this.rng.range(-0.004, 0.004));
@@ -288,6 +299,24 @@ export class VehiclePhysics {
   startModuleHeating(module: number, rateCps?: number): void {
     if (module < 0 || module >= this.moduleHeatingCps.length) return;
     this.moduleHeatingCps[module] = rateCps ?? Math.max(0.3, (62 - this.state.moduleTempMaxC[module]!) / 60);
+  }
+
+  /**
+   * Slow fault: `cell` self-discharges through a growing internal short: its leak rate grows by `growthVps2` per
+   * second (default: about 12 mV after one hour, 50 mV after two).
+   */
+  startCellSelfDischarge(cell: number, growthVps2 = 1.9e-9): void {
+    if (cell >= 0 && cell < this.cellLeakGrowthVps2.length) this.cellLeakGrowthVps2[cell] = growthVps2;
+  }
+
+  /** Slow fault: the motor loop's coolant pump wears, losing `wearPerHour` of its flow per hour (down to 8 %). */
+  startCoolantPumpWear(wearPerHour = 0.4): void {
+    this.pumpWearPerS = wearPerHour / 3600;
+  }
+
+  /** Slow fault: tyre `wheel` (0 FL, 1 FR, 2 RL, 3 RR) leaks, faster and faster (about 60 kPa after 2.5 h). */
+  startTyreSlowLeak(wheel: number, growthKpaPs2 = 1.5e-6): void {
+    if (wheel >= 0 && wheel < 4) this.tyreLeakGrowthKpaPs2[wheel] = growthKpaPs2;
   }
 
   /** The module a cell belongs to (0-based). */
@@ -395,6 +424,8 @@ export class VehiclePhysics {
     this.updateElectrical(electricKw + s.auxPowerKw - chargeKw, dtS);
     for (let i = 0; i < s.cellSocPct.length; i++) {
       s.cellSocPct[i] = s.cellSocPct[i]! - (s.packCurrentA * dtS * 100) / (3600 * this.cellCapacityAh[i]!);
+      const growth = this.cellLeakGrowthVps2[i]!;
+      if (growth > 0) this.cellLeakRateVps[i] = this.cellLeakRateVps[i]! + growth * dtS;
       const rate = this.cellLeakRateVps[i]!;
       if (rate > 0) this.cellLeakV[i] = Math.min(0.6, this.cellLeakV[i]! + rate * dtS);
     }
@@ -426,9 +457,15 @@ export class VehiclePhysics {
         s.inverterTempC[m]! + ((inverterLoss - 40 * (s.inverterTempC[m]! - s.motorCoolantC)) * dtS) / 2_500;
       lossesW += motorLoss + inverterLoss;
     }
-    const radiatorWPerK = 120 + 14 * v;
+    if (this.pumpWearPerS > 0) this.pumpFlow = Math.max(0.08, this.pumpFlow - this.pumpWearPerS * dtS);
+    const radiatorWPerK = (120 + 14 * v) * this.pumpFlow;
     s.motorCoolantC += ((lossesW * 0.9 - radiatorWPerK * (s.motorCoolantC - s.ambientC)) * dtS) / 45_000;
     for (let w = 0; w < 4; w++) {
+      const leakGrowth = this.tyreLeakGrowthKpaPs2[w]!;
+      if (leakGrowth > 0) {
+        this.tyreLeakRateKpaPs[w] = this.tyreLeakRateKpaPs[w]! + leakGrowth * dtS;
+        this.tyreColdKpa[w] = Math.max(0, this.tyreColdKpa[w]! - this.tyreLeakRateKpaPs[w]! * dtS);
+      }
       const target = s.ambientC + 0.18 * s.speedKmh + (s.brakePressureBar > 5 ? 3 : 0);
       s.tyreTempC[w] = s.tyreTempC[w]! + ((target - s.tyreTempC[w]!) * dtS) / 500;
       s.tyrePressureKpa[w] =

@@ -10,7 +10,7 @@
 import { writeRaw } from './encode.js';
 import { crc8J1850 } from './crc.js';
 import type { FrameBuffer } from './frames.js';
-import type { ResolvedFault } from './faults.js';
+import { startSlowFault, type ResolvedFault } from './faults.js';
 import type { SignalSource } from './bindings.js';
 import type { SimModel, SimMessage } from './model.js';
 import { VehiclePhysics, type PhysicsOptions } from './physics.js';
@@ -148,6 +148,11 @@ export class VehicleSimulator {
           break;
         case 'sensor-silent':
           this.runtimes[fault.message]!.silent = true;
+          break;
+        case 'cell-self-discharge':
+        case 'coolant-pump-wear':
+        case 'tyre-slow-leak':
+          startSlowFault(this.physics, fault);
           break;
         case 'dtc':
           for (const [message, overrides] of fault.overrides) {

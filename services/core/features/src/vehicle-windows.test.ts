@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { signalId, testCatalog } from '@telltale/rules/testing';
+import { compileFeatureSet, type ModelFeatureSet } from './compile.js';
+import { parseFeatureSet } from './definition.js';
+import { VehicleWindows, type ClosedWindow, type VehicleWindowsJson } from './vehicle-windows.js';
+
+const CATALOG = testCatalog('test-model');
+const MAX = signalId('cellVoltageMax', CATALOG);
+const MIN = signalId('cellVoltageMin', CATALOG);
+const TEMP = signalId('cellTemperatureMax', CATALOG);
+
+function featureSet(extra: Record<string, unknown> = {}): ModelFeatureSet {
+  const parsed = parseFeatureSet({
+    id: 'health',
+    models: ['test-model'],
+    window: '10s',
+    allowedLateness: '2s',
+    features: [
+      { name: 'spread_avg', expression: 'cellVoltageMax - cellVoltageMin', aggregate: 'avg' },
+      { name: 'temp_min', expression: 'cellTemperatureMax', aggregate: 'min' },
+      { name: 'temp_max', expression: 'cellTemperatureMax', aggregate: 'max' },
+      { name: 'temp_std', expression: 'cellTemperatureMax', aggregate: 'std' },
+      { name: 'temp_count', expression: 'cellTemperatureMax', aggregate: 'count' },
+      { name: 'temp_delta', expression: 'cellTemperatureMax', aggregate: 'delta' },
+      { name: 'temp_rate', expression: 'cellTemperatureMax', aggregate: 'rate' },
+      { name: 'temp_last', expression: 'cellTemperatureMax', aggregate: 'last' },
+      { name: 'temp_hot_s', expression: 'cellTemperatureMax', aggregate: 'time-above', threshold: 30 },
+    ],
+    ...extra,
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return compileFeatureSet(parsed.set, () => CATALOG).sets.get('test-model')!;
+}
+
+const named = (set: ModelFeatureSet, w: ClosedWindow) =>
+  Object.fromEntries(set.features.map((f, i) => [f.name, w.values[i]]));
+
+/** Temperatures 20, 25, …, one per second from t = 1000. */
+function feedTemps(windows: VehicleWindows, fromS: number, toS: number): ClosedWindow[] {
+  const closed: ClosedWindow[] = [];
+  for (let s = fromS; s <= toS; s++) closed.push(...windows.ingest([TEMP], [20 + 5 * (s - 1)], [s * 1000]).closed);
+  return closed;
+}
+
+describe('VehicleWindows', () => {
+  it('aggregates a tumbling window and emits it once the watermark passes its end', () => {
+    const set = featureSet();
+    const w = new VehicleWindows('VIN1', set);
+    // 1 s … 9 s fall in [0, 10 s); 11 s moves the watermark to 9 s: not yet; 12 s → 10 s closes it.
+    expect(feedTemps(w, 1, 11)).toEqual([]);
+    const [closed] = feedTemps(w, 12, 12);
+    expect(closed).toMatchObject({ vin: 'VIN1', windowStartMs: 0, windowEndMs: 10_000, sampleCount: 9 });
+    const v = named(set, closed!);
+    // temps 20, 25, …, 60 at 1 s … 9 s
+    expect(v).toMatchObject({ temp_min: 20, temp_max: 60, temp_count: 9, temp_delta: 40, temp_rate: 5, temp_last: 60 });
+    expect(v.temp_std).toBeCloseTo(Math.sqrt(((4 * 5) ** 2 * 2 + (3 * 5) ** 2 * 2 + 100 * 2 + 25 * 2) / 9), 9);
+    // above 30: 35 … 60 = 6 of 9 values → 6/9 of 10 s
+    expect(v.temp_hot_s).toBeCloseTo((6 / 9) * 10, 9);
+    expect(Number.isNaN(v.spread_avg)).toBe(true); // no voltage samples: unknown, not 0
+  });
+
+  it('evaluates an expression of several signals once per event time, with the newest value of each', () => {
+    const set = featureSet();
+    const w = new VehicleWindows('VIN1', set);
+    w.ingest([MAX, MIN], [4.1, 4.0], [1000, 1000]);
+    w.ingest([MAX], [4.3], [2000]); // spread 0.3 with the min of 1 s
+    const [closed] = w.ingest([MAX, MIN], [4.2, 4.1], [12_000, 12_000]).closed;
+    expect(named(set, closed!).spread_avg).toBeCloseTo((0.1 + 0.3) / 2, 12);
+  });
+
+  it('puts a sample in every hopping window that contains it', () => {
+    const set = featureSet({ window: '10s', hop: '5s' });
+    const w = new VehicleWindows('VIN1', set);
+    const closed = feedTemps(w, 1, 22);
+    expect(closed.map((c) => [c.windowStartMs, c.windowEndMs, named(set, c).temp_count])).toEqual([
+      [-5000, 5000, 4],
+      [0, 10_000, 9],
+      [5000, 15_000, 10],
+      [10_000, 20_000, 10], // watermark 22 s − 2 s = 20 s reaches its end
+    ]);
+  });
+
+  it('lets a late sample within the allowed lateness update its window, and counts and drops a later one', () => {
+    const set = featureSet();
+    const w = new VehicleWindows('VIN1', set);
+    feedTemps(w, 1, 11); // newest 11 s, watermark 9 s: [0, 10 s) still open
+    const lateOk = w.ingest([TEMP], [99], [9500]);
+    expect(lateOk).toMatchObject({ late: 0, lateAccepted: 1, closed: [] });
+    const closed = w.ingest([TEMP], [70], [12_000]).closed;
+    expect(named(set, closed[0]!)).toMatchObject({ temp_max: 99, temp_count: 10, temp_last: 99 });
+    const tooLate = w.ingest([TEMP], [5], [3000]);
+    expect(tooLate).toMatchObject({ late: 1, closed: [] });
+  });
+
+  it('restores from a snapshot and goes on exactly as if it had never stopped', () => {
+    const set = featureSet({ window: '10s', hop: '5s' });
+    const straight = new VehicleWindows('VIN1', set);
+    const expected = feedTemps(straight, 1, 40);
+    const first = new VehicleWindows('VIN1', set);
+    const before = feedTemps(first, 1, 17);
+    const json = JSON.parse(JSON.stringify(first.toJSON())) as VehicleWindowsJson;
+    const second = new VehicleWindows('VIN1', set);
+    expect(second.restore(json)).toBe(true);
+    const after = feedTemps(second, 18, 40);
+    expect([...before, ...after]).toEqual(expected);
+  });
+
+  it('starts empty when the snapshot is of another feature set version', () => {
+    const set = featureSet();
+    const w = new VehicleWindows('VIN1', set);
+    feedTemps(w, 1, 5);
+    const other = new VehicleWindows('VIN1', { ...set, version: 2 });
+    expect(other.restore(w.toJSON())).toBe(false);
+    expect(other.openWindows).toBe(0);
+  });
+});
