@@ -13,6 +13,7 @@ export interface StartedService {
 const starters: Readonly<Record<ServiceName, (env: NodeJS.ProcessEnv) => Promise<RunningService>>> = {
   decoder: async (env) => (await import('@telltale/decoder')).startDecoder(env),
   store: async (env) => (await import('@telltale/store')).startStore(env),
+  archive: async (env) => (await import('@telltale/archive')).startArchive(env),
   diagnostics: async (env) => (await import('@telltale/diagnostics')).startDiagnostics(env),
   features: async (env) => (await import('@telltale/features')).startFeatures(env),
   notifier: async (env) => (await import('@telltale/notifier')).startNotifier(env),

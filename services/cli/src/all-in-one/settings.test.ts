@@ -15,7 +15,7 @@ describe('startSettings', () => {
     expect(s.env.API_PORT).toBe('8080');
     expect(s.env.LOG_LEVEL).toBe('warn');
     expect(s.env.MQTT_SHARE_GROUP).toBe('gateway');
-    expect(SERVICES.map((name) => opsPort(s, name)).sort()).toEqual([9101, 9102, 9103, 9104, 9105, 9106, 9107]);
+    expect(SERVICES.map((name) => opsPort(s, name)).sort()).toEqual([9101, 9102, 9103, 9104, 9105, 9106, 9107, 9108]);
     expect(serviceEnv(s, 'decoder')).toMatchObject({ OPS_PORT: '9102', OPS_HOST: '127.0.0.1' });
   });
 

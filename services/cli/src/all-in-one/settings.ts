@@ -9,7 +9,16 @@
 import { CliUsageError } from '../command.js';
 
 /** The services `telltale start` runs, in start order; each has a fixed ops port (/metrics, /healthz). */
-export const SERVICES = ['decoder', 'store', 'diagnostics', 'features', 'notifier', 'api', 'gateway'] as const;
+export const SERVICES = [
+  'decoder',
+  'store',
+  'archive',
+  'diagnostics',
+  'features',
+  'notifier',
+  'api',
+  'gateway',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Ops port of each service: TELLTALE_OPS_PORT_BASE (9100) + offset. Documented in docs/getting-started.md. */
@@ -21,6 +30,7 @@ export const OPS_PORT_OFFSET: Readonly<Record<ServiceName, number>> = {
   notifier: 5,
   api: 6,
   features: 7,
+  archive: 8,
 };
 
 export const DEFAULT_API_PORT = 8080;
@@ -66,7 +76,14 @@ export function normaliseTopicPrefix(prefix: string | undefined): string | undef
 /** Builds the shared environment from the caller's and the command-line choices. */
 export function startSettings(
   source: NodeJS.ProcessEnv,
-  options: { instance?: string | undefined; apiPort?: string | undefined; mqttUrl: string; embeddedBroker: boolean },
+  options: {
+    instance?: string | undefined;
+    apiPort?: string | undefined;
+    mqttUrl: string;
+    embeddedBroker: boolean;
+    /** Where the platform keeps its local data (`.telltale`); the archive's Parquet files go under it. */
+    dataDir?: string | undefined;
+  },
 ): StartSettings {
   const instance = options.instance ?? (source.TELLTALE_INSTANCE?.trim() || undefined);
   if (instance !== undefined && !INSTANCE.test(instance))
@@ -95,6 +112,13 @@ export function startSettings(
     KAFKA_TOPIC_PREFIX: kafkaTopicPrefix,
     REDIS_KEY_PREFIX: redisKeyPrefix,
     API_PORT: String(apiPort),
+    // Full-resolution history (telltale archive) beside the rest of the local data; the API reads it too, so history
+    // older than PostgreSQL's hot window (STORE_HISTORY_HOT_HOURS) stays readable.
+    ARCHIVE_DIR: derived(
+      'ARCHIVE_DIR',
+      (i) => `${options.dataDir ?? '.telltale'}/archive-${i}`,
+      `${options.dataDir ?? '.telltale'}/archive`,
+    ),
     MQTT_URL: options.mqttUrl,
     MQTT_UPLINK_TOPIC: derived('MQTT_UPLINK_TOPIC', (i) => `${i}/tbox/+/telemetry`, 'tbox/+/telemetry'),
     MQTT_CLIENT_ID_PREFIX: derived('MQTT_CLIENT_ID_PREFIX', (i) => `telltale-${i}-gateway`, 'telltale-start-gateway'),

@@ -281,6 +281,7 @@ async function runStart(args: readonly string[], io: CliIo): Promise<number> {
       apiPort: v['api-port'],
       mqttUrl,
       embeddedBroker: broker !== undefined,
+      dataDir,
     });
     if (await portOpen('127.0.0.1', settings.apiPort, 300))
       throw new TelltaleError(

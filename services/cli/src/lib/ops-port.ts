@@ -6,21 +6,12 @@
  */
 import { DEFAULT_OPS_PORT_BASE, OPS_PORT_OFFSET, type ServiceName } from '../all-in-one/settings.js';
 
-/** Services that run alone but not (yet) in `telltale start`; their offsets follow the all-in-one ones. */
-export const STANDALONE_OPS_PORT_OFFSET = { archive: 8 } as const;
-
-export type OpsService = ServiceName | keyof typeof STANDALONE_OPS_PORT_OFFSET;
-
-export function standaloneOpsPort(service: OpsService, env: NodeJS.ProcessEnv): number {
+export function standaloneOpsPort(service: ServiceName, env: NodeJS.ProcessEnv): number {
   const base = Number(env.TELLTALE_OPS_PORT_BASE?.trim() || DEFAULT_OPS_PORT_BASE);
-  const offset =
-    service in OPS_PORT_OFFSET
-      ? OPS_PORT_OFFSET[service as ServiceName]
-      : STANDALONE_OPS_PORT_OFFSET[service as keyof typeof STANDALONE_OPS_PORT_OFFSET];
-  return (Number.isInteger(base) ? base : DEFAULT_OPS_PORT_BASE) + offset;
+  return (Number.isInteger(base) ? base : DEFAULT_OPS_PORT_BASE) + OPS_PORT_OFFSET[service];
 }
 
 /** Sets OPS_PORT to the service's fixed port unless it is set. */
-export function useFixedOpsPort(service: OpsService, env: NodeJS.ProcessEnv = process.env): void {
+export function useFixedOpsPort(service: ServiceName, env: NodeJS.ProcessEnv = process.env): void {
   if (env.OPS_PORT === undefined || env.OPS_PORT.trim() === '') env.OPS_PORT = String(standaloneOpsPort(service, env));
 }
