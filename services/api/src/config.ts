@@ -63,6 +63,26 @@ export const ApiConfig = {
     default: '100',
     min: 10,
   }),
+  archiveDir: env.string('ARCHIVE_DIR', {
+    description: 'root of the Parquet archive (written by telltale archive) that rule backtests read',
+    default: './var/archive',
+  }),
+  backtestMaxRunning: env.integer('BACKTEST_MAX_RUNNING', {
+    description: 'rule backtests one API instance runs at once (each one DuckDB thread); more get 429',
+    default: '1',
+    min: 1,
+    max: 64,
+  }),
+  backtestKeepMs: env.integer('BACKTEST_KEEP_MS', {
+    description: 'how long a finished backtest (and its result) stays readable',
+    default: '3600000',
+    min: 1000,
+  }),
+  backtestMaxTransitions: env.integer('BACKTEST_MAX_TRANSITIONS', {
+    description: "transitions a backtest's result keeps (the counts stay exact)",
+    default: '10000',
+    min: 1,
+  }),
   apiKeyTouchIntervalMs: env.integer('API_KEY_TOUCH_INTERVAL_MS', {
     description: "how often a key's last_used_at is written at most (per key and instance)",
     default: '60000',

@@ -34,6 +34,7 @@ import { alertStreamRoutes } from './routes/alert-stream.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { registryRoutes } from './routes/registry.js';
 import { ruleRoutes } from './routes/rules.js';
+import { backtestRoutes } from './routes/backtests.js';
 import { vehicleReadRoutes } from './routes/vehicles.js';
 
 export interface ApiServerOptions {
@@ -221,6 +222,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       alertStreamRoutes(typed, deps, { heartbeatMs: options.streamHeartbeatMs ?? 15_000, streams });
       keyRoutes(typed, deps, streams);
       ruleRoutes(typed, deps);
+      backtestRoutes(typed, deps);
       alertRoutes(typed, deps);
       done();
     },

@@ -13,6 +13,7 @@ import { rulesCommands } from './rules.js';
 import { startCommands } from './start.js';
 import { certsCommands } from './certs.js';
 import { archiveCommands } from './archive.js';
+import { backtestCommands } from './backtest.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -30,4 +31,5 @@ export const commands: readonly Command[] = [
   ...startCommands,
   ...certsCommands,
   ...archiveCommands,
+  ...backtestCommands,
 ];
