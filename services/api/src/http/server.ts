@@ -135,6 +135,8 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       },
     };
     if (status === 503) reply.header('retry-after', '1');
+    // A running backtest takes seconds to minutes: ask to come back later than a rate limit would.
+    else if (failure.code === 'BACKTEST_BUSY') reply.header('retry-after', '10');
     return reply.status(status).send(body);
   });
 
