@@ -37,7 +37,13 @@ describe('BacktestJobs', () => {
     const jobs = new BacktestJobs(options(300, () => clock));
     const first = jobs.start(spec('k1'));
     expect(first.state).toBe('running');
-    expect(() => jobs.start(spec('k1'))).toThrow(expect.objectContaining({ code: 'BACKTEST_BUSY', retryable: true }));
+    let busy: unknown;
+    try {
+      jobs.start(spec('k1'));
+    } catch (error) {
+      busy = error;
+    }
+    expect(busy).toMatchObject({ code: 'BACKTEST_BUSY', retryable: true });
     const cancelled = await jobs.cancel(first.id);
     expect(cancelled?.state).toBe('cancelled');
     expect(cancelled?.error?.code).toBe('BACKTEST_CANCELLED');
