@@ -64,7 +64,7 @@ export const ApiConfig = {
     min: 10,
   }),
   archiveDir: env.string('ARCHIVE_DIR', {
-    description: "the archive's root directory (telltale archive): history older than the hot window is read there",
+    description: "the archive's root directory (telltale archive): history older than the hot window, and rule backtests, read it",
     default: './var/archive',
   }),
   historyHotHours: env.integer('STORE_HISTORY_HOT_HOURS', {
@@ -73,6 +73,22 @@ export const ApiConfig = {
     default: '24',
     min: 0,
     max: 24 * 3660,
+  }),
+  backtestMaxRunning: env.integer('BACKTEST_MAX_RUNNING', {
+    description: 'rule backtests one API instance runs at once (each one DuckDB thread); more get 429',
+    default: '1',
+    min: 1,
+    max: 64,
+  }),
+  backtestKeepMs: env.integer('BACKTEST_KEEP_MS', {
+    description: 'how long a finished backtest (and its result) stays readable',
+    default: '3600000',
+    min: 1000,
+  }),
+  backtestMaxTransitions: env.integer('BACKTEST_MAX_TRANSITIONS', {
+    description: "transitions a backtest's result keeps (the counts stay exact)",
+    default: '10000',
+    min: 1,
   }),
   apiKeyTouchIntervalMs: env.integer('API_KEY_TOUCH_INTERVAL_MS', {
     description: "how often a key's last_used_at is written at most (per key and instance)",

@@ -14,6 +14,7 @@ import { PgRuleStore } from '@telltale/rules/pg';
 import { loadKeyring } from '@telltale/platform/secrets';
 import { ApiConfig } from './config.js';
 import { apiMetrics } from './metrics.js';
+import { BacktestJobs } from './adapters/backtest-jobs.js';
 import { PgAlertReader } from './adapters/pg-alerts.js';
 import { PgApiKeyStore } from './adapters/pg-api-keys.js';
 import { PgSubscriptionStore } from './adapters/pg-subscriptions.js';
@@ -58,6 +59,17 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
   };
   const features = new RedisFeatureReader(config.redisUrl, config.redisKeyPrefix, redisTlsOptions(config));
   lifecycle.onShutdown('feature reader', () => features.close());
+  const backtests = new BacktestJobs({
+    pool,
+    archiveDir: config.archiveDir,
+    maxRunning: config.backtestMaxRunning,
+    keepMs: config.backtestKeepMs,
+    maxTransitions: config.backtestMaxTransitions,
+    duckdbThreads: 1,
+    log,
+    now: Date.now,
+  });
+  lifecycle.onShutdown('backtests', () => backtests.close());
   const app = await buildApiServer(
     {
       keys: new PgApiKeyStore(pool, config.apiKeyTouchIntervalMs),
@@ -78,6 +90,7 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
         redisTlsOptions(config),
       ),
       features,
+      backtests,
       events,
       health,
       now: Date.now,

@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Catalog, CatalogLibrary } from '@telltale/catalog';
 import type { PgRegistry } from '@telltale/registry';
 import type { PgRuleStore } from '@telltale/rules/pg';
+import type { BacktestJobs } from '../adapters/backtest-jobs.js';
 import type { PgAlertReader } from '../adapters/pg-alerts.js';
 import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
 import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';
@@ -71,6 +72,8 @@ export interface ApiDeps {
   readonly alertStreams: RedisAlertStreamReader;
   /** The online feature store in Redis (written by `telltale features`). */
   readonly features: FeatureReader;
+  /** Rule backtests running in this instance (jobs). */
+  readonly backtests: BacktestJobs;
   readonly events: ApiEvents;
   readonly health: () => Promise<Health>;
   readonly now: () => number;

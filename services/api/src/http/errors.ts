@@ -46,6 +46,9 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RULE_ID_MISMATCH: 400,
   RULE_STORE_UNAVAILABLE: 503,
   ARCHIVE_UNAVAILABLE: 503,
+  BACKTEST_BUSY: 429,
+  BACKTEST_ARCHIVE_UNAVAILABLE: 503,
+  BACKTEST_ALERTS_UNAVAILABLE: 503,
 };
 
 export function statusOf(error: TelltaleError): number {

@@ -34,6 +34,7 @@ import { alertStreamRoutes } from './routes/alert-stream.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { registryRoutes } from './routes/registry.js';
 import { ruleRoutes } from './routes/rules.js';
+import { backtestRoutes } from './routes/backtests.js';
 import { vehicleReadRoutes } from './routes/vehicles.js';
 import { featureRoutes } from './routes/features.js';
 
@@ -135,6 +136,8 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       },
     };
     if (status === 503) reply.header('retry-after', '1');
+    // A running backtest takes seconds to minutes: ask to come back later than a rate limit would.
+    else if (failure.code === 'BACKTEST_BUSY') reply.header('retry-after', '10');
     return reply.status(status).send(body);
   });
 
@@ -224,6 +227,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       alertStreamRoutes(typed, deps, { heartbeatMs: options.streamHeartbeatMs ?? 15_000, streams });
       keyRoutes(typed, deps, streams);
       ruleRoutes(typed, deps);
+      backtestRoutes(typed, deps);
       alertRoutes(typed, deps);
       done();
     },

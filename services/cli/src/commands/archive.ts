@@ -33,7 +33,7 @@ const ExportConfig = {
   catalogDir: env.string('CATALOG_DIR', { description: 'vehicle model catalogs', default: BUNDLED_CATALOG_DIR }),
 } as const;
 
-function parseTime(value: string, name: string): number {
+export function parseTime(value: string, name: string): number {
   const trimmed = value.trim();
   const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
   if (!Number.isFinite(ms))
@@ -41,7 +41,7 @@ function parseTime(value: string, name: string): number {
   return ms;
 }
 
-function splitList(values: readonly string[] | undefined): string[] {
+export function splitList(values: readonly string[] | undefined): string[] {
   return [
     ...new Set(
       (values ?? [])

@@ -16,6 +16,7 @@ import { archiveCommands } from './archive.js';
 import { loadtestCommands } from './loadtest.js';
 import { featuresCommands } from './features.js';
 import { modelCommands } from './model.js';
+import { backtestCommands } from './backtest.js';
 
 /** Every subcommand of `telltale`; each service or tool adds its module here. */
 export const commands: readonly Command[] = [
@@ -36,4 +37,5 @@ export const commands: readonly Command[] = [
   ...loadtestCommands,
   ...featuresCommands,
   ...modelCommands,
+  ...backtestCommands,
 ];

@@ -26,7 +26,7 @@ import { ApiError, invalidRequest } from '../errors.js';
 import { errorResponses, nullable, TIME } from '../schemas.js';
 import { RULE_CHECK_COST } from '../limits.js';
 
-const RULE_ID = Type.String({
+export const RULE_ID = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
   description: 'rule id: letters, digits and . _ : - (at most 128)',
 });
@@ -53,7 +53,7 @@ const RULE_DESCRIPTION =
   'A rule in the rule language (services/core/rules/README.md). ' +
   "The rule compiler checks it against every vehicle model's catalog; its " +
   'problems name the field (`/condition`), line and column.';
-const RuleDefinition = Type.Object(
+export const RuleDefinition = Type.Object(
   { id: RULE_ID, ...ruleFields },
   { additionalProperties: true, description: RULE_DESCRIPTION },
 );
@@ -63,7 +63,7 @@ const RuleUpdateDefinition = Type.Object(
 );
 const COMMENT = Type.Optional(Type.String({ maxLength: 2000, description: 'why: stored with the version' }));
 
-const RuleProblemSchema = Type.Object({
+export const RuleProblemSchema = Type.Object({
   severity: Type.Enum(['error', 'warning']),
   code: Type.String({ description: 'RULE_SYNTAX, RULE_TYPE, RULE_UNKNOWN_SIGNAL, RULE_NOT_APPLICABLE, …' }),
   message: Type.String(),
@@ -205,6 +205,24 @@ interface RuleCheck {
   readonly models: ReturnType<typeof modelVerdicts>;
 }
 
+/** 400 RULE_INVALID naming the errors, with every problem (errors and warnings) in the details. */
+export function ruleInvalid(
+  definition: JsonObject,
+  problems: readonly RuleProblem[],
+  extra: Readonly<Record<string, unknown>> = {},
+): ApiError {
+  const ruleId = typeof definition.id === 'string' ? definition.id : '(no id)';
+  return new ApiError(
+    400,
+    'RULE_INVALID',
+    describeRuleErrors(
+      ruleId,
+      problems.filter((p) => p.severity === 'error'),
+    ),
+    { details: { ruleId, problems: problems.map(ruleProblemView), ...extra } },
+  );
+}
+
 export function ruleRoutes(app: App, deps: ApiDeps): void {
   /** Compiles the definition against the newest catalog of each model. */
   const check = async (definition: JsonObject): Promise<RuleCheck> => {
@@ -216,20 +234,7 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
   /** The check, or 400 RULE_INVALID listing every problem (errors and warnings). */
   const checked = async (definition: JsonObject): Promise<RuleCheck> => {
     const result = await check(definition);
-    if (!result.ok) {
-      const ruleId = typeof definition.id === 'string' ? definition.id : '(no id)';
-      throw new ApiError(
-        400,
-        'RULE_INVALID',
-        describeRuleErrors(
-          ruleId,
-          result.problems.filter((p) => p.severity === 'error'),
-        ),
-        {
-          details: { ruleId, problems: result.problems.map(ruleProblemView), models: result.models },
-        },
-      );
-    }
+    if (!result.ok) throw ruleInvalid(definition, result.problems, { models: result.models });
     return result;
   };
 

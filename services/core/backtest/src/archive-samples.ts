@@ -1,0 +1,308 @@
+/**
+ * Reads archived samples for a backtest: only committed files (the archive's manifest, `archive_files`, so no row is
+ * read twice: never a leftover of a crashed flush, never both a compacted hour and its inputs), only the hours of
+ * the range, only the columns a replay needs (vin, signal_id, event_time_ms, value, device_seq) and only the
+ * signals the rule reads, of the chosen vehicles. Layout and columns: services/archive/README.md.
+ *
+ * Hours are read in event-time order, one DuckDB query per (hour, model): the rows come sorted by vehicle, event
+ * time and device sequence and go to `onRows` one DuckDB chunk (≤ 2048 rows) at a time as typed columns. An hour
+ * partition only holds samples of that hour, so hour after hour is event-time order for every vehicle.
+ */
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBVector } from '@duckdb/node-api';
+import type pg from 'pg';
+import { TelltaleError } from '@telltale/platform';
+import { SampleBuffer } from './sample-buffer.js';
+
+export interface ArchivedFile {
+  /** Relative to the archive directory. */
+  readonly path: string;
+  readonly modelId: string;
+  readonly date: string;
+  readonly hour: number;
+  readonly rows: number;
+}
+
+/** An in-memory DuckDB for reading the archive, and a connection to it; `close()` releases both. */
+export async function openArchiveReader(options: {
+  readonly threads: number;
+  readonly memoryLimit?: string;
+}): Promise<{ readonly db: DuckDBConnection; close(): void }> {
+  const settings: Record<string, string> = { threads: String(options.threads) };
+  if (options.memoryLimit) settings['memory_limit'] = options.memoryLimit;
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(':memory:', settings);
+  } catch (cause) {
+    throw new TelltaleError('DUCKDB_UNAVAILABLE', `DuckDB did not start: ${(cause as Error).message}`, { cause });
+  }
+  const db = await instance.connect();
+  return {
+    db,
+    close: () => {
+      db.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** The committed files holding event times in [fromMs, toMs) of these models, oldest hour first. */
+export async function archivedFiles(
+  pool: Pick<pg.Pool, 'query'>,
+  modelIds: readonly string[],
+  fromMs: number,
+  toMs: number,
+): Promise<ArchivedFile[]> {
+  try {
+    const { rows } = await pool.query<{ path: string; model_id: string; date: string; hour: number; rows: string }>(
+      `SELECT path, model_id, to_char(date, 'YYYY-MM-DD') AS date, hour, rows FROM archive_files
+       WHERE model_id = ANY($1) AND max_event_time_ms >= $2 AND min_event_time_ms < $3
+       ORDER BY date, hour, model_id, path`,
+      [modelIds, fromMs, toMs],
+    );
+    return rows.map((r) => ({
+      path: r.path,
+      modelId: r.model_id,
+      date: r.date,
+      hour: Number(r.hour),
+      rows: Number(r.rows),
+    }));
+  } catch (cause) {
+    throw new TelltaleError(
+      'BACKTEST_ARCHIVE_UNAVAILABLE',
+      `Reading the archive manifest failed: ${(cause as Error).message}`,
+      {
+        retryable: true,
+        cause,
+      },
+    );
+  }
+}
+
+/** Files of one model in one hour: one query. */
+export interface HourGroup {
+  readonly modelId: string;
+  readonly date: string;
+  readonly hour: number;
+  readonly files: readonly ArchivedFile[];
+  readonly rows: number;
+}
+
+export function groupByHour(files: readonly ArchivedFile[]): HourGroup[] {
+  const groups: HourGroup[] = [];
+  for (const f of files) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last.modelId === f.modelId && last.date === f.date && last.hour === f.hour) {
+      (last.files as ArchivedFile[]).push(f);
+      (last as { rows: number }).rows += f.rows;
+    } else groups.push({ modelId: f.modelId, date: f.date, hour: f.hour, files: [f], rows: f.rows });
+  }
+  return groups;
+}
+
+/** Vehicles and signals of one model to read. */
+export interface ModelSelection {
+  readonly modelId: string;
+  /** Index in this list = the vehicle number `onRows` gets. */
+  readonly vins: readonly string[];
+  readonly signalIds: readonly number[];
+}
+
+/** One chunk of rows of one model, sorted by vehicle, event time, device sequence. */
+export interface SampleColumns {
+  readonly modelId: string;
+  /** Every row of one vehicle in this hour group (else: a chunk, whose last event time may continue). */
+  readonly wholeVehicle: boolean;
+  readonly rows: number;
+  /** Index into the model's `vins`. */
+  readonly vehicle: Uint32Array;
+  readonly signalId: Uint32Array;
+  readonly eventTimeMs: Float64Array;
+  readonly value: Float64Array;
+}
+
+export interface ReadOptions {
+  readonly archiveDir: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Numbers the ENUM types of concurrent reads on one database. */
+let typeSeq = 0;
+
+const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * Reads one hour group's rows of the selected vehicles and signals; resolves with the row count. Stops (rejects
+ * with the signal's reason) when `signal` aborts; DuckDB's running query is interrupted.
+ *
+ * A group of one file (a compacted hour, or an hour one flush wrote) is already sorted by vin, signal id and event
+ * time: it is read in file order, and each vehicle's runs (one per signal) are merged by time here, which costs less
+ * than a sort. Several files are sorted by DuckDB. Both give the same order: vehicle, event time, signal id, then
+ * value and device sequence (the archive's tie order).
+ */
+export async function readHourGroup(
+  db: DuckDBConnection,
+  group: HourGroup,
+  selection: ModelSelection,
+  o: ReadOptions,
+  onRows: (columns: SampleColumns) => void,
+): Promise<number> {
+  if (selection.vins.length === 0 || selection.signalIds.length === 0) return 0;
+  const files = group.files.map((f) => sqlString(join(o.archiveDir, f.path))).join(', ');
+  const ids = selection.signalIds.map((id) => Math.trunc(id)).join(', ');
+  const vins = selection.vins.map(sqlString).join(', ');
+  const presorted = group.files.length === 1;
+  // The vehicles as an ENUM: the cast is a hash lookup that numbers each row's vehicle (an index into `vins`).
+  const vinType = `backtest_vin_${++typeSeq}`;
+  await db.run(`CREATE TYPE ${vinType} AS ENUM (${vins})`);
+  const sql = `
+    SELECT enum_code(vin::${vinType})::UINTEGER AS vi, signal_id, event_time_ms::DOUBLE AS t, value
+    FROM read_parquet([${files}], hive_partitioning = false)
+    WHERE vin IN (${vins}) AND signal_id IN (${ids})
+      AND event_time_ms >= ${Math.trunc(o.fromMs)} AND event_time_ms < ${Math.trunc(o.toMs)}
+    ${presorted ? '' : 'ORDER BY vi, event_time_ms, signal_id, value, device_seq'}`;
+  const merger = presorted ? new RunMerger(group.modelId, onRows) : undefined;
+  const abort = (): void => db.interrupt();
+  o.signal?.addEventListener('abort', abort);
+  try {
+    o.signal?.throwIfAborted();
+    const result = await db.stream(sql);
+    let rows = 0;
+    for (;;) {
+      o.signal?.throwIfAborted();
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      rows += chunk.rowCount;
+      const columns = columnsOf(group.modelId, chunk);
+      if (merger) merger.add(columns);
+      else onRows(columns);
+    }
+    merger?.end();
+    return rows;
+  } catch (cause) {
+    if (o.signal?.aborted) throw o.signal.reason;
+    throw new TelltaleError(
+      'BACKTEST_ARCHIVE_READ_FAILED',
+      `Reading ${group.files.length} archive file(s) of ${group.modelId} ${group.date} ${group.hour}h failed: ` +
+        (cause as Error).message,
+      { retryable: false, cause },
+    );
+  } finally {
+    o.signal?.removeEventListener('abort', abort);
+    await db.run(`DROP TYPE IF EXISTS ${vinType}`).catch(() => undefined);
+  }
+}
+
+/**
+ * Rows in file order (vehicle, signal, time) → rows in (vehicle, time, signal) order: a vehicle's rows are collected
+ * (they are contiguous in one file), then its per-signal runs are merged by time. Memory: one vehicle-hour of the
+ * rule's signals.
+ */
+export class RunMerger {
+  private vehicle = -1;
+  private readonly rows = new SampleBuffer();
+
+  constructor(
+    private readonly modelId: string,
+    private readonly onRows: (columns: SampleColumns) => void,
+  ) {}
+
+  add(c: SampleColumns): void {
+    for (let i = 0; i < c.rows; i++) {
+      const v = c.vehicle[i]!;
+      if (v !== this.vehicle) {
+        this.end();
+        this.vehicle = v;
+      }
+      this.rows.push(c.signalId[i]!, c.eventTimeMs[i]!, c.value[i]!);
+    }
+  }
+
+  /** The current vehicle's rows are complete: merge and hand them on. */
+  end(): void {
+    const n = this.rows.length;
+    if (n === 0) return;
+    const merged = mergeRuns(this.rows.ids, this.rows.times, this.rows.values, n);
+    this.onRows({
+      modelId: this.modelId,
+      wholeVehicle: true,
+      rows: n,
+      vehicle: new Uint32Array(n).fill(this.vehicle),
+      ...merged,
+    });
+    this.rows.length = 0;
+  }
+}
+
+/**
+ * Rows 0..n-1 made of runs, each sorted by time (a run ends where the time goes back or the signal changes), merged
+ * into one time-ordered list; equal times keep run order (ascending signal id in an archive file).
+ */
+export function mergeRuns(
+  ids: Uint32Array,
+  times: Float64Array,
+  values: Float64Array,
+  n: number,
+): { signalId: Uint32Array; eventTimeMs: Float64Array; value: Float64Array } {
+  const starts: number[] = [0];
+  for (let i = 1; i < n; i++) if (times[i]! < times[i - 1]! || ids[i] !== ids[i - 1]) starts.push(i);
+  const outIds = new Uint32Array(n);
+  const outTimes = new Float64Array(n);
+  const outValues = new Float64Array(n);
+  if (starts.length === 1) {
+    outIds.set(ids.subarray(0, n));
+    outTimes.set(times.subarray(0, n));
+    outValues.set(values.subarray(0, n));
+    return { signalId: outIds, eventTimeMs: outTimes, value: outValues };
+  }
+  const k = starts.length;
+  const heads = Int32Array.from(starts);
+  const ends = Int32Array.from(starts.slice(1).concat(n));
+  for (let o = 0; o < n; o++) {
+    // k is the number of signals a rule reads: a linear scan of the heads beats a heap.
+    let best = -1;
+    let bestTime = Infinity;
+    for (let r = 0; r < k; r++) {
+      const h = heads[r]!;
+      if (h < ends[r]! && times[h]! < bestTime) {
+        best = r;
+        bestTime = times[h]!;
+      }
+    }
+    const h = heads[best]!++;
+    outIds[o] = ids[h]!;
+    outTimes[o] = times[h]!;
+    outValues[o] = values[h]!;
+  }
+  return { signalId: outIds, eventTimeMs: outTimes, value: outValues };
+}
+
+function columnsOf(modelId: string, chunk: DuckDBDataChunk): SampleColumns {
+  return {
+    modelId,
+    wholeVehicle: false,
+    rows: chunk.rowCount,
+    vehicle: itemsOf(chunk.getColumnVector(0), Uint32Array),
+    signalId: itemsOf(chunk.getColumnVector(1), Uint32Array),
+    eventTimeMs: itemsOf(chunk.getColumnVector(2), Float64Array),
+    value: itemsOf(chunk.getColumnVector(3), Float64Array),
+  };
+}
+
+/**
+ * A fixed-width vector's values as the typed array DuckDB's node-api already holds (a view of the chunk's memory,
+ * no copy); its `items` field is not in the type declarations, so it is checked here. Our columns have no NULLs
+ * (the query selects NOT NULL archive columns and the vehicle number is filtered to ≥ 0).
+ */
+function itemsOf<T extends Uint32Array | Float64Array>(
+  vector: DuckDBVector,
+  kind: { new (length: number): T; prototype: T },
+): T {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (items instanceof kind) return items;
+  const copy = new kind(vector.itemCount);
+  for (let i = 0; i < copy.length; i++) copy[i] = Number(vector.getItem(i));
+  return copy;
+}
