@@ -3,6 +3,7 @@
  * with the shared environment and its fixed ops port. They stop in reverse start order, intake first.
  */
 import type { RunningService } from '@telltale/platform';
+import { buildConsole } from '../commands/api.js';
 import { serviceEnv, SERVICES, type ServiceName, type StartSettings } from './settings.js';
 
 export interface StartedService {
@@ -15,7 +16,10 @@ const starters: Readonly<Record<ServiceName, (env: NodeJS.ProcessEnv) => Promise
   store: async (env) => (await import('@telltale/store')).startStore(env),
   diagnostics: async (env) => (await import('@telltale/diagnostics')).startDiagnostics(env),
   notifier: async (env) => (await import('@telltale/notifier')).startNotifier(env),
-  api: async (env) => (await import('@telltale/api')).startApi(env),
+  api: async (env) => {
+    await buildConsole({ stderr: process.stderr, env }); // the web console at /console/, when missing or stale
+    return (await import('@telltale/api')).startApi(env);
+  },
   gateway: async (env) => (await import('@telltale/gateway')).startGateway(env),
 };
 
