@@ -61,16 +61,15 @@ export function alertMatches(f: AlertFilters, a: AlertRow): boolean {
 /** The list with `incoming` merged in: newest raise first, one row per alert, a later transition replacing. */
 export function mergeAlert(list: readonly AlertRow[], incoming: AlertRow, limit = 500): AlertRow[] {
   const existing = list.find((a) => a.alertId === incoming.alertId);
+  // An acknowledgement (seq 0) changes only the flag of an alert shown; one for an alert not shown is ignored.
+  if (incoming.seq === 0)
+    return existing ? list.map((a) => (a === existing ? { ...a, acknowledged: true } : a)) : [...list];
   if (existing && existing.seq > incoming.seq) return [...list];
-  if (!existing && incoming.seq === 0) return [...list]; // an acknowledgement of an alert not shown
-  const merged =
-    existing && incoming.seq === 0 // an acknowledgement (seq 0) changes only the flag
-      ? { ...existing, acknowledged: true }
-      : {
-          ...incoming,
-          raisedMs: existing?.raisedMs ?? incoming.raisedMs,
-          acknowledged: incoming.acknowledged || (existing?.acknowledged ?? false),
-        };
+  const merged = {
+    ...incoming,
+    raisedMs: existing?.raisedMs ?? incoming.raisedMs,
+    acknowledged: incoming.acknowledged || (existing?.acknowledged ?? false),
+  };
   const rest = list.filter((a) => a.alertId !== incoming.alertId);
   return [merged, ...rest]
     .sort((a, b) => b.raisedMs - a.raisedMs || a.alertId.localeCompare(b.alertId))

@@ -27,8 +27,7 @@ export interface PlacedProblem {
 /** The pointer's nearest ancestor that the text has a string for (`/ladder/0/for` → itself or none). */
 export function placeProblems(text: string, problems: readonly RuleProblem[]): PlacedProblem[] {
   const spans = stringSpans(text);
-  const placed: PlacedProblem[] = [];
-  const seen = new Set<string>();
+  const placed = new Map<string, { place: Omit<PlacedProblem, 'message'>; problem: RuleProblem; models: string[] }>();
   for (const p of problems) {
     const span = p.path === null ? undefined : spans.get(p.path);
     let from = 0;
@@ -40,13 +39,13 @@ export function placeProblems(text: string, problems: readonly RuleProblem[]): P
       const at = key === '' ? -1 : text.indexOf(`"${key}"`);
       if (at >= 0) [from, to] = [at, at + key.length + 2];
     }
-    const model = p.modelId === null ? '' : ` [${p.modelId}]`;
-    const message = `${p.code}${model}: ${p.message}`;
-    // The same problem for several models lands on the same characters once.
+    // The same problem reported for several models lands on the same characters once, naming every model.
     const k = `${from}:${to}:${p.code}:${p.message}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    placed.push({ from, to, severity: p.severity, message, suggestion: p.suggestion });
+    const models = [...(placed.get(k)?.models ?? []), ...(p.modelId === null ? [] : [p.modelId])];
+    placed.set(k, { place: { from, to, severity: p.severity, suggestion: p.suggestion }, problem: p, models });
   }
-  return placed;
+  return [...placed.values()].map(({ place, problem, models }) => ({
+    ...place,
+    message: `${problem.code}${models.length > 0 ? ` [${models.join(', ')}]` : ''}: ${problem.message}`,
+  }));
 }
