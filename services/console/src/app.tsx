@@ -85,7 +85,7 @@ function Screen({ route, session }: { route: Route; session: Session }) {
     case 'rules':
       return <RulesScreen session={session} />;
     case 'rule':
-      return <RuleScreen session={session} ruleId={route.ruleId} />;
+      return <RuleScreen key={route.ruleId ?? 'new'} session={session} ruleId={route.ruleId} />;
     case 'alerts':
       return <AlertsScreen session={session} query={route.query} />;
     case 'subscriptions':
