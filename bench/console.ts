@@ -11,6 +11,7 @@
  * cache) signed in through sessionStorage. The API compiles the model's catalog on its first signal request; that is
  * done once before the runs, as on any server that has served the model before.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,6 +76,7 @@ const api = await startApi({
   OPS_PORT: '0',
   LOG_LEVEL: 'warn',
   CATALOG_DIR: BUNDLED_CATALOG_DIR,
+  SECRETS_KEY: process.env.SECRETS_KEY ?? randomBytes(32).toString('base64'),
   API_RATE_LIMIT_PER_SECOND: '1000',
   API_RATE_LIMIT_BURST: '1000',
 });

@@ -177,7 +177,6 @@ describe('web console', () => {
 
     const row = feed.locator(`tr[data-rule="${ruleId}"]`).first();
     await row.waitFor({ timeout: 60_000 });
-    await shot(feed, '5-alerts-live');
     const alertId = await row.getAttribute('data-alert');
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await row.getByTestId('acknowledged').waitFor({ timeout: 15_000 });
