@@ -77,6 +77,10 @@ describe('API documentation and health', () => {
         'GET /v1/alerts/{alertId}',
         'POST /v1/alerts/{alertId}/acknowledge',
         'GET /v1/vehicles/{vin}/alerts',
+        'GET /v1/me',
+        'GET /v1/vehicles/overview',
+        'GET /v1/models',
+        'GET /v1/models/{modelId}/catalog',
       ].sort(),
     );
   });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { commonConfig, env, redisTlsConfig } from '@telltale/platform';
 import { postgresConfig } from '@telltale/platform/db';
 import { secretsConfig } from '@telltale/platform/secrets';
@@ -22,6 +23,10 @@ export const ApiConfig = {
     description: 'least interval between rescans of CATALOG_DIR for new models/versions',
     default: '5000',
     min: 100,
+  }),
+  consoleDir: env.string('CONSOLE_DIR', {
+    description: 'the built web console served at /console/ (services/console/dist; telltale api builds it)',
+    default: fileURLToPath(new URL('../../console/dist', import.meta.url)),
   }),
   ...redisTlsConfig,
   redisUrl: env.url('REDIS_URL', {

@@ -15,7 +15,9 @@ import { loadKeyring } from '@telltale/platform/secrets';
 import { ApiConfig } from './config.js';
 import { apiMetrics } from './metrics.js';
 import { BacktestJobs } from './adapters/backtest-jobs.js';
+import { readConsoleFiles } from './adapters/fs-console-files.js';
 import { PgAlertReader } from './adapters/pg-alerts.js';
+import { PgFleetOverviewReader } from './adapters/pg-fleet-overview.js';
 import { PgApiKeyStore } from './adapters/pg-api-keys.js';
 import { PgSubscriptionStore } from './adapters/pg-subscriptions.js';
 import { RedisAlertStreamReader } from './adapters/redis-alert-stream-reader.js';
@@ -50,6 +52,10 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
     .latestPerModel()
     .catch((err: unknown) => log.warn({ err }, 'Catalogs failed to compile; rule edits will retry.'));
 
+  const consoleFiles = await readConsoleFiles(config.consoleDir);
+  if (consoleFiles.size === 0)
+    log.warn({ consoleDir: config.consoleDir }, 'No built web console found; /console/ answers 503 until one is.');
+
   const signals = new PgSignalReader(pool);
   const archive = new ArchiveHistoryReader(pool, config.archiveDir);
   lifecycle.onShutdown('archive reader', () => archive.close());
@@ -82,6 +88,7 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       rules: new PgRuleStore(pool),
       ruleReader: new PgRuleReader(pool),
       alerts: new PgAlertReader(pool),
+      overview: new PgFleetOverviewReader(pool),
       subscriptions: new PgSubscriptionStore(pool, keyring),
       alertStreams: new RedisAlertStreamReader(
         config.redisUrl,
@@ -102,6 +109,7 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
       streamMaxPerKey: config.alertStreamMaxPerKey,
       streamKeyRecheckMs: config.alertStreamKeyRecheckMs,
       rateLimit: { perSecond: config.apiRateLimitPerSecond, burst: config.apiRateLimitBurst },
+      consoleFiles,
     },
   );
   lifecycle.onShutdown('http server', () => app.close());
@@ -117,7 +125,8 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
     checks: [{ name: 'postgres', check: () => signals.ping() }],
   });
   lifecycle.onShutdown('ops server', () => ops.close());
-  log.info({ url, docs: `${url}/docs`, ops: ops.url, catalogs: catalogs.known }, 'API started.');
+  const consoleUrl = consoleFiles.size > 0 ? `${url}/console/` : undefined;
+  log.info({ url, docs: `${url}/docs`, console: consoleUrl, ops: ops.url, catalogs: catalogs.known }, 'API started.');
   return { url, opsUrl: ops.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
 }
 

@@ -13,6 +13,7 @@ import type { PgRegistry } from '@telltale/registry';
 import type { PgRuleStore } from '@telltale/rules/pg';
 import type { BacktestJobs } from '../adapters/backtest-jobs.js';
 import type { PgAlertReader } from '../adapters/pg-alerts.js';
+import type { PgFleetOverviewReader } from '../adapters/pg-fleet-overview.js';
 import type { PgApiKeyStore } from '../adapters/pg-api-keys.js';
 import type { PgSubscriptionStore } from '../adapters/pg-subscriptions.js';
 import type { RedisAlertStreamReader } from '../adapters/redis-alert-stream-reader.js';
@@ -66,6 +67,8 @@ export interface ApiDeps {
   /** The rule list with current definitions. */
   readonly ruleReader: PgRuleReader;
   readonly alerts: PgAlertReader;
+  /** The fleet overview's aggregates (signal staleness, open alerts per vehicle). */
+  readonly overview: PgFleetOverviewReader;
   /** Alert subscriptions and their webhook delivery log (delivered by `telltale notifier`). */
   readonly subscriptions: PgSubscriptionStore;
   /** The live alert streams in Redis. */

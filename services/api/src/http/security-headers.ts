@@ -1,8 +1,9 @@
 /**
  * Security headers on every response (an onSend hook; @fastify/helmet would add a dependency for five constant
  * headers, and its default CSP needs overriding for both kinds of route anyway). JSON routes get a CSP that allows
- * nothing; the Swagger UI under /docs gets one that allows its own scripts, styles and images only. HSTS is the TLS
- * terminator's job: this server speaks plain HTTP behind it, where browsers ignore the header.
+ * nothing; the Swagger UI under /docs and the console under /console/ get ones that allow their own scripts, styles
+ * and images only. HSTS is the TLS terminator's job: this server speaks plain HTTP behind it, where browsers ignore
+ * the header.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -23,6 +24,23 @@ export const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * For the web console under /console/: its own scripts only (no inline script, no eval), its stylesheet plus the
+ * styles CodeMirror and uPlot set at run time, and requests to this origin only (/v1, the SSE stream).
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** Headers every response carries besides the CSP. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
@@ -33,10 +51,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const isDocs = (url: string): boolean => url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
+const isConsole = (url: string): boolean => url.startsWith('/console/');
 
 /** The headers for a response to `url`, for responses written outside fastify's reply (SSE). */
 export function securityHeaders(url: string): Record<string, string> {
-  return { ...SECURITY_HEADERS, 'content-security-policy': isDocs(url) ? DOCS_CSP : API_CSP };
+  const csp = isDocs(url) ? DOCS_CSP : isConsole(url) ? CONSOLE_CSP : API_CSP;
+  return { ...SECURITY_HEADERS, 'content-security-policy': csp };
 }
 
 /** An onSend hook. */

@@ -28,7 +28,11 @@ import {
   validationProblems,
   type ErrorBody,
 } from './errors.js';
+import type { ConsoleFile } from '../adapters/fs-console-files.js';
 import { alertRoutes } from './routes/alerts.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { consoleRoutes } from './routes/console.js';
+import { overviewRoutes } from './routes/overview.js';
 import { keyRoutes } from './routes/keys.js';
 import { alertStreamRoutes } from './routes/alert-stream.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
@@ -50,6 +54,8 @@ export interface ApiServerOptions {
   readonly streamKeyRecheckMs?: number;
   /** Per-key rate limit (default 20 per second, bursts of 100). */
   readonly rateLimit?: RateLimitOptions;
+  /** The built web console, served at /console/ (empty or absent: /console/ answers 503 CONSOLE_NOT_BUILT). */
+  readonly consoleFiles?: ReadonlyMap<string, ConsoleFile>;
 }
 
 /** What a 5xx answer says instead of the failure's own message, which may quote PostgreSQL or Redis. */
@@ -187,6 +193,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
         },
         { name: 'alerts', description: 'Alerts raised by the rules, and their acknowledgement' },
         { name: 'features', description: 'Online feature store: latest feature vector and fault probability' },
+        { name: 'catalog', description: 'Vehicle models: buses, messages, signals, bit layouts, staleness' },
         { name: 'service', description: 'Health and documentation' },
       ],
     },
@@ -215,11 +222,13 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
     },
   );
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  consoleRoutes(app, options.consoleFiles ?? new Map());
 
   await app.register(
     (v1, _options, done) => {
       v1.addHook('onRequest', authenticate(deps, limiter));
       const typed = v1.withTypeProvider<TypeBoxTypeProvider>();
+      overviewRoutes(typed, deps);
       vehicleReadRoutes(typed, deps);
       featureRoutes(typed, deps);
       registryRoutes(typed, deps);
@@ -229,6 +238,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       ruleRoutes(typed, deps);
       backtestRoutes(typed, deps);
       alertRoutes(typed, deps);
+      catalogRoutes(typed, deps);
       done();
     },
     { prefix: API_PREFIX },

@@ -3,6 +3,7 @@
  * with the shared environment and its fixed ops port. They stop in reverse start order, intake first.
  */
 import type { RunningService } from '@telltale/platform';
+import { buildConsole } from '../commands/api.js';
 import { serviceEnv, SERVICES, type ServiceName, type StartSettings } from './settings.js';
 
 export interface StartedService {
@@ -17,7 +18,10 @@ const starters: Readonly<Record<ServiceName, (env: NodeJS.ProcessEnv) => Promise
   diagnostics: async (env) => (await import('@telltale/diagnostics')).startDiagnostics(env),
   features: async (env) => (await import('@telltale/features')).startFeatures(env),
   notifier: async (env) => (await import('@telltale/notifier')).startNotifier(env),
-  api: async (env) => (await import('@telltale/api')).startApi(env),
+  api: async (env) => {
+    await buildConsole({ stderr: process.stderr, env }); // the web console at /console/, when missing or stale
+    return (await import('@telltale/api')).startApi(env);
+  },
   gateway: async (env) => (await import('@telltale/gateway')).startGateway(env),
 };
 

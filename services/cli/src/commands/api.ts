@@ -50,6 +50,21 @@ function keyTable(keys: readonly ApiKeyRecord[]): string {
   );
 }
 
+/**
+ * The web console is built (vite) when its bundle is missing or older than its sources, so a fresh clone serves it
+ * with no manual step. A failed build does not stop the API: /console/ then answers 503 CONSOLE_NOT_BUILT.
+ */
+export async function buildConsole(io: Pick<CliIo, 'stderr' | 'env'>): Promise<void> {
+  if (io.env.CONSOLE_DIR !== undefined) return; // a bundle built elsewhere
+  try {
+    const { ensureConsoleBuilt } = await import('@telltale/console/build');
+    const result = await ensureConsoleBuilt();
+    if (result.built) io.stderr.write(`Web console built in ${(result.ms / 1000).toFixed(1)} s.\n`);
+  } catch (error) {
+    io.stderr.write(`Warning: the web console could not be built (${(error as Error).message}); /console/ is off.\n`);
+  }
+}
+
 const DB_ENV = 'Environment: DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), DATABASE_SCHEMA (telltale).';
 
 export const apiCommands: readonly Command[] = [
@@ -58,12 +73,14 @@ export const apiCommands: readonly Command[] = [
     summary: 'Run the HTTP API: vehicles, live signals and history, registry administration (API keys)',
     usage: `Usage: telltale api
 
-Serves /v1 (bearer API keys with roles and fleet scopes), /healthz, /openapi.json and /docs on API_HOST:API_PORT
-(127.0.0.1:8080). Reads the registry and the real-time store in PostgreSQL; signal names and units come from the
-catalogs in CATALOG_DIR. Create the first key with \`telltale keys create --name ops --role admin --fleet '*'\`.
+Serves /v1 (bearer API keys with roles and fleet scopes), /healthz, /openapi.json, /docs and the web console at
+/console/ on API_HOST:API_PORT (127.0.0.1:8080); the console is built first when it is missing or stale. Reads
+the registry and the real-time store in PostgreSQL; signal names and units come from the catalogs in CATALOG_DIR.
+Create the first key with \`telltale keys create --name ops --role admin --fleet '*'\`.
 Configuration: services/api/README.md.`,
-    run: async (args) => {
+    run: async (args, io) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);
+      await buildConsole(io);
       const { runApi } = await import('@telltale/api');
       useFixedOpsPort('api');
       await runApi();

@@ -175,6 +175,7 @@ function whereToLook(settings: StartSettings, keyFile: string, vins: readonly st
   return [
     '',
     'Where to look:',
+    `  web console   ${apiUrl}/console/ (sign in with the API key below)`,
     `  API docs      ${apiUrl}/docs`,
     `  API key       ${keyFile} (admin, every fleet; keep it private)`,
     `  metrics       ${ops.slice(0, 3).join(', ')}`,

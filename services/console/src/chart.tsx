@@ -1,0 +1,115 @@
+/**
+ * A time series chart (uPlot, loaded on first use). Dragging across it zooms: the new range is handed to
+ * `onRange`, and the caller asks the server for that range again, so a zoom shows the stored samples of the range
+ * rather than a stretched picture of the first answer. Double-click resets.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import type uPlot from 'uplot';
+
+export interface Series {
+  readonly label: string;
+  readonly unit: string;
+  /** Seconds since the epoch (uPlot's time unit) and values, same length. */
+  readonly times: number[];
+  readonly values: (number | null)[];
+}
+
+export interface Marker {
+  readonly timeS: number;
+  readonly label: string;
+}
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2'];
+
+/** Aligns several series on the union of their times (uPlot's data shape), null where a series has no sample. */
+export function alignSeries(series: readonly Series[]): (number | null)[][] {
+  const times = [...new Set(series.flatMap((s) => s.times))].sort((a, b) => a - b);
+  const index = new Map(times.map((t, i) => [t, i]));
+  const columns = series.map((s) => {
+    const column = new Array<number | null>(times.length).fill(null);
+    s.times.forEach((t, i) => (column[index.get(t)!] = s.values[i] ?? null));
+    return column;
+  });
+  return [times, ...columns];
+}
+
+export function Chart({
+  series,
+  markers = [],
+  height = 260,
+  onRange,
+}: {
+  series: readonly Series[];
+  markers?: readonly Marker[];
+  height?: number;
+  onRange?: (fromMs: number, toMs: number) => void;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const rangeRef = useRef(onRange);
+  rangeRef.current = onRange;
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const [{ default: UPlot }] = await Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]);
+      if (cancelled || !box.current) return;
+      plot.current?.destroy();
+      const width = box.current.clientWidth || 800;
+      const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+      const axis = { stroke: dark ? '#cbd5e1' : '#334155', grid: { stroke: dark ? '#334155' : '#e2e8f0' } };
+      plot.current = new UPlot(
+        {
+          width,
+          height,
+          series: [
+            {},
+            ...series.map((s, i) => ({
+              label: s.unit ? `${s.label} (${s.unit})` : s.label,
+              stroke: COLORS[i % COLORS.length],
+              width: 1.5,
+              spanGaps: true,
+            })),
+          ],
+          axes: [axis, axis],
+          cursor: { drag: { x: true, y: false } },
+          hooks: {
+            setSelect: [
+              (u) => {
+                if (u.select.width < 2) return;
+                const from = u.posToVal(u.select.left, 'x');
+                const to = u.posToVal(u.select.left + u.select.width, 'x');
+                rangeRef.current?.(Math.floor(from * 1000), Math.ceil(to * 1000));
+              },
+            ],
+            draw: [
+              (u) => {
+                const ctx = u.ctx;
+                ctx.save();
+                ctx.strokeStyle = '#dc2626';
+                ctx.fillStyle = '#dc2626';
+                ctx.font = `${11 * devicePixelRatio}px system-ui`;
+                for (const m of markers) {
+                  const x = u.valToPos(m.timeS, 'x', true);
+                  if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+                  ctx.beginPath();
+                  ctx.moveTo(x, u.bbox.top);
+                  ctx.lineTo(x, u.bbox.top + u.bbox.height);
+                  ctx.stroke();
+                  ctx.fillText(m.label, x + 3, u.bbox.top + 12 * devicePixelRatio);
+                }
+                ctx.restore();
+              },
+            ],
+          },
+        },
+        alignSeries(series) as uPlot.AlignedData,
+        box.current,
+      );
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [series, markers, height]);
+  useEffect(() => () => plot.current?.destroy(), []);
+  return <div ref={box} class="chart" role="img" aria-label={`Chart of ${series.map((s) => s.label).join(', ')}`} />;
+}

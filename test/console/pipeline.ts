@@ -1,0 +1,140 @@
+/**
+ * The real pipeline for the console's browser tests and its screenshot run: gateway, decoder, store, diagnostics
+ * and notifier as processes (as deployed), the API in this process serving the built console, and a simulated
+ * fleet publishing over MQTT. Everything in its own schema, topics, Redis prefix and MQTT topic prefix.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PgApiKeyStore, startApi, type RunningApi } from '@telltale/api';
+import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
+import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { LOCAL, uniqueName, waitFor } from '@telltale/platform/testing';
+import { simulatedFleetId } from '@telltale/simulator';
+import { dropSchema } from '../helpers.js';
+
+const root = join(import.meta.dirname, '../..');
+
+export interface ConsolePipeline {
+  readonly run: string;
+  readonly api: RunningApi;
+  readonly pool: Pool;
+  readonly fleet: string;
+  /** An admin key for every fleet, as `npm start` makes. */
+  readonly adminToken: string;
+  readonly vins: readonly string[];
+  /** Starts one more CLI process with the pipeline's environment. */
+  start(...args: string[]): ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startConsolePipeline(options: {
+  vehicles: number;
+  seed: number;
+  durationS: number;
+  faults?: readonly string[];
+}): Promise<ConsolePipeline> {
+  const run = uniqueName('console');
+  const fleet = simulatedFleetId(options.seed);
+  const children: ChildProcess[] = [];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_SCHEMA: run,
+    KAFKA_TOPIC_PREFIX: `${run}.`,
+    KAFKA_PARTITIONS: '2',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: 'warn',
+    MQTT_URL: LOCAL.mqttUrl,
+    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
+    MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
+    MQTT_SHARE_GROUP: run,
+    MQTT_CLIENT_ID_PREFIX: run,
+    MQTT_CONNECTIONS: '2',
+    REDIS_URL: LOCAL.redisUrl,
+    REDIS_KEY_PREFIX: `${run}:`,
+    DECODER_INSTANCE_ID: run,
+    REGISTRY_REFRESH_MS: '300',
+    NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
+    NOTIFIER_POLL_MS: '50',
+  };
+  const start = (...args: string[]): ChildProcess => {
+    const child = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    return child;
+  };
+  const pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
+  await migrate(pool, { schema: run });
+  const api = await startApi({
+    ...env,
+    API_PORT: '0',
+    API_HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    CATALOG_DIR: BUNDLED_CATALOG_DIR,
+    ALERT_STREAM_HEARTBEAT_MS: '1000',
+    // A browser session makes bursts of requests (a rule check costs 5); production keeps the defaults.
+    API_RATE_LIMIT_PER_SECOND: '200',
+    API_RATE_LIMIT_BURST: '1000',
+  });
+  for (const service of ['gateway', 'decoder', 'store', 'diagnostics', 'notifier']) start(service);
+  const faults = (options.faults ?? []).flatMap((f) => ['--fault', f]);
+  start(
+    'simulate',
+    '--vehicles',
+    String(options.vehicles),
+    '--seed',
+    String(options.seed),
+    '--provision',
+    '--anonymous',
+    '--topic-prefix',
+    `${run}/`,
+    '--duration',
+    String(options.durationS),
+    ...faults,
+  );
+  const vins = await waitFor(
+    'the simulated fleet in the registry',
+    async () => {
+      const { rows } = await pool
+        .query<{ vin: string }>('SELECT vin FROM vehicles WHERE fleet_id = $1 ORDER BY vin', [fleet])
+        .catch(() => ({ rows: [] as { vin: string }[] }));
+      return rows.length >= options.vehicles ? rows.map((r) => r.vin) : undefined;
+    },
+    60_000,
+    200,
+  );
+  const adminToken = (
+    await new PgApiKeyStore(pool).create({ name: 'console test', role: 'admin', fleets: ['*'], createdBy: 'cli' })
+  ).token;
+  return {
+    run,
+    api,
+    pool,
+    fleet,
+    adminToken,
+    vins,
+    start,
+    stop: async () => {
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(
+        children.map((c) =>
+          c.exitCode !== null || c.signalCode !== null
+            ? Promise.resolve(undefined)
+            : new Promise((resolve) => {
+                const timer = setTimeout(() => {
+                  c.kill('SIGKILL');
+                  resolve(undefined);
+                }, 10_000);
+                c.once('exit', () => {
+                  clearTimeout(timer);
+                  resolve(undefined);
+                });
+              }),
+        ),
+      );
+      await api.stop();
+      await dropSchema(pool, run);
+    },
+  };
+}
