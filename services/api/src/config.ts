@@ -69,7 +69,8 @@ export const ApiConfig = {
     min: 10,
   }),
   archiveDir: env.string('ARCHIVE_DIR', {
-    description: "the archive's root directory (telltale archive): history older than the hot window, and rule backtests, read it",
+    description:
+      "the archive's root directory (telltale archive): history older than the hot window, and rule backtests, read it",
     default: './var/archive',
   }),
   historyHotHours: env.integer('STORE_HISTORY_HOT_HOURS', {
