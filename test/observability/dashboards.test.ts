@@ -1,5 +1,5 @@
-// The observability kit against the running platform: `telltale start` (gateway, decoder, store, diagnostics,
-// notifier, API and a simulated vehicle with faults) and `telltale archive`, on their own instance (schema, topics,
+// The observability kit against the running platform: `telltale start` (gateway, decoder, store, archive,
+// diagnostics, features, notifier, API and a simulated vehicle with faults), on its own instance (schema, topics,
 // Redis keys, MQTT topics) and ports, scraped by a real Prometheus (Debian's /usr/bin/prometheus, 127.0.0.1, its own
 // port and data directory, the repository's alert rules loaded).
 //
@@ -21,7 +21,9 @@ import { freePort } from '../local-mosquitto.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const OBS = join(ROOT, 'deploy/observability');
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-const SERVICES = ['gateway', 'decoder', 'store', 'diagnostics', 'notifier', 'api', 'archive'] as const;
+/** Each service `telltale start` runs, with its ops port offset (services/cli/src/all-in-one/settings.ts). */
+const OPS_OFFSET = { gateway: 1, decoder: 2, store: 3, diagnostics: 4, notifier: 5, api: 6, features: 7, archive: 8 };
+const SERVICES = Object.keys(OPS_OFFSET) as (keyof typeof OPS_OFFSET)[];
 /** What Grafana's $__rate_interval becomes here: four scrape intervals and then some (scrapes every second). */
 const RATE_INTERVAL = '15s';
 
@@ -87,12 +89,12 @@ function exportedNames(text: string): Set<string> {
   return names;
 }
 
-/** A base port with the next eight free (the start command's ops ports are base + 1..6, the archive + 7). */
+/** A base port with the next nine free (the start command's ops ports are base + 1..8). */
 async function freePortBlock(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 2000) * 10;
     const ok = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => {
+      Array.from({ length: 9 }, (_, i) => {
         return new Promise<boolean>((res) => {
           const s = createServer();
           s.once('error', () => res(false));
@@ -164,6 +166,8 @@ describe('dashboards and alert rules against the running platform', () => {
       TELLTALE_DATA_DIR: join(work, 'data'),
       TELLTALE_OPS_PORT_BASE: String(opsBase),
       LOG_LEVEL: 'warn',
+      ARCHIVE_DIR: join(work, 'archive'),
+      ARCHIVE_FLUSH_INTERVAL_MS: '2000',
     };
     // One vehicle (the CI start check's choice on a shared 2-core machine), its first fault 2 s in.
     launch(
@@ -173,22 +177,6 @@ describe('dashboards and alert rules against the running platform', () => {
       'start',
     );
     await waitFor('telltale start to be ready', () => (/Ready in/.test(startOutput) ? true : undefined), 150_000, 200);
-    launch(
-      process.execPath,
-      ['services/cli/bin/telltale.js', 'archive'],
-      {
-        ...env,
-        NODE_ENV: 'development',
-        DATABASE_SCHEMA: `telltale_${run}`,
-        KAFKA_TOPIC_PREFIX: `${run}.`,
-        OPS_PORT: String(opsBase + 7),
-        OPS_HOST: '127.0.0.1',
-        ARCHIVE_DIR: join(work, 'archive'),
-        ARCHIVE_FLUSH_INTERVAL_MS: '2000',
-      },
-      'archive',
-    );
-
     const config = [
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       `rule_files: ['${join(OBS, 'prometheus/rules')}/*.yml']`,
@@ -196,7 +184,9 @@ describe('dashboards and alert rules against the running platform', () => {
       '  - job_name: telltale',
       '    honor_labels: true',
       '    static_configs:',
-      ...SERVICES.map((s, i) => `      - { targets: ['127.0.0.1:${opsBase + i + 1}'], labels: { service: ${s} } }`),
+      ...SERVICES.map(
+        (s) => `      - { targets: ['127.0.0.1:${opsBase + OPS_OFFSET[s]}'], labels: { service: ${s} } }`,
+      ),
     ].join('\n');
     writeFileSync(join(work, 'prometheus.yml'), `${config}\n`);
     launch(
@@ -239,10 +229,9 @@ describe('dashboards and alert rules against the running platform', () => {
   }, 300_000);
 
   afterAll(async () => {
-    const [start, archive, prometheus] = children;
+    const [start, prometheus] = children;
     await Promise.all([
       start ? stop(start, 'SIGINT', 20_000) : undefined,
-      archive ? stop(archive, 'SIGTERM', 15_000) : undefined,
       prometheus ? stop(prometheus, 'SIGTERM', 10_000) : undefined,
     ]);
     const pool = new pg.Pool({ connectionString: LOCAL.postgresUrl, max: 1 });
