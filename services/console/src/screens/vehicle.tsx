@@ -7,6 +7,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Session } from '../app.js';
 import { Chart, type Series } from '../chart.js';
+import { ApiFailure } from '../api.js';
+import { featureRows, rankedScores, type VehicleFeaturesJson } from '../domain/features.js';
 import { ago } from '../domain/format.js';
 import { formatValue, signalRows, type SignalRow, type SignalValue } from '../domain/signal-rows.js';
 import { href } from '../router.js';
@@ -67,6 +69,75 @@ function usePlot(session: Session, vin: string, picked: readonly string[]) {
     range === null ? 5000 : undefined,
   );
   return { history, range, setRange };
+}
+
+/** The latest feature vector and fault probability; 404 FEATURES_NOT_FOUND is the empty state, not an error. */
+function FeaturesPanel({ session, vin, nowMs }: { session: Session; vin: string; nowMs: number }) {
+  const [query, setQuery] = useState('');
+  const features = useLoad(
+    async (signal) => {
+      try {
+        return await session.api.get<VehicleFeaturesJson>(`/vehicles/${vin}/features`, signal);
+      } catch (e) {
+        if (e instanceof ApiFailure && e.code === 'FEATURES_NOT_FOUND') return null;
+        throw e;
+      }
+    },
+    [vin],
+    30_000,
+  );
+  const f = features.data;
+  const rows = useMemo(() => (f ? featureRows(f.features, query) : []), [f, query]);
+  return (
+    <div class="features" data-testid="features">
+      <h2>Features</h2>
+      <ErrorBox error={features.error} what="Features" />
+      {f === undefined && !features.error && <Pending loading />}
+      {f === null && <Empty>No feature window of this vehicle has closed yet.</Empty>}
+      {f && (
+        <>
+          <p class="muted">
+            {f.featureSetId} v{f.featureSetVersion} · window {new Date(f.windowStartMs).toLocaleTimeString()} –{' '}
+            {new Date(f.windowEndMs).toLocaleTimeString()} ({ago(f.windowEndMs, nowMs)}) ·{' '}
+            {f.sampleCount.toLocaleString('en')} samples
+          </p>
+          {f.scores.length === 0 ? (
+            <Empty>No active fault model scored this window.</Empty>
+          ) : (
+            <ul class="scores" data-testid="fault-scores">
+              {rankedScores(f.scores).map((s) => (
+                <li key={`${s.modelId}/${s.fault}`} class={`risk risk-${s.level}`}>
+                  <strong>{s.fault}</strong> <span data-testid="fault-probability">{s.percent}</span>{' '}
+                  <span class="muted">
+                    ({s.level}; {s.modelId} v{s.modelVersion})
+                  </span>
+                  <meter min={0} max={1} low={0.3} high={0.7} optimum={0} value={s.probability} />
+                </li>
+              ))}
+            </ul>
+          )}
+          <input
+            type="search"
+            aria-label="Search features"
+            placeholder="Filter features"
+            value={query}
+            onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+          />
+          <table class="grid compact">
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.name} class={r.missing ? 'muted' : undefined}>
+                  <th scope="row">{r.name}</th>
+                  <td class="num">{r.text}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {rows.length === 0 && <Empty>No feature matches.</Empty>}
+        </>
+      )}
+    </div>
+  );
 }
 
 export function VehicleScreen({ session, vin }: { session: Session; vin: string }) {
@@ -238,6 +309,7 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
               <p class="muted">Drag across the chart to zoom: the range is read from the server again.</p>
             </>
           )}
+          <FeaturesPanel session={session} vin={vin} nowMs={nowMs} />
           <h2>Alerts</h2>
           <ErrorBox error={alerts.error} what="Alerts" />
           {alerts.data?.alerts.length === 0 && <Empty>No alerts for this vehicle.</Empty>}
