@@ -10,6 +10,7 @@ import { Chart, type Series } from '../chart.js';
 import { ApiFailure } from '../api.js';
 import { featureRows, rankedScores, type VehicleFeaturesJson } from '../domain/features.js';
 import { ago } from '../domain/format.js';
+import { bucketSeries, pointsForWidth, type HistoryBucket } from '../domain/history.js';
 import { formatValue, signalRows, type SignalRow, type SignalValue } from '../domain/signal-rows.js';
 import { href } from '../router.js';
 import type { AlertJson, SignalValueJson } from '../types.js';
@@ -32,35 +33,39 @@ interface LatestJson {
 }
 
 interface HistoryJson {
-  points: { eventTimeMs: number; value: number }[];
+  buckets: HistoryBucket[] | null;
   signal: { unit: string };
 }
 
 const ROW = 28;
 const LIVE_MS = 1000;
 const FULL_MS = 15_000;
-const HISTORY_POINTS = 2000;
 
-function usePlot(session: Session, vin: string, picked: readonly string[]) {
+/**
+ * The picked signals' history over the live window or the zoomed range, always downsampled on the server to about
+ * one min/max/avg bucket per pixel of the chart (`?points=`), so a long range never ships raw samples.
+ */
+function usePlot(session: Session, vin: string, picked: readonly string[], widthPx: () => number) {
   const [range, setRange] = useState<{ fromMs: number; toMs: number } | null>(null);
   const history = useLoad(
     async (signal) => {
       const toMs = range?.toMs ?? Date.now();
       const fromMs = range?.fromMs ?? toMs - 10 * 60_000;
+      const points = pointsForWidth(widthPx());
       return Promise.all(
         picked.map(async (name): Promise<Series> => {
-          // With more samples than the limit in the range, every n-th is kept client-side; the zoom re-asks.
-          const q = `from=${fromMs}&to=${toMs}&limit=${HISTORY_POINTS}&order=desc`;
+          const q = `from=${fromMs}&to=${toMs}&points=${points}`;
           const h = await session.api.get<HistoryJson>(
             `/vehicles/${vin}/signals/${encodeURIComponent(name)}/history?${q}`,
             signal,
           );
-          const points = [...h.points].reverse();
+          const b = bucketSeries(h.buckets ?? []);
           return {
             label: name.split('/').at(-1) ?? name,
             unit: h.signal.unit,
-            times: points.map((p) => p.eventTimeMs / 1000),
-            values: points.map((p) => p.value),
+            times: b.times,
+            values: b.values,
+            band: { mins: b.mins, maxs: b.maxs },
           };
         }),
       );
@@ -216,7 +221,8 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
   const signalCount = rows.filter((r) => r.kind === 'signal').length;
   const toggle = (name: string) =>
     setPicked((p) => (p.includes(name) ? p.filter((n) => n !== name) : [...p, name].slice(-6)));
-  const { history, range, setRange } = usePlot(session, vin, picked);
+  const chartBox = useRef<HTMLDivElement>(null);
+  const { history, range, setRange } = usePlot(session, vin, picked, () => chartBox.current?.clientWidth ?? 0);
   const v = vehicle.data;
 
   return (
@@ -285,7 +291,7 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
             />
           )}
         </div>
-        <div class="side">
+        <div class="side" ref={chartBox}>
           <h2>History</h2>
           {picked.length === 0 ? (
             <Empty>Pick signals (click, or Enter in the list) to plot their history.</Empty>
@@ -306,7 +312,10 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
               </div>
               <ErrorBox error={history.error} what="History" />
               {history.data && <Chart series={history.data} onRange={(fromMs, toMs) => setRange({ fromMs, toMs })} />}
-              <p class="muted">Drag across the chart to zoom: the range is read from the server again.</p>
+              <p class="muted">
+                Drag across the chart to zoom: the range is read from the server again, as one min/max/average bucket
+                per pixel (line: average; band: min to max).
+              </p>
             </>
           )}
           <FeaturesPanel session={session} vin={vin} nowMs={nowMs} />
