@@ -93,7 +93,7 @@ export interface BacktestForm {
   /** The editor's text, and the saved version's text (null for a new rule). */
   readonly text: string;
   readonly saved: { ruleId: string; version: number; text: string } | null;
-  /** From the datetime inputs; NaN when empty or invalid. */
+  /** From the datetime inputs; NaN when empty or invalid (an empty end: now, when the server takes the job). */
   readonly fromMs: number;
   readonly toMs: number;
   readonly scope: 'all' | 'fleet' | 'vins';
@@ -101,7 +101,7 @@ export interface BacktestForm {
   readonly vins: string;
 }
 
-export type BacktestRequest = Record<string, unknown> & { from: number; to: number };
+export type BacktestRequest = Record<string, unknown> & { from: number; to?: number };
 
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
 export const MAX_VINS = 500;
@@ -122,8 +122,8 @@ export function parseVins(text: string): { vins: string[]; invalid: string[] } {
  */
 export function backtestRequest(form: BacktestForm): { body: BacktestRequest } | { problem: string } {
   if (!Number.isFinite(form.fromMs)) return { problem: 'Give the start of the range.' };
-  if (!Number.isFinite(form.toMs)) return { problem: 'Give the end of the range.' };
-  if (form.toMs <= form.fromMs) return { problem: 'The end of the range must be after its start.' };
+  const toNow = !Number.isFinite(form.toMs);
+  if (!toNow && form.toMs <= form.fromMs) return { problem: 'The end of the range must be after its start.' };
   let source: Record<string, unknown>;
   if (form.saved && form.text.trim() === form.saved.text.trim())
     source = { ruleId: form.saved.ruleId, version: form.saved.version };
@@ -138,7 +138,7 @@ export function backtestRequest(form: BacktestForm): { body: BacktestRequest } |
       return { problem: 'The rule must be a JSON object.' };
     source = { rule };
   }
-  const body: BacktestRequest = { ...source, from: form.fromMs, to: form.toMs };
+  const body: BacktestRequest = { ...source, from: form.fromMs, ...(toNow ? {} : { to: form.toMs }) };
   if (form.scope === 'fleet') {
     if (form.fleet === '') return { problem: 'Pick a fleet.' };
     body.fleet = form.fleet;

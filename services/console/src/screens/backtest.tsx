@@ -45,7 +45,7 @@ export function BacktestPanel({
 }) {
   const { api } = session;
   const [from, setFrom] = useState(() => localInput(Date.now() - 24 * 3_600_000));
-  const [to, setTo] = useState(() => localInput(Date.now()));
+  const [to, setTo] = useState(''); // empty: now, when the server takes the job
   const [scope, setScope] = useState<'all' | 'fleet' | 'vins'>('all');
   const [fleet, setFleet] = useState('');
   const [vins, setVins] = useState('');
@@ -136,7 +136,14 @@ export function BacktestPanel({
           <input type="datetime-local" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
         </label>
         <label>
-          To <input type="datetime-local" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          To{' '}
+          <input
+            type="datetime-local"
+            value={to}
+            title="Empty: now"
+            onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+          />
+          <span class="muted"> (empty: now)</span>
         </label>
         <label>
           Vehicles{' '}
