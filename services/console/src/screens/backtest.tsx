@@ -16,7 +16,8 @@ import {
   type BacktestJobJson,
   type DiffEntry,
 } from '../domain/backtest.js';
-import { bucketSeries, pointsForWidth, type HistoryBucket } from '../domain/history.js';
+import { pointsForWidth } from '../domain/history.js';
+import { bucketedHistory } from '../history.js';
 import { href } from '../router.js';
 import type { Fleet } from '../types.js';
 import { Empty, ErrorBox, Pending, Severity, useLoad } from '../ui.js';
@@ -323,21 +324,8 @@ function VehicleChart({ session, job, vin }: { session: Session; job: BacktestJo
     async (signal): Promise<Series[] | null> => {
       if (name === null) return null;
       const points = pointsForWidth(box.current?.clientWidth ?? 0);
-      const q = `from=${Date.parse(job.from)}&to=${Date.parse(job.to)}&points=${points}`;
-      const h = await session.api.get<{ buckets: HistoryBucket[] | null; signal: { unit: string } }>(
-        `/vehicles/${vin}/signals/${encodeURIComponent(name)}/history?${q}`,
-        signal,
-      );
-      const b = bucketSeries(h.buckets ?? []);
-      return [
-        {
-          label: name.split('/').at(-1) ?? name,
-          unit: h.signal.unit,
-          times: b.times,
-          values: b.values,
-          band: { mins: b.mins, maxs: b.maxs },
-        },
-      ];
+      const range = { fromMs: Date.parse(job.from), toMs: Date.parse(job.to) };
+      return [await bucketedHistory(session.api, { vin, name, ...range, points }, signal)];
     },
     [job.id, vin, name],
   );

@@ -6,11 +6,12 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Session } from '../app.js';
-import { Chart, type Series } from '../chart.js';
+import { Chart } from '../chart.js';
 import { ApiFailure } from '../api.js';
 import { featureRows, rankedScores, type VehicleFeaturesJson } from '../domain/features.js';
 import { ago } from '../domain/format.js';
-import { bucketSeries, pointsForWidth, type HistoryBucket } from '../domain/history.js';
+import { pointsForWidth } from '../domain/history.js';
+import { bucketedHistory } from '../history.js';
 import { formatValue, signalRows, type SignalRow, type SignalValue } from '../domain/signal-rows.js';
 import { href } from '../router.js';
 import type { AlertJson, SignalValueJson } from '../types.js';
@@ -32,11 +33,6 @@ interface LatestJson {
   signals: SignalValueJson[];
 }
 
-interface HistoryJson {
-  buckets: HistoryBucket[] | null;
-  signal: { unit: string };
-}
-
 const ROW = 28;
 const LIVE_MS = 1000;
 const FULL_MS = 15_000;
@@ -53,21 +49,7 @@ function usePlot(session: Session, vin: string, picked: readonly string[], width
       const fromMs = range?.fromMs ?? toMs - 10 * 60_000;
       const points = pointsForWidth(widthPx());
       return Promise.all(
-        picked.map(async (name): Promise<Series> => {
-          const q = `from=${fromMs}&to=${toMs}&points=${points}`;
-          const h = await session.api.get<HistoryJson>(
-            `/vehicles/${vin}/signals/${encodeURIComponent(name)}/history?${q}`,
-            signal,
-          );
-          const b = bucketSeries(h.buckets ?? []);
-          return {
-            label: name.split('/').at(-1) ?? name,
-            unit: h.signal.unit,
-            times: b.times,
-            values: b.values,
-            band: { mins: b.mins, maxs: b.maxs },
-          };
-        }),
+        picked.map((name) => bucketedHistory(session.api, { vin, name, fromMs, toMs, points }, signal)),
       );
     },
     [vin, picked.join(','), range?.fromMs, range?.toMs],
