@@ -1,8 +1,9 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against the real pipeline: sign
 // in; a simulated vehicle's signal changes on the vehicle page; a rule typed with an unknown signal shows the
 // server's diagnostic on exactly that name; fixed and saved, its alert arrives in the live feed and is acknowledged;
-// a webhook subscription is created and pinged. With CONSOLE_SCREENSHOT_DIR set (`npm run console:screenshots`)
-// it also saves a screenshot of every screen there.
+// a webhook subscription is created and pinged; the chart asks for downsampled history, the features panel shows
+// its empty state, and a backtest of the saved rule is compared with what live diagnostics recorded. With
+// CONSOLE_SCREENSHOT_DIR set (`npm run console:screenshots`) it also saves a screenshot of every screen there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,6 +121,8 @@ describe('web console', () => {
       1500,
     );
     await shot(page, '2-fleet');
+    const historyUrls: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/history?') && historyUrls.push(r.url())));
     await page.click(`a[href="/console/vehicles/${vin}"]`);
     await page.getByRole('heading', { name: vin }).waitFor();
     await page.getByLabel('Search signals').fill(changing.qualifiedName);
@@ -134,6 +137,11 @@ describe('web console', () => {
     );
     await page.locator(`[data-signal="${changing.qualifiedName}"]`).click(); // plot it
     await page.locator('.chart canvas').first().waitFor({ timeout: 20_000 });
+    // The chart asks for server-side buckets (?points= ≈ its width), never raw samples.
+    expect(historyUrls.length).toBeGreaterThan(0);
+    for (const url of historyUrls) expect(url).toMatch(/[?&]points=\d+(&|$)/);
+    // No features service runs here: the features panel says no window has closed yet.
+    await page.getByTestId('features').getByText('No feature window').waitFor({ timeout: 15_000 });
     await page.getByLabel('Search signals').fill('');
     await shot(page, '3-vehicle');
 
@@ -185,6 +193,18 @@ describe('web console', () => {
     await row.getByRole('button', { name: /Moving/ }).click(); // its evidence
     await feed.locator('.evidence').waitFor({ timeout: 10_000 });
     await shot(feed, '5-alerts');
+
+    // Backtest of the saved version (engineer and up) over the last day up to now: this run has no archive, so it
+    // replays nothing and every transition live diagnostics recorded for the rule is "only live".
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    await expect
+      .poll(() => page.getByTestId('backtest-progress').textContent(), { timeout: 60_000 })
+      .toMatch(/done in .* 0 transitions/);
+    expect(await page.getByTestId('backtest-diff').textContent()).toMatch(
+      /^0 of [1-9]\d* live transitions matched · 0 only in the backtest · [1-9]\d* only live · 0 changed$/,
+    );
+    await page.getByTestId('backtest').scrollIntoViewIfNeeded();
+    await shot(page, '9-backtest');
 
     await page.goto(`${server.url}/console/rules`);
     await page.locator(`a[href="/console/rules/${ruleId}"]`).waitFor({ timeout: 15_000 });

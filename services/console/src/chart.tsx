@@ -12,6 +12,8 @@ export interface Series {
   /** Seconds since the epoch (uPlot's time unit) and values, same length. */
   readonly times: number[];
   readonly values: (number | null)[];
+  /** Downsampled history: each point's bucket minimum and maximum, drawn as a band around the line. */
+  readonly band?: { readonly mins: number[]; readonly maxs: number[] };
 }
 
 export interface Marker {
@@ -21,16 +23,20 @@ export interface Marker {
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2'];
 
-/** Aligns several series on the union of their times (uPlot's data shape), null where a series has no sample. */
+/**
+ * Aligns several series on the union of their times (uPlot's data shape), null where a series has no sample; the
+ * band edges (max, then min) of the series that have one follow the lines, in series order.
+ */
 export function alignSeries(series: readonly Series[]): (number | null)[][] {
   const times = [...new Set(series.flatMap((s) => s.times))].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
-  const columns = series.map((s) => {
-    const column = new Array<number | null>(times.length).fill(null);
-    s.times.forEach((t, i) => (column[index.get(t)!] = s.values[i] ?? null));
-    return column;
-  });
-  return [times, ...columns];
+  const column = (s: Series, values: readonly (number | null)[]) => {
+    const c = new Array<number | null>(times.length).fill(null);
+    s.times.forEach((t, i) => (c[index.get(t)!] = values[i] ?? null));
+    return c;
+  };
+  const bands = series.flatMap((s) => (s.band ? [column(s, s.band.maxs), column(s, s.band.mins)] : []));
+  return [times, ...series.map((s) => column(s, s.values)), ...bands];
 }
 
 export function Chart({
@@ -57,6 +63,22 @@ export function Chart({
       const width = box.current.clientWidth || 800;
       const dark = matchMedia('(prefers-color-scheme: dark)').matches;
       const axis = { stroke: dark ? '#cbd5e1' : '#334155', grid: { stroke: dark ? '#334155' : '#e2e8f0' } };
+      const edges: uPlot.Series[] = [];
+      const bands: uPlot.Band[] = [];
+      series.forEach((s, i) => {
+        if (!s.band) return;
+        const color = COLORS[i % COLORS.length]!;
+        const edge = (what: string): uPlot.Series => ({
+          label: `${s.label} ${what}`,
+          stroke: `${color}55`,
+          width: 0.5,
+          spanGaps: true,
+          points: { show: false },
+        });
+        const upper = series.length + 1 + edges.length;
+        edges.push(edge('max'), edge('min'));
+        bands.push({ series: [upper, upper + 1], fill: `${color}22` });
+      });
       plot.current = new UPlot(
         {
           width,
@@ -69,7 +91,9 @@ export function Chart({
               width: 1.5,
               spanGaps: true,
             })),
+            ...edges,
           ],
+          bands,
           axes: [axis, axis],
           cursor: { drag: { x: true, y: false } },
           hooks: {

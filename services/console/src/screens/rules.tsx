@@ -2,7 +2,8 @@
  * Rules: the list (state, version, open alerts) and the editor: the rule as JSON in CodeMirror, checked by
  * `POST /v1/rules/validate` as you type (debounced; a newer check aborts the older), diagnostics at their
  * positions, save (with If-Match, so a concurrent edit is a conflict, not a silent overwrite), enable/disable,
- * version history with a diff. Backtest and shadow mode light up when their API exists.
+ * version history with a diff; a backtest of the editor's rule (engineer role and up, screens/backtest.tsx).
+ * Shadow mode lights up when its API exists.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Session } from '../app.js';
@@ -14,6 +15,7 @@ import { href, navigate } from '../router.js';
 import { may } from '../session.js';
 import type { AlertJson, CatalogJson, RuleSummary } from '../types.js';
 import { Empty, ErrorBox, Pending, Severity, useLoad } from '../ui.js';
+import { BacktestPanel } from './backtest.js';
 
 export function RulesScreen({ session }: { session: Session }) {
   const { api, me } = session;
@@ -418,6 +420,15 @@ export function RuleScreen({ session, ruleId }: { session: Session; ruleId: stri
           </div>
         )}
       </div>
+      {canWrite && text !== null && (
+        <BacktestPanel
+          session={session}
+          text={text}
+          saved={
+            current ? { ruleId: current.ruleId, version: current.version, text: editable(current.definition) } : null
+          }
+        />
+      )}
     </section>
   );
 }

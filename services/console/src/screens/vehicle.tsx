@@ -6,8 +6,12 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Session } from '../app.js';
-import { Chart, type Series } from '../chart.js';
+import { Chart } from '../chart.js';
+import { ApiFailure } from '../api.js';
+import { featureRows, rankedScores, type VehicleFeaturesJson } from '../domain/features.js';
 import { ago } from '../domain/format.js';
+import { pointsForWidth } from '../domain/history.js';
+import { bucketedHistory } from '../history.js';
 import { formatValue, signalRows, type SignalRow, type SignalValue } from '../domain/signal-rows.js';
 import { href } from '../router.js';
 import type { AlertJson, SignalValueJson } from '../types.js';
@@ -29,44 +33,98 @@ interface LatestJson {
   signals: SignalValueJson[];
 }
 
-interface HistoryJson {
-  points: { eventTimeMs: number; value: number }[];
-  signal: { unit: string };
-}
-
 const ROW = 28;
 const LIVE_MS = 1000;
 const FULL_MS = 15_000;
-const HISTORY_POINTS = 2000;
 
-function usePlot(session: Session, vin: string, picked: readonly string[]) {
+/**
+ * The picked signals' history over the live window or the zoomed range, always downsampled on the server to about
+ * one min/max/avg bucket per pixel of the chart (`?points=`), so a long range never ships raw samples.
+ */
+function usePlot(session: Session, vin: string, picked: readonly string[], widthPx: () => number) {
   const [range, setRange] = useState<{ fromMs: number; toMs: number } | null>(null);
   const history = useLoad(
     async (signal) => {
       const toMs = range?.toMs ?? Date.now();
       const fromMs = range?.fromMs ?? toMs - 10 * 60_000;
+      const points = pointsForWidth(widthPx());
       return Promise.all(
-        picked.map(async (name): Promise<Series> => {
-          // With more samples than the limit in the range, every n-th is kept client-side; the zoom re-asks.
-          const q = `from=${fromMs}&to=${toMs}&limit=${HISTORY_POINTS}&order=desc`;
-          const h = await session.api.get<HistoryJson>(
-            `/vehicles/${vin}/signals/${encodeURIComponent(name)}/history?${q}`,
-            signal,
-          );
-          const points = [...h.points].reverse();
-          return {
-            label: name.split('/').at(-1) ?? name,
-            unit: h.signal.unit,
-            times: points.map((p) => p.eventTimeMs / 1000),
-            values: points.map((p) => p.value),
-          };
-        }),
+        picked.map((name) => bucketedHistory(session.api, { vin, name, fromMs, toMs, points }, signal)),
       );
     },
     [vin, picked.join(','), range?.fromMs, range?.toMs],
     range === null ? 5000 : undefined,
   );
   return { history, range, setRange };
+}
+
+/** The latest feature vector and fault probability; 404 FEATURES_NOT_FOUND is the empty state, not an error. */
+function FeaturesPanel({ session, vin, nowMs }: { session: Session; vin: string; nowMs: number }) {
+  const [query, setQuery] = useState('');
+  const features = useLoad(
+    async (signal) => {
+      try {
+        return await session.api.get<VehicleFeaturesJson>(`/vehicles/${vin}/features`, signal);
+      } catch (e) {
+        if (e instanceof ApiFailure && e.code === 'FEATURES_NOT_FOUND') return null;
+        throw e;
+      }
+    },
+    [vin],
+    30_000,
+  );
+  const f = features.data;
+  const rows = useMemo(() => (f ? featureRows(f.features, query) : []), [f, query]);
+  return (
+    <div class="features" data-testid="features">
+      <h2>Features</h2>
+      <ErrorBox error={features.error} what="Features" />
+      {f === undefined && !features.error && <Pending loading />}
+      {f === null && <Empty>No feature window of this vehicle has closed yet.</Empty>}
+      {f && (
+        <>
+          <p class="muted">
+            {f.featureSetId} v{f.featureSetVersion} · window {new Date(f.windowStartMs).toLocaleTimeString()} –{' '}
+            {new Date(f.windowEndMs).toLocaleTimeString()} ({ago(f.windowEndMs, nowMs)}) ·{' '}
+            {f.sampleCount.toLocaleString('en')} samples
+          </p>
+          {f.scores.length === 0 ? (
+            <Empty>No active fault model scored this window.</Empty>
+          ) : (
+            <ul class="scores" data-testid="fault-scores">
+              {rankedScores(f.scores).map((s) => (
+                <li key={`${s.modelId}/${s.fault}`} class={`risk risk-${s.level}`}>
+                  <strong>{s.fault}</strong> <span data-testid="fault-probability">{s.percent}</span>{' '}
+                  <span class="muted">
+                    ({s.level}; {s.modelId} v{s.modelVersion})
+                  </span>
+                  <meter min={0} max={1} low={0.3} high={0.7} optimum={0} value={s.probability} />
+                </li>
+              ))}
+            </ul>
+          )}
+          <input
+            type="search"
+            aria-label="Search features"
+            placeholder="Filter features"
+            value={query}
+            onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+          />
+          <table class="grid compact">
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.name} class={r.missing ? 'muted' : undefined}>
+                  <th scope="row">{r.name}</th>
+                  <td class="num">{r.text}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {rows.length === 0 && <Empty>No feature matches.</Empty>}
+        </>
+      )}
+    </div>
+  );
 }
 
 export function VehicleScreen({ session, vin }: { session: Session; vin: string }) {
@@ -145,7 +203,8 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
   const signalCount = rows.filter((r) => r.kind === 'signal').length;
   const toggle = (name: string) =>
     setPicked((p) => (p.includes(name) ? p.filter((n) => n !== name) : [...p, name].slice(-6)));
-  const { history, range, setRange } = usePlot(session, vin, picked);
+  const chartBox = useRef<HTMLDivElement>(null);
+  const { history, range, setRange } = usePlot(session, vin, picked, () => chartBox.current?.clientWidth ?? 0);
   const v = vehicle.data;
 
   return (
@@ -214,7 +273,7 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
             />
           )}
         </div>
-        <div class="side">
+        <div class="side" ref={chartBox}>
           <h2>History</h2>
           {picked.length === 0 ? (
             <Empty>Pick signals (click, or Enter in the list) to plot their history.</Empty>
@@ -235,9 +294,13 @@ export function VehicleScreen({ session, vin }: { session: Session; vin: string 
               </div>
               <ErrorBox error={history.error} what="History" />
               {history.data && <Chart series={history.data} onRange={(fromMs, toMs) => setRange({ fromMs, toMs })} />}
-              <p class="muted">Drag across the chart to zoom: the range is read from the server again.</p>
+              <p class="muted">
+                Drag across the chart to zoom: the range is read from the server again, as one min/max/average bucket
+                per pixel (line: average; band: min to max).
+              </p>
             </>
           )}
+          <FeaturesPanel session={session} vin={vin} nowMs={nowMs} />
           <h2>Alerts</h2>
           <ErrorBox error={alerts.error} what="Alerts" />
           {alerts.data?.alerts.length === 0 && <Empty>No alerts for this vehicle.</Empty>}
