@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { TelemetryBatch, decodeSignalBatch } from '@telltale/platform/proto';
+import type { ArrivedRecord } from './reference-engine.js';
 
 /** Reads a topic from the beginning until it has been idle for `idleMs` (read_committed), one callback per record. */
 export async function readTopic(
@@ -61,12 +62,24 @@ export interface SignalLog {
   readonly records: Map<string, number>;
   samples: number;
   distinctSamples: number;
+  /** Every record with its gateway arrival time, for the reference engine. */
+  readonly arrived: ArrivedRecord[];
+  /** The newest event time of any sample. */
+  newestEventMs: number;
 }
 
 export async function readSignals(kafka: Kafka, topic: string): Promise<SignalLog> {
-  const log: SignalLog = { newest: new Map(), records: new Map(), samples: 0, distinctSamples: 0 };
-  await readTopic(kafka, topic, (_key, value) => {
+  const log: SignalLog = {
+    newest: new Map(),
+    records: new Map(),
+    samples: 0,
+    distinctSamples: 0,
+    arrived: [],
+    newestEventMs: 0,
+  };
+  await readTopic(kafka, topic, (_key, value, _headers, timestampMs) => {
     const { header, columns } = decodeSignalBatch(value);
+    log.arrived.push({ arrivalMs: Number(header.source?.gatewayReceiveTimeMsEpoch ?? timestampMs), value });
     const id = `${header.batchId}/${header.part ?? 0}`;
     const copies = (log.records.get(id) ?? 0) + 1;
     log.records.set(id, copies);
@@ -77,6 +90,7 @@ export async function readSignals(kafka: Kafka, topic: string): Promise<SignalLo
     const base = Number(header.baseTimeMsEpoch);
     for (let i = 0; i < columns.signalId.length; i++) {
       const t = base + columns.timeOffsetMs[i]!;
+      if (t > log.newestEventMs) log.newestEventMs = t;
       const current = perVin.get(columns.signalId[i]!);
       if (!current || t > current.eventTimeMs)
         perVin.set(columns.signalId[i]!, { eventTimeMs: t, value: columns.value[i]! });
