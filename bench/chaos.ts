@@ -30,7 +30,7 @@ import pg from 'pg';
 import { PrivateInfra, freePort } from './chaos/infra.js';
 import { CLI, createInstances, serviceEnv, type ServiceInstance } from './chaos/services.js';
 import { referenceTransitions } from './chaos/reference-engine.js';
-import { WebhookReceiver, compareLatest, readAlerts, readFrames, readSignals } from './chaos/verify.js';
+import { WebhookReceiver, compareLatest, describeGroups, readAlerts, readFrames, readSignals } from './chaos/verify.js';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -106,7 +106,16 @@ async function main(): Promise<number> {
   const cli = (...args: string[]) => exec(process.execPath, [CLI, ...args], { env, timeout: 120_000 });
 
   await cli('migrate');
-  await cli('topics', 'ensure');
+  // A fresh cluster's brokers learn new partitions' metadata a moment apart: ensuring is idempotent, so retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cli('topics', 'ensure');
+      break;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
   await new Promise((resolve) => setTimeout(resolve, 2000)); // every broker learns the new partitions' metadata
   await cli('rules', 'apply', join(ROOT, 'services/diagnostics/rules/examples'));
   const token = (await cli('keys', 'create', '--name', 'chaos', '--role', 'admin', '--fleet', '*')).stdout.trim();
@@ -263,6 +272,7 @@ async function main(): Promise<number> {
     brokers: infra.kafkaBrokers.split(','),
     logLevel: logLevel.NOTHING,
   });
+  const groups = await describeGroups(kafka);
   const frames = await readFrames(kafka, 'tbox.frames.v1');
   const signals = await readSignals(kafka, 'vehicle.signals.v1');
   const alerts = await readAlerts(kafka, 'vehicle.alerts.v1');
@@ -377,7 +387,7 @@ async function main(): Promise<number> {
       w.fault,
       seconds(w.injectedAtMs - loadStart),
       seconds(w.recoveryMs),
-      String(ackedIn(w)),
+      String(ackedIn(w) + lost.filter((l) => inWindow(l.atMs, w)).length),
       String(lost.filter((l) => inWindow(l.atMs, w)).length),
       String(duplicated.filter((d) => inWindow(d.atMs, w)).length),
     ]),
@@ -435,6 +445,9 @@ async function main(): Promise<number> {
   ];
   console.log('');
   for (const [name, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${detail}`);
+  console.log('');
+  console.log('consumer groups at the end (scale-out: partitions split between instances):');
+  for (const line of groups) console.log(`  ${line}`);
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');

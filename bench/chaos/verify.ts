@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Kafka } from 'kafkajs';
+import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { TelemetryBatch, decodeSignalBatch } from '@telltale/platform/proto';
 import type { ArrivedRecord } from './reference-engine.js';
 
@@ -171,4 +171,26 @@ export async function compareLatest(
       wrong.push(`${vin}/${id}: ${have.value} @ ${have.eventTimeMs}, want ${want.value} @ ${want.eventTimeMs}`);
   }
   return { checked: expected.size, wrong };
+}
+
+/** Consumer groups of the run: members and how many partitions each holds (scale-out: split between instances). */
+export async function describeGroups(kafka: Kafka): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    const ids = groups.map((g) => g.groupId).filter((id) => id.startsWith('telltale'));
+    const { groups: described } = await admin.describeGroups(ids);
+    return described
+      .sort((a, b) => a.groupId.localeCompare(b.groupId))
+      .map((g) => {
+        const shares = g.members.map((m) => {
+          const assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+          return Object.values(assignment?.assignment ?? {}).reduce((n, partitions) => n + partitions.length, 0);
+        });
+        return `${g.groupId}: ${g.members.length} member(s), partitions ${shares.join(' + ') || '-'}`;
+      });
+  } finally {
+    await admin.disconnect();
+  }
 }
