@@ -30,7 +30,15 @@ import pg from 'pg';
 import { PrivateInfra, freePort } from './chaos/infra.js';
 import { CLI, createInstances, serviceEnv, type ServiceInstance } from './chaos/services.js';
 import { referenceTransitions } from './chaos/reference-engine.js';
-import { WebhookReceiver, compareLatest, describeGroups, readAlerts, readFrames, readSignals } from './chaos/verify.js';
+import {
+  WebhookReceiver,
+  compareLatest,
+  consumerLag,
+  describeGroups,
+  readAlerts,
+  readFrames,
+  readSignals,
+} from './chaos/verify.js';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -264,7 +272,25 @@ async function main(): Promise<number> {
     `load finished after ${((Date.now() - loadStart) / 1000).toFixed(0)} s (simulator exit ${simulatorExit}): ` +
       `${JSON.stringify({ ...summary, latencyMs: undefined })}; letting the pipeline drain ...`,
   );
-  await new Promise((resolve) => setTimeout(resolve, 20_000));
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  // Verify once every consumer group has caught up (a transactional topic's end offset includes its commit marker:
+  // a lag of a few records per partition is the markers).
+  const kafkaForLag = new Kafka({
+    clientId: 'chaos-lag',
+    brokers: infra.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  for (let waited = 0; ; waited += 5) {
+    const lag = await consumerLag(kafkaForLag).catch(() => new Map<string, number>());
+    const behind = [...lag].filter(([, n]) => n > 6 * 2);
+    if (behind.length === 0 && lag.size > 0) break;
+    if (waited % 30 === 0) log(`waiting for consumers: ${behind.map(([g, n]) => `${g} ${n}`).join(', ')}`);
+    if (waited >= 900) {
+      log('consumers still behind after 15 min; verifying anyway');
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
 
   // ---- Verification -------------------------------------------------------------------------------------------
   const kafka = new Kafka({
