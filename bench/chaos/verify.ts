@@ -9,13 +9,23 @@ import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { TelemetryBatch, decodeSignalBatch } from '@telltale/platform/proto';
 import type { ArrivedRecord } from './reference-engine.js';
 
-/** Reads a topic from the beginning until it has been idle for `idleMs` (read_committed), one callback per record. */
+/**
+ * Reads a topic from the beginning (read_committed) up to the end offsets it has when the read starts, one callback
+ * per record. A transactional topic ends with commit markers the consumer never returns, so a partition counts as
+ * read within 2 offsets of its end, or when nothing arrived for `idleMs` (an aborted tail).
+ */
 export async function readTopic(
   kafka: Kafka,
   topic: string,
   onRecord: (key: Buffer | null, value: Buffer, headers: Record<string, string>, timestampMs: number) => void,
-  idleMs = 4000,
+  idleMs = 30_000,
 ): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  const reached = new Map<number, number>();
+  const done = () => [...ends].every(([partition, end]) => end === 0 || (reached.get(partition) ?? 0) >= end - 2);
   const consumer = kafka.consumer({ groupId: `chaos-verify-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -25,6 +35,9 @@ export async function readTopic(
     autoCommit: false,
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
+        const offset = Number(m.offset);
+        if (offset >= (ends.get(batch.partition) ?? 0)) continue; // written after the read started
+        reached.set(batch.partition, offset + 1);
         if (!m.value) continue;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
@@ -35,9 +48,7 @@ export async function readTopic(
       await Promise.resolve();
     },
   });
-  const started = Date.now();
-  while (Date.now() - last < idleMs || Date.now() - started < idleMs * 2)
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  while (!done() && Date.now() - last < idleMs) await new Promise((resolve) => setTimeout(resolve, 250));
   await consumer.disconnect();
   return count;
 }
