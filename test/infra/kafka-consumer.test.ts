@@ -1,5 +1,6 @@
 // The acknowledgement contract of the core Kafka helpers, on the real broker: a batch whose handler fails is not
-// committed and comes again; a processed batch is committed and not seen again by the group.
+// committed and comes again; a processed batch is committed and not seen again by the group; a consumer that
+// crashed with a non-retriable error starts again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createKafkaClient,
@@ -8,6 +9,7 @@ import {
   startCommittingConsumer,
 } from '@telltale/platform/kafka';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import { KafkaJSNonRetriableError } from 'kafkajs';
 
 const log = testLogger();
 const run = uniqueName('commit');
@@ -95,5 +97,34 @@ describe('committing consumer on real Kafka', () => {
     const meta = await admin.fetchTopicMetadata({ topics: [grownTopic] });
     expect(meta.topics[0]?.partitions).toHaveLength(4);
     await admin.deleteTopics({ topics: [grownTopic] });
+  });
+  it('starts again after a non-retriable error (kafkajs would leave the consumer down)', async () => {
+    const crashTopic = `${run}.crash`;
+    await ensureTopics(admin, [{ topic: crashTopic, numPartitions: 1, replicationFactor: 1 }]);
+    await producer.send(crashTopic, [{ key: 'VIN1', value: 'x' }]);
+    let attempts = 0;
+    const processed: string[] = [];
+    const consumer = await startCommittingConsumer({
+      kafka,
+      groupId: `${run}-crash`,
+      topics: [crashTopic],
+      fromBeginning: true,
+      log,
+      handleBatch: async (batch) => {
+        attempts += 1;
+        await Promise.resolve();
+        // As the group coordinator answers when it no longer knows the member (UNKNOWN_MEMBER_ID).
+        if (attempts === 1) throw new KafkaJSNonRetriableError('The coordinator is not aware of this member');
+        processed.push(...batch.messages.map((m) => m.value?.toString() ?? ''));
+      },
+    });
+    try {
+      await waitFor('the batch after the crash', () => (processed.length >= 1 ? true : undefined), 60_000);
+      expect(processed).toEqual(['x']);
+      expect(attempts).toBe(2);
+    } finally {
+      await consumer.stop();
+      await admin.deleteTopics({ topics: [crashTopic] }).catch(() => undefined);
+    }
   });
 });

@@ -6,6 +6,7 @@
 #   deploy/local/kafka/kafka.sh stop     graceful stop (SIGTERM, then SIGKILL after 30 s)
 #   deploy/local/kafka/kafka.sh status   exit 0 when the broker answers
 #   deploy/local/kafka/kafka.sh reset    stop and delete the data directory
+#   deploy/local/kafka/kafka.sh resolve  only resolve the jars (cluster.sh uses them too)
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m),
 # KAFKA_DATA_DIR (data and logs of this broker), TELLTALE_LOCAL_DIR (~/.cache/telltale: jars, default data dirs),
@@ -127,5 +128,6 @@ case "${1:-}" in
   stop) stop ;;
   status) port_open 127.0.0.1 "$KAFKA_PORT" && log "Kafka answers on 127.0.0.1:$KAFKA_PORT." ;;
   reset) stop; rm -rf "$DATA_DIR"; log "Deleted $DATA_DIR." ;;
-  *) echo "usage: $0 start|stop|status|reset" >&2; exit 2 ;;
+  resolve) need_tools; resolve_jars ;;
+  *) echo "usage: $0 start|stop|status|reset|resolve" >&2; exit 2 ;;
 esac

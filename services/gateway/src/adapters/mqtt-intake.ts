@@ -65,14 +65,15 @@ export class MqttIntake {
           options.onMessage(message);
           done(); // mqtt.js now "sends" the PUBACK: the wrapped writer holds it until the message's ack()
         };
-        client.on('connect', (ack) => {
+        client.on('connect', () => {
           this.connectedCount += 1;
-          // A resumed session keeps its subscription; subscribing again is harmless and covers a lost session.
-          if (!ack.sessionPresent || i === 0) {
-            client.subscribe(this.subscription, { qos: 1 }, (err) => {
-              if (err) options.log.error({ err, connection: i }, 'MQTT subscribe failed.');
-            });
-          }
+          // Subscribe on every connect, also when the session was resumed: Mosquitto 2.0 restores a persistent
+          // session after its restart (sessionPresent) but not the session's shared ($share) subscription, so a
+          // connection that trusted the resumed session would receive nothing (found by `npm run chaos`).
+          // Subscribing again to the same filter is harmless.
+          client.subscribe(this.subscription, { qos: 1 }, (err) => {
+            if (err) options.log.error({ err, connection: i }, 'MQTT subscribe failed.');
+          });
         });
         client.on('close', () => {
           this.connectedCount = Math.max(0, this.connectedCount - 1);

@@ -83,6 +83,10 @@ export function createPgPool(options: {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor a checked-out one between two queries (a transaction's client while the server restarts): pg emits 'error'
+  // on the client, which crashes the process without a listener. The next query on it rejects instead, and the pool
+  // discards a client that is no longer queryable when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -78,42 +78,64 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
   const metrics = options.metrics
     ? consumerMetrics(options.metrics, { kafka: options.kafka, groupId: options.groupId, topics: options.topics })
     : undefined;
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async (payload) => {
-      const { batch } = payload;
-      if (batch.messages.length === 0 || payload.isStale()) return;
-      const last = batch.lastOffset();
-      const nextOffset = (BigInt(last) + 1n).toString();
-      const started = process.hrtime.bigint();
-      try {
-        await options.handleBatch(
-          { topic: batch.topic, partition: batch.partition, messages: batch.messages },
-          {
-            heartbeat: () => payload.heartbeat(),
-            isRunning: () => payload.isRunning() && !payload.isStale(),
-            nextOffset,
-            lag: Number(batch.offsetLag()),
-          },
-        );
-      } catch (error) {
-        metrics?.batch(batch.topic, batch.messages.length, secondsSince(started), false);
-        throw error;
-      }
-      metrics?.batch(batch.topic, batch.messages.length, secondsSince(started), true);
-      payload.resolveOffset(last);
-      if (options.offsetCommit !== 'in-handler') {
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
-      }
-    },
+  let stopping = false;
+  const start = async (): Promise<void> => {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+    await run();
+  };
+  // kafkajs restarts its consumer after retriable errors only; after a non-retriable one (e.g. UNKNOWN_MEMBER_ID
+  // when the group coordinator moved during a broker failure) it disconnects and stays down while the process runs
+  // on. Found by the chaos run: the store stopped consuming for good. Start again, as the restart would have.
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (event.payload.restart || stopping) return;
+    log.error({ err: event.payload.error }, 'Consumer crashed with a non-retriable error; starting it again.');
+    const again = (): void => {
+      if (stopping) return;
+      start().catch((err: unknown) => {
+        log.error({ err }, 'Restarting the consumer failed; trying again.');
+        setTimeout(again, 1000);
+      });
+    };
+    setTimeout(again, 1000);
   });
+  const run = (): Promise<void> =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (batch.messages.length === 0 || payload.isStale()) return;
+        const last = batch.lastOffset();
+        const nextOffset = (BigInt(last) + 1n).toString();
+        const started = process.hrtime.bigint();
+        try {
+          await options.handleBatch(
+            { topic: batch.topic, partition: batch.partition, messages: batch.messages },
+            {
+              heartbeat: () => payload.heartbeat(),
+              isRunning: () => payload.isRunning() && !payload.isStale(),
+              nextOffset,
+              lag: Number(batch.offsetLag()),
+            },
+          );
+        } catch (error) {
+          metrics?.batch(batch.topic, batch.messages.length, secondsSince(started), false);
+          throw error;
+        }
+        metrics?.batch(batch.topic, batch.messages.length, secondsSince(started), true);
+        payload.resolveOffset(last);
+        if (options.offsetCommit !== 'in-handler') {
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+        }
+      },
+    });
+  await start();
   log.info({ topics: options.topics }, 'Consumer started.');
   return {
     raw: consumer,
     stop: async () => {
+      stopping = true;
       await consumer.disconnect();
       await metrics?.close();
       log.info({}, 'Consumer stopped.');
