@@ -263,6 +263,30 @@ const dashboards = {
       ...processPanels('archive'),
     ],
   },
+  features: {
+    title: 'Telltale / Features',
+    description: 'Feature windows, late samples, fault-model scoring and predictive alerts.',
+    panels: [
+      ts('Samples consumed / s', 'ops', [[rate('telltale_features_samples_total'), 'samples']]),
+      ts('Windows emitted / s', 'ops', [[rate('telltale_features_windows_emitted_total'), 'windows']]),
+      ts('Late samples / s', 'ops', [[rate('telltale_features_late_samples_total', 'outcome'), '{{outcome}}']]),
+      ts('Compute time p99 (per partition batch)', 's', [[p(0.99, 'telltale_features_batch_seconds'), 'p99']]),
+      ts('Vectors scored / s and model time p99', 'ops', [
+        [rate('telltale_features_vectors_scored_total'), 'scored'],
+        [p(0.99, 'telltale_features_score_seconds'), 'score p99 (s)'],
+      ]),
+      ts('Predictive alert transitions / s', 'ops', [
+        [rate('telltale_features_predictive_alerts_total', 'state'), '{{state}}'],
+      ]),
+      ts('Rejected, dropped, fenced / s', 'ops', [
+        [rate('telltale_features_records_rejected_total', 'reason'), 'rejected {{reason}}'],
+        [rate('telltale_features_samples_dropped_total', 'kind'), 'dropped {{kind}}'],
+        [rate('telltale_features_partitions_fenced_total'), 'fenced'],
+      ]),
+      ...consumerPanels('features'),
+      ...processPanels('features'),
+    ],
+  },
   'fleet-health': {
     title: 'Telltale / Fleet health',
     description: 'Per fleet: stale vehicles, alerts raised per rule, decode errors and out-of-range signals per model.',

@@ -118,6 +118,7 @@ export async function startFeatures(source: NodeJS.ProcessEnv = process.env): Pr
     topics: [topicName('signals', prefix)],
     fromBeginning: true,
     log,
+    metrics: metrics.registry,
     // after-handler: the handler's checkpoint in PostgreSQL is durable before Kafka's offset moves.
     onAssignment: (assignment) => pipeline.assign(assignment),
     consumerConfig: {
