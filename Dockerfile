@@ -1,5 +1,5 @@
 # One image for every Telltale service: `docker run telltale <service>` (gateway, decoder, store, diagnostics,
-# notifier, api, archive) or any other `telltale` command (migrate, rules apply, keys create, ...).
+# notifier, api, archive, features) or any other `telltale` command (migrate, rules apply, keys create, ...).
 #
 #   docker build -t telltale .
 #
@@ -16,7 +16,8 @@ RUN npm ci --no-audit --no-fund && npm run build
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     OPS_PORT=9100 \
-    ARCHIVE_DIR=/var/lib/telltale/archive
+    ARCHIVE_DIR=/var/lib/telltale/archive \
+    CONSOLE_DIR=/app/services/console/dist
 WORKDIR /app
 COPY --from=build /src/dist/ ./
 # dist/ carries the root package.json and lockfile and every workspace package (compiled): npm links the workspaces

@@ -92,4 +92,12 @@ cpSync(join(root, 'signal-catalog'), join(dist, 'signal-catalog'), {
   filter: (source) => !source.includes('node_modules') && !source.includes(`${'generator'}`),
 });
 for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(root, file), join(dist, file));
+
+// The web console is browser code (its own tsconfig, built by Vite, not tsc): its bundle goes into the image, and
+// the API serves it from CONSOLE_DIR (the Dockerfile sets it), so nothing is built at run time.
+execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+  cwd: join(root, 'services/console'),
+  stdio: 'inherit',
+});
+cpSync(join(root, 'services/console/dist'), join(dist, 'services/console/dist'), { recursive: true });
 console.log(`dist/ ready: node ${relative(process.cwd(), join(dist, 'services/cli/bin/telltale.js'))} --help`);
