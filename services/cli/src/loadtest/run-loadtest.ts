@@ -233,6 +233,9 @@ export async function runLoadTest(run: LoadTestRun): Promise<LoadTestReport> {
           topic: g.topic,
           samples: lagWindow.get(g.group) ?? [],
           inputPerS: topicRates.find((t) => t.topic === g.topic)?.recordsPerS ?? 0,
+          allowance: ARCHIVE_GROUP.test(g.group)
+            ? (topicRates.find((t) => t.topic === g.topic)?.recordsPerS ?? 0) * archiveFlushSeconds()
+            : 0,
         }),
       );
       const stored = latencies((t) => t.storedMs);
@@ -343,4 +346,12 @@ export async function runLoadTest(run: LoadTestRun): Promise<LoadTestReport> {
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** The archive's consumer group: it commits offsets only after a flush (ARCHIVE_FLUSH_INTERVAL_MS, default 60 s). */
+const ARCHIVE_GROUP = /telltale-archive$/;
+
+function archiveFlushSeconds(): number {
+  const ms = Number(process.env.ARCHIVE_FLUSH_INTERVAL_MS?.trim() || 60_000);
+  return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 60;
 }

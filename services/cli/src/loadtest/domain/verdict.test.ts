@@ -19,6 +19,12 @@ describe('lagTrend', () => {
   it('does not call a wobbling lag growing', () => {
     expect(lagTrend(series([40, 900, 30, 800, 50, 700])).growing).toBe(false);
   });
+  it("does not call a buffering consumer's rising lag growing while it stays within its allowance", () => {
+    const rising = { ...series([100, 300, 500, 700, 900, 1100]), inputPerS: 40 };
+    expect(lagTrend(rising).growing).toBe(true);
+    expect(lagTrend({ ...rising, allowance: 40 * 60 }).growing).toBe(false);
+    expect(lagTrend({ ...rising, allowance: 500 }).growing).toBe(true);
+  });
   it('does not call a small rising lag growing (below one second of input)', () => {
     expect(lagTrend(series([0, 100, 200, 300, 400, 500])).growing).toBe(false);
   });

@@ -1,8 +1,9 @@
 /**
  * Whether a step held its load: publish → stored p99 within the budget, every probe stored, and no consumer group
  * falling further behind. Lag "grows" when its trend over the measured window is more than 5 % of what the group
- * reads per second (a backlog that would never drain) and the lag at the end is above one second of input; a lag
- * that wobbles around a constant (batching, transaction markers) does not count.
+ * reads per second (a backlog that would never drain) and the lag at the end is above one second of input (plus what
+ * a buffering consumer holds by design: `allowance`); a lag that wobbles around a constant (batching, transaction
+ * markers) does not count.
  */
 import { slope, type LatencySummary } from './stats.js';
 
@@ -13,6 +14,11 @@ export interface LagSeries {
   readonly samples: readonly (readonly [number, number])[];
   /** Records per second arriving on the topic during the step. */
   readonly inputPerS: number;
+  /**
+   * Records the group holds by design before it commits (the archive buffers up to one flush interval of input and
+   * commits its offsets after the file is durable): a lag below this plus one second of input is not a backlog.
+   */
+  readonly allowance?: number;
 }
 
 export interface LagTrend {
@@ -35,7 +41,7 @@ export function lagTrend(series: LagSeries): LagTrend {
   const growing =
     series.samples.length >= 3 &&
     slopePerS > Math.max(1, LAG_GROWTH_FRACTION * series.inputPerS) &&
-    endLag > Math.max(1, series.inputPerS);
+    endLag > Math.max(1, series.inputPerS) + (series.allowance ?? 0);
   return {
     group: series.group,
     topic: series.topic,
