@@ -105,7 +105,7 @@ export interface Run {
   produceRaw(key: string, value: Buffer): Promise<void>;
   startNotifier(): Promise<void>;
   /** Runs another notifier of this run with `env` added, expecting it to exit by itself (killed after 30 s). */
-  notifierExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }>;
+  runNotifierUntilItStops(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }>;
   killNotifier(): Promise<void>;
   close(): Promise<void>;
 }
@@ -221,7 +221,7 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
     );
   };
 
-  const notifierExit = async (env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> => {
+  const runNotifierUntilItStops = async (env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> => {
     const proc = spawn(process.execPath, [cli, 'notifier'], {
       env: notifierEnvironment({ OPS_PORT: '0', LOG_LEVEL: 'info', ...env }),
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -271,7 +271,7 @@ export async function startRun(notifierEnv: NodeJS.ProcessEnv = {}): Promise<Run
       await producer.send(topic, [{ key, value }]);
     },
     startNotifier,
-    notifierExit,
+    runNotifierUntilItStops,
     killNotifier,
     close: async () => {
       await killNotifier();

@@ -160,7 +160,7 @@ describe('notifier: revoked creators and encrypted secrets', () => {
 
   it('refuses to start with a SECRETS_KEY that did not seal the stored secrets, naming the variable', async () => {
     const wrong = randomBytes(32).toString('base64');
-    const { code, stderr } = await t.notifierExit({ SECRETS_KEY: wrong });
+    const { code, stderr } = await t.runNotifierUntilItStops({ SECRETS_KEY: wrong });
     expect(code).toBe(1);
     expect(stderr).toContain('SECRETS_KEY_UNKNOWN');
     expect(stderr).toContain('SECRETS_KEY');
@@ -177,7 +177,7 @@ describe('notifier: revoked creators and encrypted secrets', () => {
   });
 
   it('refuses to start outside development without SECRETS_KEY, naming the variable', async () => {
-    const { code, stderr } = await t.notifierExit({ NODE_ENV: 'production', SECRETS_KEY: '' });
+    const { code, stderr } = await t.runNotifierUntilItStops({ NODE_ENV: 'production', SECRETS_KEY: '' });
     expect(code).toBe(1);
     expect(stderr).toContain('SECRETS_KEY is required');
   });
