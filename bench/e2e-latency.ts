@@ -3,31 +3,63 @@
  * deployed), the simulator drives N premium-EV T-Boxes through Mosquitto, and a probe T-Box publishes a unique
  * vehicle-speed value every 250 ms and polls the API (`telltale api`, GET /v1/vehicles/{vin}/signals) until that
  * value is the latest. Prints p50/p95/p99 of publish → row committed (the store's write_time_ms) and publish → seen
- * through the API.
+ * through the API, CPU per process (PostgreSQL, Kafka and Mosquitto included), and the consumer groups' lag at the
+ * start and the end of the measured window (growing lag = the pipeline does not keep up).
  *
- *   npx tsx bench/e2e-latency.ts [--vehicles 4] [--seconds 30]
+ *   npx tsx bench/e2e-latency.ts [--vehicles 4] [--seconds 30] [--archive] [--history-hot-hours 24]
+ *     [--history-resolution-ms 1000]
+ *
+ * --archive also runs `telltale archive` (full-resolution Parquet history in a temporary directory);
+ * --history-hot-hours 0 switches PostgreSQL history off (the archive is then the only history);
+ * --history-resolution-ms sets the store's HISTORY_RESOLUTION_MS (0: every sample).
  *
  * Needs the local infrastructure (npm run infra:up). Unique schema, topic prefix and MQTT topic prefix per run.
  */
 import { execFileSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI, PROBE_VIN, cpuSeconds, freePort, percentile, startPipeline, summary } from './pipeline.js';
+import {
+  CLI,
+  PROBE_VIN,
+  consumerGroupLag,
+  cpuSeconds,
+  freePort,
+  infraCpuSeconds,
+  percentile,
+  startPipeline,
+  summary,
+} from './pipeline.js';
 
 const { values } = parseArgs({
-  options: { vehicles: { type: 'string', default: '4' }, seconds: { type: 'string', default: '30' } },
+  options: {
+    vehicles: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '30' },
+    archive: { type: 'boolean', default: false },
+    'history-hot-hours': { type: 'string' },
+    'history-resolution-ms': { type: 'string' },
+  },
 });
 const VEHICLES = Number(values.vehicles);
 const SECONDS = Number(values.seconds);
+const ARCHIVE = values.archive;
+const HOT_HOURS = values['history-hot-hours'];
+const RESOLUTION_MS = values['history-resolution-ms'];
 
 const pipeline = await startPipeline('e2e');
 const { env, pool, speedId } = pipeline;
 const apiPort = await freePort();
 Object.assign(env, { API_PORT: String(apiPort) });
+if (HOT_HOURS !== undefined) env.STORE_HISTORY_HOT_HOURS = HOT_HOURS;
+if (RESOLUTION_MS !== undefined) env.HISTORY_RESOLUTION_MS = RESOLUTION_MS;
+const archiveDir = ARCHIVE ? mkdtempSync(join(tmpdir(), 'telltale-e2e-archive-')) : undefined;
+if (archiveDir) env.ARCHIVE_DIR = archiveDir;
 pipeline.service('gateway');
 pipeline.service('decoder');
 pipeline.service('store');
 pipeline.service('api');
+if (ARCHIVE) pipeline.service('archive');
 const token = execFileSync(
   process.execPath,
   [CLI, 'keys', 'create', '--name', 'bench', '--role', 'viewer', '--fleet', 'probe'],
@@ -76,8 +108,13 @@ for (let attempt = 0; ; attempt++) {
 
 await pipeline.simulate(VEHICLES, SECONDS + 20);
 
-const processes = ['simulate', 'gateway', 'decoder', 'store', 'api'] as const;
-const cpuAt = (): (number | undefined)[] => processes.map((p) => cpuSeconds(pipeline.children.get(p)?.pid));
+const processes = ['simulate', 'gateway', 'decoder', 'store', 'api', ...(ARCHIVE ? ['archive'] : [])];
+const infra = ['postgres', 'java', 'mosquitto'] as const; // PostgreSQL (every backend), Kafka, the MQTT broker
+const cpuAt = (): (number | undefined)[] => [
+  ...processes.map((p) => cpuSeconds(pipeline.children.get(p)?.pid)),
+  ...infra.map((name) => infraCpuSeconds(name)),
+];
+const lagBefore = await consumerGroupLag(pipeline.prefix);
 const cpuBefore = cpuAt();
 const measureStart = Date.now();
 const writeLatency: number[] = [];
@@ -99,6 +136,7 @@ while (Date.now() < end) {
 }
 
 const cpuAfter = cpuAt();
+const lagAfter = await consumerGroupLag(pipeline.prefix);
 const elapsedS = (Date.now() - measureStart) / 1000;
 const load = loadavg().map((x) => x.toFixed(2));
 const { rows } = await pool.query<{ rows: string; vehicles: string }>(
@@ -111,18 +149,43 @@ console.log(
 console.log(`probes: ${writeLatency.length} measured, ${lost} not visible within 5 s`);
 console.log(`publish → committed in PostgreSQL: ${summary(writeLatency)}`);
 console.log(`publish → seen through the API:   ${summary(seenLatency)}`);
-const cpu = processes.map((p, i) => {
+const cpu = [...processes, ...infra.map((p) => (p === 'java' ? 'kafka' : p))].map((p, i) => {
   const [a, b] = [cpuBefore[i], cpuAfter[i]];
   return `${p} ${a === undefined || b === undefined ? '?' : Math.round((100 * (b - a)) / elapsedS)}%`;
 });
 console.log(`CPU per process (100% = one core) over the ${elapsedS.toFixed(0)} s measured: ${cpu.join(', ')}`);
-console.log(`load average (1, 5, 15 min) at the end: ${load.join(', ')}`);
-console.log(`command: npx tsx bench/e2e-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}`);
-const ms = (xs: number[], p: number): string => (xs.length === 0 ? '–' : String(percentile(xs, p)));
-console.log('| EVs | probes seen | not visible in 5 s | p50 ms | p95 ms | p99 ms | load avg (1 min) |');
+// Lag: records not yet processed per consumer group, at the start and the end of the measured window. The archive
+// commits after each Parquet flush, so it may hold up to one flush of input without falling behind.
+const groups = [...new Set([...lagBefore.keys(), ...lagAfter.keys()])].sort();
+const lagText = groups.map(
+  (g) => `${g.slice(pipeline.prefix.length)} ${lagBefore.get(g) ?? 0} → ${lagAfter.get(g) ?? 0}`,
+);
+const growing = groups.filter((g) => {
+  const [a, b] = [lagBefore.get(g) ?? 0, lagAfter.get(g) ?? 0];
+  const slack = g.endsWith('archive') ? 200_000 : 2_000;
+  return b > a + slack;
+});
+console.log(`consumer lag (records, start → end): ${lagText.join(', ')}`);
 console.log(
-  `| ${VEHICLES} | ${seenLatency.length} | ${lost} | ${ms(seenLatency, 50)} | ${ms(seenLatency, 95)} | ` +
-    `${ms(seenLatency, 99)} | ${load[0]} |`,
+  `growing lag: ${growing.length === 0 ? 'none' : growing.map((g) => g.slice(pipeline.prefix.length)).join(', ')}`,
+);
+console.log(`load average (1, 5, 15 min) at the end: ${load.join(', ')}`);
+const options = [
+  ARCHIVE ? ' --archive' : '',
+  HOT_HOURS === undefined ? '' : ` --history-hot-hours ${HOT_HOURS}`,
+  RESOLUTION_MS === undefined ? '' : ` --history-resolution-ms ${RESOLUTION_MS}`,
+].join('');
+console.log(`command: npx tsx bench/e2e-latency.ts --vehicles ${VEHICLES} --seconds ${SECONDS}${options}`);
+const ms = (xs: number[], p: number): string => (xs.length === 0 ? '–' : String(percentile(xs, p)));
+const held = lost === 0 && growing.length === 0 && seenLatency.length > 0 && percentile(seenLatency, 99) <= 500;
+console.log(
+  '| EVs | options | probes seen | not visible in 5 s | p50 ms | p95 ms | p99 ms | lag | held | load avg (1 min) |',
+);
+console.log(
+  `| ${VEHICLES} | ${options.trim() || '–'} | ${seenLatency.length} | ${lost} | ${ms(seenLatency, 50)} | ` +
+    `${ms(seenLatency, 95)} | ${ms(seenLatency, 99)} | ${growing.length === 0 ? 'steady' : 'growing'} | ` +
+    `${held ? 'yes' : 'no'} | ${load[0]} |`,
 );
 
 await pipeline.close();
+if (archiveDir) rmSync(archiveDir, { recursive: true, force: true });

@@ -4,11 +4,12 @@
  * time, and the simulator as background load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { Kafka, logLevel } from 'kafkajs';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { encodeMessage, loadCatalog, type Catalog } from '@telltale/catalog';
 import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
@@ -177,3 +178,46 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used so far by every process whose command name is `name` (e.g. all PostgreSQL backends), from /proc.
+ * Processes that end in between are not counted: a figure for long-lived servers.
+ */
+export function infraCpuSeconds(name: string): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      found = true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found ? total : undefined;
+}
+
+/** Records not yet processed (end offset − committed offset) per consumer group whose id starts with `prefix`. */
+export async function consumerGroupLag(prefix: string): Promise<Map<string, number>> {
+  const admin = new Kafka({ brokers: [...LOCAL.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    const lag = new Map<string, number>();
+    for (const { groupId } of groups.filter((g) => g.groupId.startsWith(prefix))) {
+      let total = 0;
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+        const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+        for (const p of partitions) total += Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
+      }
+      lag.set(groupId, total);
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
