@@ -91,8 +91,13 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     for (const c of children.values()) c.kill('SIGTERM');
   };
   process.on('exit', kill);
+  // BENCH_CPU_PROFILE=decoder,store (and a directory in BENCH_CPU_PROFILE_DIR, default .telltale/profiles): those
+  // services run with node --cpu-prof and write a .cpuprofile when they stop (open it in Chrome DevTools).
+  const profiled = new Set((process.env.BENCH_CPU_PROFILE ?? '').split(',').filter(Boolean));
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR ?? join(ROOT, '.telltale/profiles');
   const service = (serviceName: string, extra: string[] = []): ChildProcess => {
-    const child = spawn(process.execPath, [CLI, serviceName, ...extra], {
+    const profile = profiled.has(serviceName) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const child = spawn(process.execPath, [...profile, CLI, serviceName, ...extra], {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
