@@ -5,6 +5,10 @@
  * one Node thread: samples/s on one core, and bytes on disk per sample.
  *
  *   npx tsx bench/archive.ts [--vehicles 4] [--seconds 30] [--flush-rows 2000000] [--pg-seconds 3]
+ *                            [--row-group-rows 1000000,65536]
+ *
+ * The write is timed once per --row-group-rows value (default: the old 1,000,000 and the archive's ROW_GROUP_ROWS),
+ * in this one process on the same records, so the figures of two row-group sizes are paired.
  *
  * For comparison, the first --pg-seconds vehicle-seconds of the same records go through the store's own write path
  * (coalesce at full resolution, PgSignalStore.write) into signal_history in a unique schema on 127.0.0.1:5432
@@ -17,7 +21,15 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ParquetWriter, Segment, fsyncFile, openDuckDb, partitionDir, type ArchivableBatch } from '@telltale/archive';
+import {
+  ParquetWriter,
+  ROW_GROUP_ROWS,
+  Segment,
+  fsyncFile,
+  openDuckDb,
+  partitionDir,
+  type ArchivableBatch,
+} from '@telltale/archive';
 import { compileCatalog } from '@telltale/catalog';
 import { SignalSink, decodeBatch } from '@telltale/dbc';
 import { decodeSignalBatch, encodeSignalBatch } from '@telltale/platform/proto';
@@ -32,12 +44,14 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '30' },
     'flush-rows': { type: 'string', default: '2000000' },
     'pg-seconds': { type: 'string', default: '3' },
+    'row-group-rows': { type: 'string', default: `1000000,${ROW_GROUP_ROWS}` },
   },
 });
 const vehicles = Number(args.vehicles);
 const seconds = Number(args.seconds);
 const flushRows = Number(args['flush-rows']);
 const pgSeconds = Number(args['pg-seconds']);
+const rowGroupSizes = args['row-group-rows'].split(',').map(Number);
 const root = join(import.meta.dirname, '..');
 const START = Date.parse('2026-05-04T10:00:00Z');
 
@@ -89,51 +103,75 @@ for (let v = 0; v < vehicles; v++) {
   }
 }
 
-// 2. Archive (timed).
-const dir = mkdtempSync(join(tmpdir(), 'telltale-bench-archive-'));
-const duckdb = await openDuckDb({ threads: 1 });
-const writer = new ParquetWriter(await duckdb.connect());
-let bytes = 0;
-let files = 0;
-let segment = new Segment();
-let writeSeconds = 0;
-let writeCpuSeconds = 0;
-async function flush(): Promise<void> {
-  for (const group of segment.groups()) {
-    const path = join(dir, `${partitionDir(group.partition).replaceAll('/', '_')}-${files}.parquet`);
-    const writeStarted = process.hrtime.bigint();
-    const writeCpu = process.cpuUsage();
-    await writer.write(group, path);
-    writeSeconds += Number(process.hrtime.bigint() - writeStarted) / 1e9;
-    const used = process.cpuUsage(writeCpu);
-    writeCpuSeconds += (used.user + used.system) / 1e6;
-    await fsyncFile(path);
-    bytes += statSync(path).size;
-    files++;
+// 2. Archive (timed), once per row-group size asked for (the same records each time, in this one process).
+interface ArchiveRun {
+  readonly rowGroupRows: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly elapsed: number;
+  readonly cpuSeconds: number;
+  readonly writeSeconds: number;
+  readonly writeCpuSeconds: number;
+}
+async function archiveOnce(rowGroupRows: number): Promise<ArchiveRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'telltale-bench-archive-'));
+  const duckdb = await openDuckDb({ threads: 1 });
+  const connection = await duckdb.connect();
+  const writer = new ParquetWriter(connection, rowGroupRows);
+  let bytes = 0;
+  let files = 0;
+  let segment = new Segment();
+  let writeSeconds = 0;
+  let writeCpuSeconds = 0;
+  async function flush(): Promise<void> {
+    for (const group of segment.groups()) {
+      const path = join(dir, `${partitionDir(group.partition).replaceAll('/', '_')}-${files}.parquet`);
+      const writeStarted = process.hrtime.bigint();
+      const writeCpu = process.cpuUsage();
+      await writer.write(group, path);
+      writeSeconds += Number(process.hrtime.bigint() - writeStarted) / 1e9;
+      const used = process.cpuUsage(writeCpu);
+      writeCpuSeconds += (used.user + used.system) / 1e6;
+      await fsyncFile(path);
+      bytes += statSync(path).size;
+      files++;
+    }
+    segment = new Segment();
   }
-  segment = new Segment();
-}
-const started = process.hrtime.bigint();
-const cpuStarted = process.cpuUsage();
-let offset = 0n;
-for (const record of records) {
-  const { header, columns } = decodeSignalBatch(record);
-  const batch: ArchivableBatch = {
-    vin: header.vin,
-    modelId: header.modelId,
-    catalogVersion: header.catalogVersion,
-    deviceSeq: header.source?.deviceSeq ?? 0,
-    baseTimeMsEpoch: Number(header.baseTimeMsEpoch),
-    ...columns,
+  const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
+  let offset = 0n;
+  for (const record of records) {
+    const { header, columns } = decodeSignalBatch(record);
+    const batch: ArchivableBatch = {
+      vin: header.vin,
+      modelId: header.modelId,
+      catalogVersion: header.catalogVersion,
+      deviceSeq: header.source?.deviceSeq ?? 0,
+      baseTimeMsEpoch: Number(header.baseTimeMsEpoch),
+      ...columns,
+    };
+    segment.add(offset++, batch);
+    if (segment.rows >= flushRows) await flush();
+  }
+  await flush();
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
+  connection.closeSync();
+  duckdb.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    rowGroupRows,
+    files,
+    bytes,
+    elapsed,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    writeSeconds,
+    writeCpuSeconds,
   };
-  segment.add(offset++, batch);
-  if (segment.rows >= flushRows) await flush();
 }
-await flush();
-const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-const cpu = process.cpuUsage(cpuStarted);
-const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-rmSync(dir, { recursive: true, force: true });
+const runs: ArchiveRun[] = [];
+for (const rowGroupRows of rowGroupSizes) runs.push(await archiveOnce(rowGroupRows));
 
 // 3. PostgreSQL history for comparison (not timed): the same samples, every one a row, as the store writes them.
 const schema = uniqueName('benchhistory');
@@ -175,27 +213,35 @@ try {
 }
 
 const perVehicleSecond = Math.round(samples / (vehicles * seconds)).toLocaleString('en');
-const rate = Math.round(samples / elapsed).toLocaleString('en');
 console.log(`archive bench: aurora-ev-2026, ${vehicles} vehicles × ${seconds} s of simulated traffic`);
 console.log(`  samples          ${samples.toLocaleString('en')} (${perVehicleSecond} per vehicle-second)`);
-console.log(`  files            ${files} (flush every ${flushRows.toLocaleString('en')} samples, zstd, sorted)`);
-console.log(`  write throughput ${rate} samples/s wall clock (${elapsed.toFixed(2)} s, one Node + one DuckDB thread)`);
-console.log(
-  `  per CPU second   ${Math.round(samples / cpuSeconds).toLocaleString('en')} samples/s ` +
-    `(${cpuSeconds.toFixed(2)} CPU s, all threads of the process)`,
-);
-console.log(
-  `  split (CPU)      ${(cpuSeconds - writeCpuSeconds).toFixed(2)} s decode + buffer, ` +
-    `${writeCpuSeconds.toFixed(2)} s sort + DuckDB append + Parquet write ` +
-    `(wall ${(elapsed - writeSeconds).toFixed(2)} s + ${writeSeconds.toFixed(2)} s)`,
-);
-console.log(`  size on disk     ${(bytes / samples).toFixed(3)} bytes/sample (${(bytes / 1e6).toFixed(1)} MB)`);
+for (const run of runs) {
+  const { files, bytes, elapsed, cpuSeconds, writeSeconds, writeCpuSeconds } = run;
+  const archives = run.rowGroupRows === ROW_GROUP_ROWS ? " (the archive's)" : '';
+  console.log(`  row groups of ${run.rowGroupRows.toLocaleString('en')} rows${archives}`);
+  console.log(`  files            ${files} (flush every ${flushRows.toLocaleString('en')} samples, zstd, sorted)`);
+  console.log(
+    `  write throughput ${Math.round(samples / elapsed).toLocaleString('en')} samples/s wall clock ` +
+      `(${elapsed.toFixed(2)} s, one Node + one DuckDB thread)`,
+  );
+  console.log(
+    `  per CPU second   ${Math.round(samples / cpuSeconds).toLocaleString('en')} samples/s ` +
+      `(${cpuSeconds.toFixed(2)} CPU s, all threads of the process)`,
+  );
+  console.log(
+    `  split (CPU)      ${(cpuSeconds - writeCpuSeconds).toFixed(2)} s decode + buffer, ` +
+      `${writeCpuSeconds.toFixed(2)} s sort + DuckDB append + Parquet write ` +
+      `(wall ${(elapsed - writeSeconds).toFixed(2)} s + ${writeSeconds.toFixed(2)} s)`,
+  );
+  console.log(`  size on disk     ${(bytes / samples).toFixed(3)} bytes/sample (${(bytes / 1e6).toFixed(1)} MB)`);
+}
+const archived = runs[runs.length - 1]!;
 console.log(
   `  PostgreSQL       ${pgBytesPerRow.toFixed(1)} bytes per signal_history row (table + primary key, ` +
     `${pgRows.toLocaleString('en')} rows of the same traffic: ` +
-    `${(pgBytesPerRow / (bytes / samples)).toFixed(0)}× the archive)`,
+    `${(pgBytesPerRow / (archived.bytes / samples)).toFixed(0)}× the archive)`,
 );
 console.log(
   `  command          npx tsx bench/archive.ts --vehicles ${vehicles} --seconds ${seconds} --flush-rows ${flushRows} ` +
-    `--pg-seconds ${pgSeconds}`,
+    `--pg-seconds ${pgSeconds} --row-group-rows ${rowGroupSizes.join(',')}`,
 );

@@ -176,6 +176,7 @@ try {
     createdBy: 'cli',
   });
   const latencies: number[] = [];
+  let cpuMs = 0;
   let points = 0;
   let samples = 0;
   try {
@@ -184,12 +185,15 @@ try {
       const url =
         `${api.url}/v1/vehicles/${VIN}/signals/vehicleSpeed/history` + `?from=${to - 24 * HOUR}&to=${to}&points=1000`;
       const started = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
       const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       const body = (await response.json()) as { buckets?: { count: number }[] };
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const used = process.cpuUsage(cpu);
       if (response.status !== 200 || !body.buckets) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
       if (i < 3) continue; // warm-up: DuckDB start, first reads of the files' metadata
       latencies.push(ms);
+      cpuMs += (used.user + used.system) / 1000;
       points = body.buckets.length;
       samples = body.buckets.reduce((n, b) => n + b.count, 0);
     }
@@ -209,6 +213,10 @@ try {
   );
   console.log(`  answer           ${points} buckets covering ${samples.toLocaleString('en')} samples`);
   console.log(`  latency ms       p50 ${q(0.5)}  p95 ${q(0.95)}  p99 ${q(0.99)}  max ${q(1)}`);
+  console.log(
+    `  CPU per request  ${(cpuMs / latencies.length).toFixed(1)} ms (this process: API + DuckDB threads + client; ` +
+      `less sensitive to the machine's load than the latency)`,
+  );
   console.log(
     `  load average     ${loadavg()
       .map((l) => l.toFixed(2))

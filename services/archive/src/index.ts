@@ -1,7 +1,13 @@
 export { startArchive, runArchive, type RunningArchive } from './main.js';
 export { ArchiveConfig } from './config.js';
 export { exportHistory, type ExportTarget, type HistoryExportOptions } from './adapters/duckdb-export.js';
-export { openDuckDb, ParquetWriter, PARQUET_OPTIONS } from './adapters/duckdb-parquet.js';
+export {
+  openDuckDb,
+  ParquetWriter,
+  PARQUET_OPTIONS,
+  ROW_GROUP_ROWS,
+  parquetOptions,
+} from './adapters/duckdb-parquet.js';
 export { PgManifest, type ManifestFile } from './adapters/pg-manifest.js';
 export { Segment, type ArchivableBatch, type RowGroup } from './domain/segment.js';
 export { partitionDir, hourPartition, hourOf } from './domain/layout.js';

@@ -1,8 +1,13 @@
 /**
  * Reads signal history from the archive (services/archive): the Parquet files its manifest lists (`archive_files`,
  * migration 0011: only committed files, never a leftover or a file compaction replaced, so no row is seen twice),
- * with an embedded DuckDB. Files are sorted by (vin, signal id, event time), so DuckDB's row-group statistics skip
- * all but the few row groups of the wanted vehicle and signal.
+ * with an embedded DuckDB. Files are sorted by (vin, signal id, event time) in small row groups, so DuckDB's
+ * row-group statistics skip all but the few row groups of the wanted vehicle and signal.
+ *
+ * Kept warm: one DuckDB instance per process with its Parquet metadata cache on (a file's footer is parsed once, not
+ * per request; the cache checks the file's modification time) and a pool of connections reused across requests.
+ * Only the columns a query needs are read, and the bucket aggregation runs inside DuckDB. The statements are not
+ * prepared: the file list is a bind-time argument of read_parquet, and parsing is a small part of a query.
  *
  * Files written before the µs column existed lack `event_time_sub_ms_us`; union_by_name reads it as NULL there
  * (0), and a set of files that all lack it is read without it.
@@ -35,8 +40,12 @@ function unavailable(cause: unknown): TelltaleError {
   });
 }
 
+/** Idle connections kept for reuse; more concurrent requests open more and close the surplus. */
+const IDLE_CONNECTIONS = 4;
+
 export class ArchiveHistoryReader {
   private instance: Promise<DuckDBInstance> | undefined;
+  private readonly idle: DuckDBConnection[] = [];
 
   constructor(
     private readonly pool: Pool,
@@ -49,6 +58,7 @@ export class ArchiveHistoryReader {
     const dir = order === 'desc' ? 'DESC' : 'ASC';
     const rows = await this.query(
       range,
+      'event_time_ms, event_time_sub_ms_us, value, catalog_version',
       (source, sub) =>
         `SELECT event_time_ms, ${sub} AS sub, value, catalog_version FROM ${source}
          ORDER BY event_time_ms ${dir}, sub ${dir} LIMIT ${Math.trunc(limit)}`,
@@ -67,6 +77,7 @@ export class ArchiveHistoryReader {
   async buckets(range: ArchiveRange, originMs: number, widthMs: number): Promise<BucketPartial[]> {
     const rows = await this.query(
       range,
+      'event_time_ms, value',
       (source) =>
         `SELECT (event_time_ms - ${Math.trunc(originMs)}) // ${Math.trunc(widthMs)} AS bucket, count(*) AS n,
                 sum(value), min(value), max(value)
@@ -84,6 +95,7 @@ export class ArchiveHistoryReader {
   async close(): Promise<void> {
     const instance = this.instance;
     this.instance = undefined;
+    for (const connection of this.idle.splice(0)) connection.closeSync();
     if (instance) (await instance.catch(() => undefined))?.closeSync();
   }
 
@@ -104,35 +116,68 @@ export class ArchiveHistoryReader {
     return rows.map((r) => join(this.archiveDir, r.path));
   }
 
-  private async query(range: ArchiveRange, sql: (source: string, subMsColumn: string) => string): Promise<unknown[][]> {
+  /**
+   * Runs `sql` over the range's rows; `columns` are the file columns it reads (the filter's vin and signal_id are
+   * read anyway), so DuckDB decodes no other column.
+   */
+  private async query(
+    range: ArchiveRange,
+    columns: string,
+    sql: (source: string, subMsColumn: string) => string,
+  ): Promise<unknown[][]> {
     const files = await this.files(range);
     if (files.length === 0) return [];
     const source =
-      `(SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true) ` +
+      `(SELECT ${columns} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true) ` +
       `WHERE vin = ${sqlString(range.vin)} AND signal_id = ${Math.trunc(range.signalId)} ` +
       `AND event_time_ms >= ${Math.trunc(range.fromMs)} AND event_time_ms < ${Math.trunc(range.toMs)})`;
     const db = await this.connect();
+    let healthy = true;
     try {
       try {
         return (await db.runAndReadAll(sql(source, 'coalesce(event_time_sub_ms_us, 0)'))).getRows();
       } catch (error) {
         if (!/event_time_sub_ms_us/.test((error as Error).message)) throw error;
-        return (await db.runAndReadAll(sql(source, '0'))).getRows(); // every file predates the µs column
+        // Every file predates the µs column.
+        const older = source.replace(columns, columns.replace(', event_time_sub_ms_us', ''));
+        return (await db.runAndReadAll(sql(older, '0'))).getRows();
       }
     } catch (cause) {
+      healthy = false;
       throw unavailable(cause);
     } finally {
-      db.closeSync();
+      this.release(db, healthy);
     }
   }
 
+  /** Back to the idle pool (a connection whose query failed is closed: it may be mid-transaction). */
+  private release(db: DuckDBConnection, healthy: boolean): void {
+    if (healthy && this.instance !== undefined && this.idle.length < IDLE_CONNECTIONS) this.idle.push(db);
+    else db.closeSync();
+  }
+
   private async connect(): Promise<DuckDBConnection> {
-    this.instance ??= DuckDBInstance.create(':memory:', { threads: String(this.threads) });
+    const idle = this.idle.pop();
+    if (idle !== undefined) return idle;
+    this.instance ??= this.open();
     try {
       return await (await this.instance).connect();
     } catch (cause) {
       this.instance = undefined;
       throw unavailable(cause);
     }
+  }
+
+  /** The process's DuckDB: `threads` workers, Parquet footers cached across queries. */
+  private async open(): Promise<DuckDBInstance> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(this.threads) });
+    const setup = await instance.connect();
+    try {
+      await setup.run('LOAD parquet');
+      await setup.run('SET GLOBAL parquet_metadata_cache = true');
+    } finally {
+      setup.closeSync();
+    }
+    return instance;
   }
 }

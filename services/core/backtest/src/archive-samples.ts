@@ -5,7 +5,8 @@
  * signals the rule reads, of the chosen vehicles. Layout and columns: services/archive/README.md.
  *
  * Hours are read in event-time order, one DuckDB query per (hour, model): the rows come sorted by vehicle, event
- * time and device sequence and go to `onRows` one DuckDB chunk (≤ 2048 rows) at a time as typed columns. An hour
+ * time and device sequence and go to `onRows` one DuckDB chunk (≤ 2048 rows) or one vehicle-hour at a time as typed
+ * columns, valid during that call (views of DuckDB's vectors or of reused buffers). An hour
  * partition only holds samples of that hour, so hour after hour is event-time order for every vehicle.
  */
 import { join } from 'node:path';
@@ -126,6 +127,8 @@ export interface ReadOptions {
   readonly fromMs: number;
   readonly toMs: number;
   readonly signal?: AbortSignal;
+  /** Reused across the hour groups of one backtest (default: fresh buffers per call). */
+  readonly buffers?: MergeBuffers;
 }
 
 /** Numbers the ENUM types of concurrent reads on one database. */
@@ -154,16 +157,20 @@ export async function readHourGroup(
   const ids = selection.signalIds.map((id) => Math.trunc(id)).join(', ');
   const vins = selection.vins.map(sqlString).join(', ');
   const presorted = group.files.length === 1;
-  // The vehicles as an ENUM: the cast is a hash lookup that numbers each row's vehicle (an index into `vins`).
-  const vinType = `backtest_vin_${++typeSeq}`;
-  await db.run(`CREATE TYPE ${vinType} AS ENUM (${vins})`);
+  // Several vehicles: an ENUM of them, whose cast is a hash lookup that numbers each row's vehicle (an index into
+  // `vins`). One vehicle (the common backtest): its number is 0 and `vin = …` is a filter the Parquet reader applies
+  // itself, with the row groups' min/max statistics.
+  const one = selection.vins.length === 1;
+  const vinType = one ? undefined : `backtest_vin_${++typeSeq}`;
+  if (vinType !== undefined) await db.run(`CREATE TYPE ${vinType} AS ENUM (${vins})`);
   const sql = `
-    SELECT enum_code(vin::${vinType})::UINTEGER AS vi, signal_id, event_time_ms::DOUBLE AS t, value
+    SELECT ${vinType === undefined ? '0' : `enum_code(vin::${vinType})`}::UINTEGER AS vi, signal_id,
+           event_time_ms::DOUBLE AS t, value
     FROM read_parquet([${files}], hive_partitioning = false)
-    WHERE vin IN (${vins}) AND signal_id IN (${ids})
+    WHERE ${one ? `vin = ${vins}` : `vin IN (${vins})`} AND signal_id IN (${ids})
       AND event_time_ms >= ${Math.trunc(o.fromMs)} AND event_time_ms < ${Math.trunc(o.toMs)}
     ${presorted ? '' : 'ORDER BY vi, event_time_ms, signal_id, value, device_seq'}`;
-  const merger = presorted ? new RunMerger(group.modelId, onRows) : undefined;
+  const merger = presorted ? new RunMerger(group.modelId, onRows, o.buffers) : undefined;
   const abort = (): void => db.interrupt();
   o.signal?.addEventListener('abort', abort);
   try {
@@ -191,32 +198,51 @@ export async function readHourGroup(
     );
   } finally {
     o.signal?.removeEventListener('abort', abort);
-    await db.run(`DROP TYPE IF EXISTS ${vinType}`).catch(() => undefined);
+    if (vinType !== undefined) await db.run(`DROP TYPE IF EXISTS ${vinType}`).catch(() => undefined);
   }
+}
+
+/** The buffers of a RunMerger: one set per backtest, reused hour after hour (they grow to a vehicle-hour once). */
+export class MergeBuffers {
+  readonly rows = new SampleBuffer();
+  readonly merged = new SampleBuffer();
+  vehicle = new Uint32Array(0);
 }
 
 /**
  * Rows in file order (vehicle, signal, time) → rows in (vehicle, time, signal) order: a vehicle's rows are collected
- * (they are contiguous in one file), then its per-signal runs are merged by time. Memory: one vehicle-hour of the
- * rule's signals.
+ * (they are contiguous in one file; copied a chunk segment at a time), then its per-signal runs are merged by time.
+ * Memory: one vehicle-hour of the rule's signals, in buffers reused from vehicle to vehicle, so the columns handed to
+ * `onRows` are valid only during that call.
  */
 export class RunMerger {
   private vehicle = -1;
-  private readonly rows = new SampleBuffer();
+  private readonly rows: SampleBuffer;
 
   constructor(
     private readonly modelId: string,
     private readonly onRows: (columns: SampleColumns) => void,
-  ) {}
+    private readonly buffers = new MergeBuffers(),
+  ) {
+    this.rows = buffers.rows;
+    this.rows.length = 0; // whatever a cancelled read left behind
+  }
 
   add(c: SampleColumns): void {
-    for (let i = 0; i < c.rows; i++) {
-      const v = c.vehicle[i]!;
+    const n = c.rows;
+    let start = 0;
+    while (start < n) {
+      const v = c.vehicle[start]!;
+      let end = start + 1;
+      // A vehicle's rows are contiguous: when the chunk ends with this vehicle, all of the rest is this vehicle.
+      if (c.vehicle[n - 1] === v) end = n;
+      else while (end < n && c.vehicle[end] === v) end++;
       if (v !== this.vehicle) {
         this.end();
         this.vehicle = v;
       }
-      this.rows.push(c.signalId[i]!, c.eventTimeMs[i]!, c.value[i]!);
+      this.rows.append(c.signalId, c.eventTimeMs, c.value, start, end);
+      start = end;
     }
   }
 
@@ -224,38 +250,45 @@ export class RunMerger {
   end(): void {
     const n = this.rows.length;
     if (n === 0) return;
-    const merged = mergeRuns(this.rows.ids, this.rows.times, this.rows.values, n);
-    this.onRows({
-      modelId: this.modelId,
-      wholeVehicle: true,
-      rows: n,
-      vehicle: new Uint32Array(n).fill(this.vehicle),
-      ...merged,
-    });
+    const b = this.buffers;
+    const merged = mergeRuns(this.rows.ids, this.rows.times, this.rows.values, n, b.merged);
+    if (b.vehicle.length < n) b.vehicle = new Uint32Array(this.rows.ids.length);
+    const vehicle = b.vehicle.subarray(0, n);
+    vehicle.fill(this.vehicle);
+    this.onRows({ modelId: this.modelId, wholeVehicle: true, rows: n, vehicle, ...merged });
     this.rows.length = 0;
   }
 }
 
 /**
  * Rows 0..n-1 made of runs, each sorted by time (a run ends where the time goes back or the signal changes), merged
- * into one time-ordered list; equal times keep run order (ascending signal id in an archive file).
+ * into one time-ordered list; equal times keep run order (ascending signal id in an archive file). Written into
+ * `into` (grown as needed) when given; the result is views of exactly n rows.
  */
 export function mergeRuns(
   ids: Uint32Array,
   times: Float64Array,
   values: Float64Array,
   n: number,
+  into: SampleBuffer = new SampleBuffer(Math.max(1, n)),
 ): { signalId: Uint32Array; eventTimeMs: Float64Array; value: Float64Array } {
+  into.reserve(n);
+  into.length = n;
+  const outIds = into.ids;
+  const outTimes = into.times;
+  const outValues = into.values;
+  const result = {
+    signalId: outIds.subarray(0, n),
+    eventTimeMs: outTimes.subarray(0, n),
+    value: outValues.subarray(0, n),
+  };
   const starts: number[] = [0];
   for (let i = 1; i < n; i++) if (times[i]! < times[i - 1]! || ids[i] !== ids[i - 1]) starts.push(i);
-  const outIds = new Uint32Array(n);
-  const outTimes = new Float64Array(n);
-  const outValues = new Float64Array(n);
   if (starts.length === 1) {
     outIds.set(ids.subarray(0, n));
     outTimes.set(times.subarray(0, n));
     outValues.set(values.subarray(0, n));
-    return { signalId: outIds, eventTimeMs: outTimes, value: outValues };
+    return result;
   }
   const k = starts.length;
   const heads = Int32Array.from(starts);
@@ -276,7 +309,7 @@ export function mergeRuns(
     outTimes[o] = times[h]!;
     outValues[o] = values[h]!;
   }
-  return { signalId: outIds, eventTimeMs: outTimes, value: outValues };
+  return result;
 }
 
 function columnsOf(modelId: string, chunk: DuckDBDataChunk): SampleColumns {

@@ -20,6 +20,7 @@ export {
 export {
   archivedFiles,
   mergeRuns,
+  MergeBuffers,
   openArchiveReader,
   RunMerger,
   groupByHour,

@@ -12,7 +12,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
 import type { AlertTransition, RuleSnapshot } from '@telltale/rules';
-import { archivedFiles, groupByHour, readHourGroup, type ModelSelection } from './archive-samples.js';
+import { MergeBuffers, archivedFiles, groupByHour, readHourGroup, type ModelSelection } from './archive-samples.js';
 import { liveTransitions } from './pg-live-transitions.js';
 import { RuleReplay, type ReplayVehicle } from './replay.js';
 import { summarize, type BacktestSummary } from './report.js';
@@ -81,6 +81,7 @@ export async function runBacktest(r: BacktestRequest): Promise<BacktestResult> {
   const groups = groupByHour(files);
   const archivedRows = groups.reduce((n, g) => n + g.rows, 0);
   const replay = new RuleReplay(r.snapshot, { toMs: r.toMs });
+  const buffers = new MergeBuffers();
   let hoursRead = 0;
   let scannedRows = 0;
   const report = (reachedMs: number): void =>
@@ -98,7 +99,7 @@ export async function runBacktest(r: BacktestRequest): Promise<BacktestResult> {
   for (const group of groups) {
     const selection = selections.get(group.modelId)!;
     const vehicles = selection.vehicles;
-    await readHourGroup(r.db, group, selection, r, (c) => {
+    await readHourGroup(r.db, group, selection, { ...r, buffers }, (c) => {
       if (c.wholeVehicle) {
         replay.ingestRun(vehicles[c.vehicle[0]!]!, c.signalId, c.eventTimeMs, c.value);
         return;

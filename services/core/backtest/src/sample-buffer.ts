@@ -23,6 +23,22 @@ export class SampleBuffer {
     this.values[at] = value;
   }
 
+  /** Appends rows start..end-1 of these columns (whole typed-array copies). */
+  append(ids: Uint32Array, times: Float64Array, values: Float64Array, start: number, end: number): void {
+    const count = end - start;
+    if (count <= 0) return;
+    this.reserve(this.length + count);
+    this.ids.set(ids.subarray(start, end), this.length);
+    this.times.set(times.subarray(start, end), this.length);
+    this.values.set(values.subarray(start, end), this.length);
+    this.length += count;
+  }
+
+  /** Makes room for `rows` rows in all. */
+  reserve(rows: number): void {
+    while (this.ids.length < rows) this.grow();
+  }
+
   /** Drops the first `count` rows, keeping the rest at the start. */
   shift(count: number): void {
     if (count < this.length) {

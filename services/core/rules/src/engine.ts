@@ -177,9 +177,15 @@ export class RuleEngine {
   private readonly maxFutureMs: number;
   private readonly maxWindowSamples: number;
   private readonly ctx: EvalContext = { nowMs: 0, signals: new VehicleSignals() };
-  /** Scratch of ingest, reused across calls: indexes of the samples rules read; rules touched at one time. */
-  private readonly kept: number[] = [];
-  private readonly touched: number[] = [];
+  /**
+   * Scratch of ingest, reused across calls (a backtest hands over a vehicle-hour per call, so these stay allocated
+   * instead of growing again each batch): indexes of the samples rules read and their window lengths; rules touched at
+   * one time.
+   */
+  private kept = new Int32Array(256);
+  private keptWindowMs = new Float64Array(256);
+  private touched = new Int32Array(0);
+  private touchedCount = 0;
   private touchedFlags = new Uint8Array(0);
   private readonly measureRules: boolean;
   private readonly ruleTimings = new Map<string, { evaluations: number; measured: number; ms: number }>();
@@ -207,7 +213,10 @@ export class RuleEngine {
    */
   setRules(snapshot: RuleSnapshot): AlertTransition[] {
     this.snapshot = snapshot;
-    this.touchedFlags = new Uint8Array(Math.max(0, ...[...snapshot.models.values()].map((m) => m.rules.length)));
+    const most = Math.max(0, ...[...snapshot.models.values()].map((m) => m.rules.length));
+    this.touchedFlags = new Uint8Array(most);
+    this.touched = new Int32Array(most);
+    this.touchedCount = 0;
     const out: AlertTransition[] = [];
     for (const v of this.vehicles.values()) this.layout(v, out);
     return out;
@@ -234,8 +243,10 @@ export class RuleEngine {
     let minTime = Infinity;
     let maxTime = -Infinity;
     let sorted = true;
+    if (this.kept.length < n) this.growKept(n);
     const kept = this.kept;
-    kept.length = 0;
+    const keptWindowMs = this.keptWindowMs;
+    let keptCount = 0;
     for (let i = 0; i < n; i++) {
       const t = base + timesMs[i]!;
       if (!Number.isFinite(t) || !Number.isFinite(values[i]!)) {
@@ -249,23 +260,25 @@ export class RuleEngine {
       if (t < minTime) minTime = t;
       if (t > maxTime) maxTime = t;
       if (live && t < v.eventTimeMs) late++;
-      if (interest === undefined || !interest.has(signalIds[i]!)) {
+      const windowMs = interest?.get(signalIds[i]!);
+      if (windowMs === undefined) {
         ignored++;
         continue;
       }
-      if (kept.length > 0 && timesMs[i]! < timesMs[kept[kept.length - 1]!]!) sorted = false;
-      kept.push(i);
+      if (keptCount > 0 && timesMs[i]! < timesMs[kept[keptCount - 1]!]!) sorted = false;
+      kept[keptCount] = i;
+      keptWindowMs[keptCount++] = windowMs;
     }
-    if (!sorted) kept.sort((a, b) => timesMs[a]! - timesMs[b]! || a - b);
+    if (!sorted) this.sortKept(keptCount, timesMs);
     if (Number.isNaN(v.signals.firstEventTimeMs) && Number.isFinite(minTime)) v.signals.firstEventTimeMs = minTime;
 
     // Pass 2: apply the kept samples in event-time order, evaluating the rules they touch at each distinct time.
     const evaluateOnly = live ? undefined : (i: number): boolean => set!.rules[i]!.backfill === 'evaluate';
     let k = 0;
-    while (k < kept.length) {
+    while (k < keptCount) {
       const t = base + timesMs[kept[k]!]!;
       let end = k + 1;
-      while (end < kept.length && base + timesMs[kept[end]!]! === t) end++;
+      while (end < keptCount && base + timesMs[kept[end]!]! === t) end++;
       // Deadlines before t fire first, with the values from before t.
       if (!live) this.runDeadlines(v, t, false, out, evaluateOnly, true);
       else if (t > v.eventTimeMs) {
@@ -275,11 +288,11 @@ export class RuleEngine {
       for (let j = k; j < end; j++) {
         const i = kept[j]!;
         const id = signalIds[i]!;
-        const effect = v.signals.apply(id, values[i]!, t, interest!.get(id)!, this.maxWindowSamples);
+        const effect = v.signals.apply(id, values[i]!, t, keptWindowMs[j]!, this.maxWindowSamples);
         if (effect !== UNCHANGED)
           for (const r of (effect === CHANGED ? set!.bySignal : set!.byUpdate).get(id) ?? []) this.touch(r);
       }
-      if (this.touched.length > 0 || v.needsEval) this.evaluateTouched(v, set!, t, live, out);
+      if (this.touchedCount > 0 || v.needsEval) this.evaluateTouched(v, set!, t, live, out);
       k = end;
     }
     if (live && maxTime > v.eventTimeMs) {
@@ -289,7 +302,23 @@ export class RuleEngine {
     if (live && v.needsEval && set !== undefined && Number.isFinite(v.eventTimeMs))
       this.evaluateTouched(v, set, v.eventTimeMs, live, out);
     this.settle(v);
-    return { transitions: out, applied: kept.length, ignored, late, droppedFuture, droppedInvalid };
+    return { transitions: out, applied: keptCount, ignored, late, droppedFuture, droppedInvalid };
+  }
+
+  private growKept(n: number): void {
+    const size = Math.max(n, this.kept.length * 2);
+    this.kept = new Int32Array(size);
+    this.keptWindowMs = new Float64Array(size);
+  }
+
+  /** Orders the first `count` kept samples by event time, then by their index in the batch. */
+  private sortKept(count: number, timesMs: ArrayLike<number>): void {
+    const order = Array.from(this.kept.subarray(0, count), (i, k) => [i, this.keptWindowMs[k]!] as const);
+    order.sort((a, b) => timesMs[a[0]]! - timesMs[b[0]]! || a[0] - b[0]);
+    order.forEach(([i, windowMs], k) => {
+      this.kept[k] = i;
+      this.keptWindowMs[k] = windowMs;
+    });
   }
 
   /**
@@ -503,16 +532,17 @@ export class RuleEngine {
   private touch(index: number): void {
     if (this.touchedFlags[index] === 1) return;
     this.touchedFlags[index] = 1;
-    this.touched.push(index);
+    this.touched[this.touchedCount++] = index;
   }
 
   /** Evaluates the rules touched by the samples at `t` (and those waiting for a first evaluation); untouches them. */
   private evaluateTouched(v: Vehicle, set: ModelRuleSet, t: number, live: boolean, out: AlertTransition[]): void {
     const touched = this.touched;
+    const touchedCount = this.touchedCount;
     const all = v.needsEval;
     if (live) v.needsEval = false;
-    if (!all) touched.sort((a, b) => a - b);
-    const count = all ? set.rules.length : touched.length;
+    if (!all && touchedCount > 1) touched.subarray(0, touchedCount).sort();
+    const count = all ? set.rules.length : touchedCount;
     const scope = this.scopeOf(v, !live, false);
     for (let k = 0; k < count; k++) {
       const i = all ? k : touched[k]!;
@@ -526,8 +556,8 @@ export class RuleEngine {
       }
       this.evaluate(v, i, t, scope, out);
     }
-    for (const i of touched) this.touchedFlags[i] = 0;
-    touched.length = 0;
+    for (let k = 0; k < touchedCount; k++) this.touchedFlags[touched[k]!] = 0;
+    this.touchedCount = 0;
   }
 
   /** Evaluates deadlines before `limit` (or up to it, inclusive), earliest first; `only` selects rules by index. */
