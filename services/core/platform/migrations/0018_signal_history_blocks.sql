@@ -61,7 +61,7 @@ BEGIN
         RETURN;
       END IF;
       -- A block row is up to ~3 KB: kept in the row, uncompressed (no TOAST pass on every write); room for an
-      -- in-place (HOT) update of the bucket a later poll adds to.
+      -- update of the bucket a later poll adds to.
       EXECUTE format('CREATE TABLE %%I PARTITION OF signal_history_block FOR VALUES FROM (%%s) TO (%%s) '
         'WITH (fillfactor = 80, toast_tuple_target = 8160)',
         name, day::bigint * 86400000000, (day::bigint + 1) * 86400000000);

@@ -9,30 +9,35 @@
  */
 import type pg from 'pg';
 import { HISTORY_BLOCK_SIZE, type HistoryBlock, type StoredHistoryBlock } from '../domain/history-blocks.js';
-import { Indexer } from './indexer.js';
 
-/**
- * Blocks per statement. Slicing a row out of a flat array with NULLs walks it from the start, so a statement costs
- * PostgreSQL O(blocks²) element steps: 100 blocks (12,800 slots) keep that to a few ms.
- */
+/** Blocks per statement (9 parameters each). */
 const BLOCKS_PER_STATEMENT = 100;
 const N = HISTORY_BLOCK_SIZE;
+const PARAMS = 9;
 
-// Each slot array of all blocks travels as one flat array in PostgreSQL's binary array format (no float formatting
-// or parsing; NULL where a slot has no sample), sliced per row. The update applies only over the version this
-// writer last saw; RETURNING names the rows written.
-const WRITE_BLOCKS = `
-INSERT INTO signal_history_block AS h
+// Each row's slot arrays travel as their own parameters in PostgreSQL's binary array format (no float formatting or
+// parsing; NULL where a slot has no sample). Not as flat arrays sliced per row, as pg-latest-blocks does: slicing an
+// array with NULLs walks it from the start, O(blocks²) per statement, which cost more than the write itself. The
+// update applies only over the version this writer last saw; RETURNING names the rows written.
+function writeStatement(rows: number): string {
+  const values: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const p = r * PARAMS;
+    values.push(
+      `($${p + 1}::text, $${p + 2}::int, $${p + 3}::int8, $${p + 4}::float8[], $${p + 5}::int4[], ` +
+        `$${p + 6}::int8[], $${p + 7}::int2[], $${p + 8}::text[], $${p + 9}::int8 + 1)`,
+    );
+  }
+  return `INSERT INTO signal_history_block AS h
   (vin, block, bucket_us, value, offset_us, receive_time_ms, catalog_version_index, catalog_versions, version)
-SELECT ($1::text[])[t.vi], t.b, t.bu, ($2::float8[])[(t.n - 1) * ${N} + 1 : t.n * ${N}],
-  ($3::int4[])[(t.n - 1) * ${N} + 1 : t.n * ${N}], ($4::int8[])[(t.n - 1) * ${N} + 1 : t.n * ${N}],
-  ($5::int2[])[(t.n - 1) * ${N} + 1 : t.n * ${N}], t.cv::text[], t.ver + 1
-FROM unnest($6::int[], $7::int[], $8::int8[], $9::text[], $10::int8[]) WITH ORDINALITY AS t(vi, b, bu, cv, ver, n)
+VALUES ${values.join(',\n')}
 ON CONFLICT (vin, block, bucket_us) DO UPDATE SET value = excluded.value, offset_us = excluded.offset_us,
   receive_time_ms = excluded.receive_time_ms, catalog_version_index = excluded.catalog_version_index,
   catalog_versions = excluded.catalog_versions, version = excluded.version
 WHERE h.version = excluded.version - 1
 RETURNING vin, block, bucket_us`;
+}
+const FULL_STATEMENT = writeStatement(BLOCKS_PER_STATEMENT);
 
 type BlockRow = {
   vin: string;
@@ -101,24 +106,12 @@ async function writeIfUnchanged(client: pg.ClientBase, blocks: readonly HistoryB
   const missed: HistoryBlock[] = [];
   for (let from = 0; from < blocks.length; from += BLOCKS_PER_STATEMENT) {
     const part = blocks.slice(from, from + BLOCKS_PER_STATEMENT);
-    const vins = new Indexer();
-    let present = 0;
-    for (const block of part) present += block.size;
-    const slots = part.length * N;
-    const value = new NullableBinaryArray(slots, present, 701, 8);
-    const offset = new NullableBinaryArray(slots, present, 23, 4);
-    const receive = new NullableBinaryArray(slots, present, 20, 8);
-    const versionIndex = new NullableBinaryArray(slots, present, 21, 2);
-    const vi: number[] = [];
-    const b: number[] = [];
-    const bu: number[] = [];
-    const cv: string[] = [];
-    const ver: number[] = [];
+    const params: unknown[] = [];
     for (const block of part) {
-      vi.push(vins.index(block.vin));
-      b.push(block.block);
-      bu.push(block.bucketUs);
-      ver.push(block.version);
+      const value = new NullableBinaryArray(N, block.size, 701, 8);
+      const offset = new NullableBinaryArray(N, block.size, 23, 4);
+      const receive = new NullableBinaryArray(N, block.size, 20, 8);
+      const versionIndex = new NullableBinaryArray(N, block.size, 21, 2);
       const versions: string[] = [];
       let at = 0;
       for (let slot = 0; slot < N; slot++) {
@@ -138,20 +131,20 @@ async function writeIfUnchanged(client: pg.ClientBase, blocks: readonly HistoryB
         versionIndex.int2(index);
         at += 1;
       }
-      cv.push(`{${versions.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+      params.push(
+        block.vin,
+        block.block,
+        block.bucketUs,
+        value.bytes(),
+        offset.bytes(),
+        receive.bytes(),
+        versionIndex.bytes(),
+        versions,
+        block.version,
+      );
     }
-    const { rows } = await client.query<{ vin: string; block: number; bucket_us: string }>(WRITE_BLOCKS, [
-      vins.values,
-      value.bytes(),
-      offset.bytes(),
-      receive.bytes(),
-      versionIndex.bytes(),
-      vi,
-      b,
-      bu,
-      cv,
-      ver,
-    ]);
+    const sql = part.length === BLOCKS_PER_STATEMENT ? FULL_STATEMENT : writeStatement(part.length);
+    const { rows } = await client.query<{ vin: string; block: number; bucket_us: string }>(sql, params);
     const written = new Set(rows.map((w) => key(w.vin, w.block, w.bucket_us)));
     for (const block of part) {
       if (written.has(key(block.vin, block.block, block.bucketUs))) block.version += 1;
