@@ -61,15 +61,14 @@ type HistoryRow = {
 
 /**
  * One signal's samples in [$3, $4) ms ($4 NULL: no upper bound) from its block's rows ($1 vin, $2 signal id), as
- * (t, value, receive_time_ms, catalog_version, bucket_us, offset_us). Rows come from the (vin, block, bucket_us)
+ * (t, value, receive_time_ms, catalog_version, bucket_us). Rows come from the (vin, block, bucket_us)
  * index: buckets from the one holding $3 (the newest starting at or before it: buckets of a block do not overlap)
  * to those starting before $4.
  */
 const SIGNAL_SAMPLES = `
 SELECT h.bucket_us + h.offset_us[$2::int % 128 + 1] AS t, h.value[$2::int % 128 + 1] AS value,
   h.receive_time_ms[$2::int % 128 + 1] AS receive_time_ms,
-  h.catalog_versions[h.catalog_version_index[$2::int % 128 + 1]] AS catalog_version,
-  h.bucket_us, h.offset_us[$2::int % 128 + 1] AS offset_us
+  h.catalog_versions[h.catalog_version_index[$2::int % 128 + 1]] AS catalog_version, h.bucket_us
 FROM signal_history_block h
 WHERE h.vin = $1 AND h.block = $2::int / 128
   AND h.bucket_us >= coalesce((SELECT max(p.bucket_us) FROM signal_history_block p
@@ -127,11 +126,12 @@ export class PgSignalReader {
   /** Samples of one signal in [fromMs, toMs) by event time (to the µs), at most `limit`, oldest or newest first. */
   async history(query: HistoryQuery): Promise<HistoryPoint[]> {
     const dir = query.order === 'desc' ? 'DESC' : 'ASC';
-    // Bucket, then offset: the index order (buckets of a block do not overlap), so LIMIT stops the scan early.
+    // By bucket alone: one row per bucket and the buckets of a block do not overlap, so that is event-time order and
+    // the index's, and LIMIT stops the scan early (adding the offset to the key made PostgreSQL sort the range).
     const { rows } = await this.pool
       .query<HistoryRow>(
         `SELECT s.t AS event_time_us, s.value, s.receive_time_ms, s.catalog_version FROM (${SIGNAL_SAMPLES}) s
-         WHERE ${IN_RANGE} ORDER BY s.bucket_us ${dir}, s.offset_us ${dir} LIMIT $5`,
+         WHERE ${IN_RANGE} ORDER BY s.bucket_us ${dir} LIMIT $5`,
         [query.vin, query.signalId, query.fromMs, query.toMs ?? null, query.limit],
       )
       .catch((cause: unknown) => {
