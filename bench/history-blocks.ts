@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { PgSignalStore } from '@telltale/store';
+import { PgSignalStore, emptyLatestRows } from '@telltale/store';
 import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
@@ -118,16 +118,7 @@ function poll(vins: readonly string[], second: number, p: number): Poll {
   return out;
 }
 
-const EMPTY_LATEST = {
-  vin: [],
-  signalId: [],
-  value: [],
-  eventTimeMs: [],
-  eventTimeSubMsUs: [],
-  receiveTimeMs: [],
-  modelId: [],
-  catalogVersion: [],
-};
+const EMPTY_LATEST = emptyLatestRows();
 
 async function writeLegacy(pool: Pool, rows: Poll): Promise<void> {
   const client = await pool.connect();

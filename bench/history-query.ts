@@ -23,7 +23,7 @@ import { ParquetWriter, PgManifest, Segment, openDuckDb, partitionDir, type Mani
 import { PgApiKeyStore, startApi } from '@telltale/api';
 import { loadCatalog } from '@telltale/catalog';
 import { PgRegistry } from '@telltale/registry';
-import { PgSignalStore } from '@telltale/store';
+import { PgSignalStore, emptyLatestRows } from '@telltale/store';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
@@ -148,16 +148,7 @@ try {
   const hotFrom = now - HOT_HOURS * HOUR;
   const store = new PgSignalStore(pool);
   const block = Math.floor(speed.id / 128) * 128;
-  const noLatest = {
-    vin: [],
-    signalId: [],
-    value: [],
-    eventTimeMs: [],
-    eventTimeSubMsUs: [],
-    receiveTimeMs: [],
-    modelId: [],
-    catalogVersion: [],
-  };
+  const noLatest = emptyLatestRows();
   const first = Math.ceil(hotFrom / 1000) * 1000;
   for (let from = first; from < now; from += 600_000) {
     const rows = {

@@ -1,7 +1,7 @@
 /** A real API server on a free port over its own PostgreSQL schema, with vehicles A (fleet-a) and B (fleet-b). */
 import { join } from 'node:path';
 import { startApi, PgApiKeyStore, type RunningApi, type Role } from '@telltale/api';
-import { PgSignalStore } from '@telltale/store';
+import { PgSignalStore, emptyLatestRows } from '@telltale/store';
 import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog, type CatalogSignal } from '@telltale/catalog';
 import type { Pool } from '@telltale/platform/db';
 import type { PgRegistry } from '@telltale/registry';
@@ -147,16 +147,7 @@ export async function seedHistory(pool: Pool, vin: string, values: readonly Seed
   // Through the store's own write path: history blocks (migration 0018) at every sample's exact µs, day partitions
   // created as the store creates them.
   await new PgSignalStore(pool).write(
-    {
-      vin: [],
-      signalId: [],
-      value: [],
-      eventTimeMs: [],
-      eventTimeSubMsUs: [],
-      receiveTimeMs: [],
-      modelId: [],
-      catalogVersion: [],
-    },
+    emptyLatestRows(),
     {
       resolutionMs: 0,
       vin: values.map(() => vin),

@@ -41,6 +41,20 @@ export interface LatestRows {
   readonly catalogVersion: string[];
 }
 
+/** No latest rows: for writes of history alone (seeding, benches). */
+export function emptyLatestRows(): LatestRows {
+  return {
+    vin: [],
+    signalId: [],
+    value: [],
+    eventTimeMs: [],
+    eventTimeSubMsUs: [],
+    receiveTimeMs: [],
+    modelId: [],
+    catalogVersion: [],
+  };
+}
+
 export interface HistoryRows {
   /** The bucket width the rows were coalesced at (the store packs them into blocks at it); absent: 0. */
   readonly resolutionMs?: number;
