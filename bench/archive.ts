@@ -11,9 +11,9 @@
  * in this one process on the same records, so the figures of two row-group sizes are paired.
  *
  * For comparison, the first --pg-seconds vehicle-seconds of the same records go through the store's own write path
- * (coalesce at full resolution, PgSignalStore.write) into signal_history in a unique schema on 127.0.0.1:5432
- * (dropped afterwards), and the bench prints PostgreSQL's bytes per history row (table + primary key) beside the
- * archive's bytes per sample.
+ * (coalesce at full resolution, PgSignalStore.write) into history blocks (signal_history_block, migration 0018) in a
+ * unique schema on 127.0.0.1:5432 (dropped afterwards), and the bench prints PostgreSQL's bytes per history sample
+ * (table + primary key) beside the archive's bytes per sample.
  *
  * Targets (docs: performance budget): ≥ 1,000,000 samples/s per core, ≤ 2 bytes per sample.
  */
@@ -176,8 +176,9 @@ for (const rowGroupRows of rowGroupSizes) runs.push(await archiveOnce(rowGroupRo
 // 3. PostgreSQL history for comparison (not timed): the same samples, every one a row, as the store writes them.
 const schema = uniqueName('benchhistory');
 const pool = createPgPool({ url: LOCAL.postgresUrl, schema, max: 2 });
-let pgBytesPerRow = NaN;
+let pgBytesPerSample = NaN;
 let pgRows = 0;
+let pgBlockRows = 0;
 try {
   await migrate(pool, { schema });
   const store = new PgSignalStore(pool);
@@ -199,14 +200,15 @@ try {
     await store.write(out.latest, out.history, Date.now());
     pgRows += out.history.vin.length;
   }
-  await pool.query('VACUUM ANALYZE signal_history');
+  await pool.query('VACUUM ANALYZE signal_history_block');
+  pgBlockRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM signal_history_block')).rows[0]!.n);
   const { rows } = await pool.query<{ bytes: string }>(
     `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_inherits i
      JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-     JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history' AND n.nspname = $1`,
+     JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'signal_history_block' AND n.nspname = $1`,
     [schema],
   );
-  pgBytesPerRow = Number(rows[0]?.bytes ?? 0) / pgRows;
+  pgBytesPerSample = Number(rows[0]?.bytes ?? 0) / pgRows;
 } finally {
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await pool.end();
@@ -237,9 +239,10 @@ for (const run of runs) {
 }
 const archived = runs[runs.length - 1]!;
 console.log(
-  `  PostgreSQL       ${pgBytesPerRow.toFixed(1)} bytes per signal_history row (table + primary key, ` +
-    `${pgRows.toLocaleString('en')} rows of the same traffic: ` +
-    `${(pgBytesPerRow / (archived.bytes / samples)).toFixed(0)}× the archive)`,
+  `  PostgreSQL       ${pgBytesPerSample.toFixed(1)} bytes per history sample (table + primary key; ` +
+    `${pgRows.toLocaleString('en')} samples of the same traffic at resolution 0 in ` +
+    `${pgBlockRows.toLocaleString('en')} signal_history_block rows: ` +
+    `${(pgBytesPerSample / (archived.bytes / samples)).toFixed(0)}× the archive)`,
 );
 console.log(
   `  command          npx tsx bench/archive.ts --vehicles ${vehicles} --seconds ${seconds} --flush-rows ${flushRows} ` +

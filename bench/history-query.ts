@@ -2,7 +2,8 @@
  * History query latency through the real API: one signal of one vehicle over the last 24 h, downsampled on the
  * server to 1,000 points (`GET /v1/vehicles/{vin}/signals/{name}/history?from=…&to=…&points=1000`), merged from the
  * archive (Parquet written by the archive's own writer, one file per hour as compaction leaves them, listed in its
- * manifest) and the hot window in PostgreSQL (the last --hot-hours at 1 s resolution, as the store keeps it).
+ * manifest) and the hot window in PostgreSQL (the last --hot-hours at 1 s resolution, as the store keeps it: history
+ * blocks of 128 signals per second, migration 0018).
  *
  *   npx tsx bench/history-query.ts [--requests 100] [--hot-hours 6] [--cycle-ms 10] [--other-signals 9]
  *
@@ -22,6 +23,7 @@ import { ParquetWriter, PgManifest, Segment, openDuckDb, partitionDir, type Mani
 import { PgApiKeyStore, startApi } from '@telltale/api';
 import { loadCatalog } from '@telltale/catalog';
 import { PgRegistry } from '@telltale/registry';
+import { PgSignalStore, emptyLatestRows } from '@telltale/store';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
@@ -141,19 +143,41 @@ try {
   db.closeSync();
   duckdb.closeSync();
 
-  // 2. The hot window: the last HOT_HOURS of the signal at 1 s resolution in signal_history.
+  // 2. The hot window: the last HOT_HOURS at 1 s resolution, as the store keeps it: history blocks (migration 0018)
+  // with the signal and the other 127 signals of its block every second, so a read of one signal reads full rows.
   const hotFrom = now - HOT_HOURS * HOUR;
-  const days = new Set<number>();
-  for (let t = Math.floor(hotFrom / 86_400_000); t <= Math.floor(now / 86_400_000); t++) days.add(t);
-  for (const day of days) await pool.query('SELECT signal_history_ensure_day($1)', [day]);
-  const times: number[] = [];
-  for (let t = Math.ceil(hotFrom / 1000) * 1000; t < now; t += 1000) times.push(t);
-  await pool.query(
-    `INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version)
-     SELECT $1, $2, t, v, t + 150, $3 FROM unnest($4::bigint[], $5::float8[]) AS x(t, v)`,
-    [VIN, speed.id, catalog.catalogVersion, times, times.map((t) => valueAt(t, speed.id))],
+  const store = new PgSignalStore(pool);
+  const block = Math.floor(speed.id / 128) * 128;
+  const noLatest = emptyLatestRows();
+  const first = Math.ceil(hotFrom / 1000) * 1000;
+  for (let from = first; from < now; from += 600_000) {
+    const rows = {
+      resolutionMs: 1000,
+      vin: [] as string[],
+      signalId: [] as number[],
+      eventTimeMs: [] as number[],
+      eventTimeSubMsUs: [] as number[],
+      value: [] as number[],
+      receiveTimeMs: [] as number[],
+      catalogVersion: [] as string[],
+    };
+    for (let t = from; t < Math.min(now, from + 600_000); t += 1000) {
+      for (let id = block; id < block + 128; id++) {
+        rows.vin.push(VIN);
+        rows.signalId.push(id);
+        rows.eventTimeMs.push(t);
+        rows.eventTimeSubMsUs.push(0);
+        rows.value.push(valueAt(t, id));
+        rows.receiveTimeMs.push(t + 150);
+        rows.catalogVersion.push(catalog.catalogVersion);
+      }
+    }
+    await store.write(noLatest, rows, Date.now());
+  }
+  await pool.query('ANALYZE signal_history_block');
+  const hotRows = Number(
+    (await pool.query<{ n: string }>('SELECT count(*) AS n FROM signal_history_block')).rows[0]!.n,
   );
-  await pool.query('ANALYZE signal_history');
 
   // 3. The API, and the timed requests.
   const api = await startApi({
@@ -209,7 +233,8 @@ try {
       `(${(bytes / 1e6).toFixed(1)} MB): the signal every ${CYCLE_MS} ms + ${others.length} signals every 100 ms`,
   );
   console.log(
-    `  hot window       last ${HOT_HOURS} h in PostgreSQL at 1 s (${times.length.toLocaleString('en')} rows)`,
+    `  hot window       last ${HOT_HOURS} h in PostgreSQL at 1 s (${hotRows.toLocaleString('en')} block rows of ` +
+      '128 signals: the signal and its block)',
   );
   console.log(`  answer           ${points} buckets covering ${samples.toLocaleString('en')} samples`);
   console.log(`  latency ms       p50 ${q(0.5)}  p95 ${q(0.95)}  p99 ${q(0.99)}  max ${q(1)}`);

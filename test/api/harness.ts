@@ -1,7 +1,7 @@
 /** A real API server on a free port over its own PostgreSQL schema, with vehicles A (fleet-a) and B (fleet-b). */
 import { join } from 'node:path';
 import { startApi, PgApiKeyStore, type RunningApi, type Role } from '@telltale/api';
-import { PgSignalStore } from '@telltale/store';
+import { PgSignalStore, emptyLatestRows } from '@telltale/store';
 import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog, type CatalogSignal } from '@telltale/catalog';
 import type { Pool } from '@telltale/platform/db';
 import type { PgRegistry } from '@telltale/registry';
@@ -144,19 +144,20 @@ export async function seedLatest(
 }
 
 export async function seedHistory(pool: Pool, vin: string, values: readonly SeedValue[]): Promise<void> {
-  // The store creates day partitions as data arrives; one catch-all partition stands in for them here.
-  await pool.query('CREATE TABLE IF NOT EXISTS signal_history_test PARTITION OF signal_history DEFAULT');
-  await pool.query(
-    `INSERT INTO signal_history
-       (vin, signal_id, event_time_ms, value, receive_time_ms, event_time_sub_ms_us, catalog_version)
-     SELECT $1, * , '1.0.0' FROM unnest($2::integer[], $3::bigint[], $4::float8[], $5::bigint[], $6::int2[])`,
-    [
-      vin,
-      values.map((v) => v.signalId),
-      values.map((v) => v.eventTimeMs),
-      values.map((v) => v.value),
-      values.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150),
-      values.map((v) => v.eventTimeSubMsUs ?? 0),
-    ],
+  // Through the store's own write path: history blocks (migration 0018) at every sample's exact µs, day partitions
+  // created as the store creates them.
+  await new PgSignalStore(pool).write(
+    emptyLatestRows(),
+    {
+      resolutionMs: 0,
+      vin: values.map(() => vin),
+      signalId: values.map((v) => v.signalId),
+      eventTimeMs: values.map((v) => v.eventTimeMs),
+      eventTimeSubMsUs: values.map((v) => v.eventTimeSubMsUs ?? 0),
+      value: values.map((v) => v.value),
+      receiveTimeMs: values.map((v) => v.receiveTimeMs ?? v.eventTimeMs + 150),
+      catalogVersion: values.map(() => '1.0.0'),
+    },
+    Date.now(),
   );
 }

@@ -64,15 +64,6 @@ describe('vehicle signals', () => {
     gear = await auroraSignal(GEAR);
     latitude = await auroraSignal(LATITUDE);
     keyCommand = await auroraSignal(KEY_COMMAND);
-    const now = Date.now();
-    seededAt = now;
-    await seedLatest(h.pool, VIN_A, [
-      { signalId: speed.id, value: 87.5, eventTimeMs: now - 500, receiveTimeMs: now - 300 }, // fresh (stale after 2 s)
-      { signalId: gear.id, value: 3, eventTimeMs: now - 10_000 }, // stale
-      { signalId: latitude.id, value: 48.137, eventTimeMs: now - 10_000 }, // fresh: 30 s override
-      { signalId: keyCommand.id, value: 1, eventTimeMs: now - 86_400_000 }, // event-driven: never stale
-    ]);
-    await seedLatest(h.pool, VIN_B, [{ signalId: speed.id, value: 12, eventTimeMs: now }]);
     await seedHistory(
       h.pool,
       VIN_A,
@@ -84,6 +75,16 @@ describe('vehicle signals', () => {
       [0, 3, 4].map((value, i) => ({ signalId: gear.id, value, eventTimeMs: T0 + i * 1000 })),
     );
     await seedHistory(h.pool, VIN_B, [{ signalId: speed.id, value: 999, eventTimeMs: T0 + 2500 }]);
+    // Latest values last: staleness (2 s for the speed) counts from here.
+    const now = Date.now();
+    seededAt = now;
+    await seedLatest(h.pool, VIN_A, [
+      { signalId: speed.id, value: 87.5, eventTimeMs: now - 500, receiveTimeMs: now - 300 }, // fresh (stale after 2 s)
+      { signalId: gear.id, value: 3, eventTimeMs: now - 10_000 }, // stale
+      { signalId: latitude.id, value: 48.137, eventTimeMs: now - 10_000 }, // fresh: 30 s override
+      { signalId: keyCommand.id, value: 1, eventTimeMs: now - 86_400_000 }, // event-driven: never stale
+    ]);
+    await seedLatest(h.pool, VIN_B, [{ signalId: speed.id, value: 12, eventTimeMs: now }]);
   });
   afterAll(() => h?.close());
 

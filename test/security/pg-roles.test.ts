@@ -61,26 +61,33 @@ describe('the service pool', () => {
     await insufficientPrivilege('CREATE INDEX fleets_name_idx ON fleets (name)');
   });
 
-  it('creates and drops signal_history day partitions only through the owner functions (migration 0012)', async () => {
+  it('creates and drops signal_history_block day partitions only through the owner functions (0018)', async () => {
     const day = 20_000; // 2024-10-04
+    const dayUs = day * 86_400_000_000;
     await insufficientPrivilege(
-      `CREATE TABLE signal_history_20241004 PARTITION OF signal_history FOR VALUES FROM (${day * 86_400_000}) ` +
-        `TO (${(day + 1) * 86_400_000})`,
+      `CREATE TABLE signal_history_block_20241004 PARTITION OF signal_history_block FOR VALUES FROM (${dayUs}) ` +
+        `TO (${dayUs + 86_400_000_000})`,
     );
-    await service.query('SELECT signal_history_ensure_day($1)', [day]);
-    await service.query('SELECT signal_history_ensure_day($1)', [day]); // idempotent
-    // The store writes through the parent table; the new partition carries the DML grants.
+    await service.query('SELECT signal_history_block_ensure_day($1)', [day]);
+    await service.query('SELECT signal_history_block_ensure_day($1)', [day]); // idempotent
+    // The store writes and updates through the parent table; the new partition carries the DML grants.
+    const slots = (first: string) => `array_fill(NULL::${first}, ARRAY[128])`;
     await service.query(
-      'INSERT INTO signal_history (vin, signal_id, event_time_ms, value, receive_time_ms, catalog_version) ' +
-        "VALUES ('V1', 1, $1, 1.5, $1, '1.0.0')",
-      [day * 86_400_000 + 5],
+      'INSERT INTO signal_history_block (vin, block, bucket_us, value, offset_us, receive_time_ms, ' +
+        `catalog_version_index, catalog_versions, version) VALUES ('V1', 0, $1, ${slots('float8')}, ` +
+        `${slots('int4')}, ${slots('int8')}, ${slots('int2')}, '{1.0.0}', 1)`,
+      [dayUs + 5],
     );
-    expect((await service.query('SELECT signal_history_drop_day($1) AS dropped', [day])).rows).toEqual([
+    await service.query('UPDATE signal_history_block SET version = 2 WHERE vin = $1', ['V1']);
+    expect((await service.query('SELECT count(*)::int AS n FROM signal_history')).rows).toEqual([{ n: 0 }]);
+    expect((await service.query('SELECT signal_history_block_drop_day($1) AS dropped', [day])).rows).toEqual([
       { dropped: true },
     ]);
-    expect((await service.query('SELECT signal_history_drop_day($1) AS dropped', [day])).rows).toEqual([
+    expect((await service.query('SELECT signal_history_block_drop_day($1) AS dropped', [day])).rows).toEqual([
       { dropped: false },
     ]);
+    // The old table's functions went with it (migration 0018).
+    await expect(service.query('SELECT signal_history_ensure_day($1)', [day])).rejects.toThrow(/does not exist/);
   });
 
   it('cannot rewrite the migration ledger', async () => {

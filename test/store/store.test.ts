@@ -302,7 +302,7 @@ describe('store: latest by event time, history, quarantine', () => {
           `SELECT c.relname AS name FROM pg_inherits i
            JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
            JOIN pg_namespace n ON n.oid = p.relnamespace
-           WHERE p.relname = 'signal_history' AND n.nspname = $1 ORDER BY 1`,
+           WHERE p.relname = 'signal_history_block' AND n.nspname = $1 ORDER BY 1`,
           [run],
         )
       ).rows.map((r) => r.name);

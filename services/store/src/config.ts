@@ -15,9 +15,12 @@ export const StoreConfig = {
     min: 0,
   }),
   historyResolutionMs: env.integer('HISTORY_RESOLUTION_MS', {
-    description: 'history keeps the last sample per signal per bucket of this many ms (0: every sample)',
+    description:
+      'history keeps one sample (the newest) per signal per bucket of this many ms, aligned to the UTC day ' +
+      '(0: every sample); at most 1800000, as offsets within a bucket are int4 µs',
     default: '1000',
     min: 0,
+    max: 1_800_000,
   }),
   historyHotHours: env.integer('STORE_HISTORY_HOT_HOURS', {
     description:

@@ -28,6 +28,7 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   const store = new PgSignalStore(pool, {
     latestCacheBlocks: config.latestCacheBlocks,
     onLatestWritten: metrics.latestWritten,
+    onHistoryWritten: metrics.historyWritten,
   });
   registerFleetHealth(
     metrics.registry,

@@ -4,11 +4,14 @@ import type { StoreEvents } from './pipeline/write-signals.js';
 
 /** Latest-value block writes (PgSignalStore's onLatestWritten). */
 export type LatestWrittenEvent = (blocks: number, conflicts: number) => void;
+/** History block writes (PgSignalStore's onHistoryWritten). */
+export type HistoryWrittenEvent = (blocks: number, merged: number) => void;
 
 export function storeMetrics(log: Logger): {
   registry: Registry;
   events: StoreEvents;
   latestWritten: LatestWrittenEvent;
+  historyWritten: HistoryWrittenEvent;
 } {
   const registry = createMetricsRegistry('store');
   const samples = counter(registry, 'store_samples_total', 'Signal samples consumed');
@@ -20,7 +23,7 @@ export function storeMetrics(log: Logger): {
   const historyRows = counter(
     registry,
     'store_history_rows_total',
-    'Rows offered to signal history (after downsampling)',
+    'Samples offered to signal history (after downsampling: one per signal and bucket), stored as blocks',
   );
   const quarantined = counter(
     registry,
@@ -45,8 +48,22 @@ export function storeMetrics(log: Logger): {
     'store_latest_conflicts_total',
     'Latest-value blocks another writer had changed since this instance read them (merged under lock)',
   );
+  const historyBlocks = counter(
+    registry,
+    'store_history_blocks_total',
+    'History blocks written (a row of 128 signals per time bucket; a bucket later polls add to is written again)',
+  );
+  const historyMerged = counter(
+    registry,
+    'store_history_merged_total',
+    'History blocks whose stored row this instance did not hold (replay, late data, another writer): merged under lock',
+  );
   return {
     registry,
+    historyWritten: (blocks, merged) => {
+      historyBlocks.inc(blocks);
+      historyMerged.inc(merged);
+    },
     latestWritten: (blocks, conflicts) => {
       latestBlocks.inc(blocks);
       if (conflicts === 0) return;

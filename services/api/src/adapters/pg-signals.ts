@@ -1,7 +1,9 @@
 /**
  * Reads the real-time store's tables directly, without a cache, so a value the store has committed is what the next
  * request sees. Latest values are stored as blocks of 128 signal ids (signal_latest_block, migration 0016) and read
- * through its view signal_latest (one row per signal with a value); history is signal_history (0002).
+ * through its view signal_latest (one row per signal with a value). History is stored as blocks too
+ * (signal_history_block, migration 0018): one row per (vin, block of 128 signal ids, time bucket), the signal's
+ * sample at slot id % 128 + 1 of its arrays (NULL offset: none in that bucket), its event time bucket_us + offset_us.
  */
 import type { Pool } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform';
@@ -51,13 +53,31 @@ type LatestRow = {
   catalog_version: string;
 };
 type HistoryRow = {
-  signal_id: number;
   value: number;
-  event_time_ms: string;
-  event_time_sub_ms_us: number;
+  event_time_us: string;
   receive_time_ms: string;
   catalog_version: string;
 };
+
+/**
+ * One signal's samples in [$3, $4) ms ($4 NULL: no upper bound) from its block's rows ($1 vin, $2 signal id), as
+ * (t, value, receive_time_ms, catalog_version, bucket_us). Rows come from the (vin, block, bucket_us)
+ * index: buckets from the one holding $3 (the newest starting at or before it: buckets of a block do not overlap)
+ * to those starting before $4.
+ */
+const SIGNAL_SAMPLES = `
+SELECT h.bucket_us + h.offset_us[$2::int % 128 + 1] AS t, h.value[$2::int % 128 + 1] AS value,
+  h.receive_time_ms[$2::int % 128 + 1] AS receive_time_ms,
+  h.catalog_versions[h.catalog_version_index[$2::int % 128 + 1]] AS catalog_version, h.bucket_us
+FROM signal_history_block h
+WHERE h.vin = $1 AND h.block = $2::int / 128
+  AND h.bucket_us >= coalesce((SELECT max(p.bucket_us) FROM signal_history_block p
+    WHERE p.vin = $1 AND p.block = $2::int / 128 AND p.bucket_us <= $3::bigint * 1000), $3::bigint * 1000)
+  AND ($4::bigint IS NULL OR h.bucket_us < $4::bigint * 1000)
+  AND h.offset_us[$2::int % 128 + 1] IS NOT NULL`;
+
+/** The time filter on SIGNAL_SAMPLES' rows (s). */
+const IN_RANGE = 's.t >= $3::bigint * 1000 AND ($4::bigint IS NULL OR s.t < $4::bigint * 1000)';
 
 export class PgSignalReader {
   constructor(private readonly pool: Pool) {}
@@ -106,25 +126,29 @@ export class PgSignalReader {
   /** Samples of one signal in [fromMs, toMs) by event time (to the µs), at most `limit`, oldest or newest first. */
   async history(query: HistoryQuery): Promise<HistoryPoint[]> {
     const dir = query.order === 'desc' ? 'DESC' : 'ASC';
+    // By bucket alone: one row per bucket and the buckets of a block do not overlap, so that is event-time order and
+    // the index's, and LIMIT stops the scan early (adding the offset to the key made PostgreSQL sort the range).
     const { rows } = await this.pool
       .query<HistoryRow>(
-        `SELECT signal_id, value, event_time_ms, event_time_sub_ms_us, receive_time_ms, catalog_version
-         FROM signal_history
-         WHERE vin = $1 AND signal_id = $2 AND event_time_ms >= $3 AND ($4::bigint IS NULL OR event_time_ms < $4)
-         ORDER BY event_time_ms ${dir}, event_time_sub_ms_us ${dir} LIMIT $5`,
+        `SELECT s.t AS event_time_us, s.value, s.receive_time_ms, s.catalog_version FROM (${SIGNAL_SAMPLES}) s
+         WHERE ${IN_RANGE} ORDER BY s.bucket_us ${dir} LIMIT $5`,
         [query.vin, query.signalId, query.fromMs, query.toMs ?? null, query.limit],
       )
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
-    return rows.map((r) => ({
-      signalId: r.signal_id,
-      value: r.value,
-      eventTimeMs: Number(r.event_time_ms),
-      eventTimeSubMsUs: r.event_time_sub_ms_us,
-      receiveTimeMs: Number(r.receive_time_ms),
-      catalogVersion: r.catalog_version,
-    }));
+    return rows.map((r) => {
+      const us = Number(r.event_time_us);
+      const ms = Math.floor(us / 1000);
+      return {
+        signalId: query.signalId,
+        value: r.value,
+        eventTimeMs: ms,
+        eventTimeSubMsUs: us - ms * 1000,
+        receiveTimeMs: Number(r.receive_time_ms),
+        catalogVersion: r.catalog_version,
+      };
+    });
   }
 
   /** count, sum, min, max of one signal's samples in [fromMs, toMs) per bucket of `widthMs` counted from `originMs`. */
@@ -135,10 +159,10 @@ export class PgSignalReader {
   ): Promise<BucketPartial[]> {
     const { rows } = await this.pool
       .query<{ bucket: string; n: string; sum: number; min: number; max: number }>(
-        `SELECT (event_time_ms - $5::bigint) / $6::bigint AS bucket, count(*) AS n, sum(value) AS sum,
-                min(value) AS min, max(value) AS max
-         FROM signal_history
-         WHERE vin = $1 AND signal_id = $2 AND event_time_ms >= $3 AND ($4::bigint IS NULL OR event_time_ms < $4)
+        `SELECT (s.t / 1000 - $5::bigint) / $6::bigint AS bucket, count(*) AS n, sum(s.value) AS sum,
+                min(s.value) AS min, max(s.value) AS max
+         FROM (${SIGNAL_SAMPLES}) s
+         WHERE ${IN_RANGE}
          GROUP BY 1 ORDER BY 1`,
         [query.vin, query.signalId, query.fromMs, query.toMs ?? null, originMs, widthMs],
       )

@@ -42,7 +42,7 @@ Configuration: services/decoder/README.md.`,
     usage: `Usage: telltale store
 
 Consumes vehicle.signals.v1, coalesces each poll to the newest event time per (vin, signal), and writes
-PostgreSQL (latest values as blocks merged newest-wins per signal, signal_history append) before committing offsets.
+PostgreSQL (latest values and history as blocks of 128 signals, merged in memory) before committing offsets.
 Event times beyond MAX_FUTURE_MS are quarantined to vehicle.signals.dlq.v1. Configuration: services/store/README.md.`,
     run: async (args) => {
       if (args.length > 0) throw new CliUsageError(`unexpected argument "${args[0]}"`);

@@ -1,45 +1,43 @@
 /**
  * Writes coalesced rows to PostgreSQL: the latest values as blocks merged in memory (signal_latest_block: a newer
  * event time wins per signal, changed blocks written whole, compare-and-set on their version; pg-latest-blocks.ts),
- * then history (INSERT … ON CONFLICT DO NOTHING through unnest). Idempotent: a replay of the same input changes
- * nothing.
+ * then history as blocks of 128 signals per time bucket, merged in memory the same way (signal_history_block;
+ * pg-history-blocks.ts). Idempotent: a replay of the same input changes nothing.
  */
 import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
 import { DAY_MS, historyDays, partitionDay, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
 import { LatestBlockCache } from '../domain/latest-blocks.js';
-import { Indexer } from './indexer.js';
+import { HistoryBlockCache, packHistory } from '../domain/history-blocks.js';
 import { loadLatestBlocks, writeLatestBlocks } from './pg-latest-blocks.js';
-
-const CHUNK = 20_000;
-
-const INSERT_HISTORY = `
-INSERT INTO signal_history
-  (vin, signal_id, event_time_ms, event_time_sub_ms_us, value, receive_time_ms, catalog_version)
-SELECT ($1::text[])[vi], s, e, u, x, r, ($2::text[])[ci]
-FROM unnest($3::int[], $4::int[], $5::int8[], $6::float8[], $7::int8[], $8::int[], $9::int2[])
-  AS t(vi, s, e, x, r, ci, u)
-ON CONFLICT DO NOTHING`;
+import { writeHistoryBlocks } from './pg-history-blocks.js';
 
 export interface PgSignalStoreOptions {
   /** Latest-value blocks kept in memory (~4 KB each); see LatestBlockCache. */
   readonly latestCacheBlocks: number;
   /** After each committed latest-value write: blocks written, and how many of them another writer had changed. */
   readonly onLatestWritten?: (blocks: number, conflicts: number) => void;
+  /** After each committed history write: blocks written, and how many of them merged a row this writer lacked. */
+  readonly onHistoryWritten?: (blocks: number, merged: number) => void;
+  /** History blocks kept in memory for later polls adding to their bucket (default 20,000, ≤ ~5 KB each). */
+  readonly historyCacheBlocks?: number;
 }
 
 export class PgSignalStore {
   private readonly partitions = new Set<number>();
   /** The latest values of the vehicles this instance writes (it owns their partitions), merged in memory. */
   private readonly latest: LatestBlockCache;
+  /** The history buckets this instance wrote in its last polls, merged in memory with what later polls add. */
+  private readonly history: HistoryBlockCache;
   /** Blocks written, and blocks another writer had changed (merged under lock), since start. */
-  readonly counts = { latestBlocks: 0, latestConflicts: 0 };
+  readonly counts = { latestBlocks: 0, latestConflicts: 0, historyBlocks: 0, historyMerged: 0 };
 
   constructor(
     readonly pool: pg.Pool,
     private readonly options: PgSignalStoreOptions = { latestCacheBlocks: 100_000 },
   ) {
     this.latest = new LatestBlockCache({ maxBlocks: options.latestCacheBlocks });
+    this.history = new HistoryBlockCache({ keepPolls: 2, maxBlocks: options.historyCacheBlocks ?? 20_000 });
   }
 
   /** Creates the day partitions the rows need (once per day per process; safe across instances). */
@@ -49,9 +47,9 @@ export class PgSignalStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // As the table's owner, through the function of migration 0012: the store runs as the service role, which
+      // As the table's owner, through the function of migration 0018: the store runs as the service role, which
       // cannot create tables. The function serialises creation between instances.
-      for (const day of missing) await client.query('SELECT signal_history_ensure_day($1)', [day]);
+      for (const day of missing) await client.query('SELECT signal_history_block_ensure_day($1)', [day]);
       await client.query('COMMIT');
       for (const day of missing) this.partitions.add(day);
     } catch (cause) {
@@ -89,30 +87,22 @@ export class PgSignalStore {
       this.options.onLatestWritten?.(blocks, conflicts);
     }
     if (history.vin.length === 0) return;
-    await this.inTransaction(async (client) => {
-      for (let from = 0; from < history.vin.length; from += CHUNK) {
-        const to = Math.min(history.vin.length, from + CHUNK);
-        const vins = new Indexer();
-        const versions = new Indexer();
-        const vinIndex = new Array<number>(to - from);
-        const versionIndex = new Array<number>(to - from);
-        for (let i = from; i < to; i++) {
-          vinIndex[i - from] = vins.index(history.vin[i]!);
-          versionIndex[i - from] = versions.index(history.catalogVersion[i]!);
-        }
-        await client.query(INSERT_HISTORY, [
-          vins.values,
-          versions.values,
-          vinIndex,
-          history.signalId.slice(from, to),
-          history.eventTimeMs.slice(from, to),
-          history.value.slice(from, to),
-          history.receiveTimeMs.slice(from, to),
-          versionIndex,
-          history.eventTimeSubMsUs.slice(from, to),
-        ]);
-      }
-    });
+    // History rows packed into blocks (one per vin, 128 signals and bucket), merged with the buckets earlier polls
+    // wrote; only the blocks this poll changed are written.
+    const changed = this.history.merge(packHistory(history, history.resolutionMs ?? 0));
+    let merged = 0;
+    try {
+      await this.inTransaction(async (client) => {
+        merged = await writeHistoryBlocks(client, changed);
+      });
+    } catch (error) {
+      this.history.clear(); // memory may be ahead of PostgreSQL now: read the rows again when they come back
+      throw error;
+    }
+    this.history.written();
+    this.counts.historyBlocks += changed.length;
+    this.counts.historyMerged += merged;
+    this.options.onHistoryWritten?.(changed.length, merged);
   }
 
   private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
@@ -139,13 +129,13 @@ export class PgSignalStore {
       `SELECT c.relname AS name FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
        JOIN pg_namespace n ON n.oid = p.relnamespace
-       WHERE p.relname = 'signal_history' AND n.nspname = current_schema()`,
+       WHERE p.relname = 'signal_history_block' AND n.nspname = current_schema()`,
     );
     const dropped: string[] = [];
     for (const { name } of rows) {
       const day = partitionDay(name);
       if (day === undefined || day >= cutoffDay) continue;
-      await this.pool.query('SELECT signal_history_drop_day($1)', [day]); // as the owner (migration 0012)
+      await this.pool.query('SELECT signal_history_block_drop_day($1)', [day]); // as the owner (migration 0018)
       this.partitions.delete(day);
       dropped.push(name);
     }

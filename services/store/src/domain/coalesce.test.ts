@@ -77,10 +77,14 @@ describe('coalesce', () => {
     });
   });
 
-  it('lets a duplicate change nothing: equal event times keep the first value', () => {
+  it('lets a duplicate change nothing: equal event times keep the first latest value, the greater in history', () => {
     const out = coalesce([batch('V', NOW, [[1, 1, 0]]), batch('V', NOW, [[1, 2, 0]])], options);
     expect(out.latest.value).toEqual([1]);
-    expect(out.history.value).toEqual([1]);
+    // History keeps one sample per bucket by a rule that does not depend on order (history-order.ts): the blocks
+    // merge by the same rule across polls, so which poll a sample arrives in does not matter.
+    expect(out.history.value).toEqual([2]);
+    const reversed = coalesce([batch('V', NOW, [[1, 2, 0]]), batch('V', NOW, [[1, 1, 0]])], options);
+    expect(reversed.history.value).toEqual([2]);
   });
 
   it('quarantines samples too far in the future and stores the rest', () => {
@@ -136,9 +140,9 @@ describe('coalesce', () => {
 
   it('names day partitions and finds the days rows need', () => {
     const day = Math.floor(NOW / 86_400_000);
-    expect(dayPartitionName(day)).toBe('signal_history_20261121');
-    expect(partitionDay('signal_history_20261121')).toBe(day);
-    expect(partitionDay('signal_history')).toBeUndefined();
+    expect(dayPartitionName(day)).toBe('signal_history_block_20261121');
+    expect(partitionDay('signal_history_block_20261121')).toBe(day);
+    expect(partitionDay('signal_history_block')).toBeUndefined();
     const out = coalesce([batch('V', NOW - 86_400_000, [[1, 1, 0]]), batch('V', NOW, [[2, 1, 0]])], options);
     expect(historyDays(out.history)).toEqual([day - 1, day]);
   });

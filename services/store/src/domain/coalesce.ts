@@ -7,12 +7,16 @@
  * - latest: one row per (vin, signal id) carrying the sample with the newest event time in the input (ties keep the
  *   first seen, so a replayed duplicate changes nothing), sorted by (vin, signal id) so concurrent writers lock rows
  *   in the same order.
- * - history: samples bucketed per (vin, signal, event time / resolution), the last sample of each bucket kept
- *   (resolution 0 keeps every sample, to the µs); exact duplicates (same signal and µs) collapse.
+ * - history: samples bucketed per (vin, signal, bucket of the resolution, aligned to the UTC day), one sample kept
+ *   per bucket by history-order.ts's rule (the newest event time; ties by value, receive time, catalog version: the
+ *   same rule the history blocks merge by, so it does not matter which poll a sample arrives in); resolution 0 keeps
+ *   every sample, to the µs, and exact duplicates (same signal and µs) collapse.
  * - quarantined: samples whose event time is further in the future than `maxFutureMs` (a device clock gone wrong):
  *   neither latest nor history.
  * - expired: samples older than the history retention: they may still update latest, never history.
  */
+import { bucketIndex, sampleWins } from './history-order.js';
+
 export interface DecodedBatch {
   readonly vin: string;
   readonly modelId: string;
@@ -37,7 +41,23 @@ export interface LatestRows {
   readonly catalogVersion: string[];
 }
 
+/** No latest rows: for writes of history alone (seeding, benches). */
+export function emptyLatestRows(): LatestRows {
+  return {
+    vin: [],
+    signalId: [],
+    value: [],
+    eventTimeMs: [],
+    eventTimeSubMsUs: [],
+    receiveTimeMs: [],
+    modelId: [],
+    catalogVersion: [],
+  };
+}
+
 export interface HistoryRows {
+  /** The bucket width the rows were coalesced at (the store packs them into blocks at it); absent: 0. */
+  readonly resolutionMs?: number;
   readonly vin: string[];
   readonly signalId: number[];
   readonly eventTimeMs: number[];
@@ -130,8 +150,8 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
         if (offsets[i]! < lo) lo = offsets[i]!;
         if (offsets[i]! > hi) hi = offsets[i]!;
       }
-      const from = bucketOf((batch.baseTimeMsEpoch + lo) * 1000, resolution);
-      const to = bucketOf((batch.baseTimeMsEpoch + hi) * 1000 + 999, resolution);
+      const from = bucketIndex((batch.baseTimeMsEpoch + lo) * 1000, resolution);
+      const to = bucketIndex((batch.baseTimeMsEpoch + hi) * 1000 + 999, resolution);
       if (from < minBucket) minBucket = from;
       if (to > maxBucket) maxBucket = to;
     }
@@ -173,7 +193,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
         expired += 1;
         continue;
       }
-      const bucket = bucketOf(time, resolution);
+      const bucket = bucketIndex(time, resolution);
       let slot: number | undefined;
       if (state.lastBucket[id] === bucket) slot = state.lastSlot[id]!;
       else {
@@ -192,7 +212,18 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
         state.historyValue.push(v);
         state.historyReceive.push(receiveTimeMs);
         state.historySource.push(b);
-      } else if (time > state.historyTime[slot]!) {
+      } else if (
+        sampleWins(
+          time,
+          v,
+          receiveTimeMs,
+          batch.catalogVersion,
+          state.historyTime[slot]!,
+          state.historyValue[slot]!,
+          state.historyReceive[slot]!,
+          batches[state.historySource[slot]!]!.catalogVersion,
+        )
+      ) {
         state.historyTime[slot] = time;
         state.historyValue[slot] = v;
         state.historyReceive[slot] = receiveTimeMs;
@@ -212,6 +243,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
     catalogVersion: [],
   };
   const history: HistoryRows = {
+    resolutionMs: resolution,
     vin: [],
     signalId: [],
     eventTimeMs: [],
@@ -253,11 +285,6 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
   return { latest, history, quarantined, expired, samples };
 }
 
-/** The history bucket of an event time in µs: `resolutionMs` wide, or the µs itself for resolution 0. */
-function bucketOf(timeUs: number, resolutionMs: number): number {
-  return resolutionMs > 0 ? Math.floor(timeUs / (resolutionMs * 1000)) : timeUs;
-}
-
 const DAY_MS = 86_400_000;
 
 /** UTC day numbers (ms since epoch / day) covered by the history rows: the partitions they need. */
@@ -270,12 +297,12 @@ export function historyDays(history: HistoryRows): number[] {
 export function dayPartitionName(day: number): string {
   const d = new Date(day * DAY_MS);
   const month = String(d.getUTCMonth() + 1).padStart(2, '0');
-  return `signal_history_${d.getUTCFullYear()}${month}${String(d.getUTCDate()).padStart(2, '0')}`;
+  return `signal_history_block_${d.getUTCFullYear()}${month}${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
 /** The day a partition name stands for, or undefined for names that are not day partitions. */
 export function partitionDay(name: string): number | undefined {
-  const m = /^signal_history_(\d{4})(\d{2})(\d{2})$/.exec(name);
+  const m = /^signal_history_block_(\d{4})(\d{2})(\d{2})$/.exec(name);
   if (!m) return undefined;
   return Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
 }

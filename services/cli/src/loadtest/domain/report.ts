@@ -99,7 +99,7 @@ export interface LoadTestReport {
     readonly gatewayBatchesAccepted: number | null;
     readonly decoderSignals: number | null;
     readonly storeLatestRowsOffered: number | null;
-    /** Rows the store offered to signal_history (one per signal and HISTORY_RESOLUTION_MS bucket). */
+    /** Samples the store offered to history (one per signal and HISTORY_RESOLUTION_MS bucket; stored as blocks). */
     readonly storeHistoryRowsOffered: number | null;
     /** Vehicles of this run with at least one row in signal_latest. */
     readonly vehiclesStored: number;
