@@ -31,6 +31,7 @@ function featureSet(hop: string): ModelFeatureSet {
       { name: 'ratio_delta', expression: 'vehicleSpeed / cellVoltageMin', aggregate: 'delta' },
       { name: 'speed_last', expression: 'vehicleSpeed', aggregate: 'last' },
       { name: 'speed_count', expression: 'vehicleSpeed', aggregate: 'count' },
+      { name: 'spread_p90', expression: 'cellVoltageMax - cellVoltageMin', aggregate: 'p90' },
     ],
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

@@ -24,6 +24,8 @@
  */
 import { VehicleSignals, type EvalContext } from '@telltale/rules';
 import type { ModelFeatureSet } from './compile.js';
+import { PERCENTILES } from './definition.js';
+import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.js';
 
 /** Accumulator slots per feature. */
 const N = 0;
@@ -42,6 +44,8 @@ interface OpenWindow {
   readonly startMs: number;
   readonly acc: Float64Array;
   samples: number;
+  /** Per feature, for the percentile aggregates only: its values' sketch. Undefined: the set has none. */
+  readonly sketches: (QuantileSketch | undefined)[] | undefined;
 }
 
 export interface ClosedWindow {
@@ -71,7 +75,11 @@ export interface VehicleWindowsJson {
   readonly newestMs: number | null;
   readonly closedThroughMs: number | null;
   readonly latest: readonly (readonly [number, number | null, number])[];
-  readonly windows: readonly (readonly [number, number, readonly (number | null)[]])[];
+  /** [start, samples, accumulators, percentile sketches per feature (only when the set has percentiles)]. */
+  readonly windows: readonly (
+    | readonly [number, number, readonly (number | null)[]]
+    | readonly [number, number, readonly (number | null)[], readonly (QuantileSketchJson | null)[]]
+  )[];
 }
 
 /** Per feature set, built once: signal id → features reading it and → dense slot of its latest value. */
@@ -83,6 +91,8 @@ interface SetIndex {
   readonly slotOf: Int32Array;
   /** Slot → signal id. */
   readonly idOf: Int32Array;
+  /** Feature → quantile of its percentile aggregate, NaN for the others; undefined when the set has none. */
+  readonly quantileOf: Float64Array | undefined;
 }
 
 const indexes = new WeakMap<ModelFeatureSet, SetIndex>();
@@ -100,7 +110,9 @@ function setIndex(set: ModelFeatureSet): SetIndex {
     readers.push(Int32Array.from(set.bySignal.get(id)!));
     slotOf[id] = slot;
   });
-  index = { readerGroupOf, readers, slotOf, idOf: Int32Array.from(ids) };
+  const quantiles = set.features.map((f) => PERCENTILES[f.aggregate] ?? NaN);
+  const quantileOf = quantiles.some((q) => q === q) ? Float64Array.from(quantiles) : undefined;
+  index = { readerGroupOf, readers, slotOf, idOf: Int32Array.from(ids), quantileOf };
   indexes.set(set, index);
   return index;
 }
@@ -260,7 +272,12 @@ export class VehicleWindows {
       if (start + windowMs <= this.closedThroughMs) break;
       let window = this.windows.get(start);
       if (window === undefined) {
-        window = { startMs: start, acc: newAccumulator(this.set.features.length), samples: 0 };
+        window = {
+          startMs: start,
+          acc: newAccumulator(this.set.features.length),
+          samples: 0,
+          sketches: this.sketches(),
+        };
         this.windows.set(start, window);
       }
       list.push(window);
@@ -269,13 +286,20 @@ export class VehicleWindows {
     return list;
   }
 
+  private sketches(): (QuantileSketch | undefined)[] | undefined {
+    return this.index.quantileOf === undefined ? undefined : new Array(this.set.features.length).fill(undefined);
+  }
+
   private addPoint(feature: number, t: number, x: number): void {
     if (x !== x) return; // unknown (a signal without a sample yet, a division by zero): not a value
     const above = x > this.set.features[feature]!.threshold ? 1 : 0;
     const windows = this.windowsOf(t);
     const o = feature * SLOTS;
+    const q = this.index.quantileOf?.[feature] ?? NaN;
     for (let i = 0; i < windows.length; i++) {
-      const a = windows[i]!.acc;
+      const w = windows[i]!;
+      if (q === q) (w.sketches![feature] ??= new QuantileSketch()).add(x);
+      const a = w.acc;
       a[o + N] = a[o + N]! + 1;
       a[o + SUM] = a[o + SUM]! + x;
       a[o + SUM_SQ] = a[o + SUM_SQ]! + x * x;
@@ -332,6 +356,12 @@ export class VehicleWindows {
           case 'time-above':
             v = (a[o + N_ABOVE]! / n) * (this.set.windowMs / 1000);
             break;
+          case 'p50':
+          case 'p90':
+          case 'p95':
+          case 'p99':
+            v = w.sketches?.[f]?.quantile(this.index.quantileOf![f]!) ?? NaN;
+            break;
           default:
             break;
         }
@@ -361,7 +391,11 @@ export class VehicleWindows {
         .map((id, slot) => [id, slot] as const)
         .filter(([, slot]) => this.signals.seen[slot] === 1)
         .map(([id, slot]) => [id, finite(this.signals.values[slot]!), this.signals.timesMs[slot]!] as const),
-      windows: [...this.windows.values()].map((w) => [w.startMs, w.samples, Array.from(w.acc, finite)] as const),
+      windows: [...this.windows.values()].map((w) =>
+        w.sketches === undefined
+          ? ([w.startMs, w.samples, Array.from(w.acc, finite)] as const)
+          : ([w.startMs, w.samples, Array.from(w.acc, finite), w.sketches.map((k) => k?.toJSON() ?? null)] as const),
+      ),
     };
   }
 
@@ -379,9 +413,18 @@ export class VehicleWindows {
       this.signals.seen[slot] = 1;
     }
     const size = this.set.features.length * SLOTS;
-    for (const [start, samples, acc] of json.windows) {
+    for (const [start, samples, acc, sketches] of json.windows) {
       if (acc.length !== size) continue;
-      this.windows.set(start, { startMs: start, samples, acc: Float64Array.from(acc, (x) => x ?? NaN) });
+      const restored = this.sketches();
+      sketches?.forEach((k, f) => {
+        if (restored !== undefined && k !== null && f < restored.length) restored[f] = QuantileSketch.fromJSON(k);
+      });
+      this.windows.set(start, {
+        startMs: start,
+        samples,
+        acc: Float64Array.from(acc, (x) => x ?? NaN),
+        sketches: restored,
+      });
     }
     return true;
   }
