@@ -5,8 +5,14 @@
  *
  *   npx tsx bench/decoder-service.ts [--batches 600] [--model aurora-ev-2026]
  *
+ * Also prints signals per CPU-second of this process from the decoder's start to its last output (process.cpuUsage,
+ * every thread), less the time this bench's own reader spends decoding the output to count it — the figure
+ * `bench/features-service.ts` prints for the features service, so the two compare on a shared machine (the reader's
+ * Kafka fetches stay in: the decoder's figure is, if anything, low).
+ *
  * Needs the local infrastructure (npm run infra:up). Uses a unique topic prefix and schema, removed afterwards.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDecoder } from '@telltale/decoder';
@@ -119,20 +125,36 @@ let signals = 0;
 let outputs = 0;
 let firstAt = 0;
 let lastAt = 0;
+/** Time this bench's reader spent decoding output records (not the decoder's work). */
+let readerMs = 0;
+let cpuAtLast = process.cpuUsage();
+let cpuAtFirst = cpuAtLast;
+let readerMsAtFirst = 0;
+let signalsAtFirst = 0;
 const reader = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false });
 await reader.connect();
 await reader.subscribe({ topic: `${prefix}vehicle.signals.v1`, fromBeginning: true });
 await reader.run({
   eachMessage: ({ message }) => {
+    const decodeStarted = performance.now();
     const { header, columns } = decodeSignalBatch(message.value!);
+    readerMs += performance.now() - decodeStarted;
     signals += columns.signalId.length;
     if (header.part === header.partCount - 1) outputs += 1;
     lastAt = Date.now();
-    if (firstAt === 0) firstAt = lastAt;
+    cpuAtLast = process.cpuUsage();
+    if (firstAt === 0) {
+      firstAt = lastAt;
+      cpuAtFirst = cpuAtLast;
+      readerMsAtFirst = readerMs;
+      signalsAtFirst = signals;
+    }
     return Promise.resolve();
   },
 });
 const started = Date.now();
+const cpuBefore = process.cpuUsage();
+const readerMsBefore = readerMs;
 const decoder = await startDecoder({
   ...process.env,
   DATABASE_SCHEMA: run,
@@ -154,9 +176,23 @@ console.log(
 );
 console.log(`command: npx tsx bench/decoder-service.ts --batches ${BATCHES} --model ${values.model}`);
 console.log(
-  `steady state (first to last output): ${Math.round((frameCount * (BATCHES - 1)) / BATCHES / steady)} frames/s`,
+  `steady state (first to last output): ${Math.round((frameCount * (BATCHES - 1)) / BATCHES / steady)} frames/s, ` +
+    `${Math.round((signals * (BATCHES - 1)) / BATCHES / steady)} signals/s`,
 );
 console.log(`${Math.round(frameCount / seconds)} frames/s, ${Math.round(signals / seconds)} signals/s`);
+const cpuSince = (from: NodeJS.CpuUsage, readerFromMs: number): number =>
+  (cpuAtLast.user - from.user + cpuAtLast.system - from.system) / 1e6 - (readerMs - readerFromMs) / 1000;
+const cpuSeconds = cpuSince(cpuBefore, readerMsBefore);
+const steadyCpuSeconds = cpuSince(cpuAtFirst, readerMsAtFirst);
+console.log(
+  `CPU (user + system, this process, less the reader's decoding): ` +
+    `${Math.round(signals / cpuSeconds).toLocaleString('en')} signals per CPU-second from the decoder's start ` +
+    `(${cpuSeconds.toFixed(2)} s), steady (first to last output) ` +
+    `${Math.round((signals - signalsAtFirst) / steadyCpuSeconds).toLocaleString('en')} signals per CPU-second ` +
+    `(load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+);
 
 await decoder.stop();
 await reader.disconnect();

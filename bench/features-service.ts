@@ -4,13 +4,17 @@
  * to vehicle.signals.v1 first, then one features instance (in process, the aurora-health feature set, 5-min windows
  * hopping by 1 min) consumes them; the clock runs from its start until every record is checkpointed in PostgreSQL.
  *
- *   npx tsx bench/features-service.ts [--vehicles 4] [--seconds 120] [--samples 5000]
+ *   npx tsx bench/features-service.ts [--vehicles 4] [--seconds 120] [--samples 5000] [--profile file.cpuprofile]
  *
- * Prints samples/s and records/s with the load average; compare with the decoder's output rate on the same machine
- * (README: ~2.5 M signals/s, `npx tsx bench/decoder-service.ts`). Unique schema and topic prefix, dropped afterwards.
+ * Prints wall samples/s (from the service's start, and steady: from its first checkpoint to its last) and samples per
+ * CPU-second of this process while the service runs (process.cpuUsage: user + system, every thread), with the load
+ * average — the same figures `bench/decoder-service.ts` prints for the decoder's output, so the two compare on a
+ * shared machine. `--profile` writes a V8 CPU profile of the service phase only (not of producing the input).
+ * Unique schema and topic prefix, dropped afterwards.
  */
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BUNDLED_CATALOG_DIR, loadCatalog } from '@telltale/catalog';
 import type { FeatureSetDefinition } from '@telltale/feature-sets';
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     vehicles: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '120' },
     samples: { type: 'string', default: '5000' },
+    profile: { type: 'string' },
   },
 });
 const VEHICLES = Number(values.vehicles);
@@ -59,7 +64,8 @@ await ensureTopics(
 await admin.disconnect();
 const producer = createReliableProducer(kafka);
 await producer.connect();
-const baseMs = Date.now() - SECONDS * 1000 - 60_000;
+// Minute-aligned, so the windows emitted are the same in every run (5-min windows hopping by 1 min).
+const baseMs = Math.floor((Date.now() - SECONDS * 1000 - 60_000) / 60_000) * 60_000;
 let records = 0;
 for (let s = 0; s < SECONDS; s++) {
   const batch = [];
@@ -94,7 +100,14 @@ for (let s = 0; s < SECONDS; s++) {
 }
 await producer.disconnect();
 
+const profiler = values.profile === undefined ? undefined : new Session();
+if (profiler !== undefined) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const service = await startFeatures({
   ...process.env,
   DATABASE_SCHEMA: run,
@@ -104,25 +117,49 @@ const service = await startFeatures({
   LOG_LEVEL: 'warn',
   OPS_PORT: '0',
 });
+let firstProgress: { atMs: number; records: number; cpu: NodeJS.CpuUsage } | undefined;
 for (;;) {
   const { rows } = await pool.query<{ done: string }>(
     'SELECT coalesce(sum(next_offset), 0) AS done FROM features_partitions',
   );
-  if (Number(rows[0]!.done) >= records) break;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  const done = Number(rows[0]!.done);
+  if (done > 0 && firstProgress === undefined)
+    firstProgress = { atMs: performance.now(), records: done, cpu: process.cpuUsage() };
+  if (done >= records) break;
+  await new Promise((resolve) => setTimeout(resolve, 50));
 }
-const seconds = (performance.now() - started) / 1000;
+const endedMs = performance.now();
+const cpuEnd = process.cpuUsage();
+const cpuSince = (from: NodeJS.CpuUsage): number => (cpuEnd.user - from.user + cpuEnd.system - from.system) / 1e6;
+if (profiler !== undefined) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(values.profile!, JSON.stringify(profile));
+  profiler.disconnect();
+}
+const seconds = (endedMs - started) / 1000;
+const cpuSeconds = cpuSince(cpuBefore);
 const metrics = await (await fetch(`${service.opsUrl}/metrics`)).text();
 const windows = /features_windows_emitted_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? '?';
 await service.stop();
 const samples = records * SAMPLES;
+const steadySeconds = firstProgress === undefined ? NaN : (endedMs - firstProgress.atMs) / 1000;
+const steadySamples = firstProgress === undefined ? 0 : (records - firstProgress.records) * SAMPLES;
+const steadyCpuSeconds = firstProgress === undefined ? NaN : cpuSince(firstProgress.cpu);
+const rate = (x: number): string => Math.round(x).toLocaleString('en');
 console.log(
   `features service, one instance: ${records} records, ${samples.toLocaleString('en')} samples ` +
-    `(${VEHICLES} vehicles × ${SECONDS} s × ${SAMPLES} samples) in ${seconds.toFixed(1)} s incl. start = ` +
-    `${Math.round(samples / seconds).toLocaleString('en')} samples/s, ${Math.round(records / seconds)} records/s, ` +
-    `${windows} windows emitted (load average ${loadavg()
+    `(${VEHICLES} vehicles × ${SECONDS} s × ${SAMPLES} samples), ${windows} windows emitted ` +
+    `(load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')})`,
+);
+console.log(
+  `  wall: ${rate(samples / seconds)} samples/s in ${seconds.toFixed(1)} s from the service's start; ` +
+    `steady (first to last checkpoint): ${rate(steadySamples / steadySeconds)} samples/s`,
+);
+console.log(
+  `  CPU (user + system, this process): ${rate(samples / cpuSeconds)} samples per CPU-second from the start ` +
+    `(${cpuSeconds.toFixed(2)} s), steady ${rate(steadySamples / steadyCpuSeconds)} samples per CPU-second`,
 );
 console.log(
   `command: npx tsx bench/features-service.ts --vehicles ${VEHICLES} --seconds ${SECONDS} --samples ${SAMPLES}`,

@@ -1,10 +1,14 @@
 /** Shared set-up for integration tests: registry fixtures, topic collectors, uplink payloads. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { startCommittingConsumer, type CommittingConsumer } from '@telltale/platform/kafka';
 import { createPgPool, dropServiceRole, migrate, type Pool } from '@telltale/platform/db';
 import { PgRegistry, type VehicleImportRow } from '@telltale/registry';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { LOCAL, testLogger } from '@telltale/platform/testing';
+import { PgFeatureStore } from '@telltale/feature-sets/pg';
+import type { FeatureSetDefinition } from '@telltale/feature-sets';
 
 export const VIN_A = 'LRW3E7FS1RC000001';
 export const VIN_B = 'LRW3E7FS1RC000002';
@@ -143,4 +147,62 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
   await admin.connect();
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
+}
+
+/**
+ * Environment of one test run's services as separate processes (`telltale <service>`, as deployed): its own schema,
+ * topic prefix, MQTT uplink topics and share group, Redis prefix; anonymous MQTT on the development broker; ops
+ * endpoints on free ports.
+ */
+export function servicesTestEnv(run: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_SCHEMA: run,
+    KAFKA_TOPIC_PREFIX: `${run}.`,
+    KAFKA_PARTITIONS: '2',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: 'warn',
+    OPS_PORT: '0', // `telltale <service>` alone takes its fixed port otherwise
+    MQTT_URL: LOCAL.mqttUrl,
+    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
+    MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
+    MQTT_SHARE_GROUP: run,
+    MQTT_CLIENT_ID_PREFIX: run,
+    MQTT_CONNECTIONS: '2',
+    REDIS_URL: LOCAL.redisUrl,
+    REDIS_KEY_PREFIX: `${run}:`,
+    DECODER_INSTANCE_ID: run,
+    REGISTRY_REFRESH_MS: '300',
+    NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
+    NOTIFIER_POLL_MS: '50',
+    ...extra,
+  };
+}
+
+const CLI = join(import.meta.dirname, '../services/cli/bin/telltale.js');
+
+/** `telltale <args>` as a child process with `env` (stderr shown), added to `children`: the caller kills them. */
+export function spawnTelltale(env: NodeJS.ProcessEnv, children: ChildProcess[], ...args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+/** Applies the feature set, registers the ONNX graph as a fault model on it and activates it for aurora-ev-2026. */
+export async function deployFaultModel(
+  pool: Pool,
+  set: FeatureSetDefinition,
+  model: { readonly modelId: string; readonly fault: string; readonly onnx: Uint8Array },
+): Promise<void> {
+  const store = new PgFeatureStore(pool);
+  const applied = await store.applyFeatureSet(set, 'test');
+  const registered = await store.registerModel({
+    ...model,
+    vehicleModel: 'aurora-ev-2026',
+    featureSetId: set.id,
+    featureSetVersion: applied.version,
+    card: { note: 'written node by node in this test' },
+    createdBy: 'test',
+  });
+  await store.activateModel(registered.modelId, registered.version, 'test-operator');
 }

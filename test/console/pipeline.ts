@@ -3,16 +3,13 @@
  * and notifier as processes (as deployed), the API in this process serving the built console, and a simulated
  * fleet publishing over MQTT. Everything in its own schema, topics, Redis prefix and MQTT topic prefix.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { PgApiKeyStore, startApi, type RunningApi } from '@telltale/api';
 import { BUNDLED_CATALOG_DIR } from '@telltale/catalog';
 import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
 import { LOCAL, uniqueName, waitFor } from '@telltale/platform/testing';
 import { simulatedFleetId } from '@telltale/simulator';
-import { dropSchema } from '../helpers.js';
-
-const root = join(import.meta.dirname, '../..');
+import { dropSchema, servicesTestEnv, spawnTelltale } from '../helpers.js';
 
 export interface ConsolePipeline {
   readonly run: string;
@@ -36,34 +33,8 @@ export async function startConsolePipeline(options: {
   const run = uniqueName('console');
   const fleet = simulatedFleetId(options.seed);
   const children: ChildProcess[] = [];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_SCHEMA: run,
-    KAFKA_TOPIC_PREFIX: `${run}.`,
-    KAFKA_PARTITIONS: '2',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    LOG_LEVEL: 'warn',
-    MQTT_URL: LOCAL.mqttUrl,
-    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
-    MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
-    MQTT_SHARE_GROUP: run,
-    MQTT_CLIENT_ID_PREFIX: run,
-    MQTT_CONNECTIONS: '2',
-    REDIS_URL: LOCAL.redisUrl,
-    REDIS_KEY_PREFIX: `${run}:`,
-    DECODER_INSTANCE_ID: run,
-    REGISTRY_REFRESH_MS: '300',
-    NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
-    NOTIFIER_POLL_MS: '50',
-  };
-  const start = (...args: string[]): ChildProcess => {
-    const child = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), ...args], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(child);
-    return child;
-  };
+  const env = servicesTestEnv(run);
+  const start = (...args: string[]): ChildProcess => spawnTelltale(env, children, ...args);
   const pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });
   await migrate(pool, { schema: run });
   const api = await startApi({

@@ -2,7 +2,7 @@
 // gateway → decoder → diagnostics (example rules) raise an alert; the notifier delivers it to a fleet operator's
 // signed webhook and to SSE and WebSocket clients of the API; the operator's acknowledgement reaches them too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PgApiKeyStore, startApi, type RunningApi } from '@telltale/api';
@@ -11,7 +11,7 @@ import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
 import { PgRuleStore } from '@telltale/rules/pg';
 import { LOCAL, uniqueName, waitFor } from '@telltale/platform/testing';
 import { simulatedFleetId } from '@telltale/simulator';
-import { dropSchema } from '../helpers.js';
+import { dropSchema, servicesTestEnv, spawnTelltale } from '../helpers.js';
 import { Receiver, verifyAsReceiver } from '../notifier/harness.js';
 import { openSse, openWebSocket, type LiveClient } from '../notifier/sse.js';
 
@@ -35,35 +35,8 @@ describe('injected fault → alert → subscribers', () => {
   const receiver = new Receiver();
   const children: ChildProcess[] = [];
   const clients: LiveClient[] = [];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_SCHEMA: run,
-    KAFKA_TOPIC_PREFIX: `${run}.`,
-    KAFKA_PARTITIONS: '2',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    LOG_LEVEL: 'warn',
-    OPS_PORT: '0', // `telltale <service>` alone takes its fixed port otherwise
-    MQTT_URL: LOCAL.mqttUrl,
-    GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
-    MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
-    MQTT_SHARE_GROUP: run,
-    MQTT_CLIENT_ID_PREFIX: run,
-    MQTT_CONNECTIONS: '4',
-    REDIS_URL: LOCAL.redisUrl,
-    REDIS_KEY_PREFIX: `${run}:`,
-    DECODER_INSTANCE_ID: run,
-    REGISTRY_REFRESH_MS: '300',
-    NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
-    NOTIFIER_POLL_MS: '50',
-  };
-  const start = (...args: string[]): ChildProcess => {
-    const child = spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), ...args], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(child);
-    return child;
-  };
+  const env = servicesTestEnv(run, { MQTT_CONNECTIONS: '4' });
+  const start = (...args: string[]): ChildProcess => spawnTelltale(env, children, ...args);
 
   beforeAll(async () => {
     pool = createPgPool({ url: LOCAL.postgresUrl, schema: run, max: 2 });

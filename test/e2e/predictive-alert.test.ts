@@ -4,21 +4,30 @@
 // not by `telltale model train` (logistic regression on one feature, output "probabilities" [N, 2]) → the probabilities
 // it should give → a predictive alert through the alert outbox → `telltale notifier` → a signed webhook.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PgApiKeyStore, startApi, type RunningApi } from '@telltale/api';
+import { startApi, type RunningApi } from '@telltale/api';
 import { BUNDLED_CATALOG_DIR, loadCatalog } from '@telltale/catalog';
 import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
 import { encodeSignalBatch, FeatureVector } from '@telltale/platform/proto';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { FeatureSetDefinition } from '@telltale/feature-sets';
-import { PgFeatureStore } from '@telltale/feature-sets/pg';
 import { encodeOnnxModel } from '@telltale/features';
 import { AURORA_SPEC, VehiclePhysics, aliasQuantity, startSlowFault } from '@telltale/simulator';
 import type { Pool } from '@telltale/platform/db';
-import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
-import { Receiver, verifyAsReceiver } from '../notifier/harness.js';
+import {
+  VIN_A,
+  VIN_B,
+  collectTopic,
+  deployFaultModel,
+  dropSchema,
+  registryWithTwoVehicles,
+  servicesTestEnv,
+  spawnTelltale,
+  type Collected,
+} from '../helpers.js';
+import { Receiver, subscribeFleetsAB, verifyAsReceiver } from '../notifier/harness.js';
 
 const run = uniqueName('predict');
 const root = join(import.meta.dirname, '../..');
@@ -62,35 +71,11 @@ describe('slow fault → features → ONNX model → predictive alert → webhoo
   const children: ChildProcess[] = [];
   const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });
   const producer = createReliableProducer(kafka);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_SCHEMA: run,
-    KAFKA_TOPIC_PREFIX: `${run}.`,
-    KAFKA_PARTITIONS: '2',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    LOG_LEVEL: 'warn',
-    REDIS_URL: LOCAL.redisUrl,
-    REDIS_KEY_PREFIX: `${run}:`,
-    REGISTRY_REFRESH_MS: '300',
-    NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1',
-    NOTIFIER_POLL_MS: '50',
-  };
+  const env = servicesTestEnv(run);
 
   beforeAll(async () => {
     ({ pool } = await registryWithTwoVehicles(run));
-    const store = new PgFeatureStore(pool);
-    const set = await store.applyFeatureSet(SET, 'test');
-    const model = await store.registerModel({
-      modelId: 'hand-written-tyre',
-      vehicleModel: 'aurora-ev-2026',
-      featureSetId: SET.id,
-      featureSetVersion: set.version,
-      fault: 'tyre-slow-leak',
-      onnx: directModel(),
-      card: { note: 'written node by node in this test' },
-      createdBy: 'test',
-    });
-    await store.activateModel(model.modelId, model.version, 'test-operator');
+    await deployFaultModel(pool, SET, { modelId: 'hand-written-tyre', fault: 'tyre-slow-leak', onnx: directModel() });
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(
@@ -106,14 +91,7 @@ describe('slow fault → features → ONNX model → predictive alert → webhoo
     await receiver.start();
     api = await startApi({ ...env, API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'silent', OPS_PORT: '0' });
     vectors = await collectTopic(kafka, `${run}.vehicle.features.v1`, `${run}-check`);
-    for (const service of ['features', 'notifier']) {
-      children.push(
-        spawn(process.execPath, [join(root, 'services/cli/bin/telltale.js'), service], {
-          env,
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }),
-      );
-    }
+    for (const service of ['features', 'notifier']) spawnTelltale(env, children, service);
   }, 90_000);
 
   afterAll(async () => {
@@ -126,21 +104,7 @@ describe('slow fault → features → ONNX model → predictive alert → webhoo
   }, 60_000);
 
   it('alerts on the leaking tyre before its threshold, with the probabilities the graph defines', async () => {
-    const keys = new PgApiKeyStore(pool);
-    const operator = (
-      await keys.create({ name: 'op', role: 'engineer', fleets: ['fleet-a', 'fleet-b'], createdBy: 'cli' })
-    ).token;
-    const created = await fetch(`${api!.url}/v1/subscriptions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'predictions',
-        fleets: ['fleet-a', 'fleet-b'],
-        webhook: { url: receiver.url('/hook') },
-      }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const { webhookSecret } = (await created.json()) as { webhookSecret: string };
+    const { webhookSecret } = await subscribeFleetsAB(api!.url, pool, receiver.url('/hook'));
 
     // Hours of event time, sent as fast as Kafka takes them: one record per vehicle per 10 s of simulated time.
     const catalog = await loadCatalog(join(BUNDLED_CATALOG_DIR, 'aurora-ev-2026'));

@@ -75,6 +75,27 @@ export class Receiver {
   }
 }
 
+/**
+ * An engineer key of fleets a and b (straight from the store) and, through the API, its webhook subscription to
+ * `webhookUrl` for both fleets: the token and the webhook secret the receiver verifies signatures with.
+ */
+export async function subscribeFleetsAB(
+  apiUrl: string,
+  pool: Pool,
+  webhookUrl: string,
+): Promise<{ token: string; webhookSecret: string }> {
+  const fleets = ['fleet-a', 'fleet-b'];
+  const { token } = await new PgApiKeyStore(pool).create({ name: 'op', role: 'engineer', fleets, createdBy: 'cli' });
+  const created = await fetch(`${apiUrl}/v1/subscriptions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'predictions', fleets, webhook: { url: webhookUrl } }),
+  });
+  if (created.status !== 201) throw new Error(`subscription: ${created.status} ${await created.text()}`);
+  const { webhookSecret } = (await created.json()) as { webhookSecret: string };
+  return { token, webhookSecret };
+}
+
 /** The receiver's side of the contract, written from the README with node:crypto only (not the notifier's code). */
 export function verifyAsReceiver(
   secret: string,

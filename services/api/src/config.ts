@@ -101,4 +101,13 @@ export const ApiConfig = {
     default: '60000',
     min: 0,
   }),
+  apiAuthCacheMs: env.integer('API_AUTH_CACHE_MS', {
+    description:
+      "how long an instance reuses an API key and a vehicle's fleet it read from PostgreSQL " +
+      '(0: read on every request); a key revoked or a vehicle moved elsewhere stops being served within it, ' +
+      'through this instance at once',
+    default: '1000',
+    min: 0,
+    max: 60000,
+  }),
 } as const;

@@ -78,8 +78,8 @@ export async function startApi(source: NodeJS.ProcessEnv = process.env): Promise
   lifecycle.onShutdown('backtests', () => backtests.close());
   const app = await buildApiServer(
     {
-      keys: new PgApiKeyStore(pool, config.apiKeyTouchIntervalMs),
-      vehicles: new PgVehicleReader(pool),
+      keys: new PgApiKeyStore(pool, config.apiKeyTouchIntervalMs, config.apiAuthCacheMs),
+      vehicles: new PgVehicleReader(pool, config.apiAuthCacheMs),
       signals,
       archive,
       historyHotHours: config.historyHotHours,

@@ -3,6 +3,7 @@ import type { Pool } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform';
 import { generateApiKey } from '../domain/api-key.js';
 import { isRole, type Role } from '../domain/access.js';
+import { TtlCache } from '../domain/ttl-cache.js';
 
 export interface ApiKeyRecord {
   readonly keyId: string;
@@ -72,11 +73,21 @@ function unavailable(cause: unknown): TelltaleError {
 export class PgApiKeyStore {
   /** Key id → when its last_used_at was last written by this process: at most one write per key and interval. */
   private readonly touched = new Map<string, number>();
+  /** Known keys as `find` read them (unknown ids are not kept: random ids cannot fill it). */
+  private readonly cache: TtlCache<string, StoredApiKey | undefined>;
 
+  /**
+   * `lookupCacheMs` (API_AUTH_CACHE_MS): `find` serves a key read at most this long ago, so a key revoked elsewhere
+   * (another instance, the CLI, SQL) is refused within it; `revoke` here forgets it at once. 0: every `find` reads.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly touchIntervalMs = 60_000,
-  ) {}
+    lookupCacheMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache({ ttlMs: lookupCacheMs, keep: (key) => key !== undefined });
+  }
 
   /** Creates a key; the returned token is the only time its secret exists outside the caller's hands. */
   async create(key: NewApiKey): Promise<{ key: ApiKeyRecord; token: string }> {
@@ -93,8 +104,12 @@ export class PgApiKeyStore {
     return { key: withoutSecret(record(rows[0]!)), token: generated.token };
   }
 
-  /** The key with its secret hash, revoked or not; undefined when unknown. */
-  async find(keyId: string): Promise<StoredApiKey | undefined> {
+  /** The key with its secret hash, revoked or not; undefined when unknown. Served from the lookup cache. */
+  find(keyId: string): Promise<StoredApiKey | undefined> {
+    return this.cache.load(keyId, this.now(), () => this.read(keyId));
+  }
+
+  private async read(keyId: string): Promise<StoredApiKey | undefined> {
     const { rows } = await this.pool
       .query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE key_id = $1`, [keyId])
       .catch((cause: unknown) => {
@@ -124,6 +139,7 @@ export class PgApiKeyStore {
       .catch((cause: unknown) => {
         throw unavailable(cause);
       });
+    this.cache.delete(keyId);
     return rows[0] ? withoutSecret(record(rows[0])) : undefined;
   }
 

@@ -2,6 +2,7 @@
 import type { Pool } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform';
 import type { FleetScope } from '../domain/access.js';
+import { TtlCache } from '../domain/ttl-cache.js';
 
 export interface VehicleView {
   readonly vin: string;
@@ -54,7 +55,25 @@ function unavailable(cause: unknown): TelltaleError {
 }
 
 export class PgVehicleReader {
-  constructor(private readonly pool: Pool) {}
+  private readonly cache: TtlCache<string, VehicleView | undefined>;
+
+  /**
+   * `lookupCacheMs` (API_AUTH_CACHE_MS): `get` serves a vehicle (its fleet, for the scope check) read at most this
+   * long ago, so a vehicle moved or removed elsewhere stops being served to its old fleet within it; changes through
+   * this instance call `forget` and are seen at once. 0: every `get` reads.
+   */
+  constructor(
+    private readonly pool: Pool,
+    lookupCacheMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache({ ttlMs: lookupCacheMs });
+  }
+
+  /** The registry changed the vehicle through this instance: the next `get` reads it. */
+  forget(vin: string): void {
+    this.cache.delete(vin);
+  }
 
   /** One page in VIN order, and whether more follow. */
   async list(query: VehicleQuery): Promise<{ vehicles: VehicleView[]; more: boolean }> {
@@ -80,8 +99,12 @@ export class PgVehicleReader {
     return { vehicles: rows.slice(0, query.limit).map(view), more: rows.length > query.limit };
   }
 
-  /** The vehicle, whatever its fleet: scope checks are the caller's (and answer "not found" alike). */
-  async get(vin: string): Promise<VehicleView | undefined> {
+  /** The vehicle, whatever its fleet: scope checks are the caller's (and answer "not found" alike). Cached. */
+  get(vin: string): Promise<VehicleView | undefined> {
+    return this.cache.load(vin, this.now(), () => this.read(vin));
+  }
+
+  private async read(vin: string): Promise<VehicleView | undefined> {
     const { rows } = await this.pool.query<Row>(`${SELECT} WHERE v.vin = $1`, [vin]).catch((cause: unknown) => {
       throw unavailable(cause);
     });

@@ -1,8 +1,10 @@
 /**
- * Authentication and authorisation of /v1: the bearer API key is checked on every request (no cache, so a revoked
- * key stops working at once), then the key's role against the route's. Fleet scope is checked by the routes,
- * which answer 404 for what the key may not see. Then the key's rate limit (domain/rate-limit.ts): this runs in
- * onRequest, before the body is read or parsed, so a key over its limit costs next to nothing.
+ * Authentication and authorisation of /v1: the bearer API key is checked on every request (its secret hash, its
+ * revocation), against a key read from PostgreSQL at most API_AUTH_CACHE_MS (1 s) ago: a key revoked through this
+ * instance stops working at once, one revoked elsewhere within that time. Then the key's role against the route's.
+ * Fleet scope is checked by the routes, which answer 404 for what the key may not see. Then the key's rate limit
+ * (domain/rate-limit.ts): this runs in onRequest, before the body is read or parsed, so a key over its limit costs
+ * next to nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiKeySecretMatches, bearerToken, parseApiKey } from '../domain/api-key.js';

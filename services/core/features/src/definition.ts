@@ -23,7 +23,23 @@ import {
   type RuleProblemCode,
 } from '@telltale/rules';
 
-export const AGGREGATES = ['avg', 'min', 'max', 'std', 'count', 'delta', 'rate', 'last', 'time-above'] as const;
+export const AGGREGATES = [
+  'avg',
+  'min',
+  'max',
+  'std',
+  'count',
+  'delta',
+  'rate',
+  'last',
+  'time-above',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+] as const;
+/** The percentile aggregates and their quantile (QuantileSketch: within 1 % of the value, nearest rank). */
+export const PERCENTILES: Readonly<Partial<Record<Aggregate, number>>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 export type Aggregate = (typeof AGGREGATES)[number];
 
 export interface FeatureDefinition {

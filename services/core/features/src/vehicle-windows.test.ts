@@ -113,4 +113,34 @@ describe('VehicleWindows', () => {
     expect(other.restore(w.toJSON())).toBe(false);
     expect(other.openWindows).toBe(0);
   });
+
+  it('gives percentiles (p50, p90, p95, p99) of the window within 1 %, late values included, across a restore', () => {
+    const set = featureSet({
+      features: ['p50', 'p90', 'p95', 'p99'].map((aggregate) => ({
+        name: `temp_${aggregate}`,
+        expression: 'cellTemperatureMax',
+        aggregate,
+      })),
+    });
+    const w = new VehicleWindows('VIN1', set);
+    // 1 … 9 s: temperatures 20, 25, …, 60 (feedTemps); one late value of 100 at 9.5 s joins the window.
+    feedTemps(w, 1, 9);
+    const restored = new VehicleWindows('VIN1', set);
+    expect(restored.restore(JSON.parse(JSON.stringify(w.toJSON())) as VehicleWindowsJson)).toBe(true);
+    feedTemps(restored, 11, 11);
+    expect(restored.ingest([TEMP], [100], [9500]).lateAccepted).toBe(1);
+    const [closed] = feedTemps(restored, 12, 12);
+    const values = named(set, closed!);
+    // Ten values 20 … 60, 100: nearest rank round(q · 9) → 40 (p50: rank 5 of 0-9 → 45), 60, 100, 100.
+    const sorted = [20, 25, 30, 35, 40, 45, 50, 55, 60, 100];
+    for (const [name, q] of [
+      ['temp_p50', 0.5],
+      ['temp_p90', 0.9],
+      ['temp_p95', 0.95],
+      ['temp_p99', 0.99],
+    ] as const) {
+      const truth = sorted[Math.round(q * 9)]!;
+      expect(Math.abs(values[name]! - truth)).toBeLessThanOrEqual(truth * 0.01);
+    }
+  });
 });

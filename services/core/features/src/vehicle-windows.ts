@@ -16,9 +16,16 @@
  *   dropped.
  * - Aggregates are order-independent (sums, extremes, first/last by event time), so a late sample lands exactly as
  *   an on-time one would. time-above is (values above threshold / values) × window length in seconds.
+ *
+ * Hot path (every sample of a decoder-sized record passes here): which features read a signal and the latest value
+ * of each signal they read are dense typed arrays indexed by the catalog's small stable signal ids, built once per
+ * feature set (SetIndex); the open windows of the current hop slot are kept in a list, so a sample touches no Map and
+ * allocates nothing.
  */
 import { VehicleSignals, type EvalContext } from '@telltale/rules';
 import type { ModelFeatureSet } from './compile.js';
+import { PERCENTILES } from './definition.js';
+import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.js';
 
 /** Accumulator slots per feature. */
 const N = 0;
@@ -37,6 +44,8 @@ interface OpenWindow {
   readonly startMs: number;
   readonly acc: Float64Array;
   samples: number;
+  /** Per feature, for the percentile aggregates only: its values' sketch. Undefined: the set has none. */
+  readonly sketches: (QuantileSketch | undefined)[] | undefined;
 }
 
 export interface ClosedWindow {
@@ -66,67 +75,136 @@ export interface VehicleWindowsJson {
   readonly newestMs: number | null;
   readonly closedThroughMs: number | null;
   readonly latest: readonly (readonly [number, number | null, number])[];
-  readonly windows: readonly (readonly [number, number, readonly (number | null)[]])[];
+  /** [start, samples, accumulators, percentile sketches per feature (only when the set has percentiles)]. */
+  readonly windows: readonly (
+    | readonly [number, number, readonly (number | null)[]]
+    | readonly [number, number, readonly (number | null)[], readonly (QuantileSketchJson | null)[]]
+  )[];
 }
 
-/** A view of the vehicle's signals in which one signal has a given (late) value. */
-class OverrideSignals extends VehicleSignals {
-  id = -1;
-  overrideValue = NaN;
-  constructor(private readonly base: VehicleSignals) {
+/** Per feature set, built once: signal id → features reading it and → dense slot of its latest value. */
+interface SetIndex {
+  /** Signal id → index into `readers`, -1: no feature reads it. Ids beyond its length: none. */
+  readonly readerGroupOf: Int32Array;
+  readonly readers: readonly Int32Array[];
+  /** Signal id → slot in a vehicle's latest values, -1: not read. */
+  readonly slotOf: Int32Array;
+  /** Slot → signal id. */
+  readonly idOf: Int32Array;
+  /** Feature → quantile of its percentile aggregate, NaN for the others; undefined when the set has none. */
+  readonly quantileOf: Float64Array | undefined;
+}
+
+const indexes = new WeakMap<ModelFeatureSet, SetIndex>();
+
+function setIndex(set: ModelFeatureSet): SetIndex {
+  let index = indexes.get(set);
+  if (index !== undefined) return index;
+  const ids = [...set.bySignal.keys()].filter((id) => Number.isInteger(id) && id >= 0);
+  const size = ids.length === 0 ? 0 : Math.max(...ids) + 1;
+  const readerGroupOf = new Int32Array(size).fill(-1);
+  const slotOf = new Int32Array(size).fill(-1);
+  const readers: Int32Array[] = [];
+  ids.forEach((id, slot) => {
+    readerGroupOf[id] = readers.length;
+    readers.push(Int32Array.from(set.bySignal.get(id)!));
+    slotOf[id] = slot;
+  });
+  const quantiles = set.features.map((f) => PERCENTILES[f.aggregate] ?? NaN);
+  const quantileOf = quantiles.some((q) => q === q) ? Float64Array.from(quantiles) : undefined;
+  index = { readerGroupOf, readers, slotOf, idOf: Int32Array.from(ids), quantileOf };
+  indexes.set(set, index);
+  return index;
+}
+
+/** The latest value of each signal the feature set reads, in typed arrays; what the compiled expressions read. */
+class LatestSignals extends VehicleSignals {
+  readonly values: Float64Array;
+  readonly timesMs: Float64Array;
+  readonly seen: Uint8Array;
+
+  constructor(private readonly slotOf: Int32Array) {
     super();
+    const slots = slotOf.reduce((n, slot) => (slot >= 0 ? n + 1 : n), 0);
+    this.values = new Float64Array(slots).fill(NaN);
+    this.timesMs = new Float64Array(slots).fill(NaN);
+    this.seen = new Uint8Array(slots);
   }
+
   override value(id: number): number {
-    return id === this.id ? this.overrideValue : this.base.value(id);
+    const slot = id < this.slotOf.length ? this.slotOf[id]! : -1;
+    return slot < 0 || this.seen[slot] === 0 ? NaN : this.values[slot]!;
   }
 }
 
 export class VehicleWindows {
-  private readonly signals = new VehicleSignals();
-  private readonly override = new OverrideSignals(this.signals);
-  private readonly context: EvalContext = { nowMs: 0, signals: this.signals };
-  private readonly lateContext: EvalContext = { nowMs: 0, signals: this.override };
+  private readonly index: SetIndex;
+  private readonly signals: LatestSignals;
+  private readonly context: EvalContext;
   private readonly windows = new Map<number, OpenWindow>();
   private newestMs = -Infinity;
   private closedThroughMs = -Infinity;
   private readonly dirty: Uint8Array;
   private readonly dirtyList: number[] = [];
+  /** The open windows of hop slot `slotK` (⌊t / hop⌋), newest first; rebuilt when the slot changes or windows close. */
+  private slotK = NaN;
+  private readonly slotWindows: OpenWindow[] = [];
 
   constructor(
     readonly vin: string,
     readonly set: ModelFeatureSet,
   ) {
     this.dirty = new Uint8Array(set.features.length);
+    this.index = setIndex(set);
+    this.signals = new LatestSignals(this.index.slotOf);
+    this.context = { nowMs: 0, signals: this.signals };
   }
 
   get openWindows(): number {
     return this.windows.size;
   }
 
-  /** Applies one record's samples (absolute event times) and returns the windows the watermark closed. */
-  ingest(signalIds: ArrayLike<number>, values: ArrayLike<number>, timesMs: ArrayLike<number>): IngestOutcome {
-    const { bySignal, hopMs, windowMs } = this.set;
+  /**
+   * Applies one record's samples and returns the windows the watermark closed. Event time of sample i:
+   * `baseMs + timesMs[i]` (a SignalBatch's base time and offsets, or absolute times with the default base 0).
+   */
+  ingest(
+    signalIds: ArrayLike<number>,
+    values: ArrayLike<number>,
+    timesMs: ArrayLike<number>,
+    baseMs = 0,
+  ): IngestOutcome {
+    const { hopMs, windowMs, features } = this.set;
+    const { readerGroupOf, readers, slotOf } = this.index;
+    const latest = this.signals;
+    const indexed = readerGroupOf.length;
     let late = 0;
     let lateAccepted = 0;
     let groupTime = NaN;
     for (let i = 0; i < signalIds.length; i++) {
-      const readers = bySignal.get(signalIds[i]!);
-      if (readers === undefined) continue;
-      const t = timesMs[i]!;
+      const id = signalIds[i]!;
+      if (id >= indexed) continue;
+      const group = readerGroupOf[id]!;
+      if (group < 0) continue;
+      const readersOfId = readers[group]!;
+      const t = baseMs + timesMs[i]!;
       const value = values[i]!;
       if (Math.floor(t / hopMs) * hopMs + windowMs <= this.closedThroughMs) {
         late++;
         continue;
       }
-      const id = signalIds[i]!;
-      const slot = this.signals.latest.get(id);
-      if (slot !== undefined && slot.seen && t < slot.timeMs) {
+      const slot = slotOf[id]!;
+      if (latest.seen[slot] === 1 && t < latest.timesMs[slot]!) {
         // Behind this signal's newest sample: evaluate its readers at t with the late value, now.
         lateAccepted++;
-        this.override.id = id;
-        this.override.overrideValue = value;
-        this.lateContext.nowMs = t;
-        for (const f of readers) this.addPoint(f, t, this.set.features[f]!.evaluate(this.lateContext));
+        const newest = latest.values[slot]!;
+        latest.values[slot] = value;
+        this.context.nowMs = t;
+        for (let r = 0; r < readersOfId.length; r++) {
+          const f = readersOfId[r]!;
+          this.addPoint(f, t, features[f]!.evaluate(this.context));
+        }
+        latest.values[slot] = newest;
         this.countSample(t);
         continue;
       }
@@ -134,9 +212,12 @@ export class VehicleWindows {
         this.flush(groupTime);
         groupTime = t;
       }
-      this.signals.apply(id, value, t, 0, 0);
+      latest.values[slot] = value;
+      latest.timesMs[slot] = t;
+      latest.seen[slot] = 1;
       this.countSample(t);
-      for (const f of readers) {
+      for (let r = 0; r < readersOfId.length; r++) {
+        const f = readersOfId[r]!;
         if (this.dirty[f] === 0) {
           this.dirty[f] = 1;
           this.dirtyList.push(f);
@@ -152,6 +233,7 @@ export class VehicleWindows {
   close(watermarkMs: number): ClosedWindow[] {
     if (!(watermarkMs > this.closedThroughMs)) return [];
     this.closedThroughMs = watermarkMs;
+    this.slotK = NaN;
     const closed: ClosedWindow[] = [];
     const starts = [...this.windows.keys()].sort((a, b) => a - b);
     for (const start of starts) {
@@ -174,28 +256,50 @@ export class VehicleWindows {
   }
 
   private countSample(t: number): void {
-    this.forWindowsOf(t, (w) => w.samples++);
+    const windows = this.windowsOf(t);
+    for (let i = 0; i < windows.length; i++) windows[i]!.samples++;
   }
 
-  private forWindowsOf(t: number, visit: (w: OpenWindow) => void): void {
+  /** The open windows containing t: tumbling [k·W, (k+1)·W) or hopping [k·H, k·H + W), created on first use. */
+  private windowsOf(t: number): readonly OpenWindow[] {
     const { hopMs, windowMs } = this.set;
-    for (let start = Math.floor(t / hopMs) * hopMs; start > t - windowMs; start -= hopMs) {
+    const k = Math.floor(t / hopMs);
+    if (k === this.slotK) return this.slotWindows;
+    // Which windows contain t depends only on t's hop slot (the window is a whole number of hops).
+    const list = this.slotWindows;
+    list.length = 0;
+    for (let start = k * hopMs; start > t - windowMs; start -= hopMs) {
       if (start + windowMs <= this.closedThroughMs) break;
       let window = this.windows.get(start);
       if (window === undefined) {
-        window = { startMs: start, acc: newAccumulator(this.set.features.length), samples: 0 };
+        window = {
+          startMs: start,
+          acc: newAccumulator(this.set.features.length),
+          samples: 0,
+          sketches: this.sketches(),
+        };
         this.windows.set(start, window);
       }
-      visit(window);
+      list.push(window);
     }
+    this.slotK = k;
+    return list;
+  }
+
+  private sketches(): (QuantileSketch | undefined)[] | undefined {
+    return this.index.quantileOf === undefined ? undefined : new Array(this.set.features.length).fill(undefined);
   }
 
   private addPoint(feature: number, t: number, x: number): void {
     if (x !== x) return; // unknown (a signal without a sample yet, a division by zero): not a value
     const above = x > this.set.features[feature]!.threshold ? 1 : 0;
-    this.forWindowsOf(t, (w) => {
+    const windows = this.windowsOf(t);
+    const o = feature * SLOTS;
+    const q = this.index.quantileOf?.[feature] ?? NaN;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      if (q === q) (w.sketches![feature] ??= new QuantileSketch()).add(x);
       const a = w.acc;
-      const o = feature * SLOTS;
       a[o + N] = a[o + N]! + 1;
       a[o + SUM] = a[o + SUM]! + x;
       a[o + SUM_SQ] = a[o + SUM_SQ]! + x * x;
@@ -210,7 +314,7 @@ export class VehicleWindows {
         a[o + V_LAST] = x;
       }
       a[o + N_ABOVE] = a[o + N_ABOVE]! + above;
-    });
+    }
   }
 
   private result(w: OpenWindow): ClosedWindow {
@@ -252,6 +356,12 @@ export class VehicleWindows {
           case 'time-above':
             v = (a[o + N_ABOVE]! / n) * (this.set.windowMs / 1000);
             break;
+          case 'p50':
+          case 'p90':
+          case 'p95':
+          case 'p99':
+            v = w.sketches?.[f]?.quantile(this.index.quantileOf![f]!) ?? NaN;
+            break;
           default:
             break;
         }
@@ -277,10 +387,15 @@ export class VehicleWindows {
       setVersion: this.set.version,
       newestMs: finite(this.newestMs),
       closedThroughMs: finite(this.closedThroughMs),
-      latest: [...this.signals.latest]
-        .filter(([, s]) => s.seen)
-        .map(([id, s]) => [id, finite(s.value), s.timeMs] as const),
-      windows: [...this.windows.values()].map((w) => [w.startMs, w.samples, Array.from(w.acc, finite)] as const),
+      latest: Array.from(this.index.idOf)
+        .map((id, slot) => [id, slot] as const)
+        .filter(([, slot]) => this.signals.seen[slot] === 1)
+        .map(([id, slot]) => [id, finite(this.signals.values[slot]!), this.signals.timesMs[slot]!] as const),
+      windows: [...this.windows.values()].map((w) =>
+        w.sketches === undefined
+          ? ([w.startMs, w.samples, Array.from(w.acc, finite)] as const)
+          : ([w.startMs, w.samples, Array.from(w.acc, finite), w.sketches.map((k) => k?.toJSON() ?? null)] as const),
+      ),
     };
   }
 
@@ -289,11 +404,27 @@ export class VehicleWindows {
     if (json.setId !== this.set.setId || json.setVersion !== this.set.version) return false;
     this.newestMs = json.newestMs ?? -Infinity;
     this.closedThroughMs = json.closedThroughMs ?? -Infinity;
-    for (const [id, value, t] of json.latest) this.signals.apply(id, value ?? NaN, t, 0, 0);
+    this.slotK = NaN;
+    for (const [id, value, t] of json.latest) {
+      const slot = id >= 0 && id < this.index.slotOf.length ? this.index.slotOf[id]! : -1;
+      if (slot < 0) continue; // not read by this version's features
+      this.signals.values[slot] = value ?? NaN;
+      this.signals.timesMs[slot] = t;
+      this.signals.seen[slot] = 1;
+    }
     const size = this.set.features.length * SLOTS;
-    for (const [start, samples, acc] of json.windows) {
+    for (const [start, samples, acc, sketches] of json.windows) {
       if (acc.length !== size) continue;
-      this.windows.set(start, { startMs: start, samples, acc: Float64Array.from(acc, (x) => x ?? NaN) });
+      const restored = this.sketches();
+      sketches?.forEach((k, f) => {
+        if (restored !== undefined && k !== null && f < restored.length) restored[f] = QuantileSketch.fromJSON(k);
+      });
+      this.windows.set(start, {
+        startMs: start,
+        samples,
+        acc: Float64Array.from(acc, (x) => x ?? NaN),
+        sketches: restored,
+      });
     }
     return true;
   }

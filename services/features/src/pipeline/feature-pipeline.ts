@@ -133,23 +133,21 @@ export class FeaturePipeline {
         continue;
       }
       const base = header.baseTimeMsEpoch;
+      const offsets = columns.timeOffsetMs;
       const limit = (header.source?.gatewayReceiveTimeMsEpoch || this.now()) + this.options.maxFutureMs;
-      const times = new Float64Array(n);
-      const values = columns.value;
       let ids: ArrayLike<number> = columns.signalId;
-      for (let i = 0; i < n; i++) times[i] = base + columns.timeOffsetMs[i]!;
-      if (base + maxOf(columns.timeOffsetMs) > limit) {
+      if (base + maxOf(offsets) > limit) {
         // Rare: drop the future samples by pointing them at no signal.
         const filtered = Uint32Array.from(columns.signalId);
         for (let i = 0; i < n; i++) {
-          if (times[i]! > limit) {
+          if (base + offsets[i]! > limit) {
             filtered[i] = 0xffffffff;
             future++;
           }
         }
         ids = filtered;
       }
-      const outcome = vehicle.windows.ingest(ids, values, times);
+      const outcome = vehicle.windows.ingest(ids, columns.value, offsets, base);
       late += outcome.late;
       lateAccepted += outcome.lateAccepted;
       touched.add(vehicle);

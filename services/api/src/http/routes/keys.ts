@@ -101,8 +101,9 @@ export function keyRoutes(app: App, deps: ApiDeps, streams: LiveStreams): void {
         tags: ['keys'],
         summary: 'Revoke an API key (it stops working at once)',
         description:
-          "The key's live alert streams end at once on this instance, and within ALERT_STREAM_KEY_RECHECK_MS " +
-          '(3 s by default) on the others.',
+          'Requests with the key are refused at once on this instance and within API_AUTH_CACHE_MS (1 s by default) ' +
+          "on the others; the key's live alert streams end at once on this instance, and within " +
+          'ALERT_STREAM_KEY_RECHECK_MS (3 s by default) on the others.',
         params: Type.Object({ keyId: ids.KEY_ID }),
         response: { 200: ApiKey, ...errorResponses },
       },

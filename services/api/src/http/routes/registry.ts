@@ -179,6 +179,7 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       await withFleetCheck(body.fleetId, () => deps.registry.createVehicle(body)).catch((error: unknown) => {
         throw isTelltaleError(error, 'VEHICLE_EXISTS') ? vinTaken(body.vin) : error;
       });
+      deps.vehicles.forget(body.vin);
       deps.events.changed('vehicle.create', principal.keyId, { vin: body.vin, fleetId: body.fleetId });
       return reply.status(201).send(vehicleJson((await deps.vehicles.get(body.vin))!));
     },
@@ -216,6 +217,7 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
         );
       }
       const updated = await withFleetCheck(changes.fleetId, () => deps.registry.updateVehicle(vehicle.vin, changes));
+      deps.vehicles.forget(vehicle.vin);
       if (!updated) throw vehicleNotFound(vehicle.vin);
       deps.events.changed('vehicle.update', principal.keyId, { vin: vehicle.vin, ...changes });
       return vehicleJson((await deps.vehicles.get(vehicle.vin))!);
@@ -241,7 +243,9 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
     async (request) => {
       const principal = principalOf(request);
       const vehicle = await visibleVehicle(deps, principal, request.params.vin);
-      if (!(await deps.registry.deleteVehicle(vehicle.vin))) throw vehicleNotFound(vehicle.vin);
+      const deleted = await deps.registry.deleteVehicle(vehicle.vin);
+      deps.vehicles.forget(vehicle.vin);
+      if (!deleted) throw vehicleNotFound(vehicle.vin);
       deps.events.changed('vehicle.delete', principal.keyId, { vin: vehicle.vin, fleetId: vehicle.fleetId });
       return { vin: vehicle.vin, deleted: true, notice: BROKER_SYNC_NOTICE };
     },
@@ -294,6 +298,7 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
         .catch((error: unknown) => {
           throw isTelltaleError(error, 'DEVICE_EXISTS') ? deviceIdTaken(request.body.deviceId) : error;
         });
+      deps.vehicles.forget(vehicle.vin); // its enabled device changed
       deps.events.changed('device.create', principal.keyId, { vin: vehicle.vin, deviceId: device.deviceId });
       reply.header('cache-control', 'no-store');
       return reply.status(201).send({
@@ -320,6 +325,7 @@ export function registryRoutes(app: App, deps: ApiDeps): void {
       const principal = principalOf(request);
       const vehicle = await visibleVehicle(deps, principal, request.params.vin);
       const device = await deps.registry.setDeviceEnabled(vehicle.vin, request.params.deviceId, request.body.enabled);
+      deps.vehicles.forget(vehicle.vin); // its enabled device changed
       if (!device) {
         throw new ApiError(
           404,

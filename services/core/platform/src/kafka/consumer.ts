@@ -46,6 +46,11 @@ export interface CommittingConsumerOptions {
   onAssignment?: (assignment: Readonly<Record<string, readonly number[]>>) => void;
   consumerConfig?: Partial<ConsumerConfig>;
   /**
+   * Partitions whose batches are handled at once (default 1): with more, one partition's handler computes while
+   * another's waits for its writes. Only for handlers that keep no state shared between partitions.
+   */
+  partitionsConsumedConcurrently?: number;
+  /**
    * The service's metrics registry: when given, the consumer exports its lag per partition (log end − committed),
    * handler time per batch, records and failures (`consumer-metrics.ts`).
    */
@@ -103,6 +108,7 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
     consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async (payload) => {
         const { batch } = payload;
         if (batch.messages.length === 0 || payload.isStale()) return;

@@ -111,12 +111,47 @@ class GrowableU32 {
   data = new Uint32Array(256);
   length = 0;
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    this.reserve(1);
     this.data[this.length++] = v;
+  }
+  /** Room for `more` values (grown once, not doubling per element). */
+  reserve(more: number): void {
+    if (this.length + more <= this.data.length) return;
+    const next = new Uint32Array(Math.max(this.data.length * 2, this.length + more));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+  /**
+   * A packed varint run [start, end): one and two byte varints (signal ids below 16,384, offsets below 16.4 s)
+   * inline, longer ones through the checked reader. Each varint takes at least a byte, so `end - start` is room
+   * enough.
+   */
+  pushPacked(buf: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    const data = this.data;
+    const reader = new Cursor(buf, start, end);
+    let n = this.length;
+    let pos = start;
+    while (pos < end) {
+      const b0 = buf[pos]!;
+      if (b0 < 0x80) {
+        data[n++] = b0;
+        pos += 1;
+        continue;
+      }
+      if (pos + 1 < end) {
+        const b1 = buf[pos + 1]!;
+        if (b1 < 0x80) {
+          data[n++] = (b0 & 0x7f) | (b1 << 7);
+          pos += 2;
+          continue;
+        }
+      }
+      reader.pos = pos;
+      data[n++] = reader.varint();
+      pos = reader.pos;
+    }
+    this.length = n;
   }
   done(): Uint32Array {
     return this.data.slice(0, this.length);
@@ -147,8 +182,7 @@ export function decodeSignalBatch(bytes: Uint8Array): { header: SignalBatch; col
         const len = c.varint();
         const end = c.pos + len;
         if (end > c.end) throw new Error('packed field runs past the end');
-        const inner = new Cursor(buf, c.pos, end);
-        while (inner.pos < end) target.push(inner.varint());
+        target.pushPacked(buf, c.pos, end);
         c.pos = end;
       }
     } else if (field === 7 && (wire === 2 || wire === 1)) {

@@ -425,8 +425,19 @@ export class ExpressionCompiler {
         const f = fns[0]!;
         return { fn: (c) => Math.abs(f(c)), type: 'number' };
       }
+      // Pairwise, without an array per evaluation (features evaluate this per sample); Math.min/max are associative,
+      // NaN and ±0 included, so this equals pick(...all).
       const pick = name === 'min' ? Math.min : Math.max;
-      return { fn: (c) => pick(...fns.map((f) => f(c))), type: 'number' };
+      const [first, second, ...rest] = fns as [Fn, Fn, ...Fn[]];
+      if (rest.length === 0) return { fn: (c) => pick(first(c), second(c)), type: 'number' };
+      return {
+        fn: (c) => {
+          let r = pick(first(c), second(c));
+          for (let i = 0; i < rest.length; i++) r = pick(r, rest[i]!(c));
+          return r;
+        },
+        type: 'number',
+      };
     }
     const suggestion = nearest(name, FUNCTIONS);
     return this.error(
