@@ -18,6 +18,8 @@ type Row = {
   rule_id: string;
   current_version: number;
   enabled: boolean;
+  shadow_version: number | null;
+  shadow_since: Date | null;
   created_at: Date;
   updated_at: Date;
   definition: JsonObject;
@@ -31,7 +33,8 @@ export class PgRuleReader {
   async listCurrent(): Promise<CurrentRule[]> {
     const { rows } = await this.pool
       .query<Row>(
-        `SELECT r.rule_id, r.current_version, r.enabled, r.created_at, r.updated_at, v.definition, v.created_by
+        `SELECT r.rule_id, r.current_version, r.enabled, r.shadow_version, r.shadow_since, r.created_at, r.updated_at,
+           v.definition, v.created_by
          FROM rules r JOIN rule_versions v ON v.rule_id = r.rule_id AND v.version = r.current_version
          ORDER BY r.rule_id`,
       )
@@ -45,6 +48,8 @@ export class PgRuleReader {
       ruleId: r.rule_id,
       currentVersion: r.current_version,
       enabled: r.enabled,
+      shadowVersion: r.shadow_version ?? undefined,
+      shadowSince: r.shadow_since ?? undefined,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       definition: r.definition,

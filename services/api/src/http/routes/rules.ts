@@ -92,6 +92,13 @@ const RuleState = Type.Object({
   ruleId: Type.String(),
   currentVersion: Type.Integer(),
   enabled: Type.Boolean({ description: "the store's flag: disabled rules are not loaded by diagnostics" }),
+  shadowVersion: nullable(
+    Type.Integer({
+      description:
+        'the version deployed as shadow: evaluated live beside the current one, recorded apart, notifying no one',
+    }),
+  ),
+  shadowSince: nullable(TIME),
   createdAt: TIME,
   updatedAt: TIME,
 });
@@ -143,7 +150,7 @@ const RuleHistorySchema = Type.Object({
       id: Type.Integer(),
       version: Type.Integer(),
       actor: Type.String(),
-      action: Type.Enum(['create', 'update', 'enable', 'disable']),
+      action: Type.Enum(['create', 'update', 'enable', 'disable', 'shadow', 'unshadow', 'promote']),
       at: TIME,
       summary: Type.Object(
         {},
@@ -166,6 +173,8 @@ const stateJson = (r: StoredRule) => ({
   ruleId: r.ruleId,
   currentVersion: r.currentVersion,
   enabled: r.enabled,
+  shadowVersion: r.shadowVersion ?? null,
+  shadowSince: r.shadowSince === undefined ? null : iso(r.shadowSince),
   createdAt: iso(r.createdAt),
   updatedAt: iso(r.updatedAt),
 });
