@@ -135,6 +135,52 @@ describe('PgRuleStore', () => {
     expect((await store.history('bms.cell-imbalance')).versions).toHaveLength(1);
   });
 
+  it('deploys a shadow version beside the active one, loads it apart, promotes it, keeps the history', async () => {
+    const id = 'bms.cell-imbalance';
+    const before = await store.version();
+    const draft = { ...example('cell-imbalance.json'), name: 'tighter' };
+    const deployed = await store.deployShadow(id, { definition: draft }, 'bob@example.com', 'try it');
+    expect(deployed).toMatchObject({ ruleId: id, currentVersion: 1, shadowVersion: 2 });
+    expect(await store.version()).toBe(before + 1); // reloaders are told
+    const active = await store.loadActive();
+    expect(active.definitions.find((d) => d.id === id)?.version).toBe(1);
+    expect(active.shadows.map((d) => [d.id, d.version, d.name])).toEqual([[id, 2, 'tighter']]);
+    // An edit of the active version meanwhile takes the next free number; the shadow stays.
+    const edited = await store.update(id, { ...example('cell-imbalance.json'), name: 'edited' }, 'alice@example.com');
+    expect(edited.version).toBe(3);
+    expect((await store.get(id)).shadowVersion).toBe(2);
+    expect(await code(store.deployShadow(id, { version: 3 }, 'bob@example.com'))).toBe('RULE_SHADOW_IS_ACTIVE');
+    expect(await code(store.deployShadow(id, { version: 9 }, 'bob@example.com'))).toBe('RULE_NOT_FOUND');
+    expect(await code(store.promoteShadow(id, 'bob@example.com', { expectedVersion: 1 }))).toBe(
+      'RULE_VERSION_CONFLICT',
+    );
+    expect(await code(store.promoteShadow(id, 'bob@example.com', { shadowVersion: 3 }))).toBe('RULE_SHADOW_NOT_FOUND');
+    const promoted = await store.promoteShadow(id, 'bob@example.com', { expectedVersion: 3 });
+    expect(promoted).toMatchObject({ currentVersion: 2, previousVersion: 3, shadowVersion: undefined });
+    expect(await code(store.promoteShadow(id, 'bob@example.com'))).toBe('RULE_SHADOW_NOT_FOUND');
+    expect((await store.loadActive()).shadows).toEqual([]);
+    // A disabled rule's shadow still runs; stopping it is audited once.
+    await store.deployShadow(id, { version: 1 }, 'bob@example.com');
+    await store.setEnabled(id, false, 'bob@example.com');
+    expect((await store.loadActive()).shadows.map((d) => d.version)).toEqual([1]);
+    await store.stopShadow(id, 'bob@example.com');
+    await store.stopShadow(id, 'bob@example.com');
+    await store.setEnabled(id, true, 'bob@example.com');
+    const history = await store.history(id);
+    expect(history.versions.map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(history.audit.map((a) => [a.action, a.version])).toEqual([
+      ['create', 1],
+      ['shadow', 2],
+      ['update', 3],
+      ['promote', 2],
+      ['shadow', 1],
+      ['disable', 2],
+      ['unshadow', 1],
+      ['enable', 2],
+    ]);
+    expect(history.audit[3]!.summary).toMatchObject({ previousVersion: 3 });
+  });
+
   it('keeps history immutable', async () => {
     await expect(pool.query("UPDATE rule_versions SET comment = 'rewritten'")).rejects.toThrow(/immutable/);
     await expect(pool.query('DELETE FROM rule_audit')).rejects.toThrow(/immutable/);

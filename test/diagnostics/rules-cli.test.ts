@@ -70,4 +70,26 @@ describe('telltale rules apply', () => {
     expect(result.stderr).toContain('Nothing saved');
     expect(await new PgRuleStore(pool).list()).toEqual(before);
   });
+
+  it('deploys a shadow from a file, refuses a bad one, promotes it and stops a shadow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-'));
+    const base = JSON.parse(readFileSync(join(examples, 'cell-imbalance.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...base, condition: 'cellVoltageMaks > 1' }));
+    const bad = telltale('rules', 'shadow', 'bms.cell-imbalance', '--file', join(dir, 'bad.json'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/RULE_UNKNOWN_SIGNAL/);
+    writeFileSync(join(dir, 'next.json'), JSON.stringify({ ...base, name: 'tighter' }));
+    const shadow = telltale('rules', 'shadow', 'bms.cell-imbalance', '--file', join(dir, 'next.json'));
+    expect(shadow.stdout).toBe('bms.cell-imbalance: shadow v2 beside active v1\n');
+    const stale = telltale('rules', 'promote', 'bms.cell-imbalance', '--expected-version', '5');
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toMatch(/not 5/);
+    const promoted = telltale('rules', 'promote', 'bms.cell-imbalance', '--expected-version', '1');
+    expect(promoted.stdout).toBe('bms.cell-imbalance: active v2 (was v1)\n');
+    expect(telltale('rules', 'promote', 'bms.cell-imbalance').status).toBe(1); // no shadow left
+    expect(telltale('rules', 'shadow', 'bms.cell-imbalance', '--version', '1').stdout).toMatch(/shadow v1 beside/);
+    expect(telltale('rules', 'shadow', 'bms.cell-imbalance', '--stop').stdout).toMatch(/no shadow; active v2/);
+    const history = await new PgRuleStore(pool).history('bms.cell-imbalance');
+    expect(history.audit.map((a) => a.action)).toEqual(['create', 'shadow', 'promote', 'shadow', 'unshadow']);
+  });
 });

@@ -31,6 +31,7 @@ import { startSignalConsumer } from './adapters/kafka-signal-consumer.js';
 import { KafkaTopicOffsets } from './adapters/kafka-topic-offsets.js';
 import { PgAlertOutbox } from './adapters/pg-alert-outbox.js';
 import { PgPartitionState } from './adapters/pg-partition-state.js';
+import { PgShadowTransitions } from './adapters/pg-shadow-transitions.js';
 import { DiagnosticsConfig } from './config.js';
 import { diagnosticsMetrics } from './metrics.js';
 import { DiagnosticsPipeline } from './pipeline/diagnostics-pipeline.js';
@@ -60,6 +61,7 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
   const pipeline = new DiagnosticsPipeline({
     partitionState: new PgPartitionState(pool),
     transitionStore: new PgAlertOutbox(pool),
+    shadowStore: new PgShadowTransitions(pool),
     topics: new KafkaTopicOffsets(admin),
     publisher: new KafkaAlertPublisher(producer, topicName('alerts', prefix)),
     deadLetters: new KafkaDeadLetters(producer, topicName('signalsDlq', prefix)),
@@ -150,7 +152,7 @@ async function startRuleReload(
     pool,
     log,
     checkIntervalMs: config.ruleCheckIntervalMs,
-    onRules: (definitions, loaded) => rules.update(definitions, loaded.version),
+    onRules: (definitions, loaded) => rules.update(definitions, loaded.version, loaded.shadows),
   });
   await reloader.start();
   await rules.settled();

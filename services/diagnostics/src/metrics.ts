@@ -55,6 +55,17 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
     'diagnostics_partitions_fenced_total',
     'Writes refused because another instance claimed the partition',
   );
+  const shadowTransitions = counter(
+    registry,
+    'diagnostics_shadow_transitions_total',
+    'Transitions made by rule versions deployed as shadow, per rule and new state (recorded, never published)',
+    ['rule', 'state'],
+  );
+  const shadowRecorded = counter(
+    registry,
+    'diagnostics_shadow_transitions_recorded_total',
+    'Shadow transitions that were new in shadow_transitions (a replay re-derives, but does not record, the others)',
+  );
   const checkpointSeconds = histogram(registry, 'diagnostics_checkpoint_seconds', 'Vehicle state + offsets persisted');
   const checkpointVehicles = counter(registry, 'diagnostics_checkpoint_vehicles_total', 'Vehicle states persisted');
   return {
@@ -70,6 +81,10 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
           transitions.inc({ state: t.state, severity: t.severity });
           ruleTransitions.inc({ rule: t.ruleId, state: t.state });
         }
+      },
+      shadowTransitions: (list, recorded) => {
+        for (const t of list) shadowTransitions.inc({ rule: t.ruleId, state: t.state });
+        shadowRecorded.inc(recorded);
       },
       alertLatency: (ms) => latency.observe(ms / 1000),
       rejected: (reason) => {

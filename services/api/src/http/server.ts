@@ -39,6 +39,7 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 import { registryRoutes } from './routes/registry.js';
 import { ruleRoutes } from './routes/rules.js';
 import { backtestRoutes } from './routes/backtests.js';
+import { ruleShadowRoutes } from './routes/rule-shadow.js';
 import { vehicleReadRoutes } from './routes/vehicles.js';
 import { featureRoutes } from './routes/features.js';
 
@@ -237,6 +238,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiServerOptions): 
       keyRoutes(typed, deps, streams);
       ruleRoutes(typed, deps);
       backtestRoutes(typed, deps);
+      ruleShadowRoutes(typed, deps);
       alertRoutes(typed, deps);
       catalogRoutes(typed, deps);
       done();

@@ -52,6 +52,48 @@ within a second. Any rule with an error saves nothing (exit code 1); warnings ar
 
 Example: telltale rules apply services/diagnostics/rules/examples`;
 
+/** A pool on DATABASE_URL / DATABASE_SCHEMA (migrated), closed after `work`. */
+async function withRuleStore<T>(io: CliIo, work: (store: PgRuleStore) => Promise<T>): Promise<T> {
+  const config = loadConfig(postgresConfig, io.env);
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    max: 1,
+    applicationName: 'telltale-cli',
+  });
+  try {
+    await migrate(pool, { schema: config.databaseSchema });
+    return await work(new PgRuleStore(pool));
+  } finally {
+    await pool.end();
+  }
+}
+
+const shadowUsage = `Usage: telltale rules shadow <rule id> [--version N | --file rule.json] [--actor NAME]
+                                       [--comment TEXT]
+       telltale rules shadow <rule id> --stop [--actor NAME]
+
+Deploys a version of a rule as its shadow: running diagnostics instances evaluate it live beside the active version,
+with its own state, and record its transitions in shadow_transitions only — no alert, webhook or stream sees them.
+A rule has at most one shadow; deploying another replaces it. --version N deploys a saved version; --file saves the
+rule in the file (checked against every model's catalog, CATALOG_DIR) as the next version without making it current.
+Without either, the newest saved version is deployed. --stop stops the shadow. Compare with
+GET /v1/rules/{id}/shadow (or the console); promote with \`telltale rules promote\`.`;
+
+const promoteUsage = `Usage: telltale rules promote <rule id> [--expected-version N] [--actor NAME]
+
+Makes the rule's shadow version its active version (the shadow stops; every version and the audit trail stay).
+--expected-version refuses (exit code 1) when the active version is no longer N.`;
+
+const actorOf = (io: CliIo, actor: string | undefined): string => actor ?? `cli:${io.env.USER ?? 'unknown'}`;
+
+const positiveInt = (text: string | undefined, option: string): number | undefined => {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${option} must be a whole number ≥ 1`);
+  return n;
+};
+
 export const rulesCommands: readonly Command[] = [
   {
     path: ['rules', 'apply'],
@@ -88,17 +130,8 @@ export const rulesCommands: readonly Command[] = [
         io.stdout.write(`${definitions.length} rules checked against ${catalogs.length} models: OK.\n`);
         return 0;
       }
-      const config = loadConfig(postgresConfig, io.env);
-      const pool = createPgPool({
-        url: config.databaseUrl,
-        schema: config.databaseSchema,
-        max: 1,
-        applicationName: 'telltale-cli',
-      });
-      try {
-        await migrate(pool, { schema: config.databaseSchema });
-        const store = new PgRuleStore(pool);
-        const actor = values.actor ?? `cli:${io.env.USER ?? 'unknown'}`;
+      return withRuleStore(io, async (store) => {
+        const actor = actorOf(io, values.actor);
         for (const definition of definitions as JsonObject[]) {
           const id = definition.id as string; // compileRules checked it
           const current = await store.get(id).catch((error: unknown) => {
@@ -116,9 +149,97 @@ export const rulesCommands: readonly Command[] = [
           }
         }
         return 0;
-      } finally {
-        await pool.end();
+      });
+    },
+  },
+  {
+    path: ['rules', 'shadow'],
+    summary: 'Deploy a rule version as shadow (evaluated live, notifying no one), or stop the shadow',
+    usage: shadowUsage,
+    run: async (args, io) => {
+      const { values, positionals } = parseArgs({
+        args: [...args],
+        allowPositionals: true,
+        options: {
+          version: { type: 'string' },
+          file: { type: 'string' },
+          stop: { type: 'boolean', default: false },
+          actor: { type: 'string' },
+          comment: { type: 'string' },
+        },
+      });
+      const [ruleId] = positionals;
+      if (ruleId === undefined || positionals.length > 1) throw new CliUsageError('name one rule id');
+      const version = positiveInt(values.version, '--version');
+      if ([version !== undefined, values.file !== undefined, values.stop].filter(Boolean).length > 1)
+        throw new CliUsageError('give one of --version, --file, --stop');
+      let definition: JsonObject | undefined;
+      if (values.file !== undefined) {
+        const [file] = ruleFiles(io, [values.file]);
+        try {
+          definition = JSON.parse(readInputFile(io, file!).toString('utf8')) as JsonObject;
+        } catch (error) {
+          throw new CliUsageError(`${values.file}: not JSON (${(error as Error).message})`);
+        }
+        const log = createLogger({ service: 'telltale-cli', level: 'warn', destination: 2 });
+        const library = new CatalogLibrary(io.env.CATALOG_DIR ?? BUNDLED_CATALOG_DIR, log);
+        const catalogs = (await library.latestPerModel()).map((c) => c.catalog);
+        const { problems } = compileRules([{ version: 1, ...definition, id: definition.id ?? ruleId }], catalogs);
+        for (const problem of problems) io.stderr.write(`${formatRuleProblem(problem)}\n`);
+        if (problems.some((p) => p.severity === 'error')) {
+          io.stderr.write('Nothing deployed: fix the errors above.\n');
+          return 1;
+        }
       }
+      const actor = actorOf(io, values.actor);
+      return withRuleStore(io, async (store) => {
+        if (values.stop) {
+          const state = await store.stopShadow(ruleId, actor);
+          io.stdout.write(`${ruleId}: no shadow; active v${state.currentVersion}\n`);
+          return 0;
+        }
+        let deployment: { version: number } | { definition: unknown };
+        if (definition !== undefined) deployment = { definition: { ...definition, id: definition.id ?? ruleId } };
+        else if (version !== undefined) deployment = { version };
+        else {
+          const versions = (await store.history(ruleId)).versions;
+          deployment = { version: versions[versions.length - 1]!.version };
+        }
+        const state = await store.deployShadow(ruleId, deployment, actor, values.comment);
+        io.stdout.write(`${ruleId}: shadow v${state.shadowVersion} beside active v${state.currentVersion}\n`);
+        return 0;
+      });
+    },
+  },
+  {
+    path: ['rules', 'promote'],
+    summary: "Make a rule's shadow version its active version",
+    usage: promoteUsage,
+    run: async (args, io) => {
+      const { values, positionals } = parseArgs({
+        args: [...args],
+        allowPositionals: true,
+        options: { 'expected-version': { type: 'string' }, actor: { type: 'string' } },
+      });
+      const [ruleId] = positionals;
+      if (ruleId === undefined || positionals.length > 1) throw new CliUsageError('name one rule id');
+      const expectedVersion = positiveInt(values['expected-version'], '--expected-version');
+      return withRuleStore(io, async (store) => {
+        try {
+          const state = await store.promoteShadow(
+            ruleId,
+            actorOf(io, values.actor),
+            expectedVersion === undefined ? {} : { expectedVersion },
+          );
+          io.stdout.write(`${ruleId}: active v${state.currentVersion} (was v${state.previousVersion})\n`);
+          return 0;
+        } catch (error) {
+          if (!isTelltaleError(error) || !['RULE_SHADOW_NOT_FOUND', 'RULE_VERSION_CONFLICT'].includes(error.code))
+            throw error;
+          io.stderr.write(`${error.message}\n`);
+          return 1;
+        }
+      });
     },
   },
 ];

@@ -2,8 +2,8 @@
  * Rules: the list (state, version, open alerts) and the editor: the rule as JSON in CodeMirror, checked by
  * `POST /v1/rules/validate` as you type (debounced; a newer check aborts the older), diagnostics at their
  * positions, save (with If-Match, so a concurrent edit is a conflict, not a silent overwrite), enable/disable,
- * version history with a diff; a backtest of the editor's rule (engineer role and up, screens/backtest.tsx).
- * Shadow mode lights up when its API exists.
+ * version history with a diff; a backtest of the editor's rule (engineer role and up, screens/backtest.tsx); the
+ * rule's shadow version beside the active one, deploy / stop / promote (screens/shadow.tsx).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Session } from '../app.js';
@@ -16,6 +16,7 @@ import { may } from '../session.js';
 import type { AlertJson, CatalogJson, RuleSummary } from '../types.js';
 import { Empty, ErrorBox, Pending, Severity, useLoad } from '../ui.js';
 import { BacktestPanel } from './backtest.js';
+import { ShadowPanel } from './shadow.js';
 
 export function RulesScreen({ session }: { session: Session }) {
   const { api, me } = session;
@@ -420,6 +421,15 @@ export function RuleScreen({ session, ruleId }: { session: Session; ruleId: stri
           </div>
         )}
       </div>
+      {ruleId !== null && current && (
+        <ShadowPanel
+          session={session}
+          ruleId={ruleId}
+          text={text}
+          saved={{ version: current.version, text: editable(current.definition) }}
+          onPromoted={() => window.location.reload()}
+        />
+      )}
       {canWrite && text !== null && (
         <BacktestPanel
           session={session}

@@ -196,8 +196,12 @@ export function summarize(input: SummaryInput): BacktestSummary {
   };
 }
 
+/**
+ * One side against another by (alertId, transitionSeq): a backtest against live, or a shadow version against the
+ * active one (`POST /v1/rules/backtest`, `GET /v1/rules/{ruleId}/shadow`).
+ */
 export function diffTransitions(
-  backtest: readonly AlertTransition[],
+  backtest: readonly LiveTransition[],
   live: readonly LiveTransition[],
   listLimit = 100,
 ): TransitionDiff {

@@ -8,6 +8,7 @@ export {
   type RuleAuditAction,
   type RuleAuditEntry,
   type RuleHistory,
+  type ShadowDeployment,
   type StoredRule,
   type StoredRuleVersion,
 } from './store/pg-rule-store.js';

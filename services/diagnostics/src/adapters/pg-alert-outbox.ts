@@ -9,6 +9,7 @@ import { severityRank, type AlertTransition, type Evidence, type Severity } from
 import type { PartitionRef } from '../pipeline/records.js';
 import type { TransitionStore } from '../pipeline/transition-outbox.js';
 import { connectClient, fencedTransaction, queryRows, storeUnavailable } from './pg-fenced-transaction.js';
+import { TRANSITION_UNNEST, transitionColumns } from './pg-transition-columns.js';
 
 export class PgAlertOutbox implements TransitionStore {
   constructor(private readonly pool: Pool) {}
@@ -93,40 +94,15 @@ async function insertTransitions(
   emitTimeMs: number,
 ): Promise<AlertTransition[]> {
   if (transitions.length === 0) return [];
-  const col = <T>(f: (t: AlertTransition) => T): T[] => transitions.map(f);
   const { rows } = await client.query<{ alert_id: string; transition_seq: number }>(
     `INSERT INTO alert_transitions (alert_id, transition_seq, vin, fleet_id, model_id, catalog_version, rule_id,
        rule_version, rule_name, state, severity, previous_severity, event_time_ms, episode_start_ms, emit_time_ms,
        evidence, message, backfill, timer, reason)
      SELECT a, s, vin, fleet, model, cv, rule, rv, rn, st, sev, psev, et, ep, $20, ev::jsonb, msg, bf, tm, rs
-     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
-       $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[], $15::text[], $16::text[],
-       $17::boolean[], $18::boolean[], $19::text[])
-       AS t (a, s, vin, fleet, model, cv, rule, rv, rn, st, sev, psev, et, ep, ev, msg, bf, tm, rs)
+     FROM ${TRANSITION_UNNEST}
      ON CONFLICT (alert_id, transition_seq) DO NOTHING
      RETURNING alert_id, transition_seq`,
-    [
-      col((t) => t.alertId),
-      col((t) => t.transitionSeq),
-      col((t) => t.vin),
-      col((t) => t.fleetId),
-      col((t) => t.modelId),
-      col((t) => t.catalogVersion),
-      col((t) => t.ruleId),
-      col((t) => t.ruleVersion),
-      col((t) => t.ruleName),
-      col((t) => t.state),
-      col((t) => t.severity),
-      col((t) => t.previousSeverity),
-      col((t) => t.eventTimeMs),
-      col((t) => t.episodeStartMs),
-      col((t) => JSON.stringify(t.evidence)),
-      col((t) => t.message),
-      col((t) => t.backfill),
-      col((t) => t.timer),
-      col((t) => t.reason),
-      emitTimeMs,
-    ],
+    [...transitionColumns(transitions), emitTimeMs],
   );
   const fresh = new Set(rows.map((r) => `${r.alert_id}/${r.transition_seq}`));
   return transitions.filter((t) => fresh.has(`${t.alertId}/${t.transitionSeq}`));

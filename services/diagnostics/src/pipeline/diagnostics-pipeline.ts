@@ -5,23 +5,34 @@
  *
  *   assign ─▶ PartitionClaims (epoch, vehicles' state) ─▶ VehicleEvaluator (records, timers, rules)
  *        ─▶ TransitionOutbox (recorded, then published) ; CheckpointWriter (state + offsets, then commit)
+ *                 └─ shadow versions (same engine calls) ─▶ ShadowRecorder (recorded only, never published)
  */
 import type { Logger } from '@telltale/platform';
-import { RuleEngine, type RuleEngineOptions } from '@telltale/rules';
+import type { RuleEngineOptions } from '@telltale/rules';
+import { ShadowedRuleEngine } from '../domain/shadowed-engine.js';
 import { CheckpointWriter, type CheckpointEvents, type CheckpointStore } from './checkpoint-writer.js';
-import { PartitionClaims, type ClaimEvents, type ClaimStore, type TopicOffsets } from './partition-claims.js';
+import {
+  PartitionClaims,
+  type ClaimEvents,
+  type ClaimStore,
+  type OwnedPartition,
+  type TopicOffsets,
+} from './partition-claims.js';
 import type { OffsetCommit } from './records.js';
 import { SerialWork } from './serial-work.js';
+import { ShadowRecorder, type ShadowEvents, type ShadowTransitionStore } from './shadow-recorder.js';
 import { TransitionOutbox, type AlertPublisher, type OutboxEvents, type TransitionStore } from './transition-outbox.js';
 import { VehicleEvaluator, type DeadLetters, type EvaluationEvents } from './vehicle-evaluator.js';
 
-export type DiagnosticsEvents = ClaimEvents & CheckpointEvents & OutboxEvents & EvaluationEvents;
+export type DiagnosticsEvents = ClaimEvents & CheckpointEvents & OutboxEvents & EvaluationEvents & ShadowEvents;
 
 export interface DiagnosticsPipelineOptions {
   /** Partition epochs and offsets, vehicle state. */
   readonly partitionState: ClaimStore & CheckpointStore;
   /** Alert transitions: recorded, marked published, relayed. */
   readonly transitionStore: TransitionStore;
+  /** Transitions of the versions deployed as shadow: recorded apart, never published. */
+  readonly shadowStore: ShadowTransitionStore;
   readonly topics: TopicOffsets;
   /** Produces to vehicle.alerts.v1. */
   readonly publisher: AlertPublisher;
@@ -43,6 +54,9 @@ export class DiagnosticsPipeline {
   readonly evaluator: VehicleEvaluator;
   readonly outbox: TransitionOutbox;
   readonly checkpoints: CheckpointWriter;
+  readonly shadow: ShadowRecorder;
+  /** The live and the shadow engine (inspection and tests). */
+  readonly engine: ShadowedRuleEngine;
   private readonly work = new SerialWork();
   private readonly log: Logger;
 
@@ -50,17 +64,30 @@ export class DiagnosticsPipeline {
     const { partitionState, events, log } = options;
     const now = options.now ?? Date.now;
     const work = this.work;
-    const engine = new RuleEngine(options.engine ?? {});
+    const engine = new ShadowedRuleEngine(options.engine ?? {});
+    this.engine = engine;
     this.log = log;
+    const ownershipOfVehicles = {
+      partitionOf: (vin: string) => this.claims.partitionOf(vin),
+      release: (p: OwnedPartition) => this.claims.release(p),
+    };
     const outbox = new TransitionOutbox({
       work,
       store: options.transitionStore,
       events,
       now,
-      ownership: { partitionOf: (vin) => this.claims.partitionOf(vin), release: (p) => this.claims.release(p) },
+      ownership: ownershipOfVehicles,
       publisher: options.publisher,
     });
     this.outbox = outbox;
+    const shadow = new ShadowRecorder({
+      work,
+      store: options.shadowStore,
+      events,
+      now,
+      ownership: ownershipOfVehicles,
+    });
+    this.shadow = shadow;
     this.claims = new PartitionClaims({
       store: partitionState,
       events,
@@ -68,11 +95,24 @@ export class DiagnosticsPipeline {
       topics: options.topics,
       vehicles: engine,
       owner: options.owner,
-      onRestored: (transitions) => outbox.record(transitions),
+      onRestored: async (transitions) => {
+        await outbox.record(transitions);
+        await shadow.record(engine.drainShadow());
+      },
     });
     const ownership = this.claims;
     const { deadLetters, fleetOf, commitOffsets } = options;
-    this.evaluator = new VehicleEvaluator({ work, engine, ownership, outbox, deadLetters, fleetOf, events, now });
+    this.evaluator = new VehicleEvaluator({
+      work,
+      engine,
+      ownership,
+      outbox,
+      shadow: { engine, recorder: shadow },
+      deadLetters,
+      fleetOf,
+      events,
+      now,
+    });
     this.checkpoints = new CheckpointWriter({
       work,
       ownership,

@@ -54,6 +54,22 @@ export interface OwnedPartition {
   readonly vins: Set<string>;
 }
 
+/** Transitions of vehicles this instance owns, by partition; those of vehicles it no longer owns are dropped. */
+export function groupByPartition(
+  transitions: readonly AlertTransition[],
+  ownership: { partitionOf(vin: string): OwnedPartition | undefined },
+): Map<OwnedPartition, AlertTransition[]> {
+  const grouped = new Map<OwnedPartition, AlertTransition[]>();
+  for (const t of transitions) {
+    const partition = ownership.partitionOf(t.vin);
+    if (partition === undefined) continue;
+    const list = grouped.get(partition) ?? [];
+    list.push(t);
+    grouped.set(partition, list);
+  }
+  return grouped;
+}
+
 export interface PartitionClaimsOptions {
   readonly store: ClaimStore;
   readonly topics: TopicOffsets;

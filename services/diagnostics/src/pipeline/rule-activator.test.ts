@@ -22,8 +22,13 @@ class FakeCatalogs implements CatalogSource {
 
 class FakeTarget implements RuleTarget {
   readonly swaps: RuleSnapshot[] = [];
+  readonly shadowSwaps: RuleSnapshot[] = [];
   setRules(snapshot: RuleSnapshot): Promise<void> {
     this.swaps.push(snapshot);
+    return Promise.resolve();
+  }
+  setShadowRules(snapshot: RuleSnapshot): Promise<void> {
+    this.shadowSwaps.push(snapshot);
     return Promise.resolve();
   }
 }
@@ -44,6 +49,19 @@ describe('RuleActivator', () => {
     expect(target.swaps).toHaveLength(1);
     const ids = target.swaps[0]!.models.get(aurora.modelId)!.rules.map((r) => r.id);
     expect(ids).toEqual(['fast']);
+  });
+
+  it('compiles the shadow versions into a snapshot of their own', async () => {
+    const catalogs = new FakeCatalogs();
+    catalogs.catalogs = [aurora];
+    const target = new FakeTarget();
+    const activator = new RuleActivator(catalogs, target, testLogger());
+    activator.update([rules[0]!], 4, [{ id: 'fast', version: 2, condition: 'vehicleSpeed > 120' }, rules[1]!]);
+    await activator.settled();
+    const live = target.swaps[0]!.models.get(aurora.modelId)!.rules;
+    const shadow = target.shadowSwaps[0]!.models.get(aurora.modelId)!.rules;
+    expect(live.map((r) => [r.id, r.version])).toEqual([['fast', 1]]);
+    expect(shadow.map((r) => [r.id, r.version])).toEqual([['fast', 2]]);
   });
 
   it('swaps nothing without any catalog (it would clear every alert), and applies once a catalog appears', async () => {

@@ -2,6 +2,8 @@
  * Compiles the enabled rules against the newest catalog of every model and swaps them into the engine whole; again
  * when a new model or catalog version appears. A rule with an error is left out (logged); the others run. Without
  * any catalog nothing is swapped: every rule would fail to compile and swapping in nothing would clear every alert.
+ * The versions deployed as shadow are compiled the same way into a snapshot of their own, swapped into the shadow
+ * side of the engine.
  */
 import type { Logger } from '@telltale/platform';
 import { compileRules, formatRuleProblem, type RuleCatalog, type RuleSnapshot } from '@telltale/rules';
@@ -13,10 +15,12 @@ export interface CatalogSource {
 
 export interface RuleTarget {
   setRules(snapshot: RuleSnapshot): Promise<void>;
+  setShadowRules(snapshot: RuleSnapshot): Promise<void>;
 }
 
 export class RuleActivator {
   private definitions: readonly unknown[] = [];
+  private shadows: readonly unknown[] = [];
   private catalogs: RuleCatalog[] = [];
   private catalogKey = '';
   private pending: Promise<void> = Promise.resolve();
@@ -27,9 +31,10 @@ export class RuleActivator {
     private readonly log: Logger,
   ) {}
 
-  /** New rule definitions from the store (version: the store's rules_version). */
-  update(definitions: readonly unknown[], version: number): void {
+  /** New rule definitions from the store (version: the store's rules_version), and the shadow versions'. */
+  update(definitions: readonly unknown[], version: number, shadows: readonly unknown[] = []): void {
     this.definitions = definitions;
+    this.shadows = shadows;
     void this.enqueue(async () => {
       if (this.catalogs.length === 0) await this.loadCatalogs();
       await this.apply(version);
@@ -75,14 +80,22 @@ export class RuleActivator {
       );
       return;
     }
-    const { snapshot, problems } = compileRules(this.definitions, this.catalogs);
+    await this.target.setRules(this.compile(this.definitions, 'Rule'));
+    await this.target.setShadowRules(this.compile(this.shadows, 'Shadow version'));
+    this.log.info(
+      { rules: this.definitions.length, shadows: this.shadows.length, storeVersion: version, models: this.catalogKey },
+      'Rules active.',
+    );
+  }
+
+  private compile(definitions: readonly unknown[], what: string): RuleSnapshot {
+    const { snapshot, problems } = compileRules(definitions, this.catalogs);
     for (const problem of problems) {
       const line = formatRuleProblem(problem);
       if (problem.severity === 'error')
-        this.log.error({ code: problem.code, rule: problem.ruleId }, `Rule left out: ${line}`);
+        this.log.error({ code: problem.code, rule: problem.ruleId }, `${what} left out: ${line}`);
       else this.log.warn({ code: problem.code, rule: problem.ruleId }, line);
     }
-    await this.target.setRules(snapshot);
-    this.log.info({ rules: this.definitions.length, storeVersion: version, models: this.catalogKey }, 'Rules active.');
+    return snapshot;
   }
 }

@@ -13,6 +13,7 @@ import type { ClaimStore, PartitionClaim, TopicOffsets } from './partition-claim
 import { partitionKey, type PartitionRef, type RejectedSignalRecord, type SignalRecord } from './records.js';
 import type { AlertPublisher, TransitionStore } from './transition-outbox.js';
 import type { DeadLetters } from './vehicle-evaluator.js';
+import type { ShadowTransitionStore } from './shadow-recorder.js';
 
 export const T0 = 1_700_000_000_000;
 export const SIGNALS = 'vehicle.signals.v1';
@@ -23,11 +24,13 @@ interface StoredTransition {
   publishedMs: number | undefined;
 }
 
-export class MemoryDiagnosticsStore implements ClaimStore, CheckpointStore, TransitionStore {
+export class MemoryDiagnosticsStore implements ClaimStore, CheckpointStore, TransitionStore, ShadowTransitionStore {
   readonly partitions = new Map<string, { epoch: number; nextOffset: bigint | null }>();
   readonly states = new Map<string, { topic: string; state: unknown }>();
   readonly checkpoints: { partition: number; nextOffset: bigint; vins: string[] }[] = [];
   readonly transitions = new Map<string, StoredTransition>();
+  /** Shadow transitions by rule, version, alert id and seq. */
+  readonly shadowTransitions = new Map<string, AlertTransition>();
   failNextCheckpoint = false;
 
   claimPartition(ref: PartitionRef, _owner: string): Promise<PartitionClaim> {
@@ -75,6 +78,22 @@ export class MemoryDiagnosticsStore implements ClaimStore, CheckpointStore, Tran
     const fresh = transitions.filter((t) => !this.transitions.has(transitionKey(t)));
     for (const t of fresh)
       this.transitions.set(transitionKey(t), { transition: t, emitTimeMs, publishedMs: undefined });
+    return Promise.resolve(fresh);
+  }
+
+  recordShadowTransitions(
+    ref: PartitionRef,
+    epoch: number,
+    transitions: readonly AlertTransition[],
+  ): Promise<number | undefined> {
+    if (this.partitions.get(partitionKey(ref))?.epoch !== epoch) return Promise.resolve(undefined);
+    let fresh = 0;
+    for (const t of transitions) {
+      const key = `${t.ruleId}@${t.ruleVersion}/${transitionKey(t)}`;
+      if (this.shadowTransitions.has(key)) continue;
+      this.shadowTransitions.set(key, t);
+      fresh += 1;
+    }
     return Promise.resolve(fresh);
   }
 
@@ -151,13 +170,20 @@ export function recordingEvents(): DiagnosticsEvents & {
   readonly drops: Record<string, number>;
   readonly latencies: number[];
   readonly checkpointed: number[];
+  readonly shadowCounts: { made: number; recorded: number };
 } {
   const rejects: string[] = [];
   const fences: PartitionRef[] = [];
   const drops: Record<string, number> = {};
   const latencies: number[] = [];
   const checkpointed: number[] = [];
+  const shadowCounts = { made: 0, recorded: 0 };
   return {
+    shadowCounts,
+    shadowTransitions: (list, recorded) => {
+      shadowCounts.made += list.length;
+      shadowCounts.recorded += recorded;
+    },
     rejects,
     fences,
     drops,

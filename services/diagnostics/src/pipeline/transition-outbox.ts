@@ -8,7 +8,7 @@
 import type { AlertTransition } from '@telltale/rules';
 import type { AlertEvent } from '@telltale/rules/alerts';
 import type { SerialWork } from './serial-work.js';
-import type { OwnedPartition } from './partition-claims.js';
+import { groupByPartition, type OwnedPartition } from './partition-claims.js';
 import type { PartitionRef } from './records.js';
 
 export interface TransitionStore {
@@ -69,7 +69,7 @@ export class TransitionOutbox {
     events.transitions(transitions);
     const fresh: AlertTransition[] = [];
     const emitTimeMs = now();
-    for (const [partition, list] of this.byPartition(transitions)) {
+    for (const [partition, list] of groupByPartition(transitions, ownership)) {
       const inserted = await store.recordTransitions(partition.ref, partition.epoch, list, emitTimeMs);
       if (inserted === undefined) {
         void work.run(() => ownership.release(partition));
@@ -94,19 +94,6 @@ export class TransitionOutbox {
       total += sent;
       if (sent < RELAY_PAGE) return total;
     }
-  }
-
-  /** Transitions of vehicles this instance owns, by partition; the others are dropped. */
-  private byPartition(transitions: readonly AlertTransition[]): Map<OwnedPartition, AlertTransition[]> {
-    const grouped = new Map<OwnedPartition, AlertTransition[]>();
-    for (const t of transitions) {
-      const partition = this.options.ownership.partitionOf(t.vin);
-      if (partition === undefined) continue; // a vehicle this instance does not own any more
-      const list = grouped.get(partition) ?? [];
-      list.push(t);
-      grouped.set(partition, list);
-    }
-    return grouped;
   }
 
   private async publish(events: readonly AlertEvent[]): Promise<void> {

@@ -3,6 +3,9 @@
  * timers of silent vehicles, swaps rules, and hands the transitions to the outbox. A record that is not a SignalBatch
  * is dead-lettered with its reason and offset and counted; records below the partition's checkpoint are in the
  * persisted state already and skipped. All of it runs inside the SerialWork, one piece at a time.
+ *
+ * Rule versions deployed as shadow are evaluated by the same engine calls (`shadow.engine`); what they make is handed
+ * to `shadow.recorder` after the live transitions, never to the outbox.
  */
 import { TelltaleError } from '@telltale/platform';
 import type { AlertTransition, IngestResult, RuleSnapshot, RuleTiming, SampleBatch } from '@telltale/rules';
@@ -32,6 +35,17 @@ export interface TransitionRecorder {
   record(transitions: readonly AlertTransition[]): Promise<AlertTransition[]>;
 }
 
+/** The engine's shadow side: the versions deployed as shadow and what they made since the last drain. */
+export interface ShadowEvaluation {
+  setShadowRules(snapshot: RuleSnapshot): void;
+  drainShadow(): AlertTransition[];
+}
+
+export interface ShadowTransitionRecorder {
+  /** Records shadow transitions (nothing is published). */
+  record(transitions: readonly AlertTransition[]): Promise<void>;
+}
+
 export interface DeadLetters {
   /** Resolves once Kafka has every one. */
   send(records: readonly RejectedSignalRecord[]): Promise<void>;
@@ -52,6 +66,8 @@ export interface VehicleEvaluatorOptions {
   readonly engine: RuleEvaluation;
   readonly ownership: EvaluationOwnership;
   readonly outbox: TransitionRecorder;
+  /** Shadow versions: absent, the engine evaluates live rules only. */
+  readonly shadow?: { readonly engine: ShadowEvaluation; readonly recorder: ShadowTransitionRecorder };
   readonly deadLetters: DeadLetters;
   readonly fleetOf: (vin: string) => string | undefined;
   readonly events: EvaluationEvents;
@@ -82,6 +98,22 @@ export class VehicleEvaluator {
     });
   }
 
+  /** Swaps the versions deployed as shadow; records the shadow clears of versions that are gone. */
+  setShadowRules(snapshot: RuleSnapshot): Promise<void> {
+    return this.options.work.run(async () => {
+      this.options.shadow?.engine.setShadowRules(snapshot);
+      await this.recordShadow();
+    });
+  }
+
+  /** Records what the shadow versions made (after the live transitions of the same work). */
+  private async recordShadow(): Promise<void> {
+    const shadow = this.options.shadow;
+    if (shadow === undefined) return;
+    const transitions = shadow.engine.drainShadow();
+    if (transitions.length > 0) await shadow.recorder.record(transitions);
+  }
+
   /** Evaluates one partition batch; resolves once its transitions are recorded and published. */
   handleBatch(batch: SignalRecordBatch): Promise<void> {
     const ref = { topic: batch.topic, partition: batch.partition };
@@ -101,6 +133,7 @@ export class VehicleEvaluator {
       if (last !== undefined && last.offset + 1n > owned.processedOffset) owned.processedOffset = last.offset + 1n;
       owned.caughtUp = batch.lag === 0;
       await this.finish(outcome);
+      await this.recordShadow();
       this.options.events.batch(outcome.samples, outcome.applied, Number(process.hrtime.bigint() - started) / 1e9);
       this.reportRuleTimings();
     });
@@ -121,6 +154,7 @@ export class VehicleEvaluator {
       });
       if (now === undefined) return;
       await this.options.outbox.record(this.options.engine.advance(now));
+      await this.recordShadow();
       this.reportRuleTimings();
     });
   }

@@ -50,7 +50,7 @@ const BacktestRequest = Type.Object(
   },
 );
 
-const Evidence = Type.Object({
+export const Evidence = Type.Object({
   signal: Type.String(),
   qualifiedName: Type.String(),
   value: nullable(Type.Number()),
@@ -74,7 +74,7 @@ const Transition = Type.Object({
   evidence: Type.Array(Evidence),
 });
 
-const DiffEntry = Type.Object({
+export const DiffEntry = Type.Object({
   alertId: Type.String(),
   transitionSeq: Type.Integer(),
   vin: Type.String(),
@@ -82,18 +82,21 @@ const DiffEntry = Type.Object({
   severity: Type.String(),
   eventTimeMs: Type.Integer(),
 });
-const listed = <T extends ReturnType<typeof Type.Object>>(item: T, description: string) =>
+export const listed = <T extends ReturnType<typeof Type.Object>>(item: T, description: string) =>
   Type.Object({ count: Type.Integer(), items: Type.Array(item) }, { description });
+
+/** Transitions counted by the state they moved to. */
+export const ByState = Type.Object({
+  raised: Type.Integer(),
+  escalated: Type.Integer(),
+  deescalated: Type.Integer(),
+  cleared: Type.Integer(),
+});
 
 const Summary = Type.Object({
   samples: Type.Integer({ description: 'rule-relevant samples replayed' }),
   transitions: Type.Integer(),
-  byState: Type.Object({
-    raised: Type.Integer(),
-    escalated: Type.Integer(),
-    deescalated: Type.Integer(),
-    cleared: Type.Integer(),
-  }),
+  byState: ByState,
   vehicles: Type.Array(
     Type.Object({
       vin: Type.String(),

@@ -61,7 +61,7 @@ const RuleUpdateDefinition = Type.Object(
   { id: Type.Optional(RULE_ID), ...ruleFields },
   { additionalProperties: true, description: `${RULE_DESCRIPTION} \`id\` defaults to the path's.` },
 );
-const COMMENT = Type.Optional(Type.String({ maxLength: 2000, description: 'why: stored with the version' }));
+export const COMMENT = Type.Optional(Type.String({ maxLength: 2000, description: 'why: stored with the version' }));
 
 export const RuleProblemSchema = Type.Object({
   severity: Type.Enum(['error', 'warning']),
@@ -82,16 +82,23 @@ export const RuleProblemSchema = Type.Object({
   ),
 });
 
-const ModelVerdictSchema = Type.Object({
+export const ModelVerdictSchema = Type.Object({
   modelId: Type.String(),
   catalogVersion: Type.String({ description: 'the newest catalog of the model, which the rule was checked against' }),
   verdict: Type.Enum(['applies', 'error', 'not-applicable', 'out-of-scope']),
 });
 
-const RuleState = Type.Object({
+export const RuleState = Type.Object({
   ruleId: Type.String(),
   currentVersion: Type.Integer(),
   enabled: Type.Boolean({ description: "the store's flag: disabled rules are not loaded by diagnostics" }),
+  shadowVersion: nullable(
+    Type.Integer({
+      description:
+        'the version deployed as shadow: evaluated live beside the current one, recorded apart, notifying no one',
+    }),
+  ),
+  shadowSince: nullable(TIME),
   createdAt: TIME,
   updatedAt: TIME,
 });
@@ -143,7 +150,7 @@ const RuleHistorySchema = Type.Object({
       id: Type.Integer(),
       version: Type.Integer(),
       actor: Type.String(),
-      action: Type.Enum(['create', 'update', 'enable', 'disable']),
+      action: Type.Enum(['create', 'update', 'enable', 'disable', 'shadow', 'unshadow', 'promote']),
       at: TIME,
       summary: Type.Object(
         {},
@@ -157,15 +164,17 @@ const RuleHistorySchema = Type.Object({
   ),
 });
 
-const RuleParams = Type.Object({ ruleId: RULE_ID });
+export const RuleParams = Type.Object({ ruleId: RULE_ID });
 
 /** The audit trail's actor: the API key, by id and name. */
 export const actorOf = (principal: Principal): string => `key:${principal.keyId} (${principal.name})`.slice(0, 200);
 
-const stateJson = (r: StoredRule) => ({
+export const stateJson = (r: StoredRule) => ({
   ruleId: r.ruleId,
   currentVersion: r.currentVersion,
   enabled: r.enabled,
+  shadowVersion: r.shadowVersion ?? null,
+  shadowSince: r.shadowSince === undefined ? null : iso(r.shadowSince),
   createdAt: iso(r.createdAt),
   updatedAt: iso(r.updatedAt),
 });
@@ -223,7 +232,8 @@ export function ruleInvalid(
   );
 }
 
-export function ruleRoutes(app: App, deps: ApiDeps): void {
+/** What the rule routes share: the catalog check, the fleet-scoped lookup and the write check. */
+export function ruleAccess(deps: ApiDeps) {
   /** Compiles the definition against the newest catalog of each model. */
   const check = async (definition: JsonObject): Promise<RuleCheck> => {
     const catalogs = (await deps.catalogs.latestPerModel()).map((c) => c.catalog);
@@ -255,6 +265,12 @@ export function ruleRoutes(app: App, deps: ApiDeps): void {
       });
     }
   };
+
+  return { check, checked, visibleRule, requireWrite };
+}
+
+export function ruleRoutes(app: App, deps: ApiDeps): void {
+  const { check, checked, visibleRule, requireWrite } = ruleAccess(deps);
 
   app.get(
     '/rules',

@@ -8,12 +8,15 @@ import type { Pool, PoolClient } from '@telltale/platform/db';
 import { TelltaleError } from '@telltale/platform/errors';
 import { summarizeDefinition, diffDefinitions, type JsonObject } from '../rule-diff.js';
 
-export type RuleAuditAction = 'create' | 'update' | 'enable' | 'disable';
+export type RuleAuditAction = 'create' | 'update' | 'enable' | 'disable' | 'shadow' | 'unshadow' | 'promote';
 
 export interface StoredRule {
   readonly ruleId: string;
   readonly currentVersion: number;
   readonly enabled: boolean;
+  /** The version deployed as shadow (evaluated live, notifies no one), if any; never the current one. */
+  readonly shadowVersion: number | undefined;
+  readonly shadowSince: Date | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -46,11 +49,18 @@ export interface RuleHistory {
   readonly audit: readonly RuleAuditEntry[];
 }
 
-/** The enabled rules' current definitions, read in one snapshot together with the store version they reflect. */
+/**
+ * The enabled rules' current definitions, read in one snapshot together with the store version they reflect, and the
+ * definitions of the versions deployed as shadow (whether the rule is enabled or not).
+ */
 export interface ActiveRules {
   readonly version: number;
   readonly definitions: readonly JsonObject[];
+  readonly shadows: readonly JsonObject[];
 }
+
+/** What to deploy as shadow: a saved version, or a new definition saved as the next version (not made current). */
+export type ShadowDeployment = { readonly version: number } | { readonly definition: unknown };
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_CHECK_VIOLATION = '23514';
@@ -105,6 +115,8 @@ interface RuleRow {
   rule_id: string;
   current_version: number;
   enabled: boolean;
+  shadow_version: number | null;
+  shadow_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -130,6 +142,8 @@ const ruleOf = (r: RuleRow): StoredRule => ({
   ruleId: r.rule_id,
   currentVersion: r.current_version,
   enabled: r.enabled,
+  shadowVersion: r.shadow_version ?? undefined,
+  shadowSince: r.shadow_since ?? undefined,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -207,7 +221,7 @@ export class PgRuleStore {
         'SELECT definition FROM rule_versions WHERE rule_id = $1 AND version = $2',
         [ruleId, current],
       );
-      const next = current + 1;
+      const next = await this.nextVersion(client, ruleId);
       const saved = checkedDefinition(definition, next, ruleId);
       const version = await this.insertVersion(client, ruleId, next, saved, actor, comment);
       await client.query('UPDATE rules SET current_version = $2, updated_at = now() WHERE rule_id = $1', [
@@ -236,19 +250,142 @@ export class PgRuleStore {
     });
   }
 
+  /**
+   * Deploys a version as the rule's shadow (replacing the shadow it had): diagnostics evaluates it live beside the
+   * current version and records its transitions apart, notifying no one. `{ definition }` saves it first as the
+   * next version (not current). RULE_SHADOW_IS_ACTIVE for the current version itself; a no-op (not audited) when it
+   * already is the shadow.
+   */
+  async deployShadow(
+    ruleId: string,
+    deployment: ShadowDeployment,
+    actor: string,
+    comment?: string,
+  ): Promise<StoredRule & { readonly shadowVersion: number }> {
+    if ('definition' in deployment) checkedDefinition(deployment.definition, 1, ruleId);
+    checkedActor(actor);
+    return this.transaction(async (client) => {
+      const row = await this.lockedRule(client, ruleId);
+      let version: number;
+      if ('definition' in deployment) {
+        version = await this.nextVersion(client, ruleId);
+        const saved = checkedDefinition(deployment.definition, version, ruleId);
+        await this.insertVersion(client, ruleId, version, saved, actor, comment);
+      } else {
+        version = deployment.version;
+        const { rowCount } = await client.query('SELECT 1 FROM rule_versions WHERE rule_id = $1 AND version = $2', [
+          ruleId,
+          version,
+        ]);
+        if (rowCount === 0) throw notFound(ruleId, version);
+      }
+      if (version === row.current_version) {
+        throw new TelltaleError(
+          'RULE_SHADOW_IS_ACTIVE',
+          `Version ${version} of rule ${ruleId} is its active version; deploy another version as shadow.`,
+          { details: { ruleId, version } },
+        );
+      }
+      if (row.shadow_version === version) return { ...ruleOf(row), shadowVersion: version };
+      const { rows } = await client.query<RuleRow>(
+        `UPDATE rules SET shadow_version = $2, shadow_since = now(), updated_at = now() WHERE rule_id = $1
+         RETURNING *`,
+        [ruleId, version],
+      );
+      await this.audit(client, ruleId, version, actor, 'shadow', {
+        activeVersion: row.current_version,
+        replacedShadow: row.shadow_version,
+      });
+      return { ...ruleOf(rows[0]!), shadowVersion: version };
+    });
+  }
+
+  /** Stops the rule's shadow (diagnostics clears its shadow alerts); a no-op (not audited) when it has none. */
+  async stopShadow(ruleId: string, actor: string): Promise<StoredRule> {
+    checkedActor(actor);
+    return this.transaction(async (client) => {
+      const row = await this.lockedRule(client, ruleId);
+      if (row.shadow_version === null) return ruleOf(row);
+      const { rows } = await client.query<RuleRow>(
+        `UPDATE rules SET shadow_version = NULL, shadow_since = NULL, updated_at = now() WHERE rule_id = $1
+         RETURNING *`,
+        [ruleId],
+      );
+      await this.audit(client, ruleId, row.shadow_version, actor, 'unshadow', { activeVersion: row.current_version });
+      return ruleOf(rows[0]!);
+    });
+  }
+
+  /**
+   * Makes the shadow version the current one (and stops the shadow): its next transitions are live alerts. Versions
+   * and audit stay as they were. RULE_SHADOW_NOT_FOUND without a shadow (or when `shadowVersion` is given and is not
+   * it); RULE_VERSION_CONFLICT when `expectedVersion` is not the current version.
+   */
+  async promoteShadow(
+    ruleId: string,
+    actor: string,
+    options: { expectedVersion?: number; shadowVersion?: number } = {},
+  ): Promise<StoredRule & { readonly previousVersion: number }> {
+    checkedActor(actor);
+    return this.transaction(async (client) => {
+      const row = await this.lockedRule(client, ruleId);
+      const shadow = row.shadow_version;
+      if (shadow === null || (options.shadowVersion !== undefined && options.shadowVersion !== shadow)) {
+        throw new TelltaleError(
+          'RULE_SHADOW_NOT_FOUND',
+          shadow === null
+            ? `Rule ${ruleId} has no shadow version to promote.`
+            : `Version ${options.shadowVersion} is not the shadow of rule ${ruleId} (version ${shadow} is).`,
+          { details: { ruleId, shadowVersion: shadow } },
+        );
+      }
+      if (options.expectedVersion !== undefined && options.expectedVersion !== row.current_version) {
+        throw new TelltaleError(
+          'RULE_VERSION_CONFLICT',
+          `Rule ${ruleId} is at version ${row.current_version}, not ${options.expectedVersion}; reload it and retry.`,
+          { details: { ruleId, currentVersion: row.current_version, expectedVersion: options.expectedVersion } },
+        );
+      }
+      const { rows } = await client.query<RuleRow>(
+        `UPDATE rules SET current_version = shadow_version, shadow_version = NULL, shadow_since = NULL,
+           updated_at = now() WHERE rule_id = $1 RETURNING *`,
+        [ruleId],
+      );
+      await this.audit(client, ruleId, shadow, actor, 'promote', {
+        previousVersion: row.current_version,
+        shadowSince: row.shadow_since?.toISOString() ?? null,
+      });
+      return { ...ruleOf(rows[0]!), previousVersion: row.current_version };
+    });
+  }
+
   /** The rule's current version, or the given one. RULE_NOT_FOUND when either does not exist. */
   async get(
     ruleId: string,
     version?: number,
-  ): Promise<StoredRuleVersion & { readonly enabled: boolean; readonly currentVersion: number }> {
-    const { rows } = await this.query<VersionRow & { enabled: boolean; current_version: number }>(
-      `SELECT v.*, r.enabled, r.current_version FROM rules r JOIN rule_versions v ON v.rule_id = r.rule_id
+  ): Promise<
+    StoredRuleVersion & {
+      readonly enabled: boolean;
+      readonly currentVersion: number;
+      readonly shadowVersion: number | undefined;
+    }
+  > {
+    const { rows } = await this.query<
+      VersionRow & { enabled: boolean; current_version: number; shadow_version: number | null }
+    >(
+      `SELECT v.*, r.enabled, r.current_version, r.shadow_version FROM rules r
+       JOIN rule_versions v ON v.rule_id = r.rule_id
        WHERE r.rule_id = $1 AND v.version = coalesce($2, r.current_version)`,
       [ruleId, version ?? null],
     );
     const row = rows[0];
     if (row === undefined) throw notFound(ruleId, version);
-    return { ...versionOf(row), enabled: row.enabled, currentVersion: row.current_version };
+    return {
+      ...versionOf(row),
+      enabled: row.enabled,
+      currentVersion: row.current_version,
+      shadowVersion: row.shadow_version ?? undefined,
+    };
   }
 
   /** Every rule, enabled or not, by id. */
@@ -271,33 +408,55 @@ export class PgRuleStore {
     if (row?.rule == null) throw notFound(ruleId);
     const date = <T extends object>(o: T, ...keys: (keyof T)[]): T => {
       const copy = { ...o };
-      for (const k of keys) (copy as Record<keyof T, unknown>)[k] = new Date(o[k] as string);
+      for (const k of keys) if (o[k] !== null) (copy as Record<keyof T, unknown>)[k] = new Date(o[k] as string);
       return copy;
     };
     return {
-      rule: ruleOf(date(row.rule, 'created_at', 'updated_at')),
+      rule: ruleOf(date(row.rule, 'created_at', 'updated_at', 'shadow_since')),
       versions: row.versions.map((v) => versionOf(date(v, 'created_at'))),
       audit: row.audit.map((a) => auditOf(date(a, 'at'))),
     };
   }
 
-  /** The enabled rules' current definitions and the store version they reflect (one snapshot). */
+  /**
+   * The enabled rules' current definitions, the shadow versions' definitions, and the store version they reflect
+   * (one snapshot).
+   */
   async loadActive(): Promise<ActiveRules> {
-    const { rows } = await this.query<{ store_version: string; definition: JsonObject | null }>(
-      `SELECT s.version AS store_version, v.definition
+    const { rows } = await this.query<{ store_version: string; definition: JsonObject | null; shadow: boolean }>(
+      `SELECT s.version AS store_version, v.definition, coalesce(v.version = r.shadow_version, false) AS shadow
        FROM rules_version s
-       LEFT JOIN rules r ON r.enabled
-       LEFT JOIN rule_versions v ON v.rule_id = r.rule_id AND v.version = r.current_version
-       ORDER BY r.rule_id`,
+       LEFT JOIN rules r ON r.enabled OR r.shadow_version IS NOT NULL
+       LEFT JOIN rule_versions v ON v.rule_id = r.rule_id
+         AND (v.version = r.shadow_version OR (r.enabled AND v.version = r.current_version))
+       ORDER BY r.rule_id, v.version`,
     );
     const version = Number(rows[0]?.store_version ?? 0);
-    return { version, definitions: rows.flatMap((r) => (r.definition === null ? [] : [r.definition])) };
+    const definitions: JsonObject[] = [];
+    const shadows: JsonObject[] = [];
+    for (const r of rows) if (r.definition !== null) (r.shadow ? shadows : definitions).push(r.definition);
+    return { version, definitions, shadows };
   }
 
   /** The store version: bumped by every change, so equal versions mean equal active rules. */
   async version(): Promise<number> {
     const { rows } = await this.query<{ version: string }>('SELECT version FROM rules_version');
     return Number(rows[0]?.version ?? 0);
+  }
+
+  private async lockedRule(client: PoolClient, ruleId: string): Promise<RuleRow> {
+    const { rows } = await client.query<RuleRow>('SELECT * FROM rules WHERE rule_id = $1 FOR UPDATE', [ruleId]);
+    if (rows[0] === undefined) throw notFound(ruleId);
+    return rows[0];
+  }
+
+  /** After the newest saved version, which a shadow may be (so not always current + 1). Under the rule's lock. */
+  private async nextVersion(client: PoolClient, ruleId: string): Promise<number> {
+    const { rows } = await client.query<{ max: number }>(
+      'SELECT max(version) AS max FROM rule_versions WHERE rule_id = $1',
+      [ruleId],
+    );
+    return (rows[0]?.max ?? 0) + 1;
   }
 
   private async insertVersion(

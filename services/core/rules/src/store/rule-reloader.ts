@@ -19,6 +19,8 @@ export interface LoadedRules {
   readonly version: number;
   /** How this load was triggered. */
   readonly trigger: 'start' | 'notification' | 'check' | 'reconnect';
+  /** The definitions of the versions deployed as shadow (evaluated apart, notifying no one). */
+  readonly shadows: readonly JsonObject[];
 }
 
 export type RuleReloaderSource =
@@ -218,14 +220,17 @@ export class RuleReloader {
     this.version = active.version;
     this.stats.reloads++;
     try {
-      this.options.onRules(active.definitions, { version: active.version, trigger });
+      this.options.onRules(active.definitions, { version: active.version, trigger, shadows: active.shadows });
     } catch (err) {
       this.options.log?.error(
         { err, version: active.version },
         'The rules callback threw; the version counts as loaded.',
       );
     }
-    this.options.log?.info({ version: active.version, rules: active.definitions.length, trigger }, 'Loaded rules.');
+    this.options.log?.info(
+      { version: active.version, rules: active.definitions.length, shadows: active.shadows.length, trigger },
+      'Loaded rules.',
+    );
     this.resolveFirst();
   }
 
