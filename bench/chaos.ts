@@ -134,7 +134,8 @@ async function main(): Promise<number> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   instances.push(...(await createInstances(['api'], 1, { ...env, API_PORT: String(apiPort) }, logDir)));
   for (const i of instances) i.start();
-  await Promise.all(instances.map((i) => i.waitHealthy(120_000)));
+  // The first start transpiles every service (tsx) at once: minutes on a loaded 2-core machine.
+  await Promise.all(instances.map((i) => i.waitHealthy(300_000)));
   log(`${instances.length} service processes healthy: ${SERVICES.join(', ')} ×${INSTANCES}, api`);
 
   const receiver = new WebhookReceiver();
