@@ -65,6 +65,9 @@ const command =
   `--model ${opts.model} --warmup ${WARMUP_S} --seed ${SEED}` +
   (opts.faults === 'all' ? '' : ` --faults ${opts.faults}`);
 
+// A service (re)start transpiles its sources (tsx) and joins its group: minutes on a loaded 2-core machine.
+const HEALTHY_WITHIN_MS = 300_000;
+
 const t0 = Date.now();
 const log = (line: string): void => {
   process.stderr.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
@@ -134,8 +137,7 @@ async function main(): Promise<number> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   instances.push(...(await createInstances(['api'], 1, { ...env, API_PORT: String(apiPort) }, logDir)));
   for (const i of instances) i.start();
-  // The first start transpiles every service (tsx) at once: minutes on a loaded 2-core machine.
-  await Promise.all(instances.map((i) => i.waitHealthy(300_000)));
+  await Promise.all(instances.map((i) => i.waitHealthy(HEALTHY_WITHIN_MS)));
   log(`${instances.length} service processes healthy: ${SERVICES.join(', ')} ×${INSTANCES}, api`);
 
   const receiver = new WebhookReceiver();
@@ -196,7 +198,7 @@ async function main(): Promise<number> {
   // The faults, evenly spaced between the warm-up and the last 20 s of load.
   const first = (name: string) => instances.find((i) => i.service === name && i.index === 1)!;
   const allHealthy = async (): Promise<void> => {
-    await Promise.all(instances.map((i) => i.waitHealthy(120_000)));
+    await Promise.all(instances.map((i) => i.waitHealthy(HEALTHY_WITHIN_MS)));
   };
   const faults: [string, () => Promise<void>][] = [
     ...SERVICES.map((s): [string, () => Promise<void>] => [
@@ -206,7 +208,7 @@ async function main(): Promise<number> {
         await instance.kill();
         await new Promise((resolve) => setTimeout(resolve, 1000));
         instance.start();
-        await instance.waitHealthy(120_000);
+        await instance.waitHealthy(HEALTHY_WITHIN_MS);
       },
     ]),
     [
