@@ -20,7 +20,7 @@
  * repeats reported as retries); the archive's manifest holds as many rows as the topic has samples. Prints the
  * fault table; exits 1 on any loss or unexplained duplicate.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, cpSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -85,9 +85,11 @@ interface FaultResult {
 const infra = new PrivateInfra();
 let cleaning: Promise<void> | undefined;
 const instances: ServiceInstance[] = [];
+let simulator: ChildProcess | undefined; // stopped on every exit path too (a failed run left it publishing)
 const cleanup = (): Promise<void> =>
   (cleaning ??= (async () => {
     log('stopping services and the private infrastructure ...');
+    if (simulator && simulator.exitCode === null && simulator.signalCode === null) simulator.kill('SIGKILL');
     await Promise.all(instances.map((i) => i.stop().catch(() => undefined)));
     if (opts['keep-logs']) {
       const keep = join(ROOT, '.telltale', `chaos-logs-${Date.now()}`);
@@ -146,7 +148,7 @@ async function main(): Promise<number> {
   // Steady load: the simulator as its own process; its JSON summary says how many batches the broker acknowledged.
   const seqStart = Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100);
   const faultAfterS = Math.max(5, Math.floor(WARMUP_S / 2));
-  const simulator = spawn(
+  const sim = spawn(
     process.execPath,
     [
       CLI,
@@ -175,9 +177,10 @@ async function main(): Promise<number> {
     ],
     { env, stdio: ['ignore', 'pipe', 'ignore'] },
   );
+  simulator = sim;
   let simulatorOut = '';
-  simulator.stdout.on('data', (c: Buffer) => (simulatorOut += c.toString()));
-  const simulatorDone = new Promise<number>((resolve) => simulator.once('exit', (code) => resolve(code ?? 1)));
+  sim.stdout.on('data', (c: Buffer) => (simulatorOut += c.toString()));
+  const simulatorDone = new Promise<number>((resolve) => sim.once('exit', (code) => resolve(code ?? 1)));
   const loadStart = Date.now();
 
   // The subscription, once the simulator registered its fleet.
@@ -262,7 +265,7 @@ async function main(): Promise<number> {
   // Load continues for the rest of --duration (at least 15 s after the last recovery), then stops and drains.
   const endAt = Math.max(loadStart + DURATION_S * 1000, Date.now() + 15_000);
   await new Promise((resolve) => setTimeout(resolve, endAt - Date.now()));
-  simulator.kill('SIGINT');
+  sim.kill('SIGINT');
   const simulatorExit = await simulatorDone;
   const loadEnd = Date.now();
   const summary = JSON.parse(simulatorOut.trim().split('\n').pop() ?? '{}') as {
