@@ -20,7 +20,7 @@
  * repeats reported as retries); the archive's manifest holds as many rows as the topic has samples. Prints the
  * fault table; exits 1 on any loss or unexplained duplicate.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, cpSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,9 @@ const command =
   `--model ${opts.model} --warmup ${WARMUP_S} --seed ${SEED}` +
   (opts.faults === 'all' ? '' : ` --faults ${opts.faults}`);
 
+// A service (re)start transpiles its sources (tsx) and joins its group: minutes on a loaded 2-core machine.
+const HEALTHY_WITHIN_MS = 300_000;
+
 const t0 = Date.now();
 const log = (line: string): void => {
   process.stderr.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
@@ -82,9 +85,11 @@ interface FaultResult {
 const infra = new PrivateInfra();
 let cleaning: Promise<void> | undefined;
 const instances: ServiceInstance[] = [];
+let simulator: ChildProcess | undefined; // stopped on every exit path too (a failed run left it publishing)
 const cleanup = (): Promise<void> =>
   (cleaning ??= (async () => {
     log('stopping services and the private infrastructure ...');
+    if (simulator && simulator.exitCode === null && simulator.signalCode === null) simulator.kill('SIGKILL');
     await Promise.all(instances.map((i) => i.stop().catch(() => undefined)));
     if (opts['keep-logs']) {
       const keep = join(ROOT, '.telltale', `chaos-logs-${Date.now()}`);
@@ -134,7 +139,7 @@ async function main(): Promise<number> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   instances.push(...(await createInstances(['api'], 1, { ...env, API_PORT: String(apiPort) }, logDir)));
   for (const i of instances) i.start();
-  await Promise.all(instances.map((i) => i.waitHealthy(120_000)));
+  await Promise.all(instances.map((i) => i.waitHealthy(HEALTHY_WITHIN_MS)));
   log(`${instances.length} service processes healthy: ${SERVICES.join(', ')} ×${INSTANCES}, api`);
 
   const receiver = new WebhookReceiver();
@@ -143,7 +148,7 @@ async function main(): Promise<number> {
   // Steady load: the simulator as its own process; its JSON summary says how many batches the broker acknowledged.
   const seqStart = Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100);
   const faultAfterS = Math.max(5, Math.floor(WARMUP_S / 2));
-  const simulator = spawn(
+  const sim = spawn(
     process.execPath,
     [
       CLI,
@@ -172,9 +177,10 @@ async function main(): Promise<number> {
     ],
     { env, stdio: ['ignore', 'pipe', 'ignore'] },
   );
+  simulator = sim;
   let simulatorOut = '';
-  simulator.stdout.on('data', (c: Buffer) => (simulatorOut += c.toString()));
-  const simulatorDone = new Promise<number>((resolve) => simulator.once('exit', (code) => resolve(code ?? 1)));
+  sim.stdout.on('data', (c: Buffer) => (simulatorOut += c.toString()));
+  const simulatorDone = new Promise<number>((resolve) => sim.once('exit', (code) => resolve(code ?? 1)));
   const loadStart = Date.now();
 
   // The subscription, once the simulator registered its fleet.
@@ -195,7 +201,7 @@ async function main(): Promise<number> {
   // The faults, evenly spaced between the warm-up and the last 20 s of load.
   const first = (name: string) => instances.find((i) => i.service === name && i.index === 1)!;
   const allHealthy = async (): Promise<void> => {
-    await Promise.all(instances.map((i) => i.waitHealthy(120_000)));
+    await Promise.all(instances.map((i) => i.waitHealthy(HEALTHY_WITHIN_MS)));
   };
   const faults: [string, () => Promise<void>][] = [
     ...SERVICES.map((s): [string, () => Promise<void>] => [
@@ -205,7 +211,7 @@ async function main(): Promise<number> {
         await instance.kill();
         await new Promise((resolve) => setTimeout(resolve, 1000));
         instance.start();
-        await instance.waitHealthy(120_000);
+        await instance.waitHealthy(HEALTHY_WITHIN_MS);
       },
     ]),
     [
@@ -259,7 +265,7 @@ async function main(): Promise<number> {
   // Load continues for the rest of --duration (at least 15 s after the last recovery), then stops and drains.
   const endAt = Math.max(loadStart + DURATION_S * 1000, Date.now() + 15_000);
   await new Promise((resolve) => setTimeout(resolve, endAt - Date.now()));
-  simulator.kill('SIGINT');
+  sim.kill('SIGINT');
   const simulatorExit = await simulatorDone;
   const loadEnd = Date.now();
   const summary = JSON.parse(simulatorOut.trim().split('\n').pop() ?? '{}') as {

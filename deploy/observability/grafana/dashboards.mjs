@@ -106,9 +106,15 @@ const dashboards = {
         [p(0.5, 'telltale_gateway_puback_latency_seconds'), 'p50'],
         [p(0.99, 'telltale_gateway_puback_latency_seconds'), 'p99'],
       ]),
-      ts('MQTT subscriber connections', 'short', [
-        ['sum by (instance) (telltale_gateway_mqtt_connections)', '{{instance}}'],
-      ]),
+      ts(
+        'MQTT subscriber connections',
+        'short',
+        [
+          ['sum by (instance) (telltale_gateway_mqtt_connections)', 'connected {{instance}}'],
+          ['sum by (instance) (telltale_gateway_mqtt_subscribed_connections)', 'subscribed {{instance}}'],
+        ],
+        'Connected, and subscribed (SUBACK since the last connect): only subscribed connections receive uplinks.',
+      ),
       ts('Messages waiting for Kafka', 'short', [
         ['sum by (instance) (telltale_gateway_waiting_messages)', '{{instance}}'],
       ]),

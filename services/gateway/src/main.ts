@@ -51,6 +51,7 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
   const observed: { intake?: MqttIntake; ingest?: UplinkIngest } = {};
   const { registry: metrics, events } = gatewayMetrics(log, {
     connections: () => observed.intake?.connected ?? 0,
+    subscribed: () => observed.intake?.subscribed ?? 0,
     waiting: () => observed.ingest?.waiting ?? 0,
   });
 
@@ -129,7 +130,9 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
     host: config.opsHost,
     port: config.opsPort,
     checks: [
-      { name: 'mqtt', check: () => intake.connected > 0 },
+      // Subscribed, not just connected: after a broker restart a connection receives nothing until its
+      // subscription is granted again.
+      { name: 'mqtt', check: () => intake.subscribed > 0 },
       { name: 'redis', check: () => redis.status === 'ready' },
       { name: 'registry', check: () => vehicles.size >= 0 },
     ],

@@ -6,7 +6,7 @@ import type { RejectReason } from './domain/inspect-uplink.js';
 /** Every pipeline event is counted, and the ones worth a line are logged by the same function. */
 export function gatewayMetrics(
   log: Logger,
-  probes: { connections: () => number; waiting: () => number },
+  probes: { connections: () => number; subscribed: () => number; waiting: () => number },
 ): { registry: Registry; events: IngestEvents } {
   const registry = createMetricsRegistry('gateway');
   const batches = counter(registry, 'gateway_batches_total', 'Uplink batches by outcome', ['outcome']);
@@ -45,6 +45,13 @@ export function gatewayMetrics(
   );
   gauge(registry, 'gateway_mqtt_connections', 'Connected MQTT subscriber connections', [], (g) =>
     g.set(probes.connections()),
+  );
+  gauge(
+    registry,
+    'gateway_mqtt_subscribed_connections',
+    'MQTT subscriber connections whose subscription was granted since they last connected (only these receive uplinks)',
+    [],
+    (g) => g.set(probes.subscribed()),
   );
   gauge(registry, 'gateway_waiting_messages', 'Messages received and not yet written to Kafka', [], (g) =>
     g.set(probes.waiting()),

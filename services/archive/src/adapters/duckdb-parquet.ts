@@ -123,6 +123,8 @@ interface ItemsVector {
 
 export class ParquetWriter {
   private readonly options: string;
+  /** The write in progress: writes on one connection run one at a time (see `write`). */
+  private writing: Promise<void> = Promise.resolve();
 
   /** `rowGroupRows`: for benchmarks comparing row-group sizes; the archive uses ROW_GROUP_ROWS. */
   constructor(
@@ -132,8 +134,21 @@ export class ParquetWriter {
     this.options = parquetOptions(rowGroupRows);
   }
 
-  /** Writes one hour partition's rows, sorted, to `path` (which must not be read before it is published). */
-  async write(group: RowGroup, path: string): Promise<void> {
+  /**
+   * Writes one hour partition's rows, sorted, to `path` (which must not be read before it is published).
+   *
+   * Calls are queued: each write fills and copies the connection's one staging table, and the archive flushes
+   * partitions from its handler and its timer at the same time. Run concurrently, one write replaced the table
+   * another was filling or copying: the other failed ("archive_rows does not exist") or, worse, published a file
+   * of someone else's rows under its own manifest row count (found by `npm run chaos`; duckdb-parquet-concurrency.test.ts).
+   */
+  write(group: RowGroup, path: string): Promise<void> {
+    const run = this.writing.then(() => this.writeNow(group, path));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(group: RowGroup, path: string): Promise<void> {
     try {
       const c = gather(group, sortedRowOrder(group));
       // VINs and catalog versions as ENUM columns: the appender takes their indexes as typed arrays, and the

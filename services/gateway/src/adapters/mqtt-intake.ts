@@ -29,12 +29,18 @@ export interface MqttIntakeOptions {
 
 export class MqttIntake {
   private clients: MqttClient[] = [];
-  private connectedCount = 0;
+  /** Per connection: connected, and subscribed (the broker granted this connection's SUBSCRIBE since it connected). */
+  private states: { connected: boolean; subscribed: boolean }[] = [];
 
   constructor(private readonly options: MqttIntakeOptions) {}
 
   get connected(): number {
-    return this.connectedCount;
+    return this.states.filter((s) => s.connected).length;
+  }
+
+  /** Connections that receive uplinks: connected, and their subscription granted since they (re)connected. */
+  get subscribed(): number {
+    return this.states.filter((s) => s.subscribed).length;
   }
 
   get subscription(): string {
@@ -43,10 +49,13 @@ export class MqttIntake {
       : `$share/${this.options.shareGroup}/${this.options.topic}`;
   }
 
+  /** Connects every connection and resolves once each has its subscription granted. */
   async start(): Promise<void> {
     const { options } = this;
+    this.states = Array.from({ length: options.connections }, () => ({ connected: false, subscribed: false }));
     this.clients = await Promise.all(
       Array.from({ length: options.connections }, async (_, i) => {
+        const state = this.states[i]!;
         const client = mqtt.connect(options.url, {
           clientId: `${options.clientIdPrefix}-${i}`,
           clean: options.cleanSession,
@@ -54,6 +63,10 @@ export class MqttIntake {
           reconnectPeriod: 1000,
           connectTimeout: 10_000,
           keepalive: 30,
+          // The intake subscribes on every connect itself (below). mqtt.js' own bookkeeping would defeat that: it
+          // remembers subscribed topics and silently skips a SUBSCRIBE for a topic it remembers (calling back with no
+          // grants, no packet sent), and resubscribes only when the broker reports no session.
+          resubscribe: false,
           log: noLog, // mqtt.js' debug logging costs a few % of the CPU per message even when disabled
           ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
         });
@@ -65,28 +78,42 @@ export class MqttIntake {
           options.onMessage(message);
           done(); // mqtt.js now "sends" the PUBACK: the wrapped writer holds it until the message's ack()
         };
-        client.on('connect', () => {
-          this.connectedCount += 1;
+        // Settles with the first subscription's outcome: start() fails when the broker refuses the subscription.
+        let firstGrant: { resolve: () => void; reject: (error: Error) => void } | undefined;
+        const subscribedOnce = new Promise<void>((resolve, reject) => (firstGrant = { resolve, reject }));
+        client.on('connect', (connack) => {
+          state.connected = true;
           // Subscribe on every connect, also when the session was resumed: Mosquitto 2.0 restores a persistent
-          // session after its restart (sessionPresent) but not the session's shared ($share) subscription, so a
-          // connection that trusted the resumed session would receive nothing (found by `npm run chaos`).
-          // Subscribing again to the same filter is harmless.
-          client.subscribe(this.subscription, { qos: 1 }, (err) => {
-            if (err) options.log.error({ err, connection: i }, 'MQTT subscribe failed.');
+          // session after its restart (sessionPresent) and the messages queued in it, but not the session's shared
+          // ($share) subscription, so a connection that trusted the resumed session would receive nothing new
+          // (found by `npm run chaos`; test/gateway/broker-restart.test.ts). Subscribing again is harmless.
+          client.subscribe(this.subscription, { qos: 1 }, (err, granted) => {
+            if (!client.connected) return; // the connection closed first; the next connect subscribes again
+            const grant = granted?.[0];
+            if (err || grant === undefined || grant.qos === 128) {
+              options.log.error(
+                { err, granted, connection: i, subscription: this.subscription },
+                'MQTT subscribe refused; this connection receives nothing.',
+              );
+              firstGrant?.reject(err ?? new Error(`the broker refused the subscription ${this.subscription}`));
+              return;
+            }
+            state.subscribed = true;
+            firstGrant?.resolve();
+            if (connack.sessionPresent) options.log.info({ connection: i }, 'MQTT session resumed; subscribed again.');
           });
         });
         client.on('close', () => {
-          this.connectedCount = Math.max(0, this.connectedCount - 1);
+          state.connected = false;
+          state.subscribed = false;
         });
-        client.on('error', (err) => options.log.warn({ err, connection: i }, 'MQTT connection error.'));
-        await new Promise<void>((resolve, reject) => {
-          const onError = (err: Error): void => reject(err);
-          client.once('error', onError);
-          client.once('connect', () => {
-            client.off('error', onError);
-            resolve();
-          });
+        client.on('error', (err) => {
+          firstGrant?.reject(err);
+          options.log.warn({ err, connection: i }, 'MQTT connection error.');
         });
+        subscribedOnce.catch(() => undefined); // after start() the outcome is logged, not thrown
+        await subscribedOnce;
+        firstGrant = undefined;
         return client;
       }),
     );
@@ -100,6 +127,7 @@ export class MqttIntake {
   async close(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.endAsync(false)));
     this.clients = [];
+    for (const s of this.states) s.connected = s.subscribed = false;
   }
 }
 
