@@ -4,6 +4,7 @@ import { startCommittingConsumer, type CommittingConsumer } from '@telltale/plat
 import { createPgPool, dropServiceRole, migrate, type Pool } from '@telltale/platform/db';
 import { PgRegistry, type VehicleImportRow } from '@telltale/registry';
 import { TelemetryBatch } from '@telltale/platform/proto';
+import { encodeMessage } from '@telltale/catalog';
 import { LOCAL, testLogger } from '@telltale/platform/testing';
 
 export const VIN_A = 'LRW3E7FS1RC000001';
@@ -143,4 +144,33 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
   await admin.connect();
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
+}
+
+/**
+ * A TelemetryBatch of `frames` frames of one CAN message (e.g. aurora-ev-2026's VCU_VehicleStatus), 10 ms apart,
+ * `VCU_VehicleSpeed` varying with seq, base time one second per seq.
+ */
+export function speedUplink(
+  message: Parameters<typeof encodeMessage>[0],
+  vin: string,
+  seq: number,
+  frames: number,
+): Buffer {
+  return Buffer.from(
+    TelemetryBatch.encode({
+      vin,
+      seq,
+      baseTimeMsEpoch: 1_763_700_000_000 + seq * 1000,
+      frames: {
+        timeOffsetUs: Array.from({ length: frames }, (_, i) => i * 10_000),
+        bus: Array<number>(frames).fill(0),
+        canId: Array<number>(frames).fill(message.frameId),
+        flags: Array<number>(frames).fill(0),
+        length: Array<number>(frames).fill(message.length),
+        data: Buffer.concat(
+          Array.from({ length: frames }, (_, i) => encodeMessage(message, { VCU_VehicleSpeed: (seq + i) % 250 })),
+        ),
+      },
+    }).finish(),
+  );
 }
