@@ -134,7 +134,7 @@ async function main(): Promise<number> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   instances.push(...(await createInstances(['api'], 1, { ...env, API_PORT: String(apiPort) }, logDir)));
   for (const i of instances) i.start();
-  await Promise.all(instances.map((i) => i.waitHealthy(120_000)));
+  await Promise.all(instances.map((i) => i.waitHealthy(600_000))); // 15+ processes compiling at once on 2 cores
   log(`${instances.length} service processes healthy: ${SERVICES.join(', ')} ×${INSTANCES}, api`);
 
   const receiver = new WebhookReceiver();
