@@ -205,7 +205,7 @@ async function main(): Promise<number> {
         await instance.kill();
         await new Promise((resolve) => setTimeout(resolve, 1000));
         instance.start();
-        await instance.waitHealthy(120_000);
+        await instance.waitHealthy(300_000);
       },
     ]),
     [
