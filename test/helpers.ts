@@ -6,6 +6,7 @@ import { startCommittingConsumer, type CommittingConsumer } from '@telltale/plat
 import { createPgPool, dropServiceRole, migrate, type Pool } from '@telltale/platform/db';
 import { PgRegistry, type VehicleImportRow } from '@telltale/registry';
 import { TelemetryBatch } from '@telltale/platform/proto';
+import { encodeMessage } from '@telltale/catalog';
 import { LOCAL, testLogger } from '@telltale/platform/testing';
 import { PgFeatureStore } from '@telltale/feature-sets/pg';
 import type { FeatureSetDefinition } from '@telltale/feature-sets';
@@ -205,4 +206,33 @@ export async function deployFaultModel(
     createdBy: 'test',
   });
   await store.activateModel(registered.modelId, registered.version, 'test-operator');
+}
+
+/**
+ * A TelemetryBatch of `frames` frames of one CAN message (e.g. aurora-ev-2026's VCU_VehicleStatus), 10 ms apart,
+ * `VCU_VehicleSpeed` varying with seq, base time one second per seq.
+ */
+export function speedUplink(
+  message: Parameters<typeof encodeMessage>[0],
+  vin: string,
+  seq: number,
+  frames: number,
+): Buffer {
+  return Buffer.from(
+    TelemetryBatch.encode({
+      vin,
+      seq,
+      baseTimeMsEpoch: 1_763_700_000_000 + seq * 1000,
+      frames: {
+        timeOffsetUs: Array.from({ length: frames }, (_, i) => i * 10_000),
+        bus: Array<number>(frames).fill(0),
+        canId: Array<number>(frames).fill(message.frameId),
+        flags: Array<number>(frames).fill(0),
+        length: Array<number>(frames).fill(message.length),
+        data: Buffer.concat(
+          Array.from({ length: frames }, (_, i) => encodeMessage(message, { VCU_VehicleSpeed: (seq + i) % 250 })),
+        ),
+      },
+    }).finish(),
+  );
 }

@@ -5,11 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
-import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
-import { encodeMessage, loadCatalog } from '@telltale/catalog';
+import { SignalBatch } from '@telltale/platform/proto';
+import { loadCatalog } from '@telltale/catalog';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { Pool } from '@telltale/platform/db';
-import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
+import {
+  VIN_A,
+  VIN_B,
+  collectTopic,
+  dropSchema,
+  registryWithTwoVehicles,
+  speedUplink,
+  type Collected,
+} from '../helpers.js';
 
 const run = uniqueName('kill');
 const prefix = `${run}.`;
@@ -66,27 +74,7 @@ describe('decoder killed mid-stream', () => {
     const status = catalog.buses[0]!.database.messages.find((m) => m.name === 'VCU_VehicleStatus')!;
     const record = (seq: number) => {
       const vin = seq % 2 === 0 ? VIN_A : VIN_B;
-      const data = Buffer.concat(
-        Array.from({ length: 20 }, (_, i) => encodeMessage(status, { VCU_VehicleSpeed: (seq + i) % 250 })),
-      );
-      return {
-        key: vin,
-        value: Buffer.from(
-          TelemetryBatch.encode({
-            vin,
-            seq,
-            baseTimeMsEpoch: 1_763_700_000_000 + seq * 1000,
-            frames: {
-              timeOffsetUs: Array.from({ length: 20 }, (_, i) => i * 10_000),
-              bus: Array(20).fill(0),
-              canId: Array(20).fill(status.frameId),
-              flags: Array(20).fill(0),
-              length: Array(20).fill(status.length),
-              data,
-            },
-          }).finish(),
-        ),
-      };
+      return { key: vin, value: speedUplink(status, vin, seq, 20) };
     };
     const feeding = (async () => {
       for (let seq = 1; seq <= TOTAL; seq += 10) {

@@ -16,7 +16,7 @@ export const DecoderConfig = {
     default: 'telltale-decoder',
   }),
   instanceId: env.string('DECODER_INSTANCE_ID', {
-    description: "unique per instance and stable across its restarts (fences a crashed instance's open transaction)",
+    description: 'names this instance in its logs (transactions are fenced per input partition, not per instance)',
     default: hostname(),
   }),
   maxSignalsPerRecord: env.integer('DECODER_MAX_SIGNALS_PER_RECORD', {

@@ -2,8 +2,8 @@
 import { startOpsServer, bootService, runUntilSignalled, type RunningService } from '@telltale/platform';
 import { openServiceDatabase } from '@telltale/platform/db';
 import {
+  PartitionProducers,
   createKafkaClient,
-  createReliableProducer,
   ensureTopics,
   platformTopicSpecs,
   startCommittingConsumer,
@@ -42,10 +42,10 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
   await admin.disconnect();
   const groupId =
     config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
-  const producer = createReliableProducer(kafka, { transactionalId: `${groupId}-${config.instanceId}` });
-  await producer.connect();
-  lifecycle.onShutdown('kafka producer', () => producer.disconnect());
-  const writer = new TransactionalWriter(producer, groupId, {
+  // One transactional producer per input partition, opened on its first batch here, closed when it is revoked.
+  const producers = new PartitionProducers({ kafka, groupId, onClaim: (claim) => metrics.partitionClaimed(claim) });
+  lifecycle.onShutdown('kafka producers', () => producers.close());
+  const writer = new TransactionalWriter({
     signals: topicName('signals', config.kafkaTopicPrefix),
     deadLetters: topicName('signalsDlq', config.kafkaTopicPrefix),
   });
@@ -59,6 +59,12 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
     fromBeginning: true,
     log,
     offsetCommit: 'in-handler',
+    onAssignment: (assignment) => {
+      producers
+        .retain(assignment)
+        .then(() => metrics.producersOpen(producers.size))
+        .catch((err: unknown) => log.warn({ err }, 'Closing the producers of revoked partitions failed.'));
+    },
     // Larger fetches put more uplink batches in one transaction (a transaction costs several round trips).
     consumerConfig: {
       sessionTimeout: config.kafkaSessionTimeoutMs,
@@ -68,13 +74,15 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
     },
     handleBatch: async (batch, context) => {
       metrics.lag(batch.topic, batch.partition, context.lag);
-      const { signals, deadLetters } = await decoder.decode(toUplinkRecords(batch.messages));
+      const input = await producers.claim(batch.topic, batch.partition);
+      metrics.producersOpen(producers.size);
+      // Input a previous owner of the partition committed after this member fetched it is not decoded again.
+      const messages = input.uncommitted(batch.messages);
+      if (messages.length < batch.messages.length) metrics.replaySkipped(batch.messages.length - messages.length);
+      if (messages.length === 0) return;
+      const { signals, deadLetters } = await decoder.decode(toUplinkRecords(messages));
       try {
-        await writer.commit(
-          { topic: batch.topic, partition: batch.partition, nextOffset: context.nextOffset },
-          signals,
-          deadLetters,
-        );
+        await writer.commit(input, context.nextOffset, signals, deadLetters);
       } catch (error) {
         metrics.transactionFailed(error as Error);
         throw error;
@@ -90,7 +98,7 @@ export async function startDecoder(source: NodeJS.ProcessEnv = process.env): Pro
     checks: [{ name: 'catalogs', check: () => catalogs.known.length > 0 }],
   });
   lifecycle.onShutdown('ops server', () => ops.close());
-  log.info({ ops: ops.url, group: groupId, catalogs: catalogs.known }, 'Decoder started.');
+  log.info({ ops: ops.url, group: groupId, instance: config.instanceId, catalogs: catalogs.known }, 'Decoder started.');
   return { opsUrl: ops.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
 }
 

@@ -1,5 +1,6 @@
 import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
+import type { ClaimedPartition } from '@telltale/platform/kafka';
 import type { DecodeEvents } from './pipeline/decode-records.js';
 
 export interface DecoderMetrics {
@@ -7,6 +8,11 @@ export interface DecoderMetrics {
   readonly events: DecodeEvents;
   lag(topic: string, partition: number, lag: number): void;
   transactionFailed(error: Error): void;
+  /** This instance took over an input partition: its producer fenced the previous owner's. */
+  partitionClaimed(claim: ClaimedPartition): void;
+  /** Fetched input records skipped because a previous owner of the partition had committed them. */
+  replaySkipped(records: number): void;
+  producersOpen(count: number): void;
 }
 
 export function decoderMetrics(log: Logger): DecoderMetrics {
@@ -46,6 +52,21 @@ export function decoderMetrics(log: Logger): DecoderMetrics {
     'decoder_transaction_failures_total',
     'Aborted Kafka transactions (the batch is consumed again)',
   );
+  const claims = counter(
+    registry,
+    'decoder_partition_claims_total',
+    'Input partitions taken over: their transactional producer opened, fencing the previous owner',
+  );
+  const skipped = counter(
+    registry,
+    'decoder_replay_skipped_records_total',
+    'Fetched input records not decoded because a previous owner of the partition had committed them',
+  );
+  const producers = gauge(
+    registry,
+    'decoder_partition_producers',
+    'Transactional producers open (one per input partition this instance processes)',
+  );
   return {
     registry,
     events: {
@@ -67,5 +88,22 @@ export function decoderMetrics(log: Logger): DecoderMetrics {
       txFailures.inc();
       log.warn({ err }, 'Kafka transaction aborted; the batch will be consumed again.');
     },
+    partitionClaimed: (claim) => {
+      claims.inc();
+      log.info(
+        {
+          topic: claim.topic,
+          partition: claim.partition,
+          transactionalId: claim.transactionalId,
+          committedOffset: claim.committedOffset.toString(),
+        },
+        'Input partition claimed; its previous owner is fenced.',
+      );
+    },
+    replaySkipped: (records) => {
+      skipped.inc(records);
+      log.info({ records }, 'Skipped input a previous owner of the partition had committed.');
+    },
+    producersOpen: (count) => producers.set(count),
   };
 }

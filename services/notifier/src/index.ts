@@ -9,3 +9,4 @@ export {
   type Resolver,
 } from './adapters/http-webhook-sender.js';
 export { targetPolicy, type TargetPolicy } from './domain/target-policy.js';
+export { RedisAlertStreamPublisher } from './adapters/redis-alert-stream-publisher.js';

@@ -1,11 +1,13 @@
 /**
  * Exactly once from tbox.frames.v1 to vehicle.signals.v1: a partition batch's output records, dead letters and
- * input offsets are committed in one Kafka transaction. A crash before the commit aborts it (the transaction
- * coordinator does so when the same transactional id starts again), so read_committed consumers never see a
- * batch twice, and the input is consumed again from the last committed offset.
+ * input offsets are committed in one Kafka transaction of that input partition's own producer
+ * (`PartitionProducers`: transactional id `<group>-<topic>-<partition>`). Whoever processes the partition next
+ * fences it: a crashed or stalled previous owner's open transaction is aborted and its late commit refused, and input
+ * the previous owner did commit is skipped. So read_committed consumers never see a batch twice, and the input is
+ * consumed again from the last committed offset.
  */
 import type { Message } from 'kafkajs';
-import type { ReliableProducer } from '@telltale/platform/kafka';
+import type { ClaimedPartition } from '@telltale/platform/kafka';
 
 /** Produce requests stay below this, so no partition's record batch can exceed the topic's record size limit. */
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -34,31 +36,15 @@ function chunks(messages: Message[]): Message[][] {
 }
 
 export class TransactionalWriter {
-  constructor(
-    private readonly producer: ReliableProducer,
-    private readonly consumerGroupId: string,
-    private readonly topics: { signals: string; deadLetters: string },
-  ) {}
+  constructor(private readonly topics: { signals: string; deadLetters: string }) {}
 
-  async commit(
-    input: { topic: string; partition: number; nextOffset: string },
-    signals: Message[],
-    deadLetters: Message[],
-  ): Promise<void> {
-    const tx = await this.producer.raw.transaction();
-    try {
+  /** Commits the outputs of input up to `nextOffset` (exclusive) in one transaction of the partition's producer. */
+  commit(input: ClaimedPartition, nextOffset: string, signals: Message[], deadLetters: Message[]): Promise<void> {
+    return input.transaction(nextOffset, async (tx) => {
       // Several produce requests in one transaction: all or none become visible.
       for (const group of chunks(signals)) await tx.send({ topic: this.topics.signals, messages: group, acks: -1 });
       for (const group of chunks(deadLetters))
         await tx.send({ topic: this.topics.deadLetters, messages: group, acks: -1 });
-      await tx.sendOffsets({
-        consumerGroupId: this.consumerGroupId,
-        topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: input.nextOffset }] }],
-      });
-      await tx.commit();
-    } catch (error) {
-      await tx.abort().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 }

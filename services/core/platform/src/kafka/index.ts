@@ -5,6 +5,7 @@ export {
   type KafkaSecurityConfig,
 } from './client.js';
 export { createReliableProducer, type ReliableProducer } from './producer.js';
+export { PartitionProducers, type ClaimedPartition, type PartitionProducersOptions } from './partition-producers.js';
 export {
   startCommittingConsumer,
   type CommittingConsumer,
