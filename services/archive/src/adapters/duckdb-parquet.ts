@@ -140,7 +140,8 @@ export class ParquetWriter {
    * Calls are queued: each write fills and copies the connection's one staging table, and the archive flushes
    * partitions from its handler and its timer at the same time. Run concurrently, one write replaced the table
    * another was filling or copying: the other failed ("archive_rows does not exist") or, worse, published a file
-   * of someone else's rows under its own manifest row count (found by `npm run chaos`; duckdb-parquet-concurrency.test.ts).
+   * of someone else's rows under its own manifest row count (found by `npm run chaos`;
+   * duckdb-parquet-concurrency.test.ts).
    */
   write(group: RowGroup, path: string): Promise<void> {
     const run = this.writing.then(() => this.writeNow(group, path));
