@@ -252,6 +252,8 @@ describe('store: latest by event time, history, quarantine', () => {
         [0, 500, 0, 500],
       ),
     );
+    // The first batch is stored before the second is sent, so the second is in a later poll whatever the timing.
+    await sentinel(903);
     await send(signalBatch(6, NOW - 2_000, [[20, 5, 1]], [750])); // a later poll, same ms, later µs
     await sentinel(902);
     const { rows } = await pool.query<{ value: number; event_time_ms: string; event_time_sub_ms_us: number }>(
