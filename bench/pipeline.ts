@@ -207,8 +207,11 @@ export function infraCpuSeconds(name: string): number | undefined {
 }
 
 /** Records not yet processed (end offset − committed offset) per consumer group whose id starts with `prefix`. */
-export async function consumerGroupLag(prefix: string): Promise<Map<string, number>> {
-  const admin = new Kafka({ brokers: [...LOCAL.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+export async function consumerGroupLag(
+  prefix: string,
+  kafka: Kafka = new Kafka({ brokers: [...LOCAL.kafkaBrokers], logLevel: logLevel.NOTHING }),
+): Promise<Map<string, number>> {
+  const admin = kafka.admin();
   await admin.connect();
   try {
     const { groups } = await admin.listGroups();

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { TelemetryBatch, decodeSignalBatch } from '@telltale/platform/proto';
+import { consumerGroupLag } from '../pipeline.js';
 import type { ArrivedRecord } from './reference-engine.js';
 
 /**
@@ -207,23 +208,6 @@ export async function describeGroups(kafka: Kafka): Promise<string[]> {
 }
 
 /** Total lag (end offset − committed offset) of every telltale consumer group on the topics it reads. */
-export async function consumerLag(kafka: Kafka): Promise<Map<string, number>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.listGroups();
-    const lag = new Map<string, number>();
-    for (const { groupId } of groups.filter((g) => g.groupId.startsWith('telltale'))) {
-      const committed = await admin.fetchOffsets({ groupId });
-      let total = 0;
-      for (const { topic, partitions } of committed) {
-        const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-        for (const p of partitions) total += Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
-      }
-      lag.set(groupId, total);
-    }
-    return lag;
-  } finally {
-    await admin.disconnect();
-  }
+export function consumerLag(kafka: Kafka): Promise<Map<string, number>> {
+  return consumerGroupLag('telltale', kafka);
 }

@@ -2,7 +2,7 @@
 // in signal_latest, history keeps every sample once, a device clock far in the future is quarantined, and retention
 // drops whole day partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgSignalStore, startStore, type RunningStore } from '@telltale/store';
+import { PgSignalStore, emptyLatestRows, startStore, type RunningStore } from '@telltale/store';
 import { RECORD_HEADER, createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
 import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
@@ -277,16 +277,7 @@ describe('store: latest by event time, history, quarantine', () => {
     const day = 86_400_000;
     const old = Math.floor(NOW / day) * day - 40 * day;
     await store.store.write(
-      {
-        vin: [],
-        signalId: [],
-        value: [],
-        eventTimeMs: [],
-        eventTimeSubMsUs: [],
-        receiveTimeMs: [],
-        modelId: [],
-        catalogVersion: [],
-      },
+      emptyLatestRows(),
       {
         vin: [VIN],
         signalId: [7],

@@ -184,16 +184,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
     samples += batch.signalId.length;
   }
 
-  const latest: LatestRows = {
-    vin: [],
-    signalId: [],
-    value: [],
-    eventTimeMs: [],
-    eventTimeSubMsUs: [],
-    receiveTimeMs: [],
-    modelId: [],
-    catalogVersion: [],
-  };
+  const latest = emptyLatestRows();
   const history: HistoryRows = {
     resolutionMs: resolution,
     vin: [],
