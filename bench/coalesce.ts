@@ -6,7 +6,7 @@
  *   npx tsx bench/coalesce.ts [--vehicles 10] [--polls 10] [--rounds 3]
  */
 import { parseArgs } from 'node:util';
-import { coalesce, type DecodedBatch } from '../services/store/src/domain/coalesce.js';
+import { coalesce, type DecodedBatch } from '@telltale/store';
 
 const { values } = parseArgs({
   options: {
