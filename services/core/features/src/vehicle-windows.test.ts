@@ -105,6 +105,27 @@ describe('VehicleWindows', () => {
     expect([...before, ...after]).toEqual(expected);
   });
 
+  it('restores -0 and ±Infinity as themselves (JSON alone writes 0 and null)', () => {
+    const set = featureSet({
+      features: [
+        { name: 'min_last', expression: 'cellVoltageMin', aggregate: 'last' },
+        { name: 'max_max', expression: 'cellVoltageMax', aggregate: 'max' },
+        { name: 'max_min', expression: 'cellVoltageMax', aggregate: 'min' },
+      ],
+    });
+    const before = (w: VehicleWindows) => w.ingest([MIN, MAX, MAX], [-0, Infinity, -Infinity], [500, 600, 700]);
+    const straight = new VehicleWindows('VIN1', set);
+    before(straight);
+    const first = new VehicleWindows('VIN1', set);
+    before(first);
+    const second = new VehicleWindows('VIN1', set);
+    expect(second.restore(JSON.parse(JSON.stringify(first.toJSON())) as VehicleWindowsJson)).toBe(true);
+    const [closed] = second.ingest([MAX], [5], [21_000]).closed;
+    expect(closed).toEqual(straight.ingest([MAX], [5], [21_000]).closed[0]);
+    expect(Object.is(closed!.values[0], -0)).toBe(true);
+    expect([closed!.values[1], closed!.values[2]]).toEqual([Infinity, -Infinity]);
+  });
+
   it('starts empty when the snapshot is of another feature set version', () => {
     const set = featureSet();
     const w = new VehicleWindows('VIN1', set);

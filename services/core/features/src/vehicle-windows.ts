@@ -69,16 +69,34 @@ export interface IngestOutcome {
   readonly lateAccepted: number;
 }
 
+/**
+ * A double as JSON without loss: JSON.stringify writes -0 as 0 and NaN / ±Infinity as null, and a restored value
+ * must be the same double (a latest value of -0 divides to -Infinity, 0 to +Infinity), so those four are strings.
+ * `null` (snapshots written before this encoding) reads as NaN.
+ */
+export type JsonDouble = number | 'NaN' | 'Infinity' | '-Infinity' | '-0' | null;
+
+export function toJsonDouble(x: number): JsonDouble {
+  if (Number.isFinite(x)) return Object.is(x, -0) ? '-0' : x;
+  return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function fromJsonDouble(x: JsonDouble): number {
+  if (typeof x === 'number') return x;
+  if (x === null) return NaN;
+  return x === '-0' ? -0 : Number(x);
+}
+
 export interface VehicleWindowsJson {
   readonly setId: string;
   readonly setVersion: number;
   readonly newestMs: number | null;
   readonly closedThroughMs: number | null;
-  readonly latest: readonly (readonly [number, number | null, number])[];
+  readonly latest: readonly (readonly [number, JsonDouble, number])[];
   /** [start, samples, accumulators, percentile sketches per feature (only when the set has percentiles)]. */
   readonly windows: readonly (
-    | readonly [number, number, readonly (number | null)[]]
-    | readonly [number, number, readonly (number | null)[], readonly (QuantileSketchJson | null)[]]
+    | readonly [number, number, readonly JsonDouble[]]
+    | readonly [number, number, readonly JsonDouble[], readonly (QuantileSketchJson | null)[]]
   )[];
 }
 
@@ -390,11 +408,16 @@ export class VehicleWindows {
       latest: Array.from(this.index.idOf)
         .map((id, slot) => [id, slot] as const)
         .filter(([, slot]) => this.signals.seen[slot] === 1)
-        .map(([id, slot]) => [id, finite(this.signals.values[slot]!), this.signals.timesMs[slot]!] as const),
+        .map(([id, slot]) => [id, toJsonDouble(this.signals.values[slot]!), this.signals.timesMs[slot]!] as const),
       windows: [...this.windows.values()].map((w) =>
         w.sketches === undefined
-          ? ([w.startMs, w.samples, Array.from(w.acc, finite)] as const)
-          : ([w.startMs, w.samples, Array.from(w.acc, finite), w.sketches.map((k) => k?.toJSON() ?? null)] as const),
+          ? ([w.startMs, w.samples, Array.from(w.acc, toJsonDouble)] as const)
+          : ([
+              w.startMs,
+              w.samples,
+              Array.from(w.acc, toJsonDouble),
+              w.sketches.map((k) => k?.toJSON() ?? null),
+            ] as const),
       ),
     };
   }
@@ -408,7 +431,7 @@ export class VehicleWindows {
     for (const [id, value, t] of json.latest) {
       const slot = id >= 0 && id < this.index.slotOf.length ? this.index.slotOf[id]! : -1;
       if (slot < 0) continue; // not read by this version's features
-      this.signals.values[slot] = value ?? NaN;
+      this.signals.values[slot] = fromJsonDouble(value);
       this.signals.timesMs[slot] = t;
       this.signals.seen[slot] = 1;
     }
@@ -422,7 +445,7 @@ export class VehicleWindows {
       this.windows.set(start, {
         startMs: start,
         samples,
-        acc: Float64Array.from(acc, (x) => x ?? NaN),
+        acc: Float64Array.from(acc, fromJsonDouble),
         sketches: restored,
       });
     }
