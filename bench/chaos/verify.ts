@@ -18,7 +18,13 @@ import type { ArrivedRecord } from './reference-engine.js';
 export async function readTopic(
   kafka: Kafka,
   topic: string,
-  onRecord: (key: Buffer | null, value: Buffer, headers: Record<string, string>, timestampMs: number) => void,
+  onRecord: (
+    key: Buffer | null,
+    value: Buffer,
+    headers: Record<string, string>,
+    timestampMs: number,
+    at: { partition: number; offset: number },
+  ) => void,
   idleMs = 30_000,
 ): Promise<number> {
   const admin = kafka.admin();
@@ -42,7 +48,7 @@ export async function readTopic(
         if (!m.value) continue;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-        onRecord(m.key, m.value, headers, Number(m.timestamp));
+        onRecord(m.key, m.value, headers, Number(m.timestamp), { partition: batch.partition, offset });
         count += 1;
       }
       last = Date.now();
@@ -54,15 +60,32 @@ export async function readTopic(
   return count;
 }
 
-/** Every (vin, seq) of tbox.frames.v1 with its count and the batch's base time. */
-export async function readFrames(kafka: Kafka, topic: string): Promise<Map<string, { count: number; baseMs: number }>> {
-  const frames = new Map<string, { count: number; baseMs: number }>();
-  await readTopic(kafka, topic, (_key, value) => {
+/**
+ * One copy of a batch on the topic: where it is and its record timestamp, the gateway's receive time of the MQTT
+ * delivery it was written from (two copies with one receive time are one delivery written twice by one gateway; a
+ * redelivery, to either instance, has a receive time of its own).
+ */
+export interface FrameCopy {
+  readonly partition: number;
+  readonly offset: number;
+  readonly receivedMs: number;
+}
+
+/** Every (vin, seq) of tbox.frames.v1 with its count, the batch's base time and where each copy is. */
+export async function readFrames(
+  kafka: Kafka,
+  topic: string,
+): Promise<Map<string, { count: number; baseMs: number; copies: FrameCopy[] }>> {
+  const frames = new Map<string, { count: number; baseMs: number; copies: FrameCopy[] }>();
+  await readTopic(kafka, topic, (_key, value, _headers, timestampMs, at) => {
     const b = TelemetryBatch.decode(value);
     const id = `${b.vin}:${b.seq}`;
+    const copy = { ...at, receivedMs: timestampMs };
     const seen = frames.get(id);
-    if (seen) seen.count += 1;
-    else frames.set(id, { count: 1, baseMs: Number(b.baseTimeMsEpoch) });
+    if (seen) {
+      seen.count += 1;
+      seen.copies.push(copy);
+    } else frames.set(id, { count: 1, baseMs: Number(b.baseTimeMsEpoch), copies: [copy] });
   });
   return frames;
 }
