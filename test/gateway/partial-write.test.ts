@@ -11,11 +11,21 @@ import { createKafkaClient } from '@telltale/platform/kafka';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import type { Pool } from '@telltale/platform/db';
-import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, uplink, type Collected } from '../helpers.js';
+import {
+  VIN_A,
+  VIN_B,
+  collectTopic,
+  dropSchema,
+  gatewayTestEnv,
+  registryWithTwoVehicles,
+  uplink,
+  type Collected,
+} from '../helpers.js';
 import { privateKafka, type PrivateKafka } from '../local-kafka.js';
 
 const run = uniqueName('partial');
 const PER_VIN = 400;
+const FRAMES = `${run}.tbox.frames.v1`;
 const WRITE_FAILURES = /telltale_gateway_kafka_write_failures_total\{service="gateway"\} (\d+)/;
 
 describe('gateway when Kafka fails in the middle of a flush', () => {
@@ -28,25 +38,17 @@ describe('gateway when Kafka fails in the middle of a flush', () => {
     kafkaServer = await privateKafka();
     await kafkaServer.start();
     ({ pool } = await registryWithTwoVehicles(run));
-    gateway = await startGateway({
-      ...process.env,
-      KAFKA_BROKERS: kafkaServer.brokers,
-      DATABASE_SCHEMA: run,
-      KAFKA_PARTITIONS: '6',
-      KAFKA_MAX_REQUEST_BYTES: '2048', // a dozen uplinks per produce request: a flush is many requests
-      FLUSH_MAX_MESSAGES: '800',
-      FLUSH_LINGER_MS: '200',
-      MQTT_URL: LOCAL.mqttUrl,
-      MQTT_UPLINK_TOPIC: `${run}/tbox/+/telemetry`,
-      MQTT_SHARE_GROUP: run,
-      MQTT_CONNECTIONS: '2',
-      GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
-      MQTT_CLIENT_ID_PREFIX: run,
-      REDIS_KEY_PREFIX: `${run}:`,
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-      SHUTDOWN_TIMEOUT_MS: '4000',
-    });
+    gateway = await startGateway(
+      gatewayTestEnv(run, {
+        KAFKA_BROKERS: kafkaServer.brokers,
+        KAFKA_PARTITIONS: '6',
+        KAFKA_MAX_REQUEST_BYTES: '2048', // a dozen uplinks per produce request: a flush is many requests
+        FLUSH_MAX_MESSAGES: '800',
+        FLUSH_LINGER_MS: '200',
+        GATEWAY_ALLOW_ANONYMOUS: 'true', // the development broker on 1883
+        SHUTDOWN_TIMEOUT_MS: '4000',
+      }),
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -61,7 +63,7 @@ describe('gateway when Kafka fails in the middle of a flush', () => {
     const admin = kafka.admin();
     await admin.connect();
     const written = async () =>
-      (await admin.fetchTopicOffsets('tbox.frames.v1').catch(() => [])).reduce((n, p) => n + Number(p.high), 0);
+      (await admin.fetchTopicOffsets(FRAMES).catch(() => [])).reduce((n, p) => n + Number(p.high), 0);
 
     const device = await mqtt.connectAsync(LOCAL.mqttUrl, { clientId: `${run}-device`, clean: false });
     const publishing = Promise.all(
@@ -86,7 +88,7 @@ describe('gateway when Kafka fails in the middle of a flush', () => {
     await publishing;
     await device.endAsync();
 
-    frames = await collectTopic(kafka, 'tbox.frames.v1', `${run}-check`);
+    frames = await collectTopic(kafka, FRAMES, `${run}-check`);
     const ids = () =>
       frames!.messages.map((m) => {
         const b = TelemetryBatch.decode(m.value!);
