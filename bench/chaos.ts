@@ -412,6 +412,9 @@ async function main(): Promise<number> {
         r.fault.includes('gateway') && d.atMs >= r.injectedAtMs - 5000 && d.atMs < r.injectedAtMs + r.recoveryMs + 5000,
     );
   const unexplained = duplicated.filter((d) => !explained(d));
+  // Where each duplicate's copies are: one receive time = one MQTT delivery written twice by the same gateway.
+  const copiesOf = (d: { vin: string; seq: number }) => frames.get(`${d.vin}:${d.seq}`)?.copies ?? [];
+  const oneDelivery = duplicated.filter((d) => new Set(copiesOf(d).map((c) => c.receivedMs)).size === 1).length;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rows = [
     ['fault', 'injected at', 'recovery', 'acknowledged', 'lost', 'duplicated'],
@@ -430,6 +433,25 @@ async function main(): Promise<number> {
   for (const [i, r] of rows.entries()) {
     console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  if (duplicated.length > 0) {
+    console.log('');
+    console.log(
+      `duplicated batches: ${oneDelivery} of ${duplicated.length} with one receive time on both copies (one ` +
+        `delivery written twice by one gateway), ${duplicated.length - oneDelivery} received twice (redelivered)`,
+    );
+    for (const d of duplicated.slice(0, 10))
+      console.log(
+        `  ${d.vin}:${d.seq}  ` +
+          copiesOf(d)
+            .map((c) => `p${c.partition}@${c.offset} received ${seconds(c.receivedMs - loadStart)}`)
+            .join(', '),
+      );
+  }
+  if (lost.length > 0) {
+    console.log('');
+    console.log(`lost batches (acknowledged, not in tbox.frames.v1): ${lost.length}`);
+    for (const l of lost.slice(0, 10)) console.log(`  ${l.vin}:${l.seq}  base time ${seconds(l.atMs - loadStart)}`);
   }
   const samplesDup = signals.samples - signals.distinctSamples;
   const checks: [string, boolean, string][] = [

@@ -13,12 +13,19 @@ import type { ArrivedRecord } from './reference-engine.js';
 /**
  * Reads a topic from the beginning (read_committed) up to the end offsets it has when the read starts, one callback
  * per record. A transactional topic ends with commit markers the consumer never returns, so a partition counts as
- * read within 2 offsets of its end, or when nothing arrived for `idleMs` (an aborted tail).
+ * read within 2 offsets of its end (after at least its first record), or when nothing arrived for `idleMs` (an
+ * aborted tail).
  */
 export async function readTopic(
   kafka: Kafka,
   topic: string,
-  onRecord: (key: Buffer | null, value: Buffer, headers: Record<string, string>, timestampMs: number) => void,
+  onRecord: (
+    key: Buffer | null,
+    value: Buffer,
+    headers: Record<string, string>,
+    timestampMs: number,
+    at: { partition: number; offset: number },
+  ) => void,
   idleMs = 30_000,
 ): Promise<number> {
   const admin = kafka.admin();
@@ -26,7 +33,10 @@ export async function readTopic(
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
   await admin.disconnect();
   const reached = new Map<number, number>();
-  const done = () => [...ends].every(([partition, end]) => end === 0 || (reached.get(partition) ?? 0) >= end - 2);
+  // A partition with records is read once one of them came back, also when it has only one or two (a short run's
+  // alerts): `end - 2` alone counted those as read before the first fetch, and the alert checks saw an empty topic.
+  const done = () =>
+    [...ends].every(([partition, end]) => end === 0 || (reached.get(partition) ?? -1) >= Math.max(1, end - 2));
   const consumer = kafka.consumer({ groupId: `chaos-verify-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -42,7 +52,7 @@ export async function readTopic(
         if (!m.value) continue;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-        onRecord(m.key, m.value, headers, Number(m.timestamp));
+        onRecord(m.key, m.value, headers, Number(m.timestamp), { partition: batch.partition, offset });
         count += 1;
       }
       last = Date.now();
@@ -54,15 +64,32 @@ export async function readTopic(
   return count;
 }
 
-/** Every (vin, seq) of tbox.frames.v1 with its count and the batch's base time. */
-export async function readFrames(kafka: Kafka, topic: string): Promise<Map<string, { count: number; baseMs: number }>> {
-  const frames = new Map<string, { count: number; baseMs: number }>();
-  await readTopic(kafka, topic, (_key, value) => {
+/**
+ * One copy of a batch on the topic: where it is and its record timestamp, the gateway's receive time of the MQTT
+ * delivery it was written from (two copies with one receive time are one delivery written twice by one gateway; a
+ * redelivery, to either instance, has a receive time of its own).
+ */
+export interface FrameCopy {
+  readonly partition: number;
+  readonly offset: number;
+  readonly receivedMs: number;
+}
+
+/** Every (vin, seq) of tbox.frames.v1 with its count, the batch's base time and where each copy is. */
+export async function readFrames(
+  kafka: Kafka,
+  topic: string,
+): Promise<Map<string, { count: number; baseMs: number; copies: FrameCopy[] }>> {
+  const frames = new Map<string, { count: number; baseMs: number; copies: FrameCopy[] }>();
+  await readTopic(kafka, topic, (_key, value, _headers, timestampMs, at) => {
     const b = TelemetryBatch.decode(value);
     const id = `${b.vin}:${b.seq}`;
+    const copy = { ...at, receivedMs: timestampMs };
     const seen = frames.get(id);
-    if (seen) seen.count += 1;
-    else frames.set(id, { count: 1, baseMs: Number(b.baseTimeMsEpoch) });
+    if (seen) {
+      seen.count += 1;
+      seen.copies.push(copy);
+    } else frames.set(id, { count: 1, baseMs: Number(b.baseTimeMsEpoch), copies: [copy] });
   });
   return frames;
 }

@@ -82,6 +82,11 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, platformTopicSpecs(config, ['frames', 'framesDlq']));
+  const framesTopic = topicName('frames', config.kafkaTopicPrefix);
+  const dlqTopic = topicName('framesDlq', config.kafkaTopicPrefix);
+  // The sink places records itself (one produce call per partition, see kafka-sink.ts), so it needs the counts.
+  const { topics } = await admin.fetchTopicMetadata({ topics: [framesTopic, dlqTopic] });
+  const partitionsOf = (topic: string) => topics.find((t) => t.name === topic)?.partitions.length ?? 0;
   await admin.disconnect();
   const producer = createReliableProducer(kafka, { createPartitioner: rememberingKeyPartitioner });
   await producer.connect();
@@ -91,10 +96,12 @@ export async function startGateway(source: NodeJS.ProcessEnv = process.env): Pro
     vehicles,
     dedupe: new RedisDedupe(redis, config.redisKeyPrefix, config.dedupeWindowS),
     sink: new KafkaUplinkSink(producer, {
-      frames: topicName('frames', config.kafkaTopicPrefix),
-      dlq: topicName('framesDlq', config.kafkaTopicPrefix),
+      frames: framesTopic,
+      dlq: dlqTopic,
       maxRequestBytes: config.kafkaMaxRequestBytes,
       maxDeadLetterBytes: config.dlqMaxPayloadBytes,
+      partitions: { frames: partitionsOf(framesTopic), dlq: partitionsOf(dlqTopic) },
+      createPartitioner: rememberingKeyPartitioner,
     }),
     limits: { maxBatchBytes: config.maxBatchBytes, maxFrameBytes: MAX_CAN_FRAME_BYTES },
     sequences: new SequenceWindow(config.seqMaxJump, config.seqStreams),

@@ -163,6 +163,23 @@ describe('CheckpointWriter', () => {
     expect(commits).toEqual([]);
   });
 
+  it('commits an offset whose commit failed with the next checkpoint, also when nothing changed since', async () => {
+    const p0 = await owned(0, ['VIN-A']);
+    const p1 = await owned(1, ['VIN-B']);
+    p0.processedOffset = 5n;
+    p1.processedOffset = 7n;
+    failCommit = true;
+    await writer.checkpoint();
+    expect(commits).toEqual([]);
+    failCommit = false;
+    ownership.release(p1); // no longer ours: its offset is the new owner's to commit
+    await writer.checkpoint();
+    expect(commits).toEqual([[{ topic: SIGNALS, partition: 0, offset: '5' }]]);
+    await writer.checkpoint();
+    expect(commits).toHaveLength(1); // committed once: nothing left to retry
+    expect(store.checkpoints.map((c) => c.nextOffset)).toEqual([5n, 7n]);
+  });
+
   it('forgets vehicles that are no longer this instance’s, and unsaved ones after a new assignment', async () => {
     const p0 = await owned(0, ['VIN-A']);
     p0.processedOffset = 1n;

@@ -67,6 +67,13 @@ interface PartitionCheckpoint {
 export class CheckpointWriter {
   /** Vehicles whose changed state is not persisted yet (drained from the engine, checkpoint pending or failed). */
   private readonly unsaved = new Set<string>();
+  /**
+   * Offsets persisted in PostgreSQL whose commit to Kafka failed (e.g. kafkajs kept a group coordinator that moved
+   * with a broker kill): committed with the next checkpoint, also when nothing changed since, while the partition is
+   * still owned. Otherwise the group's committed offset stays behind until new input arrives (the chaos run waited
+   * minutes for a lag that was only this).
+   */
+  private readonly uncommitted = new Map<OwnedPartition, OffsetCommit>();
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: CheckpointWriterOptions) {}
@@ -91,16 +98,26 @@ export class CheckpointWriter {
 
   private async run(commitOffsets: boolean): Promise<void> {
     const started = process.hrtime.bigint();
-    const pending = await this.options.work.run(() => this.snapshot());
-    if (pending.length === 0) return;
+    const { pending, owned } = await this.options.work.run(() => ({
+      pending: this.snapshot(),
+      owned: new Set(this.options.ownership.list()),
+    }));
+    for (const partition of this.uncommitted.keys()) if (!owned.has(partition)) this.uncommitted.delete(partition);
+    if (pending.length === 0 && (this.uncommitted.size === 0 || !commitOffsets)) return;
     const { commits, vehicles, failure } = await this.write(pending);
-    this.options.events.checkpoint(vehicles, Number(process.hrtime.bigint() - started) / 1e9);
-    if (commitOffsets && commits.length > 0) {
-      await this.options
-        .commitOffsets(commits)
-        .catch((err: unknown) =>
-          this.options.log.warn({ err }, 'Offset commit failed (a rebalance?); the checkpoint in PostgreSQL stands.'),
+    if (pending.length > 0) this.options.events.checkpoint(vehicles, Number(process.hrtime.bigint() - started) / 1e9);
+    for (const [partition, commit] of commits) this.uncommitted.set(partition, commit);
+    if (commitOffsets && this.uncommitted.size > 0) {
+      const attempt = new Map(this.uncommitted);
+      this.uncommitted.clear();
+      await this.options.commitOffsets([...attempt.values()]).catch((err: unknown) => {
+        for (const [partition, commit] of attempt)
+          if (!this.uncommitted.has(partition)) this.uncommitted.set(partition, commit);
+        this.options.log.warn(
+          { err },
+          'Offset commit failed (a rebalance?); the checkpoint in PostgreSQL stands, the commit is retried.',
         );
+      });
     }
     if (failure !== undefined) throw failure;
   }
@@ -129,9 +146,9 @@ export class CheckpointWriter {
 
   private async write(
     pending: readonly PartitionCheckpoint[],
-  ): Promise<{ commits: OffsetCommit[]; vehicles: number; failure: Error | undefined }> {
+  ): Promise<{ commits: [OwnedPartition, OffsetCommit][]; vehicles: number; failure: Error | undefined }> {
     const { store, work, ownership, now } = this.options;
-    const commits: OffsetCommit[] = [];
+    const commits: [OwnedPartition, OffsetCommit][] = [];
     let vehicles = 0;
     let failure: Error | undefined;
     for (const { partition, nextOffset, states } of pending) {
@@ -149,7 +166,10 @@ export class CheckpointWriter {
       }
       if (nextOffset > partition.checkpointOffset) partition.checkpointOffset = nextOffset;
       vehicles += states.length;
-      commits.push({ topic: partition.ref.topic, partition: partition.ref.partition, offset: nextOffset.toString() });
+      commits.push([
+        partition,
+        { topic: partition.ref.topic, partition: partition.ref.partition, offset: nextOffset.toString() },
+      ]);
     }
     return { commits, vehicles, failure };
   }

@@ -3,15 +3,25 @@
  * dead-letter topic with their reason. Accepted records carry the gateway receive time as their Kafka timestamp;
  * dead letters carry their provenance in headers and at most `maxDeadLetterBytes` of the payload.
  *
+ * A retried write never writes a record twice. Each record's partition is chosen here (the producer's partitioner
+ * over the topic's partition count) and each partition is written by its own produce calls, in order, one at a time:
+ * a call then goes to one broker, so it either succeeded or failed as a whole, and kafkajs rolls a failed call's
+ * idempotent sequence numbers back. The sink remembers which records were written; when some partition fails, `write`
+ * rejects and the pipeline's retry sends only what is not written yet — exactly the failed call again, with the same
+ * sequence numbers, which the broker deduplicates when the first attempt had landed after all (a lost response, a
+ * leader killed after replicating). One produce call over several partitions, as before, went to several brokers:
+ * after one broker's part failed, the whole call failed although the other brokers' parts were written and their
+ * sequence numbers used, so the retry wrote those records again under new numbers (issue #18: 38 batches twice on
+ * the topic after a broker kill); and kafkajs' own retry of such a call skips a broker that answered before, also
+ * when it has become the leader of a failed partition since (tulios/kafkajs#1303: records silently not written).
+ *
  * No one device can stall the flush for everyone: produce requests are split so that none exceeds
  * `maxRequestBytes` (Kafka checks a topic's max.message.bytes against each partition's record batch), and when Kafka
  * refuses records for good (MESSAGE_TOO_LARGE, INVALID_RECORD, …: retrying cannot help) the request is retried one
  * record at a time; a refused uplink goes to the dead-letter topic with reason KAFKA_REFUSED, a refused dead letter
- * is reported as lost. Both are returned to the pipeline, which counts them. Any other error fails the write (the
- * pipeline retries it; records of requests that had succeeded may then be written twice, which consumers drop by
- * batch id).
+ * is reported as lost. Both are returned to the pipeline, which counts them.
  */
-import type { Message } from 'kafkajs';
+import type { ICustomPartitioner, Message, PartitionMetadata } from 'kafkajs';
 import { RECORD_HEADER as HEADER, type ReliableProducer } from '@telltale/platform/kafka';
 import type { AcceptedRecord, RefusedRecord, RejectedRecord, SinkResult, UplinkSink } from '../pipeline/ingest.js';
 
@@ -30,12 +40,16 @@ export function refusalType(error: unknown): string | undefined {
   return undefined;
 }
 
+type Source = AcceptedRecord | RejectedRecord;
+
 interface Outgoing {
   readonly topic: string;
+  /** Chosen once per record: a retry sends it to the same partition (dead letters without a VIN have no key). */
+  readonly partition: number;
   readonly message: Message;
   readonly bytes: number;
+  readonly source: Source;
   readonly accepted?: AcceptedRecord;
-  readonly rejected?: RejectedRecord;
 }
 
 export interface KafkaUplinkSinkOptions {
@@ -45,13 +59,38 @@ export interface KafkaUplinkSinkOptions {
   readonly maxRequestBytes: number;
   /** Dead letters carry at most this much of the payload (the reason's detail says when it was cut). */
   readonly maxDeadLetterBytes: number;
+  /** Partitions of each of the two topics (read at start; a partition added later is used after a restart). */
+  readonly partitions: { readonly frames: number; readonly dlq: number };
+  /** The producer's partitioner: records are placed as it would place them. */
+  readonly createPartitioner: ICustomPartitioner;
 }
 
 export class KafkaUplinkSink implements UplinkSink {
+  private readonly place: ReturnType<ICustomPartitioner>;
+  private readonly metadata: Record<string, PartitionMetadata[]>;
+  /** Each record's outgoing form, built once: a retry resends exactly what the failed call sent. */
+  private readonly outgoing = new WeakMap<Source, Outgoing>();
+  /** Records written (undefined) or refused for good (how) by an earlier, failed call of `write`. */
+  private readonly settled = new WeakMap<Source, RefusedRecord | undefined>();
+
   constructor(
     private readonly producer: ReliableProducer,
     private readonly options: KafkaUplinkSinkOptions,
-  ) {}
+  ) {
+    this.place = options.createPartitioner();
+    const metadata = (count: number): PartitionMetadata[] =>
+      Array.from({ length: count }, (_, partitionId) => ({
+        partitionId,
+        leader: 0,
+        replicas: [],
+        isr: [],
+        partitionErrorCode: 0,
+      }));
+    this.metadata = {
+      [options.frames]: metadata(options.partitions.frames),
+      [options.dlq]: metadata(options.partitions.dlq),
+    };
+  }
 
   private lastMs = -1;
   private lastTimestamp = '';
@@ -65,7 +104,11 @@ export class KafkaUplinkSink implements UplinkSink {
     return this.lastTimestamp;
   }
 
-  private deadLetter(r: RejectedRecord): Outgoing {
+  private placed(topic: string, message: Message): number {
+    return this.place({ topic, partitionMetadata: this.metadata[topic]!, message });
+  }
+
+  private deadLetter(r: RejectedRecord, source: Source = r): Outgoing {
     const max = this.options.maxDeadLetterBytes;
     const cut = r.payload.length > max;
     const detail = cut ? `${r.detail} (payload cut to ${max} of ${r.payload.length} bytes)` : r.detail;
@@ -77,58 +120,102 @@ export class KafkaUplinkSink implements UplinkSink {
       [HEADER.receivedMs]: String(r.receivedMs),
     };
     const bytes = value.length + detail.length + r.topic.length + 160;
-    return { topic: this.options.dlq, message: { key: r.vin ?? null, value, headers }, bytes, rejected: r };
+    const topic = this.options.dlq;
+    const message: Message = { key: r.vin ?? null, value, headers };
+    const partition = this.placed(topic, message);
+    return { topic, partition, message: { ...message, partition }, bytes, source };
+  }
+
+  private outgoingOf(source: Source, accepted: boolean): Outgoing {
+    let o = this.outgoing.get(source);
+    if (o === undefined) {
+      if (accepted) {
+        const r = source as AcceptedRecord;
+        // The record timestamp (CreateTime) carries the gateway receive time: no per-record header to encode.
+        const topic = this.options.frames;
+        const message: Message = { key: r.vin, value: r.payload, timestamp: this.timestamp(r.receivedMs) };
+        const partition = this.placed(topic, message);
+        o = { topic, partition, message: { ...message, partition }, bytes: r.payload.length + 80, source, accepted: r };
+      } else o = this.deadLetter(source as RejectedRecord);
+      this.outgoing.set(source, o);
+    }
+    return o;
   }
 
   async write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<SinkResult> {
-    const outgoing: Outgoing[] = [];
-    for (const r of accepted) {
-      // The record timestamp (CreateTime) carries the gateway receive time: no per-record header to encode.
-      const message = { key: r.vin, value: r.payload, timestamp: this.timestamp(r.receivedMs) };
-      outgoing.push({ topic: this.options.frames, message, bytes: r.payload.length + 80, accepted: r });
-    }
-    for (const r of rejected) outgoing.push(this.deadLetter(r));
+    const byPartition = new Map<string, Outgoing[]>();
+    const add = (source: Source, isAccepted: boolean): void => {
+      if (this.settled.has(source)) return; // written or refused by an earlier attempt
+      const o = this.outgoingOf(source, isAccepted);
+      const at = `${o.topic}\0${o.partition}`;
+      const list = byPartition.get(at);
+      if (list === undefined) byPartition.set(at, [o]);
+      else list.push(o);
+    };
+    for (const r of accepted) add(r, true);
+    for (const r of rejected) add(r, false);
+
+    const outcomes = await Promise.allSettled([...byPartition.values()].map((list) => this.writePartition(list)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason; // the written records stay settled: the retry sends only the rest
 
     const refused: RefusedRecord[] = [];
-    for (const chunk of this.chunks(outgoing)) {
+    for (const list of [accepted, rejected])
+      for (const r of list) {
+        const how = this.settled.get(r);
+        if (how !== undefined) refused.push(how);
+        this.settled.delete(r);
+      }
+    return { refused };
+  }
+
+  /** One partition's records, chunk after chunk; stops at the first failure so no later chunk overtakes it. */
+  private async writePartition(list: readonly Outgoing[]): Promise<void> {
+    for (const chunk of this.chunks(list)) {
       try {
         await this.send(chunk);
       } catch (error) {
         if (refusalType(error) === undefined) throw error;
-        for (const one of chunk) await this.sendAlone(one, refused);
+        for (const one of chunk) if (!this.settled.has(one.source)) await this.sendAlone(one);
+        continue;
       }
+      for (const o of chunk) this.settled.set(o.source, undefined);
     }
-    return { refused };
   }
 
   /** One record after its request was refused: written, dead-lettered, or reported lost. */
-  private async sendAlone(one: Outgoing, refused: RefusedRecord[]): Promise<void> {
+  private async sendAlone(one: Outgoing): Promise<void> {
     try {
       await this.send([one]);
+      this.settled.set(one.source, undefined);
       return;
     } catch (error) {
       const type = refusalType(error);
       if (type === undefined) throw error;
       if (one.accepted === undefined) {
-        refused.push({ vin: one.rejected?.vin, kafkaError: type, deadLettered: false, accepted: undefined });
+        const vin = (one.source as RejectedRecord).vin;
+        this.settled.set(one.source, { vin, kafkaError: type, deadLettered: false, accepted: undefined });
         return;
       }
       const r = one.accepted;
-      const dead = this.deadLetter({
-        vin: r.vin,
-        topic: r.topic,
-        reason: 'KAFKA_REFUSED',
-        detail: `Kafka refused the record: ${type}`,
-        payload: r.payload,
-        receivedMs: r.receivedMs,
-      });
+      const dead = this.deadLetter(
+        {
+          vin: r.vin,
+          topic: r.topic,
+          reason: 'KAFKA_REFUSED',
+          detail: `Kafka refused the record: ${type}`,
+          payload: r.payload,
+          receivedMs: r.receivedMs,
+        },
+        r,
+      );
       try {
         await this.send([dead]);
-        refused.push({ vin: r.vin, kafkaError: type, deadLettered: true, accepted: r });
+        this.settled.set(r, { vin: r.vin, kafkaError: type, deadLettered: true, accepted: r });
       } catch (deadError) {
         const deadType = refusalType(deadError);
         if (deadType === undefined) throw deadError;
-        refused.push({ vin: r.vin, kafkaError: deadType, deadLettered: false, accepted: r });
+        this.settled.set(r, { vin: r.vin, kafkaError: deadType, deadLettered: false, accepted: r });
       }
     }
   }
@@ -150,13 +237,11 @@ export class KafkaUplinkSink implements UplinkSink {
     return out;
   }
 
+  /** One produce call for records of one partition: one broker, all or nothing. */
   private async send(chunk: readonly Outgoing[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const o of chunk) {
-      let messages = byTopic.get(o.topic);
-      if (messages === undefined) byTopic.set(o.topic, (messages = []));
-      messages.push(o.message);
-    }
-    await this.producer.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+    await this.producer.send(
+      chunk[0]!.topic,
+      chunk.map((o) => o.message),
+    );
   }
 }

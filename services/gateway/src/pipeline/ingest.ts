@@ -76,7 +76,8 @@ export interface SinkResult {
 export interface UplinkSink {
   /**
    * Resolves once every record is acknowledged by Kafka or refused for good (returned); rejects on errors a retry
-   * can help with.
+   * can help with. A retry with the same records writes only those not acknowledged yet: records written before the
+   * rejection are never written twice.
    */
   write(accepted: readonly AcceptedRecord[], rejected: readonly RejectedRecord[]): Promise<SinkResult>;
 }
