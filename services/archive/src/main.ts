@@ -82,6 +82,7 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
     manifest,
     {
       merge: (inputs, path) => new ParquetWriter(compactorDb).merge(inputs, path),
+      rollup: (dataPath, path) => new ParquetWriter(compactorDb).rollup(dataPath, path),
       publish: publishFile,
       remove: removeFile,
       list: listFiles,
