@@ -1,9 +1,9 @@
 // Downsampled history from the archive's per-second rollups gives exactly what the raw samples give: the same data
 // (Parquet files written by the archive's own writer and compacted by its own compactor, listed in its manifest in
-// real PostgreSQL, plus the hot window in PostgreSQL) read through the real API once with the rollups and once with
-// them hidden from the manifest, bucket for bucket, bit for bit: hours with rollups, an hour whose late file has
-// none, the hour not compacted yet, partial seconds at the range's start, and the bucket that straddles the hot
-// window's boundary.
+// real PostgreSQL, plus the hot window in PostgreSQL) read through the real API as flushed (raw), compacted (from
+// rollups) and with the rollups hidden from the manifest, bucket for bucket, bit for bit: hours with rollups, an
+// hour whose late file has none, partial seconds at the range's ends, and a bucket holding both the archive's and the
+// hot window's samples.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ interface BucketsBody {
 async function flushSegment(h: ApiHarness, dir: string, n: number, signalId: number, samples: readonly Sample[]) {
   const segment = new Segment();
   const ms = samples.map((s) => Math.floor(s.us / 1000));
-  const base = Math.min(...ms);
+  const base = ms.reduce((a, b) => Math.min(a, b));
   segment.add(BigInt(n), {
     vin: VIN_A,
     modelId: 'aurora-ev-2026',
@@ -213,8 +213,17 @@ describe('downsampled history: per-second rollups equal the raw samples', () => 
     const from = first + 250;
     const to = now - 30_017;
     const queries = [1000, 1].map((points) => `from=${from}&to=${to}&points=${points}`);
-    for (const query of queries) expect((await buckets(query)).archiveHours.rollup).toBe(0);
+    // As flushed: two files per hour, read raw (their samples of one second interleave across the files).
+    const flushed = new Map<string, BucketsBody>();
+    for (const query of queries) flushed.set(query, await buckets(query));
+    for (const body of flushed.values()) expect(body.archiveHours.rollup).toBe(0);
+    // Compacted: one merged file and its rollup per hour, read from the rollups; the same answer, bit for bit.
     expect(await compact(h, dir)).toBeGreaterThanOrEqual(3);
+    for (const query of queries) {
+      const compacted = await buckets(query);
+      expect(compacted.archiveHours).toEqual({ rollup: flushed.get(query)!.archiveHours.raw, raw: 0 });
+      expect(compacted.buckets).toEqual(flushed.get(query)!.buckets);
+    }
     const signalId = (await auroraSignal('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).id;
     await flushSegment(h, dir, 3, signalId, late);
 
