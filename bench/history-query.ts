@@ -282,6 +282,7 @@ try {
     db.closeSync();
     duckdb.closeSync();
   }
+  const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
   const q = (values: readonly number[], p: number): string => {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(1);
@@ -309,7 +310,7 @@ try {
     );
     console.log(
       `           wall ms p50 ${q(r.wall, 0.5)} p99 ${q(r.wall, 0.99)} max ${q(r.wall, 1)}; CPU ms per request ` +
-        `p50 ${q(r.cpu, 0.5)} p99 ${q(r.cpu, 0.99)} mean ${(r.cpu.reduce((a, b) => a + b, 0) / r.cpu.length).toFixed(1)}` +
+        `p50 ${q(r.cpu, 0.5)} p99 ${q(r.cpu, 0.99)} mean ${mean(r.cpu).toFixed(1)}` +
         ` (this process: API + DuckDB threads + client); load average ${r.load} (2 cores, shared)`,
     );
   }

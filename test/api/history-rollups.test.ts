@@ -144,8 +144,20 @@ describe('downsampled history: per-second rollups equal the raw samples', () => 
     h = await startApiHarness({ STORE_HISTORY_HOT_HOURS: '1', ARCHIVE_DIR: dir });
     const signalId = (await auroraSignal('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).id;
     // Two flushes, interleaved in time (so every hour has two files, as a live archive writes them).
-    await flushSegment(h, dir, 1, signalId, samples.filter((_, i) => i % 2 === 0));
-    await flushSegment(h, dir, 2, signalId, samples.filter((_, i) => i % 2 === 1));
+    await flushSegment(
+      h,
+      dir,
+      1,
+      signalId,
+      samples.filter((_, i) => i % 2 === 0),
+    );
+    await flushSegment(
+      h,
+      dir,
+      2,
+      signalId,
+      samples.filter((_, i) => i % 2 === 1),
+    );
     await seedHistory(
       h.pool,
       VIN_A,

@@ -13,7 +13,8 @@ const VIN = 'LRW3E7FS1RC000001';
 function manifestOf(paths: string[]): Pool {
   const hourStartMs = String(Math.floor(T0 / 3_600_000) * 3_600_000);
   return {
-    query: () => Promise.resolve({ rows: paths.map((path) => ({ path, rollup_path: null, hour_start_ms: hourStartMs })) }),
+    query: () =>
+      Promise.resolve({ rows: paths.map((path) => ({ path, rollup_path: null, hour_start_ms: hourStartMs })) }),
   } as unknown as Pool;
 }
 

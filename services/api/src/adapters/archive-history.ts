@@ -62,7 +62,8 @@ export interface ArchiveBuckets {
 
 /** `(column >= from AND column < to) OR …` over the ranges. */
 function inRanges(column: string, ranges: readonly ClosedRange[]): string {
-  return `(${ranges.map((r) => `(${column} >= ${Math.trunc(r.fromMs)} AND ${column} < ${Math.trunc(r.toMs)})`).join(' OR ')})`;
+  const each = ranges.map((r) => `(${column} >= ${Math.trunc(r.fromMs)} AND ${column} < ${Math.trunc(r.toMs)})`);
+  return `(${each.join(' OR ')})`;
 }
 
 function fileList(paths: readonly string[]): string {
@@ -131,10 +132,7 @@ export class ArchiveHistoryReader {
       return { partials: toPartials(rows), rollupHours: 0, rawHours: rows.length > 0 ? 1 : 0 };
     }
     const listed = await this.files(range);
-    const plan = planRollupRead(
-      range,
-      this.useRollups ? listed : listed.map((f) => ({ ...f, rollupPath: undefined })),
-    );
+    const plan = planRollupRead(range, this.useRollups ? listed : listed.map((f) => ({ ...f, rollupPath: undefined })));
     const match = `vin = ${sqlString(range.vin)} AND signal_id = ${Math.trunc(range.signalId)}`;
     const seconds: string[] = [];
     if (plan.rollup.files.length > 0)

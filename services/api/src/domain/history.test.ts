@@ -73,7 +73,10 @@ describe('buckets', () => {
     }
     expect(bucketGrid(1_700_000_000_000, 1_700_000_000_000 + day, 1000).widthMs).toBe(87_000);
     // Under a second: ms buckets from the range's start, as before.
-    expect(bucketGrid(1_700_000_000_123, 1_700_000_060_123, 1000)).toEqual({ originMs: 1_700_000_000_123, widthMs: 60 });
+    expect(bucketGrid(1_700_000_000_123, 1_700_000_060_123, 1000)).toEqual({
+      originMs: 1_700_000_000_123,
+      widthMs: 60,
+    });
     expect(onRollupGrid({ originMs: 1_700_000_000_123, widthMs: 60 })).toBe(false);
   });
 });
@@ -88,7 +91,13 @@ describe('planRollupRead', () => {
 
   it('reads whole seconds of fully rolled-up hours from rollups and everything else raw, each second once', () => {
     // Hours 0 and 1 compacted; hour 2 compacted but with a late file; hour 3 not compacted.
-    const files = [file(0, 'c0', true), file(1, 'c1', true), file(2, 'c2', true), file(2, 'p2', false), file(3, 'p3', false)];
+    const files = [
+      file(0, 'c0', true),
+      file(1, 'c1', true),
+      file(2, 'c2', true),
+      file(2, 'p2', false),
+      file(3, 'p3', false),
+    ];
     const range = { fromMs: h0 + 250, toMs: h0 + 4 * HOUR - 10 };
     const plan = planRollupRead(range, files);
     expect(plan.rollup).toEqual({
@@ -104,7 +113,7 @@ describe('planRollupRead', () => {
     expect([plan.rollupHours, plan.rawHours]).toEqual([2, 2]);
   });
 
-  it('reads raw only when no hour has rollups, and rollups only when the range is whole seconds of rolled hours', () => {
+  it('reads raw only without rollups, and rollups only when the range is whole seconds of rolled hours', () => {
     const range = { fromMs: h0, toMs: h0 + 2 * HOUR };
     const raw = planRollupRead(range, [file(0, 'p0', false), file(1, 'p1', false)]);
     expect(raw.rollup.ranges).toEqual([]);

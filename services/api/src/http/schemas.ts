@@ -164,7 +164,7 @@ export const SignalHistory = Type.Object({
   archiveHours: nullable(
     Type.Object(
       {
-        rollup: Type.Integer({ description: "archive hours read from per-second rollups (compacted hours)" }),
+        rollup: Type.Integer({ description: 'archive hours read from per-second rollups (compacted hours)' }),
         raw: Type.Integer({ description: 'archive hours read sample by sample (no rollup yet; same result, slower)' }),
       },
       { description: 'with ?points=N: how the archive part of the range was read; else null' },

@@ -214,10 +214,14 @@ export class ParquetWriter {
       );
       return Number(reader.getRows()[0]?.[0] ?? 0);
     } catch (cause) {
-      throw new TelltaleError('ARCHIVE_COMPACTION_FAILED', `Rolling up into ${path} failed: ${(cause as Error).message}`, {
-        retryable: true,
-        cause,
-      });
+      throw new TelltaleError(
+        'ARCHIVE_COMPACTION_FAILED',
+        `Rolling up into ${path} failed: ${(cause as Error).message}`,
+        {
+          retryable: true,
+          cause,
+        },
+      );
     }
   }
 

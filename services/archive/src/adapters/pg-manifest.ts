@@ -197,7 +197,8 @@ export class PgManifest {
     const { rows } = await this.query<{ model_id: string; date: string; hour: number }>(
       `SELECT model_id, to_char(date, 'YYYY-MM-DD') AS date, hour FROM archive_files
        WHERE (extract(epoch FROM date) * 1000)::int8 + (hour + 1) * 3600000::int8 <= $1
-       GROUP BY model_id, date, hour HAVING count(*) > 1 OR bool_or(rollup_path IS NULL) ORDER BY date, hour, model_id LIMIT $2`,
+       GROUP BY model_id, date, hour HAVING count(*) > 1 OR bool_or(rollup_path IS NULL)
+       ORDER BY date, hour, model_id LIMIT $2`,
       [endedBeforeMs, limit],
     );
     const out: HourToCompact[] = [];

@@ -7,12 +7,12 @@
  * rollup in one transaction (one row), queueing the inputs and their rollups for deletion; they are deleted after
  * the commit. A crash leaves either the old files listed (the merged file and rollup are unlisted leftovers,
  * deleted when the hour is compacted again) or the merged file listed with its rollup (the old files wait in the
- * deletion queue): a reader never sees a rollup without its file or the reverse. Readers that go by the manifest never see a row twice;
- * a reader of the raw directory can, until the queue is drained, so it should read through the manifest (as
- * `telltale history export` does) or hours older than the compaction delay plus one pass.
+ * deletion queue): a reader never sees a rollup without its file or the reverse. Readers that go by the manifest
+ * never see a row twice; a reader of the raw directory can, until the queue is drained, so it should read through
+ * the manifest (as `telltale history export` does) or hours older than the compaction delay plus one pass.
  *
- * Retention: days older than `retentionDays` leave the manifest (queued for deletion) in one transaction, then
- * their files are deleted and empty directories removed.
+ * Retention: days older than `retentionDays` leave the manifest (their files and rollups queued for deletion) in one
+ * transaction, then the files are deleted and empty directories removed.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -108,7 +108,8 @@ export class ArchiveCompactor {
     const paths = hour.files.map((f) => f.path).sort();
     const name = compactedFileName(createHash('sha256').update(paths.join('\n')).digest('hex'));
     const absolute = join(this.options.root, dir);
-    // Leftovers of an earlier pass that crashed before its swap: compacted files and rollups the manifest does not list.
+    // Leftovers of an earlier pass that crashed before its swap: compacted files and rollups the manifest does not
+    // list.
     const leftovers = (await this.files.list(absolute))
       .filter((f) => isCompactedFileName(f) || isRollupFileName(f))
       .map((f) => `${dir}/${f}`);
