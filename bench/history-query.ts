@@ -19,19 +19,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import {
-  ArchiveCompactor,
   ParquetWriter,
   PgManifest,
   Segment,
-  compactionFiles,
+  SegmentFiles,
+  compactOnce,
   openDuckDb,
-  partitionDir,
   type ManifestFile,
 } from '@telltale/archive';
 import { PgApiKeyStore, startApi } from '@telltale/api';
@@ -125,23 +123,12 @@ try {
         timeOffsetMs: Uint32Array.from(offsets),
       });
     }
-    for (const group of segment.groups()) {
-      const path = `${partitionDir(group.partition)}/p0-${hour}-${hour}-e${epoch}.parquet`;
-      await mkdir(join(dir, partitionDir(group.partition)), { recursive: true });
-      await writer.write(group, join(dir, path));
-      const size = statSync(join(dir, path)).size;
-      bytes += size;
-      archived += group.rows;
-      files.push({
-        path,
-        modelId: group.partition.modelId,
-        date: group.partition.date,
-        hour: group.partition.hour,
-        rows: group.rows,
-        bytes: size,
-        minEventTimeMs: group.minEventTimeMs,
-        maxEventTimeMs: group.maxEventTimeMs,
-      });
+    // As a flush leaves it: one segment file for the hour (temporary name, fsync, rename), compacted later.
+    const range = { partition: 0, firstOffset: BigInt(hour), lastOffset: BigInt(hour), epoch };
+    for (const file of await new SegmentFiles(dir, writer).write(range, segment.groups())) {
+      files.push(file);
+      bytes += file.bytes;
+      archived += file.rows;
     }
     process.stderr.write(`\rarchive: hour ${hour + 1}/25, ${archived.toLocaleString('en')} samples`);
   }
@@ -150,20 +137,14 @@ try {
     topic: 'vehicle.signals.v1',
     partition: 0,
     firstOffset: 0n,
-    lastOffset: 0n,
+    lastOffset: 24n,
     epoch,
     rows: archived,
     files,
   });
   const compact = async (): Promise<{ hours: number; seconds: number; rollupBytes: number }> => {
     const started = process.hrtime.bigint();
-    const compactor = new ArchiveCompactor(
-      manifest,
-      compactionFiles(dir, writer),
-      { compacted: () => undefined, retained: () => undefined, compactionConflict: () => undefined },
-      { root: dir, compactAfterMs: 0, retentionDays: 3650, hoursPerPass: 30 },
-    );
-    const result = await compactor.run();
+    const result = await compactOnce(manifest, dir, writer);
     const listed = await pool.query<{ path: string }>(
       'SELECT rollup_path AS path FROM archive_files WHERE rollup_path IS NOT NULL',
     );

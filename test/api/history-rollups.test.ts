@@ -5,29 +5,14 @@
 // hour whose late file has none, partial seconds at the range's ends, and a bucket holding both the archive's and the
 // hot window's samples.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ArchiveCompactor,
-  ParquetWriter,
-  PgManifest,
-  Segment,
-  compactionFiles,
-  openDuckDb,
-  partitionDir,
-  type ManifestFile,
-} from '@telltale/archive';
+import { archiveSamples, compactArchive, type ArchivedSample as Sample } from './archive-files.js';
 import { auroraSignal, seedHistory, startApiHarness, VIN_A, type ApiHarness } from './harness.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-
-interface Sample {
-  readonly us: number;
-  readonly value: number;
-}
 
 interface Bucket {
   fromMs: number;
@@ -42,77 +27,6 @@ interface BucketsBody {
   bucketMs: number;
   archiveHours: { rollup: number; raw: number };
   buckets: Bucket[];
-}
-
-/** Writes samples as one flushed segment (one file per hour, `p<n>-…`) and commits it in the manifest. */
-async function flushSegment(h: ApiHarness, dir: string, n: number, signalId: number, samples: readonly Sample[]) {
-  const segment = new Segment();
-  const ms = samples.map((s) => Math.floor(s.us / 1000));
-  const base = ms.reduce((a, b) => Math.min(a, b));
-  segment.add(BigInt(n), {
-    vin: VIN_A,
-    modelId: 'aurora-ev-2026',
-    catalogVersion: '1.0.0',
-    deviceSeq: n,
-    baseTimeMsEpoch: base,
-    signalId: Uint32Array.from(samples, () => signalId),
-    value: Float64Array.from(samples, (s) => s.value),
-    timeOffsetMs: Uint32Array.from(ms, (t) => t - base),
-    timeSubMsUs: Uint32Array.from(samples, (s) => s.us % 1000),
-  });
-  const duckdb = await openDuckDb({ threads: 1 });
-  const db = await duckdb.connect();
-  const manifest = new PgManifest(h.pool);
-  const { epoch } = await manifest.claim('vehicle.signals.v1', 0);
-  const files: ManifestFile[] = [];
-  try {
-    const writer = new ParquetWriter(db);
-    for (const group of segment.groups()) {
-      const path = `${partitionDir(group.partition)}/p0-${n}-${n}-e${epoch}.parquet`;
-      await mkdir(join(dir, partitionDir(group.partition)), { recursive: true });
-      await writer.write(group, join(dir, path));
-      files.push({
-        path,
-        modelId: group.partition.modelId,
-        date: group.partition.date,
-        hour: group.partition.hour,
-        rows: group.rows,
-        bytes: 1,
-        minEventTimeMs: group.minEventTimeMs,
-        maxEventTimeMs: group.maxEventTimeMs,
-      });
-    }
-  } finally {
-    db.closeSync();
-    duckdb.closeSync();
-  }
-  await manifest.commitSegment({
-    topic: 'vehicle.signals.v1',
-    partition: 0,
-    firstOffset: BigInt(n),
-    lastOffset: BigInt(n),
-    epoch,
-    rows: samples.length,
-    files,
-  });
-}
-
-/** Compacts every hour that has ended, as `telltale archive` does (merged file + rollup, one manifest swap). */
-async function compact(h: ApiHarness, dir: string): Promise<number> {
-  const duckdb = await openDuckDb({ threads: 1 });
-  const db = await duckdb.connect();
-  try {
-    const compactor = new ArchiveCompactor(
-      new PgManifest(h.pool),
-      compactionFiles(dir, new ParquetWriter(db)),
-      { compacted: () => undefined, retained: () => undefined, compactionConflict: () => undefined },
-      { root: dir, compactAfterMs: 0, retentionDays: 3650 },
-    );
-    return (await compactor.run())?.hoursCompacted ?? 0;
-  } finally {
-    db.closeSync();
-    duckdb.closeSync();
-  }
 }
 
 /** Values whose float sums depend on the order of their terms (many significant bits, mixed magnitudes). */
@@ -144,15 +58,15 @@ describe('downsampled history: per-second rollups equal the raw samples', () => 
     h = await startApiHarness({ STORE_HISTORY_HOT_HOURS: '1', ARCHIVE_DIR: dir });
     const signalId = (await auroraSignal('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).id;
     // Two flushes, interleaved in time (so every hour has two files, as a live archive writes them).
-    await flushSegment(
-      h,
+    await archiveSamples(
+      h.pool,
       dir,
       1,
       signalId,
       samples.filter((_, i) => i % 2 === 0),
     );
-    await flushSegment(
-      h,
+    await archiveSamples(
+      h.pool,
       dir,
       2,
       signalId,
@@ -230,14 +144,14 @@ describe('downsampled history: per-second rollups equal the raw samples', () => 
     for (const query of queries) flushed.set(query, await buckets(query));
     for (const body of flushed.values()) expect(body.archiveHours.rollup).toBe(0);
     // Compacted: one merged file and its rollup per hour, read from the rollups; the same answer, bit for bit.
-    expect(await compact(h, dir)).toBeGreaterThanOrEqual(3);
+    expect(await compactArchive(h.pool, dir)).toBeGreaterThanOrEqual(3);
     for (const query of queries) {
       const compacted = await buckets(query);
       expect(compacted.archiveHours).toEqual({ rollup: flushed.get(query)!.archiveHours.raw, raw: 0 });
       expect(compacted.buckets).toEqual(flushed.get(query)!.buckets);
     }
     const signalId = (await auroraSignal('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).id;
-    await flushSegment(h, dir, 3, signalId, late);
+    await archiveSamples(h.pool, dir, 3, signalId, late);
 
     for (const query of queries) {
       const rolled = await buckets(query);
@@ -257,7 +171,7 @@ describe('downsampled history: per-second rollups equal the raw samples', () => 
     expect(whole.buckets[0]!.count).toBe(samples.filter((s) => s.us >= from * 1000).length + late.length + hot.length);
 
     // The late file's hour compacted too: every hour from rollups now, still the same answer.
-    expect(await compact(h, dir)).toBe(1);
+    expect(await compactArchive(h.pool, dir)).toBe(1);
     for (const query of queries) {
       const all = await buckets(query);
       expect(all.archiveHours.raw).toBe(0);
