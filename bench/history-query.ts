@@ -1,11 +1,16 @@
 /**
  * History query latency through the real API: one signal of one vehicle over the last 24 h, downsampled on the
  * server to 1,000 points (`GET /v1/vehicles/{vin}/signals/{name}/history?from=…&to=…&points=1000`), merged from the
- * archive (Parquet written by the archive's own writer, one file per hour as compaction leaves them, listed in its
- * manifest) and the hot window in PostgreSQL (the last --hot-hours at 1 s resolution, as the store keeps it: history
- * blocks of 128 signals per second, migration 0018).
+ * archive (Parquet written by the archive's own writer and listed in its manifest) and the hot window in PostgreSQL
+ * (the last --hot-hours at 1 s resolution, as the store keeps it: history blocks of 128 signals per second,
+ * migration 0018).
  *
  *   npx tsx bench/history-query.ts [--requests 100] [--hot-hours 6] [--cycle-ms 10] [--other-signals 9]
+ *
+ * Two rounds in one run, same data, same API process: "raw" with the archive as flushes leave it (one segment file
+ * per hour, no rollups: every sample of the day is read), then the archive's own compactor compacts every ended hour
+ * (merged file + per-second rollup, what a user's archive holds ten minutes after an hour ends) and "rollups" times
+ * the same requests again. Each round prints p50/p99 wall and CPU ms per request and the load average.
  *
  * Archive data: the queried signal every --cycle-ms for 24 h (8.64 M samples at 10 ms) and --other-signals more
  * signals of the same vehicle every 100 ms in the same files, so the reader has to skip rows it does not want.
@@ -14,12 +19,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { ParquetWriter, PgManifest, Segment, openDuckDb, partitionDir, type ManifestFile } from '@telltale/archive';
+import {
+  ParquetWriter,
+  PgManifest,
+  Segment,
+  SegmentFiles,
+  compactOnce,
+  openDuckDb,
+  type ManifestFile,
+} from '@telltale/archive';
 import { PgApiKeyStore, startApi } from '@telltale/api';
 import { loadCatalog } from '@telltale/catalog';
 import { PgRegistry } from '@telltale/registry';
@@ -68,7 +80,8 @@ try {
     },
   ]);
 
-  // 1. The archive: one file per hour (25 hours cover the last 24 h), through the archive's writer and manifest.
+  // 1. The archive: one flushed file per hour (25 hours cover the last 24 h), through the archive's writer and
+  // manifest; compacted between the two rounds.
   const duckdb = await openDuckDb({ threads: 1 });
   const db = await duckdb.connect();
   const writer = new ParquetWriter(db);
@@ -110,23 +123,12 @@ try {
         timeOffsetMs: Uint32Array.from(offsets),
       });
     }
-    for (const group of segment.groups()) {
-      const path = `${partitionDir(group.partition)}/c-${String(hour).padStart(16, '0')}.parquet`;
-      await mkdir(join(dir, partitionDir(group.partition)), { recursive: true });
-      await writer.write(group, join(dir, path));
-      const size = statSync(join(dir, path)).size;
-      bytes += size;
-      archived += group.rows;
-      files.push({
-        path,
-        modelId: group.partition.modelId,
-        date: group.partition.date,
-        hour: group.partition.hour,
-        rows: group.rows,
-        bytes: size,
-        minEventTimeMs: group.minEventTimeMs,
-        maxEventTimeMs: group.maxEventTimeMs,
-      });
+    // As a flush leaves it: one segment file for the hour (temporary name, fsync, rename), compacted later.
+    const range = { partition: 0, firstOffset: BigInt(hour), lastOffset: BigInt(hour), epoch };
+    for (const file of await new SegmentFiles(dir, writer).write(range, segment.groups())) {
+      files.push(file);
+      bytes += file.bytes;
+      archived += file.rows;
     }
     process.stderr.write(`\rarchive: hour ${hour + 1}/25, ${archived.toLocaleString('en')} samples`);
   }
@@ -135,13 +137,23 @@ try {
     topic: 'vehicle.signals.v1',
     partition: 0,
     firstOffset: 0n,
-    lastOffset: 0n,
+    lastOffset: 24n,
     epoch,
     rows: archived,
     files,
   });
-  db.closeSync();
-  duckdb.closeSync();
+  const compact = async (): Promise<{ hours: number; seconds: number; rollupBytes: number }> => {
+    const started = process.hrtime.bigint();
+    const result = await compactOnce(manifest, dir, writer);
+    const listed = await pool.query<{ path: string }>(
+      'SELECT rollup_path AS path FROM archive_files WHERE rollup_path IS NOT NULL',
+    );
+    return {
+      hours: result?.hoursCompacted ?? 0,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      rollupBytes: listed.rows.reduce((n, r) => n + statSync(join(dir, r.path)).size, 0),
+    };
+  };
 
   // 2. The hot window: the last HOT_HOURS at 1 s resolution, as the store keeps it: history blocks (migration 0018)
   // with the signal and the other 127 signals of its block every second, so a read of one signal reads full rows.
@@ -199,34 +211,63 @@ try {
     fleets: ['bench'],
     createdBy: 'cli',
   });
-  const latencies: number[] = [];
-  let cpuMs = 0;
-  let points = 0;
-  let samples = 0;
-  try {
+  interface Round {
+    readonly wall: number[];
+    readonly cpu: number[];
+    readonly points: number;
+    readonly samples: number;
+    readonly archiveHours: { rollup: number; raw: number };
+    readonly load: string;
+  }
+  const round = async (): Promise<Round> => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    let points = 0;
+    let samples = 0;
+    let archiveHours = { rollup: 0, raw: 0 };
     for (let i = 0; i < REQUESTS + 3; i++) {
       const to = Date.now();
       const url =
         `${api.url}/v1/vehicles/${VIN}/signals/vehicleSpeed/history` + `?from=${to - 24 * HOUR}&to=${to}&points=1000`;
       const started = process.hrtime.bigint();
-      const cpu = process.cpuUsage();
+      const before = process.cpuUsage();
       const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-      const body = (await response.json()) as { buckets?: { count: number }[] };
+      const body = (await response.json()) as {
+        buckets?: { count: number }[];
+        archiveHours?: { rollup: number; raw: number };
+      };
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const used = process.cpuUsage(cpu);
+      const used = process.cpuUsage(before);
       if (response.status !== 200 || !body.buckets) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
       if (i < 3) continue; // warm-up: DuckDB start, first reads of the files' metadata
-      latencies.push(ms);
-      cpuMs += (used.user + used.system) / 1000;
+      wall.push(ms);
+      cpu.push((used.user + used.system) / 1000);
       points = body.buckets.length;
       samples = body.buckets.reduce((n, b) => n + b.count, 0);
+      archiveHours = body.archiveHours ?? archiveHours;
     }
+    const load = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+    return { wall, cpu, points, samples, archiveHours, load };
+  };
+  let raw: Round;
+  let rolled: Round;
+  let compaction: Awaited<ReturnType<typeof compact>>;
+  try {
+    raw = await round();
+    compaction = await compact();
+    rolled = await round();
   } finally {
     await api.stop();
+    db.closeSync();
+    duckdb.closeSync();
   }
-  latencies.sort((a, b) => a - b);
-  const q = (p: number): string =>
-    latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!.toFixed(1);
+  const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const q = (values: readonly number[], p: number): string => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(1);
+  };
   console.log(`history query bench: one signal, 24 h, downsampled to 1,000 points, ${REQUESTS} sequential requests`);
   console.log(
     `  archive          ${archived.toLocaleString('en')} samples in ${files.length} hourly files ` +
@@ -236,17 +277,24 @@ try {
     `  hot window       last ${HOT_HOURS} h in PostgreSQL at 1 s (${hotRows.toLocaleString('en')} block rows of ` +
       '128 signals: the signal and its block)',
   );
-  console.log(`  answer           ${points} buckets covering ${samples.toLocaleString('en')} samples`);
-  console.log(`  latency ms       p50 ${q(0.5)}  p95 ${q(0.95)}  p99 ${q(0.99)}  max ${q(1)}`);
   console.log(
-    `  CPU per request  ${(cpuMs / latencies.length).toFixed(1)} ms (this process: API + DuckDB threads + client; ` +
-      `less sensitive to the machine's load than the latency)`,
+    `  compaction       ${compaction.hours} hours merged + rolled up in ${compaction.seconds.toFixed(1)} s; ` +
+      `rollups ${(compaction.rollupBytes / 1e6).toFixed(1)} MB`,
   );
-  console.log(
-    `  load average     ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} (2 cores, shared)`,
-  );
+  for (const [name, r] of [
+    ['raw', raw],
+    ['rollups', rolled],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(8)} ${r.points} buckets, ${r.samples.toLocaleString('en')} samples; archive hours ` +
+        `${r.archiveHours.rollup} from rollups, ${r.archiveHours.raw} raw`,
+    );
+    console.log(
+      `           wall ms p50 ${q(r.wall, 0.5)} p99 ${q(r.wall, 0.99)} max ${q(r.wall, 1)}; CPU ms per request ` +
+        `p50 ${q(r.cpu, 0.5)} p99 ${q(r.cpu, 0.99)} mean ${mean(r.cpu).toFixed(1)}` +
+        ` (this process: API + DuckDB threads + client); load average ${r.load} (2 cores, shared)`,
+    );
+  }
   console.log(
     `  command          npx tsx bench/history-query.ts --requests ${REQUESTS} --hot-hours ${HOT_HOURS} ` +
       `--cycle-ms ${CYCLE_MS} --other-signals ${OTHER_SIGNALS}`,

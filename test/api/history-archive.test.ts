@@ -3,20 +3,14 @@
 // inside one millisecond stay apart, pages join up, downsampling gives the right min/max/avg per bucket, and the
 // archive is as fleet-scoped as the rest.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParquetWriter, PgManifest, Segment, openDuckDb, partitionDir, type ManifestFile } from '@telltale/archive';
+import { archiveSamples, type ArchivedSample as Sample } from './archive-files.js';
 import { auroraSignal, seedHistory, startApiHarness, VIN_A, type ApiHarness } from './harness.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-
-interface Sample {
-  readonly us: number;
-  readonly value: number;
-}
 
 interface HistoryBody {
   hotWindowStartMs: number;
@@ -25,59 +19,6 @@ interface HistoryBody {
   bucketMs: number | null;
   buckets: { fromMs: number; toMs: number; count: number; min: number; max: number; avg: number }[] | null;
   next: { fromMs: number; toMs: number | null } | null;
-}
-
-/** Writes samples of one signal the way `telltale archive` does: one Parquet file per hour, listed in the manifest. */
-async function archiveSamples(h: ApiHarness, dir: string, signalId: number, samples: readonly Sample[]): Promise<void> {
-  const segment = new Segment();
-  const ms = samples.map((s) => Math.floor(s.us / 1000));
-  const base = ms[0]!;
-  segment.add(0n, {
-    vin: VIN_A,
-    modelId: 'aurora-ev-2026',
-    catalogVersion: '1.0.0',
-    deviceSeq: 1,
-    baseTimeMsEpoch: base,
-    signalId: Uint32Array.from(samples, () => signalId),
-    value: Float64Array.from(samples, (s) => s.value),
-    timeOffsetMs: Uint32Array.from(ms, (t) => t - base),
-    timeSubMsUs: Uint32Array.from(samples, (s) => s.us % 1000),
-  });
-  const duckdb = await openDuckDb({ threads: 1 });
-  const db = await duckdb.connect();
-  const manifest = new PgManifest(h.pool);
-  const { epoch } = await manifest.claim('vehicle.signals.v1', 0);
-  const files: ManifestFile[] = [];
-  try {
-    const writer = new ParquetWriter(db);
-    for (const group of segment.groups()) {
-      const path = `${partitionDir(group.partition)}/p0-0-0-e${epoch}.parquet`;
-      await mkdir(join(dir, partitionDir(group.partition)), { recursive: true });
-      await writer.write(group, join(dir, path));
-      files.push({
-        path,
-        modelId: group.partition.modelId,
-        date: group.partition.date,
-        hour: group.partition.hour,
-        rows: group.rows,
-        bytes: 1,
-        minEventTimeMs: group.minEventTimeMs,
-        maxEventTimeMs: group.maxEventTimeMs,
-      });
-    }
-  } finally {
-    db.closeSync();
-    duckdb.closeSync();
-  }
-  await manifest.commitSegment({
-    topic: 'vehicle.signals.v1',
-    partition: 0,
-    firstOffset: 0n,
-    lastOffset: 0n,
-    epoch,
-    rows: samples.length,
-    files,
-  });
 }
 
 describe('signal history: hot window (PostgreSQL) + archive (Parquet)', () => {
@@ -107,7 +48,7 @@ describe('signal history: hot window (PostgreSQL) + archive (Parquet)', () => {
   beforeAll(async () => {
     h = await startApiHarness({ STORE_HISTORY_HOT_HOURS: '1', ARCHIVE_DIR: dir });
     signalId = (await auroraSignal('powertrain/VCU_VehicleStatus/VCU_VehicleSpeed')).id;
-    await archiveSamples(h, dir, signalId, archived);
+    await archiveSamples(h.pool, dir, 0, signalId, archived);
     await seedHistory(
       h.pool,
       VIN_A,
@@ -163,7 +104,8 @@ describe('signal history: hot window (PostgreSQL) + archive (Parquet)', () => {
     expect(r.status).toBe(200);
     expect(r.body.points).toEqual([]);
     const width = r.body.bucketMs!;
-    expect(width).toBe(Math.ceil((to - from) / 50));
+    // Buckets of a second or more are whole seconds (from is one here), never more than asked for.
+    expect(width).toBe(Math.ceil((to - from) / 50_000) * 1000);
     const want = new Map<number, number[]>();
     for (const s of archived) {
       const b = Math.floor((Math.floor(s.us / 1000) - from) / width);

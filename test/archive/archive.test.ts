@@ -1,12 +1,14 @@
 // The archive on real Kafka and PostgreSQL, with the Parquet files read back by DuckDB: every produced sample lands
 // once in its model/date/hour partition, bad records are dead-lettered with their reason, compaction merges an
-// hour's files without changing a row, retention drops old days, and `telltale history export` reads it back.
+// hour's files without changing a row and writes their per-second rollups, retention drops old days (rollups too),
+// and `telltale history export` reads it back.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startArchive, type RunningArchive } from '@telltale/archive';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { PgManifest, startArchive, type RunningArchive } from '@telltale/archive';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
 import { main } from '@telltale/cli';
 import { createKafkaClient, createReliableProducer, RECORD_HEADER } from '@telltale/platform/kafka';
@@ -35,6 +37,37 @@ function hourFiles(dir: string): Map<string, string[]> {
   };
   walk(dir, '');
   return out;
+}
+
+/** Every rollup file under the archive root, relative. */
+function rollupFiles(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? rollupFiles(dir, rel ? `${rel}/${e.name}` : e.name)
+      : e.name.endsWith('.rollup')
+        ? [`${rel}/${e.name}`]
+        : [],
+  );
+}
+
+/** (vin, signal, second) rows where a rollup and its data file disagree on count, min or max (or one lacks it). */
+async function rollupMismatches(dataPath: string, rollupPath: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  try {
+    const reader = await db.runAndReadAll(
+      `SELECT count(*)::INTEGER FROM (
+         SELECT vin, signal_id, event_time_ms // 1000 * 1000 AS second_ms, count(*) AS n, min(value) AS lo,
+                max(value) AS hi
+         FROM read_parquet('${dataPath}') GROUP BY ALL) r
+       FULL JOIN read_parquet('${rollupPath}') u USING (vin, signal_id, second_ms)
+       WHERE r.n IS DISTINCT FROM u.count OR r.lo IS DISTINCT FROM u.min OR r.hi IS DISTINCT FROM u.max`,
+    );
+    return Number(reader.getRows()[0]![0]);
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
 }
 
 describe('archive: Parquet by model/date/hour, dead letters, compaction, retention, export', () => {
@@ -167,11 +200,15 @@ describe('archive: Parquet by model/date/hour, dead letters, compaction, retenti
         back.rows,
       ),
     ).toEqual({ missing: [], extra: [] });
-    const manifest = await pool.query<{ path: string; source_files: number }>(
-      'SELECT path, source_files FROM archive_files',
+    const manifest = await pool.query<{ path: string; source_files: number; rollup_path: string | null }>(
+      'SELECT path, source_files, rollup_path FROM archive_files',
     );
     expect(manifest.rows).toHaveLength(2);
     for (const r of manifest.rows) expect(existsSync(join(dir, r.path))).toBe(true);
+    // Each compacted file has its per-second rollup listed beside it, with the count, min and max of every
+    // (vin, signal, second) of the file; no other rollup is left on disk.
+    expect(rollupFiles(dir).sort()).toEqual(manifest.rows.map((r) => r.rollup_path).sort());
+    for (const r of manifest.rows) expect(await rollupMismatches(join(dir, r.path), join(dir, r.rollup_path!))).toBe(0);
     const pending = await pool.query('SELECT * FROM archive_pending_deletes');
     expect(pending.rowCount).toBe(0);
     // A second pass finds nothing to do.
@@ -243,5 +280,14 @@ describe('archive: Parquet by model/date/hour, dead letters, compaction, retenti
     expect(compareRows(want, got)).toEqual({ missing: [], extra: [] });
     const names = new Set(lines.slice(1).map((l) => l.split(',')[2]));
     expect([...names].sort()).toEqual([s1.qualifiedName, s2.qualifiedName].sort());
+  });
+
+  it('retention deletes rollups with their files', async () => {
+    expect(rollupFiles(dir).length).toBeGreaterThan(0);
+    const dropped = await new PgManifest(pool).dropBefore('2999-01-01', Date.now());
+    expect(dropped.filter((p) => p.endsWith('.rollup')).sort()).toEqual(rollupFiles(dir).sort());
+    await archive.compactor.run();
+    expect(rollupFiles(dir)).toEqual([]);
+    expect(hourFiles(dir).size).toBe(0);
   });
 });

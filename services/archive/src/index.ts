@@ -8,6 +8,8 @@ export {
   ROW_GROUP_ROWS,
   parquetOptions,
 } from './adapters/duckdb-parquet.js';
+export { compactOnce } from './adapters/compaction-files.js';
+export { SegmentFiles } from './adapters/segment-files.js';
 export { PgManifest, type ManifestFile } from './adapters/pg-manifest.js';
 export { Segment, type ArchivableBatch, type RowGroup } from './domain/segment.js';
 export { partitionDir, hourPartition, hourOf } from './domain/layout.js';

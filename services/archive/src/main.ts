@@ -19,7 +19,7 @@ import { ArchiveCompactor } from './pipeline/compact-archive.js';
 import { PgManifest } from './adapters/pg-manifest.js';
 import { ParquetWriter, openDuckDb } from './adapters/duckdb-parquet.js';
 import { SegmentFiles } from './adapters/segment-files.js';
-import { listFiles, pruneEmptyDirs, publishFile, removeFile } from './adapters/fs-files.js';
+import { compactionFiles } from './adapters/compaction-files.js';
 
 export interface RunningArchive extends RunningService {
   readonly archiver: SignalArchiver;
@@ -80,13 +80,7 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
   );
   const compactor = new ArchiveCompactor(
     manifest,
-    {
-      merge: (inputs, path) => new ParquetWriter(compactorDb).merge(inputs, path),
-      publish: publishFile,
-      remove: removeFile,
-      list: listFiles,
-      pruneEmptyDirs: (dir) => pruneEmptyDirs(root, dir),
-    },
+    compactionFiles(root, new ParquetWriter(compactorDb)),
     metrics.events,
     { root, compactAfterMs: config.compactAfterMs, retentionDays: config.retentionDays },
   );

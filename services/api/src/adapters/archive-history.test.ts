@@ -11,7 +11,11 @@ const VIN = 'LRW3E7FS1RC000001';
 
 /** The manifest's answer, without PostgreSQL: every file listed, in this order. */
 function manifestOf(paths: string[]): Pool {
-  return { query: () => Promise.resolve({ rows: paths.map((path) => ({ path })) }) } as unknown as Pool;
+  const hourStartMs = String(Math.floor(T0 / 3_600_000) * 3_600_000);
+  return {
+    query: () =>
+      Promise.resolve({ rows: paths.map((path) => ({ path, rollup_path: null, hour_start_ms: hourStartMs })) }),
+  } as unknown as Pool;
 }
 
 describe('ArchiveHistoryReader', () => {
@@ -56,10 +60,18 @@ describe('ArchiveHistoryReader', () => {
         [8000, 0, 803, '0.9.0'],
         [9000, 0, 804, '0.9.0'],
       ]);
-      // The same instance again (warm): buckets of 5 s.
-      expect(await reader.buckets(range, T0, 5000)).toEqual([
-        { bucket: 0, count: 5, sum: 3510, min: 700, max: 704 },
-        { bucket: 1, count: 5, sum: 4010, min: 800, max: 804 },
+      // The same instance again (warm): buckets of 5 s (whole seconds: per-second rows, no rollups listed) and of
+      // 2.5 s (under the rollup grid: sample by sample).
+      expect(await reader.buckets(range, { originMs: T0, widthMs: 5000 })).toEqual({
+        partials: [
+          { bucket: 0, count: 5, sum: 3510, min: 700, max: 704 },
+          { bucket: 1, count: 5, sum: 4010, min: 800, max: 804 },
+        ],
+        rollupHours: 0,
+        rawHours: 1,
+      });
+      expect((await reader.buckets(range, { originMs: T0, widthMs: 2500 })).partials.map((p) => p.count)).toEqual([
+        3, 2, 3, 2,
       ]);
       expect((await reader.samples(range, 2, 'desc')).map((p) => p.value)).toEqual([804, 803]);
     } finally {

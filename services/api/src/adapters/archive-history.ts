@@ -9,14 +9,27 @@
  * Only the columns a query needs are read, and the bucket aggregation runs inside DuckDB. The statements are not
  * prepared: the file list is a bind-time argument of read_parquet, and parsing is a small part of a query.
  *
+ * Downsampled reads on a whole-second grid use the per-second rollups compaction writes beside each compacted file
+ * (`archive_files.rollup_path`): a day of a 100 Hz signal is 86,400 rollup rows instead of 8.64 M samples. Hours
+ * without rollups (not compacted yet, compacted before rollups existed, or late data since) and the partial seconds
+ * at the range's ends are read raw and grouped per second the same way, so the buckets are the same bit for bit
+ * whichever source served each second (domain/history.ts planRollupRead; the aggregates: @telltale/platform).
+ *
  * Files written before the µs column existed lack `event_time_sub_ms_us`; union_by_name reads it as NULL there
  * (0), and a set of files that all lack it is read without it.
  */
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { TelltaleError } from '@telltale/platform';
+import { BUCKET_AGGREGATES, ROLLUP_GRAIN_MS, SECOND_AGGREGATES, TelltaleError } from '@telltale/platform';
 import type { Pool } from '@telltale/platform/db';
-import type { BucketPartial } from '../domain/history.js';
+import {
+  onRollupGrid,
+  planRollupRead,
+  type BucketGrid,
+  type BucketPartial,
+  type ClosedRange,
+  type ListedFile,
+} from '../domain/history.js';
 import type { HistoryPoint } from './pg-signals.js';
 
 export interface ArchiveRange {
@@ -40,6 +53,33 @@ function unavailable(cause: unknown): TelltaleError {
   });
 }
 
+/** Buckets of the archive's part of a range, and how many of its hours rollups served. */
+export interface ArchiveBuckets {
+  readonly partials: BucketPartial[];
+  readonly rollupHours: number;
+  readonly rawHours: number;
+}
+
+/** `(column >= from AND column < to) OR …` over the ranges. */
+function inRanges(column: string, ranges: readonly ClosedRange[]): string {
+  const each = ranges.map((r) => `(${column} >= ${Math.trunc(r.fromMs)} AND ${column} < ${Math.trunc(r.toMs)})`);
+  return `(${each.join(' OR ')})`;
+}
+
+function fileList(paths: readonly string[]): string {
+  return `[${paths.map(sqlString).join(', ')}]`;
+}
+
+function toPartials(rows: readonly unknown[][]): BucketPartial[] {
+  return rows.map((r) => ({
+    bucket: Number(r[0]),
+    count: Number(r[1]),
+    sum: Number(r[2]),
+    min: Number(r[3]),
+    max: Number(r[4]),
+  }));
+}
+
 /** Idle connections kept for reuse; more concurrent requests open more and close the surplus. */
 const IDLE_CONNECTIONS = 4;
 
@@ -47,10 +87,12 @@ export class ArchiveHistoryReader {
   private instance: Promise<DuckDBInstance> | undefined;
   private readonly idle: DuckDBConnection[] = [];
 
+  /** `useRollups: false` reads raw samples only (the same answer, slower: to compare the two). */
   constructor(
     private readonly pool: Pool,
     private readonly archiveDir: string,
     private readonly threads = 1,
+    private readonly useRollups = true,
   ) {}
 
   /** Raw samples in [fromMs, toMs), at most `limit`, oldest or newest first (ties: µs, then file order). */
@@ -73,23 +115,43 @@ export class ArchiveHistoryReader {
     }));
   }
 
-  /** count, sum, min, max per bucket of `widthMs` counted from `originMs`. */
-  async buckets(range: ArchiveRange, originMs: number, widthMs: number): Promise<BucketPartial[]> {
-    const rows = await this.query(
-      range,
-      'event_time_ms, value',
-      (source) =>
-        `SELECT (event_time_ms - ${Math.trunc(originMs)}) // ${Math.trunc(widthMs)} AS bucket, count(*) AS n,
-                sum(value), min(value), max(value)
-         FROM ${source} GROUP BY ALL ORDER BY bucket`,
+  /**
+   * count, sum, min, max per bucket of the grid. On a whole-second grid: rollups where an hour has them, raw samples
+   * grouped per second elsewhere (identical results). Off it (buckets under a second): raw samples per bucket.
+   */
+  async buckets(range: ArchiveRange, grid: BucketGrid): Promise<ArchiveBuckets> {
+    if (!onRollupGrid(grid)) {
+      const rows = await this.query(
+        range,
+        'event_time_ms, value',
+        (source) =>
+          `SELECT (event_time_ms - ${Math.trunc(grid.originMs)}) // ${Math.trunc(grid.widthMs)} AS bucket,
+                  count(*) AS n, sum(value), min(value), max(value)
+           FROM ${source} GROUP BY ALL ORDER BY bucket`,
+      );
+      return { partials: toPartials(rows), rollupHours: 0, rawHours: rows.length > 0 ? 1 : 0 };
+    }
+    const listed = await this.files(range);
+    const plan = planRollupRead(range, this.useRollups ? listed : listed.map((f) => ({ ...f, rollupPath: undefined })));
+    const match = `vin = ${sqlString(range.vin)} AND signal_id = ${Math.trunc(range.signalId)}`;
+    const seconds: string[] = [];
+    if (plan.rollup.files.length > 0)
+      seconds.push(
+        `SELECT second_ms, count, sum, min, max FROM read_parquet(${fileList(plan.rollup.files)})
+         WHERE ${match} AND ${inRanges('second_ms', plan.rollup.ranges)}`,
+      );
+    if (plan.raw.files.length > 0)
+      seconds.push(
+        `SELECT event_time_ms // ${ROLLUP_GRAIN_MS} * ${ROLLUP_GRAIN_MS} AS second_ms, ${SECOND_AGGREGATES}
+         FROM read_parquet(${fileList(plan.raw.files)}, union_by_name = true)
+         WHERE ${match} AND ${inRanges('event_time_ms', plan.raw.ranges)} GROUP BY second_ms`,
+      );
+    if (seconds.length === 0) return { partials: [], rollupHours: 0, rawHours: 0 };
+    const rows = await this.run(
+      `SELECT (second_ms - ${Math.trunc(grid.originMs)}) // ${Math.trunc(grid.widthMs)} AS bucket, ${BUCKET_AGGREGATES}
+       FROM (${seconds.join(' UNION ALL ')}) GROUP BY bucket ORDER BY bucket`,
     );
-    return rows.map((r) => ({
-      bucket: Number(r[0]),
-      count: Number(r[1]),
-      sum: Number(r[2]),
-      min: Number(r[3]),
-      max: Number(r[4]),
-    }));
+    return { partials: toPartials(rows), rollupHours: plan.rollupHours, rawHours: plan.rawHours };
   }
 
   async close(): Promise<void> {
@@ -100,10 +162,12 @@ export class ArchiveHistoryReader {
   }
 
   /** Committed files of the model that may hold samples of the range, in time order. */
-  private async files(range: ArchiveRange): Promise<string[]> {
+  private async files(range: ArchiveRange): Promise<ListedFile[]> {
     const { rows } = await this.pool
-      .query<{ path: string }>(
-        `SELECT path FROM archive_files
+      .query<{ path: string; rollup_path: string | null; hour_start_ms: string }>(
+        `SELECT path, rollup_path,
+                (extract(epoch FROM date) * 1000)::int8 + hour * 3600000::int8 AS hour_start_ms
+         FROM archive_files
          WHERE model_id = $1 AND max_event_time_ms >= $2 AND min_event_time_ms < $3 ORDER BY date, hour, path`,
         [range.modelId, range.fromMs, range.toMs],
       )
@@ -113,7 +177,11 @@ export class ArchiveHistoryReader {
           cause,
         });
       });
-    return rows.map((r) => join(this.archiveDir, r.path));
+    return rows.map((r) => ({
+      path: join(this.archiveDir, r.path),
+      rollupPath: r.rollup_path ? join(this.archiveDir, r.rollup_path) : undefined,
+      hourStartMs: Number(r.hour_start_ms),
+    }));
   }
 
   /**
@@ -125,7 +193,7 @@ export class ArchiveHistoryReader {
     columns: string,
     sql: (source: string, subMsColumn: string) => string,
   ): Promise<unknown[][]> {
-    const files = await this.files(range);
+    const files = (await this.files(range)).map((f) => f.path);
     if (files.length === 0) return [];
     const source =
       `(SELECT ${columns} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true) ` +
@@ -142,6 +210,20 @@ export class ArchiveHistoryReader {
         const older = source.replace(columns, columns.replace(', event_time_sub_ms_us', ''));
         return (await db.runAndReadAll(sql(older, '0'))).getRows();
       }
+    } catch (cause) {
+      healthy = false;
+      throw unavailable(cause);
+    } finally {
+      this.release(db, healthy);
+    }
+  }
+
+  /** Runs one statement on a pooled connection. */
+  private async run(sql: string): Promise<unknown[][]> {
+    const db = await this.connect();
+    let healthy = true;
+    try {
+      return (await db.runAndReadAll(sql)).getRows();
     } catch (cause) {
       healthy = false;
       throw unavailable(cause);

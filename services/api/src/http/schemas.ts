@@ -154,7 +154,22 @@ export const SignalHistory = Type.Object({
     }),
     { description: 'raw samples (empty when `points` was asked for: see `buckets`)' },
   ),
-  bucketMs: nullable(Type.Integer({ description: 'width of each bucket when downsampled' })),
+  bucketMs: nullable(
+    Type.Integer({
+      description:
+        'width of each bucket when downsampled: whole seconds when a bucket spans a second or more (then counted ' +
+        "from the start of `from`'s second, the first bucket starting at `from`), else whole ms from `from`",
+    }),
+  ),
+  archiveHours: nullable(
+    Type.Object(
+      {
+        rollup: Type.Integer({ description: 'archive hours read from per-second rollups (compacted hours)' }),
+        raw: Type.Integer({ description: 'archive hours read sample by sample (no rollup yet; same result, slower)' }),
+      },
+      { description: 'with ?points=N: how the archive part of the range was read; else null' },
+    ),
+  ),
   buckets: nullable(
     Type.Array(
       Type.Object({

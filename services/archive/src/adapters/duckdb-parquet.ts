@@ -26,7 +26,7 @@ import {
   ENUM,
   type DuckDBConnection,
 } from '@duckdb/node-api';
-import { TelltaleError } from '@telltale/platform';
+import { ROLLUP_GRAIN_MS, SECOND_AGGREGATES, TelltaleError } from '@telltale/platform';
 import type { RowGroup } from '../domain/segment.js';
 import { sortedRowOrder } from '../domain/sort-rows.js';
 
@@ -191,6 +191,32 @@ export class ParquetWriter {
       throw new TelltaleError(
         'ARCHIVE_WRITE_FAILED',
         `Writing Parquet file ${path} failed: ${(cause as Error).message}`,
+        {
+          retryable: true,
+          cause,
+        },
+      );
+    }
+  }
+
+  /**
+   * Writes the per-second rollup of an archive file (schema and aggregates: @telltale/platform archive-rollups),
+   * sorted by vin, signal id and second like the samples, in the same row groups; returns its row count.
+   */
+  async rollup(dataPath: string, path: string): Promise<number> {
+    try {
+      const second = `event_time_ms // ${ROLLUP_GRAIN_MS} * ${ROLLUP_GRAIN_MS}`;
+      const reader = await this.db.runAndReadAll(
+        `COPY (SELECT vin, signal_id, ${second} AS second_ms, ${SECOND_AGGREGATES}
+               FROM read_parquet(${sqlString(dataPath)}, hive_partitioning = false)
+               GROUP BY vin, signal_id, second_ms ORDER BY vin, signal_id, second_ms)
+         TO ${sqlString(path)} (${this.options})`,
+      );
+      return Number(reader.getRows()[0]?.[0] ?? 0);
+    } catch (cause) {
+      throw new TelltaleError(
+        'ARCHIVE_COMPACTION_FAILED',
+        `Rolling up into ${path} failed: ${(cause as Error).message}`,
         {
           retryable: true,
           cause,

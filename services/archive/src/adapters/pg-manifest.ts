@@ -16,6 +16,8 @@ export interface ManifestFile {
   readonly bytes: number;
   readonly minEventTimeMs: number;
   readonly maxEventTimeMs: number;
+  /** The file's per-second rollup, relative to ARCHIVE_DIR (compacted files); absent: none. */
+  readonly rollupPath?: string | undefined;
 }
 
 export interface SegmentCommit {
@@ -43,9 +45,9 @@ export interface HourToCompact {
 
 const INSERT_FILES = `
 INSERT INTO archive_files (path, model_id, date, hour, topic, partition, first_offset, last_offset, rows, bytes,
-  min_event_time_ms, max_event_time_ms, source_files)
+  min_event_time_ms, max_event_time_ms, source_files, rollup_path)
 SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::smallint[], $5::text[], $6::int[], $7::int8[], $8::int8[],
-  $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int[])`;
+  $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int[], $14::text[])`;
 
 function fileParams(
   files: readonly ManifestFile[],
@@ -66,6 +68,7 @@ function fileParams(
     files.map((f) => f.minEventTimeMs),
     files.map((f) => f.maxEventTimeMs),
     files.map(() => sourceFiles),
+    files.map((f) => f.rollupPath ?? null),
   ];
 }
 
@@ -78,6 +81,7 @@ interface FileRow {
   bytes: string;
   min_event_time_ms: string;
   max_event_time_ms: string;
+  rollup_path: string | null;
 }
 
 function toFile(r: FileRow): ManifestFile {
@@ -90,11 +94,17 @@ function toFile(r: FileRow): ManifestFile {
     bytes: Number(r.bytes),
     minEventTimeMs: Number(r.min_event_time_ms),
     maxEventTimeMs: Number(r.max_event_time_ms),
+    ...(r.rollup_path === null ? {} : { rollupPath: r.rollup_path }),
   };
 }
 
 const FILE_COLUMNS = `path, model_id, to_char(date, 'YYYY-MM-DD') AS date, hour, rows, bytes, min_event_time_ms,
-  max_event_time_ms`;
+  max_event_time_ms, rollup_path`;
+
+/** The data and rollup paths of removed manifest rows: what to queue for deletion. */
+function removedPaths(rows: readonly { path: string; rollup_path: string | null }[]): string[] {
+  return rows.flatMap((r) => (r.rollup_path === null ? [r.path] : [r.path, r.rollup_path]));
+}
 
 export class PgManifest {
   constructor(private readonly pool: pg.Pool) {}
@@ -168,19 +178,27 @@ export class PgManifest {
     });
   }
 
-  /** Which of these relative paths are in the manifest. */
+  /** Which of these relative paths are in the manifest (as a file or as a file's rollup). */
   async listed(paths: readonly string[]): Promise<Set<string>> {
     if (paths.length === 0) return new Set();
-    const { rows } = await this.query<{ path: string }>('SELECT path FROM archive_files WHERE path = ANY($1)', [paths]);
+    const { rows } = await this.query<{ path: string }>(
+      `SELECT path FROM archive_files WHERE path = ANY($1)
+       UNION SELECT rollup_path FROM archive_files WHERE rollup_path = ANY($1)`,
+      [paths],
+    );
     return new Set(rows.map((r) => r.path));
   }
 
-  /** Hours that ended before `endedBeforeMs` and have more than one file, oldest first. */
+  /**
+   * Hours that ended before `endedBeforeMs` and have more than one file or a file without a rollup (a single
+   * flushed file, or an hour compacted before rollups existed), oldest first.
+   */
   async hoursToCompact(endedBeforeMs: number, limit: number): Promise<HourToCompact[]> {
     const { rows } = await this.query<{ model_id: string; date: string; hour: number }>(
       `SELECT model_id, to_char(date, 'YYYY-MM-DD') AS date, hour FROM archive_files
        WHERE (extract(epoch FROM date) * 1000)::int8 + (hour + 1) * 3600000::int8 <= $1
-       GROUP BY model_id, date, hour HAVING count(*) > 1 ORDER BY date, hour, model_id LIMIT $2`,
+       GROUP BY model_id, date, hour HAVING count(*) > 1 OR bool_or(rollup_path IS NULL)
+       ORDER BY date, hour, model_id LIMIT $2`,
       [endedBeforeMs, limit],
     );
     const out: HourToCompact[] = [];
@@ -215,7 +233,10 @@ export class PgManifest {
     const conflict = new Error('an input left the manifest');
     return this.tx('ARCHIVE_MANIFEST_UNAVAILABLE', async (c) => {
       const paths = inputs.map((f) => f.path);
-      const removed = await c.query('DELETE FROM archive_files WHERE path = ANY($1) RETURNING path', [paths]);
+      const removed = await c.query<{ path: string; rollup_path: string | null }>(
+        'DELETE FROM archive_files WHERE path = ANY($1) RETURNING path, rollup_path',
+        [paths],
+      );
       if (removed.rowCount !== inputs.length) throw conflict;
       await c.query(
         INSERT_FILES,
@@ -224,7 +245,7 @@ export class PgManifest {
       await c.query(
         `INSERT INTO archive_pending_deletes (path, reason)
          SELECT unnest($1::text[]), 'compacted' ON CONFLICT DO NOTHING`,
-        [paths],
+        [removedPaths(removed.rows)],
       );
       return true;
     }).catch((error: unknown) => {
@@ -247,10 +268,11 @@ export class PgManifest {
    */
   async dropBefore(beforeDate: string, cutoffMs: number): Promise<string[]> {
     return this.tx('ARCHIVE_MANIFEST_UNAVAILABLE', async (c) => {
-      const { rows } = await c.query<{ path: string }>('DELETE FROM archive_files WHERE date < $1 RETURNING path', [
-        beforeDate,
-      ]);
-      const paths = rows.map((r) => r.path);
+      const { rows } = await c.query<{ path: string; rollup_path: string | null }>(
+        'DELETE FROM archive_files WHERE date < $1 RETURNING path, rollup_path',
+        [beforeDate],
+      );
+      const paths = removedPaths(rows);
       await c.query(
         `INSERT INTO archive_pending_deletes (path, reason)
          SELECT unnest($1::text[]), 'retention' ON CONFLICT DO NOTHING`,

@@ -5,9 +5,11 @@ import {
   hourOf,
   hourPartition,
   isCompactedFileName,
+  isRollupFileName,
   parsePartitionDir,
   parseSegmentFileName,
   partitionDir,
+  rollupFileName,
   segmentFileName,
   temporaryName,
 } from './layout.js';
@@ -36,5 +38,9 @@ describe('archive layout', () => {
     expect(isCompactedFileName(compactedFileName('0123456789abcdef0123'))).toBe(true);
     expect(isCompactedFileName(temporaryName(compactedFileName('0123456789abcdef')))).toBe(true);
     expect(isCompactedFileName(name)).toBe(false);
+    const rollup = rollupFileName(compactedFileName('0123456789abcdef'));
+    expect(rollup).toBe('c-0123456789abcdef.rollup');
+    expect(isRollupFileName(rollup) && isRollupFileName(temporaryName(rollup))).toBe(true);
+    expect(isCompactedFileName(rollup) || isRollupFileName(name)).toBe(false);
   });
 });

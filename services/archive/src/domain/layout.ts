@@ -4,6 +4,8 @@
  *
  *   p<partition>-<first offset>-<last offset>-e<epoch>.parquet   one flush of one vehicle.signals.v1 partition
  *   c-<16 hex>.parquet                                          a compaction of an hour's files (hash of inputs)
+ *   c-<16 hex>.rollup                                           its per-second rollup (Parquet; not "*.parquet", so
+ *                                                               a glob of the samples never reads it)
  *
  * Names are deterministic: a segment's name follows from its Kafka partition, offset range and the claim epoch
  * of the instance that wrote it (so a fenced former owner never writes a path the new owner uses); a compacted
@@ -68,6 +70,15 @@ export function compactedFileName(inputHash: string): string {
 
 export function isCompactedFileName(name: string): boolean {
   return /^\.?c-[0-9a-f]{16}\.parquet(?:\.tmp)?$/.test(name);
+}
+
+/** The rollup file beside a compacted file: c-<16 hex>.parquet → c-<16 hex>.rollup. */
+export function rollupFileName(compactedName: string): string {
+  return compactedName.replace(/\.parquet$/, '.rollup');
+}
+
+export function isRollupFileName(name: string): boolean {
+  return /^\.?c-[0-9a-f]{16}\.rollup(?:\.tmp)?$/.test(name);
 }
 
 /** The temporary name a file is written under before its rename. */

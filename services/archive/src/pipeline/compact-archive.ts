@@ -1,21 +1,31 @@
 /**
  * Compaction and retention, one instance at a time (a PostgreSQL advisory lock).
  *
- * Compaction: an hour that ended more than `compactAfterMs` ago and has several files is merged into one sorted
- * file (c-<hash of the inputs>.parquet, published like any file), then the manifest swaps the inputs for it in one
- * transaction, queueing the inputs for deletion; they are deleted after the commit. A crash leaves either the old
- * files listed (the merged file is an unlisted leftover, deleted when the hour is compacted again) or the merged
- * file listed (the old files wait in the deletion queue). Readers that go by the manifest never see a row twice;
- * a reader of the raw directory can, until the queue is drained, so it should read through the manifest (as
- * `telltale history export` does) or hours older than the compaction delay plus one pass.
+ * Compaction: an hour that ended more than `compactAfterMs` ago and has several files (or one without a rollup) is
+ * merged into one sorted file (c-<hash of the inputs>.parquet, published like any file) and its per-second rollup
+ * (c-<hash>.rollup, published before the swap), then the manifest swaps the inputs for the merged file and its
+ * rollup in one transaction (one row), queueing the inputs and their rollups for deletion; they are deleted after
+ * the commit. A crash leaves either the old files listed (the merged file and rollup are unlisted leftovers,
+ * deleted when the hour is compacted again) or the merged file listed with its rollup (the old files wait in the
+ * deletion queue): a reader never sees a rollup without its file or the reverse. Readers that go by the manifest
+ * never see a row twice; a reader of the raw directory can, until the queue is drained, so it should read through
+ * the manifest (as `telltale history export` does) or hours older than the compaction delay plus one pass.
  *
- * Retention: days older than `retentionDays` leave the manifest (queued for deletion) in one transaction, then
- * their files are deleted and empty directories removed.
+ * Retention: days older than `retentionDays` leave the manifest (their files and rollups queued for deletion) in one
+ * transaction, then the files are deleted and empty directories removed.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DAY_MS, compactedFileName, isCompactedFileName, partitionDir, temporaryName } from '../domain/layout.js';
+import {
+  DAY_MS,
+  compactedFileName,
+  isCompactedFileName,
+  isRollupFileName,
+  partitionDir,
+  rollupFileName,
+  temporaryName,
+} from '../domain/layout.js';
 import type { HourToCompact, ManifestFile } from '../adapters/pg-manifest.js';
 
 export interface CompactionManifest {
@@ -31,6 +41,8 @@ export interface CompactionManifest {
 
 export interface CompactionFiles {
   merge(inputs: readonly string[], path: string): Promise<number>;
+  /** Writes the per-second rollup of the file at `dataPath` to `path`. */
+  rollup(dataPath: string, path: string): Promise<number>;
   publish(tmpPath: string, finalPath: string): Promise<void>;
   remove(absolutePath: string): Promise<void>;
   list(dir: string): Promise<string[]>;
@@ -96,8 +108,11 @@ export class ArchiveCompactor {
     const paths = hour.files.map((f) => f.path).sort();
     const name = compactedFileName(createHash('sha256').update(paths.join('\n')).digest('hex'));
     const absolute = join(this.options.root, dir);
-    // Leftovers of an earlier pass that crashed before its swap: compacted files the manifest does not list.
-    const leftovers = (await this.files.list(absolute)).filter((f) => isCompactedFileName(f)).map((f) => `${dir}/${f}`);
+    // Leftovers of an earlier pass that crashed before its swap: compacted files and rollups the manifest does not
+    // list.
+    const leftovers = (await this.files.list(absolute))
+      .filter((f) => isCompactedFileName(f) || isRollupFileName(f))
+      .map((f) => `${dir}/${f}`);
     const listed = await this.manifest.listed(leftovers);
     for (const leftover of leftovers)
       if (!listed.has(leftover)) await this.files.remove(join(this.options.root, leftover));
@@ -113,6 +128,10 @@ export class ArchiveCompactor {
       throw new Error(`compacting ${dir}: merged ${rows} rows, the manifest lists ${expected}`);
     }
     await this.files.publish(tmp, join(absolute, name));
+    const rollupName = rollupFileName(name);
+    const rollupTmp = join(absolute, temporaryName(rollupName));
+    await this.files.rollup(join(absolute, name), rollupTmp);
+    await this.files.publish(rollupTmp, join(absolute, rollupName));
     const merged: ManifestFile = {
       path: `${dir}/${name}`,
       modelId: hour.modelId,
@@ -122,11 +141,13 @@ export class ArchiveCompactor {
       bytes: (await stat(join(absolute, name))).size,
       minEventTimeMs: Math.min(...hour.files.map((f) => f.minEventTimeMs)),
       maxEventTimeMs: Math.max(...hour.files.map((f) => f.maxEventTimeMs)),
+      rollupPath: `${dir}/${rollupName}`,
     };
     const sourceFiles = await this.manifest.sourceFileCount(paths);
     if (!(await this.manifest.swapCompacted(hour.files, merged, sourceFiles))) {
       this.events.compactionConflict(dir);
       await this.files.remove(join(absolute, name));
+      await this.files.remove(join(absolute, rollupName));
       return false;
     }
     this.events.compacted(

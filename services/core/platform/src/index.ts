@@ -17,3 +17,4 @@ export { createMetricsRegistry, counter, gauge, histogram, Counter, Gauge, Histo
 export { startOpsServer, type OpsServer, type HealthCheck } from './ops/ops-server.js';
 export { Lifecycle } from './lifecycle.js';
 export { bootService, runUntilSignalled, type RunningService, type ServiceBoot } from './service.js';
+export { ROLLUP_GRAIN_MS, SECOND_AGGREGATES, BUCKET_AGGREGATES } from './archive-rollups.js';

@@ -4,7 +4,7 @@ import { fleetScope, type Principal } from '../../domain/access.js';
 import { resolveSignalName, splitNameList, type NameResolution } from '../../domain/signal-names.js';
 import { choiceLabel, describeSignal, signalValueView, type SignalValueView } from '../../domain/signal-values.js';
 import { isoTime, parseTimeParam } from '../../domain/time.js';
-import { bucketWidthMs, concatInOrder, mergeBuckets, pageOf, splitAtHotWindow } from '../../domain/history.js';
+import { bucketGrid, concatInOrder, mergeBuckets, pageOf, splitAtHotWindow } from '../../domain/history.js';
 import type { HistoryPoint } from '../../adapters/pg-signals.js';
 import type { Catalog, CatalogSignal } from '@telltale/catalog';
 import type { VehicleView } from '../../adapters/pg-vehicles.js';
@@ -257,17 +257,18 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
 
     if (query.points !== undefined) {
       const end = toMs!;
-      const width = bucketWidthMs(fromMs, end, query.points);
-      const [coldParts, hotParts] = await Promise.all([
-        archiveRange ? deps.archive.buckets(archiveRange, fromMs, width) : [],
-        hot ? deps.signals.historyBuckets({ ...at, ...hot }, fromMs, width) : [],
+      const grid = bucketGrid(fromMs, end, query.points);
+      const [cold, hotParts] = await Promise.all([
+        archiveRange ? deps.archive.buckets(archiveRange, grid) : undefined,
+        hot ? deps.signals.historyBuckets({ ...at, ...hot }, grid.originMs, grid.widthMs) : [],
       ]);
-      const buckets = mergeBuckets(fromMs, end, width, [coldParts, hotParts]);
+      const buckets = mergeBuckets({ fromMs, toMs: end }, grid, [cold?.partials ?? [], hotParts]);
       return {
         ...base,
         count: buckets.length,
         points: [],
-        bucketMs: width,
+        bucketMs: grid.widthMs,
+        archiveHours: { rollup: cold?.rollupHours ?? 0, raw: cold?.rawHours ?? 0 },
         buckets: buckets.map((b) => ({ ...b, from: isoTime(b.fromMs) })),
         next: null,
       };
@@ -301,6 +302,7 @@ export function vehicleReadRoutes(app: App, deps: ApiDeps): void {
         catalogVersion: p.catalogVersion,
       })),
       bucketMs: null,
+      archiveHours: null,
       buckets: null,
       next: page.next && { fromMs: page.next.fromMs, toMs: page.next.toMs ?? null },
     };
