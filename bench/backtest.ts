@@ -3,7 +3,10 @@
  * live rule engine exactly as `telltale rules backtest` does it (runBacktest: manifest → DuckDB reads only the rule's
  * signals and columns, hour by hour → RuleReplay → summary and live diff). One DuckDB thread, one Node thread.
  *
- *   npx tsx bench/backtest.ts [--hours 24] [--hz 10] [--other-signals 10] [--vehicles 1] [--runs 3]
+ *   npx tsx bench/backtest.ts [--hours 24] [--hz 10] [--other-signals 10] [--vehicles 1] [--runs 3] [--split]
+ *
+ * --split also times the two halves apart, in CPU time: reading (DuckDB → typed columns, per-signal runs merged in
+ * event time: readHourGroup) and the engine alone (RuleReplay over those rows, held in memory).
  *
  * The archive is written first (not timed) in the archive's own layout and Parquet settings: one compacted file per
  * hour (model=aurora-ev-2026/date=…/hour=…), rows sorted by vin, signal id, event time, listed in archive_files of a
@@ -19,7 +22,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PARQUET_OPTIONS, hourPartition, openDuckDb, partitionDir } from '@telltale/archive';
-import { compileBacktestRule, runBacktest } from '@telltale/backtest';
+import {
+  MergeBuffers,
+  RuleReplay,
+  archivedFiles,
+  compileBacktestRule,
+  groupByHour,
+  readHourGroup,
+  runBacktest,
+} from '@telltale/backtest';
 import { BUNDLED_CATALOG_DIR, loadCatalog } from '@telltale/catalog';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
@@ -31,6 +42,7 @@ const { values: args } = parseArgs({
     'other-signals': { type: 'string', default: '10' },
     vehicles: { type: 'string', default: '1' },
     runs: { type: 'string', default: '3' },
+    split: { type: 'boolean', default: false },
   },
 });
 const hours = Number(args.hours);
@@ -140,6 +152,7 @@ try {
         `(${result.summary.transitions} transitions, ${result.summary.flapping.count} flaps, ${result.files} files)`,
     );
   }
+  if (args.split) await split(vins, vehicles);
 } finally {
   db.closeSync();
   duckdb.closeSync();
@@ -147,8 +160,49 @@ try {
   await pool.end();
   rmSync(dir, { recursive: true, force: true });
 }
+/** Reading and merging, then the engine alone over the rows read, each in CPU seconds. */
+async function split(vins: string[], vehicles: { vin: string; modelId: string; fleetId: string }[]): Promise<void> {
+  const toMs = START + hours * 3_600_000;
+  const groups = groupByHour(await archivedFiles(pool, [MODEL], START, toMs));
+  const selection = { modelId: MODEL, vins, signalIds: [...ruleSignals].sort((a, b) => a - b) };
+  const runsRead: { vehicle: number; ids: Uint32Array; times: Float64Array; values: Float64Array }[] = [];
+  const cpuSeconds = (from: NodeJS.CpuUsage): number => {
+    const used = process.cpuUsage(from);
+    return (used.user + used.system) / 1e6;
+  };
+  for (let run = 1; run <= runs; run++) {
+    const buffers = new MergeBuffers();
+    let rows = 0;
+    const cpu = process.cpuUsage();
+    for (const group of groups)
+      await readHourGroup(db, group, selection, { archiveDir: dir, fromMs: START, toMs, buffers }, (c) => {
+        rows += c.rows;
+        if (run === 1)
+          runsRead.push({
+            vehicle: c.vehicle[0]!,
+            ids: c.signalId.slice(),
+            times: c.eventTimeMs.slice(),
+            values: c.value.slice(),
+          });
+      });
+    const s = cpuSeconds(cpu);
+    console.log(`split ${run}: reading + merging ${rows.toLocaleString('en')} rows: ${s.toFixed(3)} CPU s`);
+  }
+  for (let run = 1; run <= runs; run++) {
+    const replay = new RuleReplay(compiled.snapshot, { toMs });
+    const cpu = process.cpuUsage();
+    for (const r of runsRead) replay.ingestRun(vehicles[r.vehicle]!, r.ids, r.times, r.values);
+    replay.finish();
+    const s = cpuSeconds(cpu);
+    console.log(
+      `split ${run}: engine alone ${replay.samples.toLocaleString('en')} samples: ${s.toFixed(3)} CPU s ` +
+        `(${((s * 1e9) / replay.samples).toFixed(0)} ns per sample)`,
+    );
+  }
+}
+
 console.log(`load: ${execSync('uptime').toString().trim()}`);
 console.log(
   `command: npx tsx bench/backtest.ts --hours ${hours} --hz ${hz} --other-signals ${otherSignals} ` +
-    `--vehicles ${vehicleCount} --runs ${runs}`,
+    `--vehicles ${vehicleCount} --runs ${runs}${args.split ? ' --split' : ''}`,
 );

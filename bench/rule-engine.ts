@@ -6,6 +6,7 @@
  *   npx tsx bench/rule-engine.ts [vehicles=2000] [seconds=30]
  *   MEASURE_RULES=1 npx tsx bench/rule-engine.ts …     (with per-rule timing, as the diagnostics service runs it)
  */
+import { execSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +72,7 @@ let transitions = 0;
 let samples = 0;
 let advanceMs = 0;
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 for (let s = 0; s < seconds; s++) {
   for (let v = 0; v < vehicles; v++) {
     let k = 0;
@@ -112,6 +114,8 @@ for (let s = 0; s < seconds; s++) {
   advanceMs += performance.now() - a;
 }
 const elapsedS = (performance.now() - started) / 1000;
+const cpuUsed = process.cpuUsage(cpuStart);
+const cpuS = (cpuUsed.user + cpuUsed.system) / 1e6;
 const ruleCount = snapshot.models.get(catalog.modelId)!.rules.length;
 const batches = vehicles * seconds;
 console.log(
@@ -120,7 +124,8 @@ console.log(
 );
 console.log(
   `  ${(samples / elapsedS / 1e6).toFixed(2)} M samples/s, ${(batches / elapsedS / 1000).toFixed(1)} k batches/s, ` +
-    `${(((elapsedS * 1000) / batches) * 1000).toFixed(1)} µs per batch`,
+    `${(((elapsedS * 1000) / batches) * 1000).toFixed(1)} µs per batch (wall); ` +
+    `${(samples / cpuS / 1e6).toFixed(2)} M samples per CPU-second (${cpuS.toFixed(2)} CPU s)`,
 );
 console.log(
   `  advance(): ${(advanceMs / seconds).toFixed(2)} ms per call over ${vehicles} vehicles; ${transitions} transitions`,
@@ -130,6 +135,7 @@ if (measureRules) {
   const evaluations = timings.reduce((sum, t) => sum + t.evaluations, 0);
   console.log(`  ${evaluations} rule evaluations measured across ${timings.length} rules`);
 }
+console.log(`  load: ${execSync('uptime').toString().trim()}`);
 console.log(
   `  reproduce: ${measureRules ? 'MEASURE_RULES=1 ' : ''}npx tsx bench/rule-engine.ts ${vehicles} ${seconds}`,
 );

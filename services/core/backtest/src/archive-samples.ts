@@ -8,6 +8,10 @@
  * time and device sequence and go to `onRows` one DuckDB chunk (≤ 2048 rows) or one vehicle-hour at a time as typed
  * columns, valid during that call (views of DuckDB's vectors or of reused buffers). An hour
  * partition only holds samples of that hour, so hour after hour is event-time order for every vehicle.
+ *
+ * What DuckDB is asked for is kept to what it must do: the raw columns (no casts; the BIGINT event time becomes a
+ * double here, from its two 32-bit halves), no vehicle number when there is one vehicle, and no event-time filter
+ * for a file the manifest says lies inside the range (every hour of a backtest but its first and last).
  */
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBVector } from '@duckdb/node-api';
@@ -22,6 +26,9 @@ export interface ArchivedFile {
   readonly date: string;
   readonly hour: number;
   readonly rows: number;
+  /** Event-time bounds of the file's rows (inclusive), from the manifest. */
+  readonly minEventTimeMs: number;
+  readonly maxEventTimeMs: number;
 }
 
 /** An in-memory DuckDB for reading the archive, and a connection to it; `close()` releases both. */
@@ -55,8 +62,17 @@ export async function archivedFiles(
   toMs: number,
 ): Promise<ArchivedFile[]> {
   try {
-    const { rows } = await pool.query<{ path: string; model_id: string; date: string; hour: number; rows: string }>(
-      `SELECT path, model_id, to_char(date, 'YYYY-MM-DD') AS date, hour, rows FROM archive_files
+    const { rows } = await pool.query<{
+      path: string;
+      model_id: string;
+      date: string;
+      hour: number;
+      rows: string;
+      min_event_time_ms: string;
+      max_event_time_ms: string;
+    }>(
+      `SELECT path, model_id, to_char(date, 'YYYY-MM-DD') AS date, hour, rows, min_event_time_ms, max_event_time_ms
+       FROM archive_files
        WHERE model_id = ANY($1) AND max_event_time_ms >= $2 AND min_event_time_ms < $3
        ORDER BY date, hour, model_id, path`,
       [modelIds, fromMs, toMs],
@@ -67,6 +83,8 @@ export async function archivedFiles(
       date: r.date,
       hour: Number(r.hour),
       rows: Number(r.rows),
+      minEventTimeMs: Number(r.min_event_time_ms),
+      maxEventTimeMs: Number(r.max_event_time_ms),
     }));
   } catch (cause) {
     throw new TelltaleError(
@@ -131,6 +149,11 @@ export interface ReadOptions {
   readonly buffers?: MergeBuffers;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** DuckDB's vector size: a chunk holds at most this many rows. */
+const CHUNK_ROWS = 2048;
+
 /** Numbers the ENUM types of concurrent reads on one database. */
 let typeSeq = 0;
 
@@ -158,33 +181,49 @@ export async function readHourGroup(
   const vins = selection.vins.map(sqlString).join(', ');
   const presorted = group.files.length === 1;
   // Several vehicles: an ENUM of them, whose cast is a hash lookup that numbers each row's vehicle (an index into
-  // `vins`). One vehicle (the common backtest): its number is 0 and `vin = …` is a filter the Parquet reader applies
-  // itself, with the row groups' min/max statistics.
+  // `vins`). One vehicle (the common backtest): its number is 0, not read at all, and `vin = …` is a filter the
+  // Parquet reader applies itself, with the row groups' min/max statistics.
   const one = selection.vins.length === 1;
   const vinType = one ? undefined : `backtest_vin_${++typeSeq}`;
   if (vinType !== undefined) await db.run(`CREATE TYPE ${vinType} AS ENUM (${vins})`);
+  const inside = group.files.every((f) => f.minEventTimeMs >= o.fromMs && f.maxEventTimeMs < o.toMs);
+  const timeFilter = inside
+    ? ''
+    : `AND event_time_ms >= ${Math.trunc(o.fromMs)} AND event_time_ms < ${Math.trunc(o.toMs)}`;
   const sql = `
-    SELECT ${vinType === undefined ? '0' : `enum_code(vin::${vinType})`}::UINTEGER AS vi, signal_id,
-           event_time_ms::DOUBLE AS t, value
+    SELECT signal_id, event_time_ms, value${vinType === undefined ? '' : `, enum_code(vin::${vinType})::UINTEGER AS vi`}
     FROM read_parquet([${files}], hive_partitioning = false)
-    WHERE ${one ? `vin = ${vins}` : `vin IN (${vins})`} AND signal_id IN (${ids})
-      AND event_time_ms >= ${Math.trunc(o.fromMs)} AND event_time_ms < ${Math.trunc(o.toMs)}
-    ${presorted ? '' : 'ORDER BY vi, event_time_ms, signal_id, value, device_seq'}`;
+    WHERE ${one ? `vin = ${vins}` : `vin IN (${vins})`} AND signal_id IN (${ids}) ${timeFilter}
+    ${presorted ? '' : `ORDER BY ${one ? '' : 'vi, '}event_time_ms, signal_id, value, device_seq`}`;
   const merger = presorted ? new RunMerger(group.modelId, onRows, o.buffers) : undefined;
+  const scratch = o.buffers ?? new MergeBuffers();
   const abort = (): void => db.interrupt();
   o.signal?.addEventListener('abort', abort);
   try {
     o.signal?.throwIfAborted();
-    const result = await db.stream(sql);
     let rows = 0;
-    for (;;) {
-      o.signal?.throwIfAborted();
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
+    const take = (chunk: DuckDBDataChunk): void => {
       rows += chunk.rowCount;
-      const columns = columnsOf(group.modelId, chunk);
+      const columns = columnsOf(group.modelId, chunk, one, scratch);
       if (merger) merger.add(columns);
       else onRows(columns);
+    };
+    if (one) {
+      // One vehicle-hour is held whole anyway (RunMerger): one materialized result costs one hop to DuckDB's worker
+      // instead of one per 2,048 rows. Several vehicles stream, so memory stays one vehicle-hour.
+      const result = await db.run(sql);
+      for (let i = 0; i < result.chunkCount; i++) {
+        o.signal?.throwIfAborted();
+        take(result.getChunk(i));
+      }
+    } else {
+      const result = await db.stream(sql);
+      for (;;) {
+        o.signal?.throwIfAborted();
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        take(chunk);
+      }
     }
     merger?.end();
     return rows;
@@ -206,7 +245,12 @@ export async function readHourGroup(
 export class MergeBuffers {
   readonly rows = new SampleBuffer();
   readonly merged = new SampleBuffer();
+  /** The other side of the pairwise merges (mergeRuns). */
+  readonly between = new SampleBuffer();
   vehicle = new Uint32Array(0);
+  /** One chunk's event times as doubles, and its vehicle numbers when there is one vehicle (all 0). */
+  readonly chunkTimes = new Float64Array(CHUNK_ROWS);
+  readonly chunkZeros = new Uint32Array(CHUNK_ROWS);
 }
 
 /**
@@ -251,7 +295,7 @@ export class RunMerger {
     const n = this.rows.length;
     if (n === 0) return;
     const b = this.buffers;
-    const merged = mergeRuns(this.rows.ids, this.rows.times, this.rows.values, n, b.merged);
+    const merged = mergeRuns(this.rows.ids, this.rows.times, this.rows.values, n, b.merged, b.between);
     if (b.vehicle.length < n) b.vehicle = new Uint32Array(this.rows.ids.length);
     const vehicle = b.vehicle.subarray(0, n);
     vehicle.fill(this.vehicle);
@@ -264,6 +308,10 @@ export class RunMerger {
  * Rows 0..n-1 made of runs, each sorted by time (a run ends where the time goes back or the signal changes), merged
  * into one time-ordered list; equal times keep run order (ascending signal id in an archive file). Written into
  * `into` (grown as needed) when given; the result is views of exactly n rows.
+ *
+ * The runs are merged two at a time (the first two, then that with the third, …), each a tight two-way loop: for the
+ * few signals a rule reads this beats picking the smallest of k heads for every row, and taking the left side on a
+ * tie keeps run order. `between` holds the intermediate merges.
  */
 export function mergeRuns(
   ids: Uint32Array,
@@ -271,57 +319,97 @@ export function mergeRuns(
   values: Float64Array,
   n: number,
   into: SampleBuffer = new SampleBuffer(Math.max(1, n)),
+  between: SampleBuffer = new SampleBuffer(1),
 ): { signalId: Uint32Array; eventTimeMs: Float64Array; value: Float64Array } {
   into.reserve(n);
   into.length = n;
-  const outIds = into.ids;
-  const outTimes = into.times;
-  const outValues = into.values;
-  const result = {
-    signalId: outIds.subarray(0, n),
-    eventTimeMs: outTimes.subarray(0, n),
-    value: outValues.subarray(0, n),
-  };
   const starts: number[] = [0];
   for (let i = 1; i < n; i++) if (times[i]! < times[i - 1]! || ids[i] !== ids[i - 1]) starts.push(i);
-  if (starts.length === 1) {
-    outIds.set(ids.subarray(0, n));
-    outTimes.set(times.subarray(0, n));
-    outValues.set(values.subarray(0, n));
-    return result;
-  }
-  const k = starts.length;
-  const heads = Int32Array.from(starts);
-  const ends = Int32Array.from(starts.slice(1).concat(n));
-  for (let o = 0; o < n; o++) {
-    // k is the number of signals a rule reads: a linear scan of the heads beats a heap.
-    let best = -1;
-    let bestTime = Infinity;
-    for (let r = 0; r < k; r++) {
-      const h = heads[r]!;
-      if (h < ends[r]! && times[h]! < bestTime) {
-        best = r;
-        bestTime = times[h]!;
-      }
+  starts.push(n);
+  const k = starts.length - 1;
+  if (k === 1) {
+    into.ids.set(ids.subarray(0, n));
+    into.times.set(times.subarray(0, n));
+    into.values.set(values.subarray(0, n));
+  } else {
+    if (k > 2) between.reserve(n);
+    // Merge r (of runs 0..r-1 so far with run r) writes where the last one lands in `into`.
+    let from: Columns = { ids, times, values };
+    for (let r = 1; r < k; r++) {
+      const to = (k - 1 - r) % 2 === 0 ? into : between;
+      mergeTwo(from, 0, starts[r]!, { ids, times, values }, starts[r]!, starts[r + 1]!, to);
+      from = to;
     }
-    const h = heads[best]!++;
-    outIds[o] = ids[h]!;
-    outTimes[o] = times[h]!;
-    outValues[o] = values[h]!;
   }
-  return result;
+  return {
+    signalId: into.ids.subarray(0, n),
+    eventTimeMs: into.times.subarray(0, n),
+    value: into.values.subarray(0, n),
+  };
 }
 
-function columnsOf(modelId: string, chunk: DuckDBDataChunk): SampleColumns {
+interface Columns {
+  readonly ids: Uint32Array;
+  readonly times: Float64Array;
+  readonly values: Float64Array;
+}
+
+/** Merges rows a..aEnd-1 of `a` and b..bEnd-1 of `b` (each sorted by time) into `to` from row 0; ties take `a`. */
+function mergeTwo(a: Columns, i: number, aEnd: number, b: Columns, j: number, bEnd: number, to: Columns): void {
+  const { ids: aIds, times: aTimes, values: aValues } = a;
+  const { ids: bIds, times: bTimes, values: bValues } = b;
+  const { ids: oIds, times: oTimes, values: oValues } = to;
+  let o = 0;
+  while (i < aEnd && j < bEnd) {
+    const ta = aTimes[i]!;
+    const tb = bTimes[j]!;
+    if (tb < ta) {
+      oIds[o] = bIds[j]!;
+      oTimes[o] = tb;
+      oValues[o++] = bValues[j++]!;
+    } else {
+      oIds[o] = aIds[i]!;
+      oTimes[o] = ta;
+      oValues[o++] = aValues[i++]!;
+    }
+  }
+  if (i < aEnd) {
+    oIds.set(aIds.subarray(i, aEnd), o);
+    oTimes.set(aTimes.subarray(i, aEnd), o);
+    oValues.set(aValues.subarray(i, aEnd), o);
+  } else if (j < bEnd) {
+    oIds.set(bIds.subarray(j, bEnd), o);
+    oTimes.set(bTimes.subarray(j, bEnd), o);
+    oValues.set(bValues.subarray(j, bEnd), o);
+  }
+}
+
+/** Columns signal_id, event_time_ms, value (, vi unless `one`) of a chunk; times and zeros go to `scratch`. */
+function columnsOf(modelId: string, chunk: DuckDBDataChunk, one: boolean, scratch: MergeBuffers): SampleColumns {
+  const rows = chunk.rowCount;
   return {
     modelId,
     wholeVehicle: false,
-    rows: chunk.rowCount,
-    vehicle: itemsOf(chunk.getColumnVector(0), Uint32Array),
-    signalId: itemsOf(chunk.getColumnVector(1), Uint32Array),
-    eventTimeMs: itemsOf(chunk.getColumnVector(2), Float64Array),
-    value: itemsOf(chunk.getColumnVector(3), Float64Array),
+    rows,
+    vehicle: one ? scratch.chunkZeros.subarray(0, rows) : itemsOf(chunk.getColumnVector(3), Uint32Array),
+    signalId: itemsOf(chunk.getColumnVector(0), Uint32Array),
+    eventTimeMs: timesOf(chunk.getColumnVector(1), rows, scratch.chunkTimes),
+    value: itemsOf(chunk.getColumnVector(2), Float64Array),
   };
+}
+
+/**
+ * A BIGINT vector of event times (ms) as doubles, into `into`: from the two 32-bit halves of each value, exact below
+ * 2^53 ms, without a BigInt per row (a DOUBLE cast in the query cost DuckDB more than this loop).
+ */
+function timesOf(vector: DuckDBVector, rows: number, into: Float64Array): Float64Array {
+  const items = (vector as unknown as { items?: unknown }).items;
+  const out = into.length >= rows ? into.subarray(0, rows) : new Float64Array(rows);
+  if (items instanceof BigInt64Array && LITTLE_ENDIAN) {
+    const halves = new Int32Array(items.buffer, items.byteOffset, rows * 2);
+    for (let i = 0; i < rows; i++) out[i] = halves[2 * i + 1]! * 4294967296 + (halves[2 * i]! >>> 0);
+  } else for (let i = 0; i < rows; i++) out[i] = Number(vector.getItem(i));
+  return out;
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RuleEngine, type AlertTransition } from '@telltale/rules';
 import { CATALOG, Drive, signalId, snapshotOf } from '@telltale/rules/testing';
 import { mergeRuns, RunMerger } from './archive-samples.js';
+import { SampleBuffer } from './sample-buffer.js';
 import { RuleReplay } from './replay.js';
 
 const T0 = 1_764_000_000_000;
@@ -141,6 +142,23 @@ describe('mergeRuns / RunMerger (rows of one archive file: vehicle, signal, time
     expect([...merged.eventTimeMs]).toEqual([5, 10, 15, 20, 20, 30]);
     expect([...merged.signalId]).toEqual([3, 1, 2, 1, 2, 1]);
     expect([...merged.value]).toEqual([6, 1, 4, 2, 5, 3]);
+  });
+
+  it('merges any number of runs (pairwise, through a scratch buffer) into the given buffer, ties in run order', () => {
+    // Four runs (signals 1..4), times tied across runs at 20 and 30; a fifth run where the time goes back.
+    const ids = Uint32Array.from([1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4]);
+    const times = Float64Array.from([10, 20, 30, 20, 25, 5, 20, 30, 1, 30, 31, 2]);
+    const values = Float64Array.from(ids.map((id, i) => id * 100 + i));
+    for (const runs of [3, 4, 5]) {
+      const n = [8, 11, 12][runs - 3]!;
+      const into = new SampleBuffer(1);
+      const merged = mergeRuns(ids, times, values, n, into, new SampleBuffer(1));
+      const expected = [...Array(n).keys()].sort((a, b) => times[a]! - times[b]! || a - b);
+      expect([...merged.eventTimeMs]).toEqual(expected.map((i) => times[i]));
+      expect([...merged.value]).toEqual(expected.map((i) => values[i]));
+      expect([...merged.signalId]).toEqual(expected.map((i) => ids[i]));
+      expect(merged.value.buffer).toBe(into.values.buffer);
+    }
   });
 
   it('collects a vehicle across chunks and hands on whole vehicles', () => {

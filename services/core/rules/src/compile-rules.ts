@@ -13,6 +13,7 @@
 import type { RuleCatalog } from './catalog-view.js';
 import type { RuleProblem } from './problems.js';
 import { ExpressionCompiler, SignalUses, type CompiledExpression, type Probe } from './expression/compile.js';
+import { SignalLayout } from './signal-state.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 import {
   parseRuleDefinition,
@@ -61,6 +62,17 @@ export interface ModelRuleSet {
   readonly byUpdate: ReadonlyMap<number, readonly number[]>;
   /** Signals a vehicle of this model keeps: id → window retention in ms (0: latest value only). */
   readonly interest: ReadonlyMap<number, number>;
+  /**
+   * The same, numbered: the interest's signal ids (ascending) → slots 0…n-1, shared by the vehicles of the model;
+   * the engine's per-sample path reads these arrays by slot instead of the Maps above.
+   */
+  readonly layout: SignalLayout;
+  /** Slot → window retention in ms (0: latest value only). */
+  readonly windowMsBySlot: Float64Array;
+  /** Slot → `bySignal` of its id (empty: none). */
+  readonly bySlot: readonly (readonly number[])[];
+  /** Slot → `byUpdate` of its id (empty: none). */
+  readonly byUpdateSlot: readonly (readonly number[])[];
 }
 
 export interface RuleSnapshot {
@@ -173,7 +185,20 @@ function modelRuleSet(catalog: RuleCatalog, rules: CompiledRule[]): ModelRuleSet
     for (const { id } of rule.stale) add(byUpdate, id, index);
     for (const [id, ms] of rule.kept) interest.set(id, Math.max(ms, interest.get(id) ?? 0));
   });
-  return { modelId: catalog.modelId, catalogVersion: catalog.catalogVersion, rules, bySignal, byUpdate, interest };
+  const layout = SignalLayout.of([...interest.keys()].sort((a, b) => a - b));
+  const none: readonly number[] = [];
+  return {
+    modelId: catalog.modelId,
+    catalogVersion: catalog.catalogVersion,
+    rules,
+    bySignal,
+    byUpdate,
+    interest,
+    layout,
+    windowMsBySlot: Float64Array.from(layout.ids, (id) => interest.get(id)!),
+    bySlot: layout.ids.map((id) => bySignal.get(id) ?? none),
+    byUpdateSlot: layout.ids.map((id) => byUpdate.get(id) ?? none),
+  };
 }
 
 /** Validates and compiles rule definitions against the catalogs of the vehicle models (one catalog per model). */

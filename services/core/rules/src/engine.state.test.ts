@@ -180,6 +180,38 @@ describe('engine state', () => {
     expect(d.engine.ruleStatus(VIN, 'speeding')).toBeUndefined();
   });
 
+  it('a rule set reading other signals keeps, by id, the values and windows both read (slots renumbered)', () => {
+    // Slots follow the rule set's signal ids: vehicleSpeed is slot 0 before the swap and slot 1 after it.
+    const d = Drive.of([{ id: 'a', condition: 'vehicleSpeed > 100 and avg(packCurrent, 10s) > 200' }]);
+    d.at(0, { vehicleSpeed: 120, packCurrent: 100 });
+    d.engine.setRules(
+      snapshotOf([
+        { id: 'b', condition: 'cellTemperatureMax > 55 and vehicleSpeed > 100' },
+        { id: 'c', condition: 'count(packCurrent, 60s) >= 2' },
+      ]),
+    );
+    d.at(1000, { cellTemperatureMax: 60 });
+    d.at(2000, { packCurrent: 100 });
+    expect(d.transitions.map((t) => `${t.ruleId} ${t.state}@${t.eventTimeMs}`)).toEqual([
+      'b raised@1000',
+      'c raised@2000',
+    ]);
+    const state = d.engine.snapshotState(VIN)!;
+    expect(state.latest).toEqual({ 2: [60, 1000], 4: [120, 0], 6: [100, 2000] });
+    expect(state.windows).toEqual({
+      6: [
+        [0, 2000],
+        [100, 100],
+      ],
+    });
+    // Restored into an engine whose rules read one of those signals only: that one is kept, the rest dropped.
+    const engine = new RuleEngine();
+    engine.setRules(snapshotOf([{ id: 'd', condition: 'vehicleSpeed > 500 or stale(tyrePressureFrontLeft, 5s)' }]));
+    engine.restoreState(VIN, JSON.parse(JSON.stringify(state)));
+    expect(engine.snapshotState(VIN)!.latest).toEqual({ 3: [null, 2000], 4: [120, 0] });
+    expect(engine.snapshotState(VIN)!.windows).toEqual({});
+  });
+
   it("a rule added later counts stale() silence from when it was added, not from the vehicle's first sample", () => {
     const d = Drive.of([{ id: 'speeding', condition: 'vehicleSpeed > 500' }]);
     d.series('vehicleSpeed', 0, 60_000, 1000, () => 50);

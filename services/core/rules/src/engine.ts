@@ -29,7 +29,7 @@ import {
   type RuleState,
 } from './rule-state.js';
 import { isSeverity, type Severity } from './severity.js';
-import { CHANGED, UNCHANGED, VehicleSignals, WindowBuffer, type EvalContext } from './signal-state.js';
+import { CHANGED, SignalLayout, UNCHANGED, VehicleSignals, WindowBuffer, type EvalContext } from './signal-state.js';
 
 export interface RuleEngineOptions {
   /**
@@ -157,6 +157,9 @@ class Vehicle {
   ) {}
 }
 
+/** The layout of a vehicle whose model has no rules: it keeps no signal. */
+const NO_SIGNALS = SignalLayout.of([]);
+
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const orNaN = (x: number | null | undefined): number => (typeof x === 'number' ? x : NaN);
 
@@ -183,7 +186,7 @@ export class RuleEngine {
    * one time.
    */
   private kept = new Int32Array(256);
-  private keptWindowMs = new Float64Array(256);
+  private keptSlot = new Int32Array(256);
   private touched = new Int32Array(0);
   private touchedCount = 0;
   private touchedFlags = new Uint8Array(0);
@@ -232,7 +235,7 @@ export class RuleEngine {
     const { signalIds, values, timesMs } = batch;
     const n = Math.min(signalIds.length, values.length, timesMs.length);
     const set = v.ruleSet;
-    const interest = set?.interest;
+    const layout = set?.layout;
     const futureLimit = batch.arrivalTimeMs + this.maxFutureMs;
 
     // Pass 1: drop what is invalid, find the batch's time span, keep only the samples some rule reads.
@@ -245,7 +248,7 @@ export class RuleEngine {
     let sorted = true;
     if (this.kept.length < n) this.growKept(n);
     const kept = this.kept;
-    const keptWindowMs = this.keptWindowMs;
+    const keptSlot = this.keptSlot;
     let keptCount = 0;
     for (let i = 0; i < n; i++) {
       const t = base + timesMs[i]!;
@@ -260,14 +263,14 @@ export class RuleEngine {
       if (t < minTime) minTime = t;
       if (t > maxTime) maxTime = t;
       if (live && t < v.eventTimeMs) late++;
-      const windowMs = interest?.get(signalIds[i]!);
-      if (windowMs === undefined) {
+      const slot = layout === undefined ? -1 : layout.slot(signalIds[i]!);
+      if (slot < 0) {
         ignored++;
         continue;
       }
       if (keptCount > 0 && timesMs[i]! < timesMs[kept[keptCount - 1]!]!) sorted = false;
       kept[keptCount] = i;
-      keptWindowMs[keptCount++] = windowMs;
+      keptSlot[keptCount++] = slot;
     }
     if (!sorted) this.sortKept(keptCount, timesMs);
     if (Number.isNaN(v.signals.firstEventTimeMs) && Number.isFinite(minTime)) v.signals.firstEventTimeMs = minTime;
@@ -286,11 +289,12 @@ export class RuleEngine {
         v.eventTimeMs = t;
       }
       for (let j = k; j < end; j++) {
-        const i = kept[j]!;
-        const id = signalIds[i]!;
-        const effect = v.signals.apply(id, values[i]!, t, keptWindowMs[j]!, this.maxWindowSamples);
-        if (effect !== UNCHANGED)
-          for (const r of (effect === CHANGED ? set!.bySignal : set!.byUpdate).get(id) ?? []) this.touch(r);
+        const slot = keptSlot[j]!;
+        const effect = v.signals.applyAt(slot, values[kept[j]!]!, t, set!.windowMsBySlot[slot]!, this.maxWindowSamples);
+        if (effect !== UNCHANGED) {
+          const rules = (effect === CHANGED ? set!.bySlot : set!.byUpdateSlot)[slot]!;
+          for (let r = 0; r < rules.length; r++) this.touch(rules[r]!);
+        }
       }
       if (this.touchedCount > 0 || v.needsEval) this.evaluateTouched(v, set!, t, live, out);
       k = end;
@@ -308,16 +312,16 @@ export class RuleEngine {
   private growKept(n: number): void {
     const size = Math.max(n, this.kept.length * 2);
     this.kept = new Int32Array(size);
-    this.keptWindowMs = new Float64Array(size);
+    this.keptSlot = new Int32Array(size);
   }
 
   /** Orders the first `count` kept samples by event time, then by their index in the batch. */
   private sortKept(count: number, timesMs: ArrayLike<number>): void {
-    const order = Array.from(this.kept.subarray(0, count), (i, k) => [i, this.keptWindowMs[k]!] as const);
+    const order = Array.from(this.kept.subarray(0, count), (i, k) => [i, this.keptSlot[k]!] as const);
     order.sort((a, b) => timesMs[a[0]]! - timesMs[b[0]]! || a[0] - b[0]);
-    order.forEach(([i, windowMs], k) => {
+    order.forEach(([i, slot], k) => {
       this.kept[k] = i;
-      this.keptWindowMs[k] = windowMs;
+      this.keptSlot[k] = slot;
     });
   }
 
@@ -466,10 +470,9 @@ export class RuleEngine {
       v.ruleStates.delete(id);
     }
     // Keep exactly the signals the rules read; a newly read signal counts its silence from now.
-    const interest = set?.interest ?? new Map<number, number>();
-    for (const id of [...v.signals.latest.keys()]) if (!interest.has(id)) v.signals.latest.delete(id);
-    for (const id of [...v.signals.windows.keys()]) if (!interest.get(id)) v.signals.windows.delete(id);
-    for (const id of interest.keys()) v.signals.track(id, v.eventTimeMs);
+    const layout = set?.layout ?? NO_SIGNALS;
+    v.signals.relayout(layout, (slot) => set?.windowMsBySlot[slot] ?? 0);
+    for (const id of layout.ids) v.signals.track(id, v.eventTimeMs);
     this.dirty.add(v.vin);
     this.settle(v);
   }
@@ -615,9 +618,9 @@ export class RuleEngine {
 
 function toJson(v: Vehicle): VehicleStateJson {
   const latest: Record<string, readonly [number | null, number]> = {};
-  for (const [id, slot] of v.signals.latest) latest[id] = [slot.seen ? slot.value : null, slot.timeMs];
+  for (const [id, value, timeMs] of v.signals.latestEntries()) latest[id] = [value, timeMs];
   const windows: Record<string, readonly [number[], number[]]> = {};
-  for (const [id, buffer] of v.signals.windows)
+  for (const [id, buffer] of v.signals.windowEntries())
     windows[id] = [buffer.times.slice(buffer.head), buffer.values.slice(buffer.head)];
   const rules: Record<string, RuleStateJson> = {};
   for (const [id, s] of v.ruleStates) {
@@ -679,7 +682,7 @@ function fromJson(vin: string, json: unknown): Vehicle {
   for (const [id, entry] of Object.entries(latest)) {
     if (!Array.isArray(entry) || !isNumberOrNull(entry[0]) || typeof entry[1] !== 'number')
       throw invalidState(vin, `latest/${id} must be [value, time]`);
-    v.signals.latest.set(Number(id), { value: entry[0] ?? NaN, timeMs: entry[1], seen: entry[0] !== null });
+    v.signals.restoreLatest(Number(id), entry[0], entry[1]);
   }
   for (const [id, entry] of Object.entries(windows)) {
     if (
@@ -689,7 +692,7 @@ function fromJson(vin: string, json: unknown): Vehicle {
       entry[0].length !== entry[1].length
     )
       throw invalidState(vin, `windows/${id} must be [times, values]`);
-    v.signals.windows.set(
+    v.signals.restoreWindow(
       Number(id),
       WindowBuffer.of((entry[0] as unknown[]).map(Number), (entry[1] as unknown[]).map(Number)),
     );

@@ -379,7 +379,7 @@ export function nextDeadline(rule: CompiledRule, state: RuleState, signals: Vehi
     if (x > nowMs && x < d) d = x;
   }
   for (const w of rule.windows) {
-    x = (signals.windows.get(w.id)?.newestTime() ?? NaN) + w.ms;
+    x = (signals.window(w.id)?.newestTime() ?? NaN) + w.ms;
     if (x > nowMs && x < d) d = x;
   }
   return d;

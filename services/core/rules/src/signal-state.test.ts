@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANGED, UNCHANGED, UPDATED, VehicleSignals, WindowBuffer } from './signal-state.js';
+import { CHANGED, SignalLayout, UNCHANGED, UPDATED, VehicleSignals, WindowBuffer } from './signal-state.js';
 
 describe('window buffers', () => {
   it('keep samples in event-time order, late ones inserted in place, replays ignored', () => {
@@ -47,6 +47,18 @@ describe('vehicle signals', () => {
     expect(s.lastUpdateMs(7)).toBe(2000);
     expect(s.apply(7, 50, 1500, 10_000, 10)).toBe(CHANGED); // a late sample does enter the window
     expect(s.value(7)).toBe(11);
+  });
+
+  it('number any signal id without a layout (large and odd ids too); a shared layout keeps only its own', () => {
+    const s = new VehicleSignals();
+    for (const id of [3, 70_000, 2 ** 31, -1, 0.5]) expect(s.apply(id, id + 1, 1000, 0, 10)).toBe(CHANGED);
+    for (const id of [3, 70_000, 2 ** 31, -1, 0.5]) expect(s.value(id)).toBe(id + 1);
+    expect(s.value(4)).toBeNaN();
+    const shared = new VehicleSignals(SignalLayout.of([9, 2]));
+    expect(shared.apply(2, 5, 1000, 1000, 10)).toBe(CHANGED);
+    expect(shared.apply(3, 5, 1000, 0, 10)).toBe(UNCHANGED);
+    expect([shared.value(2), shared.value(3), shared.aggregate(2, 'count', 1000, 1000)]).toEqual([5, NaN, 1]);
+    expect(shared.latestEntries()).toEqual([[2, 5, 1000]]);
   });
 
   it('track a signal not seen yet from a given time, for stale()', () => {

@@ -187,10 +187,10 @@ export class ExpressionCompiler {
       qualifiedName: signal.qualifiedName,
       unit: signal.unit,
       read: (c) => {
-        const slot = c.signals.latest.get(id);
-        return slot === undefined || !slot.seen
+        const newest = c.signals.newest(id);
+        return newest === undefined
           ? { value: null, eventTimeMs: null }
-          : { value: slot.value, eventTimeMs: slot.timeMs };
+          : { value: newest.value, eventTimeMs: newest.timeMs };
       },
     };
   }
