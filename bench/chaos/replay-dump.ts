@@ -1,17 +1,18 @@
 /**
- * Investigation aid (issue #18): replays a chaos run's evidence dump (refdiff/) offline through RuleEngine in two
- * orders — the reference engine's (all records sorted by gateway arrival time) and the live service's (each
- * partition in offset order) — and prints the differing alerts and the input records around them.
+ * Investigation aid (issue #18): replays a chaos run's evidence dump (logs/refdiff/, written when the live alert
+ * transitions differ from the reference engine's) offline, in the log's order (the reference) and sorted by arrival
+ * (the reference before the fix), against the live rows; prints the differing alerts and their vehicles' records.
+ * Rules: the example rules the run applies (services/diagnostics/rules/examples).
  *
- *   npx tsx bench/chaos/replay-dump.ts <refdiff dir>
+ *   npx tsx bench/chaos/replay-dump.ts <logs>/refdiff
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
 import { decodeSignalBatch } from '@telltale/platform/proto';
 import { testLogger } from '@telltale/platform/testing';
-import { RuleEngine, compileRules, type AlertTransition } from '@telltale/rules';
-import { replayTransitions } from './reference-engine.js';
+import { compileRules, type AlertTransition } from '@telltale/rules';
+import { logOrder, replayTransitions } from './reference-engine.js';
 
 const dir = process.argv[2]!;
 const records = readFileSync(join(dir, 'signals.jsonl'), 'utf8')
@@ -32,30 +33,6 @@ const definitions = readdirSync(examples)
 const catalogs = (await new CatalogLibrary(BUNDLED_CATALOG_DIR, testLogger()).latestPerModel()).map((c) => c.catalog);
 const { snapshot } = compileRules(definitions, catalogs);
 
-type Rec = (typeof records)[number];
-function run(ordered: Rec[]): AlertTransition[] {
-  const engine = new RuleEngine();
-  const out = [...engine.setRules(snapshot)];
-  for (const r of ordered) {
-    out.push(...engine.advance(r.arrivalMs));
-    const { header, columns } = decodeSignalBatch(r.buf);
-    out.push(
-      ...engine.ingest({
-        vin: header.vin,
-        modelId: header.modelId,
-        fleetId: fleetOf.get(header.vin) ?? '',
-        catalogVersion: header.catalogVersion,
-        signalIds: columns.signalId,
-        values: columns.value,
-        timesMs: columns.timeOffsetMs,
-        baseTimeMs: header.baseTimeMsEpoch,
-        backfill: header.backfill,
-        arrivalTimeMs: header.source?.gatewayReceiveTimeMsEpoch ?? r.arrivalMs,
-      }).transitions,
-    );
-  }
-  return out;
-}
 const key = (t: { alertId: string; transitionSeq: number; state: string }) =>
   `${t.alertId}#${t.transitionSeq}#${t.state}`;
 const short = (t: AlertTransition) =>
@@ -63,30 +40,17 @@ const short = (t: AlertTransition) =>
   `episode=${t.episodeStartMs} timer=${t.timer} ` +
   `evidence=${JSON.stringify(t.evidence.map((e) => [e.signal, e.value, e.eventTimeMs]))}`;
 
-const byArrival = [...records].sort((a, b) => a.arrivalMs - b.arrivalMs);
-// Live order: a partition's records in offset order; partitions interleaved by arrival of their next record.
-const byOffset = [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-const queues = new Map<number, Rec[]>();
-for (const r of byOffset) queues.set(r.partition, [...(queues.get(r.partition) ?? []), r]);
-const logOrder: Rec[] = [];
-while ([...queues.values()].some((q) => q.length)) {
-  let best: Rec[] | undefined;
-  for (const q of queues.values()) if (q.length && (!best || q[0]!.arrivalMs < best[0]!.arrivalMs)) best = q;
-  logOrder.push(best!.shift()!);
-}
+const input = records.map((r) => ({ ...r, value: r.buf }));
+// The reference before the fix: every record by arrival time (as one partition, in that order).
+const byArrival = [...input]
+  .sort((a, b) => a.arrivalMs - b.arrivalMs)
+  .map((r, i) => ({ ...r, partition: 0, offset: i }));
+const fixed = replayTransitions(snapshot, (v) => fleetOf.get(v), input);
 const liveKeys = new Set(live.map((r) => `${String(r.alert_id)}#${String(r.transition_seq)}#${String(r.state)}`));
 for (const [name, result] of [
   ['reference (dumped)', reference],
-  ['arrival order', run(byArrival)],
-  ['log order', run(logOrder)],
-  [
-    'replayTransitions (fixed reference)',
-    replayTransitions(
-      snapshot,
-      (v) => fleetOf.get(v),
-      records.map((r) => ({ ...r, value: r.buf })),
-    ),
-  ],
+  ['arrival order (the reference before the fix)', replayTransitions(snapshot, (v) => fleetOf.get(v), byArrival)],
+  ['log order (the fixed reference)', fixed],
 ] as const) {
   const keys = new Set(result.map(key));
   console.log(
@@ -110,8 +74,8 @@ for (const r of live)
 for (const vin of vins) {
   console.log(`\nrecords of ${vin} (log order): partition/offset arrival batch base span reorder`);
   let prevArrival = 0;
-  for (const r of logOrder) {
-    const { header, columns } = decodeSignalBatch(r.buf);
+  for (const r of logOrder(input)) {
+    const { header, columns } = decodeSignalBatch(r.value);
     if (header.vin !== vin) continue;
     const offs = columns.timeOffsetMs;
     let lo = Infinity;
@@ -131,11 +95,6 @@ for (const vin of vins) {
 }
 
 // The fixed reference against the live rows, field by field (event time, episode start, evidence values).
-const fixed = replayTransitions(
-  snapshot,
-  (v) => fleetOf.get(v),
-  records.map((r) => ({ ...r, value: r.buf })),
-);
 const liveByKey = new Map(live.map((r) => [`${String(r.alert_id)}#${String(r.transition_seq)}#${String(r.state)}`, r]));
 let same = 0;
 for (const t of fixed) {
