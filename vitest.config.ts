@@ -15,6 +15,7 @@ export default defineConfig({
             'services/core/*/src/**/*.test.ts',
             'test/architecture/**/*.test.ts',
             'signal-catalog/generator/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           environment: 'node',
           pool: 'threads',

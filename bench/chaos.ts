@@ -21,7 +21,7 @@
  * fault table; exits 1 on any loss or unexplained duplicate.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, cpSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -29,7 +29,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { PrivateInfra, freePort } from './chaos/infra.js';
 import { CLI, createInstances, serviceEnv, type ServiceInstance } from './chaos/services.js';
-import { referenceTransitions } from './chaos/reference-engine.js';
+import { referenceTransitions, writtenOutOfArrivalOrder } from './chaos/reference-engine.js';
 import {
   WebhookReceiver,
   compareLatest,
@@ -372,13 +372,31 @@ async function main(): Promise<number> {
     [signals.newestEventMs],
   );
   const live = new Set(liveRows.map((r) => `${r.alert_id}#${r.transition_seq}#${r.state}`));
+  const referenceAll = await referenceTransitions(pool, signals.arrived);
   const reference = new Set(
-    (await referenceTransitions(pool, signals.arrived))
+    referenceAll
       .filter((t) => t.eventTimeMs <= signals.newestEventMs)
       .map((t) => `${t.alertId}#${t.transitionSeq}#${t.state}`),
   );
   const onlyLive = [...live].filter((t) => !reference.has(t));
   const onlyReference = [...reference].filter((t) => !live.has(t));
+  if (onlyLive.length || onlyReference.length) {
+    // Evidence for a difference, kept with --keep-logs: both sides in full, the claims, rules and fleets, and every
+    // input record (bench/chaos/replay-dump.ts replays it offline).
+    const dump = join(logDir, 'refdiff');
+    mkdirSync(dump, { recursive: true });
+    const write = (name: string, data: unknown) => writeFileSync(join(dump, name), JSON.stringify(data, null, 1));
+    const rows = async (sql: string): Promise<unknown[]> => (await pool.query<Record<string, unknown>>(sql)).rows;
+    write('live.json', await rows('SELECT * FROM alert_transitions ORDER BY event_time_ms'));
+    write('reference.json', referenceAll);
+    for (const table of ['diagnostics_partitions', 'rules', 'rule_versions', 'vehicles'])
+      write(`${table}.json`, await rows(`SELECT * FROM ${table}`));
+    writeFileSync(
+      join(dump, 'signals.jsonl'),
+      signals.arrived.map((r) => JSON.stringify({ ...r, value: r.value.toString('base64') })).join('\n'),
+    );
+    log(`reference-engine difference: evidence in ${dump}`);
+  }
 
   // 4. Webhooks: every transition delivered (distinct delivery ids); repeats of an id are retries.
   let webhookMissing: string[] = [];
@@ -478,7 +496,9 @@ async function main(): Promise<number> {
     [
       'alert transitions = those of an uninterrupted engine over the same input',
       onlyLive.length === 0 && onlyReference.length === 0 && reference.size > 0,
-      `${live.size} live, ${reference.size} reference (alert id, seq, state); ${onlyLive.length} only live` +
+      `${live.size} live, ${reference.size} reference (alert id, seq, state), input in log order ` +
+        `(${writtenOutOfArrivalOrder(signals.arrived)} records written after a later arrival); ` +
+        `${onlyLive.length} only live` +
         (onlyLive.length ? ` (${onlyLive.slice(0, 3).join(', ')})` : '') +
         `, ${onlyReference.length} only in the reference` +
         (onlyReference.length ? ` (${onlyReference.slice(0, 3).join(', ')})` : ''),

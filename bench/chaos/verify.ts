@@ -116,9 +116,9 @@ export async function readSignals(kafka: Kafka, topic: string): Promise<SignalLo
     arrived: [],
     newestEventMs: 0,
   };
-  await readTopic(kafka, topic, (_key, value, _headers, timestampMs) => {
+  await readTopic(kafka, topic, (_key, value, _headers, timestampMs, at) => {
     const { header, columns } = decodeSignalBatch(value);
-    log.arrived.push({ arrivalMs: Number(header.source?.gatewayReceiveTimeMsEpoch ?? timestampMs), value });
+    log.arrived.push({ arrivalMs: Number(header.source?.gatewayReceiveTimeMsEpoch ?? timestampMs), value, ...at });
     const id = `${header.batchId}/${header.part ?? 0}`;
     const copies = (log.records.get(id) ?? 0) + 1;
     log.records.set(id, copies);
