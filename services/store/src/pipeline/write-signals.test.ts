@@ -44,15 +44,19 @@ function harness(options: { maxFutureMs?: number } = {}) {
     expired: () => undefined,
     rejected: (reason, _detail, where) => rejected.push({ reason, where }),
     visibleLatency: () => undefined,
+    stage: () => undefined,
   };
   const rows = {
-    write: (l: LatestRows, h: HistoryRows): Promise<void> => {
+    writeLatest: (l: LatestRows): Promise<void> => {
       for (let i = 0; i < l.vin.length; i++) {
         const key = `${l.vin[i]}/${l.signalId[i]}`;
         const current = latest.get(key);
         if (!current || l.eventTimeMs[i]! > current.eventTimeMs)
           latest.set(key, { value: l.value[i]!, eventTimeMs: l.eventTimeMs[i]! });
       }
+      return Promise.resolve();
+    },
+    writeHistory: (h: HistoryRows): Promise<void> => {
       for (let i = 0; i < h.vin.length; i++)
         history.push({ signalId: h.signalId[i]!, eventTimeMs: h.eventTimeMs[i]!, value: h.value[i]! });
       return Promise.resolve();
@@ -136,14 +140,17 @@ describe('SignalWriter', () => {
   it('writes nothing to the dead-letter sink when the row sink fails, so the batch is retried whole', async () => {
     const h = harness();
     const failing = new SignalWriter(
-      { write: () => Promise.reject(new Error('database down')) },
+      {
+        writeLatest: () => Promise.resolve(),
+        writeHistory: () => Promise.reject(new Error('database down')),
+      },
       {
         send: (r) => {
           h.deadLetters.push(...r);
           return Promise.resolve();
         },
       },
-      { written() {}, quarantined() {}, expired() {}, rejected() {}, visibleLatency() {} },
+      { written() {}, quarantined() {}, expired() {}, rejected() {}, visibleLatency() {}, stage() {} },
       { maxFutureMs: 1000, historyResolutionMs: 0, historyHotHours: 30 * 24, now: () => NOW },
     );
     await expect(failing.handle([record(Buffer.from([0xff])), record(batch(NOW, [[1, 1, 0]]))])).rejects.toThrow(

@@ -17,6 +17,8 @@ export interface SignalRecord {
   readonly offset: string;
   readonly key: Buffer | string | null;
   readonly value: Buffer | null;
+  /** The record's Kafka timestamp: when the decoder produced it (ms since epoch); absent: unknown. */
+  readonly timestampMs?: number;
 }
 
 /** A record for the dead-letter topic: the original bytes with RECORD_HEADER reason, detail and source offset. */
@@ -28,9 +30,14 @@ export interface DeadLetterRecord {
 
 export type SignalRejectReason = 'EMPTY_RECORD' | 'MALFORMED_PROTOBUF' | 'FUTURE_EVENT_TIME';
 
-/** Where coalesced rows go (PgSignalStore): latest values newest-wins, history idempotent. */
+/**
+ * Where coalesced rows go (PgSignalStore): latest values newest-wins, history idempotent. Each resolves once its
+ * rows are committed; the latest values are written first, in their own transaction, so they are visible without
+ * waiting for history.
+ */
 export interface SignalRowSink {
-  write(latest: LatestRows, history: HistoryRows, writeTimeMs: number): Promise<void>;
+  writeLatest(latest: LatestRows, writeTimeMs: number): Promise<void>;
+  writeHistory(history: HistoryRows): Promise<void>;
 }
 
 /** Resolves once every record is acknowledged by the dead-letter topic. */
@@ -44,7 +51,18 @@ export interface StoreEvents {
   expired(count: number): void;
   rejected(reason: SignalRejectReason, detail: string, where: { partition: number; offset: string }): void;
   visibleLatency(ms: number): void;
+  /** How long one record spent in a stage (StoreStage), in ms. */
+  stage(stage: StoreStage, ms: number): void;
 }
+
+/**
+ * The stages of a record's way to visible, each measured per record (so their distributions show where the tail
+ * forms): `decoder` gateway receive → the decoder produced the record (gateway Kafka write, decoder fetch and
+ * decode); `queue` produced → the store's handler took it (the decoder's transaction commit, the store's fetch wait
+ * and the batches handled before it); `latest` handler start → its latest values committed (decode, coalesce,
+ * latest-value transaction); `history` latest committed → its history committed.
+ */
+export type StoreStage = 'decoder' | 'queue' | 'latest' | 'history';
 
 export interface SignalWriterOptions {
   readonly maxFutureMs: number;
@@ -68,6 +86,7 @@ export class SignalWriter {
 
   async handle(records: readonly SignalRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
+    const takenMs = this.now();
     const batches: DecodedBatch[] = [];
     const sourceOf = new Map<DecodedBatch, SignalRecord>();
     const rejects: DeadLetterRecord[] = [];
@@ -105,20 +124,43 @@ export class SignalWriter {
       historyFromMs: hot > 0 ? hotWindowStartMs(now, hot) : Number.POSITIVE_INFINITY,
     });
     const writeTime = this.now();
-    await this.rows.write(out.latest, out.history, writeTime);
+    if (out.latest.vin.length > 0) await this.rows.writeLatest(out.latest, writeTime);
+    const visibleMs = this.now();
+    if (out.history.vin.length > 0) await this.rows.writeHistory(out.history);
+    const historyMs = this.now();
     if (out.quarantined.length > 0) {
       rejects.push(...quarantineRecords(out.quarantined, sourceOf, now, this.options.maxFutureMs));
       this.events.quarantined(out.quarantined.length);
     }
     if (rejects.length > 0) await this.deadLetters.send(rejects);
     if (out.expired > 0 && hot > 0) this.events.expired(out.expired);
-    for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(writeTime - b.receiveTimeMs);
+    for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(visibleMs - b.receiveTimeMs);
+    this.stages(batches, sourceOf, takenMs, visibleMs, historyMs);
     this.events.written(
       out.samples,
       out.latest.vin.length,
       out.history.vin.length,
       Number(process.hrtime.bigint() - started) / 1e9,
     );
+  }
+
+  /** Observes each record's time in each stage (StoreStage). */
+  private stages(
+    batches: readonly DecodedBatch[],
+    sourceOf: ReadonlyMap<DecodedBatch, SignalRecord>,
+    takenMs: number,
+    visibleMs: number,
+    historyMs: number,
+  ): void {
+    for (const b of batches) {
+      const producedMs = sourceOf.get(b)?.timestampMs;
+      if (producedMs !== undefined) {
+        if (b.receiveTimeMs > 0) this.events.stage('decoder', producedMs - b.receiveTimeMs);
+        this.events.stage('queue', takenMs - producedMs);
+      }
+      this.events.stage('latest', visibleMs - takenMs);
+      this.events.stage('history', historyMs - visibleMs);
+    }
   }
 }
 
