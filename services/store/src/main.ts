@@ -12,9 +12,13 @@ import {
 import { StoreConfig } from './config.js';
 import { registerFleetHealth, storeMetrics } from './metrics.js';
 import { readFleetFreshness } from './adapters/pg-fleet-health.js';
-import { SignalWriter, hotWindowStartMs } from './pipeline/write-signals.js';
+import { SignalWriter, hotWindowStartMs, type SignalRecord } from './pipeline/write-signals.js';
+import { PollGatherer } from './pipeline/gather-polls.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
+
+/** Partition batches kafkajs hands over at once (its workers): more than any instance is assigned. */
+const MAX_PARTITIONS_PER_POLL = 64;
 
 export interface RunningStore extends RunningService {
   readonly store: PgSignalStore;
@@ -51,6 +55,8 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
   const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
   const writer = new SignalWriter(store, kafkaDeadLetterSink(producer, dlqTopic), metrics.events, config);
+  // The partition batches of one fetch are written as one poll (gather-polls.ts).
+  const polls = new PollGatherer<SignalRecord>((records) => writer.handle(records));
 
   const retention = async (): Promise<void> => {
     const dropped = await store.dropPartitionsBefore(hotWindowStartMs(Date.now(), config.historyHotHours));
@@ -81,7 +87,10 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 100,
     },
-    handleBatch: (batch) => writer.handle(signalRecordsOf(batch.partition, batch.messages)),
+    // Every partition's batch is handed over at once and gathered into one poll; polls run one at a time, so the
+    // writer's state is never used by two at once.
+    partitionsConsumedConcurrently: MAX_PARTITIONS_PER_POLL,
+    handleBatch: (batch) => polls.submit(signalRecordsOf(batch.partition, batch.messages)),
   });
   lifecycle.onShutdown('kafka consumer', () => consumer.stop());
 
