@@ -183,14 +183,22 @@ export function summary(xs: readonly number[]): string {
 /** A histogram's cumulative bucket counts per label value, as scraped: label → [upper bound s, count][]. */
 export type HistogramScrape = Map<string, [number, number][]>;
 
-/**
- * Scrapes one histogram (`name`, with one label `label`) from a service's /metrics; empty when it cannot be read.
- */
-export async function scrapeHistogram(url: string, name: string, label: string): Promise<HistogramScrape> {
-  const out: HistogramScrape = new Map();
-  const text = await fetch(url)
+/** A service's /metrics text; empty when it cannot be read. */
+export async function scrapeMetrics(url: string): Promise<string> {
+  return fetch(url)
     .then((r) => (r.ok ? r.text() : ''))
     .catch(() => '');
+}
+
+/** A counter or gauge without labels from /metrics text; NaN when absent. */
+export function metricValue(text: string, name: string): number {
+  const row = text.split('\n').find((r) => r.startsWith(`${name} `));
+  return row === undefined ? NaN : Number(row.slice(name.length + 1));
+}
+
+/** One histogram (`name`, by its label `label`) from /metrics text. */
+export function histogramOf(text: string, name: string, label: string): HistogramScrape {
+  const out: HistogramScrape = new Map();
   const prefix = `${name}_bucket{`;
   for (const row of text.split('\n')) {
     if (!row.startsWith(prefix)) continue;
