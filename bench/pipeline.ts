@@ -190,10 +190,10 @@ export async function scrapeMetrics(url: string): Promise<string> {
     .catch(() => '');
 }
 
-/** A counter or gauge without labels from /metrics text; NaN when absent. */
+/** A counter or gauge with one series (any constant labels) from /metrics text; NaN when absent. */
 export function metricValue(text: string, name: string): number {
-  const row = text.split('\n').find((r) => r.startsWith(`${name} `));
-  return row === undefined ? NaN : Number(row.slice(name.length + 1));
+  const row = text.split('\n').find((r) => r.startsWith(`${name} `) || r.startsWith(`${name}{`));
+  return row === undefined ? NaN : Number(row.slice(row.lastIndexOf(' ') + 1));
 }
 
 /** One histogram (`name`, by its label `label`) from /metrics text. */

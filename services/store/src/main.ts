@@ -12,8 +12,8 @@ import {
 import { StoreConfig } from './config.js';
 import { registerFleetHealth, storeMetrics } from './metrics.js';
 import { readFleetFreshness } from './adapters/pg-fleet-health.js';
-import { SignalWriter, hotWindowStartMs, type SignalRecord } from './pipeline/write-signals.js';
-import { PollGatherer } from './pipeline/gather-polls.js';
+import { SignalWriter, hotWindowStartMs, type SignalRecord, type VisiblePoll } from './pipeline/write-signals.js';
+import { PollPipeline } from './pipeline/poll-pipeline.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
 
@@ -55,8 +55,6 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   lifecycle.onShutdown('kafka producer', () => producer.disconnect());
   const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
   const writer = new SignalWriter(store, kafkaDeadLetterSink(producer, dlqTopic), metrics.events, config);
-  // The partition batches of one fetch are written as one poll (gather-polls.ts).
-  const polls = new PollGatherer<SignalRecord>((records) => writer.handle(records));
 
   const retention = async (): Promise<void> => {
     const dropped = await store.dropPartitionsBefore(hotWindowStartMs(Date.now(), config.historyHotHours));
@@ -72,13 +70,36 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
 
   const groupId =
     config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const topic = topicName('signals', config.kafkaTopicPrefix);
+  // The partition batches of one fetch are one poll; a poll's history is written while the next poll's latest
+  // values are (poll-pipeline.ts). The pipeline commits the offsets, after each poll's output is durable.
+  const polls: PollPipeline<SignalRecord, VisiblePoll> = new PollPipeline({
+    visible: (records) => writer.visible(records),
+    durable: (poll) => writer.durable(poll),
+    commit: async (offsets) => {
+      const commits = [...offsets].map(([partition, offset]) => ({ topic, partition, offset }));
+      // Not committed (a rebalance took the partition): the output is durable, the next owner writes it again.
+      await consumer.raw.commitOffsets(commits).catch((err: unknown) => {
+        log.warn({ err, partitions: [...offsets.keys()] }, 'Committing store offsets failed; they come again.');
+      });
+    },
+    restart: (err) => {
+      log.error({ err }, 'Writing history failed after its batches were handed back; consuming again from the commit.');
+      consumer
+        .restart(() => polls.resume())
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'Restarting the consumer failed.');
+        });
+    },
+  });
   const consumer = await startCommittingConsumer({
     kafka,
     metrics: metrics.registry,
     groupId,
-    topics: [topicName('signals', config.kafkaTopicPrefix)],
+    topics: [topic],
     fromBeginning: true,
     log,
+    offsetCommit: 'in-handler',
     // Large polls: a decoded vehicle-second is ~1 MB, and the more batches per poll, the more coalescing.
     consumerConfig: {
       sessionTimeout: config.kafkaSessionTimeoutMs,
@@ -87,12 +108,15 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 100,
     },
-    // Every partition's batch is handed over at once and gathered into one poll; polls run one at a time, so the
-    // writer's state is never used by two at once.
+    // Every partition's batch is handed over at once and gathered into one poll; each stage runs one poll at a
+    // time, so the writer's state is never used by two at once.
     partitionsConsumedConcurrently: MAX_PARTITIONS_PER_POLL,
     handleBatch: (batch) => polls.submit(signalRecordsOf(batch.partition, batch.messages)),
   });
-  lifecycle.onShutdown('kafka consumer', () => consumer.stop());
+  lifecycle.onShutdown('kafka consumer', async () => {
+    await polls.drain(); // the last polls' history and offsets, before the consumer leaves
+    await consumer.stop();
+  });
 
   const ops = await startOpsServer({
     registry: metrics.registry,

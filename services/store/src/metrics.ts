@@ -39,9 +39,14 @@ export function storeMetrics(log: Logger): {
     'store_write_seconds',
     'Decode + coalesce + PostgreSQL transaction per poll',
   );
-  const visible = histogram(registry, 'store_visible_latency_seconds', 'Gateway receive → latest values committed in PostgreSQL', {
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  });
+  const visible = histogram(
+    registry,
+    'store_visible_latency_seconds',
+    'Gateway receive → latest values committed in PostgreSQL',
+    {
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    },
+  );
   const stages = histogram(
     registry,
     'store_stage_seconds',
