@@ -180,7 +180,8 @@ const storeCpuS = (cpuAfter[storeIndex] ?? NaN) - (cpuBefore[storeIndex] ?? NaN)
 const storeSamples =
   metricValue(storeAfter, 'telltale_store_samples_total') - metricValue(storeBefore, 'telltale_store_samples_total');
 console.log(
-  `store: ${storeSamples} samples written in the window, ${((storeCpuS * 1e9) / storeSamples).toFixed(0)} ns CPU per sample`,
+  `store: ${storeSamples} samples written in the window, ` +
+    `${((storeCpuS * 1e9) / storeSamples).toFixed(0)} ns CPU per sample`,
 );
 // Lag: records not yet processed per consumer group, at the start and the end of the measured window. The archive
 // commits after each Parquet flush, so it may hold up to one flush of input without falling behind.

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStore, type RunningStore } from '@telltale/store';
 import { createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
-import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
+import { signalBatchBytes } from '../helpers.js';
 
 const run = uniqueName('storepipe');
 const prefix = `${run}.`;
@@ -14,21 +14,13 @@ const topic = `${prefix}vehicle.signals.v1`;
 const VIN = 'LRW3E7FS1RC000019';
 const NOW = Date.now();
 
-function signalBatch(seq: number, base: number, samples: [id: number, value: number][]): Buffer {
-  return Buffer.from(
-    SignalBatch.encode({
-      vin: VIN,
-      modelId: 'aurora-ev-2026',
-      catalogVersion: '1.0.0',
-      baseTimeMsEpoch: base,
-      source: { deviceSeq: seq, gatewayReceiveTimeMsEpoch: Date.now() },
-      signalId: samples.map((s) => s[0]),
-      value: samples.map((s) => s[1]),
-      timeOffsetMs: samples.map(() => 0),
-      batchId: `${VIN}:${seq}`,
-    }).finish(),
+const signalBatch = (seq: number, base: number, samples: [id: number, value: number][]): Buffer =>
+  signalBatchBytes(
+    VIN,
+    seq,
+    base,
+    samples.map(([id, value]) => [id, value, 0] as const),
   );
-}
 
 describe('store poll pipeline: commit after durable, restart after a failed history write', () => {
   const kafka = createKafkaClient({ brokers: LOCAL.kafkaBrokers, clientId: run, log: testLogger() });

@@ -7,7 +7,7 @@ import { RECORD_HEADER, createKafkaClient, createReliableProducer } from '@tellt
 import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
-import { collectTopic, header, type Collected } from '../helpers.js';
+import { collectTopic, header, signalBatchBytes, type Collected } from '../helpers.js';
 
 const run = uniqueName('store');
 const prefix = `${run}.`;
@@ -20,20 +20,7 @@ function signalBatch(
   samples: [id: number, value: number, offset: number][],
   subMsUs?: number[],
 ): Buffer {
-  return Buffer.from(
-    SignalBatch.encode({
-      vin: VIN,
-      modelId: 'aurora-ev-2026',
-      catalogVersion: '1.0.0',
-      baseTimeMsEpoch: base,
-      source: { deviceSeq: seq, gatewayReceiveTimeMsEpoch: Date.now() },
-      signalId: samples.map((s) => s[0]),
-      value: samples.map((s) => s[1]),
-      timeOffsetMs: samples.map((s) => s[2]),
-      ...(subMsUs ? { timeSubMsUs: subMsUs } : {}),
-      batchId: `${VIN}:${seq}`,
-    }).finish(),
-  );
+  return signalBatchBytes(VIN, seq, base, samples, subMsUs);
 }
 
 describe('store: latest by event time, history, quarantine', () => {

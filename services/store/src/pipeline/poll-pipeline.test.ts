@@ -59,7 +59,7 @@ function settled(p: Promise<void>): () => string {
 }
 
 describe('PollPipeline', () => {
-  it('writes the batches handed over in one turn as one poll, and commits each partition after its last record', async () => {
+  it('writes the batches of one turn as one poll, and commits each partition after its last record', async () => {
     const h = harness();
     const a = h.pipeline.submit([rec(0, 7), rec(0, 8)]);
     const b = h.pipeline.submit([rec(3, 41)]);
@@ -117,7 +117,7 @@ describe('PollPipeline', () => {
     expect(h.restarts).toEqual([]);
   });
 
-  it('after a failed history write: no later poll commits, batches are refused, the consumer restarts; resume takes batches again', async () => {
+  it('after a failed history write: nothing later commits, batches are refused, the consumer restarts', async () => {
     const h = harness();
     const first = h.pipeline.submit([rec(0, 1)]);
     await turns();

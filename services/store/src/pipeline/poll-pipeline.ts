@@ -55,7 +55,7 @@ export class PollPipeline<R extends PolledRecord, W> {
   /** The last poll's durable stage: the next one starts after it; rejected if a durable stage failed. */
   private durableTail: Promise<void> = Promise.resolve();
   /** Set when a durable stage failed, until `resume`: every batch is refused meanwhile. */
-  private failure: { error: unknown } | undefined;
+  private failure: { error: Error } | undefined;
   /** Polls of an older epoch (before a failure) neither write history nor commit. */
   private epoch = 0;
 
@@ -63,7 +63,7 @@ export class PollPipeline<R extends PolledRecord, W> {
 
   /** Resolves once the poll that took these records is visible and the poll before it durable. */
   submit(records: readonly R[]): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure.error as Error);
+    if (this.failure) return Promise.reject(this.failure.error);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ records, resolve, reject });
       this.schedule();
@@ -122,7 +122,7 @@ export class PollPipeline<R extends PolledRecord, W> {
   private fail(epoch: number, error: unknown): void {
     if (epoch !== this.epoch) return;
     this.epoch += 1;
-    this.failure = { error };
+    this.failure = { error: error instanceof Error ? error : new Error(String(error)) };
     this.stages.restart(error);
   }
 }
