@@ -104,8 +104,8 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
     consumerConfig: {
       sessionTimeout: config.kafkaSessionTimeoutMs,
       heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),
-      maxBytesPerPartition: 32 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: Math.min(32 * 1024 * 1024, config.pollMaxBytes),
+      maxBytes: config.pollMaxBytes,
       maxWaitTimeInMs: 100,
     },
     // Every partition's batch is handed over at once and gathered into one poll; each stage runs one poll at a
