@@ -74,8 +74,8 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
   // The partition batches of one fetch are one poll; a poll's history is written while the next poll's latest
   // values are (poll-pipeline.ts). The pipeline commits the offsets, after each poll's output is durable.
   const polls: PollPipeline<SignalRecord, VisiblePoll> = new PollPipeline({
-    visible: (records) => writer.visible(records),
-    durable: (poll) => writer.durable(poll),
+    visible: (records, takenMs) => writer.visible(records, takenMs),
+    durable: (parts) => writer.durable(parts),
     commit: async (offsets) => {
       const commits = [...offsets].map(([partition, offset]) => ({ topic, partition, offset }));
       // Not committed (a rebalance took the partition): the output is durable, the next owner writes it again.

@@ -29,8 +29,8 @@ function harness() {
       await g.promise;
       return poll;
     },
-    durable: async (poll) => {
-      durable.push(poll);
+    durable: async (parts) => {
+      durable.push(parts.flat());
       const g = gate();
       durableGates.push(g);
       await g.promise;
@@ -61,13 +61,19 @@ function settled(p: Promise<void>): () => string {
 describe('PollPipeline', () => {
   it('writes the batches of one turn as one poll, and commits each partition after its last record', async () => {
     const h = harness();
-    const a = h.pipeline.submit([rec(0, 7), rec(0, 8)]);
-    const b = h.pipeline.submit([rec(3, 41)]);
+    const a = settled(h.pipeline.submit([rec(0, 7), rec(0, 8)]));
+    const b = settled(h.pipeline.submit([rec(3, 41)]));
     await turns();
-    expect(h.visible).toEqual([['0:7', '0:8', '3:41']]);
+    // Each batch's latest values as soon as it is coalesced, one after another in arrival order.
+    expect(h.visible).toEqual([['0:7', '0:8']]);
     h.visibleGates[0]!.open();
-    await Promise.all([a, b]);
     await turns();
+    expect(h.visible).toEqual([['0:7', '0:8'], ['3:41']]);
+    expect(a()).toBe('pending'); // handed back with its poll
+    h.visibleGates[1]!.open();
+    await turns();
+    expect([a(), b()]).toEqual(['resolved', 'resolved']);
+    expect(h.durable).toEqual([['0:7', '0:8', '3:41']]); // one durable stage (history write) for the poll
     expect(h.commits).toEqual([]); // not before the poll is durable
     h.durableGates[0]!.open();
     await turns();

@@ -10,10 +10,11 @@
  * partitions that queue was most of the p99.
  *
  * - Gathering: the batches of one fetch arrive within one turn of the event loop (the partitions are consumed
- *   concurrently); they are gathered until `setImmediate` and written as one poll: one decode and coalesce, one
- *   latest-value transaction, one history transaction. A partition's records stay in offset order, and a vehicle's
- *   records are in one partition.
- * - Two stages: `visible` (decode, coalesce, latest values committed) runs for one poll at a time; `durable`
+ *   concurrently); they are gathered until `setImmediate` and written as one poll. Each batch's latest values are
+ *   written as soon as that batch is decoded and coalesced (one latest-value transaction per batch, in arrival
+ *   order), so a record does not wait for the whole poll's decode and latest-value write; the poll's history is one
+ *   transaction. A partition's records stay in offset order, and a vehicle's records are in one partition.
+ * - Two stages: `visible` (decode, coalesce, latest values committed, batch by batch) runs for one poll at a time; `durable`
  *   (history, dead letters) runs for one poll at a time, in poll order, each after the previous one; then the poll's
  *   offsets are committed (`commit`). The batches' promises resolve once their poll is visible and the poll before
  *   it is durable, so kafkajs fetches the next poll while this one's history is written, and at most one poll is
@@ -32,10 +33,13 @@ export interface PolledRecord {
 }
 
 export interface PollStages<R extends PolledRecord, W> {
-  /** Decodes, coalesces, commits the latest values; resolves with what `durable` needs. */
-  visible(records: readonly R[]): Promise<W>;
-  /** Writes the rest of the poll's output (history, dead letters); resolves once it is durable. */
-  durable(work: W): Promise<void>;
+  /**
+   * One partition batch of a poll (`takenMs`: when the poll was taken): decodes, coalesces, commits the latest
+   * values; resolves with what `durable` needs. The batches of a poll go through it one after another.
+   */
+  visible(records: readonly R[], takenMs: number): Promise<W>;
+  /** Writes the rest of the poll's output (history, dead letters) for all its batches; resolves once durable. */
+  durable(work: readonly W[]): Promise<void>;
   /** Commits, per partition of the poll, the offset after its last record. */
   commit(offsets: ReadonlyMap<number, string>): Promise<void>;
   /** A durable stage failed: stop the consumer, call `resume()`, start it again from the committed offsets. */
@@ -98,9 +102,12 @@ export class PollPipeline<R extends PolledRecord, W> {
     const epoch = this.epoch;
     try {
       if (this.failure) throw this.failure.error;
-      const records = poll.length === 1 ? poll[0]!.records : poll.flatMap((p) => p.records);
-      const work = await this.stages.visible(records);
-      const offsets = nextOffsets(records);
+      // Each partition batch's latest values are written as soon as it is decoded and coalesced, in arrival order,
+      // so a record waits for its own batch and those before it, not for the whole poll; one durable stage per poll.
+      const takenMs = Date.now();
+      const work: W[] = [];
+      for (const p of poll) work.push(await this.stages.visible(p.records, takenMs));
+      const offsets = nextOffsets(poll.length === 1 ? poll[0]!.records : poll.flatMap((p) => p.records));
       const before = this.durableTail;
       const tail = before.then(async () => {
         if (epoch !== this.epoch) return; // a stage failed meanwhile: these records come again

@@ -100,16 +100,15 @@ export class SignalWriter {
 
   /** The whole poll: latest values, then history and dead letters; resolves once all of it is durable. */
   async handle(records: readonly SignalRecord[]): Promise<void> {
-    await this.durable(await this.visible(records));
+    await this.durable([await this.visible(records)]);
   }
 
   /**
    * The first stage of a poll: decode, coalesce, commit the latest values (visible from then on). Resolves with
    * what `durable` still has to write; nothing is dead-lettered yet.
    */
-  async visible(records: readonly SignalRecord[]): Promise<VisiblePoll> {
+  async visible(records: readonly SignalRecord[], takenMs = this.now()): Promise<VisiblePoll> {
     const started = process.hrtime.bigint();
-    const takenMs = this.now();
     const batches: DecodedBatch[] = [];
     const sourceOf = new Map<DecodedBatch, SignalRecord>();
     const rejects: DeadLetterRecord[] = [];
@@ -155,27 +154,40 @@ export class SignalWriter {
   }
 
   /**
-   * The second stage: history, then dead letters (undecodable records, quarantined samples); resolves once both
-   * are durable. Polls go through it in the order they were made visible.
+   * The second stage, for the visible parts (partition batches) of one poll: their history as one write, then dead
+   * letters (undecodable records, quarantined samples); resolves once both are durable. Polls go through it in the
+   * order they were made visible.
    */
-  async durable(poll: VisiblePoll): Promise<void> {
+  async durable(parts: readonly VisiblePoll[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const { batches, sourceOf, rejects, out, now, takenMs, visibleMs } = poll;
     const hot = this.options.historyHotHours;
-    if (out.history.vin.length > 0) await this.rows.writeHistory(out.history);
+    const history = joinHistory(parts.map((p) => p.out.history));
+    if (history.vin.length > 0) await this.rows.writeHistory(history);
     const historyMs = this.now();
-    if (out.quarantined.length > 0) {
-      rejects.push(...quarantineRecords(out.quarantined, sourceOf, now, this.options.maxFutureMs));
-      this.events.quarantined(out.quarantined.length);
+    const rejects: DeadLetterRecord[] = [];
+    let samples = 0;
+    let latestRows = 0;
+    let visibleNs = 0n;
+    for (const { out, sourceOf, now, rejects: own } of parts) {
+      rejects.push(...own);
+      if (out.quarantined.length > 0) {
+        rejects.push(...quarantineRecords(out.quarantined, sourceOf, now, this.options.maxFutureMs));
+        this.events.quarantined(out.quarantined.length);
+      }
     }
     if (rejects.length > 0) await this.deadLetters.send(rejects);
-    if (out.expired > 0 && hot > 0) this.events.expired(out.expired);
-    this.stages(batches, sourceOf, takenMs, visibleMs, historyMs);
+    for (const p of parts) {
+      if (p.out.expired > 0 && hot > 0) this.events.expired(p.out.expired);
+      this.stages(p.batches, p.sourceOf, p.takenMs, p.visibleMs, historyMs);
+      samples += p.out.samples;
+      latestRows += p.out.latest.vin.length;
+      visibleNs += p.visibleNs;
+    }
     this.events.written(
-      out.samples,
-      out.latest.vin.length,
-      out.history.vin.length,
-      Number(poll.visibleNs + process.hrtime.bigint() - started) / 1e9,
+      samples,
+      latestRows,
+      history.vin.length,
+      Number(visibleNs + process.hrtime.bigint() - started) / 1e9,
     );
   }
 
@@ -197,6 +209,36 @@ export class SignalWriter {
       this.events.stage('history', historyMs - visibleMs);
     }
   }
+}
+
+/**
+ * The history rows of a poll's partition batches as one write. Each vehicle's records are in one partition, so
+ * the parts hold disjoint vehicles and their concatenation is what coalescing the whole poll would give.
+ */
+export function joinHistory(parts: readonly HistoryRows[]): HistoryRows {
+  if (parts.length === 1) return parts[0]!;
+  const out: HistoryRows = {
+    resolutionMs: parts[0]?.resolutionMs ?? 0,
+    vin: [],
+    signalId: [],
+    eventTimeMs: [],
+    eventTimeSubMsUs: [],
+    value: [],
+    receiveTimeMs: [],
+    catalogVersion: [],
+  };
+  for (const h of parts) {
+    for (let i = 0; i < h.vin.length; i++) {
+      out.vin.push(h.vin[i]!);
+      out.signalId.push(h.signalId[i]!);
+      out.eventTimeMs.push(h.eventTimeMs[i]!);
+      out.eventTimeSubMsUs.push(h.eventTimeSubMsUs[i]!);
+      out.value.push(h.value[i]!);
+      out.receiveTimeMs.push(h.receiveTimeMs[i]!);
+      out.catalogVersion.push(h.catalogVersion[i]!);
+    }
+  }
+  return out;
 }
 
 /** Where the hot window starts: PostgreSQL holds history from here on, the archive what is older. */
