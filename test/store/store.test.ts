@@ -2,7 +2,7 @@
 // in signal_latest, history keeps every sample once, a device clock far in the future is quarantined, and retention
 // drops whole day partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgSignalStore, emptyLatestRows, startStore, type RunningStore } from '@telltale/store';
+import { PgSignalStore, emptyHistoryRows, emptyLatestRows, startStore, type RunningStore } from '@telltale/store';
 import { RECORD_HEADER, createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
 import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
@@ -92,15 +92,7 @@ describe('store: latest by event time, history, quarantine', () => {
 
   it('latest blocks: a writer behind another (rebalance), a replay and a restart never regress a signal', async () => {
     const vin = 'LRW3E7FS1RC000077';
-    const empty = {
-      vin: [],
-      signalId: [],
-      eventTimeMs: [],
-      eventTimeSubMsUs: [],
-      value: [],
-      receiveTimeMs: [],
-      catalogVersion: [],
-    };
+    const empty = emptyHistoryRows(0);
     const latestRows = (samples: [id: number, value: number, time: number][]) => ({
       vin: samples.map(() => vin),
       signalId: samples.map((x) => x[0]),

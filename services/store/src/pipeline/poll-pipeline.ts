@@ -14,11 +14,11 @@
  *   written as soon as that batch is decoded and coalesced (one latest-value transaction per batch, in arrival
  *   order), so a record does not wait for the whole poll's decode and latest-value write; the poll's history is one
  *   transaction. A partition's records stay in offset order, and a vehicle's records are in one partition.
- * - Two stages: `visible` (decode, coalesce, latest values committed, batch by batch) runs for one poll at a time; `durable`
- *   (history, dead letters) runs for one poll at a time, in poll order, each after the previous one; then the poll's
- *   offsets are committed (`commit`). The batches' promises resolve once their poll is visible and the poll before
- *   it is durable, so kafkajs fetches the next poll while this one's history is written, and at most one poll is
- *   visible but not yet durable.
+ * - Two stages: `visible` (decode, coalesce, latest values committed, batch by batch) runs for one poll at a time;
+ *   `durable` (history, dead letters) runs for one poll at a time, in poll order, each after the previous one;
+ *   then the poll's offsets are committed (`commit`). The batches' promises resolve once their poll is visible and
+ *   the poll before it is durable, so kafkajs fetches the next poll while this one's history is written, and at
+ *   most one poll is visible but not yet durable.
  * - Commit after durable: offsets are committed only by the durable stage, after the poll's output and that of
  *   every poll before it is durable. If a durable stage fails, its batches were already handed back to kafkajs
  *   (which has moved past them), so the pipeline stops: no later poll commits, every batch is refused, and

@@ -8,7 +8,14 @@
  */
 import { RECORD_HEADER } from '@telltale/platform/kafka';
 import { SignalBatch, decodeSignalBatch } from '@telltale/platform/proto';
-import { coalesce, type Coalesced, type DecodedBatch, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
+import {
+  coalesce,
+  emptyHistoryRows,
+  type Coalesced,
+  type DecodedBatch,
+  type HistoryRows,
+  type LatestRows,
+} from '../domain/coalesce.js';
 import type { QuarantinedSample } from '../domain/coalesce.js';
 
 /** One consumed record, as the Kafka adapter hands it over. */
@@ -59,8 +66,9 @@ export interface StoreEvents {
  * The stages of a record's way to visible, each measured per record (so their distributions show where the tail
  * forms): `decoder` gateway receive → the decoder produced the record (gateway Kafka write, decoder fetch and
  * decode); `queue` produced → the store's handler took it (the decoder's transaction commit, the store's fetch wait
- * and the batches handled before it); `latest` handler start → its latest values committed (decode, coalesce,
- * latest-value transaction); `history` latest committed → its history committed.
+ * and the batches handled before it); `latest` poll taken → its partition batch's latest values committed (its
+ * own and the poll's earlier batches' decode, coalesce, latest-value transaction); `history` latest committed →
+ * its poll's history committed.
  */
 export type StoreStage = 'decoder' | 'queue' | 'latest' | 'history';
 
@@ -217,16 +225,7 @@ export class SignalWriter {
  */
 export function joinHistory(parts: readonly HistoryRows[]): HistoryRows {
   if (parts.length === 1) return parts[0]!;
-  const out: HistoryRows = {
-    resolutionMs: parts[0]?.resolutionMs ?? 0,
-    vin: [],
-    signalId: [],
-    eventTimeMs: [],
-    eventTimeSubMsUs: [],
-    value: [],
-    receiveTimeMs: [],
-    catalogVersion: [],
-  };
+  const out = emptyHistoryRows(parts[0]?.resolutionMs ?? 0);
   for (const h of parts) {
     for (let i = 0; i < h.vin.length; i++) {
       out.vin.push(h.vin[i]!);
