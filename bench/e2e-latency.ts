@@ -26,8 +26,12 @@ import {
   consumerGroupLag,
   cpuSeconds,
   freePort,
+  histogramQuantiles,
   infraCpuSeconds,
   percentile,
+  histogramOf,
+  metricValue,
+  scrapeMetrics,
   startPipeline,
   summary,
 } from './pipeline.js';
@@ -57,7 +61,13 @@ const archiveDir = ARCHIVE ? mkdtempSync(join(tmpdir(), 'telltale-e2e-archive-')
 if (archiveDir) env.ARCHIVE_DIR = archiveDir;
 pipeline.service('gateway');
 pipeline.service('decoder');
+// The store on a known ops port: its per-stage histogram (telltale_store_stage_seconds) is read at the start and the
+// end of the measured window.
+const storeOpsPort = await freePort();
+env.OPS_PORT = String(storeOpsPort);
 pipeline.service('store');
+env.OPS_PORT = '0';
+const storeMetrics = (): Promise<string> => scrapeMetrics(`http://127.0.0.1:${storeOpsPort}/metrics`);
 pipeline.service('api');
 if (ARCHIVE) pipeline.service('archive');
 const token = execFileSync(
@@ -116,6 +126,7 @@ const cpuAt = (): (number | undefined)[] => [
 ];
 const lagBefore = await consumerGroupLag(pipeline.prefix);
 const cpuBefore = cpuAt();
+const storeBefore = await storeMetrics();
 const measureStart = Date.now();
 const writeLatency: number[] = [];
 const seenLatency: number[] = [];
@@ -136,6 +147,7 @@ while (Date.now() < end) {
 }
 
 const cpuAfter = cpuAt();
+const storeAfter = await storeMetrics();
 const lagAfter = await consumerGroupLag(pipeline.prefix);
 const elapsedS = (Date.now() - measureStart) / 1000;
 const load = loadavg().map((x) => x.toFixed(2));
@@ -154,6 +166,23 @@ const cpu = [...processes, ...infra.map((p) => (p === 'java' ? 'kafka' : p))].ma
   return `${p} ${a === undefined || b === undefined ? '?' : Math.round((100 * (b - a)) / elapsedS)}%`;
 });
 console.log(`CPU per process (100% = one core) over the ${elapsedS.toFixed(0)} s measured: ${cpu.join(', ')}`);
+// Where the time goes, per record of every vehicle (not only the probe): the store's stage histogram, interpolated.
+const stageText = ['decoder', 'queue', 'latest', 'history'].map((stage) => {
+  const [before, after] = [storeBefore, storeAfter].map((t) => histogramOf(t, 'telltale_store_stage_seconds', 'stage'));
+  const { ms } = histogramQuantiles(before!, after!, stage, [0.5, 0.95, 0.99]);
+  const [p50, p95, p99] = ms.map((x) => (Number.isNaN(x) ? '–' : x.toFixed(0)));
+  return `${stage} p50 ${p50} / p95 ${p95} / p99 ${p99}`;
+});
+console.log(`store stages per record (ms, from telltale_store_stage_seconds): ${stageText.join('; ')}`);
+// The store's own CPU per sample it wrote in the window: comparable between runs on a loaded machine.
+const storeIndex = processes.indexOf('store');
+const storeCpuS = (cpuAfter[storeIndex] ?? NaN) - (cpuBefore[storeIndex] ?? NaN);
+const storeSamples =
+  metricValue(storeAfter, 'telltale_store_samples_total') - metricValue(storeBefore, 'telltale_store_samples_total');
+console.log(
+  `store: ${storeSamples} samples written in the window, ` +
+    `${((storeCpuS * 1e9) / storeSamples).toFixed(0)} ns CPU per sample`,
+);
 // Lag: records not yet processed per consumer group, at the start and the end of the measured window. The archive
 // commits after each Parquet flush, so it may hold up to one flush of input without falling behind.
 const groups = [...new Set([...lagBefore.keys(), ...lagAfter.keys()])].sort();

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { PgSignalStore, emptyLatestRows } from '@telltale/store';
+import { PgSignalStore, emptyHistoryRows, emptyLatestRows } from '@telltale/store';
 import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
@@ -93,15 +93,7 @@ interface Poll {
 
 /** Poll p of second `second`: the samples whose ms within the second falls in the poll's share. */
 function poll(vins: readonly string[], second: number, p: number): Poll {
-  const out: Poll = {
-    vin: [],
-    signalId: [],
-    eventTimeMs: [],
-    eventTimeSubMsUs: [],
-    value: [],
-    receiveTimeMs: [],
-    catalogVersion: [],
-  };
+  const out: Poll = emptyHistoryRows(0);
   for (const vin of vins) {
     for (let s = 0; s < SIGNALS; s++) {
       const ms = (s * 7) % 1000;

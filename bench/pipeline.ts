@@ -13,6 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { TelemetryBatch } from '@telltale/platform/proto';
 import { encodeMessage, loadCatalog, type Catalog } from '@telltale/catalog';
 import { createPgPool, migrate, type Pool } from '@telltale/platform/db';
+import { ensureTopics, platformTopicSpecs } from '@telltale/platform/kafka';
 import { PgRegistry } from '@telltale/registry';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
@@ -69,6 +70,15 @@ export async function startPipeline(name: string): Promise<Pipeline> {
     },
   ]);
 
+  // The topics exist, with leaders, before the services start: services creating them at once raced (one saw a topic
+  // another had just created, before its partitions had a leader, and exited with KAFKA_TOPIC_SETUP_FAILED).
+  const admin = new Kafka({ brokers: [...LOCAL.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await ensureTopics(
+    admin,
+    platformTopicSpecs({ kafkaTopicPrefix: prefix, kafkaPartitions: 6, kafkaReplicationFactor: 1 }),
+  );
+  await admin.disconnect();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_SCHEMA: run,
@@ -168,6 +178,73 @@ export function percentile(xs: readonly number[], p: number): number {
 export function summary(xs: readonly number[]): string {
   const [p50, p95, p99] = [percentile(xs, 50), percentile(xs, 95), percentile(xs, 99)];
   return `p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms, max ${Math.max(...xs)} ms (n=${xs.length})`;
+}
+
+/** A histogram's cumulative bucket counts per label value, as scraped: label → [upper bound s, count][]. */
+export type HistogramScrape = Map<string, [number, number][]>;
+
+/** A service's /metrics text; empty when it cannot be read. */
+export async function scrapeMetrics(url: string): Promise<string> {
+  return fetch(url)
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '');
+}
+
+/** A counter or gauge with one series (any constant labels) from /metrics text; NaN when absent. */
+export function metricValue(text: string, name: string): number {
+  const row = text.split('\n').find((r) => r.startsWith(`${name} `) || r.startsWith(`${name}{`));
+  return row === undefined ? NaN : Number(row.slice(row.lastIndexOf(' ') + 1));
+}
+
+/** One histogram (`name`, by its label `label`) from /metrics text. */
+export function histogramOf(text: string, name: string, label: string): HistogramScrape {
+  const out: HistogramScrape = new Map();
+  const prefix = `${name}_bucket{`;
+  for (const row of text.split('\n')) {
+    if (!row.startsWith(prefix)) continue;
+    const close = row.indexOf('}');
+    const labels = new Map(
+      [...row.slice(prefix.length, close).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const),
+    );
+    const key = labels.get(label);
+    const le = labels.get('le');
+    if (key === undefined || le === undefined) continue;
+    const list = out.get(key) ?? [];
+    list.push([le === '+Inf' ? Infinity : Number(le), Number(row.slice(close + 1).trim())]);
+    out.set(key, list);
+  }
+  return out;
+}
+
+/**
+ * Quantiles (ms) of the observations between two scrapes of one label value, interpolated within a bucket as
+ * Prometheus' histogram_quantile does; the last finite bound when the quantile falls into +Inf.
+ */
+export function histogramQuantiles(
+  before: HistogramScrape,
+  after: HistogramScrape,
+  key: string,
+  quantiles: readonly number[],
+): { count: number; ms: number[] } {
+  const a = after.get(key) ?? [];
+  const b = new Map(before.get(key) ?? []);
+  const buckets = a.map(([le, n]) => [le, n - (b.get(le) ?? 0)] as const).sort((x, y) => x[0] - y[0]);
+  const count = buckets.at(-1)?.[1] ?? 0;
+  const ms = quantiles.map((q) => {
+    const rank = q * count;
+    let lower = 0;
+    let below = 0;
+    for (const [le, n] of buckets) {
+      if (n >= rank && n > 0) {
+        if (le === Infinity) return lower * 1000;
+        return (lower + ((le - lower) * (rank - below)) / Math.max(1, n - below)) * 1000;
+      }
+      if (le !== Infinity) lower = le;
+      below = n;
+    }
+    return NaN;
+  });
+  return { count, ms };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */

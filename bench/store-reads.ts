@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { PgSignalStore } from '@telltale/store';
+import { PgSignalStore, emptyHistoryRows } from '@telltale/store';
 import { loadCatalog } from '@telltale/catalog';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
@@ -44,15 +44,7 @@ const layout = blocks ? 'blocks (signal_latest_block)' : 'rows (signal_latest)';
 const store = new PgSignalStore(pool);
 const vins = Array.from({ length: VEHICLES }, (_, i) => `LRW3E7FS1RC${String(i).padStart(6, '0')}`);
 const now = Date.now();
-const empty = {
-  vin: [],
-  signalId: [],
-  eventTimeMs: [],
-  eventTimeSubMsUs: [],
-  value: [],
-  receiveTimeMs: [],
-  catalogVersion: [],
-};
+const empty = emptyHistoryRows(0);
 
 const fillStart = performance.now();
 for (let v = 0; v < VEHICLES; v += PER_POLL) {

@@ -10,7 +10,7 @@
  * in polls of 10 vehicles. Uses a unique schema on 127.0.0.1:5432, dropped afterwards.
  */
 import { parseArgs } from 'node:util';
-import { PgSignalStore } from '@telltale/store';
+import { PgSignalStore, emptyHistoryRows } from '@telltale/store';
 import { createPgPool, migrate } from '@telltale/platform/db';
 import { LOCAL, uniqueName } from '@telltale/platform/testing';
 
@@ -64,15 +64,7 @@ function rows(round: number, vehicles: string[], withHistory: boolean) {
         receiveTimeMs: latest.receiveTimeMs,
         catalogVersion: latest.catalogVersion,
       }
-    : {
-        vin: [],
-        signalId: [],
-        eventTimeMs: [],
-        eventTimeSubMsUs: [],
-        value: [],
-        receiveTimeMs: [],
-        catalogVersion: [],
-      };
+    : emptyHistoryRows(0);
   return { latest, history };
 }
 

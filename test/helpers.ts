@@ -5,7 +5,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { startCommittingConsumer, type CommittingConsumer } from '@telltale/platform/kafka';
 import { createPgPool, dropServiceRole, migrate, type Pool } from '@telltale/platform/db';
 import { PgRegistry, type VehicleImportRow } from '@telltale/registry';
-import { TelemetryBatch } from '@telltale/platform/proto';
+import { SignalBatch, TelemetryBatch } from '@telltale/platform/proto';
 import { encodeMessage } from '@telltale/catalog';
 import { LOCAL, testLogger } from '@telltale/platform/testing';
 import { PgFeatureStore } from '@telltale/feature-sets/pg';
@@ -233,6 +233,30 @@ export function speedUplink(
           Array.from({ length: frames }, (_, i) => encodeMessage(message, { VCU_VehicleSpeed: (seq + i) % 250 })),
         ),
       },
+    }).finish(),
+  );
+}
+
+/** A SignalBatch as the decoder writes it (aurora-ev-2026, catalog 1.0.0); samples are [id, value, offset ms]. */
+export function signalBatchBytes(
+  vin: string,
+  seq: number,
+  base: number,
+  samples: readonly (readonly [id: number, value: number, offset: number])[],
+  subMsUs?: number[],
+): Buffer {
+  return Buffer.from(
+    SignalBatch.encode({
+      vin,
+      modelId: 'aurora-ev-2026',
+      catalogVersion: '1.0.0',
+      baseTimeMsEpoch: base,
+      source: { deviceSeq: seq, gatewayReceiveTimeMsEpoch: Date.now() },
+      signalId: samples.map((s) => s[0]),
+      value: samples.map((s) => s[1]),
+      timeOffsetMs: samples.map((s) => s[2]),
+      ...(subMsUs ? { timeSubMsUs: subMsUs } : {}),
+      batchId: `${vin}:${seq}`,
     }).finish(),
   );
 }

@@ -2,12 +2,12 @@
 // in signal_latest, history keeps every sample once, a device clock far in the future is quarantined, and retention
 // drops whole day partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgSignalStore, emptyLatestRows, startStore, type RunningStore } from '@telltale/store';
+import { PgSignalStore, emptyHistoryRows, emptyLatestRows, startStore, type RunningStore } from '@telltale/store';
 import { RECORD_HEADER, createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
 import { SignalBatch } from '@telltale/platform/proto';
 import { createPgPool, type Pool } from '@telltale/platform/db';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
-import { collectTopic, header, type Collected } from '../helpers.js';
+import { collectTopic, header, signalBatchBytes, type Collected } from '../helpers.js';
 
 const run = uniqueName('store');
 const prefix = `${run}.`;
@@ -20,20 +20,7 @@ function signalBatch(
   samples: [id: number, value: number, offset: number][],
   subMsUs?: number[],
 ): Buffer {
-  return Buffer.from(
-    SignalBatch.encode({
-      vin: VIN,
-      modelId: 'aurora-ev-2026',
-      catalogVersion: '1.0.0',
-      baseTimeMsEpoch: base,
-      source: { deviceSeq: seq, gatewayReceiveTimeMsEpoch: Date.now() },
-      signalId: samples.map((s) => s[0]),
-      value: samples.map((s) => s[1]),
-      timeOffsetMs: samples.map((s) => s[2]),
-      ...(subMsUs ? { timeSubMsUs: subMsUs } : {}),
-      batchId: `${VIN}:${seq}`,
-    }).finish(),
-  );
+  return signalBatchBytes(VIN, seq, base, samples, subMsUs);
 }
 
 describe('store: latest by event time, history, quarantine', () => {
@@ -105,15 +92,7 @@ describe('store: latest by event time, history, quarantine', () => {
 
   it('latest blocks: a writer behind another (rebalance), a replay and a restart never regress a signal', async () => {
     const vin = 'LRW3E7FS1RC000077';
-    const empty = {
-      vin: [],
-      signalId: [],
-      eventTimeMs: [],
-      eventTimeSubMsUs: [],
-      value: [],
-      receiveTimeMs: [],
-      catalogVersion: [],
-    };
+    const empty = emptyHistoryRows(0);
     const latestRows = (samples: [id: number, value: number, time: number][]) => ({
       vin: samples.map(() => vin),
       signalId: samples.map((x) => x[0]),

@@ -37,6 +37,13 @@ export const StoreConfig = {
     default: '100000',
     min: 1,
   }),
+  pollMaxBytes: env.integer('STORE_POLL_MAX_BYTES', {
+    description:
+      'bytes of decoded signal records one fetch (one poll) takes at most, over all partitions (a soft bound: ' +
+      'Kafka returns at least one record batch); smaller polls are visible sooner when the store is behind',
+    default: String(64 * 1024 * 1024),
+    min: 1024 * 1024,
+  }),
   retentionIntervalMs: env.integer('RETENTION_INTERVAL_MS', {
     description: 'how often history partitions older than the hot window are dropped',
     default: '3600000',

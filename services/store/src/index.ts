@@ -1,4 +1,4 @@
 export { startStore, runStore, type RunningStore } from './main.js';
 export { StoreConfig } from './config.js';
 export { PgSignalStore } from './adapters/pg-signal-store.js';
-export { coalesce, emptyLatestRows, type DecodedBatch } from './domain/coalesce.js';
+export { coalesce, emptyHistoryRows, emptyLatestRows, type DecodedBatch } from './domain/coalesce.js';

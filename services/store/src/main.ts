@@ -12,9 +12,13 @@ import {
 import { StoreConfig } from './config.js';
 import { registerFleetHealth, storeMetrics } from './metrics.js';
 import { readFleetFreshness } from './adapters/pg-fleet-health.js';
-import { SignalWriter, hotWindowStartMs } from './pipeline/write-signals.js';
+import { SignalWriter, hotWindowStartMs, type SignalRecord, type VisiblePoll } from './pipeline/write-signals.js';
+import { PollPipeline } from './pipeline/poll-pipeline.js';
 import { PgSignalStore } from './adapters/pg-signal-store.js';
 import { kafkaDeadLetterSink, signalRecordsOf } from './adapters/kafka-signal-records.js';
+
+/** Partition batches kafkajs hands over at once (its workers): more than any instance is assigned. */
+const MAX_PARTITIONS_PER_POLL = 64;
 
 export interface RunningStore extends RunningService {
   readonly store: PgSignalStore;
@@ -66,24 +70,53 @@ export async function startStore(source: NodeJS.ProcessEnv = process.env): Promi
 
   const groupId =
     config.kafkaTopicPrefix === '-' ? config.consumerGroup : `${config.kafkaTopicPrefix}${config.consumerGroup}`;
+  const topic = topicName('signals', config.kafkaTopicPrefix);
+  // The partition batches of one fetch are one poll; a poll's history is written while the next poll's latest
+  // values are (poll-pipeline.ts). The pipeline commits the offsets, after each poll's output is durable.
+  const polls: PollPipeline<SignalRecord, VisiblePoll> = new PollPipeline({
+    visible: (records, takenMs) => writer.visible(records, takenMs),
+    durable: (parts) => writer.durable(parts),
+    commit: async (offsets) => {
+      const commits = [...offsets].map(([partition, offset]) => ({ topic, partition, offset }));
+      // Not committed (a rebalance took the partition): the output is durable, the next owner writes it again.
+      await consumer.raw.commitOffsets(commits).catch((err: unknown) => {
+        log.warn({ err, partitions: [...offsets.keys()] }, 'Committing store offsets failed; they come again.');
+      });
+    },
+    restart: (err) => {
+      log.error({ err }, 'Writing history failed after its batches were handed back; consuming again from the commit.');
+      consumer
+        .restart(() => polls.resume())
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'Restarting the consumer failed.');
+        });
+    },
+  });
   const consumer = await startCommittingConsumer({
     kafka,
     metrics: metrics.registry,
     groupId,
-    topics: [topicName('signals', config.kafkaTopicPrefix)],
+    topics: [topic],
     fromBeginning: true,
     log,
+    offsetCommit: 'in-handler',
     // Large polls: a decoded vehicle-second is ~1 MB, and the more batches per poll, the more coalescing.
     consumerConfig: {
       sessionTimeout: config.kafkaSessionTimeoutMs,
       heartbeatInterval: Math.min(3000, config.kafkaSessionTimeoutMs / 3),
-      maxBytesPerPartition: 32 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: Math.min(32 * 1024 * 1024, config.pollMaxBytes),
+      maxBytes: config.pollMaxBytes,
       maxWaitTimeInMs: 100,
     },
-    handleBatch: (batch) => writer.handle(signalRecordsOf(batch.partition, batch.messages)),
+    // Every partition's batch is handed over at once and gathered into one poll; each stage runs one poll at a
+    // time, so the writer's state is never used by two at once.
+    partitionsConsumedConcurrently: MAX_PARTITIONS_PER_POLL,
+    handleBatch: (batch) => polls.submit(signalRecordsOf(batch.partition, batch.messages)),
   });
-  lifecycle.onShutdown('kafka consumer', () => consumer.stop());
+  lifecycle.onShutdown('kafka consumer', async () => {
+    await polls.drain(); // the last polls' history and offsets, before the consumer leaves
+    await consumer.stop();
+  });
 
   const ops = await startOpsServer({
     registry: metrics.registry,

@@ -39,9 +39,21 @@ export function storeMetrics(log: Logger): {
     'store_write_seconds',
     'Decode + coalesce + PostgreSQL transaction per poll',
   );
-  const visible = histogram(registry, 'store_visible_latency_seconds', 'Gateway receive → committed in PostgreSQL', {
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  });
+  const visible = histogram(
+    registry,
+    'store_visible_latency_seconds',
+    'Gateway receive → latest values committed in PostgreSQL',
+    {
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    },
+  );
+  const stages = histogram(
+    registry,
+    'store_stage_seconds',
+    'Per record, time in each stage on the way to visible: decoder (gateway receive → decoder produced), queue ' +
+      "(produced → the store's handler took it), latest (→ latest values committed), history (→ history committed)",
+    { labelNames: ['stage'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10] },
+  );
   const latestBlocks = counter(registry, 'store_latest_blocks_total', 'Latest-value blocks written (128 signals each)');
   const latestConflicts = counter(
     registry,
@@ -87,6 +99,7 @@ export function storeMetrics(log: Logger): {
         log.warn({ reason, detail, ...where }, 'Signal record dead-lettered.');
       },
       visibleLatency: (ms) => visible.observe(ms / 1000),
+      stage: (stage, ms) => stages.observe({ stage }, ms / 1000),
     },
   };
 }

@@ -4,7 +4,13 @@ import type { ReliableProducer } from '@telltale/platform/kafka';
 import type { DeadLetterSink, SignalRecord } from '../pipeline/write-signals.js';
 
 export function signalRecordsOf(partition: number, messages: readonly KafkaMessage[]): SignalRecord[] {
-  return messages.map((m) => ({ partition, offset: m.offset, key: m.key, value: m.value }));
+  return messages.map((m) => ({
+    partition,
+    offset: m.offset,
+    key: m.key,
+    value: m.value,
+    timestampMs: Number(m.timestamp),
+  }));
 }
 
 /** Dead letters to `topic`, resolved once acknowledged by every in-sync replica. */

@@ -65,7 +65,12 @@ export class PgSignalStore {
    * history append; then history. Both are idempotent, so a crash between them is repaired by the replay.
    */
   async write(latest: LatestRows, history: HistoryRows, writeTimeMs: number): Promise<void> {
-    await this.ensurePartitions(history);
+    await this.writeLatest(latest, writeTimeMs);
+    await this.writeHistory(history);
+  }
+
+  /** The latest values, merged into the vehicles' blocks, in one transaction. */
+  async writeLatest(latest: LatestRows, writeTimeMs: number): Promise<void> {
     if (latest.vin.length > 0) {
       const vins = new Set(latest.vin);
       let blocks = 0;
@@ -86,7 +91,12 @@ export class PgSignalStore {
       this.counts.latestConflicts += conflicts;
       this.options.onLatestWritten?.(blocks, conflicts);
     }
+  }
+
+  /** History rows, merged into their time buckets' blocks, in one transaction. */
+  async writeHistory(history: HistoryRows): Promise<void> {
     if (history.vin.length === 0) return;
+    await this.ensurePartitions(history);
     // History rows packed into blocks (one per vin, 128 signals and bucket), merged with the buckets earlier polls
     // wrote; only the blocks this poll changed are written.
     const changed = this.history.merge(packHistory(history, history.resolutionMs ?? 0));

@@ -55,6 +55,20 @@ export function emptyLatestRows(): LatestRows {
   };
 }
 
+/** No history rows yet, coalesced at `resolutionMs`. */
+export function emptyHistoryRows(resolutionMs: number): HistoryRows {
+  return {
+    resolutionMs,
+    vin: [],
+    signalId: [],
+    eventTimeMs: [],
+    eventTimeSubMsUs: [],
+    value: [],
+    receiveTimeMs: [],
+    catalogVersion: [],
+  };
+}
+
 export interface HistoryRows {
   /** The bucket width the rows were coalesced at (the store packs them into blocks at it); absent: 0. */
   readonly resolutionMs?: number;
@@ -185,16 +199,7 @@ export function coalesce(batches: readonly DecodedBatch[], options: CoalesceOpti
   }
 
   const latest = emptyLatestRows();
-  const history: HistoryRows = {
-    resolutionMs: resolution,
-    vin: [],
-    signalId: [],
-    eventTimeMs: [],
-    eventTimeSubMsUs: [],
-    value: [],
-    receiveTimeMs: [],
-    catalogVersion: [],
-  };
+  const history = emptyHistoryRows(resolution);
   for (const vin of [...vehicles.keys()].sort()) {
     const state = vehicles.get(vin)!;
     emitLatest(state, batches, latest);

@@ -38,21 +38,27 @@ function harness(options: { maxFutureMs?: number } = {}) {
   const deadLetters: DeadLetterRecord[] = [];
   const rejected: { reason: SignalRejectReason; where: { partition: number; offset: string } }[] = [];
   let quarantined = 0;
+  let historyWrites = 0;
   const events: StoreEvents = {
     written: () => undefined,
     quarantined: (n) => (quarantined += n),
     expired: () => undefined,
     rejected: (reason, _detail, where) => rejected.push({ reason, where }),
     visibleLatency: () => undefined,
+    stage: () => undefined,
   };
   const rows = {
-    write: (l: LatestRows, h: HistoryRows): Promise<void> => {
+    writeLatest: (l: LatestRows): Promise<void> => {
       for (let i = 0; i < l.vin.length; i++) {
         const key = `${l.vin[i]}/${l.signalId[i]}`;
         const current = latest.get(key);
         if (!current || l.eventTimeMs[i]! > current.eventTimeMs)
           latest.set(key, { value: l.value[i]!, eventTimeMs: l.eventTimeMs[i]! });
       }
+      return Promise.resolve();
+    },
+    writeHistory: (h: HistoryRows): Promise<void> => {
+      historyWrites += 1;
       for (let i = 0; i < h.vin.length; i++)
         history.push({ signalId: h.signalId[i]!, eventTimeMs: h.eventTimeMs[i]!, value: h.value[i]! });
       return Promise.resolve();
@@ -70,10 +76,34 @@ function harness(options: { maxFutureMs?: number } = {}) {
     historyHotHours: 30 * 24,
     now: () => NOW,
   });
-  return { writer, latest, history, deadLetters, rejected, quarantined: () => quarantined };
+  return {
+    writer,
+    latest,
+    history,
+    deadLetters,
+    rejected,
+    quarantined: () => quarantined,
+    historyWrites: () => historyWrites,
+  };
 }
 
 describe('SignalWriter', () => {
+  it("makes each partition batch's latest values visible on its own and writes the poll's history once", async () => {
+    const h = harness();
+    const first = await h.writer.visible([record(batch(NOW - 2000, [[1, 10, 0]]))], NOW);
+    expect(h.latest.get(`${VIN}/1`)?.value).toBe(10); // visible before the next batch is even decoded
+    expect(h.history).toEqual([]);
+    const second = await h.writer.visible([record(Buffer.alloc(0)), record(batch(NOW - 1000, [[2, 20, 0]]))], NOW);
+    expect(h.latest.get(`${VIN}/2`)?.value).toBe(20);
+    await h.writer.durable([first, second]);
+    expect(h.historyWrites()).toBe(1);
+    expect(h.history.map((r) => [r.signalId, r.value])).toEqual([
+      [1, 10],
+      [2, 20],
+    ]);
+    expect(h.deadLetters).toHaveLength(1); // the second batch's empty record, sent with the poll
+  });
+
   it('dead-letters a malformed record with its reason and offset, counts it, and stores the rest', async () => {
     const h = harness();
     const bad = record(Buffer.from([0x0a, 0xff, 0xff]));
@@ -136,14 +166,17 @@ describe('SignalWriter', () => {
   it('writes nothing to the dead-letter sink when the row sink fails, so the batch is retried whole', async () => {
     const h = harness();
     const failing = new SignalWriter(
-      { write: () => Promise.reject(new Error('database down')) },
+      {
+        writeLatest: () => Promise.resolve(),
+        writeHistory: () => Promise.reject(new Error('database down')),
+      },
       {
         send: (r) => {
           h.deadLetters.push(...r);
           return Promise.resolve();
         },
       },
-      { written() {}, quarantined() {}, expired() {}, rejected() {}, visibleLatency() {} },
+      { written() {}, quarantined() {}, expired() {}, rejected() {}, visibleLatency() {}, stage() {} },
       { maxFutureMs: 1000, historyResolutionMs: 0, historyHotHours: 30 * 24, now: () => NOW },
     );
     await expect(failing.handle([record(Buffer.from([0xff])), record(batch(NOW, [[1, 1, 0]]))])).rejects.toThrow(

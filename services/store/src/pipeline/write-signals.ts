@@ -8,7 +8,14 @@
  */
 import { RECORD_HEADER } from '@telltale/platform/kafka';
 import { SignalBatch, decodeSignalBatch } from '@telltale/platform/proto';
-import { coalesce, type DecodedBatch, type HistoryRows, type LatestRows } from '../domain/coalesce.js';
+import {
+  coalesce,
+  emptyHistoryRows,
+  type Coalesced,
+  type DecodedBatch,
+  type HistoryRows,
+  type LatestRows,
+} from '../domain/coalesce.js';
 import type { QuarantinedSample } from '../domain/coalesce.js';
 
 /** One consumed record, as the Kafka adapter hands it over. */
@@ -17,6 +24,8 @@ export interface SignalRecord {
   readonly offset: string;
   readonly key: Buffer | string | null;
   readonly value: Buffer | null;
+  /** The record's Kafka timestamp: when the decoder produced it (ms since epoch); absent: unknown. */
+  readonly timestampMs?: number;
 }
 
 /** A record for the dead-letter topic: the original bytes with RECORD_HEADER reason, detail and source offset. */
@@ -28,9 +37,14 @@ export interface DeadLetterRecord {
 
 export type SignalRejectReason = 'EMPTY_RECORD' | 'MALFORMED_PROTOBUF' | 'FUTURE_EVENT_TIME';
 
-/** Where coalesced rows go (PgSignalStore): latest values newest-wins, history idempotent. */
+/**
+ * Where coalesced rows go (PgSignalStore): latest values newest-wins, history idempotent. Each resolves once its
+ * rows are committed; the latest values are written first, in their own transaction, so they are visible without
+ * waiting for history.
+ */
 export interface SignalRowSink {
-  write(latest: LatestRows, history: HistoryRows, writeTimeMs: number): Promise<void>;
+  writeLatest(latest: LatestRows, writeTimeMs: number): Promise<void>;
+  writeHistory(history: HistoryRows): Promise<void>;
 }
 
 /** Resolves once every record is acknowledged by the dead-letter topic. */
@@ -44,7 +58,19 @@ export interface StoreEvents {
   expired(count: number): void;
   rejected(reason: SignalRejectReason, detail: string, where: { partition: number; offset: string }): void;
   visibleLatency(ms: number): void;
+  /** How long one record spent in a stage (StoreStage), in ms. */
+  stage(stage: StoreStage, ms: number): void;
 }
+
+/**
+ * The stages of a record's way to visible, each measured per record (so their distributions show where the tail
+ * forms): `decoder` gateway receive → the decoder produced the record (gateway Kafka write, decoder fetch and
+ * decode); `queue` produced → the store's handler took it (the decoder's transaction commit, the store's fetch wait
+ * and the batches handled before it); `latest` poll taken → its partition batch's latest values committed (its
+ * own and the poll's earlier batches' decode, coalesce, latest-value transaction); `history` latest committed →
+ * its poll's history committed.
+ */
+export type StoreStage = 'decoder' | 'queue' | 'latest' | 'history';
 
 export interface SignalWriterOptions {
   readonly maxFutureMs: number;
@@ -52,6 +78,20 @@ export interface SignalWriterOptions {
   /** History older than this many hours before now is not written (the archive has it); 0: no history. */
   readonly historyHotHours: number;
   readonly now?: () => number;
+}
+
+/** A poll whose latest values are committed: what its durable stage still writes, and its timings. */
+export interface VisiblePoll {
+  readonly batches: readonly DecodedBatch[];
+  readonly sourceOf: ReadonlyMap<DecodedBatch, SignalRecord>;
+  readonly rejects: DeadLetterRecord[];
+  readonly out: Coalesced;
+  readonly now: number;
+  /** When the poll was taken, and when its latest values were committed (ms since epoch). */
+  readonly takenMs: number;
+  readonly visibleMs: number;
+  /** Time the visible stage took (ns). */
+  readonly visibleNs: bigint;
 }
 
 export class SignalWriter {
@@ -66,7 +106,16 @@ export class SignalWriter {
     this.now = options.now ?? Date.now;
   }
 
+  /** The whole poll: latest values, then history and dead letters; resolves once all of it is durable. */
   async handle(records: readonly SignalRecord[]): Promise<void> {
+    await this.durable([await this.visible(records)]);
+  }
+
+  /**
+   * The first stage of a poll: decode, coalesce, commit the latest values (visible from then on). Resolves with
+   * what `durable` still has to write; nothing is dead-lettered yet.
+   */
+  async visible(records: readonly SignalRecord[], takenMs = this.now()): Promise<VisiblePoll> {
     const started = process.hrtime.bigint();
     const batches: DecodedBatch[] = [];
     const sourceOf = new Map<DecodedBatch, SignalRecord>();
@@ -105,21 +154,90 @@ export class SignalWriter {
       historyFromMs: hot > 0 ? hotWindowStartMs(now, hot) : Number.POSITIVE_INFINITY,
     });
     const writeTime = this.now();
-    await this.rows.write(out.latest, out.history, writeTime);
-    if (out.quarantined.length > 0) {
-      rejects.push(...quarantineRecords(out.quarantined, sourceOf, now, this.options.maxFutureMs));
-      this.events.quarantined(out.quarantined.length);
+    if (out.latest.vin.length > 0) await this.rows.writeLatest(out.latest, writeTime);
+    const visibleMs = this.now();
+    for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(visibleMs - b.receiveTimeMs);
+    const visibleNs = process.hrtime.bigint() - started;
+    return { batches, sourceOf, rejects, out, now, takenMs, visibleMs, visibleNs };
+  }
+
+  /**
+   * The second stage, for the visible parts (partition batches) of one poll: their history as one write, then dead
+   * letters (undecodable records, quarantined samples); resolves once both are durable. Polls go through it in the
+   * order they were made visible.
+   */
+  async durable(parts: readonly VisiblePoll[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const hot = this.options.historyHotHours;
+    const history = joinHistory(parts.map((p) => p.out.history));
+    if (history.vin.length > 0) await this.rows.writeHistory(history);
+    const historyMs = this.now();
+    const rejects: DeadLetterRecord[] = [];
+    let samples = 0;
+    let latestRows = 0;
+    let visibleNs = 0n;
+    for (const { out, sourceOf, now, rejects: own } of parts) {
+      rejects.push(...own);
+      if (out.quarantined.length > 0) {
+        rejects.push(...quarantineRecords(out.quarantined, sourceOf, now, this.options.maxFutureMs));
+        this.events.quarantined(out.quarantined.length);
+      }
     }
     if (rejects.length > 0) await this.deadLetters.send(rejects);
-    if (out.expired > 0 && hot > 0) this.events.expired(out.expired);
-    for (const b of batches) if (b.receiveTimeMs > 0) this.events.visibleLatency(writeTime - b.receiveTimeMs);
+    for (const p of parts) {
+      if (p.out.expired > 0 && hot > 0) this.events.expired(p.out.expired);
+      this.stages(p.batches, p.sourceOf, p.takenMs, p.visibleMs, historyMs);
+      samples += p.out.samples;
+      latestRows += p.out.latest.vin.length;
+      visibleNs += p.visibleNs;
+    }
     this.events.written(
-      out.samples,
-      out.latest.vin.length,
-      out.history.vin.length,
-      Number(process.hrtime.bigint() - started) / 1e9,
+      samples,
+      latestRows,
+      history.vin.length,
+      Number(visibleNs + process.hrtime.bigint() - started) / 1e9,
     );
   }
+
+  /** Observes each record's time in each stage (StoreStage). */
+  private stages(
+    batches: readonly DecodedBatch[],
+    sourceOf: ReadonlyMap<DecodedBatch, SignalRecord>,
+    takenMs: number,
+    visibleMs: number,
+    historyMs: number,
+  ): void {
+    for (const b of batches) {
+      const producedMs = sourceOf.get(b)?.timestampMs;
+      if (producedMs !== undefined) {
+        if (b.receiveTimeMs > 0) this.events.stage('decoder', producedMs - b.receiveTimeMs);
+        this.events.stage('queue', takenMs - producedMs);
+      }
+      this.events.stage('latest', visibleMs - takenMs);
+      this.events.stage('history', historyMs - visibleMs);
+    }
+  }
+}
+
+/**
+ * The history rows of a poll's partition batches as one write. Each vehicle's records are in one partition, so
+ * the parts hold disjoint vehicles and their concatenation is what coalescing the whole poll would give.
+ */
+export function joinHistory(parts: readonly HistoryRows[]): HistoryRows {
+  if (parts.length === 1) return parts[0]!;
+  const out = emptyHistoryRows(parts[0]?.resolutionMs ?? 0);
+  for (const h of parts) {
+    for (let i = 0; i < h.vin.length; i++) {
+      out.vin.push(h.vin[i]!);
+      out.signalId.push(h.signalId[i]!);
+      out.eventTimeMs.push(h.eventTimeMs[i]!);
+      out.eventTimeSubMsUs.push(h.eventTimeSubMsUs[i]!);
+      out.value.push(h.value[i]!);
+      out.receiveTimeMs.push(h.receiveTimeMs[i]!);
+      out.catalogVersion.push(h.catalogVersion[i]!);
+    }
+  }
+  return out;
 }
 
 /** Where the hot window starts: PostgreSQL holds history from here on, the archive what is older. */

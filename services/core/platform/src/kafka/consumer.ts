@@ -61,6 +61,12 @@ export interface CommittingConsumer {
   readonly raw: Consumer;
   /** Stops fetching, waits for the batch in flight to finish and commit, leaves the group. */
   stop(): Promise<void>;
+  /**
+   * Stops consuming (waits for the batches in flight), calls `whenStopped`, and consumes again from the committed
+   * offsets: for a handler that resolved batches before their output was durable and then failed to make it so
+   * (offsetCommit 'in-handler'), so that everything after the last commit comes again.
+   */
+  restart(whenStopped?: () => void): Promise<void>;
 }
 
 /**
@@ -140,6 +146,14 @@ export async function startCommittingConsumer(options: CommittingConsumerOptions
   log.info({ topics: options.topics }, 'Consumer started.');
   return {
     raw: consumer,
+    restart: async (whenStopped) => {
+      if (stopping) return;
+      await consumer.stop();
+      whenStopped?.();
+      if (stopping) return;
+      await run();
+      log.warn({}, 'Consumer restarted from the committed offsets.');
+    },
     stop: async () => {
       stopping = true;
       await consumer.disconnect();
