@@ -1,26 +1,16 @@
 import { parseArgs } from 'node:util';
-import { TelltaleError, loadConfig } from '@telltale/platform';
-import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
+import { TelltaleError } from '@telltale/platform';
 // @telltale/api is imported when a command runs: fastify and its plugins stay out of every other command's start-up.
 import type { ApiKeyRecord, PgApiKeyStore } from '@telltale/api';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { withCliDatabase } from '../lib/database.js';
 import { useFixedOpsPort } from '../lib/ops-port.js';
 
-async function withKeyStore<T>(io: CliIo, fn: (keys: PgApiKeyStore) => Promise<T>): Promise<T> {
-  const config = loadConfig(postgresConfig, io.env);
-  const pool = createPgPool({
-    url: config.databaseUrl,
-    schema: config.databaseSchema,
-    max: 1,
-    applicationName: 'telltale-cli',
-  });
-  try {
-    await migrate(pool, { schema: config.databaseSchema });
+function withKeyStore<T>(io: CliIo, fn: (keys: PgApiKeyStore) => Promise<T>): Promise<T> {
+  return withCliDatabase(io, async (pool) => {
     const { PgApiKeyStore } = await import('@telltale/api');
-    return await fn(new PgApiKeyStore(pool));
-  } finally {
-    await pool.end();
-  }
+    return fn(new PgApiKeyStore(pool));
+  });
 }
 
 const time = (date: Date | undefined): string =>

@@ -1,13 +1,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig } from '@telltale/platform';
+import { createLogger } from '@telltale/platform';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
-import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 import { formatRuleProblem, type RuleProblem } from '@telltale/rules';
 import { compileFeatureSet, parseFeatureSet, type ParsedFeatureSet } from '@telltale/feature-sets';
 import { PgFeatureStore } from '@telltale/feature-sets/pg';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { withCliDatabase } from '../lib/database.js';
 import { readInputFile } from '../lib/files.js';
 
 /** Files named on the command line; a directory stands for its *.json files. */
@@ -99,15 +99,7 @@ export const featuresCommands: readonly Command[] = [
         io.stdout.write(`${sets.length} feature sets checked: OK.\n`);
         return 0;
       }
-      const config = loadConfig(postgresConfig, io.env);
-      const pool = createPgPool({
-        url: config.databaseUrl,
-        schema: config.databaseSchema,
-        max: 1,
-        applicationName: 'telltale-cli',
-      });
-      try {
-        await migrate(pool, { schema: config.databaseSchema });
+      return withCliDatabase(io, async (pool) => {
         const store = new PgFeatureStore(pool);
         const actor = values.actor ?? `cli:${io.env.USER ?? 'unknown'}`;
         for (const set of sets) {
@@ -115,9 +107,7 @@ export const featuresCommands: readonly Command[] = [
           io.stdout.write(`${saved.action.padEnd(9)} ${saved.setId} v${saved.version}\n`);
         }
         return 0;
-      } finally {
-        await pool.end();
-      }
+      });
     },
   },
 ];

@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, TelltaleError } from '@telltale/platform';
+import { createLogger } from '@telltale/platform';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
-import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 import { compileRules, formatRuleProblem, type JsonObject } from '@telltale/rules';
 import { compileFeatureSet, parseFeatureSet, type FeatureSetDefinition } from '@telltale/feature-sets';
 import { PgFeatureStore } from '@telltale/feature-sets/pg';
 import { loadFaultModel, logisticRegressionOnnx } from '@telltale/features';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { withCliDatabase } from '../lib/database.js';
 import { repoRoot } from '../lib/repo.js';
 import { csvToRows, rowsToCsv, simulateVehicle, type SimulatedVehicle } from '../model/dataset.js';
 import { evaluateAlerts, fitLogistic, rocAuc, type FleetVehicle } from '../model/train.js';
@@ -395,21 +395,6 @@ function minutesIn(vehicle: SimulatedVehicle): string {
   return (((vehicle.ruleFiredMs ?? vehicle.startMs) - vehicle.startMs) / 60_000).toFixed(0);
 }
 
-async function withStore<T>(io: CliIo, work: (store: PgFeatureStore) => Promise<T>): Promise<T> {
-  const config = loadConfig(postgresConfig, io.env);
-  const pool = createPgPool({
-    url: config.databaseUrl,
-    schema: config.databaseSchema,
-    max: 1,
-    applicationName: 'telltale-cli',
-  });
-  try {
-    await migrate(pool, { schema: config.databaseSchema });
-    return await work(new PgFeatureStore(pool));
-  } catch (error) {
-    if (error instanceof CliUsageError || error instanceof TelltaleError) throw error;
-    throw error;
-  } finally {
-    await pool.end();
-  }
+function withStore<T>(io: CliIo, work: (store: PgFeatureStore) => Promise<T>): Promise<T> {
+  return withCliDatabase(io, (pool) => work(new PgFeatureStore(pool)));
 }

@@ -4,22 +4,11 @@ import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 import { PgRegistry, parseVehicleCsv } from '@telltale/registry';
 import { syncBroker } from '@telltale/registry';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { withCliDatabase } from '../lib/database.js';
 import { readInputFile } from '../lib/files.js';
 
-export async function withRegistry<T>(io: CliIo, fn: (registry: PgRegistry, schema: string) => Promise<T>): Promise<T> {
-  const config = loadConfig(postgresConfig, io.env);
-  const pool = createPgPool({
-    url: config.databaseUrl,
-    schema: config.databaseSchema,
-    max: 2,
-    applicationName: 'telltale-cli',
-  });
-  try {
-    await migrate(pool, { schema: config.databaseSchema });
-    return await fn(new PgRegistry(pool), config.databaseSchema);
-  } finally {
-    await pool.end();
-  }
+export function withRegistry<T>(io: CliIo, fn: (registry: PgRegistry, schema: string) => Promise<T>): Promise<T> {
+  return withCliDatabase(io, (pool, schema) => fn(new PgRegistry(pool), schema), { connections: 2 });
 }
 
 export const registryCommands: readonly Command[] = [

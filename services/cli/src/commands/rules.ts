@@ -1,12 +1,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, isTelltaleError, loadConfig } from '@telltale/platform';
+import { createLogger, isTelltaleError } from '@telltale/platform';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
-import { createPgPool, migrate, postgresConfig } from '@telltale/platform/db';
 import { compileRules, formatRuleProblem, type JsonObject } from '@telltale/rules';
 import { PgRuleStore } from '@telltale/rules/pg';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
+import { withCliDatabase } from '../lib/database.js';
 import { readInputFile } from '../lib/files.js';
 
 /** Rule files named on the command line; a directory stands for its *.json files. */
@@ -53,20 +53,8 @@ within a second. Any rule with an error saves nothing (exit code 1); warnings ar
 Example: telltale rules apply services/diagnostics/rules/examples`;
 
 /** A pool on DATABASE_URL / DATABASE_SCHEMA (migrated), closed after `work`. */
-async function withRuleStore<T>(io: CliIo, work: (store: PgRuleStore) => Promise<T>): Promise<T> {
-  const config = loadConfig(postgresConfig, io.env);
-  const pool = createPgPool({
-    url: config.databaseUrl,
-    schema: config.databaseSchema,
-    max: 1,
-    applicationName: 'telltale-cli',
-  });
-  try {
-    await migrate(pool, { schema: config.databaseSchema });
-    return await work(new PgRuleStore(pool));
-  } finally {
-    await pool.end();
-  }
+function withRuleStore<T>(io: CliIo, work: (store: PgRuleStore) => Promise<T>): Promise<T> {
+  return withCliDatabase(io, (pool) => work(new PgRuleStore(pool)));
 }
 
 const shadowUsage = `Usage: telltale rules shadow <rule id> [--version N | --file rule.json] [--actor NAME]
