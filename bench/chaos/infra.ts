@@ -5,7 +5,17 @@
  * which the run calls on every exit path.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,10 +55,29 @@ async function waitPort(port: number, timeoutMs: number, what: string): Promise<
   }
 }
 
-/** A base port with base..base+2 and base+100..base+102 free (the cluster's brokers and controllers). */
+/** The kernel's range for outgoing connections' local ports ([32768, 60999] on Linux by default). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // not Linux: assume the IANA dynamic range
+  }
+  return [49152, 65535];
+}
+
+/**
+ * A base port with base..base+2 and base+100..base+102 free (the cluster's brokers and controllers), below the
+ * kernel's ephemeral range: a port in that range can be taken between this check and the node's bind by any outgoing
+ * connection, the nodes' own connections to each other included (a node then exits at start-up: "Address already in
+ * use").
+ */
 async function freeClusterBase(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const high = Math.min(ephemeralLow, 65_535) - 103;
+  const low = Math.min(20_000, high - 2_000);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = low + Math.floor(Math.random() * (high - low));
     const ports = [0, 1, 2, 100, 101, 102].map((d) => base + d);
     const taken = await Promise.all(ports.map(portOpen));
     if (!taken.some(Boolean)) return base;
@@ -93,7 +122,7 @@ export class PrivateInfra {
     [this.redisPort, this.mqttPort, this.pgPort] = [await freePort(), await freePort(), await freePort()];
     this.kafkaBase = await freeClusterBase();
     log(`private infrastructure in ${this.dir}`);
-    await Promise.all([this.startKafka(), this.startRedis(), this.startMosquitto(), this.startPostgres()]);
+    await Promise.all([this.startKafka(log), this.startRedis(), this.startMosquitto(), this.startPostgres()]);
     log(
       `Kafka ${this.kafkaBrokers} (3 nodes, RF 3, min ISR 2), Redis :${this.redisPort}, ` +
         `Mosquitto :${this.mqttPort} (persistence), PostgreSQL :${this.pgPort}`,
@@ -107,8 +136,25 @@ export class PrivateInfra {
       timeout: 240_000,
     }).then(() => undefined);
   }
-  startKafka(): Promise<void> {
-    return this.cluster('start');
+  /**
+   * Starts the cluster; when a node fails to start (its log's errors are in the message), stops what started, deletes
+   * the cluster's directory and tries again on other ports, up to three times in all.
+   */
+  async startKafka(log: (line: string) => void = () => undefined): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.cluster('start');
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        const stderr = (error as { stderr?: string }).stderr ?? String(error);
+        const reason = stderr.split('\n').filter((line) => /ERROR|FATAL|Exception|exited|did not/.test(line));
+        log(`Kafka cluster on ${this.kafkaBrokers} failed to start (attempt ${attempt}): ${reason.join(' | ')}`);
+        await this.cluster('stop').catch(() => undefined);
+        rmSync(join(this.dir, 'kafka'), { recursive: true, force: true });
+        this.kafkaBase = await freeClusterBase();
+      }
+    }
   }
   killBroker(node: number): Promise<void> {
     return this.cluster('kill', String(node));

@@ -96,7 +96,9 @@ wait_node() {
   dir="$(node_dir "$n")"
   until port_open 127.0.0.1 "$(port_of "$n")" && grep -q 'Kafka Server started' "$dir/logs/server.log" 2>/dev/null; do
     if ! running_pid "$n" >/dev/null; then
-      tail -n 40 "$dir/logs/server.log" >&2 2>/dev/null || true
+      # The cause is logged before the shutdown's own lines: show the errors first, then the end.
+      grep -E -m 20 'ERROR|FATAL' "$dir/logs/server.log" "$dir/logs/stdout.log" >&2 2>/dev/null || true
+      tail -n 15 "$dir/logs/server.log" >&2 2>/dev/null || true
       die "node $n exited during start-up (logs in $dir/logs)."
     fi
     ((SECONDS < deadline)) || die "node $n did not start within ${START_TIMEOUT_S}s (logs in $dir/logs)."
