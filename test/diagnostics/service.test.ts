@@ -180,13 +180,21 @@ describe('telltale diagnostics', () => {
         fleet_id: 'fleet-a',
       },
     ]);
-    const transitions = await pool.query<{ transition_seq: number; published_ms: string | null; evidence: unknown }>(
-      'SELECT transition_seq, published_ms, evidence FROM alert_transitions WHERE alert_id = $1 ' +
-        'ORDER BY transition_seq',
-      [raised!.alertId],
+    // The outbox marks a transition published after Kafka acknowledged it: a moment after the record is readable.
+    const transitions = await waitFor(
+      'both transitions marked published',
+      async () => {
+        const result = await pool.query<{ transition_seq: number; published_ms: string | null; evidence: unknown }>(
+          'SELECT transition_seq, published_ms, evidence FROM alert_transitions WHERE alert_id = $1 ' +
+            'ORDER BY transition_seq',
+          [raised!.alertId],
+        );
+        return result.rows.length === 2 && result.rows.every((r) => r.published_ms !== null) ? result : undefined;
+      },
+      10_000,
+      100,
     );
     expect(transitions.rows.map((r) => r.transition_seq)).toEqual([1, 2]);
-    expect(transitions.rows.every((r) => r.published_ms !== null)).toBe(true);
     expect(transitions.rows[0]!.evidence).toEqual([
       expect.objectContaining({ signal: 'vehicleSpeed', value: 120, eventTimeMs: t0 + 500 }),
     ]);

@@ -44,7 +44,10 @@ for _ in $(seq 1 240); do
 done
 curl -fsS "http://127.0.0.1:$port/healthz"
 echo
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^# TYPE telltale_consumer_lag_records gauge' ||
+# Read whole, then searched: `curl | grep -q` fails under pipefail when grep exits at its match before curl wrote
+# the rest (curl: (23) Failed writing body).
+metrics="$(curl -fsS "http://127.0.0.1:$port/metrics")"
+grep -q '^# TYPE telltale_consumer_lag_records gauge' <<<"$metrics" ||
   { echo "dist smoke FAILED: no consumer lag metric" >&2; exit 1; }
 kill -TERM "$pid"
 status=0
