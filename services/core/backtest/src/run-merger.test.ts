@@ -1,8 +1,8 @@
 /**
  * The run merge: rows of an archive file (vehicle, signal, time) → each vehicle's rows in event-time order, equal
- * times in run order. The one-pass merge is checked against the pairwise merge it replaced (kept below as the
- * reference) and against a stable sort by time, on generated files: any number of runs and vehicles, tied and
- * backward times, chunked anywhere, event times as DuckDB's BIGINT or as doubles.
+ * times in run order. The merger (runs found while the BIGINT times are converted) is checked against the previous
+ * version's merge (kept below as the reference) and against a stable sort by time, on generated files: any number
+ * of runs and vehicles, tied and backward times, chunked anywhere, event times as DuckDB's BIGINT or as doubles.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -17,7 +17,7 @@ interface Rows {
   values: number[];
 }
 
-/** The pairwise merge of the previous version (runs merged two at a time, ties to the left): the reference. */
+/** The merge of the previous version (its own run detection, runs merged two at a time, ties to the left). */
 function pairwiseReference(ids: Uint32Array, times: Float64Array, values: Float64Array, n: number): Rows {
   const starts = [0];
   for (let i = 1; i < n; i++) if (times[i]! < times[i - 1]! || ids[i] !== ids[i - 1]) starts.push(i);
@@ -114,7 +114,7 @@ describe('mergeRuns', () => {
     }
   });
 
-  it('gives exactly the rows and order of the pairwise merge it replaced (property)', () => {
+  it('gives exactly the rows and order of the previous version (property)', () => {
     const buffers = new MergeBuffers();
     fc.assert(
       fc.property(vehicleRows, (rows) => {
@@ -151,7 +151,7 @@ describe('RunMerger', () => {
     ]);
   });
 
-  it('gives every vehicle the rows and order of the pairwise merge, however the file is chunked (property)', () => {
+  it('gives every vehicle the rows and order of the previous version, however the file is chunked (property)', () => {
     const file = fc.record({
       vehicles: fc.array(vehicleRows, { minLength: 1, maxLength: 4 }),
       cuts: fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 20 }),
