@@ -11,8 +11,9 @@
  * The archive is written first (not timed) in the archive's own layout and Parquet settings: one compacted file per
  * hour (model=aurora-ev-2026/date=…/hour=…), rows sorted by vin, signal id, event time, listed in archive_files of a
  * fresh PostgreSQL schema. Each vehicle has the rule's three signals at `hz` plus `other-signals` signals the rule
- * does not read (the reader must skip them). Values change at every sample, so every sample makes the engine
- * evaluate (no shortcut for an unchanged value).
+ * does not read (the reader must skip them). Values change at every sample (no shortcut for an unchanged value):
+ * every sample is applied, and it makes the rule evaluate unless the rule is quiet (its last evaluation changed
+ * nothing and did not read that signal: `… and …` false on its first term; see the rules README).
  *
  * Target (docs: performance budget): ≥ 5,000,000 rule-relevant samples/s per core.
  */

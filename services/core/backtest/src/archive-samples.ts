@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBVector } from '@duckdb/node-api';
 import type pg from 'pg';
 import { TelltaleError } from '@telltale/platform';
-import { SampleBuffer } from './sample-buffer.js';
+import { MergeBuffers, RunMerger, type MergerInput } from './run-merger.js';
 
 export interface ArchivedFile {
   /** Relative to the archive directory. */
@@ -151,9 +151,6 @@ export interface ReadOptions {
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** DuckDB's vector size: a chunk holds at most this many rows. */
-const CHUNK_ROWS = 2048;
-
 /** Numbers the ENUM types of concurrent reads on one database. */
 let typeSeq = 0;
 
@@ -164,9 +161,9 @@ const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
  * with the signal's reason) when `signal` aborts; DuckDB's running query is interrupted.
  *
  * A group of one file (a compacted hour, or an hour one flush wrote) is already sorted by vin, signal id and event
- * time: it is read in file order, and each vehicle's runs (one per signal) are merged by time here, which costs less
- * than a sort. Several files are sorted by DuckDB. Both give the same order: vehicle, event time, signal id, then
- * value and device sequence (the archive's tie order).
+ * time: it is read in file order, and each vehicle's runs (one per signal) are merged by time (RunMerger), which
+ * costs less than a sort. Several files are sorted by DuckDB. Both give the same order: vehicle, event time, signal
+ * id, then value and device sequence (the archive's tie order).
  */
 export async function readHourGroup(
   db: DuckDBConnection,
@@ -204,9 +201,8 @@ export async function readHourGroup(
     let rows = 0;
     const take = (chunk: DuckDBDataChunk): void => {
       rows += chunk.rowCount;
-      const columns = columnsOf(group.modelId, chunk, one, scratch);
-      if (merger) merger.add(columns);
-      else onRows(columns);
+      if (merger) merger.add(rawColumnsOf(chunk, one));
+      else onRows(columnsOf(group.modelId, chunk, one, scratch));
     };
     if (one) {
       // One vehicle-hour is held whole anyway (RunMerger): one materialized result costs one hop to DuckDB's worker
@@ -241,149 +237,6 @@ export async function readHourGroup(
   }
 }
 
-/** The buffers of a RunMerger: one set per backtest, reused hour after hour (they grow to a vehicle-hour once). */
-export class MergeBuffers {
-  readonly rows = new SampleBuffer();
-  readonly merged = new SampleBuffer();
-  /** The other side of the pairwise merges (mergeRuns). */
-  readonly between = new SampleBuffer();
-  vehicle = new Uint32Array(0);
-  /** One chunk's event times as doubles, and its vehicle numbers when there is one vehicle (all 0). */
-  readonly chunkTimes = new Float64Array(CHUNK_ROWS);
-  readonly chunkZeros = new Uint32Array(CHUNK_ROWS);
-}
-
-/**
- * Rows in file order (vehicle, signal, time) → rows in (vehicle, time, signal) order: a vehicle's rows are collected
- * (they are contiguous in one file; copied a chunk segment at a time), then its per-signal runs are merged by time.
- * Memory: one vehicle-hour of the rule's signals, in buffers reused from vehicle to vehicle, so the columns handed to
- * `onRows` are valid only during that call.
- */
-export class RunMerger {
-  private vehicle = -1;
-  private readonly rows: SampleBuffer;
-
-  constructor(
-    private readonly modelId: string,
-    private readonly onRows: (columns: SampleColumns) => void,
-    private readonly buffers = new MergeBuffers(),
-  ) {
-    this.rows = buffers.rows;
-    this.rows.length = 0; // whatever a cancelled read left behind
-  }
-
-  add(c: SampleColumns): void {
-    const n = c.rows;
-    let start = 0;
-    while (start < n) {
-      const v = c.vehicle[start]!;
-      let end = start + 1;
-      // A vehicle's rows are contiguous: when the chunk ends with this vehicle, all of the rest is this vehicle.
-      if (c.vehicle[n - 1] === v) end = n;
-      else while (end < n && c.vehicle[end] === v) end++;
-      if (v !== this.vehicle) {
-        this.end();
-        this.vehicle = v;
-      }
-      this.rows.append(c.signalId, c.eventTimeMs, c.value, start, end);
-      start = end;
-    }
-  }
-
-  /** The current vehicle's rows are complete: merge and hand them on. */
-  end(): void {
-    const n = this.rows.length;
-    if (n === 0) return;
-    const b = this.buffers;
-    const merged = mergeRuns(this.rows.ids, this.rows.times, this.rows.values, n, b.merged, b.between);
-    if (b.vehicle.length < n) b.vehicle = new Uint32Array(this.rows.ids.length);
-    const vehicle = b.vehicle.subarray(0, n);
-    vehicle.fill(this.vehicle);
-    this.onRows({ modelId: this.modelId, wholeVehicle: true, rows: n, vehicle, ...merged });
-    this.rows.length = 0;
-  }
-}
-
-/**
- * Rows 0..n-1 made of runs, each sorted by time (a run ends where the time goes back or the signal changes), merged
- * into one time-ordered list; equal times keep run order (ascending signal id in an archive file). Written into
- * `into` (grown as needed) when given; the result is views of exactly n rows.
- *
- * The runs are merged two at a time (the first two, then that with the third, …), each a tight two-way loop: for the
- * few signals a rule reads this beats picking the smallest of k heads for every row, and taking the left side on a
- * tie keeps run order. `between` holds the intermediate merges.
- */
-export function mergeRuns(
-  ids: Uint32Array,
-  times: Float64Array,
-  values: Float64Array,
-  n: number,
-  into: SampleBuffer = new SampleBuffer(Math.max(1, n)),
-  between: SampleBuffer = new SampleBuffer(1),
-): { signalId: Uint32Array; eventTimeMs: Float64Array; value: Float64Array } {
-  into.reserve(n);
-  into.length = n;
-  const starts: number[] = [0];
-  for (let i = 1; i < n; i++) if (times[i]! < times[i - 1]! || ids[i] !== ids[i - 1]) starts.push(i);
-  starts.push(n);
-  const k = starts.length - 1;
-  if (k === 1) {
-    into.ids.set(ids.subarray(0, n));
-    into.times.set(times.subarray(0, n));
-    into.values.set(values.subarray(0, n));
-  } else {
-    if (k > 2) between.reserve(n);
-    // Merge r (of runs 0..r-1 so far with run r) writes where the last one lands in `into`.
-    let from: Columns = { ids, times, values };
-    for (let r = 1; r < k; r++) {
-      const to = (k - 1 - r) % 2 === 0 ? into : between;
-      mergeTwo(from, 0, starts[r]!, { ids, times, values }, starts[r]!, starts[r + 1]!, to);
-      from = to;
-    }
-  }
-  return {
-    signalId: into.ids.subarray(0, n),
-    eventTimeMs: into.times.subarray(0, n),
-    value: into.values.subarray(0, n),
-  };
-}
-
-interface Columns {
-  readonly ids: Uint32Array;
-  readonly times: Float64Array;
-  readonly values: Float64Array;
-}
-
-/** Merges rows a..aEnd-1 of `a` and b..bEnd-1 of `b` (each sorted by time) into `to` from row 0; ties take `a`. */
-function mergeTwo(a: Columns, i: number, aEnd: number, b: Columns, j: number, bEnd: number, to: Columns): void {
-  const { ids: aIds, times: aTimes, values: aValues } = a;
-  const { ids: bIds, times: bTimes, values: bValues } = b;
-  const { ids: oIds, times: oTimes, values: oValues } = to;
-  let o = 0;
-  while (i < aEnd && j < bEnd) {
-    const ta = aTimes[i]!;
-    const tb = bTimes[j]!;
-    if (tb < ta) {
-      oIds[o] = bIds[j]!;
-      oTimes[o] = tb;
-      oValues[o++] = bValues[j++]!;
-    } else {
-      oIds[o] = aIds[i]!;
-      oTimes[o] = ta;
-      oValues[o++] = aValues[i++]!;
-    }
-  }
-  if (i < aEnd) {
-    oIds.set(aIds.subarray(i, aEnd), o);
-    oTimes.set(aTimes.subarray(i, aEnd), o);
-    oValues.set(aValues.subarray(i, aEnd), o);
-  } else if (j < bEnd) {
-    oIds.set(bIds.subarray(j, bEnd), o);
-    oTimes.set(bTimes.subarray(j, bEnd), o);
-    oValues.set(bValues.subarray(j, bEnd), o);
-  }
-}
-
 /** Columns signal_id, event_time_ms, value (, vi unless `one`) of a chunk; times and zeros go to `scratch`. */
 function columnsOf(modelId: string, chunk: DuckDBDataChunk, one: boolean, scratch: MergeBuffers): SampleColumns {
   const rows = chunk.rowCount;
@@ -394,6 +247,20 @@ function columnsOf(modelId: string, chunk: DuckDBDataChunk, one: boolean, scratc
     vehicle: one ? scratch.chunkZeros.subarray(0, rows) : itemsOf(chunk.getColumnVector(3), Uint32Array),
     signalId: itemsOf(chunk.getColumnVector(0), Uint32Array),
     eventTimeMs: timesOf(chunk.getColumnVector(1), rows, scratch.chunkTimes),
+    value: itemsOf(chunk.getColumnVector(2), Float64Array),
+  };
+}
+
+/** Columns signal_id, event_time_ms (as DuckDB holds it), value (, vi unless `one`) of a chunk, for a RunMerger. */
+function rawColumnsOf(chunk: DuckDBDataChunk, one: boolean): MergerInput {
+  const times = chunk.getColumnVector(1);
+  const items = (times as unknown as { items?: unknown }).items;
+  return {
+    rows: chunk.rowCount,
+    vehicle: one ? undefined : itemsOf(chunk.getColumnVector(3), Uint32Array),
+    signalId: itemsOf(chunk.getColumnVector(0), Uint32Array),
+    eventTimeMs:
+      items instanceof BigInt64Array ? items : timesOf(times, chunk.rowCount, new Float64Array(chunk.rowCount)),
     value: itemsOf(chunk.getColumnVector(2), Float64Array),
   };
 }

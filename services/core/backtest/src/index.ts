@@ -19,10 +19,7 @@ export {
 } from './report.js';
 export {
   archivedFiles,
-  mergeRuns,
-  MergeBuffers,
   openArchiveReader,
-  RunMerger,
   groupByHour,
   readHourGroup,
   type ArchivedFile,
@@ -30,6 +27,7 @@ export {
   type ModelSelection,
   type SampleColumns,
 } from './archive-samples.js';
+export { mergeRuns, MergeBuffers, RunMerger, type MergerInput } from './run-merger.js';
 export { liveTransitions } from './pg-live-transitions.js';
 export {
   DEFAULT_FLAP_WINDOW_MS,

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngine, type AlertTransition } from '@telltale/rules';
 import { CATALOG, Drive, signalId, snapshotOf } from '@telltale/rules/testing';
-import { mergeRuns, RunMerger } from './archive-samples.js';
-import { SampleBuffer } from './sample-buffer.js';
 import { RuleReplay } from './replay.js';
 
 const T0 = 1_764_000_000_000;
@@ -130,57 +128,5 @@ describe('RuleReplay', () => {
     const late = new RuleReplay(snapshotOf(RULES), { toMs: T0 + 3001 });
     late.push(vehicle, signalId('cellTemperatureMax'), T0, 70);
     expect(late.finish().map((t) => [t.state, t.eventTimeMs - T0, t.timer])).toEqual([['raised', 3000, true]]);
-  });
-});
-
-describe('mergeRuns / RunMerger (rows of one archive file: vehicle, signal, time)', () => {
-  it('merges per-signal runs into event-time order, equal times in run order', () => {
-    const ids = Uint32Array.from([1, 1, 1, 2, 2, 3]);
-    const times = Float64Array.from([10, 20, 30, 15, 20, 5]);
-    const values = Float64Array.from([1, 2, 3, 4, 5, 6]);
-    const merged = mergeRuns(ids, times, values, 6);
-    expect([...merged.eventTimeMs]).toEqual([5, 10, 15, 20, 20, 30]);
-    expect([...merged.signalId]).toEqual([3, 1, 2, 1, 2, 1]);
-    expect([...merged.value]).toEqual([6, 1, 4, 2, 5, 3]);
-  });
-
-  it('merges any number of runs (pairwise, through a scratch buffer) into the given buffer, ties in run order', () => {
-    // Four runs (signals 1..4), times tied across runs at 20 and 30; a fifth run where the time goes back.
-    const ids = Uint32Array.from([1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4]);
-    const times = Float64Array.from([10, 20, 30, 20, 25, 5, 20, 30, 1, 30, 31, 2]);
-    const values = Float64Array.from(ids.map((id, i) => id * 100 + i));
-    for (const runs of [3, 4, 5]) {
-      const n = [8, 11, 12][runs - 3]!;
-      const into = new SampleBuffer(1);
-      const merged = mergeRuns(ids, times, values, n, into, new SampleBuffer(1));
-      const expected = [...Array(n).keys()].sort((a, b) => times[a]! - times[b]! || a - b);
-      expect([...merged.eventTimeMs]).toEqual(expected.map((i) => times[i]));
-      expect([...merged.value]).toEqual(expected.map((i) => values[i]));
-      expect([...merged.signalId]).toEqual(expected.map((i) => ids[i]));
-      expect(merged.value.buffer).toBe(into.values.buffer);
-    }
-  });
-
-  it('collects a vehicle across chunks and hands on whole vehicles', () => {
-    const out: { vehicle: number; times: number[]; whole: boolean }[] = [];
-    const merger = new RunMerger('m', (c) =>
-      out.push({ vehicle: c.vehicle[0]!, times: [...c.eventTimeMs], whole: c.wholeVehicle }),
-    );
-    const chunk = (vehicle: number[], ids: number[], times: number[]) => ({
-      modelId: 'm',
-      wholeVehicle: false,
-      rows: vehicle.length,
-      vehicle: Uint32Array.from(vehicle),
-      signalId: Uint32Array.from(ids),
-      eventTimeMs: Float64Array.from(times),
-      value: new Float64Array(vehicle.length),
-    });
-    merger.add(chunk([0, 0, 0], [1, 1, 2], [1, 3, 2]));
-    merger.add(chunk([0, 1, 1], [2, 1, 1], [4, 7, 8]));
-    merger.end();
-    expect(out).toEqual([
-      { vehicle: 0, times: [1, 2, 3, 4], whole: true },
-      { vehicle: 1, times: [7, 8], whole: true },
-    ]);
   });
 });

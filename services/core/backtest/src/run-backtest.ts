@@ -12,7 +12,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
 import type { AlertTransition, RuleSnapshot } from '@telltale/rules';
-import { MergeBuffers, archivedFiles, groupByHour, readHourGroup, type ModelSelection } from './archive-samples.js';
+import { archivedFiles, groupByHour, readHourGroup, type ModelSelection } from './archive-samples.js';
+import { MergeBuffers } from './run-merger.js';
 import { liveTransitions } from './pg-live-transitions.js';
 import { RuleReplay, type ReplayVehicle } from './replay.js';
 import { summarize, type BacktestSummary } from './report.js';

@@ -23,7 +23,7 @@ import {
   adoptRuleVersion,
   evaluateRule,
   newRuleState,
-  nextDeadline,
+  setNextDeadline,
   type EvaluationScope,
   type RulePhase,
   type RuleState,
@@ -50,6 +50,11 @@ export interface RuleEngineOptions {
    * (backtests do not pay for it).
    */
   readonly measureRules?: boolean;
+  /**
+   * Skip the evaluations of quiet rules that cannot change anything (see "Quiet rules" in the README); the output and
+   * the state are the same either way. Default true; false evaluates every touched rule (tests compare the two).
+   */
+  readonly skipQuietRules?: boolean;
 }
 
 /** Evaluations of one rule and the time they took (estimated from the measured ones), since the last drain. */
@@ -148,6 +153,12 @@ class Vehicle {
   needsEval = false;
   /** Evaluation scopes by (backfill, timer), rebuilt when the vehicle's context changes. */
   scopes: (EvaluationScope | undefined)[] = [];
+  /** Parallel to ruleSet.rules: 1 where the rule can be quiet (`canBeQuiet`). */
+  quietable = new Uint8Array(0);
+  /** Parallel to ruleSet.rules: 1 while the rule is quiet (its last evaluation changed nothing but its time). */
+  quiet = new Uint8Array(0);
+  /** Rule index × slot (row width: the layout's size): 1 where the rule's last evaluation read that signal. */
+  quietReads = new Uint8Array(0);
 
   constructor(
     readonly vin: string,
@@ -162,6 +173,22 @@ const NO_SIGNALS = SignalLayout.of([]);
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const orNaN = (x: number | null | undefined): number => (typeof x === 'number' ? x : NaN);
+
+/**
+ * Whether a rule can be quiet: its evaluation between two deadlines depends only on the newest values its conditions
+ * read, through plain `value()` reads: a `condition` trigger (no sequence, whose edges remember), one level (a ladder
+ * moves on step times), no stale() and no window (both read the time). Such a rule, evaluated without a change of
+ * phase and without a transition, is quiet: evaluating it again at a later time before its next deadline, with the
+ * signals it read unchanged, takes the same path (the expressions are pure, and `and`/`or` read their right side only
+ * when the left does not decide), so it again changes nothing but its evaluation time. Per phase: idle stays idle
+ * (condition not true); pending stays pending (true, before its due time = its deadline); active stays active (clear
+ * condition not true); clearing stays clearing (clear true, before clear.for = its deadline).
+ */
+function canBeQuiet(rule: CompiledRule): boolean {
+  return (
+    rule.trigger.kind === 'condition' && rule.steps.length <= 1 && rule.stale.length === 0 && rule.windows.length === 0
+  );
+}
 
 function appliesTo(rule: CompiledRule, v: Vehicle): boolean {
   const { fleets, models, vins } = rule.rule.scope;
@@ -179,7 +206,12 @@ export class RuleEngine {
   private readonly silenceGraceMs: number;
   private readonly maxFutureMs: number;
   private readonly maxWindowSamples: number;
-  private readonly ctx: EvalContext = { nowMs: 0, signals: new VehicleSignals() };
+  private readonly ctx: EvalContext = { nowMs: NaN, signals: new VehicleSignals() };
+  /**
+   * The time `evaluate` evaluates at. A field, not an argument: V8 boxes a double argument of a call it does not
+   * inline (a heap number per evaluation, most of the engine's garbage when a backtest replays millions of samples).
+   */
+  private evalAtMs = NaN;
   /**
    * Scratch of ingest, reused across calls (a backtest hands over a vehicle-hour per call, so these stay allocated
    * instead of growing again each batch): indexes of the samples rules read and their window lengths; rules touched at
@@ -191,6 +223,7 @@ export class RuleEngine {
   private touchedCount = 0;
   private touchedFlags = new Uint8Array(0);
   private readonly measureRules: boolean;
+  private readonly skipQuietRules: boolean;
   private readonly ruleTimings = new Map<string, { evaluations: number; measured: number; ms: number }>();
   private measureTick = 0;
 
@@ -199,6 +232,7 @@ export class RuleEngine {
     this.maxFutureMs = options.maxFutureMs ?? 300_000;
     this.maxWindowSamples = options.maxWindowSamples ?? 10_000;
     this.measureRules = options.measureRules ?? false;
+    this.skipQuietRules = options.skipQuietRules ?? true;
   }
 
   get rules(): RuleSnapshot {
@@ -250,6 +284,7 @@ export class RuleEngine {
     const kept = this.kept;
     const keptSlot = this.keptSlot;
     let keptCount = 0;
+    let lastKeptMs = -Infinity;
     for (let i = 0; i < n; i++) {
       const t = base + timesMs[i]!;
       if (!Number.isFinite(t) || !Number.isFinite(values[i]!)) {
@@ -268,7 +303,8 @@ export class RuleEngine {
         ignored++;
         continue;
       }
-      if (keptCount > 0 && timesMs[i]! < timesMs[kept[keptCount - 1]!]!) sorted = false;
+      if (timesMs[i]! < lastKeptMs) sorted = false;
+      lastKeptMs = timesMs[i]!;
       kept[keptCount] = i;
       keptSlot[keptCount++] = slot;
     }
@@ -276,12 +312,19 @@ export class RuleEngine {
     if (Number.isNaN(v.signals.firstEventTimeMs) && Number.isFinite(minTime)) v.signals.firstEventTimeMs = minTime;
 
     // Pass 2: apply the kept samples in event-time order, evaluating the rules they touch at each distinct time.
+    const skipQuiet = live && this.skipQuietRules;
+    const width = layout?.size ?? 0;
+    const { signals, quiet, quietReads, states } = v; // (layout() replaces these only in this.vehicle(), above)
     const evaluateOnly = live ? undefined : (i: number): boolean => set!.rules[i]!.backfill === 'evaluate';
     let k = 0;
+    let next = keptCount > 0 ? base + timesMs[kept[0]!]! : NaN;
     while (k < keptCount) {
-      const t = base + timesMs[kept[k]!]!;
+      const t = next;
       let end = k + 1;
-      while (end < keptCount && base + timesMs[kept[end]!]! === t) end++;
+      for (; end < keptCount; end++) {
+        next = base + timesMs[kept[end]!]!;
+        if (next !== t) break;
+      }
       // Deadlines before t fire first, with the values from before t.
       if (!live) this.runDeadlines(v, t, false, out, evaluateOnly, true);
       else if (t > v.eventTimeMs) {
@@ -290,21 +333,38 @@ export class RuleEngine {
       }
       for (let j = k; j < end; j++) {
         const slot = keptSlot[j]!;
-        const effect = v.signals.applyAt(slot, values[kept[j]!]!, t, set!.windowMsBySlot[slot]!, this.maxWindowSamples);
+        const effect = signals.applyAt(slot, values[kept[j]!]!, t, set!.windowMsBySlot[slot]!, this.maxWindowSamples);
         if (effect !== UNCHANGED) {
           const rules = (effect === CHANGED ? set!.bySlot : set!.byUpdateSlot)[slot]!;
-          for (let r = 0; r < rules.length; r++) this.touch(rules[r]!);
+          for (let r = 0; r < rules.length; r++) {
+            const index = rules[r]!;
+            if (skipQuiet && quiet[index] === 1 && quietReads[index * width + slot] === 0) {
+              // A quiet rule that did not read this signal: evaluating it now would only move its time (canBeQuiet).
+              const state = states[index]!;
+              const nowMs = t > state.atMs ? t : state.atMs;
+              if (nowMs < state.nextDeadlineMs) {
+                state.atMs = nowMs;
+                continue;
+              }
+            }
+            this.touch(index);
+          }
         }
       }
-      if (this.touchedCount > 0 || v.needsEval) this.evaluateTouched(v, set!, t, live, out);
+      if (this.touchedCount > 0 || v.needsEval) {
+        this.evalAtMs = t;
+        this.evaluateTouched(v, set!, live, out);
+      }
       k = end;
     }
     if (live && maxTime > v.eventTimeMs) {
       this.runDeadlines(v, maxTime, false, out, undefined, false);
       v.eventTimeMs = maxTime;
     }
-    if (live && v.needsEval && set !== undefined && Number.isFinite(v.eventTimeMs))
-      this.evaluateTouched(v, set, v.eventTimeMs, live, out);
+    if (live && v.needsEval && set !== undefined && Number.isFinite(v.eventTimeMs)) {
+      this.evalAtMs = v.eventTimeMs;
+      this.evaluateTouched(v, set, live, out);
+    }
     this.settle(v);
     return { transitions: out, applied: keptCount, ignored, late, droppedFuture, droppedInvalid };
   }
@@ -425,6 +485,10 @@ export class RuleEngine {
     const set = this.snapshot.models.get(v.modelId);
     v.ruleSet = set;
     v.states = [];
+    const ruleCount = set?.rules.length ?? 0;
+    v.quietable = Uint8Array.from(set?.rules ?? [], (rule) => (canBeQuiet(rule) ? 1 : 0));
+    v.quiet = new Uint8Array(ruleCount);
+    v.quietReads = new Uint8Array(ruleCount * (set?.layout.size ?? 0));
     const keep = new Set<string>();
     for (const rule of set?.rules ?? []) {
       if (!appliesTo(rule, v)) {
@@ -438,7 +502,7 @@ export class RuleEngine {
         v.ruleStates.set(rule.id, state);
       } else adoptRuleVersion(rule, state);
       if (state.needsEval) v.needsEval = true;
-      else if (Number.isFinite(state.atMs)) state.nextDeadlineMs = nextDeadline(rule, state, v.signals, state.atMs);
+      else if (Number.isFinite(state.atMs)) setNextDeadline(rule, state, { nowMs: state.atMs, signals: v.signals });
       v.states.push(state);
     }
     for (const [id, state] of v.ruleStates) {
@@ -489,22 +553,45 @@ export class RuleEngine {
     });
   }
 
-  private evaluate(v: Vehicle, index: number, t: number, scope: EvaluationScope, out: AlertTransition[]): void {
+  /** Evaluates rule `index` of the vehicle at `evalAtMs` (or at its last evaluation time, if later). */
+  private evaluate(v: Vehicle, index: number, scope: EvaluationScope, out: AlertTransition[]): void {
     const rule = v.ruleSet!.rules[index]!;
     const state = v.states[index]!;
-    this.ctx.signals = v.signals;
-    this.ctx.nowMs = Number.isNaN(state.atMs) ? t : Math.max(t, state.atMs);
-    if (this.measureRules && (this.measureTick++ & 7) === 0) {
+    const c = this.ctx;
+    const signals = v.signals;
+    c.signals = signals;
+    const t = this.evalAtMs;
+    c.nowMs = state.atMs > t ? state.atMs : t; // (never evaluated: atMs is NaN)
+    const phase = state.phase;
+    const emitted = out.length;
+    const record = v.quietable[index] === 1;
+    if (record) {
+      // Which signals this evaluation reads: the ones whose change can make the rule leave quiet.
+      const width = v.ruleSet!.layout.size;
+      const reads = v.quietReads;
+      for (let at = index * width, end = at + width; at < end; at++) reads[at] = 0; // (a loop: fill() costs more)
+      signals.readsAt = index * width;
+      signals.reads = reads;
+    } else signals.reads = undefined;
+    if (this.measureRules) this.evaluateMeasured(rule, state, scope, out);
+    else evaluateRule(rule, state, c, scope, out);
+    signals.reads = undefined;
+    v.quiet[index] = record && state.phase === phase && out.length === emitted ? 1 : 0;
+    setNextDeadline(rule, state, c);
+    // Keeps v.nextDeadlineMs a lower bound of its rules' deadlines (settle() makes it exact).
+    if (state.nextDeadlineMs < v.nextDeadlineMs) v.nextDeadlineMs = state.nextDeadlineMs;
+  }
+
+  /** `evaluateRule`, counted, and timed one time in eight (`measureRules`). */
+  private evaluateMeasured(rule: CompiledRule, state: RuleState, scope: EvaluationScope, out: AlertTransition[]): void {
+    if ((this.measureTick++ & 7) === 0) {
       const started = performance.now();
       evaluateRule(rule, state, this.ctx, scope, out);
       this.accountRule(rule.id, performance.now() - started);
     } else {
-      if (this.measureRules) this.accountRule(rule.id, -1);
+      this.accountRule(rule.id, -1);
       evaluateRule(rule, state, this.ctx, scope, out);
     }
-    state.nextDeadlineMs = nextDeadline(rule, state, v.signals, this.ctx.nowMs);
-    // Keeps v.nextDeadlineMs a lower bound of its rules' deadlines (settle() makes it exact).
-    if (state.nextDeadlineMs < v.nextDeadlineMs) v.nextDeadlineMs = state.nextDeadlineMs;
   }
 
   /** One evaluation of the rule; `ms` its measured time, or -1 when it was not measured. */
@@ -538,8 +625,11 @@ export class RuleEngine {
     this.touched[this.touchedCount++] = index;
   }
 
-  /** Evaluates the rules touched by the samples at `t` (and those waiting for a first evaluation); untouches them. */
-  private evaluateTouched(v: Vehicle, set: ModelRuleSet, t: number, live: boolean, out: AlertTransition[]): void {
+  /**
+   * Evaluates the rules touched by the samples at `evalAtMs` (and those waiting for a first evaluation); untouches
+   * them.
+   */
+  private evaluateTouched(v: Vehicle, set: ModelRuleSet, live: boolean, out: AlertTransition[]): void {
     const touched = this.touched;
     const touchedCount = this.touchedCount;
     const all = v.needsEval;
@@ -555,9 +645,10 @@ export class RuleEngine {
         // Backfill updated what this rule reads: it looks again at the next live evaluation, raising nothing now.
         state.needsEval = true;
         v.needsEval = true;
+        v.quiet[i] = 0;
         continue;
       }
-      this.evaluate(v, i, t, scope, out);
+      this.evaluate(v, i, scope, out);
     }
     for (let k = 0; k < touchedCount; k++) this.touchedFlags[touched[k]!] = 0;
     this.touchedCount = 0;
@@ -585,8 +676,13 @@ export class RuleEngine {
           bestDeadline = d;
         }
       }
-      if (best < 0 || bestDeadline > limit || (!inclusive && bestDeadline === limit)) return;
-      this.evaluate(v, best, bestDeadline, scope, out);
+      if (best < 0 || bestDeadline > limit || (!inclusive && bestDeadline === limit)) {
+        // Over every rule this is the vehicle's exact next deadline: later samples skip this scan until then.
+        if (only === undefined) v.nextDeadlineMs = bestDeadline;
+        return;
+      }
+      this.evalAtMs = bestDeadline;
+      this.evaluate(v, best, scope, out);
     }
   }
 
@@ -596,7 +692,8 @@ export class RuleEngine {
       v.needsEval = false;
       const scope = this.scopeOf(v, false, false);
       v.states.forEach((state, i) => {
-        if (state?.needsEval === true) this.evaluate(v, i, v.eventTimeMs, scope, out);
+        this.evalAtMs = v.eventTimeMs;
+        if (state?.needsEval === true) this.evaluate(v, i, scope, out);
       });
       this.dirty.add(v.vin);
     }

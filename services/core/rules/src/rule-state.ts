@@ -18,7 +18,7 @@ import type { CompiledRule } from './compile-rules.js';
 import type { Probe } from './expression/compile.js';
 import type { Severity } from './severity.js';
 import { severityRank } from './severity.js';
-import type { EvalContext, VehicleSignals } from './signal-state.js';
+import type { EvalContext } from './signal-state.js';
 
 export type RulePhase = 'idle' | 'pending' | 'active' | 'clearing';
 
@@ -358,8 +358,13 @@ function updateLevel(
   }
 }
 
-/** The earliest event time after `nowMs` at which evaluating may change the outcome without any new sample. */
-export function nextDeadline(rule: CompiledRule, state: RuleState, signals: VehicleSignals, nowMs: number): number {
+/**
+ * Sets `state.nextDeadlineMs`: the earliest event time after `c.nowMs` at which evaluating may change the outcome
+ * without any new sample. (It sets rather than returns, and takes the time inside `c`: V8 boxes a double returned or
+ * passed by a call it does not inline, a heap allocation per evaluation.)
+ */
+export function setNextDeadline(rule: CompiledRule, state: RuleState, c: EvalContext): void {
+  const { nowMs, signals } = c;
   let d = Infinity;
   let x = NaN;
   if (state.phase === 'pending') x = state.dueMs;
@@ -382,5 +387,5 @@ export function nextDeadline(rule: CompiledRule, state: RuleState, signals: Vehi
     x = (signals.window(w.id)?.newestTime() ?? NaN) + w.ms;
     if (x > nowMs && x < d) d = x;
   }
-  return d;
+  state.nextDeadlineMs = d;
 }

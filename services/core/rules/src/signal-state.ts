@@ -278,9 +278,18 @@ export class VehicleSignals {
     this.latestState[slot] = PLACEHOLDER;
   }
 
+  /**
+   * While set, every `value()` of a kept signal flags its slot here (at `readsAt + slot`): what one evaluation of a
+   * rule read (the engine's quiet rules, see engine.ts). Undefined: nothing is recorded.
+   */
+  reads: Uint8Array | undefined = undefined;
+  readsAt = 0;
+
   value(id: number): number {
     const slot = this.layout.slot(id);
-    return slot < 0 || this.latestState[slot] !== SEEN ? NaN : this.latestValues[slot]!;
+    if (slot < 0) return NaN;
+    if (this.reads !== undefined) this.reads[this.readsAt + slot] = 1;
+    return this.latestState[slot] !== SEEN ? NaN : this.latestValues[slot]!;
   }
 
   /** Event time of the newest sample, else since when the signal is tracked, else the vehicle's first sample. */
