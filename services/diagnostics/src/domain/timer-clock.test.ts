@@ -1,19 +1,111 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { timerClockMs } from './timer-clock.js';
+import { partitionClockMs, type PartitionFlow } from './timer-clock.js';
 
-describe('timerClockMs', () => {
-  const base = { ownedPartitions: 2, caughtUp: true, wallClockMs: 5000, newestArrivalMs: 3000 };
+const HOLD = { idleHoldMs: 30_000, heldMarginMs: 2_000 };
+const T = 1_700_000_000_000;
 
-  it('is the wall clock once every owned partition is caught up', () => {
-    expect(timerClockMs(base)).toBe(5000);
+describe('partitionClockMs', () => {
+  // wall clock now T + 60 s unless a row says otherwise
+  const cases: [string, PartitionFlow, number, number | undefined][] = [
+    [
+      'flowing (a live record 0.3 s ago, received 0.5 s ago): the wall clock',
+      { caughtUp: true, newestArrivalMs: T + 59_500, lastLiveMs: T + 59_700 },
+      T + 60_000,
+      T + 60_000,
+    ],
+    [
+      'quiet for less than the hold (a stalled broker): held at the newest receive time + the margin',
+      { caughtUp: true, newestArrivalMs: T + 45_000, lastLiveMs: T + 45_100 },
+      T + 60_000,
+      T + 47_000,
+    ],
+    [
+      'quiet for the hold: idle, the wall clock (a silent vehicle alone on its partition)',
+      { caughtUp: true, newestArrivalMs: T + 29_900, lastLiveMs: T + 30_000 },
+      T + 60_000,
+      T + 60_000,
+    ],
+    [
+      'a backlog: the newest receive time consumed, whatever the wall clock',
+      { caughtUp: false, newestArrivalMs: T + 10_000, lastLiveMs: T + 59_900 },
+      T + 60_000,
+      T + 10_000,
+    ],
+    [
+      'a backlog before its first live record: no clock',
+      { caughtUp: false, newestArrivalMs: 0, lastLiveMs: T + 59_000 },
+      T + 60_000,
+      undefined,
+    ],
+    [
+      'just claimed (assigned after a rebalance), nothing consumed yet: no clock until the hold is over',
+      { caughtUp: true, newestArrivalMs: 0, lastLiveMs: T + 50_000 },
+      T + 60_000,
+      undefined,
+    ],
+    [
+      'claimed, nothing consumed for the hold: idle, the wall clock',
+      { caughtUp: true, newestArrivalMs: 0, lastLiveMs: T + 30_000 },
+      T + 60_000,
+      T + 60_000,
+    ],
+    [
+      'the delayed records of a stall arriving: the clock follows their receive times, not the wall clock',
+      { caughtUp: true, newestArrivalMs: T + 46_000, lastLiveMs: T + 60_000 },
+      T + 60_000,
+      T + 48_000,
+    ],
+  ];
+  it.each(cases)('%s', (_name, flow, wall, expected) => {
+    expect(partitionClockMs(flow, wall, HOLD)).toBe(expected);
   });
 
-  it('is the newest gateway receive time consumed while a backlog is replayed', () => {
-    expect(timerClockMs({ ...base, caughtUp: false })).toBe(3000);
+  it('without a hold (0) a caught-up partition is on the wall clock, as before the hold existed', () => {
+    const quiet = { caughtUp: true, newestArrivalMs: T + 45_000, lastLiveMs: T + 45_100 };
+    expect(partitionClockMs(quiet, T + 60_000, { ...HOLD, idleHoldMs: 0 })).toBe(T + 60_000);
+    expect(partitionClockMs({ ...quiet, caughtUp: false }, T + 60_000, { ...HOLD, idleHoldMs: 0 })).toBe(T + 45_000);
   });
 
-  it('has no time without partitions, or during a replay before the first live batch', () => {
-    expect(timerClockMs({ ...base, ownedPartitions: 0 })).toBeUndefined();
-    expect(timerClockMs({ ...base, caughtUp: false, newestArrivalMs: 0 })).toBeUndefined();
+  const flows = fc.record({
+    caughtUp: fc.boolean(),
+    newestArrivalMs: fc.oneof(fc.constant(0), fc.integer({ min: T, max: T + 100_000 })),
+    lastLiveMs: fc.integer({ min: T, max: T + 100_000 }),
+  });
+  const settings = fc.record({
+    idleHoldMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60_000 })),
+    heldMarginMs: fc.integer({ min: 0, max: 5_000 }),
+  });
+  const walls = fc.integer({ min: T, max: T + 200_000 });
+
+  it('a caught-up partition is never ahead of the wall clock; a quiet one not past its arrivals + the margin', () => {
+    fc.assert(
+      fc.property(flows, settings, walls, (flow, s, wall) => {
+        const at = partitionClockMs({ ...flow, caughtUp: true }, wall, s);
+        if (at !== undefined) expect(at).toBeLessThanOrEqual(wall);
+        const quiet = s.idleHoldMs > 0 && wall - flow.lastLiveMs < s.idleHoldMs;
+        if (quiet && at !== undefined) expect(at).toBeLessThanOrEqual(flow.newestArrivalMs + s.heldMarginMs);
+        if (!quiet) expect(at).toBe(wall);
+      }),
+    );
+  });
+
+  it('with nothing consumed, the clock only moves on as the wall clock does (and never loses its time)', () => {
+    fc.assert(
+      fc.property(flows, settings, walls, fc.integer({ min: 0, max: 100_000 }), (flow, s, wall, later) => {
+        const before = partitionClockMs(flow, wall, s);
+        const after = partitionClockMs(flow, wall + later, s);
+        if (before !== undefined) expect(after).toBeGreaterThanOrEqual(before);
+      }),
+    );
+  });
+
+  it('a backlog is on its newest receive time, whatever the wall clock or the hold', () => {
+    fc.assert(
+      fc.property(flows, settings, walls, (flow, s, wall) => {
+        const at = partitionClockMs({ ...flow, caughtUp: false }, wall, s);
+        expect(at).toBe(flow.newestArrivalMs > 0 ? flow.newestArrivalMs : undefined);
+      }),
+    );
   });
 });
