@@ -13,8 +13,8 @@
  *   taken as real and its clock is the wall clock again. A vehicle alone on its partition fires its silence timers
  *   late by at most the hold, at the same event times. A real fleet's partitions never go quiet that long.
  *
- * `idleHoldMs` 0 turns the hold off: caught up is the wall clock. undefined: no clock yet (a backlog before its first
- * live record; a partition just claimed, nothing consumed on it, the hold not over), its vehicles stay where they are.
+ * `idleHoldMs` 0 turns the hold off: caught up is the wall clock. `atMs` undefined: no clock yet (a backlog before its
+ * first live record; a partition just claimed, nothing consumed on it, the hold not over): its vehicles stay put.
  */
 export interface PartitionFlow {
   readonly caughtUp: boolean;
@@ -31,13 +31,22 @@ export interface TimerClockSettings {
   readonly heldMarginMs: number;
 }
 
-export function partitionClockMs(
-  flow: PartitionFlow,
-  wallClockMs: number,
-  settings: TimerClockSettings,
-): number | undefined {
+/** Which of the cases above a partition's clock is in (exported as a gauge: a held partition may be stalled). */
+export type PartitionClockState = 'behind' | 'flowing' | 'held' | 'idle';
+
+export const PARTITION_CLOCK_STATES: readonly PartitionClockState[] = ['behind', 'flowing', 'held', 'idle'];
+
+export interface PartitionClock {
+  readonly state: PartitionClockState;
+  readonly atMs: number | undefined;
+}
+
+export function partitionClock(flow: PartitionFlow, wallClockMs: number, settings: TimerClockSettings): PartitionClock {
   const arrival = flow.newestArrivalMs > 0 ? flow.newestArrivalMs : undefined;
-  if (!flow.caughtUp) return arrival;
-  if (settings.idleHoldMs === 0 || wallClockMs - flow.lastLiveMs >= settings.idleHoldMs) return wallClockMs;
-  return arrival === undefined ? undefined : Math.min(wallClockMs, arrival + settings.heldMarginMs);
+  if (!flow.caughtUp) return { state: 'behind', atMs: arrival };
+  if (settings.idleHoldMs === 0) return { state: 'flowing', atMs: wallClockMs };
+  if (wallClockMs - flow.lastLiveMs >= settings.idleHoldMs) return { state: 'idle', atMs: wallClockMs };
+  if (arrival === undefined) return { state: 'held', atMs: undefined };
+  const held = arrival + settings.heldMarginMs;
+  return held >= wallClockMs ? { state: 'flowing', atMs: wallClockMs } : { state: 'held', atMs: held };
 }

@@ -191,6 +191,8 @@ export function recordingEvents(): DiagnosticsEvents & {
   readonly latencies: number[];
   readonly checkpointed: number[];
   readonly shadowCounts: { made: number; recorded: number };
+  /** The partitions per timer clock state at the last tick. */
+  readonly clocks: Partial<Record<string, number>>;
 } {
   const rejects: string[] = [];
   const fences: PartitionRef[] = [];
@@ -198,8 +200,11 @@ export function recordingEvents(): DiagnosticsEvents & {
   const latencies: number[] = [];
   const checkpointed: number[] = [];
   const shadowCounts = { made: 0, recorded: 0 };
+  const clocks: Partial<Record<string, number>> = {};
   return {
     shadowCounts,
+    clocks,
+    timerClocks: (partitions) => Object.assign(clocks, partitions),
     shadowTransitions: (list, recorded) => {
       shadowCounts.made += list.length;
       shadowCounts.recorded += recorded;

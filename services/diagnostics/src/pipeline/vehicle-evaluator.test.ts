@@ -199,6 +199,7 @@ describe('VehicleEvaluator timers, each partition on its own clock', () => {
     }
     // On the wall clock (no hold) B would have raised at T0 + 5 s, and been cleared by its first late batch.
     expect(outbox.states()).toEqual([]);
+    expect(events.clocks).toEqual({ behind: 0, flowing: 1, held: 1, idle: 0 });
     clock = T0 + 12_500;
     await evaluator.handleBatch(batch(held, 0, 1));
     await evaluator.tick();
@@ -247,8 +248,10 @@ describe('VehicleEvaluator timers, each partition on its own clock', () => {
       await evaluator.tick();
     }
     expect(ofB()).toEqual([]);
+    expect(events.clocks).toMatchObject({ flowing: 1, held: 1 });
     clock = T0 + 33_000; // the hold since the claim is over
     await evaluator.tick();
     expect(ofB()).toEqual([['raised', T0 + 5000]]);
+    expect(events.clocks).toMatchObject({ flowing: 1, idle: 1 });
   });
 });

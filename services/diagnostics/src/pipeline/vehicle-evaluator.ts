@@ -10,7 +10,12 @@
 import { TelltaleError } from '@telltale/platform';
 import type { AlertTransition, IngestResult, RuleSnapshot, RuleTiming, SampleBatch } from '@telltale/rules';
 import { readSignalRecord } from '../domain/signal-record.js';
-import { partitionClockMs, type TimerClockSettings } from '../domain/timer-clock.js';
+import {
+  partitionClock,
+  PARTITION_CLOCK_STATES,
+  type PartitionClockState,
+  type TimerClockSettings,
+} from '../domain/timer-clock.js';
 import type { SerialWork } from './serial-work.js';
 import type { OwnedPartition } from './partition-claims.js';
 import type { PartitionRef, RejectedSignalRecord, SignalRecord, SignalRecordBatch } from './records.js';
@@ -60,6 +65,8 @@ export interface EvaluationEvents {
   dropped(kind: 'future' | 'invalid', count: number): void;
   /** Per-rule evaluations and their time, after each batch and timer tick. */
   ruleTimings?(timings: readonly RuleTiming[]): void;
+  /** How many owned partitions each timer clock state holds, at each timer tick. */
+  timerClocks(partitions: Readonly<Record<PartitionClockState, number>>): void;
 }
 
 export interface VehicleEvaluatorOptions {
@@ -147,13 +154,20 @@ export class VehicleEvaluator {
    */
   tick(): Promise<void> {
     return this.options.work.run(async () => {
-      const { engine, ownership, now, timerClock } = this.options;
+      const { engine, ownership, now, timerClock, events } = this.options;
       const wallMs = now();
       const transitions: AlertTransition[] = [];
+      const states = Object.fromEntries(PARTITION_CLOCK_STATES.map((s) => [s, 0])) as Record<
+        PartitionClockState,
+        number
+      >;
       for (const partition of ownership.list()) {
-        const at = partitionClockMs(partition, wallMs, timerClock);
-        if (at !== undefined && partition.vins.size > 0) transitions.push(...engine.advance(at, partition.vins));
+        const clock = partitionClock(partition, wallMs, timerClock);
+        states[clock.state] += 1;
+        if (clock.atMs !== undefined && partition.vins.size > 0)
+          transitions.push(...engine.advance(clock.atMs, partition.vins));
       }
+      events.timerClocks(states);
       await this.options.outbox.record(transitions);
       await this.recordShadow();
       this.reportRuleTimings();
