@@ -34,8 +34,6 @@ export interface TimerClockSettings {
 /** Which of the cases above a partition's clock is in (exported as a gauge: a held partition may be stalled). */
 export type PartitionClockState = 'behind' | 'flowing' | 'held' | 'idle';
 
-export const PARTITION_CLOCK_STATES: readonly PartitionClockState[] = ['behind', 'flowing', 'held', 'idle'];
-
 export interface PartitionClock {
   readonly state: PartitionClockState;
   readonly atMs: number | undefined;

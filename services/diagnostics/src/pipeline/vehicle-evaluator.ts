@@ -10,12 +10,7 @@
 import { TelltaleError } from '@telltale/platform';
 import type { AlertTransition, IngestResult, RuleSnapshot, RuleTiming, SampleBatch } from '@telltale/rules';
 import { readSignalRecord } from '../domain/signal-record.js';
-import {
-  partitionClock,
-  PARTITION_CLOCK_STATES,
-  type PartitionClockState,
-  type TimerClockSettings,
-} from '../domain/timer-clock.js';
+import { partitionClock, type PartitionClockState, type TimerClockSettings } from '../domain/timer-clock.js';
 import type { SerialWork } from './serial-work.js';
 import type { OwnedPartition } from './partition-claims.js';
 import type { PartitionRef, RejectedSignalRecord, SignalRecord, SignalRecordBatch } from './records.js';
@@ -148,7 +143,7 @@ export class VehicleEvaluator {
   }
 
   /**
-   * Fires the timers of silent vehicles, each partition's on its own clock (`partitionClockMs`): the wall clock while
+   * Fires the timers of silent vehicles, each partition's on its own clock (`partitionClock`): the wall clock while
    * its records flow, the newest gateway receive time consumed on it while it has a backlog (a replay does not fire
    * silence early), held near that receive time while it is quiet (it may be stalled upstream) until the idle hold.
    */
@@ -157,10 +152,7 @@ export class VehicleEvaluator {
       const { engine, ownership, now, timerClock, events } = this.options;
       const wallMs = now();
       const transitions: AlertTransition[] = [];
-      const states = Object.fromEntries(PARTITION_CLOCK_STATES.map((s) => [s, 0])) as Record<
-        PartitionClockState,
-        number
-      >;
+      const states: Record<PartitionClockState, number> = { behind: 0, flowing: 0, held: 0, idle: 0 };
       for (const partition of ownership.list()) {
         const clock = partitionClock(partition, wallMs, timerClock);
         states[clock.state] += 1;
