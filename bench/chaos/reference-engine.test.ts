@@ -12,7 +12,14 @@ const MIN = signalId('cellVoltageMin');
 const snapshot = snapshotOf([{ id: 'imbalance', condition: 'cellVoltageMax - cellVoltageMin > 0.05', for: '10s' }]);
 
 /** One vehicle-second batch: max/min every 100 ms with the given spread, received 1 s after its start. */
-function batch(second: number, spread: number, partition: number, offset: number): ArrivedRecord {
+function batch(
+  second: number,
+  spread: number,
+  partition: number,
+  offset: number,
+  vin = VIN,
+  arrivalMs = T0 + (second + 1) * 1000,
+): ArrivedRecord {
   const n = 10;
   const signalIds = new Uint32Array(2 * n);
   const values = new Float64Array(2 * n);
@@ -22,13 +29,12 @@ function batch(second: number, spread: number, partition: number, offset: number
     values.set([3.7 + spread, 3.7], 2 * i);
     offsets.set([i * 100, i * 100], 2 * i);
   }
-  const arrivalMs = T0 + (second + 1) * 1000;
   const value = encodeSignalBatch(
     {
-      vin: VIN,
+      vin,
       modelId: CATALOG.modelId,
       catalogVersion: CATALOG.catalogVersion,
-      batchId: `${VIN}:${second}`,
+      batchId: `${vin}:${second}`,
       baseTimeMsEpoch: T0 + second * 1000,
       source: { gatewayReceiveTimeMsEpoch: arrivalMs },
     },
@@ -84,3 +90,28 @@ describe('replayTransitions', () => {
 });
 
 const key = (t: AlertTransition): string => `${t.alertId}#${t.transitionSeq}#${t.state}@${t.eventTimeMs}`;
+
+describe('replayTransitions, timers per partition (as diagnostics: held while a partition is quiet)', () => {
+  const silent = snapshotOf([{ id: 'silent', condition: 'stale(cellVoltageMax, 3s)' }]);
+  const B = 'TLTREF00000000002';
+  /** A sends every second on partition 0; B on partition 1 sends the seconds given, received when `arrival` says. */
+  const run = (secondsOfB: readonly number[], arrival = (s: number) => T0 + (s + 1) * 1000): AlertTransition[] => {
+    const records = Array.from({ length: 60 }, (_, s) => batch(s, 0.01, 0, s));
+    secondsOfB.forEach((s, i) => records.push(batch(s, 0.01, 1, i, B, arrival(s))));
+    return replayTransitions(silent, () => 'fleet', records);
+  };
+
+  it("holds B's timers while its partition is quiet for less than the idle hold (a stall), though A's flows", () => {
+    // B's seconds 10-19 are received 10 s late, all at 21 s (the gateway held back, as under a broker kill).
+    const stalled = run(
+      Array.from({ length: 60 }, (_, s) => s),
+      (s) => T0 + Math.max(s + 1, s >= 10 && s < 20 ? 21 : 0) * 1000,
+    );
+    expect(stalled.filter((t) => t.vin === B)).toEqual([]);
+  });
+
+  it('fires a silence longer than the hold once the partition is idle, at its own event time', () => {
+    const gone = run(Array.from({ length: 10 }, (_, s) => s)); // B's last batch: second 9, samples to 9.9 s
+    expect(gone.filter((t) => t.vin === B).map((t) => [t.state, t.eventTimeMs - T0])).toEqual([['raised', 12_900]]);
+  });
+});

@@ -1,12 +1,16 @@
 /**
  * The uninterrupted engine the chaos run compares diagnostics with: one RuleEngine (the library diagnostics runs),
  * the same active rules from PostgreSQL compiled against the same catalogs, fed every record of vehicle.signals.v1
- * once, in the log's order (`logOrder`), with the timer clock advanced to the newest arrival time fed so far (as the
- * live service's ticks would have, had it never stopped). Its transitions — alert id, transition seq, state — are
- * what the killed and restarted diagnostics must have recorded.
+ * once, in the log's order (`logOrder`), with the timers advanced as the live service's ticks would have, had it never
+ * stopped: the newest arrival time fed so far stands for the wall clock, and each partition's vehicles are advanced
+ * on that partition's clock (`partitionClock` of @telltale/diagnostics with the service's default idle hold: held
+ * near the partition's newest arrival while nothing arrives on it, the wall clock once it is idle). Its transitions —
+ * alert id, transition seq, state — are what the killed and restarted diagnostics must have recorded.
  */
 import type pg from 'pg';
 import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
+import { DiagnosticsConfig, partitionClock, type TimerClockSettings } from '@telltale/diagnostics';
+import { loadConfig } from '@telltale/platform';
 import { decodeSignalBatch } from '@telltale/platform/proto';
 import { testLogger } from '@telltale/platform/testing';
 import { RuleEngine, compileRules, type AlertTransition, type RuleSnapshot } from '@telltale/rules';
@@ -58,19 +62,49 @@ export function writtenOutOfArrivalOrder(records: readonly ArrivedRecord[]): num
   return count;
 }
 
+/** The live service's silence grace and timer clock as the chaos run starts it (its defaults). */
+export function serviceTimers(): { silenceGraceMs: number; clock: TimerClockSettings } {
+  const config = loadConfig(DiagnosticsConfig, {});
+  return {
+    silenceGraceMs: config.silenceGraceMs,
+    clock: { idleHoldMs: config.idleHoldMs, heldMarginMs: config.silenceGraceMs },
+  };
+}
+
+/** What the reference knows of a partition's flow (the live service keeps the same per owned partition). */
+interface PartitionFed {
+  newestArrivalMs: number;
+  /** The reference's clock when a live record of the partition was last fed. */
+  lastLiveMs: number;
+  readonly vins: Set<string>;
+}
+
 /** The transitions of one uninterrupted engine with these rules over the records, fed in the log's order. */
 export function replayTransitions(
   snapshot: RuleSnapshot,
   fleetOf: (vin: string) => string | undefined,
   records: readonly ArrivedRecord[],
+  timers = serviceTimers(),
 ): AlertTransition[] {
-  const engine = new RuleEngine();
+  const engine = new RuleEngine({ silenceGraceMs: timers.silenceGraceMs });
   const out: AlertTransition[] = [...engine.setRules(snapshot)];
-  let clockMs = 0; // the live timer clock never goes back either (newest arrival consumed)
+  const partitions = new Map<number, PartitionFed>();
+  let clockMs = 0; // the wall clock's stand-in: never goes back (newest arrival fed)
   for (const record of logOrder(records)) {
     clockMs = Math.max(clockMs, record.arrivalMs);
-    out.push(...engine.advance(clockMs));
+    for (const fed of partitions.values()) {
+      const { atMs } = partitionClock({ caughtUp: true, ...fed }, clockMs, timers.clock);
+      if (atMs !== undefined) out.push(...engine.advance(atMs, fed.vins));
+    }
     const { header, columns } = decodeSignalBatch(record.value);
+    const arrivalTimeMs = header.source?.gatewayReceiveTimeMsEpoch ?? record.arrivalMs;
+    let fed = partitions.get(record.partition);
+    if (!fed) partitions.set(record.partition, (fed = { newestArrivalMs: 0, lastLiveMs: clockMs, vins: new Set() }));
+    fed.vins.add(header.vin);
+    if (!header.backfill) {
+      fed.newestArrivalMs = Math.max(fed.newestArrivalMs, arrivalTimeMs);
+      fed.lastLiveMs = clockMs;
+    }
     const result = engine.ingest({
       vin: header.vin,
       modelId: header.modelId,
@@ -81,7 +115,7 @@ export function replayTransitions(
       timesMs: columns.timeOffsetMs,
       baseTimeMs: header.baseTimeMsEpoch,
       backfill: header.backfill,
-      arrivalTimeMs: header.source?.gatewayReceiveTimeMsEpoch ?? record.arrivalMs,
+      arrivalTimeMs,
     });
     out.push(...result.transitions);
   }

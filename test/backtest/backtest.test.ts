@@ -228,6 +228,9 @@ describe('rule backtest = live diagnostics on the same recorded stream', () => {
     diagnostics = await startDiagnostics({
       ...env,
       SILENCE_GRACE_MS: String(GRACE_MS),
+      // The recording arrives at once and then nothing: with the idle hold (30 s by default) the live silence timers
+      // would fire 30 s after it; the comparison is about their event times, which the hold does not change.
+      DIAGNOSTICS_IDLE_HOLD_MS: '0',
       ADVANCE_INTERVAL_MS: '100',
       CHECKPOINT_INTERVAL_MS: '500',
     });

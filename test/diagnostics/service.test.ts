@@ -78,6 +78,9 @@ describe('telltale diagnostics', () => {
       KAFKA_PARTITIONS: '2',
       LOG_LEVEL: 'warn',
       SILENCE_GRACE_MS: '500',
+      // The timer test below sends to VIN_B alone, so its partition goes quiet and the idle hold (30 s by default)
+      // would hold its timers; what it checks is the deadlines themselves. The hold: idle-hold.test.ts.
+      DIAGNOSTICS_IDLE_HOLD_MS: '0',
       ADVANCE_INTERVAL_MS: '100',
       CHECKPOINT_INTERVAL_MS: '200',
       RULE_CHECK_INTERVAL_MS: '1000',

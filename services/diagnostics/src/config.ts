@@ -30,6 +30,13 @@ export const DiagnosticsConfig = {
     default: '2000',
     min: 0,
   }),
+  idleHoldMs: env.integer('DIAGNOSTICS_IDLE_HOLD_MS', {
+    description:
+      "a partition that consumed nothing for less than this holds its vehicles' timers (it may be stalled upstream); " +
+      'then it is idle and they fire on the wall clock. 0: no hold. Must exceed a Kafka broker failover',
+    default: '30000',
+    min: 0,
+  }),
   maxFutureMs: env.integer('MAX_FUTURE_MS', {
     description: 'samples whose event time is further ahead of their arrival are dropped and counted',
     default: '300000',

@@ -5,3 +5,10 @@
  */
 export { runDiagnostics, startDiagnostics, type RunningDiagnostics } from './main.js';
 export { DiagnosticsConfig } from './config.js';
+// The timer clock per input partition, pure: the chaos run's reference engine follows the same model.
+export {
+  partitionClock,
+  type PartitionClock,
+  type PartitionFlow,
+  type TimerClockSettings,
+} from './domain/timer-clock.js';

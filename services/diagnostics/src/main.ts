@@ -71,6 +71,8 @@ export async function startDiagnostics(source: NodeJS.ProcessEnv = process.env):
     log,
     owner: config.instanceId,
     engine: { silenceGraceMs: config.silenceGraceMs, maxFutureMs: config.maxFutureMs, measureRules: true },
+    // A quiet partition's clock runs at most the silence grace past its newest arrival: its vehicles stay put.
+    timerClock: { idleHoldMs: config.idleHoldMs, heldMarginMs: config.silenceGraceMs },
   });
   const reloader = await startRuleReload(config, pool, pipeline, log, lifecycle);
 

@@ -1,4 +1,4 @@
-import { counter, createMetricsRegistry, histogram, type Registry } from '@telltale/platform';
+import { counter, createMetricsRegistry, gauge, histogram, type Registry } from '@telltale/platform';
 import type { Logger } from 'pino';
 import type { DiagnosticsEvents } from './pipeline/diagnostics-pipeline.js';
 
@@ -68,6 +68,12 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
   );
   const checkpointSeconds = histogram(registry, 'diagnostics_checkpoint_seconds', 'Vehicle state + offsets persisted');
   const checkpointVehicles = counter(registry, 'diagnostics_checkpoint_vehicles_total', 'Vehicle states persisted');
+  const timerPartitions = gauge(
+    registry,
+    'diagnostics_timer_partitions',
+    "Owned partitions by their timers' clock: behind (backlog), flowing, held (quiet: stalled upstream?), idle",
+    ['clock'],
+  );
   return {
     registry,
     events: {
@@ -97,6 +103,9 @@ export function diagnosticsMetrics(log: Logger): { registry: Registry; events: D
         checkpointSeconds.observe(seconds);
       },
       dropped: (kind, count) => dropped.inc({ kind }, count),
+      timerClocks: (partitions) => {
+        for (const [clock, count] of Object.entries(partitions)) timerPartitions.set({ clock }, count);
+      },
       ruleTimings: (timings) => {
         for (const t of timings) {
           ruleEvaluations.inc({ rule: t.ruleId }, t.evaluations);

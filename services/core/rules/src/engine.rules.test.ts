@@ -139,6 +139,18 @@ describe('rule features, in event time', () => {
     ]);
   });
 
+  it('advance(now, vins) moves only the vehicles named (one partition of a service), skipping unknown ones', () => {
+    const d = Drive.of([{ id: 'tyre-silent', condition: 'stale(tyrePressureFrontLeft, 5s)' }]);
+    const other = 'VIN0000000000002';
+    d.series('tyrePressureFrontLeft', 0, 2000, 1000, () => 230);
+    d.at(2000, { tyrePressureFrontLeft: 230 }, { vin: other });
+    expect(d.engine.advance(9000, [other, 'VIN-NOT-HELD'])).toMatchObject([
+      { vin: other, state: 'raised', eventTimeMs: 7000, timer: true },
+    ]);
+    expect(d.engine.advance(9000, [])).toEqual([]);
+    expect(d.engine.advance(9000)).toMatchObject([{ vin: d.vin, state: 'raised', eventTimeMs: 7000 }]);
+  });
+
   it("stale() of a signal never received counts from the vehicle's first sample", () => {
     const d = Drive.of([{ id: 'never', condition: 'stale(tyrePressureFrontLeft, 5s)' }]);
     d.series('vehicleSpeed', 1000, 7000, 1000, () => 50);

@@ -387,14 +387,19 @@ export class RuleEngine {
 
   /**
    * Fires the timers of silent vehicles: each vehicle's clock moves to eventTime + (nowMs − lastArrival −
-   * silenceGrace) and every deadline up to it is evaluated at its own event time.
+   * silenceGrace) and every deadline up to it is evaluated at its own event time. `vins` limits it to those vehicles
+   * (a service whose input partitions run on clocks of their own advances each partition's vehicles apart); a VIN
+   * the engine does not hold is skipped.
    */
-  advance(nowMs: number): AlertTransition[] {
+  advance(nowMs: number, vins?: Iterable<string>): AlertTransition[] {
     const out: AlertTransition[] = [];
-    for (const v of this.vehicles.values()) {
-      if (!Number.isFinite(v.eventTimeMs) || !Number.isFinite(v.lastArrivalMs)) continue;
-      const target = v.eventTimeMs + Math.max(0, nowMs - v.lastArrivalMs - this.silenceGraceMs);
-      this.advanceTo(v, target, out);
+    if (vins === undefined) {
+      for (const v of this.vehicles.values()) this.advanceSilent(v, nowMs, out);
+    } else {
+      for (const vin of vins) {
+        const v = this.vehicles.get(vin);
+        if (v !== undefined) this.advanceSilent(v, nowMs, out);
+      }
     }
     return out;
   }
@@ -684,6 +689,12 @@ export class RuleEngine {
       this.evalAtMs = bestDeadline;
       this.evaluate(v, best, scope, out);
     }
+  }
+
+  private advanceSilent(v: Vehicle, nowMs: number, out: AlertTransition[]): void {
+    if (!Number.isFinite(v.eventTimeMs) || !Number.isFinite(v.lastArrivalMs)) return;
+    const target = v.eventTimeMs + Math.max(0, nowMs - v.lastArrivalMs - this.silenceGraceMs);
+    this.advanceTo(v, target, out);
   }
 
   private advanceTo(v: Vehicle, target: number, out: AlertTransition[]): void {

@@ -46,6 +46,18 @@ describe('ShadowedRuleEngine', () => {
     expect(engine.ruleStatus('VIN-A', 'fast')).toMatchObject({ phase: 'idle' });
   });
 
+  it("moves both sides' clocks for the vehicles named only (one partition's, given once as any iterable)", () => {
+    const engine = engineWithShadow();
+    engine.ingest(batch(90, T0));
+    engine.ingest({ ...batch(90, T0), vin: 'VIN-B' });
+    function* partitionVins(): Generator<string> {
+      yield 'VIN-B';
+    }
+    expect(engine.advance(T0 + 6000, partitionVins())).toEqual([]);
+    expect(engine.drainShadow().map((t) => [t.vin, t.state])).toEqual([['VIN-B', 'raised']]);
+    expect(engine.ruleStatus('VIN-A', 'fast', 'shadow')).toMatchObject({ phase: 'pending' });
+  });
+
   it('persists both sides in one state and restores them; a malformed shadow part restores nothing', () => {
     const engine = engineWithShadow();
     engine.ingest(batch(90, T0));

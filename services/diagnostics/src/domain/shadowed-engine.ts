@@ -87,10 +87,11 @@ export class ShadowedRuleEngine {
     return result;
   }
 
-  /** The live timers' transitions; the shadow engine's clock moves with the same `nowMs`. */
-  advance(nowMs: number): AlertTransition[] {
-    const out = this.live.advance(nowMs);
-    if (this.shadowing) this.pending.push(...this.shadow.advance(nowMs));
+  /** The live timers' transitions (of `vins` only, when given); the shadow engine's clock moves with the same. */
+  advance(nowMs: number, vins?: Iterable<string>): AlertTransition[] {
+    const named = vins === undefined || !this.shadowing ? vins : [...vins]; // iterated twice
+    const out = this.live.advance(nowMs, named);
+    if (this.shadowing) this.pending.push(...this.shadow.advance(nowMs, named));
     return out;
   }
 

@@ -6,7 +6,7 @@ import { CheckpointWriter, type ChangedVehicles, type PartitionOwnership } from 
 import type { OwnedPartition } from './partition-claims.js';
 import type { OffsetCommit } from './records.js';
 import { SerialWork } from './serial-work.js';
-import { MemoryDiagnosticsStore, recordingEvents, SIGNALS } from './test-fakes.js';
+import { MemoryDiagnosticsStore, ownedPartition, recordingEvents, SIGNALS } from './test-fakes.js';
 
 class FakeOwnership implements PartitionOwnership {
   readonly partitions: OwnedPartition[] = [];
@@ -14,14 +14,7 @@ class FakeOwnership implements PartitionOwnership {
   readonly released: OwnedPartition[] = [];
 
   own(partition: number, epoch: number, vins: string[]): OwnedPartition {
-    const owned = {
-      ref: { topic: SIGNALS, partition },
-      epoch,
-      checkpointOffset: 0n,
-      processedOffset: 0n,
-      caughtUp: true,
-      vins: new Set(vins),
-    };
+    const owned = ownedPartition(partition, epoch, vins);
     this.partitions.push(owned);
     for (const vin of vins) this.vehicles.set(vin, owned);
     return owned;

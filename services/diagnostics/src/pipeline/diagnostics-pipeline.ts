@@ -10,6 +10,7 @@
 import type { Logger } from '@telltale/platform';
 import type { RuleEngineOptions } from '@telltale/rules';
 import { ShadowedRuleEngine } from '../domain/shadowed-engine.js';
+import type { TimerClockSettings } from '../domain/timer-clock.js';
 import { CheckpointWriter, type CheckpointEvents, type CheckpointStore } from './checkpoint-writer.js';
 import {
   PartitionClaims,
@@ -46,6 +47,8 @@ export interface DiagnosticsPipelineOptions {
   /** Names this instance as a partition's owner. */
   readonly owner: string;
   readonly engine?: RuleEngineOptions;
+  /** Each partition's timer clock: its idle hold and the margin past its newest arrival. Default: no hold. */
+  readonly timerClock?: TimerClockSettings;
   readonly now?: () => number;
 }
 
@@ -95,6 +98,7 @@ export class DiagnosticsPipeline {
       topics: options.topics,
       vehicles: engine,
       owner: options.owner,
+      now,
       onRestored: async (transitions) => {
         await outbox.record(transitions);
         await shadow.record(engine.drainShadow());
@@ -112,6 +116,7 @@ export class DiagnosticsPipeline {
       fleetOf,
       events,
       now,
+      timerClock: options.timerClock ?? { idleHoldMs: 0, heldMarginMs: 0 },
     });
     this.checkpoints = new CheckpointWriter({
       work,

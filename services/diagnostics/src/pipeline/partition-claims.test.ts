@@ -27,6 +27,7 @@ let vehicles: FakeVehicles;
 let events: ReturnType<typeof recordingEvents>;
 let restoredCalls: { vins: string[]; ownedThen: boolean[] }[];
 let claims: PartitionClaims;
+let wallMs: number;
 
 beforeEach(() => {
   store = new MemoryDiagnosticsStore();
@@ -34,6 +35,7 @@ beforeEach(() => {
   vehicles = new FakeVehicles();
   events = recordingEvents();
   restoredCalls = [];
+  wallMs = 1_700_000_000_000;
   claims = new PartitionClaims({
     store,
     topics,
@@ -46,6 +48,7 @@ beforeEach(() => {
       restoredCalls.push({ vins, ownedThen: vins.map((vin) => claims.partitionOf(vin) !== undefined) });
       return Promise.resolve();
     },
+    now: () => wallMs,
   });
 });
 
@@ -57,6 +60,8 @@ describe('PartitionClaims', () => {
     await claims.reassign([p0, p1]);
     const [a, b] = claims.list();
     expect(a).toMatchObject({ ref: p0, epoch: 5, checkpointOffset: 10n, processedOffset: 10n, caughtUp: true });
+    // Its timer clock starts quiet at the claim, with no arrival known (the timers hold; see timer-clock.ts).
+    expect(a).toMatchObject({ newestArrivalMs: 0, lastLiveMs: wallMs });
     expect(b).toMatchObject({ ref: p1, epoch: 1, checkpointOffset: 0n, processedOffset: 0n, caughtUp: false });
     expect(claims.status).toEqual({ partitions: 2, vehicles: 0, caughtUp: false });
   });
@@ -112,5 +117,15 @@ describe('PartitionClaims', () => {
     await stale;
     expect(vehicles.forgotten).toEqual(['VIN-A']);
     expect(claims.list().map((p) => p.ref)).toEqual([p1]);
+  });
+
+  it('starts the timer clock of a partition kept across a new assignment afresh: quiet from the claim', async () => {
+    await claims.reassign([p0]);
+    const before = claims.list()[0]!;
+    before.newestArrivalMs = wallMs - 500;
+    before.lastLiveMs = wallMs - 400;
+    wallMs += 60_000;
+    await claims.reassign([p0]); // revoked and assigned again: consumed again from its checkpoint
+    expect(claims.list()[0]).toMatchObject({ ref: p0, newestArrivalMs: 0, lastLiveMs: wallMs });
   });
 });

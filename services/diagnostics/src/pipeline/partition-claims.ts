@@ -50,7 +50,12 @@ export interface OwnedPartition {
   checkpointOffset: bigint;
   /** The offset after the last record evaluated. */
   processedOffset: bigint;
+  /** The partition's timer clock (`partitionClockMs`): whether its last batch left no lag, ... */
   caughtUp: boolean;
+  /** ... the newest gateway receive time of a live batch consumed on it (0 before one), ... */
+  newestArrivalMs: number;
+  /** ... and when a live batch was last consumed on it (wall clock; the claim time before the first). */
+  lastLiveMs: number;
   readonly vins: Set<string>;
 }
 
@@ -80,6 +85,8 @@ export interface PartitionClaimsOptions {
   readonly owner: string;
   /** Records the transitions restoring a partition's vehicles made; called once the partition is owned. */
   readonly onRestored: (transitions: readonly AlertTransition[]) => Promise<unknown>;
+  /** The wall clock: a partition claimed is quiet from then until its first live record. */
+  readonly now: () => number;
 }
 
 export class PartitionClaims {
@@ -173,6 +180,10 @@ export class PartitionClaims {
       checkpointOffset: start,
       processedOffset: start,
       caughtUp: start >= high,
+      // Nothing is known of its input yet (it may be stalled upstream): its timers hold until a live record comes
+      // or the idle hold passes.
+      newestArrivalMs: 0,
+      lastLiveMs: this.options.now(),
       vins: new Set(),
     };
     const removed = this.restore(owned, states);

@@ -9,7 +9,7 @@ import type { AlertTransition } from '@telltale/rules';
 import type { AlertEvent } from '@telltale/rules/alerts';
 import type { DiagnosticsEvents } from './diagnostics-pipeline.js';
 import type { CheckpointStore, VehicleStateRow } from './checkpoint-writer.js';
-import type { ClaimStore, PartitionClaim, TopicOffsets } from './partition-claims.js';
+import type { ClaimStore, OwnedPartition, PartitionClaim, TopicOffsets } from './partition-claims.js';
 import { partitionKey, type PartitionRef, type RejectedSignalRecord, type SignalRecord } from './records.js';
 import type { AlertPublisher, TransitionStore } from './transition-outbox.js';
 import type { DeadLetters } from './vehicle-evaluator.js';
@@ -17,6 +17,26 @@ import type { ShadowTransitionStore } from './shadow-recorder.js';
 
 export const T0 = 1_700_000_000_000;
 export const SIGNALS = 'vehicle.signals.v1';
+
+/** An owned partition of SIGNALS as a claim makes it (nothing consumed yet), with `more` on top. */
+export function ownedPartition(
+  partition: number,
+  epoch: number,
+  vins: Iterable<string> = [],
+  more: Partial<OwnedPartition> = {},
+): OwnedPartition {
+  return {
+    ref: { topic: SIGNALS, partition },
+    epoch,
+    checkpointOffset: 0n,
+    processedOffset: 0n,
+    caughtUp: true,
+    newestArrivalMs: 0,
+    lastLiveMs: T0,
+    vins: new Set(vins),
+    ...more,
+  };
+}
 
 interface StoredTransition {
   readonly transition: AlertTransition;
@@ -171,6 +191,8 @@ export function recordingEvents(): DiagnosticsEvents & {
   readonly latencies: number[];
   readonly checkpointed: number[];
   readonly shadowCounts: { made: number; recorded: number };
+  /** The partitions per timer clock state at the last tick. */
+  readonly clocks: Partial<Record<string, number>>;
 } {
   const rejects: string[] = [];
   const fences: PartitionRef[] = [];
@@ -178,8 +200,11 @@ export function recordingEvents(): DiagnosticsEvents & {
   const latencies: number[] = [];
   const checkpointed: number[] = [];
   const shadowCounts = { made: 0, recorded: 0 };
+  const clocks: Partial<Record<string, number>> = {};
   return {
     shadowCounts,
+    clocks,
+    timerClocks: (partitions) => Object.assign(clocks, partitions),
     shadowTransitions: (list, recorded) => {
       shadowCounts.made += list.length;
       shadowCounts.recorded += recorded;

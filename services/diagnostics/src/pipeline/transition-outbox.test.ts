@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { alertId, type AlertTransition } from '@telltale/rules';
 import type { OwnedPartition } from './partition-claims.js';
 import { SerialWork } from './serial-work.js';
-import { MemoryAlerts, MemoryDiagnosticsStore, recordingEvents, SIGNALS, T0 } from './test-fakes.js';
+import { MemoryAlerts, MemoryDiagnosticsStore, ownedPartition, recordingEvents, SIGNALS, T0 } from './test-fakes.js';
 import { TransitionOutbox, type VehicleOwnership } from './transition-outbox.js';
 
 function transition(vin: string, seq: number): AlertTransition {
@@ -65,9 +65,8 @@ beforeEach(() => {
 });
 
 async function own(partition: number, vins: string[]): Promise<OwnedPartition> {
-  const ref = { topic: SIGNALS, partition };
-  const { epoch } = await store.claimPartition(ref, 'test');
-  const owned = { ref, epoch, checkpointOffset: 0n, processedOffset: 0n, caughtUp: true, vins: new Set(vins) };
+  const { epoch } = await store.claimPartition({ topic: SIGNALS, partition }, 'test');
+  const owned = ownedPartition(partition, epoch, vins);
   for (const vin of vins) ownership.vehicles.set(vin, owned);
   return owned;
 }

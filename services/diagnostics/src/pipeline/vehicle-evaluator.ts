@@ -10,7 +10,7 @@
 import { TelltaleError } from '@telltale/platform';
 import type { AlertTransition, IngestResult, RuleSnapshot, RuleTiming, SampleBatch } from '@telltale/rules';
 import { readSignalRecord } from '../domain/signal-record.js';
-import { timerClockMs } from '../domain/timer-clock.js';
+import { partitionClock, type PartitionClockState, type TimerClockSettings } from '../domain/timer-clock.js';
 import type { SerialWork } from './serial-work.js';
 import type { OwnedPartition } from './partition-claims.js';
 import type { PartitionRef, RejectedSignalRecord, SignalRecord, SignalRecordBatch } from './records.js';
@@ -19,7 +19,8 @@ import type { PartitionRef, RejectedSignalRecord, SignalRecord, SignalRecordBatc
 export interface RuleEvaluation {
   setRules(snapshot: RuleSnapshot): AlertTransition[];
   ingest(batch: SampleBatch): IngestResult;
-  advance(nowMs: number): AlertTransition[];
+  /** Fires the timers of the vehicles named (one partition's) on that partition's clock. */
+  advance(nowMs: number, vins: Iterable<string>): AlertTransition[];
   /** Per-rule evaluations and time since the last call (when the engine measures them). */
   drainRuleTimings?(): RuleTiming[];
 }
@@ -59,6 +60,8 @@ export interface EvaluationEvents {
   dropped(kind: 'future' | 'invalid', count: number): void;
   /** Per-rule evaluations and their time, after each batch and timer tick. */
   ruleTimings?(timings: readonly RuleTiming[]): void;
+  /** How many owned partitions each timer clock state holds, at each timer tick. */
+  timerClocks(partitions: Readonly<Record<PartitionClockState, number>>): void;
 }
 
 export interface VehicleEvaluatorOptions {
@@ -72,6 +75,8 @@ export interface VehicleEvaluatorOptions {
   readonly fleetOf: (vin: string) => string | undefined;
   readonly events: EvaluationEvents;
   readonly now: () => number;
+  /** The idle hold of each partition's timer clock (timer-clock.ts). */
+  readonly timerClock: TimerClockSettings;
 }
 
 /** What evaluating a batch's records produced. */
@@ -87,8 +92,6 @@ interface BatchOutcome {
 }
 
 export class VehicleEvaluator {
-  private newestArrivalMs = 0;
-
   constructor(private readonly options: VehicleEvaluatorOptions) {}
 
   /** Swaps the rules; clears alerts of rules that are gone (reason rule-removed). */
@@ -140,20 +143,24 @@ export class VehicleEvaluator {
   }
 
   /**
-   * Fires the timers of silent vehicles, on the wall clock once every owned partition is caught up and on the newest
-   * gateway receive time consumed while a backlog is (so a replay does not fire silence early).
+   * Fires the timers of silent vehicles, each partition's on its own clock (`partitionClock`): the wall clock while
+   * its records flow, the newest gateway receive time consumed on it while it has a backlog (a replay does not fire
+   * silence early), held near that receive time while it is quiet (it may be stalled upstream) until the idle hold.
    */
   tick(): Promise<void> {
     return this.options.work.run(async () => {
-      const owned = this.options.ownership.list();
-      const now = timerClockMs({
-        ownedPartitions: owned.length,
-        caughtUp: owned.every((p) => p.caughtUp),
-        wallClockMs: this.options.now(),
-        newestArrivalMs: this.newestArrivalMs,
-      });
-      if (now === undefined) return;
-      await this.options.outbox.record(this.options.engine.advance(now));
+      const { engine, ownership, now, timerClock, events } = this.options;
+      const wallMs = now();
+      const transitions: AlertTransition[] = [];
+      const states: Record<PartitionClockState, number> = { behind: 0, flowing: 0, held: 0, idle: 0 };
+      for (const partition of ownership.list()) {
+        const clock = partitionClock(partition, wallMs, timerClock);
+        states[clock.state] += 1;
+        if (clock.atMs !== undefined && partition.vins.size > 0)
+          transitions.push(...engine.advance(clock.atMs, partition.vins));
+      }
+      events.timerClocks(states);
+      await this.options.outbox.record(transitions);
       await this.recordShadow();
       this.reportRuleTimings();
     });
@@ -184,7 +191,11 @@ export class VehicleEvaluator {
       }
       const { batch } = read;
       const result = engine.ingest(batch);
-      if (!batch.backfill && batch.arrivalTimeMs > this.newestArrivalMs) this.newestArrivalMs = batch.arrivalTimeMs;
+      if (!batch.backfill) {
+        // The partition's timer clock: it is flowing, up to this receive time.
+        if (batch.arrivalTimeMs > owned.newestArrivalMs) owned.newestArrivalMs = batch.arrivalTimeMs;
+        owned.lastLiveMs = now();
+      }
       ownership.addVehicle(owned, batch.vin);
       outcome.samples += batch.signalIds.length;
       outcome.applied += result.applied;
