@@ -67,7 +67,7 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
   const dlqTopic = topicName('signalsDlq', config.kafkaTopicPrefix);
 
   // The consumer starts after the archiver it feeds; commits go through it once it exists.
-  const running: { consumer?: CommittingConsumer } = {};
+  const running: { consumer?: CommittingConsumer; rewinding?: boolean } = {};
   const archiver = new SignalArchiver(
     manifest,
     new SegmentFiles(root, new ParquetWriter(writerDb)),
@@ -76,7 +76,21 @@ export async function startArchive(source: NodeJS.ProcessEnv = process.env): Pro
     },
     async (messages) => void (await producer.send(dlqTopic, messages)),
     metrics.events,
-    { topic: signalsTopic, flushRows: config.flushRows, flushIntervalMs: config.flushIntervalMs },
+    {
+      topic: signalsTopic,
+      flushRows: config.flushRows,
+      flushIntervalMs: config.flushIntervalMs,
+      rewind: () => {
+        // One restart for any number of fenced partitions at once; the rejoin's assignment re-claims them all.
+        if (running.rewinding) return;
+        running.rewinding = true;
+        log.warn({}, 'A flush was fenced: consuming again from the committed offsets.');
+        void Promise.resolve()
+          .then(() => running.consumer?.restart())
+          .catch((err: unknown) => log.error({ err }, 'Restarting the consumer failed.'))
+          .finally(() => (running.rewinding = false));
+      },
+    },
   );
   const compactor = new ArchiveCompactor(
     manifest,

@@ -25,6 +25,7 @@ function harness(doneThrough = -1n, fence = false) {
   const offsets: string[] = [];
   const dead: Message[] = [];
   const removed: string[] = [];
+  let rewinds = 0;
   const ledger: ArchiveLedger = {
     claim: () => Promise.resolve({ epoch: 3n, doneThrough }),
     commitSegment: (s) => {
@@ -73,9 +74,9 @@ function harness(doneThrough = -1n, fence = false) {
       return Promise.resolve();
     },
     events,
-    { topic: 't', flushRows: 6, flushIntervalMs: 1000 },
+    { topic: 't', flushRows: 6, flushIntervalMs: 1000, rewind: () => void rewinds++ },
   );
-  return { archiver, commits, offsets, dead, removed };
+  return { archiver, commits, offsets, dead, removed, rewinds: () => rewinds };
 }
 
 describe('SignalArchiver', () => {
@@ -116,6 +117,18 @@ describe('SignalArchiver', () => {
     const h = harness(-1n, true);
     await expect(h.archiver.handle(0, [record(0), record(1)])).rejects.toThrow(/fenced/);
     expect(h.removed).toEqual(['x/p0-0-1-e3.parquet']);
+    expect(h.offsets).toEqual([]);
+    // Its buffered records are gone and the consumer is past them: it must consume again from the commit.
+    expect(h.rewinds()).toBe(1);
+  });
+
+  it('rewinds the consumer when a timer flush is fenced, so the dropped records come again', async () => {
+    const h = harness(-1n, true);
+    await h.archiver.handle(0, [record(0)]); // 3 rows: buffered
+    expect(h.rewinds()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    await expect(h.archiver.flushDue()).rejects.toThrow(/fenced/);
+    expect(h.rewinds()).toBe(1);
     expect(h.offsets).toEqual([]);
   });
 });

@@ -56,6 +56,13 @@ export interface ArchiveOptions {
   readonly flushRows: number;
   readonly flushIntervalMs: number;
   readonly now?: () => number;
+  /**
+   * Called when a flush was fenced (another instance claimed the partition since): the rows buffered since the last
+   * commit are dropped, and the consumer's position is past them, so it must consume again from the committed
+   * offsets (the ledger skips what is archived). Without it a partition this instance still owns, or owns again,
+   * would go on after the dropped records and commit past them: rows missing from the archive for good.
+   */
+  readonly rewind?: () => void;
 }
 
 interface PartitionState {
@@ -232,6 +239,7 @@ export class SignalArchiver {
         state.dropped = true;
         this.states.delete(state.partition);
         this.events.fenced(state.partition);
+        this.options.rewind?.();
       }
       throw error;
     }
