@@ -161,6 +161,17 @@ describe('sampleWins', () => {
   });
 });
 
+describe('sampleWins with NaN', () => {
+  it('orders two NaN samples by receive time, then catalog version (found by CI: neither won)', () => {
+    const t = T0_US + 15;
+    expect(sampleWins(t, Number.NaN, 1, '1.1.0', t, Number.NaN, 1, '1.0.0')).toBe(true);
+    expect(sampleWins(t, Number.NaN, 1, '1.0.0', t, Number.NaN, 1, '1.1.0')).toBe(false);
+    expect(sampleWins(t, Number.NaN, 2, '1.0.0', t, Number.NaN, 1, '1.1.0')).toBe(true);
+    expect(sampleWins(t, Number.NaN, 1, '1.0.0', t, 5, 9, '9.0.0')).toBe(true);
+    expect(sampleWins(t, 5, 9, '9.0.0', t, Number.NaN, 1, '1.0.0')).toBe(false);
+  });
+});
+
 describe('packHistory and HistoryBlockCache', () => {
   it('packs samples per (vin, block of 128, bucket), sorted, with each sample at its exact µs', () => {
     const blocks = packHistory(

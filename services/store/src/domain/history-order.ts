@@ -31,7 +31,10 @@ export function sampleWins(
   versionB: string,
 ): boolean {
   if (timeUsA !== timeUsB) return timeUsA > timeUsB;
-  if (valueA !== valueB) return valueA > valueB || (Number.isNaN(valueA) && !Number.isNaN(valueB));
+  const nanA = Number.isNaN(valueA);
+  const nanB = Number.isNaN(valueB);
+  if (nanA !== nanB) return nanA;
+  if (!nanA && valueA !== valueB) return valueA > valueB;
   if (Object.is(valueA, 0) && Object.is(valueB, -0)) return true;
   if (Object.is(valueA, -0) && Object.is(valueB, 0)) return false;
   if (receiveMsA !== receiveMsB) return receiveMsA > receiveMsB;
