@@ -128,6 +128,7 @@ try {
 
   // 2. Timed: the backtest as the CLI runs it.
   const vehicles = vins.map((vin) => ({ vin, modelId: MODEL, fleetId: 'fleet-bench', catalogVersion: '1.0.0' }));
+  const perCpuSecond: number[] = [];
   for (let run = 1; run <= runs; run++) {
     const cpu = process.cpuUsage();
     const t0 = performance.now();
@@ -145,6 +146,7 @@ try {
     const used = process.cpuUsage(cpu);
     const samples = result.summary.samples;
     const cpuSeconds = (used.user + used.system) / 1e6;
+    perCpuSecond.push(samples / cpuSeconds);
     console.log(
       `run ${run}: ${samples.toLocaleString('en')} rule-relevant samples in ${seconds.toFixed(3)} s = ` +
         `${Math.round(samples / seconds).toLocaleString('en')} samples/s wall; ` +
@@ -153,6 +155,13 @@ try {
         `(${result.summary.transitions} transitions, ${result.summary.flapping.count} flaps, ${result.files} files)`,
     );
   }
+  const sorted = [...perCpuSecond].sort((a, b) => a - b);
+  const m = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
+  console.log(
+    `samples per CPU-second over ${runs} run(s): first (cold) ${m(perCpuSecond[0]!)}; ` +
+      `min ${m(sorted[0]!)} / median ${m(sorted[Math.floor((sorted.length - 1) / 2)]!)} / ` +
+      `max ${m(sorted[sorted.length - 1]!)} (target ≥ 5 M per core)`,
+  );
   if (args.split) await split(vins, vehicles);
 } finally {
   db.closeSync();
