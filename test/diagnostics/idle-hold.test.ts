@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from 'kafkajs';
 import type { Catalog } from '@telltale/catalog';
 import type { Pool } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics, partitionOfKey } from '@telltale/platform/kafka';
+import { createKafkaClient, createReliableProducer, partitionOfKey } from '@telltale/platform/kafka';
 import { PgRuleStore } from '@telltale/rules/pg';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { startDiagnostics, type RunningDiagnostics } from '@telltale/diagnostics';
 import { VIN_A, VIN_B, dropSchema, registryWithTwoVehicles } from '../helpers.js';
-import { auroraCatalog, signalRecord } from './signal-feed.js';
+import { auroraCatalog, createDiagnosticsTopics, diagnosticsTestEnv, signalRecord } from './signal-feed.js';
 
 const run = uniqueName('diaghold');
 const prefix = `${run}.`;
@@ -61,26 +61,9 @@ describe('diagnostics timers per partition: the idle hold', () => {
     ({ pool } = await registryWithTwoVehicles(run));
     catalog = await auroraCatalog();
     await new PgRuleStore(pool).create({ id: 't.silent', condition: 'stale(tyrePressureFrontLeft, 1s)' }, 'test');
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [
-      { topic: signalsTopic, numPartitions: 2, replicationFactor: 1 },
-      { topic: `${prefix}vehicle.alerts.v1`, numPartitions: 2, replicationFactor: 1 },
-    ]);
-    await admin.disconnect();
+    await createDiagnosticsTopics(kafka, prefix);
     await producer.connect();
-    service = await startDiagnostics({
-      ...process.env,
-      DATABASE_SCHEMA: run,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: 'warn',
-      SILENCE_GRACE_MS: '500',
-      ADVANCE_INTERVAL_MS: '100',
-      DIAGNOSTICS_IDLE_HOLD_MS: String(HOLD_MS),
-      CHECKPOINT_INTERVAL_MS: '200',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-    });
+    service = await startDiagnostics(diagnosticsTestEnv(run, prefix, { DIAGNOSTICS_IDLE_HOLD_MS: String(HOLD_MS) }));
     await waitFor('both partitions claimed', () => service!.pipeline.status.partitions === 2 || undefined, 30_000);
   }, 60_000);
 

@@ -3,14 +3,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '@telltale/catalog';
 import type { Pool } from '@telltale/platform/db';
-import { createKafkaClient, createReliableProducer, ensureTopics } from '@telltale/platform/kafka';
+import { createKafkaClient, createReliableProducer } from '@telltale/platform/kafka';
 import { AlertState, Severity, type Alert } from '@telltale/platform/proto';
 import { PgRuleStore } from '@telltale/rules/pg';
 import { LOCAL, testLogger, uniqueName, waitFor } from '@telltale/platform/testing';
 import { PgApiKeyStore, startApi, type RunningApi } from '@telltale/api';
 import { startDiagnostics, type RunningDiagnostics } from '@telltale/diagnostics';
 import { VIN_A, VIN_B, collectTopic, dropSchema, registryWithTwoVehicles, type Collected } from '../helpers.js';
-import { auroraCatalog, decodeAlerts, signalRecord, type FeedBatch } from './signal-feed.js';
+import {
+  auroraCatalog,
+  createDiagnosticsTopics,
+  decodeAlerts,
+  diagnosticsTestEnv,
+  signalRecord,
+  type FeedBatch,
+} from './signal-feed.js';
 
 const run = uniqueName('diag');
 const prefix = `${run}.`;
@@ -62,30 +69,17 @@ describe('telltale diagnostics', () => {
       'test',
     );
     await rules.create({ id: 't.edit', condition: 'soc < 5', message: 'SoC {{ soc }}' }, 'test');
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [
-      { topic: signalsTopic, numPartitions: 2, replicationFactor: 1 },
-      { topic: `${prefix}vehicle.alerts.v1`, numPartitions: 2, replicationFactor: 1 },
-    ]);
-    await admin.disconnect();
+    await createDiagnosticsTopics(kafka, prefix);
     await producer.connect();
     alerts = await collectTopic(kafka, `${prefix}vehicle.alerts.v1`, `${run}-check`);
-    service = await startDiagnostics({
-      ...process.env,
-      DATABASE_SCHEMA: run,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: 'warn',
-      SILENCE_GRACE_MS: '500',
-      // The timer test below sends to VIN_B alone, so its partition goes quiet and the idle hold (30 s by default)
-      // would hold its timers; what it checks is the deadlines themselves. The hold: idle-hold.test.ts.
-      DIAGNOSTICS_IDLE_HOLD_MS: '0',
-      ADVANCE_INTERVAL_MS: '100',
-      CHECKPOINT_INTERVAL_MS: '200',
-      RULE_CHECK_INTERVAL_MS: '1000',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-    });
+    service = await startDiagnostics(
+      diagnosticsTestEnv(run, prefix, {
+        // The timer test below sends to VIN_B alone, so its partition goes quiet and the idle hold (30 s by default)
+        // would hold its timers; what it checks is the deadlines themselves. The hold: idle-hold.test.ts.
+        DIAGNOSTICS_IDLE_HOLD_MS: '0',
+        RULE_CHECK_INTERVAL_MS: '1000',
+      }),
+    );
     api = await startApi({
       ...process.env,
       DATABASE_SCHEMA: run,
