@@ -20,7 +20,14 @@ if [[ $(id -u) -ne 0 ]] || ! have apt-get; then
 fi
 log "Installing ${missing[*]} from Debian for the browser and dashboard tests (once) ..."
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    log "apt-get could not install ${missing[*]}; the tests that need it will fail saying so."
-fi
+# Chromium with its recommended packages (fonts among them), Prometheus without (it recommends node exporters).
+install() {
+  if [[ $1 == chromium ]]; then apt-get install -y -qq chromium; else apt-get install -y -qq --no-install-recommends "$1"; fi
+}
+updated=0
+for package in "${missing[@]}"; do
+  if ! install "$package" >/dev/null 2>&1; then
+    ((updated)) || { apt-get update -qq >/dev/null 2>&1 || true; updated=1; }
+    install "$package" >/dev/null || log "apt-get could not install $package; the tests that need it will fail saying so."
+  fi
+done
