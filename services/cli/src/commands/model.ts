@@ -50,7 +50,7 @@ async function compiledInputs(io: CliIo, featureSetPath: string, rulesDir: strin
   return { definition, set: compiled.sets.get(modelId)!, catalog, rules: rules.snapshot };
 }
 
-const datasetUsage = `Usage: telltale model dataset --out DIR [--train-vehicles 24] [--test-vehicles 24] [--hours 4.5]
+const datasetUsage = `Usage: telltale model dataset --out DIR [--train-vehicles 24] [--test-vehicles 96] [--hours 4.5]
        [--horizon 10] [--healthy 0.5] [--train-seed train-1] [--test-seed test-1]
        [--feature-set ${DEFAULT_FEATURE_SET}] [--threshold-rules ${DEFAULT_RULES}]
 
@@ -82,7 +82,7 @@ export const modelCommands: readonly Command[] = [
         options: {
           out: { type: 'string' },
           'train-vehicles': { type: 'string', default: '24' },
-          'test-vehicles': { type: 'string', default: '24' },
+          'test-vehicles': { type: 'string', default: '96' },
           hours: { type: 'string', default: '4.5' },
           horizon: { type: 'string', default: '10' },
           healthy: { type: 'string', default: '0.5' },
