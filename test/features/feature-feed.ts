@@ -18,6 +18,8 @@ export const FEATURE_SET: FeatureSetDefinition = {
     { name: 'temp_rate', expression: 'cellTemperatureMax', aggregate: 'rate' },
     { name: 'speed_std', expression: 'vehicleSpeed', aggregate: 'std' },
     { name: 'hot_s', expression: 'cellTemperatureMax', aggregate: 'time-above', threshold: 45 },
+    // Its own window: panes, checkpointed with the rest of the window state.
+    { name: 'temp_rate_30s', expression: 'cellTemperatureMax', aggregate: 'rate', window: '30s' },
   ],
 };
 

@@ -62,11 +62,10 @@ describe('telltale features', () => {
       const sent: FeedBatch[] = [];
       for (let second = 0; second < 40; second++) {
         for (const vin of [VIN_A, VIN_B]) sent.push(featureBatch(vin, second, baseMs, Date.now()));
-        if (second === 25) {
-          // Late but within 2 s of lateness: counts in its windows. Then one from a window closed long ago: dropped.
-          sent.push({ ...featureBatch(VIN_A, 24, baseMs, Date.now()), seq: 1000 });
-          sent.push({ ...featureBatch(VIN_A, 3, baseMs, Date.now()), seq: 1001 });
-        }
+        // Late but within 2 s of lateness: counts in its windows.
+        if (second === 25) sent.push({ ...featureBatch(VIN_A, 24, baseMs, Date.now()), seq: 1000 });
+        // From a window closed long ago — the longest (temp_rate_30s: [0, 30 s)) too: dropped.
+        if (second === 39) sent.push({ ...featureBatch(VIN_A, 3, baseMs, Date.now()), seq: 1001 });
       }
       await producer.send(
         `${prefix}vehicle.signals.v1`,

@@ -5,8 +5,14 @@
  */
 export { startFeatures, runFeatures, type RunningFeatures } from './main.js';
 export { FeaturesConfig } from './config.js';
-export { encodeOnnxModel, logisticRegressionOnnx, type OnnxGraph, type OnnxNode } from './adapters/onnx-format.js';
+export {
+  encodeOnnxModel,
+  logisticMixtureOnnx,
+  logisticRegressionOnnx,
+  type OnnxGraph,
+  type OnnxNode,
+} from './adapters/onnx-format.js';
 export { loadFaultModel, type FaultModelSource } from './adapters/onnx-fault-model.js';
 export { WINDOW_ID_HEADER, windowId } from './adapters/kafka-feature-vectors.js';
-export { stepHysteresis, initialHysteresis, type HysteresisSettings } from './domain/hysteresis.js';
+export { stepHysteresis, initialHysteresis, validateHysteresis, type HysteresisSettings } from './domain/hysteresis.js';
 export type { FaultModelRuntime } from './pipeline/ports.js';

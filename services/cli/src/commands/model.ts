@@ -6,12 +6,12 @@ import { BUNDLED_CATALOG_DIR, CatalogLibrary } from '@telltale/catalog';
 import { compileRules, formatRuleProblem, type JsonObject } from '@telltale/rules';
 import { compileFeatureSet, parseFeatureSet, type FeatureSetDefinition } from '@telltale/feature-sets';
 import { PgFeatureStore } from '@telltale/feature-sets/pg';
-import { loadFaultModel, logisticRegressionOnnx } from '@telltale/features';
+import { loadFaultModel, logisticMixtureOnnx, validateHysteresis } from '@telltale/features';
 import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { withCliDatabase } from '../lib/database.js';
 import { repoRoot } from '../lib/repo.js';
 import { csvToRows, rowsToCsv, simulateVehicle, type SimulatedVehicle } from '../model/dataset.js';
-import { evaluateAlerts, fitLogistic, rocAuc, type FleetVehicle } from '../model/train.js';
+import { chooseL2, chooseRaiseAt, evaluateAlerts, fitFaultMixture, rocAuc, type FleetVehicle } from '../model/train.js';
 
 const DEFAULT_FEATURE_SET = 'services/features/feature-sets/aurora-health.json';
 const DEFAULT_RULES = 'services/features/threshold-rules';
@@ -50,7 +50,7 @@ async function compiledInputs(io: CliIo, featureSetPath: string, rulesDir: strin
   return { definition, set: compiled.sets.get(modelId)!, catalog, rules: rules.snapshot };
 }
 
-const datasetUsage = `Usage: telltale model dataset --out DIR [--train-vehicles 24] [--test-vehicles 96] [--hours 4.5]
+const datasetUsage = `Usage: telltale model dataset --out DIR [--train-vehicles 120] [--test-vehicles 96] [--hours 4.5]
        [--horizon 10] [--healthy 0.5] [--train-seed train-1] [--test-seed test-1]
        [--feature-set ${DEFAULT_FEATURE_SET}] [--threshold-rules ${DEFAULT_RULES}]
 
@@ -61,13 +61,17 @@ features service and through the threshold rules, and writes DIR/train.csv and D
 vin, window end, label = a fault is active or starts within --horizon minutes, feature values) and DIR/meta.json
 (each vehicle's fault, its start and when a threshold rule first fired).`;
 
-const trainUsage = `Usage: telltale model train --dataset DIR --out DIR [--model-id aurora-slow-faults]
-       [--raise-percent 80] [--raise-windows 3] [--clear-percent 40] [--register] [--activate] [--actor NAME]
+const trainUsage = `Usage: telltale model train --dataset DIR --out DIR [--model-id aurora-slow-faults] [--l2 auto]
+       [--raise-percent auto] [--raise-windows 3] [--clear-percent 40] [--register] [--activate] [--actor NAME]
 
-Fits the baseline (logistic regression on standardised features) on DIR/train.csv, writes OUT/model.onnx and
-OUT/model-card.json, and evaluates the ONNX file with ONNX Runtime on the held-out fleet (DIR/test.csv): ROC AUC,
-the predictive alerts' lead time over the threshold rules (the features service's hysteresis, replayed) and false
-predictive alerts per 100 healthy vehicle-hours. --register stores the model in the registry (DATABASE_SCHEMA) for
+Fits the baseline (one logistic regression per fault kind on standardised features, combined as a noisy-OR:
+p = 1 − Π(1 − p_k)) on DIR/train.csv, writes OUT/model.onnx and OUT/model-card.json, and evaluates the ONNX file
+with ONNX Runtime on the held-out fleet (DIR/test.csv): ROC AUC (overall and per fault kind), the predictive alerts'
+lead time over the threshold rules (the features service's hysteresis, replayed) and false predictive alerts per
+100 healthy vehicle-hours. --l2 auto picks the L2 penalty (1e-6 … 1e-3) by 4-fold cross-validation by vehicle
+on the training fleet; a number fixes it. --raise-percent auto picks the lowest alert threshold (80 … 99 %) whose
+out-of-fold probabilities on the training fleet raise at most 0.5 false alerts per 100 healthy vehicle-hours (half
+the budget); a number fixes it. --register stores the model in the registry (DATABASE_SCHEMA) for
 the feature set's current stored version, which must have the dataset's features; --activate makes it the one the
 features service runs for its vehicle model.`;
 
@@ -81,7 +85,7 @@ export const modelCommands: readonly Command[] = [
         args: [...args],
         options: {
           out: { type: 'string' },
-          'train-vehicles': { type: 'string', default: '24' },
+          'train-vehicles': { type: 'string', default: '120' },
           'test-vehicles': { type: 'string', default: '96' },
           hours: { type: 'string', default: '4.5' },
           horizon: { type: 'string', default: '10' },
@@ -159,7 +163,8 @@ export const modelCommands: readonly Command[] = [
           dataset: { type: 'string' },
           out: { type: 'string' },
           'model-id': { type: 'string', default: 'aurora-slow-faults' },
-          'raise-percent': { type: 'string', default: '80' },
+          l2: { type: 'string', default: 'auto' },
+          'raise-percent': { type: 'string', default: 'auto' },
           'raise-windows': { type: 'string', default: '3' },
           'clear-percent': { type: 'string', default: '40' },
           register: { type: 'boolean', default: false },
@@ -173,24 +178,55 @@ export const modelCommands: readonly Command[] = [
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as DatasetMeta;
       const train = csvToRows(readFileSync(join(dir, 'train.csv'), 'utf8'));
       const test = csvToRows(readFileSync(join(dir, 'test.csv'), 'utf8'));
-      const model = fitLogistic(train.rows);
-      const settings = {
+      const faultOf = new Map(meta.vehicles.map((v) => [v.vin, v.fault]));
+      const faults = [
+        ...new Set(meta.vehicles.filter((v) => v.split === 'train' && v.fault !== 'healthy').map((v) => v.fault)),
+      ].sort();
+      if (faults.length === 0) throw new CliUsageError(`the dataset's training fleet has no faulty vehicle`);
+      const faultOfVin = (vin: string): string => faultOf.get(vin) ?? 'healthy';
+      let l2: number;
+      let cv: ReturnType<typeof chooseL2> | undefined;
+      if (values.l2 === 'auto') {
+        cv = chooseL2(train.rows, faultOfVin, faults, { progress: (line) => io.stderr.write(`${line}\n`) });
+        l2 = cv.l2;
+      } else {
+        l2 = Number(values.l2);
+        if (!(l2 >= 0)) throw new CliUsageError(`--l2 must be auto or a number ≥ 0, not ${values.l2}`);
+      }
+      const model = fitFaultMixture(train.rows, faultOfVin, faults, { l2 });
+      let settings = {
         raiseAt: Number(values['raise-percent']) / 100,
         raiseWindows: Number(values['raise-windows']),
         clearAt: Number(values['clear-percent']) / 100,
       };
+      let alertingChosenBy = 'given';
+      if (values['raise-percent'] === 'auto') {
+        const outOfFold = cv?.outOfFold ?? chooseL2(train.rows, faultOfVin, faults, { grid: [l2] }).outOfFold;
+        const trainFleet: FleetVehicle[] = meta.vehicles.filter((v) => v.split === 'train');
+        const pick = chooseRaiseAt(trainFleet, train.rows, outOfFold, { ...settings, raiseAt: 1 }, meta.horizonMin);
+        settings = { ...pick.settings };
+        alertingChosenBy =
+          `lowest raise threshold with ≤ 0.5 false alerts per 100 healthy vehicle-hours out of fold on the training ` +
+          `fleet (${pick.falsePer100h.toFixed(2)}, median lead ${pick.medianLeadMin.toFixed(1)} min)`;
+        io.stderr.write(`alerting: raise at ${settings.raiseAt}, ${alertingChosenBy}\n`);
+      }
+      const invalid = validateHysteresis(settings);
+      if (invalid !== undefined) throw new CliUsageError(`alert hysteresis: ${invalid}`);
       const card = {
         modelId: values['model-id'],
-        kind: 'logistic regression on standardised features (baseline), trained by telltale model train',
-        fault: 'any of cell-self-discharge, coolant-pump-wear, tyre-slow-leak',
+        kind:
+          'one logistic regression per fault kind on standardised features, combined as a noisy-OR ' +
+          '(p = 1 − Π(1 − p_k)); baseline trained by telltale model train',
+        fault: `any of ${faults.join(', ')}`,
         vehicleModel: meta.featureSet.models[0],
         featureSet: { id: meta.featureSet.id, window: meta.featureSet.window, hop: meta.featureSet.hop ?? null },
         inputs: meta.featureNames.map((name, i) => ({
           name,
           mean: model.means[i],
           scale: model.scales[i],
-          weight: model.weights[i],
+          weights: Object.fromEntries(model.components.map((c) => [c.fault, c.weights[i]])),
         })),
+        components: model.components.map((c) => ({ fault: c.fault, bias: c.bias })),
         output: 'probability [N, 1]: a fault is active or starts within the horizon',
         training: {
           rows: train.rows.length,
@@ -199,11 +235,13 @@ export const modelCommands: readonly Command[] = [
           seed: meta.trainSeed,
           hours: meta.hours,
           horizonMin: meta.horizonMin,
+          l2,
+          ...(cv === undefined ? {} : { l2ChosenBy: `${cv.folds}-fold cross-validation by vehicle`, cvAuc: cv.cvAuc }),
         },
-        alerting: settings,
+        alerting: { ...settings, chosenBy: alertingChosenBy },
         metrics: {} as Record<string, unknown>,
       };
-      const onnx = logisticRegressionOnnx({
+      const onnx = logisticMixtureOnnx({
         ...model,
         docString: `Telltale baseline fault model ${values['model-id']}`,
         metadata: { featureSet: meta.featureSet.id, features: meta.featureNames.join(',') },
@@ -232,6 +270,21 @@ export const modelCommands: readonly Command[] = [
         probabilities,
         test.rows.map((r) => r.label),
       );
+      // Per fault kind: its positive windows against every negative one.
+      const rocAucByFault = Object.fromEntries(
+        faults.map((fault) => {
+          const own = test.rows.flatMap((r, i) =>
+            r.label === 0 || faultOf.get(r.vin) === fault ? [{ p: probabilities[i]!, label: r.label }] : [],
+          );
+          return [
+            fault,
+            rocAuc(
+              own.map((x) => x.p),
+              own.map((x) => x.label),
+            ),
+          ];
+        }),
+      );
       const fleet: FleetVehicle[] = meta.vehicles.filter((v) => v.split === 'test');
       const alerts = evaluateAlerts(fleet, test.rows, probabilities, settings, meta.horizonMin);
       card.metrics = {
@@ -239,6 +292,7 @@ export const modelCommands: readonly Command[] = [
         heldOutVehicles: fleet.length,
         heldOutWindows: test.rows.length,
         rocAuc: auc,
+        rocAucByFault,
         medianLeadTimeMin: alerts.medianLeadMin,
         leadTimesMin: alerts.leadTimesMin,
         faultyVehiclesRuleFired: alerts.leadTimesMin.length,
@@ -253,7 +307,8 @@ export const modelCommands: readonly Command[] = [
       writeFileSync(join(out, 'model-card.json'), `${JSON.stringify(card, null, 2)}\n`);
       io.stdout.write(
         `held-out fleet (seed ${meta.testSeed}, ${fleet.length} vehicles, ${test.rows.length} windows): ` +
-          `ROC AUC ${auc.toFixed(4)}; median lead time over the threshold rules ` +
+          `ROC AUC ${auc.toFixed(4)} (${faults.map((f) => `${f} ${rocAucByFault[f]!.toFixed(3)}`).join(', ')}); ` +
+          `median lead time over the threshold rules ` +
           `${alerts.medianLeadMin.toFixed(1)} min (${alerts.leadTimesMin.length} faulty vehicles the rules caught, ` +
           `${alerts.missedBeforeRule} not alerted before the rule); false predictive alerts ${alerts.falseAlerts} ` +
           `in ${alerts.healthyVehicleHours.toFixed(1)} healthy vehicle-hours ` +

@@ -1,9 +1,9 @@
 /**
- * The baseline fault model of `telltale model train`: logistic regression on standardised features (missing values
- * replaced by the training mean), fitted by full-batch gradient descent with L2 and class weights, exported as an
- * ONNX graph; and the evaluation that goes into its model card: ROC AUC on the held-out fleet, and — by replaying the
- * test fleet's windows through the service's hysteresis — lead time over the threshold rules and false predictive
- * alerts per 100 healthy vehicle-hours.
+ * The baseline fault model of `telltale model train`: one logistic regression per fault kind on standardised
+ * features (missing values replaced by the training mean), fitted by Newton's method with L2 and class weights,
+ * combined as a noisy-OR and exported as an ONNX graph; and the evaluation that goes into its model card: ROC AUC on
+ * the held-out fleet, and — by replaying the test fleet's windows through the service's hysteresis — lead time over
+ * the threshold rules and false predictive alerts per 100 healthy vehicle-hours.
  */
 import { stepHysteresis, initialHysteresis, type HysteresisSettings } from '@telltale/features';
 import type { DatasetRow } from './dataset.js';
@@ -15,10 +15,22 @@ export interface LogisticModel {
   readonly bias: number;
 }
 
-export function fitLogistic(
-  rows: readonly DatasetRow[],
-  options: { iterations?: number; l2?: number } = {},
-): LogisticModel {
+/** One logistic regression per fault kind over the same standardised inputs, combined as a noisy-OR. */
+export interface FaultMixtureModel {
+  readonly means: number[];
+  readonly scales: number[];
+  readonly components: readonly { readonly fault: string; readonly weights: number[]; readonly bias: number }[];
+}
+
+export interface FitOptions {
+  /** L2 penalty on the weights (not the bias), on standardised inputs. */
+  readonly l2?: number;
+  /** Newton steps at most (each solves the (features + 1)² system exactly); stops once a step is below 1e-10. */
+  readonly iterations?: number;
+}
+
+/** Means and standard deviations of each column over its finite values (scale 1 for a constant column). */
+export function standardiser(rows: readonly DatasetRow[]): { means: number[]; scales: number[] } {
   const f = rows[0]?.values.length ?? 0;
   const means = Array.from({ length: f }, (_, j) => mean(rows.map((r) => r.values[j]!).filter(Number.isFinite)));
   const scales = Array.from({ length: f }, (_, j) => {
@@ -27,44 +39,221 @@ export function fitLogistic(
     const sd = Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
     return sd > 1e-12 ? sd : 1;
   });
-  const z = rows.map((r) => r.values.map((v, j) => (Number.isFinite(v) ? (v - means[j]!) / scales[j]! : 0)));
-  const y = rows.map((r) => r.label);
-  const positives = y.filter((v) => v === 1).length;
-  const wPos = rows.length / (2 * Math.max(1, positives));
-  const wNeg = rows.length / (2 * Math.max(1, rows.length - positives));
-  const weights = new Array<number>(f).fill(0);
-  let bias = 0;
-  const iterations = options.iterations ?? 800;
-  const l2 = options.l2 ?? 1e-3;
-  const rate = 0.5;
-  for (let it = 0; it < iterations; it++) {
-    const grad = new Array<number>(f).fill(0);
-    let gradBias = 0;
-    let total = 0;
-    for (let i = 0; i < z.length; i++) {
-      const zi = z[i]!;
-      let logit = bias;
-      for (let j = 0; j < f; j++) logit += weights[j]! * zi[j]!;
-      const p = 1 / (1 + Math.exp(-logit));
-      const w = y[i] === 1 ? wPos : wNeg;
-      const err = (p - y[i]!) * w;
-      for (let j = 0; j < f; j++) grad[j] = grad[j]! + err * zi[j]!;
-      gradBias += err;
-      total += w;
+  return { means, scales };
+}
+
+/** Logistic regression on standardised features (missing values → the training mean), class-balanced, with L2. */
+export function fitLogistic(rows: readonly DatasetRow[], options: FitOptions = {}): LogisticModel {
+  const { means, scales } = standardiser(rows);
+  return { means, scales, ...fitStandardised(rows, means, scales, options) };
+}
+
+/**
+ * The baseline: for each fault kind, a logistic regression of "this fault is active or starts within the horizon"
+ * against every negative window (healthy vehicles, and faulty ones before onset − horizon); positives of the other
+ * kinds are left out of that kind's fit. p = 1 − Π(1 − p_k): a vehicle is at risk when any of its faults is, which a
+ * single linear score over all three faults' evidence cannot express (each fault moves different features).
+ */
+export function fitFaultMixture(
+  rows: readonly DatasetRow[],
+  faultOf: (vin: string) => string,
+  faults: readonly string[],
+  options: FitOptions = {},
+): FaultMixtureModel {
+  const { means, scales } = standardiser(rows);
+  const components = faults.map((fault) => {
+    const own = rows.filter((r) => r.label === 0 || faultOf(r.vin) === fault);
+    if (!own.some((r) => r.label === 1)) throw new Error(`the training fleet has no positive window of ${fault}`);
+    return { fault, ...fitStandardised(own, means, scales, options) };
+  });
+  return { means, scales, components };
+}
+
+export interface L2Choice {
+  readonly l2: number;
+  /** Per candidate penalty: mean ROC AUC over the folds. */
+  readonly cvAuc: readonly { readonly l2: number; readonly auc: number }[];
+  readonly folds: number;
+  /** The chosen penalty's out-of-fold probability of each training row (in `rows` order). */
+  readonly outOfFold: Float64Array;
+}
+
+/**
+ * The L2 penalty of the mixture, chosen on the training fleet alone: K folds by vehicle (no vehicle's windows on both
+ * sides), each candidate fitted on K − 1 folds and scored on the left-out one; the highest mean ROC AUC wins (ties:
+ * the larger penalty). The held-out test fleet plays no part.
+ */
+export function chooseL2(
+  rows: readonly DatasetRow[],
+  faultOf: (vin: string) => string,
+  faults: readonly string[],
+  options: { grid?: readonly number[]; folds?: number; progress?: (line: string) => void } = {},
+): L2Choice {
+  const grid = options.grid ?? [1e-6, 1e-5, 1e-4, 1e-3];
+  const folds = options.folds ?? 4;
+  const vins = [...new Set(rows.map((r) => r.vin))].sort();
+  const foldOf = new Map(vins.map((vin, i) => [vin, i % folds]));
+  const candidates = grid.map((l2) => {
+    let sum = 0;
+    const outOfFold = new Float64Array(rows.length);
+    for (let k = 0; k < folds; k++) {
+      const fit = rows.filter((r) => foldOf.get(r.vin) !== k);
+      const model = fitFaultMixture(fit, faultOf, faults, { l2 });
+      const held: number[] = [];
+      rows.forEach((r, i) => {
+        if (foldOf.get(r.vin) === k) held.push(i);
+      });
+      for (const i of held) outOfFold[i] = predictMixture(model, rows[i]!.values);
+      sum += rocAuc(
+        held.map((i) => outOfFold[i]!),
+        held.map((i) => rows[i]!.label),
+      );
     }
-    for (let j = 0; j < f; j++) weights[j] = weights[j]! - rate * (grad[j]! / total + l2 * weights[j]!);
-    bias -= (rate * gradBias) / total;
+    const auc = sum / folds;
+    options.progress?.(`L2 ${l2}: mean ROC AUC ${auc.toFixed(4)} over ${folds} folds by vehicle`);
+    return { l2, auc, outOfFold };
+  });
+  let best = candidates[0]!;
+  for (const c of candidates) if (c.auc > best.auc || (c.auc === best.auc && c.l2 > best.l2)) best = c;
+  return { l2: best.l2, cvAuc: candidates.map(({ l2, auc }) => ({ l2, auc })), folds, outOfFold: best.outOfFold };
+}
+
+/**
+ * The alert's raise threshold, chosen on the training fleet: the lowest of `raiseAts` (most lead time) whose
+ * out-of-fold probabilities, replayed through the hysteresis, raise at most `maxFalsePer100h` false alerts per 100
+ * healthy vehicle-hours; the highest when none does.
+ */
+export function chooseRaiseAt(
+  vehicles: readonly FleetVehicle[],
+  rows: readonly DatasetRow[],
+  outOfFold: ArrayLike<number>,
+  base: HysteresisSettings,
+  horizonMin: number,
+  options: { raiseAts?: readonly number[]; maxFalsePer100h?: number } = {},
+): { settings: HysteresisSettings; falsePer100h: number; medianLeadMin: number } {
+  const raiseAts = options.raiseAts ?? [0.8, 0.9, 0.95, 0.98, 0.99];
+  const budget = options.maxFalsePer100h ?? 0.5;
+  const probabilities = Array.from(outOfFold);
+  let chosen: { settings: HysteresisSettings; falsePer100h: number; medianLeadMin: number } | undefined;
+  for (const raiseAt of raiseAts) {
+    const settings = { ...base, raiseAt, clearAt: Math.min(base.clearAt, raiseAt / 2) };
+    const e = evaluateAlerts(vehicles, rows, probabilities, settings, horizonMin);
+    chosen = { settings, falsePer100h: e.falseAlertsPer100VehicleHours, medianLeadMin: e.medianLeadMin };
+    if (e.falseAlertsPer100VehicleHours <= budget) break;
   }
-  return { means, scales, weights, bias };
+  return chosen!;
 }
 
 export function predictLogistic(model: LogisticModel, values: readonly number[]): number {
-  let logit = model.bias;
-  for (let j = 0; j < model.weights.length; j++) {
-    const v = Number.isFinite(values[j]!) ? values[j]! : model.means[j]!;
-    logit += (model.weights[j]! * (v - model.means[j]!)) / model.scales[j]!;
+  return 1 / (1 + Math.exp(-logit(model.means, model.scales, model.weights, model.bias, values)));
+}
+
+export function predictMixture(model: FaultMixtureModel, values: readonly number[]): number {
+  let none = 1;
+  for (const c of model.components)
+    none *= 1 - 1 / (1 + Math.exp(-logit(model.means, model.scales, c.weights, c.bias, values)));
+  return 1 - none;
+}
+
+function logit(
+  means: readonly number[],
+  scales: readonly number[],
+  weights: readonly number[],
+  bias: number,
+  values: readonly number[],
+): number {
+  let z = bias;
+  for (let j = 0; j < weights.length; j++) {
+    const v = Number.isFinite(values[j]!) ? values[j]! : means[j]!;
+    z += (weights[j]! * (v - means[j]!)) / scales[j]!;
   }
-  return 1 / (1 + Math.exp(-logit));
+  return z;
+}
+
+/** Newton's method (iteratively reweighted least squares) on the class-weighted, L2-penalised log loss. */
+function fitStandardised(
+  rows: readonly DatasetRow[],
+  means: readonly number[],
+  scales: readonly number[],
+  options: FitOptions,
+): { weights: number[]; bias: number } {
+  const f = means.length;
+  const d = f + 1; // the last coefficient is the bias
+  const z = rows.map((r) => {
+    const zi = new Float64Array(d);
+    r.values.forEach((v, j) => (zi[j] = Number.isFinite(v) ? (v - means[j]!) / scales[j]! : 0));
+    zi[f] = 1;
+    return zi;
+  });
+  const positives = rows.filter((r) => r.label === 1).length;
+  const wPos = rows.length / (2 * Math.max(1, positives));
+  const wNeg = rows.length / (2 * Math.max(1, rows.length - positives));
+  const l2 = options.l2 ?? 1e-3;
+  const beta = new Float64Array(d);
+  let total = 0;
+  for (const r of rows) total += r.label === 1 ? wPos : wNeg;
+  for (let it = 0; it < (options.iterations ?? 60); it++) {
+    const grad = new Float64Array(d);
+    const hessian = Array.from({ length: d }, () => new Float64Array(d));
+    for (let i = 0; i < z.length; i++) {
+      const zi = z[i]!;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += beta[j]! * zi[j]!;
+      const p = 1 / (1 + Math.exp(-s));
+      const w = rows[i]!.label === 1 ? wPos : wNeg;
+      const err = ((p - rows[i]!.label) * w) / total;
+      const curvature = (w * p * (1 - p)) / total;
+      for (let j = 0; j < d; j++) {
+        grad[j] = grad[j]! + err * zi[j]!;
+        if (zi[j] === 0) continue;
+        const hj = hessian[j]!;
+        const cj = curvature * zi[j]!;
+        for (let k = 0; k <= j; k++) hj[k] = hj[k]! + cj * zi[k]!;
+      }
+    }
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < j; k++) hessian[k]![j] = hessian[j]![k]!;
+      if (j < f) {
+        grad[j] = grad[j]! + l2 * beta[j]!;
+        hessian[j]![j] = hessian[j]![j]! + l2;
+      }
+    }
+    const step = solve(hessian, grad);
+    let largest = 0;
+    for (let j = 0; j < d; j++) {
+      beta[j] = beta[j]! - step[j]!;
+      largest = Math.max(largest, Math.abs(step[j]!));
+    }
+    if (largest < 1e-10) break;
+  }
+  return { weights: Array.from(beta.subarray(0, f)), bias: beta[f]! };
+}
+
+/** Solves A·x = b by Gaussian elimination with partial pivoting (A is small and, with L2, positive definite). */
+function solve(a: readonly Float64Array[], b: Float64Array): Float64Array {
+  const n = b.length;
+  const m = a.map((row, i) => Float64Array.from([...row, b[i]!]));
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[pivot]![c]!)) pivot = r;
+    [m[c], m[pivot]] = [m[pivot]!, m[c]!];
+    const pc = m[c]!;
+    if (Math.abs(pc[c]!) < 1e-300) continue;
+    for (let r = c + 1; r < n; r++) {
+      const row = m[r]!;
+      const factor = row[c]! / pc[c]!;
+      if (factor === 0) continue;
+      for (let k = c; k <= n; k++) row[k] = row[k]! - factor * pc[k]!;
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    const row = m[r]!;
+    let s = row[n]!;
+    for (let k = r + 1; k < n; k++) s -= row[k]! * x[k]!;
+    x[r] = Math.abs(row[r]!) < 1e-300 ? 0 : s / row[r]!;
+  }
+  return x;
 }
 
 /** ROC AUC by ranks (Mann–Whitney U), ties averaged. */

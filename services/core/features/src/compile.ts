@@ -20,6 +20,8 @@ export interface CompiledFeature {
   readonly aggregate: Aggregate;
   readonly threshold: number;
   readonly unit: string;
+  /** Its window: the set's, or its own (then a whole number of hops). */
+  readonly windowMs: number;
   readonly evaluate: (c: EvalContext) => number;
   readonly deps: readonly number[];
 }
@@ -128,6 +130,7 @@ function compileForModel(
       aggregate: feature.aggregate,
       threshold: feature.threshold,
       unit: feature.unit,
+      windowMs: feature.windowMs,
       evaluate: result.fn,
       deps,
     });

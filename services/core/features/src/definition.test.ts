@@ -42,6 +42,40 @@ describe('parseFeatureSet', () => {
     ]);
   });
 
+  it("takes a feature's own window in whole hops, and refuses one that is not", () => {
+    const window = (w: unknown, aggregate = 'avg') => ({
+      name: `f${String(w).replace(/\W/g, '')}${aggregate}`,
+      expression: 'packCurrent',
+      aggregate,
+      window: w,
+    });
+    const parsed = parseFeatureSet({
+      ...base,
+      features: [
+        window('60m'),
+        window('330s'),
+        window('soon'),
+        window('30m', 'p90'),
+        window('2000m'),
+        window(60),
+        window('2m'),
+      ],
+    });
+    expect(parsed.problems.map((p) => [p.path, p.message.replace(/^\S+ /, '')])).toEqual([
+      ['/features/1/window', "must be whole hops of the set's hop"],
+      ['/features/2/window', 'must be a duration like 30m or 2h'],
+      ['/features/3/window', 'is not available for percentile aggregates'],
+      ['/features/4/window', 'must be at most 1440 hops'],
+      ['/features/5/window', 'must be a duration like 30m or 2h'],
+      ['/features/6/window', "must be at least the set's window"],
+    ]);
+    const ok = parseFeatureSet({
+      ...base,
+      features: [window('60m'), { name: 'plain', expression: 'x', aggregate: 'avg' }],
+    });
+    expect(ok.ok && ok.set.features.map((f) => f.windowMs)).toEqual([3600_000, 300_000]);
+  });
+
   it('reports a syntax error with line and column inside the expression, as rules do', () => {
     const parsed = parseFeatureSet({
       ...base,

@@ -48,6 +48,12 @@ export interface FeatureDefinition {
   readonly aggregate: Aggregate;
   /** time-above only: seconds of the window the expression's value was above this. */
   readonly threshold?: number;
+  /**
+   * This feature's own, longer window, e.g. "60m": a whole number of the set's hops, at least the set's window, for a
+   * slow trend beside the set's short windows (not for percentiles). Emitted with the set's windows: at each window
+   * end E it covers [E − window, E).
+   */
+  readonly window?: string;
   readonly description?: string;
   readonly unit?: string;
 }
@@ -74,6 +80,8 @@ export interface ParsedFeature {
   readonly aggregate: Aggregate;
   readonly threshold: number;
   readonly unit: string;
+  /** The feature's window: its own, or the set's. */
+  readonly windowMs: number;
   /** JSON pointer of the expression field. */
   readonly path: string;
 }
@@ -96,12 +104,14 @@ export const FEATURE_SET_LIMITS = {
   /** Hopping windows a sample falls into (window / hop). */
   maxOverlap: 60,
   maxLatenessMs: 3600_000,
+  /** A feature's own window, in the set's hops (it keeps one accumulator per hop). */
+  maxFeatureWindowHops: 1440,
 } as const;
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const FEATURE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const TOP_FIELDS = new Set(['id', 'version', 'description', 'models', 'window', 'hop', 'allowedLateness', 'features']);
-const FEATURE_FIELDS = new Set(['name', 'expression', 'aggregate', 'threshold', 'description', 'unit']);
+const FEATURE_FIELDS = new Set(['name', 'expression', 'aggregate', 'threshold', 'window', 'description', 'unit']);
 
 export type FeatureSetParse =
   | { readonly ok: true; readonly set: ParsedFeatureSet; readonly problems: readonly RuleProblem[] }
@@ -180,6 +190,27 @@ export function parseFeatureSet(input: unknown, version?: number): FeatureSetPar
           `${at}/threshold`,
           aggregate === 'time-above' ? 'must be a number for time-above' : 'is only for time-above',
         );
+      let ownWindowMs = windowMs ?? NaN;
+      if (item.window !== undefined) {
+        const ms = typeof item.window === 'string' ? parseDuration(item.window) : undefined;
+        if (ms === undefined) return fail('RULE_INVALID', `${at}/window`, 'must be a duration like 30m or 2h');
+        if (PERCENTILES[aggregate as Aggregate] !== undefined)
+          return fail('RULE_INVALID', `${at}/window`, 'is not available for percentile aggregates');
+        if (windowMs !== undefined && ms < windowMs)
+          return fail('RULE_INVALID', `${at}/window`, "must be at least the set's window");
+        if (hopMs !== undefined && hopMs > 0) {
+          if (ms % hopMs !== 0 || ms < hopMs)
+            return fail('RULE_INVALID', `${at}/window`, "must be whole hops of the set's hop");
+          if (ms / hopMs > FEATURE_SET_LIMITS.maxFeatureWindowHops)
+            return fail(
+              'RULE_INVALID',
+              `${at}/window`,
+              `must be at most ${FEATURE_SET_LIMITS.maxFeatureWindowHops} hops`,
+            );
+        }
+        if (ms > FEATURE_SET_LIMITS.maxWindowMs) return fail('RULE_INVALID', `${at}/window`, 'must be at most 24h');
+        ownWindowMs = ms;
+      }
       if (typeof expression !== 'string' || expression.trim() === '')
         return fail('RULE_INVALID', `${at}/expression`, 'must be an expression');
       try {
@@ -190,6 +221,7 @@ export function parseFeatureSet(input: unknown, version?: number): FeatureSetPar
           aggregate: aggregate as Aggregate,
           threshold: typeof threshold === 'number' ? threshold : NaN,
           unit: typeof item.unit === 'string' ? item.unit : '',
+          windowMs: ownWindowMs,
           path: `${at}/expression`,
         });
       } catch (error) {

@@ -32,6 +32,9 @@ function featureSet(hop: string): ModelFeatureSet {
       { name: 'speed_last', expression: 'vehicleSpeed', aggregate: 'last' },
       { name: 'speed_count', expression: 'vehicleSpeed', aggregate: 'count' },
       { name: 'spread_p90', expression: 'cellVoltageMax - cellVoltageMin', aggregate: 'p90' },
+      // Own windows: panes, in the snapshot too.
+      { name: 'spread_avg_30s', expression: 'cellVoltageMax - cellVoltageMin', aggregate: 'avg', window: '30s' },
+      { name: 'low_rate_20s', expression: 'min(cellTemperatureMax, vehicleSpeed)', aggregate: 'rate', window: '20s' },
     ],
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
@@ -77,6 +80,81 @@ describe.each(['2s', '10s'])('VehicleWindows properties (10 s windows, hop %s)',
           ).toEqual(expected);
         });
         expect(resumed.toJSON()).toEqual(whole.toJSON());
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** The features of OWN, each aggregated over `window` (own) or the set's window (plain). */
+const OWN = [
+  ['spread_avg', 'cellVoltageMax - cellVoltageMin', 'avg'],
+  ['top_std', 'max(cellVoltageMax, cellVoltageMin, cellTemperatureMax)', 'std'],
+  ['low_rate', 'min(cellTemperatureMax, vehicleSpeed)', 'rate'],
+  ['hot_s', 'cellTemperatureMax', 'time-above'],
+  ['ratio_delta', 'vehicleSpeed / cellVoltageMin', 'delta'],
+  ['speed_last', 'vehicleSpeed', 'last'],
+  ['speed_count', 'vehicleSpeed', 'count'],
+  ['temp_min', 'cellTemperatureMax', 'min'],
+  ['temp_max', 'cellTemperatureMax', 'max'],
+] as const;
+
+function ownWindowSet(window: string, hop: string, own: string | undefined): ModelFeatureSet {
+  const parsed = parseFeatureSet({
+    id: `own-${window}-${hop}-${own}`,
+    models: ['test-model'],
+    window,
+    hop,
+    allowedLateness: '3s',
+    features: OWN.map(([name, expression, aggregate]) => ({
+      name,
+      expression,
+      aggregate,
+      ...(aggregate === 'time-above' ? { threshold: 5 } : {}),
+      ...(own === undefined ? {} : { window: own }),
+    })),
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return compileFeatureSet(parsed.set, () => CATALOG).sets.get('test-model')!;
+}
+
+describe.each([
+  ['2s', '30s'],
+  ['2s', '12s'],
+  ['10s', '30s'],
+])("a feature's own window (10 s set windows, hop %s, own window %s)", (hop, own) => {
+  const withOwn = ownWindowSet('10s', hop, own);
+  const reference = ownWindowSet(own, hop, undefined);
+
+  it('gives at each window end what a set with that window gives', () => {
+    fc.assert(
+      fc.property(records, (input) => {
+        const a = new VehicleWindows('VIN', withOwn);
+        const b = new VehicleWindows('VIN', reference);
+        const byEnd = new Map<number, Float64Array>();
+        for (const record of input) {
+          const ids = record.map((s) => s[0]);
+          const values = record.map((s) => s[1]);
+          const times = record.map((s) => s[2]);
+          const ra = a.ingest(ids, values, times);
+          const rb = b.ingest(ids, values, times);
+          expect(ra.late).toBe(rb.late); // the longest window decides what is late
+          for (const w of rb.closed) byEnd.set(w.windowEndMs, w.values);
+          for (const w of ra.closed) {
+            const expected = byEnd.get(w.windowEndMs);
+            expect(expected).toBeDefined(); // the longer window has a sample wherever the set's has
+            if (expected === undefined) continue;
+            OWN.forEach(([, , aggregate], f) => {
+              const got = w.values[f]!;
+              const want = expected[f]!;
+              if (want !== want) expect(got).toBeNaN();
+              else if (!Number.isFinite(want)) expect(got).toBe(want);
+              else if (aggregate === 'std') expect(Math.abs(got - want)).toBeLessThan(1e-6);
+              // Sums in another order: equal to rounding.
+              else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+            });
+          }
+        }
       }),
       { numRuns: 300 },
     );

@@ -16,6 +16,11 @@
  *   dropped.
  * - Aggregates are order-independent (sums, extremes, first/last by event time), so a late sample lands exactly as
  *   an on-time one would. time-above is (values above threshold / values) × window length in seconds.
+ * - A feature with its own (longer or shorter) window keeps one accumulator per hop slot ("pane") instead: a sample
+ *   updates its slot's pane, and when a set window ending at E closes, the feature's value is its panes in
+ *   [E − its window, E) combined — the same value a set with that window would give (vehicle-windows.property.test).
+ *   Panes no open window can need are dropped at close. A sample is late only when the longest window containing it
+ *   has closed; shorter windows take it while they are open.
  *
  * Hot path (every sample of a decoder-sized record passes here): which features read a signal and the latest value
  * of each signal they read are dense typed arrays indexed by the catalog's small stable signal ids, built once per
@@ -24,7 +29,7 @@
  */
 import { VehicleSignals, type EvalContext } from '@telltale/rules';
 import type { ModelFeatureSet } from './compile.js';
-import { PERCENTILES } from './definition.js';
+import { PERCENTILES, type Aggregate } from './definition.js';
 import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.js';
 
 /** Accumulator slots per feature. */
@@ -89,6 +94,8 @@ export function fromJsonDouble(x: JsonDouble): number {
 
 export interface VehicleWindowsJson {
   readonly setId: string;
+  /** Only when some feature has its own window: [pane start, accumulators of those features]. */
+  readonly panes?: readonly (readonly [number, readonly JsonDouble[]])[];
   readonly setVersion: number;
   readonly newestMs: number | null;
   readonly closedThroughMs: number | null;
@@ -111,6 +118,12 @@ interface SetIndex {
   readonly idOf: Int32Array;
   /** Feature → quantile of its percentile aggregate, NaN for the others; undefined when the set has none. */
   readonly quantileOf: Float64Array | undefined;
+  /** Feature → its slot in a pane (features with their own window), -1: in the set's windows. */
+  readonly paneSlotOf: Int32Array;
+  /** Features with their own window, by pane slot. */
+  readonly paneFeatures: Int32Array;
+  /** The longest window of the set (its own or a feature's). */
+  readonly longestMs: number;
 }
 
 const indexes = new WeakMap<ModelFeatureSet, SetIndex>();
@@ -130,7 +143,22 @@ function setIndex(set: ModelFeatureSet): SetIndex {
   });
   const quantiles = set.features.map((f) => PERCENTILES[f.aggregate] ?? NaN);
   const quantileOf = quantiles.some((q) => q === q) ? Float64Array.from(quantiles) : undefined;
-  index = { readerGroupOf, readers, slotOf, idOf: Int32Array.from(ids), quantileOf };
+  const paneFeatures = Int32Array.from(
+    set.features.flatMap((f, i) => (f.windowMs !== set.windowMs && f.windowMs > 0 ? [i] : [])),
+  );
+  const paneSlotOf = new Int32Array(set.features.length).fill(-1);
+  paneFeatures.forEach((f, slot) => (paneSlotOf[f] = slot));
+  const longestMs = Math.max(set.windowMs, ...set.features.map((f) => (f.windowMs > 0 ? f.windowMs : 0)));
+  index = {
+    readerGroupOf,
+    readers,
+    slotOf,
+    idOf: Int32Array.from(ids),
+    quantileOf,
+    paneSlotOf,
+    paneFeatures,
+    longestMs,
+  };
   indexes.set(set, index);
   return index;
 }
@@ -167,6 +195,10 @@ export class VehicleWindows {
   /** The open windows of hop slot `slotK` (⌊t / hop⌋), newest first; rebuilt when the slot changes or windows close. */
   private slotK = NaN;
   private readonly slotWindows: OpenWindow[] = [];
+  /** Pane accumulators of the features with their own window, by hop slot start; the newest one cached. */
+  private readonly panes = new Map<number, Float64Array>();
+  private paneStart = NaN;
+  private pane: Float64Array | undefined;
 
   constructor(
     readonly vin: string,
@@ -192,8 +224,8 @@ export class VehicleWindows {
     timesMs: ArrayLike<number>,
     baseMs = 0,
   ): IngestOutcome {
-    const { hopMs, windowMs, features } = this.set;
-    const { readerGroupOf, readers, slotOf } = this.index;
+    const { hopMs, features } = this.set;
+    const { readerGroupOf, readers, slotOf, longestMs } = this.index;
     const latest = this.signals;
     const indexed = readerGroupOf.length;
     let late = 0;
@@ -207,7 +239,7 @@ export class VehicleWindows {
       const readersOfId = readers[group]!;
       const t = baseMs + timesMs[i]!;
       const value = values[i]!;
-      if (Math.floor(t / hopMs) * hopMs + windowMs <= this.closedThroughMs) {
+      if (Math.floor(t / hopMs) * hopMs + longestMs <= this.closedThroughMs) {
         late++;
         continue;
       }
@@ -260,6 +292,17 @@ export class VehicleWindows {
       this.windows.delete(start);
       closed.push(this.result(window));
     }
+    if (this.panes.size > 0) {
+      // A pane starting at p is in windows ending up to p + the longest own window; those that closed need it no more.
+      for (const start of [...this.panes.keys()])
+        if (start + this.index.longestMs <= watermarkMs) {
+          this.panes.delete(start);
+          if (start === this.paneStart) {
+            this.paneStart = NaN;
+            this.pane = undefined;
+          }
+        }
+    }
     return closed;
   }
 
@@ -311,80 +354,67 @@ export class VehicleWindows {
   private addPoint(feature: number, t: number, x: number): void {
     if (x !== x) return; // unknown (a signal without a sample yet, a division by zero): not a value
     const above = x > this.set.features[feature]!.threshold ? 1 : 0;
+    const paneSlot = this.index.paneSlotOf[feature]!;
+    if (paneSlot >= 0) {
+      const pane = this.paneOf(t, this.set.features[feature]!.windowMs);
+      if (pane !== undefined) accumulate(pane, paneSlot * SLOTS, t, x, above);
+      return;
+    }
     const windows = this.windowsOf(t);
     const o = feature * SLOTS;
     const q = this.index.quantileOf?.[feature] ?? NaN;
     for (let i = 0; i < windows.length; i++) {
       const w = windows[i]!;
       if (q === q) (w.sketches![feature] ??= new QuantileSketch()).add(x);
-      const a = w.acc;
-      a[o + N] = a[o + N]! + 1;
-      a[o + SUM] = a[o + SUM]! + x;
-      a[o + SUM_SQ] = a[o + SUM_SQ]! + x * x;
-      if (!(x >= a[o + MIN]!)) a[o + MIN] = x;
-      if (!(x <= a[o + MAX]!)) a[o + MAX] = x;
-      if (!(t >= a[o + T_FIRST]!)) {
-        a[o + T_FIRST] = t;
-        a[o + V_FIRST] = x;
-      }
-      if (!(t < a[o + T_LAST]!)) {
-        a[o + T_LAST] = t;
-        a[o + V_LAST] = x;
-      }
-      a[o + N_ABOVE] = a[o + N_ABOVE]! + above;
+      accumulate(w.acc, o, t, x, above);
     }
+  }
+
+  /** The pane of t's hop slot, created on first use; undefined when every window of the feature containing t closed. */
+  private paneOf(t: number, featureWindowMs: number): Float64Array | undefined {
+    const hopMs = this.set.hopMs;
+    const start = Math.floor(t / hopMs) * hopMs;
+    if (start + featureWindowMs <= this.closedThroughMs) return undefined;
+    if (start === this.paneStart) return this.pane;
+    let pane = this.panes.get(start);
+    if (pane === undefined) {
+      pane = newAccumulator(this.index.paneFeatures.length);
+      this.panes.set(start, pane);
+    }
+    this.paneStart = start;
+    this.pane = pane;
+    return pane;
   }
 
   private result(w: OpenWindow): ClosedWindow {
     const features = this.set.features;
     const values = new Float64Array(features.length);
-    const a = w.acc;
+    const endMs = w.startMs + this.set.windowMs;
     for (let f = 0; f < features.length; f++) {
-      const o = f * SLOTS;
-      const n = a[o + N]!;
-      let v = NaN;
-      if (features[f]!.aggregate === 'count') v = n;
-      else if (n > 0) {
-        switch (features[f]!.aggregate) {
-          case 'avg':
-            v = a[o + SUM]! / n;
-            break;
-          case 'min':
-            v = a[o + MIN]!;
-            break;
-          case 'max':
-            v = a[o + MAX]!;
-            break;
-          case 'std': {
-            const mean = a[o + SUM]! / n;
-            v = Math.sqrt(Math.max(0, a[o + SUM_SQ]! / n - mean * mean));
-            break;
-          }
-          case 'last':
-            v = a[o + V_LAST]!;
-            break;
-          case 'delta':
-            v = n < 2 ? NaN : a[o + V_LAST]! - a[o + V_FIRST]!;
-            break;
-          case 'rate': {
-            const seconds = (a[o + T_LAST]! - a[o + T_FIRST]!) / 1000;
-            v = n < 2 || seconds <= 0 ? NaN : (a[o + V_LAST]! - a[o + V_FIRST]!) / seconds;
-            break;
-          }
-          case 'time-above':
-            v = (a[o + N_ABOVE]! / n) * (this.set.windowMs / 1000);
-            break;
-          case 'p50':
-          case 'p90':
-          case 'p95':
-          case 'p99':
-            v = w.sketches?.[f]?.quantile(this.index.quantileOf![f]!) ?? NaN;
-            break;
-          default:
-            break;
+      const feature = features[f]!;
+      if (this.index.paneSlotOf[f]! >= 0) continue;
+      const q = this.index.quantileOf?.[f] ?? NaN;
+      values[f] =
+        q === q
+          ? w.acc[f * SLOTS + N]! > 0
+            ? (w.sketches?.[f]?.quantile(q) ?? NaN)
+            : NaN
+          : aggregateOf(feature.aggregate, w.acc, f * SLOTS, this.set.windowMs);
+    }
+    const own = this.index.paneFeatures;
+    if (own.length > 0) {
+      // Each feature with its own window: its panes in [end − window, end), combined.
+      const combined = newAccumulator(1);
+      for (let slot = 0; slot < own.length; slot++) {
+        const f = own[slot]!;
+        const windowMs = features[f]!.windowMs;
+        combined.set(EMPTY);
+        for (let start = endMs - windowMs; start < endMs; start += this.set.hopMs) {
+          const pane = this.panes.get(start);
+          if (pane !== undefined) merge(combined, pane, slot * SLOTS);
         }
+        values[f] = aggregateOf(features[f]!.aggregate, combined, 0, windowMs);
       }
-      values[f] = v;
     }
     return {
       vin: this.vin,
@@ -392,7 +422,7 @@ export class VehicleWindows {
       setId: this.set.setId,
       setVersion: this.set.version,
       windowStartMs: w.startMs,
-      windowEndMs: w.startMs + this.set.windowMs,
+      windowEndMs: endMs,
       values,
       sampleCount: w.samples,
     };
@@ -405,6 +435,13 @@ export class VehicleWindows {
       setVersion: this.set.version,
       newestMs: finite(this.newestMs),
       closedThroughMs: finite(this.closedThroughMs),
+      ...(this.index.paneFeatures.length === 0
+        ? {}
+        : {
+            panes: [...this.panes.entries()]
+              .sort((a, b) => a[0] - b[0])
+              .map(([start, acc]) => [start, Array.from(acc, toJsonDouble)] as const),
+          }),
       latest: Array.from(this.index.idOf)
         .map((id, slot) => [id, slot] as const)
         .filter(([, slot]) => this.signals.seen[slot] === 1)
@@ -435,6 +472,11 @@ export class VehicleWindows {
       this.signals.timesMs[slot] = t;
       this.signals.seen[slot] = 1;
     }
+    const paneSize = this.index.paneFeatures.length * SLOTS;
+    for (const [start, acc] of json.panes ?? [])
+      if (paneSize > 0 && acc.length === paneSize) this.panes.set(start, Float64Array.from(acc, fromJsonDouble));
+    this.paneStart = NaN;
+    this.pane = undefined;
     const size = this.set.features.length * SLOTS;
     for (const [start, samples, acc, sketches] of json.windows) {
       if (acc.length !== size) continue;
@@ -452,6 +494,76 @@ export class VehicleWindows {
     return true;
   }
 }
+
+/** One value into a feature's accumulator slots at offset o. */
+function accumulate(a: Float64Array, o: number, t: number, x: number, above: number): void {
+  a[o + N] = a[o + N]! + 1;
+  a[o + SUM] = a[o + SUM]! + x;
+  a[o + SUM_SQ] = a[o + SUM_SQ]! + x * x;
+  if (!(x >= a[o + MIN]!)) a[o + MIN] = x;
+  if (!(x <= a[o + MAX]!)) a[o + MAX] = x;
+  if (!(t >= a[o + T_FIRST]!)) {
+    a[o + T_FIRST] = t;
+    a[o + V_FIRST] = x;
+  }
+  if (!(t < a[o + T_LAST]!)) {
+    a[o + T_LAST] = t;
+    a[o + V_LAST] = x;
+  }
+  a[o + N_ABOVE] = a[o + N_ABOVE]! + above;
+}
+
+/** Adds the pane's slots at offset o into `into` (slots 0..SLOTS); panes cover disjoint times, oldest first. */
+function merge(into: Float64Array, pane: Float64Array, o: number): void {
+  if (!(pane[o + N]! > 0)) return;
+  into[N] = into[N]! + pane[o + N]!;
+  into[SUM] = into[SUM]! + pane[o + SUM]!;
+  into[SUM_SQ] = into[SUM_SQ]! + pane[o + SUM_SQ]!;
+  into[N_ABOVE] = into[N_ABOVE]! + pane[o + N_ABOVE]!;
+  if (!(pane[o + MIN]! >= into[MIN]!)) into[MIN] = pane[o + MIN]!;
+  if (!(pane[o + MAX]! <= into[MAX]!)) into[MAX] = pane[o + MAX]!;
+  if (!(pane[o + T_FIRST]! >= into[T_FIRST]!)) {
+    into[T_FIRST] = pane[o + T_FIRST]!;
+    into[V_FIRST] = pane[o + V_FIRST]!;
+  }
+  if (!(pane[o + T_LAST]! < into[T_LAST]!)) {
+    into[T_LAST] = pane[o + T_LAST]!;
+    into[V_LAST] = pane[o + V_LAST]!;
+  }
+}
+
+/** A feature's value from its accumulator slots at offset o (not the percentiles: their sketch answers). */
+function aggregateOf(aggregate: Aggregate, a: Float64Array, o: number, windowMs: number): number {
+  const n = a[o + N]!;
+  if (aggregate === 'count') return n;
+  if (!(n > 0)) return NaN;
+  switch (aggregate) {
+    case 'avg':
+      return a[o + SUM]! / n;
+    case 'min':
+      return a[o + MIN]!;
+    case 'max':
+      return a[o + MAX]!;
+    case 'std': {
+      const mean = a[o + SUM]! / n;
+      return Math.sqrt(Math.max(0, a[o + SUM_SQ]! / n - mean * mean));
+    }
+    case 'last':
+      return a[o + V_LAST]!;
+    case 'delta':
+      return n < 2 ? NaN : a[o + V_LAST]! - a[o + V_FIRST]!;
+    case 'rate': {
+      const seconds = (a[o + T_LAST]! - a[o + T_FIRST]!) / 1000;
+      return n < 2 || seconds <= 0 ? NaN : (a[o + V_LAST]! - a[o + V_FIRST]!) / seconds;
+    }
+    case 'time-above':
+      return (a[o + N_ABOVE]! / n) * (windowMs / 1000);
+    default:
+      return NaN;
+  }
+}
+
+const EMPTY = newAccumulator(1);
 
 function newAccumulator(features: number): Float64Array {
   const acc = new Float64Array(features * SLOTS);

@@ -3,10 +3,12 @@
  * one float tensor [N, features] in the feature set's order and gives the fault probability as an output named
  * `probability` ([N] or [N, 1]), `probabilities` ([N, 2], class 1 taken, as skl2onnx writes with zipmap off), or as
  * its only output. The model card may give `inputs: [{ name, mean }]`: the means stand in for features with no value
- * in a window; otherwise 0.
+ * in a window; otherwise 0. It may give `alerting: { raiseAt, raiseWindows, clearAt }`: the model's own hysteresis
+ * (probabilities of different models are not on one scale); otherwise the service's configured one applies.
  */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { TelltaleError } from '@telltale/platform';
+import { validateHysteresis, type HysteresisSettings } from '../domain/hysteresis.js';
 import type { FaultModelRuntime } from '../pipeline/ports.js';
 
 export interface FaultModelSource {
@@ -47,6 +49,7 @@ export async function loadFaultModel(source: FaultModelSource, featureCount: num
   inputs.forEach((entry, i) => {
     if (i < featureCount && typeof entry.mean === 'number') fillValues[i] = entry.mean;
   });
+  const alerting = cardAlerting(source.card.alerting);
   return {
     modelId: source.modelId,
     version: source.version,
@@ -55,6 +58,7 @@ export async function loadFaultModel(source: FaultModelSource, featureCount: num
     featureSetId: source.featureSetId,
     featureSetVersion: source.featureSetVersion,
     fillValues,
+    ...(alerting === undefined ? {} : { alerting }),
     score: async (rows, n) => {
       const result = await session.run({ [input]: new Tensor('float32', rows, [n, featureCount]) });
       const tensor = result[output]!;
@@ -64,4 +68,16 @@ export async function loadFaultModel(source: FaultModelSource, featureCount: num
       return Float32Array.from({ length: n }, (_, r) => data[r * columns + 1]!);
     },
   };
+}
+
+/**
+ * The card's `alerting: { raiseAt, raiseWindows, clearAt }` (what `telltale model train` chose for this model's
+ * probabilities), when whole and valid; otherwise undefined and the service's configured hysteresis applies.
+ */
+function cardAlerting(value: unknown): HysteresisSettings | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { raiseAt, raiseWindows, clearAt } = value as Record<string, unknown>;
+  if (typeof raiseAt !== 'number' || typeof raiseWindows !== 'number' || typeof clearAt !== 'number') return undefined;
+  const settings = { raiseAt, raiseWindows, clearAt };
+  return validateHysteresis(settings) === undefined ? settings : undefined;
 }

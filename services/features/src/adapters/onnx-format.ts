@@ -161,3 +161,54 @@ export function logisticRegressionOnnx(model: {
     ...(model.metadata === undefined ? {} : { metadata: model.metadata }),
   });
 }
+
+/**
+ * Several logistic regressions over the same standardised inputs (one per fault kind), combined as a noisy-OR:
+ * probability = 1 − Π_k (1 − sigmoid(x·w_k + b_k)), shape [N, 1] — the model `telltale model train` writes.
+ */
+export function logisticMixtureOnnx(model: {
+  readonly means: readonly number[];
+  readonly scales: readonly number[];
+  readonly components: readonly { readonly weights: readonly number[]; readonly bias: number }[];
+  readonly docString?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}): Uint8Array {
+  const f = model.means.length;
+  const k = model.components.length;
+  if (k === 0 || model.components.some((c) => c.weights.length !== f))
+    throw new Error(`a mixture needs components with ${f} weights each`);
+  // Row-major [f, k]: feature j's weight in component c at j·k + c.
+  const weights = Array.from({ length: f * k }, (_, i) => model.components[i % k]!.weights[Math.floor(i / k)]!);
+  return encodeOnnxModel({
+    name: 'logistic_mixture',
+    inputs: [{ name: 'features', dims: ['N', f] }],
+    outputs: [{ name: 'probability', dims: ['N', 1] }],
+    initializers: [
+      { name: 'mean', dims: [f], floats: model.means },
+      { name: 'scale', dims: [f], floats: model.scales },
+      { name: 'weights', dims: [f, k], floats: weights },
+      { name: 'bias', dims: [k], floats: model.components.map((c) => c.bias) },
+      { name: 'one', dims: [1], floats: [1] },
+    ],
+    nodes: [
+      { op: 'Sub', inputs: ['features', 'mean'], outputs: ['centred'] },
+      { op: 'Div', inputs: ['centred', 'scale'], outputs: ['standardised'] },
+      { op: 'MatMul', inputs: ['standardised', 'weights'], outputs: ['product'] },
+      { op: 'Add', inputs: ['product', 'bias'], outputs: ['logits'] },
+      { op: 'Sigmoid', inputs: ['logits'], outputs: ['each'] },
+      { op: 'Sub', inputs: ['one', 'each'], outputs: ['clear'] },
+      {
+        op: 'ReduceProd',
+        inputs: ['clear'],
+        outputs: ['none'],
+        attributes: [
+          { name: 'axes', ints: [1] },
+          { name: 'keepdims', i: 1 },
+        ],
+      },
+      { op: 'Sub', inputs: ['one', 'none'], outputs: ['probability'] },
+    ],
+    ...(model.docString === undefined ? {} : { docString: model.docString }),
+    ...(model.metadata === undefined ? {} : { metadata: model.metadata }),
+  });
+}

@@ -276,9 +276,10 @@ export class FeaturePipeline {
           state = initialHysteresis();
           vehicle.alerts.set(score.modelId, state);
         }
-        const step = stepHysteresis(state, score.probability, vector.windowEndMs, this.options.hysteresis);
-        if (step.kind === 'none') continue;
         const model = this.models.get(vehicle.modelId)!;
+        const settings = model.alerting ?? this.options.hysteresis;
+        const step = stepHysteresis(state, score.probability, vector.windowEndMs, settings);
+        if (step.kind === 'none') continue;
         const top = step.kind === 'raise' ? await topContributions(model, window.values, vector.featureNames, 3) : [];
         out.push(predictiveAlert(vector, score, step.kind, step.episodeStartMs, step.seq, top, this.now()));
       }

@@ -1,7 +1,7 @@
 /** The plain records and narrow interfaces the features pipeline works with; adapters implement them. */
 import type { AlertEvent } from '@telltale/rules/alerts';
 import type { VehicleWindowsJson } from '@telltale/feature-sets';
-import type { HysteresisState } from '../domain/hysteresis.js';
+import type { HysteresisSettings, HysteresisState } from '../domain/hysteresis.js';
 
 export interface PartitionRef {
   readonly topic: string;
@@ -101,6 +101,8 @@ export interface FaultModelRuntime {
   readonly featureSetVersion: number;
   /** Stand-in for a feature with no value in a window (the training mean), in feature order. */
   readonly fillValues: Float32Array;
+  /** The model's own alert hysteresis (its card's `alerting`), else the service's configured one. */
+  readonly alerting?: HysteresisSettings;
   /** Fault probability per row of `rows` (n rows × features, row-major). */
   score(rows: Float32Array, n: number): Promise<Float32Array>;
 }
