@@ -16,11 +16,11 @@
  *   dropped.
  * - Aggregates are order-independent (sums, extremes, first/last by event time), so a late sample lands exactly as
  *   an on-time one would. time-above is (values above threshold / values) × window length in seconds.
- * - A feature with its own (longer or shorter) window keeps one accumulator per hop slot ("pane") instead: a sample
+ * - A feature with its own, longer window keeps one accumulator per hop slot ("pane") instead: a sample
  *   updates its slot's pane, and when a set window ending at E closes, the feature's value is its panes in
  *   [E − its window, E) combined — the same value a set with that window would give (vehicle-windows.property.test).
  *   Panes no open window can need are dropped at close. A sample is late only when the longest window containing it
- *   has closed; shorter windows take it while they are open.
+ *   has closed; the set's windows take it while they are open.
  *
  * Hot path (every sample of a decoder-sized record passes here): which features read a signal and the latest value
  * of each signal they read are dense typed arrays indexed by the catalog's small stable signal ids, built once per
@@ -94,11 +94,11 @@ export function fromJsonDouble(x: JsonDouble): number {
 
 export interface VehicleWindowsJson {
   readonly setId: string;
-  /** Only when some feature has its own window: [pane start, accumulators of those features]. */
-  readonly panes?: readonly (readonly [number, readonly JsonDouble[]])[];
   readonly setVersion: number;
   readonly newestMs: number | null;
   readonly closedThroughMs: number | null;
+  /** Only when some feature has its own window: [pane start, accumulators of those features]. */
+  readonly panes?: readonly (readonly [number, readonly JsonDouble[]])[];
   readonly latest: readonly (readonly [number, JsonDouble, number])[];
   /** [start, samples, accumulators, percentile sketches per feature (only when the set has percentiles)]. */
   readonly windows: readonly (
