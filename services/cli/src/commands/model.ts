@@ -11,7 +11,14 @@ import { CliUsageError, type CliIo, type Command } from '../command.js';
 import { withCliDatabase } from '../lib/database.js';
 import { repoRoot } from '../lib/repo.js';
 import { csvToRows, rowsToCsv, simulateVehicle, type SimulatedVehicle } from '../model/dataset.js';
-import { chooseL2, chooseRaiseAt, evaluateAlerts, fitFaultMixture, rocAuc, type FleetVehicle } from '../model/train.js';
+import {
+  chooseL2,
+  chooseAlerting,
+  evaluateAlerts,
+  fitFaultMixture,
+  rocAuc,
+  type FleetVehicle,
+} from '../model/train.js';
 
 const DEFAULT_FEATURE_SET = 'services/features/feature-sets/aurora-health.json';
 const DEFAULT_RULES = 'services/features/threshold-rules';
@@ -21,6 +28,8 @@ interface DatasetMeta {
   readonly featureNames: readonly string[];
   readonly horizonMin: number;
   readonly hours: number;
+  /** Datasets written before the warm-up: absent (0). */
+  readonly warmupMaxMin?: number;
   readonly trainSeed: string;
   readonly testSeed: string;
   readonly vehicles: readonly (Omit<SimulatedVehicle, 'rows'> & { split: 'train' | 'test'; windows: number })[];
@@ -51,15 +60,17 @@ async function compiledInputs(io: CliIo, featureSetPath: string, rulesDir: strin
 }
 
 const datasetUsage = `Usage: telltale model dataset --out DIR [--train-vehicles 120] [--test-vehicles 96] [--hours 4.5]
-       [--horizon 10] [--healthy 0.5] [--train-seed train-1] [--test-seed test-1]
+       [--horizon 10] [--healthy 0.5] [--warmup-max 90] [--train-seed train-1] [--test-seed test-1]
        [--feature-set ${DEFAULT_FEATURE_SET}] [--threshold-rules ${DEFAULT_RULES}]
 
 Simulates two fleets (different seeds: split by vehicle) of the feature set's vehicle model for --hours each: a
 --healthy share healthy, the rest with one slowly developing fault (cell-self-discharge, coolant-pump-wear,
-tyre-slow-leak) starting 15–60 min in. Runs every vehicle's signals through the feature computation of the
-features service and through the threshold rules, and writes DIR/train.csv and DIR/test.csv (one row per window:
-vin, window end, label = a fault is active or starts within --horizon minutes, feature values) and DIR/meta.json
-(each vehicle's fault, its start and when a threshold rule first fired).`;
+tyre-slow-leak) starting 15–60 min into the recording; each vehicle has been driving for a random 0 … --warmup-max
+minutes when its recording starts (so a fault's start is not tied to a cold start). Runs every vehicle's signals
+through the feature computation of the features service and through the threshold rules, and writes DIR/train.csv
+and DIR/test.csv (one row per window: vin, window end, label = a fault is active or starts within --horizon
+minutes, feature values) and DIR/meta.json (each vehicle's fault, its start, its warm-up and when a threshold rule
+first fired).`;
 
 const trainUsage = `Usage: telltale model train --dataset DIR --out DIR [--model-id aurora-slow-faults] [--l2 auto]
        [--raise-percent auto] [--raise-windows 3] [--clear-percent 40] [--register] [--activate] [--actor NAME]
@@ -69,9 +80,10 @@ p = 1 − Π(1 − p_k)) on DIR/train.csv, writes OUT/model.onnx and OUT/model-c
 with ONNX Runtime on the held-out fleet (DIR/test.csv): ROC AUC (overall and per fault kind), the predictive alerts'
 lead time over the threshold rules (the features service's hysteresis, replayed) and false predictive alerts per
 100 healthy vehicle-hours. --l2 auto picks the L2 penalty (1e-6 … 1e-3) by 4-fold cross-validation by vehicle
-on the training fleet; a number fixes it. --raise-percent auto picks the lowest alert threshold (80 … 99 %) whose
-out-of-fold probabilities on the training fleet raise at most 0.5 false alerts per 100 healthy vehicle-hours (half
-the budget); a number fixes it. --register stores the model in the registry (DATABASE_SCHEMA) for
+on the training fleet; a number fixes it. --raise-percent auto picks the alert threshold (90 … 99 %) and the
+consecutive windows (3 … 15): of those whose out-of-fold probabilities on the training fleet give a median lead of
+at least 30 min, the fewest false alerts, then the most cautious (then --raise-windows is ignored); a number fixes
+the threshold. --register stores the model in the registry (DATABASE_SCHEMA) for
 the feature set's current stored version, which must have the dataset's features; --activate makes it the one the
 features service runs for its vehicle model.`;
 
@@ -90,6 +102,7 @@ export const modelCommands: readonly Command[] = [
           hours: { type: 'string', default: '4.5' },
           horizon: { type: 'string', default: '10' },
           healthy: { type: 'string', default: '0.5' },
+          'warmup-max': { type: 'string', default: '90' },
           'train-seed': { type: 'string', default: 'train-1' },
           'test-seed': { type: 'string', default: 'test-1' },
           'feature-set': { type: 'string', default: DEFAULT_FEATURE_SET },
@@ -108,10 +121,18 @@ export const modelCommands: readonly Command[] = [
         hours: Number(values.hours),
         horizonMin: Number(values.horizon),
         healthyShare: Number(values.healthy),
+        warmupMaxMin: Number(values['warmup-max']),
         set,
         catalog,
         rules,
       };
+      for (const [flag, value, ok] of [
+        ['--hours', common.hours, common.hours > 0],
+        ['--horizon', common.horizonMin, common.horizonMin >= 0],
+        ['--healthy', common.healthyShare, common.healthyShare >= 0 && common.healthyShare <= 1],
+        ['--warmup-max', common.warmupMaxMin, common.warmupMaxMin >= 0],
+      ] as const)
+        if (!ok) throw new CliUsageError(`${flag} must be a number in its range, not ${String(value)}`);
       const meta: DatasetMeta['vehicles'][number][] = [];
       for (const [split, seed, count] of [
         ['train', values['train-seed'], Number(values['train-vehicles'])],
@@ -141,6 +162,7 @@ export const modelCommands: readonly Command[] = [
         featureNames: set.features.map((f) => f.name),
         horizonMin: common.horizonMin,
         hours: common.hours,
+        warmupMaxMin: common.warmupMaxMin,
         trainSeed: values['train-seed'],
         testSeed: values['test-seed'],
         vehicles: meta,
@@ -203,12 +225,15 @@ export const modelCommands: readonly Command[] = [
       if (values['raise-percent'] === 'auto') {
         const outOfFold = cv?.outOfFold ?? chooseL2(train.rows, faultOfVin, faults, { grid: [l2] }).outOfFold;
         const trainFleet: FleetVehicle[] = meta.vehicles.filter((v) => v.split === 'train');
-        const pick = chooseRaiseAt(trainFleet, train.rows, outOfFold, { ...settings, raiseAt: 1 }, meta.horizonMin);
+        const pick = chooseAlerting(trainFleet, train.rows, outOfFold, settings.clearAt, meta.horizonMin);
         settings = { ...pick.settings };
         alertingChosenBy =
-          `lowest raise threshold with ≤ 0.5 false alerts per 100 healthy vehicle-hours out of fold on the training ` +
-          `fleet (${pick.falsePer100h.toFixed(2)}, median lead ${pick.medianLeadMin.toFixed(1)} min)`;
-        io.stderr.write(`alerting: raise at ${settings.raiseAt}, ${alertingChosenBy}\n`);
+          `fewest false alerts, then most cautious, with a median lead of at least 30 min, out of fold on the ` +
+          `training fleet (${pick.falsePer100h.toFixed(2)} per 100 healthy vehicle-hours, ` +
+          `median lead ${pick.medianLeadMin.toFixed(1)} min)`;
+        io.stderr.write(
+          `alerting: raise at ${settings.raiseAt} for ${settings.raiseWindows} windows, ${alertingChosenBy}\n`,
+        );
       }
       const invalid = validateHysteresis(settings);
       if (invalid !== undefined) throw new CliUsageError(`alert hysteresis: ${invalid}`);
@@ -234,6 +259,7 @@ export const modelCommands: readonly Command[] = [
           vehicles: meta.vehicles.filter((v) => v.split === 'train').length,
           seed: meta.trainSeed,
           hours: meta.hours,
+          warmupMaxMin: meta.warmupMaxMin ?? 0,
           horizonMin: meta.horizonMin,
           l2,
           ...(cv === undefined ? {} : { l2ChosenBy: `${cv.folds}-fold cross-validation by vehicle`, cvAuc: cv.cvAuc }),

@@ -7,6 +7,10 @@
  * Label of a window = a fault is active at its end or starts within the next `horizonMin` minutes. Vehicles are split
  * by vehicle: train and test fleets come from different seeds, so no vehicle is in both.
  *
+ * Each vehicle has already been driving for a random 0 … `warmupMaxMin` minutes when its recording starts (the windows
+ * and rules run through that time; its rows are not written), and onsets fall 15–60 min into the recording: so a
+ * fault's start is not tied to the drive's cold start, and a model cannot score "early in the drive" as "faulty".
+ *
  * The samples are the physics quantities behind the catalog's aliases (the same bindings the live simulator encodes
  * into CAN frames), not frames decoded again: hours of premium-EV traffic per vehicle would take hours to encode and
  * decode; what the features read is the same quantity, without the DBC scaling's rounding.
@@ -38,6 +42,8 @@ export interface SimulatedVehicle {
   /** 'healthy' or the fault kind. */
   readonly fault: string;
   readonly onsetMs: number | null;
+  /** How long it had been driving when recording started (startMs), s. */
+  readonly warmupS: number;
   /** First time a threshold rule raised on this vehicle (event time), or null. */
   readonly ruleFiredMs: number | null;
   readonly ruleId: string | null;
@@ -53,6 +59,11 @@ export interface SimulateOptions {
   readonly horizonMin: number;
   /** Share of healthy vehicles (0..1). */
   readonly healthyShare: number;
+  /**
+   * Each vehicle has been driving for a random 0 … this many minutes when recording starts (its windows and rules run
+   * through it, no rows are written), so neither a fault's onset nor the label is tied to a cold start.
+   */
+  readonly warmupMaxMin: number;
   readonly set: ModelFeatureSet;
   readonly catalog: Catalog;
   readonly rules: RuleSnapshot;
@@ -79,6 +90,7 @@ export function simulateVehicle(o: SimulateOptions): SimulatedVehicle {
         : kind === 'coolant-pump-wear'
           ? { kind }
           : undefined;
+  const warmupS = Math.round(rng.range(0, o.warmupMaxMin) * 60);
 
   const aliases = new Set<string>();
   for (const f of o.set.features) for (const id of f.deps) aliases.add(aliasOf(o.catalog, id));
@@ -99,13 +111,14 @@ export function simulateVehicle(o: SimulateOptions): SimulatedVehicle {
   let ruleFiredMs: number | null = null;
   let ruleId: string | null = null;
   const seconds = Math.round(o.hours * 3600);
-  for (let t = 1; t <= seconds; t++) {
+  for (let t = 1 - warmupS; t <= seconds; t++) {
     physics.step(1);
     if (fault !== undefined && t === onsetS) startSlowFault(physics, fault);
     const nowMs = START_MS + t * 1000;
     for (let i = 0; i < inputs.length; i++) values[i] = inputs[i]!.read(physics.state);
     times.fill(nowMs);
     for (const w of windows.ingest(ids, values, times).closed) {
+      if (w.windowEndMs <= START_MS) continue; // still warming up: not recorded
       const label = onsetMs !== null && w.windowEndMs + o.horizonMin * 60_000 >= onsetMs ? 1 : 0;
       rows.push({ vin, windowEndMs: w.windowEndMs, values: Array.from(w.values), label });
     }
@@ -117,7 +130,7 @@ export function simulateVehicle(o: SimulateOptions): SimulatedVehicle {
       timesMs: times,
       arrivalTimeMs: nowMs,
     });
-    if (ruleFiredMs === null) {
+    if (ruleFiredMs === null && t > 0) {
       const raised = transitions.find((x) => x.state === 'raised');
       if (raised !== undefined) {
         ruleFiredMs = raised.eventTimeMs;
@@ -129,6 +142,7 @@ export function simulateVehicle(o: SimulateOptions): SimulatedVehicle {
     vin,
     fault: kind ?? 'healthy',
     onsetMs,
+    warmupS,
     ruleFiredMs,
     ruleId,
     startMs: START_MS,

@@ -3,7 +3,7 @@ import { loadFaultModel, logisticMixtureOnnx } from '@telltale/features';
 import type { DatasetRow } from './dataset.js';
 import {
   chooseL2,
-  chooseRaiseAt,
+  chooseAlerting,
   fitFaultMixture,
   fitLogistic,
   predictLogistic,
@@ -149,24 +149,48 @@ describe('choices made on the training fleet', () => {
     expect([1e-6, 10]).toContain(choice.l2);
   });
 
-  it('raises the threshold until the healthy vehicles stay quiet', () => {
-    const fleet = vehicles.map((fault, v) => ({
-      vin: `V${v}`,
-      fault,
-      onsetMs: fault === 'healthy' ? null : 10 * 60_000,
-      ruleFiredMs: fault === 'healthy' ? null : 25 * 60_000,
-      startMs: 0,
-      endMs: 30 * 60_000,
-    }));
-    // Healthy vehicles reach 0.85 for a while; faulty ones 0.995 after onset.
+  const fleet = vehicles.map((fault, v) => ({
+    vin: `V${v}`,
+    fault,
+    onsetMs: fault === 'healthy' ? null : 10 * 60_000,
+    ruleFiredMs: fault === 'healthy' ? null : 25 * 60_000,
+    startMs: 0,
+    endMs: 30 * 60_000,
+  }));
+
+  it('takes the fewest false alerts, then the most cautious setting, among those with lead enough', () => {
+    // Healthy vehicles reach 0.95 for 2 windows, then 0.85 for 2; faulty ones 0.995 from onset.
+    const p = rows.map((r) => {
+      if (r.label === 1) return 0.995;
+      if (faultOf(r.vin) !== 'healthy') return 0.1;
+      const minute = r.windowEndMs / 60_000;
+      return minute >= 20 && minute < 24 ? (minute < 22 ? 0.95 : 0.85) : 0.1;
+    });
+    const options = { raiseAts: [0.8, 0.9, 0.99], raiseWindows: [3, 5] };
+    // 0.8 × 3 raises on the healthy ones; the rest do not. Lead: rule at 25 min, raised at 12 (3 windows) or 14 (5).
+    const pick = chooseAlerting(fleet, rows, p, 0.4, 0, { ...options, minLeadMin: 10 });
+    expect(pick).toEqual({
+      settings: { raiseAt: 0.99, raiseWindows: 5, clearAt: 0.4 },
+      falsePer100h: 0,
+      medianLeadMin: 11,
+    });
+    // Asking 12 min of lead leaves the 3-window settings only.
+    const sooner = chooseAlerting(fleet, rows, p, 0.4, 0, { ...options, minLeadMin: 12 });
+    expect(sooner.settings).toEqual({ raiseAt: 0.99, raiseWindows: 3, clearAt: 0.4 });
+    // None with lead enough: the longest lead.
+    const none = chooseAlerting(fleet, rows, p, 0.4, 0, { ...options, minLeadMin: 60 });
+    expect(none.medianLeadMin).toBe(13);
+  });
+
+  it('takes the fewest false alerts when every setting raises some', () => {
+    // Healthy: runs of three windows at 0.95, then at 0.999, each followed by a clearing 0.1.
+    const cycle = [0.95, 0.95, 0.95, 0.1, 0.999, 0.999, 0.999, 0.1];
     const p = rows.map((r) =>
-      r.label === 1 ? 0.995 : faultOf(r.vin) === 'healthy' && r.windowEndMs >= 20 * 60_000 ? 0.85 : 0.1,
+      r.label === 1 ? 0.995 : faultOf(r.vin) === 'healthy' ? cycle[(r.windowEndMs / 60_000) % 8]! : 0.1,
     );
-    const base = { raiseAt: 1, raiseWindows: 3, clearAt: 0.4 };
-    const pick = chooseRaiseAt(fleet, rows, p, base, 0, { raiseAts: [0.8, 0.9, 0.99], maxFalsePer100h: 0 });
-    expect(pick.settings.raiseAt).toBe(0.9);
-    expect(pick.falsePer100h).toBe(0);
-    expect(pick.medianLeadMin).toBe(13); // raised at the third window after onset (12 min), rule at 25
+    const pick = chooseAlerting(fleet, rows, p, 0.4, 0, { raiseAts: [0.9, 0.99], raiseWindows: [3], minLeadMin: 10 });
+    expect(pick.settings.raiseAt).toBe(0.99); // half the raises of 0.9
+    expect(pick.falsePer100h).toBeGreaterThan(0);
   });
 });
 
