@@ -44,6 +44,19 @@ describe('fitLogistic', () => {
     expect(perUnit[1]).toBeLessThan(-0.4);
   });
 
+  it('stays finite and separates perfectly separable data with almost no penalty', () => {
+    const rows: DatasetRow[] = Array.from({ length: 200 }, (_, i) => ({
+      vin: 'V',
+      windowEndMs: i,
+      values: [i < 100 ? i / 100 : 5 + i / 100],
+      label: i < 100 ? 0 : 1,
+    }));
+    const model = fitLogistic(rows, { l2: 1e-9 });
+    expect(Number.isFinite(model.weights[0]!) && Number.isFinite(model.bias)).toBe(true);
+    expect(predictLogistic(model, [0.5])).toBeLessThan(0.01);
+    expect(predictLogistic(model, [5.5])).toBeGreaterThan(0.99);
+  });
+
   it('stands the training mean in for a missing value', () => {
     const rows: DatasetRow[] = [0, 1, 2, 3, 4, 5].map((x, i) => ({
       vin: 'V',

@@ -1,9 +1,10 @@
 /**
  * The baseline fault model of `telltale model train`: one logistic regression per fault kind on standardised
  * features (missing values replaced by the training mean), fitted by Newton's method with L2 and class weights,
- * combined as a noisy-OR and exported as an ONNX graph; and the evaluation that goes into its model card: ROC AUC on
- * the held-out fleet, and — by replaying the test fleet's windows through the service's hysteresis — lead time over
- * the threshold rules and false predictive alerts per 100 healthy vehicle-hours.
+ * combined as a noisy-OR and exported as an ONNX graph; the choices made on the training fleet alone by cross-validation
+ * by vehicle (the L2 penalty: chooseL2; the alert hysteresis: chooseAlerting); and the evaluation that goes into its
+ * model card: ROC AUC on the held-out fleet, and — by replaying the test fleet's windows through the service's
+ * hysteresis — lead time over the threshold rules and false predictive alerts per 100 healthy vehicle-hours.
  */
 import { stepHysteresis, initialHysteresis, type HysteresisSettings } from '@telltale/features';
 import type { DatasetRow } from './dataset.js';
@@ -227,14 +228,41 @@ function fitStandardised(
       }
     }
     const step = solve(hessian, grad);
+    // Backtracking: a full Newton step can overshoot on (nearly) separable data; halve it until the loss does not grow.
+    const before = loss(beta);
+    const next = new Float64Array(d);
+    let scale = 1;
+    for (let halvings = 0; ; halvings++) {
+      for (let j = 0; j < d; j++) next[j] = beta[j]! - scale * step[j]!;
+      if (loss(next) <= before + 1e-12 || halvings === 30) break;
+      scale /= 2;
+    }
     let largest = 0;
     for (let j = 0; j < d; j++) {
-      beta[j] = beta[j]! - step[j]!;
-      largest = Math.max(largest, Math.abs(step[j]!));
+      largest = Math.max(largest, Math.abs(next[j]! - beta[j]!));
+      beta[j] = next[j]!;
     }
     if (largest < 1e-10) break;
   }
+  if (!beta.every(Number.isFinite))
+    throw new Error('the logistic regression did not converge (a weight is not finite)');
   return { weights: Array.from(beta.subarray(0, f)), bias: beta[f]! };
+
+  /** The class-weighted mean log loss plus the L2 term, at coefficients b. */
+  function loss(b: Float64Array): number {
+    let sum = 0;
+    for (let i = 0; i < z.length; i++) {
+      const zi = z[i]!;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += b[j]! * zi[j]!;
+      // log(1 + e^s) − y·s, stable for large |s|
+      const softplus = s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
+      sum += (rows[i]!.label === 1 ? wPos : wNeg) * (softplus - rows[i]!.label * s);
+    }
+    let penalty = 0;
+    for (let j = 0; j < f; j++) penalty += b[j]! * b[j]!;
+    return sum / total + (l2 / 2) * penalty;
+  }
 }
 
 /** Solves A·x = b by Gaussian elimination with partial pivoting (A is small and, with L2, positive definite). */
