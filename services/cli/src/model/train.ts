@@ -1,10 +1,11 @@
 /**
  * The baseline fault model of `telltale model train`: one logistic regression per fault kind on standardised
  * features (missing values replaced by the training mean), fitted by Newton's method with L2 and class weights,
- * combined as a noisy-OR and exported as an ONNX graph; the choices made on the training fleet alone by cross-validation
- * by vehicle (the L2 penalty: chooseL2; the alert hysteresis: chooseAlerting); and the evaluation that goes into its
- * model card: ROC AUC on the held-out fleet, and — by replaying the test fleet's windows through the service's
- * hysteresis — lead time over the threshold rules and false predictive alerts per 100 healthy vehicle-hours.
+ * combined as a noisy-OR and exported as an ONNX graph; the choices made on the training fleet alone by
+ * cross-validation by vehicle (the L2 penalty: chooseL2; the alert hysteresis: chooseAlerting); and the evaluation
+ * that goes into its model card: ROC AUC on the held-out fleet, and — by replaying the test fleet's windows through
+ * the service's hysteresis — lead time over the threshold rules and false predictive alerts per 100 healthy
+ * vehicle-hours.
  */
 import { stepHysteresis, initialHysteresis, type HysteresisSettings } from '@telltale/features';
 import type { DatasetRow } from './dataset.js';
